@@ -1,0 +1,40 @@
+/**
+ * Histogram boundaries are checked once, at setup, so a typo fails loudly with the metric's name
+ * instead of producing silently wrong buckets (the SDK accepts unsorted boundaries without complaint).
+ */
+export function validateBoundaries(metricName: string, boundaries: unknown): readonly number[] {
+  const where = `genai-metrics: buckets for '${metricName}'`;
+  if (!Array.isArray(boundaries)) {
+    throw new TypeError(`${where} must be an array of numbers, got ${describe(boundaries)}`);
+  }
+  if (boundaries.length === 0) {
+    throw new RangeError(`${where} are empty; give at least one boundary, e.g. [0.1, 1, 10]`);
+  }
+  for (let i = 0; i < boundaries.length; i++) {
+    const b: unknown = boundaries[i];
+    if (typeof b !== 'number' || !Number.isFinite(b)) {
+      throw new RangeError(
+        `${where}: boundary #${i} is ${describe(b)}; every boundary must be a finite number`,
+      );
+    }
+    if (b < 0) {
+      throw new RangeError(`${where}: boundary #${i} is ${b}; boundaries must not be negative`);
+    }
+    if (i > 0) {
+      const prev = boundaries[i - 1] as number;
+      if (b === prev) throw new RangeError(`${where}: boundary ${b} appears twice; remove the duplicate`);
+      if (b < prev) {
+        throw new RangeError(
+          `${where} are not sorted: ${prev} comes before ${b}; list them in increasing order`,
+        );
+      }
+    }
+  }
+  return boundaries as number[];
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `the string '${value}'`;
+  if (Array.isArray(value)) return 'an array';
+  return String(value);
+}

@@ -1,0 +1,102 @@
+/**
+ * `error.type` values: a small stable set, so dashboards and alerts can group failures without
+ * exploding cardinality on provider-specific class names or messages.
+ */
+export type ErrorType =
+  | 'timeout'
+  | 'rate_limited'
+  | 'cancelled'
+  | 'invalid_request'
+  | 'server_error'
+  | 'connection_error'
+  | 'oom'
+  | '_OTHER';
+
+export const ERROR_TYPES: readonly ErrorType[] = [
+  'timeout',
+  'rate_limited',
+  'cancelled',
+  'invalid_request',
+  'server_error',
+  'connection_error',
+  'oom',
+  '_OTHER',
+];
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+]);
+const TIMEOUT_CODES = new Set([
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ABORT_ERR_TIMEOUT',
+]);
+
+/**
+ * Maps any thrown value to an {@link ErrorType}. Checked in this order, first match wins:
+ * 1. cancelled: `AbortError` / `APIUserAbortError` names, or an `AbortSignal` reason that is not a timeout;
+ * 2. timeout: names containing `Timeout` (`TimeoutError`, `APIConnectionTimeoutError`), codes `ETIMEDOUT`, `UND_ERR_*_TIMEOUT`, HTTP 408/504;
+ * 3. HTTP status (`status` or `statusCode`): 429 → rate_limited, 5xx → server_error, other 4xx → invalid_request;
+ * 4. connection_error: `APIConnectionError` name, socket error codes (`ECONNREFUSED`, `ECONNRESET`, …), `fetch failed`;
+ * 5. oom: `ERR_OUT_OF_MEMORY`, "out of memory", failed ArrayBuffer allocations, llama.cpp/CUDA allocation failures;
+ * 6. anything else → `_OTHER`. The cause chain (`error.cause`) is followed up to 3 levels for 2–5.
+ */
+export function errorTypeOf(error: unknown): ErrorType {
+  return classify(error, 0);
+}
+
+function classify(error: unknown, depth: number): ErrorType {
+  if (error === null || typeof error !== 'object') {
+    return typeof error === 'string' && /timeout/i.test(error) ? 'timeout' : '_OTHER';
+  }
+  const e = error as {
+    name?: unknown;
+    code?: unknown;
+    status?: unknown;
+    statusCode?: unknown;
+    message?: unknown;
+    cause?: unknown;
+  };
+  const name = typeof e.name === 'string' ? e.name : '';
+  const code = typeof e.code === 'string' ? e.code : '';
+  const message = typeof e.message === 'string' ? e.message : '';
+
+  if (name === 'TimeoutError' || name.includes('Timeout') || TIMEOUT_CODES.has(code)) return 'timeout';
+  if (name === 'AbortError' || name === 'APIUserAbortError' || code === 'ABORT_ERR') return 'cancelled';
+
+  const status =
+    typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : undefined;
+  if (status !== undefined) {
+    if (status === 429) return 'rate_limited';
+    if (status === 408 || status === 504) return 'timeout';
+    if (status >= 500) return 'server_error';
+    if (status >= 400) return 'invalid_request';
+  }
+  if (name === 'APIConnectionError' || CONNECTION_CODES.has(code) || message === 'fetch failed')
+    return 'connection_error';
+  if (
+    code === 'ERR_OUT_OF_MEMORY' ||
+    /out of memory|\bOOM\b|failed to allocate|Array buffer allocation failed|ErrorOutOfDeviceMemory/i.test(
+      message,
+    )
+  ) {
+    return 'oom';
+  }
+  if (depth < 3 && e.cause !== undefined && e.cause !== error) {
+    const inner = classify(e.cause, depth + 1);
+    if (inner !== '_OTHER') return inner;
+  }
+  return '_OTHER';
+}

@@ -1,0 +1,74 @@
+/** Price of one million tokens of each kind, in the table's currency. */
+export interface ModelPrice {
+  input: number;
+  output: number;
+  /** Price of cached input tokens; defaults to `input`. */
+  cachedInput?: number;
+}
+
+export type PriceTable = Readonly<Record<string, ModelPrice>>;
+
+const LOOKUP_CACHE_LIMIT = 512;
+
+/**
+ * Looks up prices by model name: an exact key first, else the longest key that the model name
+ * extends with a '-' (so `gpt-4o-mini` prices `gpt-4o-mini-2024-07-18`). Validated once at setup.
+ */
+export class PriceBook {
+  private readonly table: Map<string, ModelPrice>;
+  private readonly keysLongestFirst: string[];
+  private readonly cache = new Map<string, ModelPrice | null>();
+
+  constructor(table: PriceTable) {
+    if (table === null || typeof table !== 'object') {
+      throw new TypeError(
+        "genai-metrics: 'prices' must map model names to { input, output, cachedInput? } per 1M tokens",
+      );
+    }
+    this.table = new Map();
+    for (const [model, price] of Object.entries(table)) {
+      for (const field of ['input', 'output', 'cachedInput'] as const) {
+        const v = price?.[field];
+        if (field === 'cachedInput' && v === undefined) continue;
+        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+          throw new RangeError(
+            `genai-metrics: prices['${model}'].${field} must be a non-negative number (price per 1M tokens), got ${String(v)}`,
+          );
+        }
+      }
+      this.table.set(model, Object.freeze({ ...price }));
+    }
+    this.keysLongestFirst = [...this.table.keys()].sort((a, b) => b.length - a.length);
+  }
+
+  lookup(model: string | undefined): ModelPrice | undefined {
+    if (model === undefined) return undefined;
+    const cached = this.cache.get(model);
+    if (cached !== undefined) return cached ?? undefined;
+    let found = this.table.get(model);
+    if (!found) {
+      const key = this.keysLongestFirst.find((k) => model.startsWith(`${k}-`));
+      found = key === undefined ? undefined : this.table.get(key);
+    }
+    if (this.cache.size >= LOOKUP_CACHE_LIMIT) this.cache.clear();
+    this.cache.set(model, found ?? null);
+    return found;
+  }
+}
+
+/** Cost of one operation, or undefined when the counts it needs are unknown. */
+export function costOf(
+  price: ModelPrice,
+  input: number | undefined,
+  output: number | undefined,
+  cached: number | undefined,
+): number | undefined {
+  if (input === undefined || output === undefined) return undefined;
+  const cachedIn = Math.min(cached ?? 0, input);
+  return (
+    ((input - cachedIn) * price.input +
+      cachedIn * (price.cachedInput ?? price.input) +
+      output * price.output) /
+    1e6
+  );
+}

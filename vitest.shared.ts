@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+/**
+ * Tests resolve workspace packages to their sources, so a change in core is seen by adapter tests
+ * without a rebuild. The clean-install tests exercise the built `dist/` through real installs.
+ */
+export const sharedConfig = defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@genai-metrics\/core$/, replacement: src('core') },
+      { find: /^@genai-metrics\/testkit$/, replacement: src('testkit') },
+    ],
+  },
+  test: {
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 20_000,
+    hookTimeout: 60_000,
+  },
+});
