@@ -5,6 +5,8 @@ import {
   type MeterProvider,
   metrics as otelMetrics,
 } from '@opentelemetry/api';
+import type { ChunkAggregator } from './aggregate/chunk-aggregator.js';
+import { CHUNK_SERIES_METRICS } from './aggregate/chunk-aggregator.js';
 import { resolveSemconvMode, type SemconvMode } from './catalogue/semconv-mode.js';
 import { type GaugeSource, Instruments } from './instruments/instruments.js';
 import {
@@ -38,10 +40,11 @@ export interface GenAiMetricsOptions {
   /** Maps model names before they become attributes, e.g. to fold dated snapshots into one series. */
   normalizeModel?: (model: string) => string;
   /**
-   * @internal How per-chunk and per-token series are recorded; setupMetrics passes an aggregator.
-   * Default: one Histogram.record per value.
+   * Pre-aggregates per-chunk and per-token timings (see ChunkAggregator). `setupMetrics` wires one in;
+   * on the attach path, create one with the same views options and pass it to your reader as
+   * `metricProducers: [aggregator]`. Without it, each chunk costs one SDK `Histogram.record`.
    */
-  seriesFactory?: (metricName: string, instruments: Instruments) => ReturnType<SeriesFactory>;
+  chunkAggregator?: ChunkAggregator;
 }
 
 const KINDS: readonly OperationKind[] = ['client', 'server', 'both'];
@@ -77,10 +80,18 @@ export class GenAiMetrics {
     this.meter =
       options.meter ??
       (options.meterProvider ?? otelMetrics.getMeterProvider()).getMeter(METER_NAME, VERSION);
-    const instruments = new Instruments(this.meter, this.semconv, currency);
+    const aggregator = options.chunkAggregator;
+    // Metrics the aggregator exports are not created in the Meter: one source per metric name.
+    const instruments = new Instruments(
+      this.meter,
+      this.semconv,
+      currency,
+      aggregator ? CHUNK_SERIES_METRICS : [],
+    );
     this.instruments = instruments;
     const series: SeriesFactory = (name) => {
-      if (options.seriesFactory) return options.seriesFactory(name, instruments);
+      if (!instruments.definitions.has(name)) return undefined;
+      if (aggregator) return aggregator.series(name);
       const h = instruments.histogram(name);
       return h ? histogramSeries(h) : undefined;
     };

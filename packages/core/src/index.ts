@@ -1,3 +1,5 @@
+export type { ChunkAggregatorOptions } from './aggregate/chunk-aggregator.js';
+export { CHUNK_SERIES_METRICS, ChunkAggregator } from './aggregate/chunk-aggregator.js';
 export type { BucketFamily, BucketPreset, BucketPresetName } from './buckets/index.js';
 export { buckets, DEFAULT_CONTEXT_LENGTH, validateBoundaries } from './buckets/index.js';
 export type { Generation, InstrumentKind, MetricDefinition } from './catalogue/catalogue.js';

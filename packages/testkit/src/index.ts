@@ -6,6 +6,7 @@ import {
   InMemoryMetricExporter,
   MeterProvider,
   type MetricData,
+  type MetricProducer,
   PeriodicExportingMetricReader,
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
@@ -20,11 +21,18 @@ export class MetricsHarness {
   readonly reader: PeriodicExportingMetricReader;
   readonly meterProvider: MeterProvider;
 
-  constructor(options: { views?: ViewOptions[]; temporality?: AggregationTemporality } = {}) {
+  constructor(
+    options: {
+      views?: ViewOptions[];
+      temporality?: AggregationTemporality;
+      metricProducers?: MetricProducer[];
+    } = {},
+  ) {
     this.exporter = new InMemoryMetricExporter(options.temporality ?? AggregationTemporality.CUMULATIVE);
     this.reader = new PeriodicExportingMetricReader({
       exporter: this.exporter,
       exportIntervalMillis: 3_600_000,
+      metricProducers: options.metricProducers ?? [],
     });
     this.meterProvider = new MeterProvider({ views: options.views ?? [], readers: [this.reader] });
   }

@@ -36,10 +36,13 @@ export class Instruments {
     private readonly meter: Meter,
     mode: SemconvMode,
     currency: string,
+    /** Names recorded elsewhere (the chunk aggregator): defined in this mode, but no SDK instrument. */
+    externallyRecorded: readonly string[] = [],
   ) {
     const defs = metricsForMode(mode);
     this.definitions = new Map(defs.map((d) => [d.name, d]));
     for (const def of defs) {
+      if (externallyRecorded.includes(def.name)) continue;
       const unit = def.name === METRIC_LLM_USAGE_COST ? currency : def.unit;
       const opts = { description: def.description, unit };
       switch (def.instrument) {

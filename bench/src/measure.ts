@@ -1,0 +1,45 @@
+/**
+ * A tiny side-by-side timer: variants run in interleaved rounds (A B A B …) so machine noise (2 shared
+ * cores) hits each about equally, and the median round is reported. Figures are only meaningful as
+ * ratios between variants of the same run.
+ */
+export interface Variant {
+  name: string;
+  /** Runs the measured work `iterations` times. */
+  run(iterations: number): void;
+}
+
+export interface Result {
+  name: string;
+  nsPerOp: number;
+}
+
+export function compare(variants: Variant[], { iterations = 20_000, rounds = 9, warmup = 3 } = {}): Result[] {
+  const samples = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  for (let r = 0; r < warmup + rounds; r++) {
+    for (const v of variants) {
+      (globalThis as { gc?: () => void }).gc?.();
+      const t0 = process.hrtime.bigint();
+      v.run(iterations);
+      const ns = Number(process.hrtime.bigint() - t0) / iterations;
+      if (r >= warmup) samples.get(v.name)!.push(ns);
+    }
+  }
+  return variants.map((v) => ({ name: v.name, nsPerOp: median(samples.get(v.name)!) }));
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+export function printTable(title: string, results: Result[], baseline: string): void {
+  const base = results.find((r) => r.name === baseline)!;
+  console.log(`### ${title}\n`);
+  console.log('| variant | ns/op | ratio to baseline |');
+  console.log('|---|---:|---:|');
+  for (const r of results) {
+    console.log(`| ${r.name} | ${r.nsPerOp.toFixed(0)} | ${(r.nsPerOp / base.nsPerOp).toFixed(2)} |`);
+  }
+  console.log('');
+}
