@@ -1,0 +1,111 @@
+import { MetricsHarness } from '@genai-metrics/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buckets, CATALOGUE, createGenAiMetrics, genAiViews, validateBoundaries } from '../src/index.js';
+
+let harness: MetricsHarness | undefined;
+afterEach(() => harness?.shutdown());
+
+// The SDK's default explicit buckets, which our views must replace.
+const SDK_DEFAULT = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
+
+describe('genAiViews', () => {
+  it('gives every catalogue histogram explicit boundaries', () => {
+    const views = genAiViews();
+    const histograms = CATALOGUE.filter((d) => d.instrument === 'histogram').map((d) => d.name);
+    expect(views.map((v) => v.instrumentName).sort()).toEqual([...histograms].sort());
+    for (const v of views)
+      expect(v.aggregation).toMatchObject({ options: { boundaries: expect.any(Array) } });
+  });
+
+  it('actually overrides the SDK default buckets (and SDK defaults apply without them)', async () => {
+    harness = new MetricsHarness();
+    createGenAiMetrics({ meterProvider: harness.meterProvider })
+      .startOperation({ operation: 'chat', provider: 'p' })
+      .end();
+    expect((await harness.collect()).histogram('gen_ai.client.operation.duration').boundaries).toEqual(
+      SDK_DEFAULT,
+    );
+    await harness.shutdown();
+
+    harness = new MetricsHarness({ views: genAiViews() });
+    createGenAiMetrics({ meterProvider: harness.meterProvider })
+      .startOperation({ operation: 'chat', provider: 'p' })
+      .end();
+    expect((await harness.collect()).histogram('gen_ai.client.operation.duration').boundaries).toEqual([
+      ...buckets.semconv.duration,
+    ]);
+  });
+
+  it('applies presets, per-metric overrides, the allow-list and the cardinality limit', async () => {
+    harness = new MetricsHarness({
+      views: genAiViews({
+        preset: 'vllm',
+        buckets: { 'gen_ai.client.operation.duration': [0.5, 5, 50] },
+        attributes: ['gen_ai.operation.name', 'gen_ai.request.model', 'gen_ai.token.type'],
+        cardinalityLimit: 3,
+      }),
+    });
+    const genai = createGenAiMetrics({ meterProvider: harness.meterProvider });
+    for (let i = 0; i < 5; i++) {
+      const op = genai.startOperation({
+        operation: 'chat',
+        provider: 'p',
+        requestModel: `m${i}`,
+        serverAddress: 'h',
+      });
+      op.setUsage({ inputTokens: 3 });
+      op.end();
+    }
+    const m = await harness.collect();
+    const duration = m.points('gen_ai.client.operation.duration');
+    expect(duration).toHaveLength(3); // 2 series + the overflow series
+    expect(duration.some((p) => p.attributes['otel.metric.overflow'] === true)).toBe(true);
+    const first = duration.find((p) => p.attributes['gen_ai.request.model'] === 'm0')!;
+    expect(first.attributes).toEqual({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm0' });
+    expect(
+      m.histogram('gen_ai.client.operation.duration', { 'gen_ai.request.model': 'm0' }).boundaries,
+    ).toEqual([0.5, 5, 50]);
+    expect(m.histogram('gen_ai.client.token.usage', { 'gen_ai.request.model': 'm0' }).boundaries).toEqual(
+      buckets.oneTwoFive(131072),
+    );
+  });
+
+  it.each([
+    [[1, 0.5], /not sorted: 1 comes before 0.5/],
+    [[0.1, 0.1], /0.1 appears twice/],
+    [[-1, 2], /must not be negative/],
+    [[1, Number.POSITIVE_INFINITY], /finite number/],
+    [[1, Number.NaN], /finite number/],
+    [[], /empty/],
+  ])('rejects boundaries %j at setup, naming the metric', (boundaries, message) => {
+    expect(() => genAiViews({ buckets: { 'gen_ai.server.time_to_first_token': boundaries } })).toThrow(
+      /gen_ai\.server\.time_to_first_token/,
+    );
+    expect(() => validateBoundaries('x', boundaries)).toThrow(message);
+  });
+
+  it('rejects bucket overrides for names that are not our histograms, listing valid names', () => {
+    expect(() => genAiViews({ buckets: { 'gen_ai.client.operation.durations': [1] } })).toThrow(
+      /not a histogram genai-metrics records; valid names: .*gen_ai\.client\.operation\.duration/,
+    );
+    expect(() => genAiViews({ preset: 'fast' as 'vllm' })).toThrow(/'semconv', 'vllm', 'seed'/);
+    expect(() => genAiViews({ cardinalityLimit: 0 })).toThrow(/positive integer/);
+  });
+});
+
+describe('bucket builders', () => {
+  it('builds the semconv token buckets exponentially and vLLM-style 1-2-5 lists', () => {
+    expect(buckets.exponential(1, 4, 14)).toEqual([...buckets.semconv.tokens]);
+    expect(buckets.oneTwoFive(1000)).toEqual([1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]);
+    expect(buckets.oneTwoFive(0.5, 0.001)).toEqual([0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]);
+    expect(buckets.linear(0.1, 0.1, 3)).toEqual([0.1, 0.2, 0.3]);
+    expect(() => buckets.exponential(1, 1, 3)).toThrow(/factor must be > 1/);
+  });
+
+  it('every preset family is a valid boundary list', () => {
+    for (const preset of [buckets.semconv, buckets.vllm(), buckets.seed(4096)]) {
+      for (const [family, list] of Object.entries(preset))
+        expect(() => validateBoundaries(family, list)).not.toThrow();
+    }
+  });
+});
