@@ -118,3 +118,4 @@ export function bucketIndex(boundaries: readonly number[], value: number): numbe
   while (i < boundaries.length && value > boundaries[i]!) i++;
   return i;
 }
+export * from './gguf.js';
