@@ -26,6 +26,8 @@ describe('client operation, semconv v1.41', () => {
     await sleep(30);
     op.setResponseModel('gpt-4o-mini-2024-07-18');
     op.setUsage({ inputTokens: 12, outputTokens: 7 });
+    op.chunk(); // a non-streaming call has no chunk metrics, whatever the adapter reports
+    op.chunk();
     op.end();
     op.end();
     op.fail(new Error('late'));
@@ -55,6 +57,7 @@ describe('client operation, semconv v1.41', () => {
     expect(input.counts[bucketIndex(input.boundaries, 12)]).toBe(1);
     // Non-streaming: no chunk metrics at all.
     expect(m.metric('gen_ai.client.operation.time_to_first_chunk')?.dataPoints ?? []).toHaveLength(0);
+    expect(m.metric('gen_ai.client.operation.time_per_output_chunk')?.dataPoints ?? []).toHaveLength(0);
     expect(m.sum('llm.requests.active')).toBe(0);
     // latest-only names are absent in v1.41 mode
     expect(m.names().some((n) => n.startsWith('gen_ai.client.inference'))).toBe(false);

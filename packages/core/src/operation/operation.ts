@@ -60,6 +60,8 @@ export class Operation {
   private readonly client: boolean;
   private readonly server: boolean;
   private readonly stream: boolean;
+  /** False for a non-streaming client operation: nothing per chunk is recorded, so nothing is buffered. */
+  private readonly timesChunks: boolean;
 
   /** @internal created by GenAiMetrics.startOperation */
   constructor(
@@ -72,6 +74,7 @@ export class Operation {
     this.client = kind !== 'server';
     this.server = kind !== 'client';
     this.stream = options.stream === true;
+    this.timesChunks = this.server || this.stream;
     this.cls = cls;
     const requestModel = ctx.normalizeModel(options.requestModel);
     const base: Attributes = {
@@ -98,7 +101,7 @@ export class Operation {
    * call fixes time to first chunk/token; each later call adds one gap.
    */
   chunk(tokens = 1): void {
-    if (this.ended) return;
+    if (this.ended || !this.timesChunks) return;
     const now = performance.now();
     if (this.firstChunkAt < 0) {
       this.firstChunkAt = now;
