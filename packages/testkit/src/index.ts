@@ -119,3 +119,6 @@ export function bucketIndex(boundaries: readonly number[], value: number): numbe
   return i;
 }
 export * from './gguf.js';
+export * from './otlp/otlp-points.js';
+export * from './otlp/otlp-receiver.js';
+export * from './victoria-metrics.js';
