@@ -1,0 +1,409 @@
+import { DATASOURCE, grafanaVar, layout, type PanelSpec } from './panels.js';
+
+/**
+ * docs/dashboards/genai-metrics.json, as code: `pnpm --filter @genai-metrics/docs-checks dashboard`
+ * writes it, and a test fails when the file and this definition differ.
+ *
+ * Semconv generations: counts and tokens are read from every generation's names joined with `or`
+ * (grouped by operation, so nothing counts twice in `both` mode and latest's inference, embeddings
+ * and other-operation names add up). Latency histograms cannot be merged across names, so the
+ * `semconv` variable picks the family: v1.41 `gen_ai_client_operation_*`, latest
+ * `gen_ai_client_inference_*`.
+ */
+
+const F = 'job=~"$job", gen_ai_provider_name=~"$provider", gen_ai_request_model=~"$model"';
+const HW = 'job=~"$job"';
+const RI = '$__rate_interval';
+const BY_OP = 'gen_ai_operation_name, gen_ai_request_model';
+const DURATION_FAMILIES = ['operation', 'inference', 'embeddings'] as const;
+
+/** `sum by (by) (rate(<family>_duration_count{...}))` for each generation, joined with `or`. */
+function countsAcross(by: string, extraMatchers = ''): string {
+  return DURATION_FAMILIES.map(
+    (f) => `sum by (${by}) (rate(gen_ai_client_${f}_duration_count{${F}${extraMatchers}}[${RI}]))`,
+  ).join(' or ');
+}
+
+function tokensAcross(direction: 'input' | 'output', by: string): string {
+  const parts = [
+    `sum by (${by}) (rate(gen_ai_client_token_usage_sum{${F}, gen_ai_token_type="${direction}"}[${RI}]))`,
+    `sum by (${by}) (rate(gen_ai_client_inference_usage_${direction}_tokens_total{${F}}[${RI}]))`,
+  ];
+  if (direction === 'input')
+    parts.push(`sum by (${by}) (rate(gen_ai_client_embeddings_operation_input_tokens_sum{${F}}[${RI}]))`);
+  return parts.join(' or ');
+}
+
+function quantile(q: number, bucketSeries: string, by = 'le'): string {
+  return `histogram_quantile(${q}, sum by (${by}) (rate(${bucketSeries}{${F}}[${RI}])))`;
+}
+
+function quantiles(bucketSeries: string, qs: number[]): PanelSpec['targets'] {
+  return qs.map((q) => ({ expr: quantile(q, bucketSeries), legendFormat: `p${Math.round(q * 100)}` }));
+}
+
+const CLIENT = `gen_ai_client_${grafanaVar('semconv')}`;
+
+const overview: PanelSpec[] = [
+  {
+    title: 'Requests/s',
+    description: 'GenAI operations per second, all operations and generations.',
+    type: 'stat',
+    unit: 'reqps',
+    w: 4,
+    h: 4,
+    targets: [{ expr: `sum(${countsAcross('gen_ai_operation_name')})`, legendFormat: 'requests/s' }],
+  },
+  {
+    title: 'Error rate',
+    description: 'Fraction of operations that failed (error.type set).',
+    type: 'stat',
+    unit: 'percentunit',
+    w: 4,
+    h: 4,
+    thresholds: [
+      { value: 0.01, color: 'orange' },
+      { value: 0.05, color: 'red' },
+    ],
+    targets: [
+      {
+        expr: `sum(${countsAcross('gen_ai_operation_name', ', error_type!=""')}) / sum(${countsAcross('gen_ai_operation_name')})`,
+        legendFormat: 'errors',
+      },
+    ],
+  },
+  {
+    title: 'p95 duration',
+    description:
+      'p95 operation duration (the semconv variable picks v1.41 operation.* or latest inference.*).',
+    type: 'stat',
+    unit: 's',
+    w: 4,
+    h: 4,
+    thresholds: [{ value: 10, color: 'red' }],
+    targets: [{ expr: quantile(0.95, `${CLIENT}_duration_bucket`), legendFormat: 'p95' }],
+  },
+  {
+    title: 'p95 time to first chunk',
+    description: 'p95 time from the call to the first streamed chunk.',
+    type: 'stat',
+    unit: 's',
+    w: 4,
+    h: 4,
+    thresholds: [{ value: 2, color: 'red' }],
+    targets: [{ expr: quantile(0.95, `${CLIENT}_time_to_first_chunk_bucket`), legendFormat: 'p95' }],
+  },
+  {
+    title: 'In flight',
+    description: 'Operations started and not yet ended (llm.requests.active).',
+    type: 'stat',
+    unit: 'short',
+    w: 4,
+    h: 4,
+    targets: [{ expr: `sum(llm_requests_active{${F}})`, legendFormat: 'in flight' }],
+  },
+  {
+    title: 'Cost (range)',
+    description: 'Spend over the dashboard time range (llm.usage.cost; needs a price table).',
+    type: 'stat',
+    unit: 'currencyUSD',
+    w: 4,
+    h: 4,
+    targets: [{ expr: `sum(increase(llm_usage_cost_total{${F}}[$__range]))`, legendFormat: 'cost' }],
+  },
+];
+
+const traffic: PanelSpec[] = [
+  {
+    title: 'Request rate',
+    description: 'Operations per second by operation and model.',
+    type: 'timeseries',
+    unit: 'reqps',
+    w: 12,
+    h: 8,
+    targets: [
+      { expr: countsAcross(BY_OP), legendFormat: '{{gen_ai_operation_name}} {{gen_ai_request_model}}' },
+    ],
+  },
+  {
+    title: 'Errors by error.type',
+    description: 'Failed operations per second by error.type (timeout, rate_limited, cancelled, …).',
+    type: 'timeseries',
+    unit: 'reqps',
+    w: 12,
+    h: 8,
+    targets: [
+      {
+        expr: countsAcross('gen_ai_operation_name, error_type', ', error_type!=""'),
+        legendFormat: '{{gen_ai_operation_name}} {{error_type}}',
+      },
+    ],
+  },
+  {
+    title: 'Tokens/s',
+    description:
+      'Input and output tokens per second (v1.41 token.usage sums, latest usage counters and embeddings input).',
+    type: 'timeseries',
+    unit: 'short',
+    w: 12,
+    h: 8,
+    targets: [
+      {
+        expr: tokensAcross('input', BY_OP),
+        legendFormat: 'in {{gen_ai_operation_name}} {{gen_ai_request_model}}',
+      },
+      {
+        expr: tokensAcross('output', BY_OP),
+        legendFormat: 'out {{gen_ai_operation_name}} {{gen_ai_request_model}}',
+      },
+    ],
+  },
+  {
+    title: 'In flight and queue',
+    description:
+      'Operations in flight, and p95 time requests waited for the runtime (llm.request.queue.duration).',
+    type: 'timeseries',
+    unit: 'short',
+    w: 12,
+    h: 8,
+    targets: [
+      {
+        expr: `sum by (gen_ai_provider_name, gen_ai_request_model) (llm_requests_active{${F}})`,
+        legendFormat: 'in flight {{gen_ai_provider_name}} {{gen_ai_request_model}}',
+      },
+      {
+        expr: quantile(0.95, 'llm_request_queue_duration_bucket', 'le, gen_ai_request_model'),
+        legendFormat: 'queue p95 (s) {{gen_ai_request_model}}',
+      },
+    ],
+  },
+];
+
+const latency: PanelSpec[] = [
+  {
+    title: 'Operation duration',
+    description: 'p50 / p95 / p99 of client operation duration.',
+    type: 'timeseries',
+    unit: 's',
+    w: 8,
+    h: 8,
+    targets: quantiles(`${CLIENT}_duration_bucket`, [0.5, 0.95, 0.99]),
+  },
+  {
+    title: 'Time to first chunk',
+    description: 'p50 / p95 / p99 of client time to first chunk (streaming only).',
+    type: 'timeseries',
+    unit: 's',
+    w: 8,
+    h: 8,
+    targets: quantiles(`${CLIENT}_time_to_first_chunk_bucket`, [0.5, 0.95, 0.99]),
+  },
+  {
+    title: 'Time per output chunk',
+    description: 'p50 / p95 of the gap between streamed chunks after the first.',
+    type: 'timeseries',
+    unit: 's',
+    w: 8,
+    h: 8,
+    targets: quantiles(`${CLIENT}_time_per_output_chunk_bucket`, [0.5, 0.95]),
+  },
+  {
+    title: 'Duration heatmap',
+    description: 'Operations per duration bucket.',
+    type: 'heatmap',
+    unit: 's',
+    w: 12,
+    h: 8,
+    targets: [
+      {
+        expr: `sum by (le) (increase(${CLIENT}_duration_bucket{${F}}[${RI}]))`,
+        legendFormat: '{{le}}',
+        format: 'heatmap',
+      },
+    ],
+  },
+  {
+    title: 'Time to first chunk heatmap',
+    description: 'Streaming operations per time-to-first-chunk bucket.',
+    type: 'heatmap',
+    unit: 's',
+    w: 12,
+    h: 8,
+    targets: [
+      {
+        expr: `sum by (le) (increase(${CLIENT}_time_to_first_chunk_bucket{${F}}[${RI}]))`,
+        legendFormat: '{{le}}',
+        format: 'heatmap',
+      },
+    ],
+  },
+  {
+    title: 'Server: time to first token',
+    description: 'In-process runtimes and model servers (gen_ai.server.*): p50 / p95 / p99.',
+    type: 'timeseries',
+    unit: 's',
+    w: 8,
+    h: 8,
+    targets: quantiles('gen_ai_server_time_to_first_token_bucket', [0.5, 0.95, 0.99]),
+  },
+  {
+    title: 'Server: time per output token',
+    description: 'Time per generated token after the first: p50 / p95 / p99.',
+    type: 'timeseries',
+    unit: 's',
+    w: 8,
+    h: 8,
+    targets: quantiles('gen_ai_server_time_per_output_token_bucket', [0.5, 0.95, 0.99]),
+  },
+  {
+    title: 'Server: request duration and model load',
+    description: 'p95 server request duration, and p95 model load time by stage (llm.model.load.duration).',
+    type: 'timeseries',
+    unit: 's',
+    w: 8,
+    h: 8,
+    targets: [
+      { expr: quantile(0.95, 'gen_ai_server_request_duration_bucket'), legendFormat: 'request p95' },
+      {
+        expr: quantile(0.95, 'llm_model_load_duration_bucket', 'le, llm_load_stage'),
+        legendFormat: 'load p95 {{llm_load_stage}}',
+      },
+    ],
+  },
+];
+
+const cost: PanelSpec[] = [
+  {
+    title: 'Cost per hour',
+    description: 'Spend rate by model, in the price table currency (llm.usage.cost).',
+    type: 'timeseries',
+    unit: 'currencyUSD',
+    w: 24,
+    h: 7,
+    targets: [
+      {
+        expr: `sum by (gen_ai_request_model) (rate(llm_usage_cost_total{${F}}[${RI}])) * 3600`,
+        legendFormat: '{{gen_ai_request_model}}',
+      },
+    ],
+  },
+];
+
+const hardware: PanelSpec[] = [
+  {
+    title: 'GPU utilization',
+    description: 'hw.gpu.utilization per accelerator (0–1).',
+    type: 'timeseries',
+    unit: 'percentunit',
+    min: 0,
+    max: 1,
+    w: 8,
+    h: 8,
+    targets: [
+      { expr: `max by (hw_id, hw_name) (hw_gpu_utilization{${HW}})`, legendFormat: '{{hw_name}} {{hw_id}}' },
+    ],
+  },
+  {
+    title: 'GPU memory',
+    description: 'hw.gpu.memory.usage and .limit per accelerator.',
+    type: 'timeseries',
+    unit: 'bytes',
+    w: 8,
+    h: 8,
+    targets: [
+      { expr: `max by (hw_id) (hw_gpu_memory_usage{${HW}})`, legendFormat: 'used {{hw_id}}' },
+      { expr: `max by (hw_id) (hw_gpu_memory_limit{${HW}})`, legendFormat: 'limit {{hw_id}}' },
+    ],
+  },
+  {
+    title: 'Power',
+    description: 'hw.power per device (W).',
+    type: 'timeseries',
+    unit: 'watt',
+    w: 8,
+    h: 8,
+    targets: [{ expr: `max by (hw_id) (hw_power{${HW}})`, legendFormat: '{{hw_id}}' }],
+  },
+];
+
+function queryVariable(name: string, label: string, query: string): Record<string, unknown> {
+  return {
+    name,
+    label,
+    type: 'query',
+    datasource: DATASOURCE,
+    definition: query,
+    query: { query, refId: `${name}-variable` },
+    refresh: 2,
+    includeAll: true,
+    multi: true,
+    allValue: '.*',
+    current: { selected: true, text: ['All'], value: ['$__all'] },
+    sort: 1,
+  };
+}
+
+/** The `semconv` variable's options: label → name fragment of the client latency family. */
+export const SEMCONV_OPTIONS = [
+  { text: 'v1.41', value: 'operation' },
+  { text: 'latest', value: 'inference' },
+] as const;
+
+export function buildDashboard(): Record<string, unknown> {
+  return {
+    title: 'GenAI metrics',
+    uid: 'genai-metrics',
+    description:
+      'genai-metrics: GenAI semantic-convention metrics (v1.41 and latest) with llm.* extensions and hw.* gauges.',
+    tags: ['genai', 'llm', 'opentelemetry'],
+    editable: true,
+    graphTooltip: 1,
+    schemaVersion: 39,
+    version: 1,
+    refresh: '30s',
+    time: { from: 'now-1h', to: 'now' },
+    timezone: 'browser',
+    annotations: { list: [] },
+    links: [],
+    templating: {
+      list: [
+        {
+          name: 'datasource',
+          label: 'Data source',
+          type: 'datasource',
+          query: 'prometheus',
+          current: {},
+          hide: 0,
+        },
+        {
+          name: 'semconv',
+          label: 'Semconv',
+          description: 'Which generation of client latency names to chart (OTEL_SEMCONV_STABILITY_OPT_IN).',
+          type: 'custom',
+          query: SEMCONV_OPTIONS.map((o) => `${o.text} : ${o.value}`).join(','),
+          current: { selected: true, text: 'v1.41', value: 'operation' },
+          options: SEMCONV_OPTIONS.map((o, i) => ({ selected: i === 0, text: o.text, value: o.value })),
+          hide: 0,
+        },
+        queryVariable('job', 'Job', 'label_values(llm_requests_active, job)'),
+        queryVariable(
+          'provider',
+          'Provider',
+          'label_values(llm_requests_active{job=~"$job"}, gen_ai_provider_name)',
+        ),
+        queryVariable(
+          'model',
+          'Model',
+          'label_values(llm_requests_active{job=~"$job", gen_ai_provider_name=~"$provider"}, gen_ai_request_model)',
+        ),
+      ],
+    },
+    panels: layout([
+      { title: 'Overview', panels: overview },
+      { title: 'Traffic', panels: traffic },
+      { title: 'Latency', panels: latency },
+      { title: 'Cost', panels: cost },
+      { title: 'Accelerators', panels: hardware },
+    ]),
+  };
+}

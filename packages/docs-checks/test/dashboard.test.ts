@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { dashboardQueries, variableSelectors } from '../src/dashboard/expressions.js';
+import { DASHBOARD_PATH, dashboardText } from '../src/dashboard/file.js';
+import { exposedMetrics, exposedSeries, INFRASTRUCTURE_LABELS } from '../src/prometheus-names.js';
+import { analysePromql } from '../src/promql.js';
+import { checkExpressions } from '../src/promtool.js';
+
+const text = readFileSync(DASHBOARD_PATH, 'utf8');
+const dashboard = JSON.parse(text);
+const queries = dashboardQueries(dashboard);
+const series = exposedSeries();
+const knownLabels = new Set([...INFRASTRUCTURE_LABELS, ...exposedMetrics().flatMap((m) => m.labels)]);
+
+describe('docs/dashboards/genai-metrics.json', () => {
+  it('is what src/dashboard/dashboard.ts generates (pnpm --filter @genai-metrics/docs-checks dashboard)', () => {
+    expect(text).toBe(dashboardText());
+  });
+
+  it('has a query on every panel, in both semconv modes', () => {
+    const panels = dashboard.panels.filter((p: { type: string }) => p.type !== 'row');
+    expect(panels.length).toBeGreaterThanOrEqual(20);
+    for (const p of panels) expect(p.targets?.length, p.title).toBeGreaterThan(0);
+    expect(new Set(queries.map((q) => q.semconv))).toEqual(new Set(['v1.41', 'latest']));
+  });
+
+  it("every query parses with Prometheus's own parser (promtool check rules)", async () => {
+    const result = await checkExpressions(queries.map((q) => q.expr));
+    expect(result.output).toContain(`SUCCESS: ${queries.length} rules found`);
+    expect(result.ok, result.output).toBe(true);
+  });
+
+  it('every query parses with the PromQL grammar and names only series we emit, with their labels', () => {
+    for (const q of queries) {
+      const facts = analysePromql(q.expr);
+      const where = `${q.panel} [${q.semconv}]: ${q.expr}`;
+      expect(facts.errors, where).toEqual([]);
+      expect(facts.metrics.length, where).toBeGreaterThan(0);
+      for (const m of facts.metrics) expect(series.has(m), `${m} in ${where}`).toBe(true);
+      for (const l of facts.labels) expect(knownLabels.has(l), `label ${l} in ${where}`).toBe(true);
+    }
+  });
+
+  it('the variables query a series every operation emits', () => {
+    for (const selector of variableSelectors(dashboard)) {
+      const facts = analysePromql(selector);
+      expect(facts.errors).toEqual([]);
+      expect(facts.metrics).toEqual(['llm_requests_active']);
+    }
+  });
+
+  it('covers traffic, errors, latency, tokens, in-flight, cost and accelerators in both generations', () => {
+    const used = new Set(queries.flatMap((q) => analysePromql(q.expr).metrics));
+    for (const name of [
+      'gen_ai_client_operation_duration_bucket',
+      'gen_ai_client_inference_duration_bucket',
+      'gen_ai_client_embeddings_duration_count',
+      'gen_ai_client_operation_time_to_first_chunk_bucket',
+      'gen_ai_client_inference_time_to_first_chunk_bucket',
+      'gen_ai_client_operation_time_per_output_chunk_bucket',
+      'gen_ai_client_inference_time_per_output_chunk_bucket',
+      'gen_ai_server_time_to_first_token_bucket',
+      'gen_ai_server_time_per_output_token_bucket',
+      'gen_ai_client_token_usage_sum',
+      'gen_ai_client_inference_usage_input_tokens_total',
+      'gen_ai_client_inference_usage_output_tokens_total',
+      'llm_requests_active',
+      'llm_request_queue_duration_bucket',
+      'llm_usage_cost_total',
+      'hw_gpu_utilization',
+      'hw_gpu_memory_usage',
+      'hw_power',
+    ]) {
+      expect(used.has(name), name).toBe(true);
+    }
+    const labels = new Set(queries.flatMap((q) => analysePromql(q.expr).labels));
+    expect(labels.has('error_type')).toBe(true);
+  });
+});
