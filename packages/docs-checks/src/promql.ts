@@ -28,4 +28,3 @@ export function analysePromql(expr: string): PromqlFacts {
   });
   return { errors, metrics: [...metrics], labels: [...labels] };
 }
-
