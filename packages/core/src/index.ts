@@ -6,6 +6,7 @@ export type { Generation, InstrumentKind, MetricDefinition } from './catalogue/c
 export { CATALOGUE, findMetric, metricsForMode } from './catalogue/catalogue.js';
 export type { SemconvMode } from './catalogue/semconv-mode.js';
 export { resolveSemconvMode, SEMCONV_MODES } from './catalogue/semconv-mode.js';
+export * from './export/index.js';
 export type { GenAiMetricsOptions } from './gen-ai-metrics.js';
 export { createGenAiMetrics, GenAiMetrics } from './gen-ai-metrics.js';
 export type { GaugeObservation, GaugeSource } from './instruments/instruments.js';
@@ -16,6 +17,7 @@ export { Operation } from './operation/operation.js';
 export type { ModelPrice, PriceTable } from './operation/prices.js';
 export type { Usage, UsageField } from './operation/usage.js';
 export * from './semconv.js';
+export * from './serverless/index.js';
 export { METER_NAME, VERSION } from './version.js';
 export type { GenAiViewsOptions } from './view/gen-ai-views.js';
 export { boundariesFor, genAiViews } from './view/gen-ai-views.js';

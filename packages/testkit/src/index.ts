@@ -122,3 +122,4 @@ export * from './gguf.js';
 export * from './otlp/otlp-points.js';
 export * from './otlp/otlp-receiver.js';
 export * from './victoria-metrics.js';
+export * from './prometheus.js';

@@ -1,0 +1,62 @@
+import type { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { GenAiMetrics } from '../gen-ai-metrics.js';
+import type { ExporterName } from './options.js';
+import type { MetricsRequestHandler, PrometheusListener } from './prometheus-listener.js';
+
+export type { MetricsRequestHandler } from './prometheus-listener.js';
+
+/** What `setupMetrics` returns: the pipeline it owns and the GenAI recorder bound to it. */
+export interface MetricsHandle {
+  readonly meterProvider: MeterProvider;
+  /** Pass this to the adapters (`instrumentOpenAI(client, { metrics: handle.genai })`). */
+  readonly genai: GenAiMetrics;
+  readonly exporter: ExporterName;
+  readonly serverless: boolean;
+  /**
+   * Node `(req, res)` handler that writes the Prometheus exposition; mount it in your own server.
+   * With another exporter it answers 404 saying so.
+   */
+  readonly metricsHandler: MetricsRequestHandler;
+  /** URL of the built-in listener (e.g. `http://127.0.0.1:9464/metrics`), when one is open. */
+  readonly url: string | undefined;
+  /** Exports what has been recorded now (push exporters); resolves when the export is done. */
+  forceFlush(): Promise<void>;
+  /** Flushes, stops the reader and closes the listener. Idempotent: later calls return the first promise. */
+  shutdown(): Promise<void>;
+}
+
+export class Handle implements MetricsHandle {
+  private shutdownPromise: Promise<void> | undefined;
+  uninstallSignals: (() => void) | undefined;
+
+  constructor(
+    readonly meterProvider: MeterProvider,
+    readonly genai: GenAiMetrics,
+    readonly exporter: ExporterName,
+    readonly serverless: boolean,
+    readonly metricsHandler: MetricsRequestHandler,
+    readonly url: string | undefined,
+    private readonly listener: PrometheusListener | undefined,
+  ) {}
+
+  forceFlush(): Promise<void> {
+    if (this.shutdownPromise) return Promise.resolve();
+    return this.meterProvider.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    this.shutdownPromise ??= this.doShutdown();
+    return this.shutdownPromise;
+  }
+
+  private async doShutdown(): Promise<void> {
+    this.uninstallSignals?.();
+    this.genai.close();
+    try {
+      // The periodic reader exports once more on shutdown; the Prometheus reader has nothing to push.
+      await this.meterProvider.shutdown();
+    } finally {
+      await this.listener?.close();
+    }
+  }
+}

@@ -1,0 +1,12 @@
+export type { MetricsHandle, MetricsRequestHandler } from './handle.js';
+export type {
+  ExporterName,
+  OtlpOptions,
+  OtlpProtocol,
+  PrometheusAuth,
+  PrometheusOptions,
+  SetupMetricsOptions,
+  TemporalityPreference,
+} from './options.js';
+export { EXPORTERS, OTLP_PROTOCOLS, TEMPORALITIES } from './options.js';
+export { setupMetrics } from './setup-metrics.js';

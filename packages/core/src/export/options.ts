@@ -1,0 +1,304 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { MetricProducer } from '@opentelemetry/sdk-metrics';
+import type { SemconvMode } from '../catalogue/semconv-mode.js';
+import type { PriceTable } from '../operation/prices.js';
+import type { GenAiViewsOptions } from '../view/gen-ai-views.js';
+
+export type ExporterName = 'prometheus' | 'otlp' | 'console' | 'none';
+export const EXPORTERS: readonly ExporterName[] = ['prometheus', 'otlp', 'console', 'none'];
+
+export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
+export const OTLP_PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
+
+export type TemporalityPreference = 'cumulative' | 'delta' | 'lowmemory';
+export const TEMPORALITIES: readonly TemporalityPreference[] = ['cumulative', 'delta', 'lowmemory'];
+
+/** Credentials the built-in `/metrics` listener asks for (the scraper's `authorization` / `basic_auth`). */
+export type PrometheusAuth = { bearerToken: string } | { basic: { username: string; password: string } };
+
+export interface PrometheusOptions {
+  /** Bind address of the built-in listener. Env `OTEL_EXPORTER_PROMETHEUS_HOST`; default `127.0.0.1`. */
+  host?: string;
+  /** Port of the built-in listener; `0` picks a free one. Env `OTEL_EXPORTER_PROMETHEUS_PORT`; default 9464. */
+  port?: number;
+  /** Path served by the built-in listener. Default `/metrics`. */
+  endpoint?: string;
+  /** `false`: open no listener; mount `handle.metricsHandler` in your own server instead. */
+  server?: boolean;
+  /** Require these credentials on the built-in listener (answers 401 otherwise). */
+  auth?: PrometheusAuth;
+  /** Drop the `otel_scope_*` labels. */
+  withoutScopeInfo?: boolean;
+  /** Drop the `target_info` series. */
+  withoutTargetInfo?: boolean;
+}
+
+export interface OtlpOptions {
+  /** Env `OTEL_EXPORTER_OTLP_METRICS_PROTOCOL`, then `OTEL_EXPORTER_OTLP_PROTOCOL`; default `http/protobuf`. */
+  protocol?: OtlpProtocol;
+  /** Full URL of the metrics endpoint. Default: the exporter's own reading of `OTEL_EXPORTER_OTLP_(METRICS_)ENDPOINT`. */
+  url?: string;
+  /** Extra request headers. Default: the exporter's own reading of `OTEL_EXPORTER_OTLP_(METRICS_)HEADERS`. */
+  headers?: Record<string, string>;
+  /** Per-export timeout. Default: the exporter's own reading of `OTEL_EXPORTER_OTLP_(METRICS_)TIMEOUT` (10 s). */
+  timeoutMillis?: number;
+  /** Env `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`; default `cumulative` (`delta` when serverless). */
+  temporality?: TemporalityPreference;
+}
+
+export interface SetupMetricsOptions {
+  /** Env `OTEL_METRICS_EXPORTER`; default `prometheus` (`otlp` when serverless). */
+  exporter?: ExporterName;
+  /** `service.name`; beats `OTEL_SERVICE_NAME` (as NodeSDK's `serviceName` does). */
+  serviceName?: string;
+  /** Extra resource attributes; beat `OTEL_RESOURCE_ATTRIBUTES`. */
+  resourceAttributes?: Attributes;
+  /** Bucket preset, per-metric buckets, attribute allow-list, cardinality limit (see genAiViews). */
+  views?: GenAiViewsOptions;
+  semconv?: SemconvMode;
+  prices?: PriceTable;
+  currency?: string;
+  normalizeModel?: (model: string) => string;
+  prometheus?: PrometheusOptions;
+  otlp?: OtlpOptions;
+  /** Push/console export interval. Env `OTEL_METRIC_EXPORT_INTERVAL`; default 60000 ms. */
+  exportIntervalMillis?: number;
+  /** Push/console export timeout. Env `OTEL_METRIC_EXPORT_TIMEOUT`; default 30000 ms. */
+  exportTimeoutMillis?: number;
+  /**
+   * Serverless function mode (env `GENAI_METRICS_SERVERLESS=true`): delta temporality by default, no
+   * listener, and no reliance on the periodic timer — flush with `withMetricsFlush` or `forceFlush()`.
+   */
+  serverless?: boolean;
+  /** Flush and shut down once on SIGTERM/SIGINT, then let the signal do what it would have done. */
+  handleSignals?: boolean;
+  /** @internal Extra producers of pre-aggregated data for the reader (core's chunk aggregator). */
+  metricProducers?: MetricProducer[];
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface ResolvedPrometheus {
+  host: string;
+  port: number;
+  /** Which setting chose the port, for the port-in-use message. */
+  portSource: 'option' | 'env' | 'default';
+  endpoint: string;
+  server: boolean;
+  auth: PrometheusAuth | undefined;
+  withoutScopeInfo: boolean;
+  withoutTargetInfo: boolean;
+}
+
+export interface ResolvedOtlp {
+  protocol: OtlpProtocol;
+  url: string | undefined;
+  headers: Record<string, string> | undefined;
+  timeoutMillis: number | undefined;
+  /** Undefined: let the exporter read OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE itself. */
+  temporality: TemporalityPreference | undefined;
+}
+
+export interface ResolvedConfig {
+  exporter: ExporterName;
+  serverless: boolean;
+  prometheus: ResolvedPrometheus;
+  otlp: ResolvedOtlp;
+  exportIntervalMillis: number;
+  exportTimeoutMillis: number;
+  handleSignals: boolean;
+}
+
+const PREFIX = 'genai-metrics: setupMetrics';
+/** setTimeout's maximum: in serverless mode only explicit flushes export. */
+const NEVER_MS = 2_147_483_647;
+
+/**
+ * Options beat environment variables, which beat defaults. Every value is validated here, so a
+ * misconfiguration fails at setup with the name of the setting to change.
+ */
+export function resolveConfig(options: SetupMetricsOptions, env: Env = process.env): ResolvedConfig {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`${PREFIX}() takes an options object`);
+  }
+  const serverless =
+    options.serverless ?? parseBool(env.GENAI_METRICS_SERVERLESS, 'GENAI_METRICS_SERVERLESS');
+  const exporter = oneOf(
+    options.exporter ??
+      nonEmpty(env.OTEL_METRICS_EXPORTER)?.toLowerCase() ??
+      (serverless ? 'otlp' : 'prometheus'),
+    EXPORTERS,
+    options.exporter !== undefined ? "option 'exporter'" : 'OTEL_METRICS_EXPORTER',
+  );
+  const interval = positiveInt(
+    options.exportIntervalMillis,
+    env.OTEL_METRIC_EXPORT_INTERVAL,
+    'exportIntervalMillis',
+    'OTEL_METRIC_EXPORT_INTERVAL',
+  );
+  const timeout = positiveInt(
+    options.exportTimeoutMillis,
+    env.OTEL_METRIC_EXPORT_TIMEOUT,
+    'exportTimeoutMillis',
+    'OTEL_METRIC_EXPORT_TIMEOUT',
+  );
+  const exportTimeoutMillis = timeout ?? 30_000;
+  // The SDK refuses a timeout longer than the interval; clamp the default timeout, keep explicit ones.
+  const exportIntervalMillis = serverless ? NEVER_MS : (interval ?? 60_000);
+  if (timeout !== undefined && timeout > exportIntervalMillis) {
+    throw new RangeError(
+      `${PREFIX}: the export timeout (${timeout} ms) must not exceed the export interval (${exportIntervalMillis} ms); ` +
+        'lower OTEL_METRIC_EXPORT_TIMEOUT / exportTimeoutMillis or raise OTEL_METRIC_EXPORT_INTERVAL / exportIntervalMillis',
+    );
+  }
+  return {
+    exporter,
+    serverless,
+    prometheus: resolvePrometheus(options.prometheus ?? {}, env, serverless),
+    otlp: resolveOtlp(options.otlp ?? {}, env, serverless),
+    exportIntervalMillis,
+    exportTimeoutMillis:
+      timeout === undefined ? Math.min(exportTimeoutMillis, exportIntervalMillis) : timeout,
+    handleSignals: options.handleSignals ?? false,
+  };
+}
+
+function resolvePrometheus(o: PrometheusOptions, env: Env, serverless: boolean): ResolvedPrometheus {
+  if (o === null || typeof o !== 'object') throw new TypeError(`${PREFIX}: 'prometheus' must be an object`);
+  const host = o.host ?? nonEmpty(env.OTEL_EXPORTER_PROMETHEUS_HOST) ?? '127.0.0.1';
+  let port = 9464;
+  let portSource: ResolvedPrometheus['portSource'] = 'default';
+  if (o.port !== undefined) {
+    port = validPort(o.port, "option 'prometheus.port'");
+    portSource = 'option';
+  } else if (nonEmpty(env.OTEL_EXPORTER_PROMETHEUS_PORT) !== undefined) {
+    port = validPort(
+      Number(env.OTEL_EXPORTER_PROMETHEUS_PORT),
+      'OTEL_EXPORTER_PROMETHEUS_PORT',
+      env.OTEL_EXPORTER_PROMETHEUS_PORT,
+    );
+    portSource = 'env';
+  }
+  const endpoint = o.endpoint ?? '/metrics';
+  if (typeof endpoint !== 'string' || !endpoint.startsWith('/')) {
+    throw new RangeError(
+      `${PREFIX}: 'prometheus.endpoint' must be a path starting with '/', got '${String(endpoint)}'`,
+    );
+  }
+  return {
+    host,
+    port,
+    portSource,
+    endpoint,
+    server: serverless ? false : o.server !== false,
+    auth: validAuth(o.auth),
+    withoutScopeInfo: o.withoutScopeInfo ?? false,
+    withoutTargetInfo: o.withoutTargetInfo ?? false,
+  };
+}
+
+function resolveOtlp(o: OtlpOptions, env: Env, serverless: boolean): ResolvedOtlp {
+  if (o === null || typeof o !== 'object') throw new TypeError(`${PREFIX}: 'otlp' must be an object`);
+  const protocolSource =
+    o.protocol !== undefined
+      ? "option 'otlp.protocol'"
+      : nonEmpty(env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL) !== undefined
+        ? 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL'
+        : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const protocol = oneOf(
+    o.protocol ??
+      nonEmpty(env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL) ??
+      nonEmpty(env.OTEL_EXPORTER_OTLP_PROTOCOL) ??
+      'http/protobuf',
+    OTLP_PROTOCOLS,
+    protocolSource,
+  );
+  // The exporter reads the temporality variable itself; we only refuse values it would silently
+  // replace with 'cumulative', and supply the serverless default when nothing is set.
+  const envTemporality = nonEmpty(env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE)?.toLowerCase();
+  if (envTemporality !== undefined) {
+    oneOf(envTemporality, TEMPORALITIES, 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE');
+  }
+  let temporality: TemporalityPreference | undefined;
+  if (o.temporality !== undefined)
+    temporality = oneOf(o.temporality, TEMPORALITIES, "option 'otlp.temporality'");
+  else if (envTemporality === undefined && serverless) temporality = 'delta';
+  if (o.url !== undefined) {
+    try {
+      new URL(o.url);
+    } catch {
+      throw new RangeError(`${PREFIX}: 'otlp.url' must be an absolute URL, got '${String(o.url)}'`);
+    }
+  }
+  if (o.timeoutMillis !== undefined && !(Number.isSafeInteger(o.timeoutMillis) && o.timeoutMillis > 0)) {
+    throw new RangeError(
+      `${PREFIX}: 'otlp.timeoutMillis' must be a positive integer, got ${String(o.timeoutMillis)}`,
+    );
+  }
+  return { protocol, url: o.url, headers: o.headers, timeoutMillis: o.timeoutMillis, temporality };
+}
+
+function validAuth(auth: PrometheusAuth | undefined): PrometheusAuth | undefined {
+  if (auth === undefined) return undefined;
+  if ('bearerToken' in auth && typeof auth.bearerToken === 'string' && auth.bearerToken !== '') return auth;
+  if (
+    'basic' in auth &&
+    typeof auth.basic?.username === 'string' &&
+    auth.basic.username !== '' &&
+    typeof auth.basic.password === 'string'
+  ) {
+    return auth;
+  }
+  throw new TypeError(
+    `${PREFIX}: 'prometheus.auth' must be { bearerToken: '…' } or { basic: { username: '…', password: '…' } }`,
+  );
+}
+
+function oneOf<T extends string>(value: unknown, valid: readonly T[], source: string): T {
+  if (typeof value === 'string' && (valid as readonly string[]).includes(value)) return value as T;
+  throw new RangeError(
+    `${PREFIX}: ${source} is '${String(value)}'; valid values: ${valid.map((v) => `'${v}'`).join(', ')}`,
+  );
+}
+
+function validPort(port: number, source: string, raw: unknown = port): number {
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new RangeError(`${PREFIX}: ${source} must be a port number 0-65535, got '${String(raw)}'`);
+  }
+  return port;
+}
+
+function positiveInt(
+  option: number | undefined,
+  envValue: string | undefined,
+  name: string,
+  envName: string,
+) {
+  if (option !== undefined) {
+    if (!Number.isSafeInteger(option) || option <= 0) {
+      throw new RangeError(
+        `${PREFIX}: option '${name}' must be a positive integer (ms), got ${String(option)}`,
+      );
+    }
+    return option;
+  }
+  const raw = nonEmpty(envValue);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new RangeError(`${PREFIX}: ${envName} must be a positive integer (ms), got '${raw}'`);
+  }
+  return n;
+}
+
+function parseBool(raw: string | undefined, name: string): boolean {
+  const v = nonEmpty(raw)?.toLowerCase();
+  if (v === undefined || v === 'false' || v === '0') return false;
+  if (v === 'true' || v === '1') return true;
+  throw new RangeError(`${PREFIX}: ${name} must be 'true' or 'false', got '${raw}'`);
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  const t = v?.trim();
+  return t === undefined || t === '' ? undefined : t;
+}

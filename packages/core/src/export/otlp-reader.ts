@@ -1,0 +1,60 @@
+import {
+  type MetricProducer,
+  type MetricReader,
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+} from '@opentelemetry/sdk-metrics';
+import type { OtlpProtocol, ResolvedConfig, TemporalityPreference } from './options.js';
+
+/**
+ * The OTLP exporter for the chosen protocol, loaded on demand so that the packages of the other
+ * protocols are never imported. Endpoint, headers, timeout and (unless we were told otherwise)
+ * temporality are read by the exporter itself from the standard OTEL_EXPORTER_OTLP_* variables.
+ */
+export async function createOtlpReader(
+  config: ResolvedConfig,
+  metricProducers: MetricProducer[] | undefined,
+): Promise<MetricReader> {
+  const { protocol, url, headers, timeoutMillis, temporality } = config.otlp;
+  const { AggregationTemporalityPreference } = await import('@opentelemetry/exporter-metrics-otlp-http');
+  const exporterConfig: Record<string, unknown> = {};
+  if (url !== undefined) exporterConfig.url = url;
+  if (headers !== undefined) exporterConfig.headers = headers;
+  if (timeoutMillis !== undefined) exporterConfig.timeoutMillis = timeoutMillis;
+  if (temporality !== undefined) {
+    const map: Record<TemporalityPreference, number> = {
+      cumulative: AggregationTemporalityPreference.CUMULATIVE,
+      delta: AggregationTemporalityPreference.DELTA,
+      lowmemory: AggregationTemporalityPreference.LOWMEMORY,
+    };
+    exporterConfig.temporalityPreference = map[temporality];
+  }
+  const exporter = await loadExporter(protocol, exporterConfig);
+  return new PeriodicExportingMetricReader({
+    exporter,
+    exportIntervalMillis: config.exportIntervalMillis,
+    exportTimeoutMillis: config.exportTimeoutMillis,
+    ...(metricProducers ? { metricProducers } : {}),
+  });
+}
+
+async function loadExporter(
+  protocol: OtlpProtocol,
+  cfg: Record<string, unknown>,
+): Promise<PushMetricExporter> {
+  // Each exporter is typed against its own copy of sdk-metrics; the PushMetricExporter interface is the same.
+  switch (protocol) {
+    case 'http/protobuf': {
+      const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-proto');
+      return new OTLPMetricExporter(cfg) as unknown as PushMetricExporter;
+    }
+    case 'http/json': {
+      const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
+      return new OTLPMetricExporter(cfg) as unknown as PushMetricExporter;
+    }
+    case 'grpc': {
+      const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-grpc');
+      return new OTLPMetricExporter(cfg) as unknown as PushMetricExporter;
+    }
+  }
+}

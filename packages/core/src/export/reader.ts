@@ -1,0 +1,61 @@
+import {
+  ConsoleMetricExporter,
+  type MetricProducer,
+  type MetricReader,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
+import type { ResolvedConfig } from './options.js';
+import { createOtlpReader } from './otlp-reader.js';
+import type { MetricsRequestHandler } from './prometheus-listener.js';
+import { createPrometheusReader } from './prometheus-reader.js';
+
+export interface ReaderSetup {
+  /** Undefined for `none`. */
+  reader: MetricReader | undefined;
+  /** The exposition handler (prometheus), else a 404 that says how to get one. */
+  metricsHandler: MetricsRequestHandler;
+  /** Set when a built-in listener should be opened. */
+  listen: boolean;
+}
+
+/**
+ * The one place a reader is built, for every exporter. `metricProducers` (pre-aggregated data such as
+ * core's chunk aggregator) are attached here so that every exporter sees them.
+ */
+export async function createReader(
+  config: ResolvedConfig,
+  metricProducers?: MetricProducer[],
+): Promise<ReaderSetup> {
+  switch (config.exporter) {
+    case 'prometheus': {
+      const { reader, serve } = await createPrometheusReader(config.prometheus, metricProducers);
+      return { reader, metricsHandler: serve, listen: config.prometheus.server };
+    }
+    case 'otlp':
+      return {
+        reader: await createOtlpReader(config, metricProducers),
+        metricsHandler: noExposition('otlp'),
+        listen: false,
+      };
+    case 'console': {
+      const reader = new PeriodicExportingMetricReader({
+        exporter: new ConsoleMetricExporter(),
+        exportIntervalMillis: config.exportIntervalMillis,
+        exportTimeoutMillis: config.exportTimeoutMillis,
+        ...(metricProducers ? { metricProducers } : {}),
+      });
+      return { reader, metricsHandler: noExposition('console'), listen: false };
+    }
+    case 'none':
+      return { reader: undefined, metricsHandler: noExposition('none'), listen: false };
+  }
+}
+
+function noExposition(exporter: string): MetricsRequestHandler {
+  const body =
+    `genai-metrics: the exporter is '${exporter}', so there is no Prometheus exposition here; ` +
+    'set OTEL_METRICS_EXPORTER=prometheus (or exporter: "prometheus") to serve one\n';
+  return (_req, res) => {
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(body);
+  };
+}

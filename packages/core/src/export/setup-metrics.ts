@@ -1,0 +1,67 @@
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { createGenAiMetrics, type GenAiMetrics } from '../gen-ai-metrics.js';
+import { genAiViews } from '../view/gen-ai-views.js';
+import { Handle, type MetricsHandle } from './handle.js';
+import { resolveConfig, type SetupMetricsOptions } from './options.js';
+import { PrometheusListener } from './prometheus-listener.js';
+import { createReader } from './reader.js';
+import { buildResource } from './resource.js';
+import { installSignalHook } from './signals.js';
+
+const SIGNAL_FLUSH_BOUND_MS = 10_000;
+
+/**
+ * Builds a MeterProvider (resource, GenAI views, one reader for the chosen exporter) and the GenAI
+ * recorder on it. Async because the exporter package is loaded on demand and because the Prometheus
+ * listener must be bound before we can tell the caller its port is taken.
+ *
+ *   const metrics = await setupMetrics();                 // Prometheus on 127.0.0.1:9464/metrics
+ *   instrumentOpenAI(client, { metrics: metrics.genai });
+ *
+ * Every option and variable is validated before anything is started; a bad one rejects with the
+ * name of the setting to change.
+ */
+export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<MetricsHandle> {
+  const config = resolveConfig(options);
+  const views = genAiViews(options.views);
+  const resource = buildResource(options);
+  const { reader, metricsHandler, listen } = await createReader(config, options.metricProducers);
+  const meterProvider = new MeterProvider({ resource, views, readers: reader ? [reader] : [] });
+
+  let genai: GenAiMetrics;
+  let listener: PrometheusListener | undefined;
+  let url: string | undefined;
+  try {
+    genai = createGenAiMetrics({
+      meterProvider,
+      semconv: options.semconv,
+      prices: options.prices,
+      currency: options.currency,
+      normalizeModel: options.normalizeModel,
+    });
+    if (listen) {
+      listener = new PrometheusListener(config.prometheus, metricsHandler);
+      url = await listener.listen();
+    }
+  } catch (error) {
+    await meterProvider.shutdown().catch(() => undefined);
+    throw error;
+  }
+
+  const handle = new Handle(
+    meterProvider,
+    genai,
+    config.exporter,
+    config.serverless,
+    metricsHandler,
+    url,
+    listener,
+  );
+  if (config.handleSignals) {
+    handle.uninstallSignals = installSignalHook(
+      () => handle.shutdown(),
+      Math.min(config.exportTimeoutMillis, SIGNAL_FLUSH_BOUND_MS),
+    );
+  }
+  return handle;
+}

@@ -1,0 +1,86 @@
+import { diag } from '@opentelemetry/api';
+import type { MetricsHandle } from '../export/handle.js';
+
+export interface WithMetricsFlushOptions {
+  /**
+   * The longest an invocation waits for its flush, in ms (default 2000). A slower export goes on in
+   * the background; the invocation's result is returned without it.
+   */
+  flushTimeoutMillis?: number;
+}
+
+type Flushable = Pick<MetricsHandle, 'forceFlush'>;
+
+/**
+ * Wraps a serverless handler so that every invocation flushes the metrics it recorded before its
+ * result is returned — also when the handler throws or rejects, because a frozen or recycled
+ * instance would lose them. The wrapped function is async; it resolves with the handler's own value
+ * and rejects with the handler's own error. A failed or slow export is logged through OTel diag and
+ * never changes the outcome of the invocation.
+ *
+ * `handle` may be the promise `setupMetrics()` returns, so no top-level await is needed:
+ *
+ *   const metrics = setupMetrics({ serverless: true });
+ *   export const handler = withMetricsFlush(metrics, async (event) => { … });
+ */
+export function withMetricsFlush<This, Args extends unknown[], Result>(
+  handle: Flushable | Promise<Flushable>,
+  handler: (this: This, ...args: Args) => Result,
+  options: WithMetricsFlushOptions = {},
+): (this: This, ...args: Args) => Promise<Awaited<Result>> {
+  if (typeof handler !== 'function') {
+    throw new TypeError('genai-metrics: withMetricsFlush(handle, handler) needs the handler function');
+  }
+  const timeoutMillis = options.flushTimeoutMillis ?? 2_000;
+  if (!Number.isFinite(timeoutMillis) || timeoutMillis <= 0) {
+    throw new RangeError(
+      `genai-metrics: withMetricsFlush 'flushTimeoutMillis' must be a positive number of ms, got ${String(timeoutMillis)}`,
+    );
+  }
+  const ready = Promise.resolve(handle);
+  // A setup failure is reported by the invocation that needs the handle, not as an unhandled rejection.
+  ready.catch(() => undefined);
+
+  return async function wrapped(this: This, ...args: Args): Promise<Awaited<Result>> {
+    const metrics = await ready;
+    let result: Awaited<Result>;
+    try {
+      result = await handler.apply(this, args);
+    } catch (error) {
+      await flushBounded(metrics, timeoutMillis);
+      throw error;
+    }
+    await flushBounded(metrics, timeoutMillis);
+    return result;
+  };
+}
+
+async function flushBounded(metrics: Flushable, timeoutMillis: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMillis);
+  });
+  let flush: Promise<void>;
+  try {
+    flush = Promise.resolve(metrics.forceFlush());
+  } catch (error) {
+    flush = Promise.reject(error);
+  }
+  const outcome = await Promise.race([
+    flush.then(
+      () => 'ok' as const,
+      (error: unknown) => {
+        diag.warn('genai-metrics: metrics flush after invocation failed', error);
+        return 'failed' as const;
+      },
+    ),
+    timedOut,
+  ]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    diag.warn(
+      `genai-metrics: metrics flush after invocation took over ${timeoutMillis} ms; not waiting for it`,
+    );
+    flush.catch(() => undefined);
+  }
+}
