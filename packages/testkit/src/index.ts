@@ -121,5 +121,5 @@ export function bucketIndex(boundaries: readonly number[], value: number): numbe
 export * from './gguf.js';
 export * from './otlp/otlp-points.js';
 export * from './otlp/otlp-receiver.js';
-export * from './victoria-metrics.js';
 export * from './prometheus.js';
+export * from './victoria-metrics.js';

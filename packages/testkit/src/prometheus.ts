@@ -3,6 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// Same sample shape as the VictoriaMetrics runner, so tests can query either backend alike.
+import type { PromSample } from './victoria-metrics.js';
 
 /**
  * A real Prometheus server (the Debian binary installed by scripts/setup/10-prometheus.sh) started by a
@@ -32,11 +34,6 @@ export interface PrometheusServerOptions {
   binary?: string;
   /** How long to wait for `/-/ready` (default 30 s). */
   startTimeoutMs?: number;
-}
-
-export interface PromSample {
-  metric: Record<string, string>;
-  value: number;
 }
 
 export interface TargetState {

@@ -1,8 +1,9 @@
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { ChunkAggregator } from '../aggregate/chunk-aggregator.js';
 import { createGenAiMetrics, type GenAiMetrics } from '../gen-ai-metrics.js';
 import { genAiViews } from '../view/gen-ai-views.js';
 import { Handle, type MetricsHandle } from './handle.js';
-import { resolveConfig, type SetupMetricsOptions } from './options.js';
+import { histogramTemporality, resolveConfig, type SetupMetricsOptions } from './options.js';
 import { PrometheusListener } from './prometheus-listener.js';
 import { createReader } from './reader.js';
 import { buildResource } from './resource.js';
@@ -25,7 +26,14 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
   const config = resolveConfig(options);
   const views = genAiViews(options.views);
   const resource = buildResource(options);
-  const { reader, metricsHandler, listen } = await createReader(config, options.metricProducers);
+  // Per-chunk timings are pre-aggregated and handed to the reader as a MetricProducer; its
+  // temporality must be the one the reader uses for histograms.
+  const chunkAggregator =
+    config.exporter === 'none'
+      ? undefined
+      : new ChunkAggregator({ views: options.views, temporality: histogramTemporality(config) });
+  const producers = [...(chunkAggregator ? [chunkAggregator] : []), ...(options.metricProducers ?? [])];
+  const { reader, metricsHandler, listen } = await createReader(config, producers);
   const meterProvider = new MeterProvider({ resource, views, readers: reader ? [reader] : [] });
 
   let genai: GenAiMetrics;
@@ -38,6 +46,7 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
       prices: options.prices,
       currency: options.currency,
       normalizeModel: options.normalizeModel,
+      chunkAggregator,
     });
     if (listen) {
       listener = new PrometheusListener(config.prometheus, metricsHandler);
