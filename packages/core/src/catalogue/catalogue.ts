@@ -271,7 +271,13 @@ export const CATALOGUE: readonly MetricDefinition[] = Object.freeze([
     'loadDuration',
     'all',
     'extension',
-    [sc.ATTR_GEN_AI_PROVIDER_NAME, sc.ATTR_GEN_AI_REQUEST_MODEL, 'llm.load.stage', sc.ATTR_ERROR_TYPE],
+    [
+      sc.ATTR_GEN_AI_PROVIDER_NAME,
+      sc.ATTR_GEN_AI_REQUEST_MODEL,
+      'llm.load.stage',
+      'llm.execution_providers',
+      sc.ATTR_ERROR_TYPE,
+    ],
     'Time to load a model or create an inference session or context.',
     'once per load, by the runtime adapters',
   ),
@@ -326,6 +332,25 @@ export const CATALOGUE: readonly MetricDefinition[] = Object.freeze([
     [sc.ATTR_GEN_AI_OPERATION_NAME, sc.ATTR_GEN_AI_PROVIDER_NAME, sc.ATTR_GEN_AI_REQUEST_MODEL],
     'Items per inference batch (leading dimension of the first input).',
     'once per runtime run that has a batch dimension',
+  ),
+  // One forward pass of a runtime session (onnxruntime-node `session.run()`): not a GenAI operation
+  // (a generation is many runs; an embedding request may be one), so no gen_ai.* name fits.
+  // Millisecond-resolution buckets: single runs are usually 0.1–100 ms.
+  histogram(
+    'llm.inference.run.duration',
+    's',
+    'timeToFirstToken',
+    'all',
+    'extension',
+    [
+      sc.ATTR_GEN_AI_OPERATION_NAME,
+      sc.ATTR_GEN_AI_PROVIDER_NAME,
+      sc.ATTR_GEN_AI_REQUEST_MODEL,
+      'llm.execution_providers',
+      sc.ATTR_ERROR_TYPE,
+    ],
+    'Duration of one runtime forward pass (session.run), from the call to its result; includes time queued behind other runs.',
+    'once per runtime run (onnxruntime adapter), failed runs with error.type',
   ),
 ]);
 
