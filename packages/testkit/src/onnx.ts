@@ -1,0 +1,209 @@
+import protobuf from 'protobufjs';
+
+/**
+ * ONNX models encoded in the test run, so no model file is downloaded or checked in. The schema is a
+ * subset of the official onnx.proto3 (only the messages and fields these models use, with the
+ * official field numbers); protobufjs does the wire encoding.
+ */
+const ONNX_SUBSET = `
+syntax = "proto3";
+package onnx;
+message OperatorSetIdProto { string domain = 1; int64 version = 2; }
+message StringStringEntryProto { string key = 1; string value = 2; }
+message AttributeProto {
+  string name = 1;
+  float f = 2;
+  int64 i = 3;
+  int32 type = 20;
+}
+message TensorProto {
+  repeated int64 dims = 1;
+  int32 data_type = 2;
+  repeated float float_data = 4;
+  repeated int64 int64_data = 7;
+  string name = 8;
+}
+message TensorShapeProto {
+  message Dimension {
+    oneof value { int64 dim_value = 1; string dim_param = 2; }
+  }
+  repeated Dimension dim = 1;
+}
+message TypeProto {
+  message Tensor { int32 elem_type = 1; TensorShapeProto shape = 2; }
+  oneof value { Tensor tensor_type = 1; }
+}
+message ValueInfoProto { string name = 1; TypeProto type = 2; }
+message NodeProto {
+  repeated string input = 1;
+  repeated string output = 2;
+  string name = 3;
+  string op_type = 4;
+  repeated AttributeProto attribute = 5;
+}
+message GraphProto {
+  repeated NodeProto node = 1;
+  string name = 2;
+  repeated TensorProto initializer = 5;
+  repeated ValueInfoProto input = 11;
+  repeated ValueInfoProto output = 12;
+}
+message ModelProto {
+  int64 ir_version = 1;
+  string producer_name = 2;
+  GraphProto graph = 7;
+  repeated OperatorSetIdProto opset_import = 8;
+  repeated StringStringEntryProto metadata_props = 14;
+}
+`;
+
+/** TensorProto.DataType values from onnx.proto. */
+export const OnnxDataType = { FLOAT: 1, INT64: 7 } as const;
+
+const ModelProto = protobuf.parse(ONNX_SUBSET).root.lookupType('onnx.ModelProto');
+
+type Dim = number | string;
+
+export interface OnnxValueInfo {
+  name: string;
+  elemType: number;
+  /** A number is a fixed size; a string is a symbolic (dynamic) dimension such as 'batch'. */
+  shape: Dim[];
+}
+
+export interface OnnxInitializer {
+  name: string;
+  dims: number[];
+  floats?: ArrayLike<number>;
+  int64s?: ArrayLike<number>;
+}
+
+export interface OnnxNode {
+  opType: string;
+  inputs: string[];
+  outputs: string[];
+  attributes?: { name: string; i?: number }[];
+}
+
+export interface OnnxGraphSpec {
+  name: string;
+  inputs: OnnxValueInfo[];
+  outputs: OnnxValueInfo[];
+  initializers: OnnxInitializer[];
+  nodes: OnnxNode[];
+  /** Default 13. */
+  opset?: number;
+  metadata?: Record<string, string>;
+}
+
+const ATTRIBUTE_TYPE_INT = 2;
+
+function valueInfo(v: OnnxValueInfo) {
+  return {
+    name: v.name,
+    type: {
+      tensorType: {
+        elemType: v.elemType,
+        shape: { dim: v.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  };
+}
+
+/** Encodes a one-graph ONNX model (IR version 8) to the bytes `InferenceSession.create` accepts. */
+export function encodeOnnxModel(spec: OnnxGraphSpec): Uint8Array {
+  const message = {
+    irVersion: 8,
+    producerName: 'genai-metrics-testkit',
+    opsetImport: [{ domain: '', version: spec.opset ?? 13 }],
+    metadataProps: Object.entries(spec.metadata ?? {}).map(([key, value]) => ({ key, value })),
+    graph: {
+      name: spec.name,
+      node: spec.nodes.map((n, i) => ({
+        name: `${n.opType}_${i}`,
+        opType: n.opType,
+        input: n.inputs,
+        output: n.outputs,
+        attribute: (n.attributes ?? []).map((a) => ({ name: a.name, i: a.i, type: ATTRIBUTE_TYPE_INT })),
+      })),
+      initializer: spec.initializers.map((t) => ({
+        name: t.name,
+        dims: t.dims,
+        dataType: t.int64s ? OnnxDataType.INT64 : OnnxDataType.FLOAT,
+        floatData: t.floats ? Array.from(t.floats) : [],
+        int64Data: t.int64s ? Array.from(t.int64s) : [],
+      })),
+      input: spec.inputs.map(valueInfo),
+      output: spec.outputs.map(valueInfo),
+    },
+  };
+  const problem = ModelProto.verify(message);
+  if (problem) throw new Error(`testkit: invalid ONNX model spec: ${problem}`);
+  return ModelProto.encode(ModelProto.fromObject(message)).finish();
+}
+
+/** Deterministic pseudo-random floats in [-1, 1) (mulberry32), so models are the same every run. */
+export function seededFloats(count: number, seed = 1): Float32Array {
+  const out = new Float32Array(count);
+  let a = seed >>> 0;
+  for (let i = 0; i < count; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/**
+ * Y = X·W + B with X [batch, inFeatures] (batch is dynamic), W [inFeatures, outFeatures] and
+ * B [outFeatures] seeded weights. Input 'X' (float32), output 'Y'.
+ */
+export function matMulAddModel(inFeatures = 4, outFeatures = 3, seed = 7): Uint8Array {
+  return encodeOnnxModel({
+    name: 'matmul_add',
+    inputs: [{ name: 'X', elemType: OnnxDataType.FLOAT, shape: ['batch', inFeatures] }],
+    outputs: [{ name: 'Y', elemType: OnnxDataType.FLOAT, shape: ['batch', outFeatures] }],
+    initializers: [
+      { name: 'W', dims: [inFeatures, outFeatures], floats: seededFloats(inFeatures * outFeatures, seed) },
+      { name: 'B', dims: [outFeatures], floats: seededFloats(outFeatures, seed + 1) },
+    ],
+    nodes: [
+      { opType: 'MatMul', inputs: ['X', 'W'], outputs: ['XW'] },
+      { opType: 'Add', inputs: ['XW', 'B'], outputs: ['Y'] },
+    ],
+  });
+}
+
+/**
+ * A toy next-token LM: input_ids [batch, seq] (int64) → Gather(embedding) → MatMul(unembedding) →
+ * logits [batch, seq, vocab]. The embedding is the identity and the unembedding a shift by one, so
+ * greedy decoding from token t yields t+1, t+2, … (mod vocab): tests can check the decoded tokens.
+ */
+export function toyLanguageModel(vocab = 16): Uint8Array {
+  const embedding = new Float32Array(vocab * vocab);
+  const unembedding = new Float32Array(vocab * vocab);
+  for (let t = 0; t < vocab; t++) {
+    embedding[t * vocab + t] = 1;
+    unembedding[t * vocab + ((t + 1) % vocab)] = 1;
+  }
+  return encodeOnnxModel({
+    name: 'toy_lm',
+    inputs: [{ name: 'input_ids', elemType: OnnxDataType.INT64, shape: ['batch', 'sequence'] }],
+    outputs: [{ name: 'logits', elemType: OnnxDataType.FLOAT, shape: ['batch', 'sequence', vocab] }],
+    initializers: [
+      { name: 'embedding', dims: [vocab, vocab], floats: embedding },
+      { name: 'unembedding', dims: [vocab, vocab], floats: unembedding },
+    ],
+    nodes: [
+      {
+        opType: 'Gather',
+        inputs: ['embedding', 'input_ids'],
+        outputs: ['hidden'],
+        attributes: [{ name: 'axis', i: 0 }],
+      },
+      { opType: 'MatMul', inputs: ['hidden', 'unembedding'], outputs: ['logits'] },
+    ],
+  });
+}
