@@ -1,0 +1,126 @@
+import type { GenAiMetrics, Operation, OperationKind } from '@genai-metrics/core';
+import type { Attributes } from '@opentelemetry/api';
+import { type BatchSizeOption, batchSizeOf } from './batch-size.js';
+import { onnxErrorType } from './error-type.js';
+import type { ModelNameOption } from './model-source.js';
+import type { OrtFeeds, OrtSessionLike } from './types.js';
+
+export const METRIC_RUN_DURATION = 'llm.inference.run.duration';
+const ACTIVE = 'llm.requests.active';
+const BATCH = 'llm.batch.size';
+export const ATTR_EXECUTION_PROVIDERS = 'llm.execution_providers';
+
+/** Resolved instrumentation options, shared by every wrapper of one installation. */
+export interface RunConfig {
+  readonly metrics: GenAiMetrics;
+  readonly provider: string;
+  /** gen_ai.operation.name on run metrics; a GenAI operation name when `perRunOperation`. */
+  readonly operation: string;
+  /** When set, each run is also one GenAI operation (e.g. embeddings) of this kind. */
+  readonly perRunOperation: OperationKind | undefined;
+  readonly inputTokens: ((feeds: OrtFeeds) => number | undefined) | undefined;
+  readonly batchSize: BatchSizeOption;
+  /** `modelName` given as a string: also names sessions created before instrumentation. */
+  readonly fixedModelName: string | undefined;
+  readonly modelNameFn: ModelNameOption | undefined;
+}
+
+/** What the adapter knows about a session: learnt at create(), or nothing for older sessions. */
+export interface SessionInfo {
+  readonly model: string | undefined;
+  /** Requested execution providers, unknown for sessions created before instrumentation. */
+  readonly executionProviders: string | undefined;
+  /** Attribute sets, built once per (session, config). */
+  cache?: { config: RunConfig; run: Attributes; active: Attributes; batch: Attributes };
+}
+
+function attributesFor(info: SessionInfo, config: RunConfig): NonNullable<SessionInfo['cache']> {
+  const cached = info.cache;
+  if (cached && cached.config === config) return cached;
+  const model = info.model ?? config.fixedModelName;
+  const active: Attributes = {
+    'gen_ai.operation.name': config.operation,
+    'gen_ai.provider.name': config.provider,
+  };
+  if (model !== undefined) active['gen_ai.request.model'] = model;
+  const run: Attributes = { ...active };
+  if (info.executionProviders !== undefined) run[ATTR_EXECUTION_PROVIDERS] = info.executionProviders;
+  const cache = { config, run, active, batch: active };
+  info.cache = cache;
+  return cache;
+}
+
+/**
+ * One run() from call to settle. Records exactly once (the first end/fail wins) and never throws:
+ * every method swallows its own failures so user code never sees them.
+ */
+export class RunRecorder {
+  private done = false;
+  private readonly startedAt = performance.now();
+  private readonly attrs: NonNullable<SessionInfo['cache']>;
+  private readonly operation: Operation | undefined;
+
+  constructor(
+    private readonly config: RunConfig,
+    info: SessionInfo,
+    session: OrtSessionLike,
+    feeds: OrtFeeds,
+  ) {
+    this.attrs = attributesFor(info, config);
+    const { metrics } = config;
+    if (config.perRunOperation !== undefined) {
+      // The Operation counts itself in llm.requests.active; counting the run too would double it.
+      this.operation = metrics.startOperation({
+        operation: config.operation,
+        provider: config.provider,
+        requestModel: this.attrs.active['gen_ai.request.model'] as string | undefined,
+        kind: config.perRunOperation,
+      });
+      const tokens = config.inputTokens ? safeCall(config.inputTokens, feeds) : undefined;
+      if (tokens !== undefined) this.operation.setUsage({ inputTokens: tokens });
+    } else {
+      metrics.record(ACTIVE, 1, this.attrs.active);
+    }
+    const batch = batchSizeOf(config.batchSize, session, feeds);
+    if (batch !== undefined) metrics.record(BATCH, batch, this.attrs.batch);
+  }
+
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    try {
+      this.finish(undefined);
+      this.operation?.end();
+    } catch {
+      // never into user code
+    }
+  }
+
+  fail(error: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    try {
+      const type = onnxErrorType(error);
+      this.finish(type);
+      this.operation?.fail(error, type);
+    } catch {
+      // never into user code
+    }
+  }
+
+  private finish(errorType: string | undefined): void {
+    const { metrics } = this.config;
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    const attrs = errorType === undefined ? this.attrs.run : { ...this.attrs.run, 'error.type': errorType };
+    metrics.record(METRIC_RUN_DURATION, seconds, attrs);
+    if (this.operation === undefined) metrics.record(ACTIVE, -1, this.attrs.active);
+  }
+}
+
+function safeCall(fn: (feeds: OrtFeeds) => number | undefined, feeds: OrtFeeds): number | undefined {
+  try {
+    return fn(feeds);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,203 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { matMulAddModel } from '@genai-metrics/testkit/onnx';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { instrumentOnnxRuntime, type OnnxRuntimeInstrumentation } from '../../src/onnxruntime/index.js';
+import { floats, ort, proto, setup } from './helpers.js';
+
+const RUN = 'llm.inference.run.duration';
+const LOAD = 'llm.model.load.duration';
+let dir: string;
+let modelPath: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'genai-metrics-onnx-'));
+  modelPath = join(dir, 'matmul-add.onnx');
+  writeFileSync(modelPath, matMulAddModel());
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let handle: OnnxRuntimeInstrumentation | undefined;
+afterEach(() => {
+  handle?.uninstrument();
+  handle = undefined;
+});
+
+describe('instrumentOnnxRuntime: runs on the real CPU runtime', () => {
+  it('records load time by file base name (never the path), requested EPs, and every run with its batch size', async () => {
+    const { harness, metrics } = setup();
+    handle = instrumentOnnxRuntime(ort, { metrics });
+    const session = await ort.InferenceSession.create(modelPath, { executionProviders: ['cpu'] });
+    const batches = [1, 3, 8, 8, 32];
+    for (const b of batches) {
+      const out = await session.run({ X: floats(b) });
+      expect(out.Y!.dims).toEqual([b, 3]); // the app still gets the real result
+    }
+    const m = await harness.collect();
+
+    const load = m.histogram(LOAD, { 'gen_ai.request.model': 'matmul-add' });
+    expect(load.count).toBe(1);
+    expect(load.sum).toBeGreaterThan(0);
+    const loadPoint = m.points(LOAD)[0]!;
+    expect(loadPoint.attributes).toEqual({
+      'gen_ai.provider.name': 'onnxruntime',
+      'gen_ai.request.model': 'matmul-add',
+      'llm.load.stage': 'session',
+      'llm.execution_providers': 'cpu',
+    });
+    expect(JSON.stringify(m.points(LOAD).map((p) => p.attributes))).not.toContain(dir);
+
+    const run = m.histogram(RUN, {
+      'gen_ai.operation.name': 'run',
+      'gen_ai.request.model': 'matmul-add',
+      'llm.execution_providers': 'cpu',
+    });
+    expect(run.count).toBe(batches.length);
+    expect(m.points(RUN)).toHaveLength(1); // no error series
+
+    const batch = m.histogram('llm.batch.size', { 'gen_ai.request.model': 'matmul-add' });
+    expect(batch.count).toBe(batches.length);
+    expect(batch.sum).toBe(1 + 3 + 8 + 8 + 32);
+    expect(batch.max).toBe(32);
+    expect(m.sum('llm.requests.active')).toBe(0);
+    await harness.shutdown();
+  });
+
+  it('counts runs in flight while they are queued and back to 0 after', async () => {
+    const { harness, metrics } = setup();
+    handle = instrumentOnnxRuntime(ort, { metrics, modelName: 'mm' });
+    const session = await ort.InferenceSession.create(matMulAddModel());
+    const pending = [
+      session.run({ X: floats(2) }),
+      session.run({ X: floats(2) }),
+      session.run({ X: floats(2) }),
+    ];
+    // run() settles on a later turn (setImmediate), so all three are in flight now.
+    expect((await harness.collect()).sum('llm.requests.active', { 'gen_ai.request.model': 'mm' })).toBe(3);
+    await Promise.all(pending);
+    expect((await harness.collect()).sum('llm.requests.active', { 'gen_ai.request.model': 'mm' })).toBe(0);
+    await harness.shutdown();
+  });
+
+  it('records failed runs exactly once with error.type, and rethrows the runtime error unchanged', async () => {
+    const { harness, metrics } = setup();
+    handle = instrumentOnnxRuntime(ort, { metrics, modelName: 'mm' });
+    const session = await ort.InferenceSession.create(matMulAddModel());
+
+    const missing = await session.run({}).catch((e: unknown) => e);
+    expect(String(missing)).toMatch(/input 'X' is missing/);
+    const wrongType = await session
+      .run({ X: new ort.Tensor('int64', new BigInt64Array(8), [2, 4]) })
+      .catch((e: unknown) => e);
+    expect(String(wrongType)).toMatch(/Unexpected input data type/);
+    await session.run({ X: floats(2) });
+
+    const m = await harness.collect();
+    expect(m.histogram(RUN, { 'error.type': 'invalid_request' }).count).toBe(2);
+    expect(m.count(RUN)).toBe(3);
+    expect(m.points(RUN).filter((p) => p.attributes['error.type'] === undefined)).toHaveLength(1);
+    // the wrong-dtype run still had a batch; the empty feeds had none
+    expect(m.histogram('llm.batch.size').count).toBe(2);
+    expect(m.sum('llm.requests.active')).toBe(0);
+    await harness.shutdown();
+  });
+
+  it('records a failed create with error.type and still names the model by base name', async () => {
+    const { harness, metrics } = setup();
+    handle = instrumentOnnxRuntime(ort, { metrics });
+    await expect(ort.InferenceSession.create(join(dir, 'absent.onnx'))).rejects.toThrow(/absent\.onnx/);
+    await expect(ort.InferenceSession.create(new Uint8Array([1, 2, 3, 4]))).rejects.toThrow();
+    const m = await harness.collect();
+    expect(m.histogram(LOAD, { 'gen_ai.request.model': 'absent', 'error.type': '_OTHER' }).count).toBe(1);
+    const fromBytes = m.points(LOAD).filter((p) => p.attributes['gen_ai.request.model'] === undefined);
+    expect(fromBytes).toHaveLength(1);
+    expect(fromBytes[0]!.attributes['error.type']).toBe('_OTHER');
+    await harness.shutdown();
+  });
+
+  it('names sessions with a modelName function and reads batch size from a named input or a function', async () => {
+    const { harness, metrics } = setup();
+    handle = instrumentOnnxRuntime(ort, {
+      metrics,
+      modelName: (source) => (source.options as { logId?: string } | undefined)?.logId,
+      batchSize: (feeds) => (feeds.X as ort.Tensor).dims[0]! * 10,
+    });
+    const session = await ort.InferenceSession.create(matMulAddModel(), {
+      logId: 'named-by-fn',
+      executionProviders: [{ name: 'cpu' }],
+    } as ort.InferenceSession.SessionOptions);
+    await session.run({ X: floats(2) });
+    const m = await harness.collect();
+    expect(m.histogram(LOAD, { 'gen_ai.request.model': 'named-by-fn' }).count).toBe(1);
+    expect(m.histogram('llm.batch.size', { 'gen_ai.request.model': 'named-by-fn' }).sum).toBe(20);
+    await harness.shutdown();
+  });
+
+  it('uninstrument() restores the originals; instrumenting twice does not double count', async () => {
+    const originalCreate = ort.InferenceSession.create;
+    const originalRun = proto().run;
+    const { harness, metrics } = setup();
+    const first = instrumentOnnxRuntime(ort, { metrics, modelName: 'first' });
+    const wrappedRun = proto().run;
+    handle = instrumentOnnxRuntime(ort, { metrics, modelName: 'second' });
+    expect(proto().run).toBe(wrappedRun); // not wrapped twice
+    const session = await ort.InferenceSession.create(matMulAddModel());
+    await session.run({ X: floats(4) });
+    first.uninstrument(); // superseded: no effect
+    await session.run({ X: floats(4) });
+    let m = await harness.collect();
+    expect(m.count(RUN)).toBe(2);
+    expect(m.count(LOAD)).toBe(1);
+    expect(m.histogram(RUN).count).toBe(2);
+    expect(m.points(LOAD)[0]!.attributes['gen_ai.request.model']).toBe('second');
+
+    handle.uninstrument();
+    handle.uninstrument(); // idempotent
+    expect(ort.InferenceSession.create).toBe(originalCreate);
+    expect(proto().run).toBe(originalRun);
+    const after = await ort.InferenceSession.create(matMulAddModel());
+    await after.run({ X: floats(4) });
+    await session.run({ X: floats(4) });
+    m = await harness.collect();
+    expect(m.count(RUN)).toBe(2);
+    expect(m.count(LOAD)).toBe(1);
+    await harness.shutdown();
+  });
+
+  it('fails fast on bad options with a message saying what to change, patching nothing', () => {
+    const { metrics } = setup();
+    const originalRun = proto().run;
+    expect(() => instrumentOnnxRuntime({} as never, { metrics })).toThrow(/onnxruntime-node module/);
+    expect(() => instrumentOnnxRuntime(ort, {} as never)).toThrow(/createGenAiMetrics/);
+    expect(() => instrumentOnnxRuntime(ort, { metrics, batchSize: 3 as never })).toThrow(/batchSize/);
+    expect(() => instrumentOnnxRuntime(ort, { metrics, inputTokens: () => 1 })).toThrow(/needs 'operation'/);
+    expect(proto().run).toBe(originalRun);
+  });
+});
+
+describe('instrumentOnnxRuntime: never hurts the app', () => {
+  it('survives throwing callbacks and counts malformed token counts instead of recording them', async () => {
+    const { harness, metrics } = setup();
+    handle = instrumentOnnxRuntime(ort, {
+      metrics,
+      modelName: () => {
+        throw new Error('naming failed');
+      },
+      batchSize: () => {
+        throw new Error('batch failed');
+      },
+      operation: 'embeddings',
+      inputTokens: () => -1,
+    });
+    const session = await ort.InferenceSession.create(modelPath);
+    const out = await session.run({ X: floats(2) });
+    expect(out.Y!.dims).toEqual([2, 3]);
+    const m = await harness.collect();
+    expect(m.histogram(LOAD, { 'gen_ai.request.model': 'matmul-add' }).count).toBe(1); // fell back to the file name
+    expect(m.points('llm.batch.size')).toHaveLength(0);
+    expect(m.sum('llm.usage.invalid', { 'llm.usage.field': 'inputTokens' })).toBe(1);
+    expect(m.histogram(RUN, { 'gen_ai.operation.name': 'embeddings' }).count).toBe(1);
+    await harness.shutdown();
+  });
+});
