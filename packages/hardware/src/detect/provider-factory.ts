@@ -1,0 +1,45 @@
+import { createAmdGpuProvider } from '../providers/amdgpu/amdgpu-provider.js';
+import { createFakeProvider, type FakeFixture } from '../providers/fake/fake-provider.js';
+import { createIntelGpuProvider } from '../providers/intel-gpu/intel-gpu-provider.js';
+import { createIntelNpuProvider } from '../providers/intel-npu/intel-npu-provider.js';
+import { createLlamaVramProvider } from '../providers/llama-cpp/llama-vram-provider.js';
+import { createNvidiaSmiProvider, type NvidiaSmiProviderOptions } from '../providers/nvidia-smi/nvidia-smi-provider.js';
+import { createNvmlProvider, type NvmlProviderOptions } from '../providers/nvml/nvml-provider.js';
+import type { HardwareProvider, ProviderName } from '../types.js';
+
+/** Options that reach the built-in providers (all optional; defaults read the real machine). */
+export interface ProviderOptions {
+  /** Where sysfs is mounted, for amdgpu / intel-gpu / intel-npu. Default `/sys`. */
+  sysfsRoot?: string;
+  nvml?: NvmlProviderOptions;
+  nvidiaSmi?: NvidiaSmiProviderOptions;
+  /** Fixture for the `fake` provider (object or JSON path); default env `GENAI_METRICS_FAKE_HARDWARE`. */
+  fake?: FakeFixture | string;
+}
+
+/**
+ * Auto-detection order: in-process NVML first (cheapest, richest), `nvidia-smi` only if NVML found no
+ * GPU, then the sysfs providers, then llama.cpp's own VRAM view only if no vendor provider found a GPU.
+ */
+export const AUTO_ORDER: readonly ProviderName[] = ['nvml', 'nvidia-smi', 'amdgpu', 'intel-gpu', 'intel-npu', 'llama-cpp'];
+
+export const PROVIDER_NAMES: ReadonlySet<string> = new Set<ProviderName>([...AUTO_ORDER, 'fake']);
+
+export function createProvider(name: ProviderName, options: ProviderOptions): HardwareProvider {
+  switch (name) {
+    case 'nvml':
+      return createNvmlProvider(options.nvml);
+    case 'nvidia-smi':
+      return createNvidiaSmiProvider(options.nvidiaSmi);
+    case 'amdgpu':
+      return createAmdGpuProvider({ sysfsRoot: options.sysfsRoot });
+    case 'intel-gpu':
+      return createIntelGpuProvider({ sysfsRoot: options.sysfsRoot });
+    case 'intel-npu':
+      return createIntelNpuProvider({ sysfsRoot: options.sysfsRoot });
+    case 'llama-cpp':
+      return createLlamaVramProvider();
+    case 'fake':
+      return createFakeProvider(options.fake);
+  }
+}

@@ -1,0 +1,71 @@
+import { warnOnce } from '../diag.js';
+import { FAKE_HARDWARE_ENV } from '../providers/fake/fake-provider.js';
+import type { DeviceInfo, HardwareProvider, ProviderName } from '../types.js';
+import { AUTO_ORDER, createProvider, PROVIDER_NAMES, type ProviderOptions } from './provider-factory.js';
+
+export type ProviderChoice = ProviderName | HardwareProvider;
+
+export interface Selection {
+  providers: HardwareProvider[];
+  devices: DeviceInfo[];
+}
+
+/** Fails fast on a bad `providers` option, before anything is probed. */
+export function validateProviderChoices(choices: unknown): asserts choices is ProviderChoice[] | undefined {
+  if (choices === undefined) return;
+  if (!Array.isArray(choices)) {
+    throw new TypeError(`@genai-metrics/hardware: 'providers' must be an array of provider names, got ${typeof choices}`);
+  }
+  for (const c of choices) {
+    if (typeof c === 'string' && PROVIDER_NAMES.has(c)) continue;
+    const p = c as Partial<HardwareProvider>;
+    if (typeof p === 'object' && p && typeof p.probe === 'function' && typeof p.sample === 'function') continue;
+    throw new TypeError(
+      `@genai-metrics/hardware: unknown provider ${JSON.stringify(c)}; use one of ${[...PROVIDER_NAMES].join(', ')} or an object with probe/sample/close`,
+    );
+  }
+}
+
+/** The names to try when the app did not choose: the auto order, plus `fake` when its env var is set. */
+export function autoChoices(): ProviderChoice[] {
+  return process.env[FAKE_HARDWARE_ENV] ? [...AUTO_ORDER, 'fake'] : [...AUTO_ORDER];
+}
+
+/**
+ * Probes the chosen providers in order and keeps those that see a device. `nvidia-smi` is skipped when
+ * NVML already sees the GPUs, and llama.cpp's VRAM view when a vendor provider already reports a GPU
+ * (both would describe the same device twice).
+ */
+export async function selectProviders(choices: ProviderChoice[], options: ProviderOptions): Promise<Selection> {
+  const providers: HardwareProvider[] = [];
+  const devices: DeviceInfo[] = [];
+  const active = new Set<string>();
+  for (const choice of choices) {
+    if (choice === 'nvidia-smi' && active.has('nvml')) continue;
+    if (choice === 'llama-cpp' && devices.some((d) => d.type === 'gpu')) continue;
+    let provider: HardwareProvider;
+    try {
+      provider = typeof choice === 'string' ? createProvider(choice, options) : choice;
+    } catch (error) {
+      // A named provider with bad options (e.g. `fake` without a fixture) is a setup error: say so.
+      if (choice === 'fake') throw error;
+      warnOnce(String(choice), 'cannot be created; skipping it', error);
+      continue;
+    }
+    let found: DeviceInfo[] = [];
+    try {
+      found = await provider.probe();
+    } catch (error) {
+      warnOnce(provider.name, 'probe failed; skipping it', error);
+    }
+    // llama.cpp instances may be registered after setup, so its provider stays even with none yet.
+    if (found.length === 0 && provider.name !== 'llama-cpp') {
+      await Promise.resolve(provider.close()).catch(() => undefined);
+      continue;
+    }
+    providers.push(provider);
+    active.add(provider.name);
+    devices.push(...found);
+  }
+  return { providers, devices };
+}

@@ -1,0 +1,82 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { warnOnce } from '../../diag.js';
+import type { DeviceInfo, DeviceSample, HardwareProvider } from '../../types.js';
+import { parseLine, QUERY_FIELDS } from './csv.js';
+
+export interface NvidiaSmiProviderOptions {
+  /** The executable. Default `nvidia-smi` from PATH. */
+  path?: string;
+  /** How often the long-lived reader prints a line per GPU (`--loop-ms`). Default 1000. */
+  loopMs?: number;
+  /** Don't restart a reader that died more often than this. Default 10 000 ms. */
+  restartBackoffMs?: number;
+}
+
+const QUERY = `--query-gpu=${QUERY_FIELDS.join(',')}`;
+const FORMAT = '--format=csv,noheader,nounits';
+
+/**
+ * Fallback for NVIDIA GPUs when NVML cannot be loaded in process: ONE long-lived
+ * `nvidia-smi --loop-ms=N` child whose lines update the latest reading per GPU, so a collection is a
+ * map lookup, not a 20 ms–1.5 s spawn. The child is unref'd (never keeps the app alive) and killed on close.
+ */
+export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}): HardwareProvider {
+  const path = options.path ?? 'nvidia-smi';
+  const loopMs = options.loopMs ?? 1000;
+  const backoff = options.restartBackoffMs ?? 10_000;
+  const latest = new Map<string, DeviceSample>();
+  let child: ChildProcess | undefined;
+  let lastStart = Number.NEGATIVE_INFINITY;
+  let closed = false;
+
+  function startReader(): void {
+    if (closed || child || Date.now() - lastStart < backoff) return;
+    lastStart = Date.now();
+    const proc = spawn(path, [QUERY, FORMAT, `--loop-ms=${loopMs}`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    child = proc;
+    proc.unref();
+    proc.stdout?.setEncoding('utf8');
+    (proc.stdout as unknown as { unref?: () => void }).unref?.();
+    const lines = createInterface({ input: proc.stdout! });
+    lines.on('line', (line) => {
+      const s = parseLine(line);
+      if (s) latest.set(s.id, s);
+    });
+    proc.on('error', (error) => warnOnce('nvidia-smi', 'reader failed', error));
+    proc.on('exit', (code, signal) => {
+      if (child === proc) child = undefined;
+      if (!closed) warnOnce('nvidia-smi', `reader exited (code ${code}, signal ${signal}); will restart`);
+    });
+  }
+
+  return {
+    name: 'nvidia-smi',
+    async probe() {
+      const out = await new Promise<string>((resolve) => {
+        execFile(path, [QUERY, FORMAT], { timeout: 15_000, windowsHide: true }, (error, stdout) => {
+          if (error) warnOnce('nvidia-smi', `cannot run ${path}`, error);
+          resolve(error ? '' : stdout);
+        });
+      });
+      const found: DeviceInfo[] = [];
+      for (const line of out.split('\n')) {
+        const s = parseLine(line);
+        if (!s) continue;
+        // The probe's own reading serves until the reader's first line arrives.
+        latest.set(s.id, s);
+        found.push({ id: s.id, type: s.type, name: s.name, vendor: s.vendor, model: s.model, provider: s.provider });
+      }
+      return found;
+    },
+    async sample() {
+      startReader();
+      return [...latest.values()];
+    },
+    close() {
+      closed = true;
+      child?.kill();
+      child = undefined;
+    },
+  };
+}

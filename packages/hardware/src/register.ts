@@ -1,0 +1,89 @@
+import { type Meter, type MeterProvider, metrics } from '@opentelemetry/api';
+import type { ProviderOptions } from './detect/provider-factory.js';
+import { autoChoices, type ProviderChoice, selectProviders, validateProviderChoices } from './detect/select-providers.js';
+import { createInstruments, observeSamples } from './gauges/instruments.js';
+import { Sampler, settleWithin } from './gauges/sampler.js';
+import type { DeviceInfo, HardwareProvider } from './types.js';
+import { VERSION } from './version.js';
+
+export interface HardwareMetricsOptions extends ProviderOptions {
+  /** Meter to create the gauges on. */
+  meter?: Meter;
+  /** Or a MeterProvider (we take a meter named `@genai-metrics/hardware`). Default: the global one. */
+  meterProvider?: MeterProvider;
+  /** Providers to use, by name or as objects; default: auto-detect (docs/hardware.md). */
+  providers?: ProviderChoice[];
+  /** Reuse a reading for this long, so several readers share one device read. Default 1000 ms. */
+  minIntervalMs?: number;
+  /**
+   * How long one collection waits for a refresh before serving the last completed reading (the refresh
+   * goes on in the background). Default 250 ms.
+   */
+  collectTimeoutMs?: number;
+}
+
+export interface HardwareMetricsHandle {
+  /** Resolves once providers are detected and each has completed (or failed) its first read. */
+  ready(): Promise<DeviceInfo[]>;
+  /** Stops observing and releases every provider (NVML handle, nvidia-smi child). */
+  close(): Promise<void>;
+}
+
+function nonNegative(name: string, v: number | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw new RangeError(`@genai-metrics/hardware: '${name}' must be a finite number of milliseconds ≥ 0, got ${v}`);
+  }
+  return v;
+}
+
+/**
+ * Registers the hw.* gauges with ONE batch observable callback over all detected providers. Setup is
+ * synchronous and never touches a device; detection runs in the background and collections before it
+ * finishes (or that would wait longer than `collectTimeoutMs`) report what is known so far.
+ */
+export function registerHardwareMetrics(options: HardwareMetricsOptions = {}): HardwareMetricsHandle {
+  validateProviderChoices(options.providers);
+  const minIntervalMs = nonNegative('minIntervalMs', options.minIntervalMs, 1000);
+  const collectTimeoutMs = nonNegative('collectTimeoutMs', options.collectTimeoutMs, 250);
+  const meter =
+    options.meter ??
+    (options.meterProvider ?? metrics.getMeterProvider()).getMeter('@genai-metrics/hardware', VERSION);
+
+  const sampler = new Sampler(minIntervalMs, collectTimeoutMs);
+  let closed = false;
+  let providers: HardwareProvider[] = [];
+  const detection = selectProviders(options.providers ?? autoChoices(), options).then(async (sel) => {
+    if (closed) {
+      await Promise.all(sel.providers.map((p) => Promise.resolve(p.close()).catch(() => undefined)));
+      return sel;
+    }
+    providers = sel.providers;
+    sampler.setProviders(providers);
+    return sel;
+  });
+  const firstRead = detection.then(async (sel) => {
+    await sampler.read().catch(() => undefined);
+    return sel.devices;
+  });
+
+  const instruments = createInstruments(meter);
+  const callback = async (result: Parameters<Parameters<Meter['addBatchObservableCallback']>[0]>[0]) => {
+    await settleWithin(detection, collectTimeoutMs);
+    if (closed) return;
+    observeSamples(result, instruments, await sampler.read());
+  };
+  meter.addBatchObservableCallback(callback, Object.values(instruments));
+
+  return {
+    ready: () => firstRead,
+    async close() {
+      if (closed) return;
+      closed = true;
+      meter.removeBatchObservableCallback(callback, Object.values(instruments));
+      sampler.setProviders([]);
+      await Promise.all(providers.map((p) => Promise.resolve(p.close()).catch(() => undefined)));
+      providers = [];
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { readdir, readFile, readlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+
+/**
+ * sysfs reads that turn any failure into `undefined`. Real sysfs answers EPERM/EBUSY for a GPU in
+ * runtime suspend, ENODATA for a sensor that is off, and ENOENT on older kernels: all mean "no reading
+ * now", which the gauges report as an absent value.
+ */
+export async function readText(path: string): Promise<string | undefined> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** A decimal (or 0x-prefixed hex) integer file; anything else is absent. */
+export async function readNumber(path: string): Promise<number | undefined> {
+  const text = await readText(path);
+  if (text === undefined || text === '') return undefined;
+  const n = /^0x[0-9a-f]+$/i.test(text) ? Number.parseInt(text, 16) : Number(text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+export async function listDir(path: string): Promise<string[]> {
+  try {
+    return (await readdir(path)).sort(naturalOrder);
+  } catch {
+    return [];
+  }
+}
+
+/** Basename of a symlink's target (`device/driver` → `amdgpu`, `device` → `0000:03:00.0`). */
+export async function linkName(path: string): Promise<string | undefined> {
+  try {
+    return basename(await readlink(path));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first `hwmon*` directory under a device, if the driver registered one. */
+export async function findHwmon(deviceDir: string): Promise<string | undefined> {
+  const dir = join(deviceDir, 'hwmon');
+  const first = (await listDir(dir)).find((e) => /^hwmon\d+$/.test(e));
+  return first === undefined ? undefined : join(dir, first);
+}
+
+/** card2 before card10. */
+function naturalOrder(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
