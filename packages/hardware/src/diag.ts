@@ -10,6 +10,7 @@ export function warnOnce(provider: string, problem: string, error?: unknown): vo
   const key = `${provider}\0${problem}`;
   if (logged.has(key)) return;
   logged.add(key);
-  const detail = error instanceof Error ? `: ${error.message}` : error === undefined ? '' : `: ${String(error)}`;
+  const detail =
+    error instanceof Error ? `: ${error.message}` : error === undefined ? '' : `: ${String(error)}`;
   diag.warn(`@genai-metrics/hardware: ${provider}: ${problem}${detail}`);
 }

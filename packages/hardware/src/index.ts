@@ -9,13 +9,34 @@ export {
   type FakeDevice,
   type FakeFixture,
 } from './providers/fake/fake-provider.js';
-export { createIntelGpuProvider, type IntelGpuProviderOptions } from './providers/intel-gpu/intel-gpu-provider.js';
-export { createIntelNpuProvider, type IntelNpuProviderOptions } from './providers/intel-npu/intel-npu-provider.js';
-export { createLlamaVramProvider, type LlamaLike, registerLlamaVram } from './providers/llama-cpp/llama-vram-provider.js';
+export {
+  createIntelGpuProvider,
+  type IntelGpuProviderOptions,
+} from './providers/intel-gpu/intel-gpu-provider.js';
+export {
+  createIntelNpuProvider,
+  type IntelNpuProviderOptions,
+} from './providers/intel-npu/intel-npu-provider.js';
+export {
+  createLlamaVramProvider,
+  type LlamaLike,
+  registerLlamaVram,
+} from './providers/llama-cpp/llama-vram-provider.js';
 export {
   createNvidiaSmiProvider,
   type NvidiaSmiProviderOptions,
 } from './providers/nvidia-smi/nvidia-smi-provider.js';
 export { createNvmlProvider, type NvmlProviderOptions } from './providers/nvml/nvml-provider.js';
-export { type HardwareMetricsHandle, type HardwareMetricsOptions, registerHardwareMetrics } from './register.js';
-export type { ClockSample, DeviceInfo, DeviceSample, DeviceType, HardwareProvider, ProviderName } from './types.js';
+export {
+  type HardwareMetricsHandle,
+  type HardwareMetricsOptions,
+  registerHardwareMetrics,
+} from './register.js';
+export type {
+  ClockSample,
+  DeviceInfo,
+  DeviceSample,
+  DeviceType,
+  HardwareProvider,
+  ProviderName,
+} from './types.js';

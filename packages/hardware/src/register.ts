@@ -1,6 +1,11 @@
 import { type Meter, type MeterProvider, metrics } from '@opentelemetry/api';
 import type { ProviderOptions } from './detect/provider-factory.js';
-import { autoChoices, type ProviderChoice, selectProviders, validateProviderChoices } from './detect/select-providers.js';
+import {
+  autoChoices,
+  type ProviderChoice,
+  selectProviders,
+  validateProviderChoices,
+} from './detect/select-providers.js';
 import { createInstruments, observeSamples } from './gauges/instruments.js';
 import { Sampler, settleWithin } from './gauges/sampler.js';
 import type { DeviceInfo, HardwareProvider } from './types.js';
@@ -32,7 +37,9 @@ export interface HardwareMetricsHandle {
 function nonNegative(name: string, v: number | undefined, fallback: number): number {
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new RangeError(`@genai-metrics/hardware: '${name}' must be a finite number of milliseconds ≥ 0, got ${v}`);
+    throw new RangeError(
+      `@genai-metrics/hardware: '${name}' must be a finite number of milliseconds ≥ 0, got ${v}`,
+    );
   }
   return v;
 }

@@ -58,4 +58,11 @@ export interface HardwareProvider {
   close(): Promise<void> | void;
 }
 
-export type ProviderName = 'nvml' | 'nvidia-smi' | 'amdgpu' | 'intel-gpu' | 'intel-npu' | 'llama-cpp' | 'fake';
+export type ProviderName =
+  | 'nvml'
+  | 'nvidia-smi'
+  | 'amdgpu'
+  | 'intel-gpu'
+  | 'intel-npu'
+  | 'llama-cpp'
+  | 'fake';

@@ -1,6 +1,11 @@
 import type { DeviceInfo } from '../types.js';
 import type { ProviderOptions } from './provider-factory.js';
-import { autoChoices, type ProviderChoice, selectProviders, validateProviderChoices } from './select-providers.js';
+import {
+  autoChoices,
+  type ProviderChoice,
+  selectProviders,
+  validateProviderChoices,
+} from './select-providers.js';
 
 export interface DetectOptions extends ProviderOptions {
   /** Providers to try; default: the auto-detection order. */

@@ -3,7 +3,10 @@ import { createFakeProvider, type FakeFixture } from '../providers/fake/fake-pro
 import { createIntelGpuProvider } from '../providers/intel-gpu/intel-gpu-provider.js';
 import { createIntelNpuProvider } from '../providers/intel-npu/intel-npu-provider.js';
 import { createLlamaVramProvider } from '../providers/llama-cpp/llama-vram-provider.js';
-import { createNvidiaSmiProvider, type NvidiaSmiProviderOptions } from '../providers/nvidia-smi/nvidia-smi-provider.js';
+import {
+  createNvidiaSmiProvider,
+  type NvidiaSmiProviderOptions,
+} from '../providers/nvidia-smi/nvidia-smi-provider.js';
 import { createNvmlProvider, type NvmlProviderOptions } from '../providers/nvml/nvml-provider.js';
 import type { HardwareProvider, ProviderName } from '../types.js';
 
@@ -21,7 +24,14 @@ export interface ProviderOptions {
  * Auto-detection order: in-process NVML first (cheapest, richest), `nvidia-smi` only if NVML found no
  * GPU, then the sysfs providers, then llama.cpp's own VRAM view only if no vendor provider found a GPU.
  */
-export const AUTO_ORDER: readonly ProviderName[] = ['nvml', 'nvidia-smi', 'amdgpu', 'intel-gpu', 'intel-npu', 'llama-cpp'];
+export const AUTO_ORDER: readonly ProviderName[] = [
+  'nvml',
+  'nvidia-smi',
+  'amdgpu',
+  'intel-gpu',
+  'intel-npu',
+  'llama-cpp',
+];
 
 export const PROVIDER_NAMES: ReadonlySet<string> = new Set<ProviderName>([...AUTO_ORDER, 'fake']);
 

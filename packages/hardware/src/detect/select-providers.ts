@@ -14,12 +14,15 @@ export interface Selection {
 export function validateProviderChoices(choices: unknown): asserts choices is ProviderChoice[] | undefined {
   if (choices === undefined) return;
   if (!Array.isArray(choices)) {
-    throw new TypeError(`@genai-metrics/hardware: 'providers' must be an array of provider names, got ${typeof choices}`);
+    throw new TypeError(
+      `@genai-metrics/hardware: 'providers' must be an array of provider names, got ${typeof choices}`,
+    );
   }
   for (const c of choices) {
     if (typeof c === 'string' && PROVIDER_NAMES.has(c)) continue;
     const p = c as Partial<HardwareProvider>;
-    if (typeof p === 'object' && p && typeof p.probe === 'function' && typeof p.sample === 'function') continue;
+    if (typeof p === 'object' && p && typeof p.probe === 'function' && typeof p.sample === 'function')
+      continue;
     throw new TypeError(
       `@genai-metrics/hardware: unknown provider ${JSON.stringify(c)}; use one of ${[...PROVIDER_NAMES].join(', ')} or an object with probe/sample/close`,
     );
@@ -36,7 +39,10 @@ export function autoChoices(): ProviderChoice[] {
  * NVML already sees the GPUs, and llama.cpp's VRAM view when a vendor provider already reports a GPU
  * (both would describe the same device twice).
  */
-export async function selectProviders(choices: ProviderChoice[], options: ProviderOptions): Promise<Selection> {
+export async function selectProviders(
+  choices: ProviderChoice[],
+  options: ProviderOptions,
+): Promise<Selection> {
   const providers: HardwareProvider[] = [];
   const devices: DeviceInfo[] = [];
   const active = new Set<string>();

@@ -6,7 +6,9 @@ export type HwInstruments = Record<HwMetricKey, Observable>;
 
 export function createInstruments(meter: Meter): HwInstruments {
   const out = {} as HwInstruments;
-  for (const [key, m] of Object.entries(HW_METRICS) as Array<[HwMetricKey, (typeof HW_METRICS)[HwMetricKey]]>) {
+  for (const [key, m] of Object.entries(HW_METRICS) as Array<
+    [HwMetricKey, (typeof HW_METRICS)[HwMetricKey]]
+  >) {
     const opts = { unit: m.unit, description: m.description };
     out[key] =
       m.kind === 'gauge'
@@ -29,7 +31,11 @@ function deviceAttributes(s: DeviceSample): Attributes {
 const usable = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
 
 /** Turns samples into observations; a reading that is absent (or not a finite number) is not observed. */
-export function observeSamples(result: BatchObservableResult, inst: HwInstruments, samples: DeviceSample[]): void {
+export function observeSamples(
+  result: BatchObservableResult,
+  inst: HwInstruments,
+  samples: DeviceSample[],
+): void {
   for (const s of samples) {
     const attrs = deviceAttributes(s);
     const typed = { ...attrs, [ATTR.type]: s.type };

@@ -28,7 +28,12 @@ export const HW_METRICS = {
     unit: '1',
     description: 'GPU memory in use as a fraction of the total (0–1).',
   },
-  power: { name: 'hw.power', kind: 'gauge', unit: 'W', description: 'Instantaneous power drawn by the device.' },
+  power: {
+    name: 'hw.power',
+    kind: 'gauge',
+    unit: 'W',
+    description: 'Instantaneous power drawn by the device.',
+  },
   energy: {
     name: 'hw.energy',
     kind: 'counter',
@@ -41,7 +46,8 @@ export const HW_METRICS = {
     name: 'llm.hw.gpu.clock.frequency',
     kind: 'gauge',
     unit: 'Hz',
-    description: 'Current GPU clock by domain (llm.hw.clock.domain: graphics, sm, memory). Not a semconv metric.',
+    description:
+      'Current GPU clock by domain (llm.hw.clock.domain: graphics, sm, memory). Not a semconv metric.',
   },
   gpuProcessMemory: {
     name: 'llm.hw.gpu.process.memory.usage',

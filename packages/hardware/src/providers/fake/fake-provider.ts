@@ -44,7 +44,9 @@ function framesOf(fixture: unknown): FakeDevice[][] {
   const f = fixture as Partial<{ devices: FakeDevice[]; frames: FakeDevice[][] }>;
   if (Array.isArray(f?.frames) && f.frames.length > 0 && f.frames.every(Array.isArray)) return f.frames;
   if (Array.isArray(f?.devices)) return [f.devices];
-  throw new Error('@genai-metrics/hardware: fake fixture must be { "devices": [...] } or { "frames": [[...], ...] }');
+  throw new Error(
+    '@genai-metrics/hardware: fake fixture must be { "devices": [...] } or { "frames": [[...], ...] }',
+  );
 }
 
 /** Devices from a fixture, for tests and for demos on machines without accelerators. */

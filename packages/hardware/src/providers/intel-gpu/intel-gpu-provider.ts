@@ -21,7 +21,9 @@ export function createIntelGpuProvider(options: IntelGpuProviderOptions = {}): H
   let cards: Array<{ card: DrmCard; info: DeviceInfo }> | undefined;
 
   async function discover() {
-    const found = (await listDrmCards(root)).filter((c) => c.driver !== undefined && INTEL_DRIVERS.has(c.driver));
+    const found = (await listDrmCards(root)).filter(
+      (c) => c.driver !== undefined && INTEL_DRIVERS.has(c.driver),
+    );
     return found.map((card) => ({
       card,
       info: {
@@ -61,7 +63,9 @@ async function sampleCard(card: DrmCard, info: DeviceInfo): Promise<DeviceSample
   const mhz = i915Freq ?? xeFreq;
   const clocks: ClockSample | undefined = mhz === undefined ? undefined : { graphics: mhz * 1e6 };
   const memoryUsed =
-    lmemTotal !== undefined && lmemAvail !== undefined && lmemAvail <= lmemTotal ? lmemTotal - lmemAvail : undefined;
+    lmemTotal !== undefined && lmemAvail !== undefined && lmemAvail <= lmemTotal
+      ? lmemTotal - lmemAvail
+      : undefined;
   return {
     ...info,
     memoryUsed,

@@ -33,7 +33,10 @@ export function createIntelNpuProvider(options: IntelNpuProviderOptions = {}): H
       const dir = join(accel, entry, 'device');
       // Only NPUs that expose the busy counter: other accel drivers (habanalabs, qaic…) have their own files.
       if ((await readNumber(join(dir, 'npu_busy_time_us'))) === undefined) continue;
-      const [pci, deviceId] = await Promise.all([linkName(join(accel, entry, 'device')), readNumber(join(dir, 'device'))]);
+      const [pci, deviceId] = await Promise.all([
+        linkName(join(accel, entry, 'device')),
+        readNumber(join(dir, 'device')),
+      ]);
       out.push({
         dir,
         info: {

@@ -20,7 +20,9 @@ const registered = new Set<LlamaLike>();
  */
 export function registerLlamaVram(llama: LlamaLike): () => void {
   if (typeof llama?.getVramState !== 'function') {
-    throw new TypeError('registerLlamaVram: expected a node-llama-cpp Llama (from getLlama()) with getVramState()');
+    throw new TypeError(
+      'registerLlamaVram: expected a node-llama-cpp Llama (from getLlama()) with getVramState()',
+    );
   }
   registered.add(llama);
   return () => {

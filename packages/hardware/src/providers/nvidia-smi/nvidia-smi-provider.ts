@@ -65,7 +65,14 @@ export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}):
         if (!s) continue;
         // The probe's own reading serves until the reader's first line arrives.
         latest.set(s.id, s);
-        found.push({ id: s.id, type: s.type, name: s.name, vendor: s.vendor, model: s.model, provider: s.provider });
+        found.push({
+          id: s.id,
+          type: s.type,
+          name: s.name,
+          vendor: s.vendor,
+          model: s.model,
+          provider: s.provider,
+        });
       }
       return found;
     },

@@ -49,9 +49,11 @@ const SIGNATURES = {
   handle: 'int nvmlDeviceGetHandleByIndex_v2(uint32_t index, _Out_ genai_nvmlDevice_t *device)',
   name: 'int nvmlDeviceGetName(genai_nvmlDevice_t device, _Out_ uint8_t *name, uint32_t length)',
   uuid: 'int nvmlDeviceGetUUID(genai_nvmlDevice_t device, _Out_ uint8_t *uuid, uint32_t length)',
-  utilization: 'int nvmlDeviceGetUtilizationRates(genai_nvmlDevice_t device, _Out_ genai_nvmlUtilization_t *u)',
+  utilization:
+    'int nvmlDeviceGetUtilizationRates(genai_nvmlDevice_t device, _Out_ genai_nvmlUtilization_t *u)',
   memory: 'int nvmlDeviceGetMemoryInfo(genai_nvmlDevice_t device, _Out_ genai_nvmlMemory_t *memory)',
-  memoryV2: 'int nvmlDeviceGetMemoryInfo_v2(genai_nvmlDevice_t device, _Inout_ genai_nvmlMemory_v2_t *memory)',
+  memoryV2:
+    'int nvmlDeviceGetMemoryInfo_v2(genai_nvmlDevice_t device, _Inout_ genai_nvmlMemory_v2_t *memory)',
   power: 'int nvmlDeviceGetPowerUsage(genai_nvmlDevice_t device, _Out_ uint32_t *milliwatts)',
   energy: 'int nvmlDeviceGetTotalEnergyConsumption(genai_nvmlDevice_t device, _Out_ uint64_t *millijoules)',
   temperature: 'int nvmlDeviceGetTemperature(genai_nvmlDevice_t device, int sensor, _Out_ uint32_t *celsius)',

@@ -14,7 +14,11 @@ interface Gpu {
 }
 
 const CLOCK = { graphics: 0, sm: 1, memory: 2 } as const;
-const EXPECTED_FAILURES = new Set<number>([NVML.ERROR_NOT_SUPPORTED, NVML.ERROR_NO_PERMISSION, NVML.ERROR_GPU_IS_LOST]);
+const EXPECTED_FAILURES = new Set<number>([
+  NVML.ERROR_NOT_SUPPORTED,
+  NVML.ERROR_NO_PERMISSION,
+  NVML.ERROR_GPU_IS_LOST,
+]);
 
 /**
  * NVIDIA GPUs through NVML, in process, through koffi: a full snapshot is a few dozen µs of C calls
@@ -49,7 +53,10 @@ export function createNvmlProvider(options: NvmlProviderOptions = {}): HardwareP
     for (let index = 0; index < count[0]!; index++) {
       const handle: unknown[] = [null];
       if ((await opened.call('handle', index, handle)) !== NVML.SUCCESS) continue;
-      const [name, uuid] = await Promise.all([readString(opened, 'name', handle[0]), readString(opened, 'uuid', handle[0])]);
+      const [name, uuid] = await Promise.all([
+        readString(opened, 'name', handle[0]),
+        readString(opened, 'uuid', handle[0]),
+      ]);
       found.push({
         handle: handle[0],
         info: {
@@ -97,7 +104,11 @@ export function createNvmlProvider(options: NvmlProviderOptions = {}): HardwareP
   };
 }
 
-async function readString(lib: NvmlLibrary, fn: 'name' | 'uuid', handle: unknown): Promise<string | undefined> {
+async function readString(
+  lib: NvmlLibrary,
+  fn: 'name' | 'uuid',
+  handle: unknown,
+): Promise<string | undefined> {
   if (!lib.has(fn)) return undefined;
   const buf = Buffer.alloc(96);
   if ((await lib.call(fn, handle, buf, buf.length)) !== NVML.SUCCESS) return undefined;
@@ -106,7 +117,12 @@ async function readString(lib: NvmlLibrary, fn: 'name' | 'uuid', handle: unknown
 }
 
 /** Runs one NVML reading; an unexpected failure is logged once, an unsupported one is just absent. */
-async function read<T>(lib: NvmlLibrary, fn: Parameters<NvmlLibrary['call']>[0], run: () => Promise<number>, value: () => T) {
+async function read<T>(
+  lib: NvmlLibrary,
+  fn: Parameters<NvmlLibrary['call']>[0],
+  run: () => Promise<number>,
+  value: () => T,
+) {
   if (!lib.has(fn)) return undefined;
   const ret = await run();
   if (ret === NVML.SUCCESS) return value();
@@ -120,11 +136,31 @@ async function sampleGpu(lib: NvmlLibrary, { handle, info }: Gpu): Promise<Devic
   const mj = [0];
   const temp = [0];
   const [utilization, memory, power, energy, temperature, clocks, processMemoryUsed] = await Promise.all([
-    read(lib, 'utilization', () => lib.call('utilization', handle, util), () => Number(util.gpu) / 100),
+    read(
+      lib,
+      'utilization',
+      () => lib.call('utilization', handle, util),
+      () => Number(util.gpu) / 100,
+    ),
     readMemory(lib, handle),
-    read(lib, 'power', () => lib.call('power', handle, mw), () => Number(mw[0]) / 1000),
-    read(lib, 'energy', () => lib.call('energy', handle, mj), () => Number(mj[0]) / 1000),
-    read(lib, 'temperature', () => lib.call('temperature', handle, 0, temp), () => Number(temp[0])),
+    read(
+      lib,
+      'power',
+      () => lib.call('power', handle, mw),
+      () => Number(mw[0]) / 1000,
+    ),
+    read(
+      lib,
+      'energy',
+      () => lib.call('energy', handle, mj),
+      () => Number(mj[0]) / 1000,
+    ),
+    read(
+      lib,
+      'temperature',
+      () => lib.call('temperature', handle, 0, temp),
+      () => Number(temp[0]),
+    ),
     readClocks(lib, handle),
     readOwnProcessMemory(lib, handle),
   ]);
@@ -145,7 +181,10 @@ async function sampleGpu(lib: NvmlLibrary, { handle, info }: Gpu): Promise<Devic
  * v2 first: its `used` excludes the driver-reserved memory that v1 folds into `used`, so it matches what
  * nvidia-smi shows on R510+ drivers. Falls back to v1 when the symbol is missing or the version is refused.
  */
-async function readMemory(lib: NvmlLibrary, handle: unknown): Promise<{ used: number; total: number } | undefined> {
+async function readMemory(
+  lib: NvmlLibrary,
+  handle: unknown,
+): Promise<{ used: number; total: number } | undefined> {
   if (lib.has('memoryV2')) {
     const m: Record<string, number | bigint> = { version: lib.memoryV2Version };
     const ret = await lib.call('memoryV2', handle, m);
@@ -170,7 +209,12 @@ async function readClocks(lib: NvmlLibrary, handle: unknown): Promise<ClockSampl
   await Promise.all(
     (Object.keys(CLOCK) as Array<keyof typeof CLOCK>).map(async (key) => {
       const mhz = [0];
-      const v = await read(lib, 'clock', () => lib.call('clock', handle, CLOCK[key], mhz), () => Number(mhz[0]) * 1e6);
+      const v = await read(
+        lib,
+        'clock',
+        () => lib.call('clock', handle, CLOCK[key], mhz),
+        () => Number(mhz[0]) * 1e6,
+      );
       if (v !== undefined) out[key] = v;
     }),
   );

@@ -1,0 +1,205 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MetricsHarness } from '@genai-metrics/testkit';
+import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api';
+import { DataPointType } from '@opentelemetry/sdk-metrics';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type DeviceSample,
+  detectAccelerators,
+  type FakeFixture,
+  type HardwareProvider,
+  HW_METRICS,
+  registerHardwareMetrics,
+} from '../src/index.js';
+
+const GPU: FakeFixture = {
+  devices: [
+    {
+      id: 'fake-gpu-0',
+      type: 'gpu',
+      name: 'gpu0',
+      vendor: 'NVIDIA',
+      model: 'Fake H100',
+      utilization: 0.5,
+      memoryUsed: 2e9,
+      memoryTotal: 8e9,
+      power: 300,
+      energy: 1234.5,
+      temperature: 70,
+      clocks: { graphics: 1.5e9 },
+    },
+    // A device that reports nothing but memory: every other gauge must have no point for it.
+    { id: 'fake-gpu-1', type: 'gpu', memoryTotal: 4e9 },
+    { id: 'fake-npu-0', type: 'npu', vendor: 'Intel', utilization: 0.25, memoryUsed: 1e6, power: 5 },
+  ],
+};
+
+/** A provider whose reads the test counts and releases by hand. */
+function controlledProvider(devices: DeviceSample[]) {
+  const state = { reads: 0, release: [] as Array<() => void>, gate: false };
+  const provider: HardwareProvider = {
+    name: 'controlled',
+    probe: async () => devices,
+    sample: async () => {
+      const n = ++state.reads;
+      if (state.gate) await new Promise<void>((r) => state.release.push(r));
+      return devices.map((d) => ({ ...d, utilization: n / 100 }));
+    },
+    close() {},
+  };
+  return { provider, state };
+}
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(options: Parameters<typeof registerHardwareMetrics>[0]) {
+  const harness = new MetricsHarness();
+  const hw = registerHardwareMetrics({ meterProvider: harness.meterProvider, ...options });
+  cleanups.push(
+    () => harness.shutdown(),
+    () => hw.close(),
+  );
+  await hw.ready();
+  return { harness, hw };
+}
+
+describe('hw.* gauges', () => {
+  it('exact names, units, instrument kinds and attributes; absent readings have no point', async () => {
+    const { harness } = await setup({ providers: ['fake'], fake: GPU });
+    const m = await harness.collect();
+    const kindOf = (n: string) => {
+      const d = m.metric(n)!;
+      const kind =
+        d.dataPointType === DataPointType.GAUGE
+          ? 'gauge'
+          : d.dataPointType === DataPointType.SUM && d.isMonotonic
+            ? 'counter'
+            : 'updowncounter';
+      return `${kind}:${d.descriptor.unit}`;
+    };
+    const kinds = Object.fromEntries(m.names().map((n) => [n, kindOf(n)]));
+    expect(kinds).toEqual({
+      'hw.gpu.utilization': 'gauge:1',
+      'hw.gpu.memory.usage': 'updowncounter:By',
+      'hw.gpu.memory.limit': 'updowncounter:By',
+      'hw.gpu.memory.utilization': 'gauge:1',
+      'hw.power': 'gauge:W',
+      'hw.energy': 'counter:J',
+      'hw.temperature': 'gauge:Cel',
+      'llm.hw.gpu.clock.frequency': 'gauge:Hz',
+      'llm.hw.npu.utilization': 'gauge:1',
+      'llm.hw.npu.memory.usage': 'updowncounter:By',
+    });
+    const gpu0 = { 'hw.id': 'fake-gpu-0', 'hw.name': 'gpu0', 'hw.vendor': 'NVIDIA', 'hw.model': 'Fake H100' };
+    expect(m.points('hw.gpu.utilization').map((p) => [p.attributes, p.value])).toEqual([[gpu0, 0.5]]);
+    expect(m.points('hw.gpu.memory.utilization').map((p) => p.value)).toEqual([0.25]);
+    expect(m.points('hw.gpu.memory.limit').map((p) => p.attributes['hw.id'])).toEqual([
+      'fake-gpu-0',
+      'fake-gpu-1',
+    ]);
+    expect(m.points('hw.energy').map((p) => [p.attributes, p.value])).toEqual([
+      [{ ...gpu0, 'hw.type': 'gpu' }, 1234.5],
+    ]);
+    expect(
+      m.points('hw.power').map((p) => [p.attributes['hw.id'], p.attributes['hw.type'], p.value]),
+    ).toEqual([
+      ['fake-gpu-0', 'gpu', 300],
+      ['fake-npu-0', 'npu', 5],
+    ]);
+    expect(m.points('llm.hw.npu.utilization').map((p) => [p.attributes, p.value])).toEqual([
+      [{ 'hw.id': 'fake-npu-0', 'hw.vendor': 'Intel' }, 0.25],
+    ]);
+    // The NPU never shows up under the GPU names.
+    expect(m.points('hw.gpu.memory.usage', { 'hw.id': 'fake-npu-0' })).toEqual([]);
+    // Every emitted name is in the documented table.
+    expect(m.names().every((n) => Object.values(HW_METRICS).some((d) => d.name === n))).toBe(true);
+  });
+
+  it('several readers share one device read within minIntervalMs', async () => {
+    const { provider, state } = controlledProvider([{ id: 'c0', type: 'gpu', provider: 'controlled' }]);
+    const { harness } = await setup({ providers: [provider], minIntervalMs: 3_600_000 });
+    expect(state.reads).toBe(1); // ready() waited for the first read
+    await Promise.all([harness.collect(), harness.collect(), harness.collect()]);
+    const m = await harness.collect();
+    expect(state.reads).toBe(1);
+    expect(m.sum('hw.gpu.utilization')).toBe(0.01);
+  });
+
+  it('a slow provider never stalls a collection: the last completed read is served, the refresh lands later', async () => {
+    const { provider, state } = controlledProvider([{ id: 'c0', type: 'gpu', provider: 'controlled' }]);
+    const { harness } = await setup({ providers: [provider], minIntervalMs: 0, collectTimeoutMs: 0 });
+    state.gate = true; // from now on a read hangs until the test releases it
+    const m = await harness.collect();
+    expect(m.sum('hw.gpu.utilization')).toBe(0.01); // read 1, served while read 2 hangs
+    expect(state.reads).toBe(2);
+    state.gate = false;
+    for (const r of state.release.splice(0)) r();
+    await new Promise((r) => setImmediate(r));
+    // Read 2 landed in the background; this collection starts read 3, which is quick and served fresh.
+    expect((await harness.collect()).sum('hw.gpu.utilization')).toBe(0.03);
+  });
+
+  it('a failing provider is logged once through OTel diag and skipped; the others still report', async () => {
+    const warnings: string[] = [];
+    const logger: DiagLogger = {
+      warn: (m: string) => warnings.push(m),
+      error: () => {},
+      info: () => {},
+      debug: () => {},
+      verbose: () => {},
+    };
+    diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+    cleanups.push(() => diag.disable());
+    const broken: HardwareProvider = {
+      name: 'broken-sensor',
+      probe: async () => [{ id: 'b0', type: 'gpu', provider: 'broken-sensor' }],
+      sample: async () => {
+        throw new Error('EIO');
+      },
+      close() {},
+    };
+    const { harness } = await setup({ providers: [broken, 'fake'], fake: GPU, minIntervalMs: 0 });
+    for (let i = 0; i < 3; i++) await harness.collect();
+    const m = await harness.collect();
+    expect(m.points('hw.gpu.memory.limit').map((p) => p.attributes['hw.id'])).toEqual([
+      'fake-gpu-0',
+      'fake-gpu-1',
+    ]);
+    expect(warnings.filter((w) => w.includes('broken-sensor'))).toEqual([
+      '@genai-metrics/hardware: broken-sensor: sample failed; skipping it: EIO',
+    ]);
+  });
+
+  it('the fake fixture from a JSON file named by GENAI_METRICS_FAKE_HARDWARE plays its frames in turn', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fake-hw-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'hw.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        frames: [[{ id: 'g', type: 'gpu', power: 100 }], [{ id: 'g', type: 'gpu', power: 200 }]],
+      }),
+    );
+    process.env.GENAI_METRICS_FAKE_HARDWARE = file;
+    cleanups.push(() => delete process.env.GENAI_METRICS_FAKE_HARDWARE);
+    // Auto mode on a machine without accelerators: only the fake provider finds a device.
+    const devices = await detectAccelerators({ sysfsRoot: dir, nvml: { libraryPath: join(dir, 'none.so') } });
+    expect(devices.map((d) => `${d.provider}:${d.id}`)).toContain('fake:g');
+    const { harness } = await setup({ providers: ['fake'], minIntervalMs: 0 });
+    expect((await harness.collect()).sum('hw.power')).toBe(200); // ready() consumed frame 0
+    expect((await harness.collect()).sum('hw.power')).toBe(100);
+  });
+
+  it('bad options fail fast at setup with a message saying what to change', () => {
+    expect(() => registerHardwareMetrics({ providers: ['cuda' as never] })).toThrow(
+      /unknown provider "cuda"; use one of nvml/,
+    );
+    expect(() => registerHardwareMetrics({ minIntervalMs: -1 })).toThrow(/'minIntervalMs' must be/);
+    expect(() => registerHardwareMetrics({ providers: 'nvml' as never })).toThrow(/must be an array/);
+  });
+});
