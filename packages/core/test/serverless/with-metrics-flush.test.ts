@@ -1,0 +1,152 @@
+import { OtlpReceiver } from '@genai-metrics/testkit';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type MetricsHandle, setupMetrics, withMetricsFlush } from '../../src/index.js';
+
+/**
+ * withMetricsFlush against a real OTLP/HTTP receiver on 127.0.0.1 (testkit's OtlpReceiver decodes
+ * with the official protobuf definitions). Serverless mode: delta temporality, no periodic export —
+ * so whatever the receiver has when an invocation returns was sent by that invocation's flush.
+ */
+
+const DURATION = 'gen_ai.client.operation.duration';
+
+let receiver: OtlpReceiver;
+let metrics: MetricsHandle;
+
+beforeAll(async () => {
+  receiver = await OtlpReceiver.start('http');
+  metrics = await setupMetrics({
+    serverless: true,
+    otlp: { protocol: 'http/json', url: receiver.metricsEndpoint, timeoutMillis: 1_000 },
+  });
+});
+
+afterEach(() => {
+  receiver.behaviour = { mode: 'accept' };
+});
+
+afterAll(async () => {
+  await metrics?.shutdown().catch(() => undefined);
+  await receiver?.stop();
+});
+
+function recordChat(model: string): void {
+  const op = metrics.genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: model });
+  op.setUsage({ inputTokens: 3, outputTokens: 4 });
+  op.end();
+}
+
+/** Duration points of `model` received so far (delta: one point per flush that carried it). */
+function durationPoints(model: string) {
+  return receiver
+    .acceptedPoints()
+    .filter((p) => p.metric === DURATION && p.attributes['gen_ai.request.model'] === model);
+}
+
+describe('withMetricsFlush', () => {
+  it('returns the handler’s value with its this and arguments, after the flush has arrived', async () => {
+    const target = {
+      prefix: 'hi',
+      handler: withMetricsFlush(metrics, async function (this: { prefix: string }, a: string, b: number) {
+        recordChat('success');
+        return { text: `${this.prefix} ${a}`, n: b };
+      }),
+    };
+    const result = await target.handler('there', 42);
+    expect(result).toEqual({ text: 'hi there', n: 42 });
+    const points = durationPoints('success');
+    expect(points).toHaveLength(1);
+    expect(points[0]).toMatchObject({ temporality: 'delta', count: 1 });
+  });
+
+  it('works with a synchronous handler and with the promise setupMetrics returns', async () => {
+    const handler = withMetricsFlush(Promise.resolve(metrics), (x: number) => {
+      recordChat('sync');
+      return x * 2;
+    });
+    await expect(handler(21)).resolves.toBe(42);
+    expect(durationPoints('sync')).toHaveLength(1);
+  });
+
+  it('flushes and rethrows the same error when the handler throws or rejects', async () => {
+    const boom = new Error('boom');
+    const throwing = withMetricsFlush(metrics, () => {
+      recordChat('throws');
+      throw boom;
+    });
+    const rejecting = withMetricsFlush(metrics, async () => {
+      recordChat('rejects');
+      await new Promise((r) => setTimeout(r, 5));
+      throw boom;
+    });
+    await expect(throwing()).rejects.toBe(boom);
+    expect(durationPoints('throws')).toHaveLength(1);
+    await expect(rejecting()).rejects.toBe(boom);
+    expect(durationPoints('rejects')).toHaveLength(1);
+  });
+
+  it('sends each invocation’s own delta, not a running total', async () => {
+    const handler = withMetricsFlush(metrics, async () => recordChat('delta'));
+    for (let i = 0; i < 3; i++) await handler();
+    const points = durationPoints('delta');
+    // Cumulative would read 1, 2, 3.
+    expect(points.map((p) => [p.temporality, p.count])).toEqual([
+      ['delta', 1],
+      ['delta', 1],
+      ['delta', 1],
+    ]);
+  });
+
+  it('an export failure (receiver answers 500) never fails a successful invocation', async () => {
+    receiver.behaviour = { mode: 'fail' };
+    const before = receiver.received;
+    const handler = withMetricsFlush(metrics, async () => {
+      recordChat('export-fails');
+      return 'ok';
+    });
+    await expect(handler()).resolves.toBe('ok');
+    expect(receiver.received).toBeGreaterThan(before);
+    expect(durationPoints('export-fails')).toHaveLength(0);
+  });
+
+  it('a receiver that is down never fails the invocation either', async () => {
+    const down = await OtlpReceiver.start('http');
+    const url = down.metricsEndpoint;
+    await down.stop();
+    const m = await setupMetrics({ serverless: true, otlp: { protocol: 'http/json', url } });
+    try {
+      const handler = withMetricsFlush(m, async () => 'still ok');
+      await expect(handler()).resolves.toBe('still ok');
+    } finally {
+      await m.shutdown().catch(() => undefined);
+    }
+  });
+
+  it('bounds the wait: a receiver slower than flushTimeoutMillis does not hold the invocation', async () => {
+    // The receiver answers after 60 s; the exporter itself gives up after 1 s (timeoutMillis above);
+    // the invocation waits at most 200 ms. It returns before the receiver ever answered.
+    receiver.behaviour = { mode: 'slow', delayMs: 60_000 };
+    const accepted = receiver.acceptedCount();
+    const handler = withMetricsFlush(
+      metrics,
+      async () => {
+        recordChat('slow');
+        return 'fast';
+      },
+      { flushTimeoutMillis: 200 },
+    );
+    await expect(handler()).resolves.toBe('fast');
+    expect(receiver.acceptedCount()).toBe(accepted);
+  });
+
+  it('surfaces a setup failure as the invocation’s error (fail fast), without an unhandled rejection', async () => {
+    const failed = setupMetrics({ exporter: 'bogus' as never });
+    const handler = withMetricsFlush(failed, async () => 'never');
+    await expect(handler()).rejects.toThrow(/option 'exporter' is 'bogus'/);
+  });
+
+  it('refuses a handler that is not a function and a bad timeout', () => {
+    expect(() => withMetricsFlush(metrics, undefined as never)).toThrow(/needs the handler function/);
+    expect(() => withMetricsFlush(metrics, () => 1, { flushTimeoutMillis: 0 })).toThrow(/flushTimeoutMillis/);
+  });
+});
