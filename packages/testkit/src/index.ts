@@ -123,3 +123,4 @@ export * from './otlp/otlp-points.js';
 export * from './otlp/otlp-receiver.js';
 export * from './prometheus.js';
 export * from './victoria-metrics.js';
+export * from './openai-server.js';

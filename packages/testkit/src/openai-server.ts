@@ -1,0 +1,320 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local OpenAI-compatible HTTP server for tests and demos: chat completions, completions,
+ * embeddings and responses, as JSON or SSE, with controllable delays and failures. It generates
+ * deterministic content (`tok0 tok1 …`) so tests can assert exact chunk and token counts.
+ */
+export interface OpenAIServerBehaviour {
+  /** HTTP status to answer with; >= 400 sends an OpenAI-style error body. Default 200. */
+  status?: number;
+  /** Wait this long before sending the status line and headers. */
+  firstByteDelayMs?: number;
+  /** Wait this long between streamed chunks (and before the first content chunk). */
+  chunkDelayMs?: number;
+  /** Content chunks of a stream (and output tokens of any answer). Default 3. */
+  chunks?: number;
+  /** Input tokens reported in usage. Default 7. */
+  promptTokens?: number;
+  /** Destroy the socket after this many streamed content chunks (a mid-stream disconnect). */
+  disconnectAfterChunks?: number;
+  /** Replace the usage object with this value (malformed usage tests); `null` omits it. */
+  usage?: unknown;
+  /** Model reported in the response. Default: the request's model. */
+  responseModel?: string;
+  /** Extra SSE data payloads sent right after a stream's first event (odd-shape tests). */
+  injectEvents?: unknown[];
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  body: Record<string, unknown>;
+}
+
+export interface OpenAIServer {
+  /** Base URL to give the SDK, ending in /v1. */
+  readonly baseURL: string;
+  readonly port: number;
+  /** Every request received, in order. */
+  readonly requests: RecordedRequest[];
+  /** Behaviour for the next requests, one entry each; when empty, `defaults` applies. */
+  enqueue(...behaviours: OpenAIServerBehaviour[]): void;
+  defaults: OpenAIServerBehaviour;
+  /** Drops queued behaviours and restores empty defaults (between tests). */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number | undefined) =>
+  ms && ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve();
+
+export async function startOpenAIServer(defaults: OpenAIServerBehaviour = {}): Promise<OpenAIServer> {
+  const queue: OpenAIServerBehaviour[] = [];
+  const requests: RecordedRequest[] = [];
+  const state = { defaults };
+  const server = createServer((req, res) => {
+    handle(req, res, () => queue.shift() ?? state.defaults, requests).catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    port,
+    requests,
+    enqueue: (...b) => queue.push(...b),
+    reset: () => {
+      queue.length = 0;
+      state.defaults = {};
+    },
+    get defaults() {
+      return state.defaults;
+    },
+    set defaults(b) {
+      state.defaults = b;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const parts: Buffer[] = [];
+  for await (const part of req) parts.push(part as Buffer);
+  const text = Buffer.concat(parts).toString('utf8');
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: () => OpenAIServerBehaviour,
+  requests: RecordedRequest[],
+): Promise<void> {
+  const body = await readJson(req);
+  const path = (req.url ?? '/').split('?')[0]!;
+  requests.push({ method: req.method ?? 'GET', path, body });
+  const b = next();
+  await sleep(b.firstByteDelayMs);
+  const status = b.status ?? 200;
+  if (status >= 400) {
+    const type = status === 429 ? 'rate_limit_exceeded' : status >= 500 ? 'server_error' : 'invalid_request';
+    res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': `req_${requests.length}` });
+    res.end(JSON.stringify({ error: { message: `test server answered ${status}`, type, code: type } }));
+    return;
+  }
+  const api = apiOf(path);
+  if (!api) {
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { message: `no route ${path}`, type: 'not_found' } }));
+    return;
+  }
+  const model = b.responseModel ?? (typeof body.model === 'string' ? body.model : 'test-model');
+  const chunks = b.chunks ?? 3;
+  const promptTokens = b.promptTokens ?? 7;
+  const usage = (shape: 'chat' | 'responses' | 'embeddings') =>
+    'usage' in b ? b.usage : usageOf(shape, promptTokens, chunks);
+  const headers = { 'x-request-id': `req_${requests.length}` };
+  if (api === 'embeddings') {
+    const inputs = Array.isArray(body.input) ? body.input : [body.input];
+    const vector = [0.25, -0.5, 1];
+    const base64 = body.encoding_format === 'base64';
+    const data = inputs.map((_, index) => ({
+      object: 'embedding',
+      index,
+      embedding: base64 ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector,
+    }));
+    return sendJson(res, headers, { object: 'list', data, model, usage: usage('embeddings') });
+  }
+  const texts = Array.from({ length: chunks }, (_, i) => `tok${i} `);
+  if (body.stream !== true) {
+    return sendJson(res, headers, fullAnswer(api, model, texts.join(''), usage));
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', ...headers });
+  const events = streamEvents(api, model, texts, usage, body);
+  if (b.injectEvents?.length) {
+    events.splice(1, 0, ...b.injectEvents.map((e) => ({ text: sse(e), content: false })));
+  }
+  let sent = 0;
+  for (const event of events) {
+    if (event.content) {
+      if (b.disconnectAfterChunks !== undefined && sent >= b.disconnectAfterChunks) {
+        res.socket?.destroy();
+        return;
+      }
+      await sleep(b.chunkDelayMs);
+      sent++;
+    }
+    // Wait for each write to reach the socket, so a later disconnect cannot swallow it.
+    await new Promise<void>((resolve) => res.write(event.text, () => resolve()));
+  }
+  res.end();
+}
+
+type Api = 'chat' | 'completions' | 'embeddings' | 'responses';
+function apiOf(path: string): Api | undefined {
+  if (path.endsWith('/chat/completions')) return 'chat';
+  if (path.endsWith('/completions')) return 'completions';
+  if (path.endsWith('/embeddings')) return 'embeddings';
+  if (path.endsWith('/responses')) return 'responses';
+  return undefined;
+}
+
+function usageOf(shape: 'chat' | 'responses' | 'embeddings', input: number, output: number): unknown {
+  if (shape === 'embeddings') return { prompt_tokens: input, total_tokens: input };
+  if (shape === 'responses') {
+    return {
+      input_tokens: input,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: output,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: input + output,
+    };
+  }
+  return { prompt_tokens: input, completion_tokens: output, total_tokens: input + output };
+}
+
+function sendJson(res: ServerResponse, headers: Record<string, string>, value: unknown): void {
+  res.writeHead(200, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(value));
+}
+
+type UsageFor = (shape: 'chat' | 'responses' | 'embeddings') => unknown;
+const created = 1_700_000_000;
+
+function withUsage<T extends Record<string, unknown>>(obj: T, usage: unknown): T {
+  return usage === null ? obj : { ...obj, usage };
+}
+
+function fullAnswer(api: Api, model: string, text: string, usage: UsageFor): unknown {
+  if (api === 'chat') {
+    return withUsage(
+      {
+        id: 'chatcmpl-test',
+        object: 'chat.completion',
+        created,
+        model,
+        choices: [
+          { index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop', logprobs: null },
+        ],
+      },
+      usage('chat'),
+    );
+  }
+  if (api === 'completions') {
+    return withUsage(
+      {
+        id: 'cmpl-test',
+        object: 'text_completion',
+        created,
+        model,
+        choices: [{ index: 0, text, finish_reason: 'stop', logprobs: null }],
+      },
+      usage('chat'),
+    );
+  }
+  return responseObject(model, 'completed', text, usage('responses'));
+}
+
+function responseObject(model: string, status: string, text: string, usage: unknown): unknown {
+  const output = text
+    ? [
+        {
+          type: 'message',
+          id: 'msg_test',
+          status: 'completed',
+          role: 'assistant',
+          content: [{ type: 'output_text', text, annotations: [] }],
+        },
+      ]
+    : [];
+  return withUsage(
+    { id: 'resp_test', object: 'response', created_at: created, status, model, output },
+    status === 'in_progress' ? null : usage,
+  );
+}
+
+interface SseEvent {
+  text: string;
+  /** True for events that carry generated content (delayed and counted by the behaviour). */
+  content: boolean;
+}
+
+function sse(data: unknown, event?: string): string {
+  return `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+}
+
+function streamEvents(
+  api: Api,
+  model: string,
+  texts: string[],
+  usage: UsageFor,
+  body: Record<string, unknown>,
+): SseEvent[] {
+  const out: SseEvent[] = [];
+  if (api === 'responses') {
+    const ev = (type: string, extra: Record<string, unknown>, content = false) =>
+      out.push({ text: sse({ type, ...extra }, type), content });
+    const text = texts.join('');
+    const at = { item_id: 'msg_test', output_index: 0, content_index: 0 };
+    const item = (status: string, content: unknown[]) => ({
+      type: 'message',
+      id: 'msg_test',
+      status,
+      role: 'assistant',
+      content,
+    });
+    ev('response.created', { response: responseObject(model, 'in_progress', '', null) });
+    ev('response.output_item.added', { output_index: 0, item: item('in_progress', []) });
+    ev('response.content_part.added', { ...at, part: { type: 'output_text', text: '', annotations: [] } });
+    for (const delta of texts) ev('response.output_text.delta', { ...at, delta }, true);
+    ev('response.output_text.done', { ...at, text });
+    ev('response.content_part.done', { ...at, part: { type: 'output_text', text, annotations: [] } });
+    ev('response.output_item.done', {
+      output_index: 0,
+      item: item('completed', [{ type: 'output_text', text, annotations: [] }]),
+    });
+    ev('response.completed', { response: responseObject(model, 'completed', text, usage('responses')) });
+    return out;
+  }
+  const includeUsage =
+    (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+  const base = { id: 'chatcmpl-test', created, model };
+  if (api === 'chat') {
+    const chunk = (delta: unknown, finish: string | null) => ({
+      ...base,
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+      ...(includeUsage ? { usage: null } : {}),
+    });
+    out.push({ text: sse(chunk({ role: 'assistant', content: '' }, null)), content: false });
+    for (const t of texts) out.push({ text: sse(chunk({ content: t }, null)), content: true });
+    out.push({ text: sse(chunk({}, 'stop')), content: false });
+    if (includeUsage) {
+      out.push({
+        text: sse(withUsage({ ...base, object: 'chat.completion.chunk', choices: [] }, usage('chat'))),
+        content: false,
+      });
+    }
+  } else {
+    const chunk = (text: string, finish: string | null) => ({
+      ...base,
+      object: 'text_completion',
+      choices: [{ index: 0, text, finish_reason: finish, logprobs: null }],
+    });
+    for (const t of texts) out.push({ text: sse(chunk(t, null)), content: true });
+    out.push({ text: sse(chunk('', 'stop')), content: false });
+    if (includeUsage) {
+      out.push({
+        text: sse(withUsage({ ...base, object: 'text_completion', choices: [] }, usage('chat'))),
+        content: false,
+      });
+    }
+  }
+  out.push({ text: sse('[DONE]'), content: false });
+  return out;
+}
