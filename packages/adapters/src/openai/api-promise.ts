@@ -1,0 +1,126 @@
+import type { Operation } from '@genai-metrics/core';
+import { abandoned } from './abandoned.js';
+import { openAIErrorType } from './errors.js';
+
+/**
+ * Observes an SDK `APIPromise` without consuming it. Attaching `.then` would parse the body (and
+ * break `asResponse()`), so instead we hook the two private members every major (v4–v7) has:
+ * - `responsePromise` (the fetch, after retries) rejects with the final error: the call failed;
+ * - `parseResponse` is what `then`/`withResponse`/`_thenUnwrap` call to parse: we wrap it on this
+ *   instance, so the caller keeps the very same APIPromise object and the data is unchanged.
+ * `asResponse()` without parsing ends the operation when the headers arrive (the body is the
+ * caller's to read); usage is then unknown.
+ */
+interface APIPromiseLike {
+  responsePromise: Promise<unknown>;
+  parseResponse: (...args: unknown[]) => unknown;
+  asResponse: () => Promise<unknown>;
+}
+
+export function isObservableAPIPromise(p: unknown): p is APIPromiseLike {
+  if (typeof p !== 'object' || p === null) return false;
+  const q = p as Partial<APIPromiseLike>;
+  return (
+    typeof q.parseResponse === 'function' &&
+    typeof q.asResponse === 'function' &&
+    typeof (q.responsePromise as Promise<unknown> | undefined)?.then === 'function'
+  );
+}
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function';
+
+/** `onData` gets the parsed result (a Stream for streaming calls) and must end `op` or hand it on. */
+export function observeAPIPromise(p: APIPromiseLike, op: Operation, onData: (data: unknown) => void): void {
+  const token = abandoned.watch(p, op);
+  // Handling the rejection here also means an un-awaited failed call no longer surfaces as an
+  // unhandled rejection; the caller who awaits still gets the same error.
+  p.responsePromise.then(undefined, (error: unknown) => {
+    abandoned.forget(token);
+    op.fail(error, openAIErrorType(error));
+  });
+  const state: ParseState = { parsing: false, delivered: false, token, op, onData };
+  hookParse(p, state);
+}
+
+interface ParseState {
+  parsing: boolean;
+  /** The first parse to finish reports; a derived promise re-parsing the same body adds nothing. */
+  delivered: boolean;
+  token: object;
+  op: Operation;
+  onData: (data: unknown) => void;
+}
+
+function hookParse(p: APIPromiseLike, state: ParseState): void {
+  const { op } = state;
+  const deliver = (data: unknown) => {
+    if (state.delivered) return;
+    state.delivered = true;
+    try {
+      state.onData(data);
+    } catch {
+      op.end();
+    }
+  };
+  const parse = p.parseResponse;
+  p.parseResponse = function instrumentedParseResponse(this: unknown, ...args: unknown[]) {
+    state.parsing = true;
+    abandoned.forget(state.token);
+    let out: unknown;
+    try {
+      out = parse.apply(this, args);
+    } catch (error) {
+      op.fail(error, openAIErrorType(error));
+      throw error;
+    }
+    if (isThenable(out)) {
+      return out.then(
+        (data) => {
+          deliver(data);
+          return data;
+        },
+        (error: unknown) => {
+          op.fail(error, openAIErrorType(error));
+          throw error;
+        },
+      );
+    }
+    deliver(out);
+    return out;
+  };
+
+  const asResponse = p.asResponse;
+  p.asResponse = function instrumentedAsResponse(this: unknown) {
+    abandoned.forget(state.token);
+    const response = asResponse.call(this);
+    // withResponse() calls parse() before asResponse(), so by the time the headers arrive we know
+    // whether the body is being parsed (then the parse ends the operation) or left to the caller.
+    response.then(
+      () => {
+        if (!state.parsing) op.end();
+      },
+      () => {},
+    );
+    return response;
+  };
+
+  // Recent v7 clients give each APIPromise its own `_thenUnwrap` that parses through a closure, not
+  // through `this.parseResponse`: hook the derived promise too (SDK helpers such as parse() use it).
+  const thenUnwrap = (p as { _thenUnwrap?: unknown })._thenUnwrap;
+  if (typeof thenUnwrap === 'function' && Object.hasOwn(p, '_thenUnwrap')) {
+    (p as { _thenUnwrap?: unknown })._thenUnwrap = function instrumentedThenUnwrap(
+      this: unknown,
+      ...args: unknown[]
+    ) {
+      const derived: unknown = thenUnwrap.apply(this, args);
+      if (isObservableAPIPromise(derived)) {
+        // The caller now holds the derived promise; `p` may be collected while it is in flight.
+        abandoned.forget(state.token);
+        state.token = abandoned.watch(derived, op);
+        hookParse(derived, state);
+      }
+      return derived;
+    };
+  }
+}

@@ -1,0 +1,208 @@
+import { type OpenAIServer, startOpenAIServer } from '@genai-metrics/testkit';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { instrumentOpenAI } from '../../src/openai/index.js';
+import {
+  ACTIVE,
+  collectWhenIdle,
+  DURATION,
+  metricsPipeline,
+  occupiedRange,
+  TOKENS,
+  TPOC,
+  TTFC,
+  tokenSums,
+} from './harness.js';
+import { SDKS } from './sdks.js';
+
+const messages = [{ role: 'user', content: 'hi' }];
+
+/** Streamed calls: chunk timings at content chunks, usage, and every way a stream can end. */
+describe.each(SDKS)('openai v$major: streams', ({ OpenAI }) => {
+  let server: OpenAIServer;
+  beforeAll(async () => {
+    server = await startOpenAIServer();
+  });
+  afterAll(() => server.close());
+  beforeEach(() => server.reset());
+
+  function setup(options: { includeUsage?: boolean } = {}) {
+    const { harness, metrics } = metricsPipeline();
+    const client = instrumentOpenAI(new OpenAI({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0 }), {
+      metrics,
+      ...options,
+    });
+    return { harness, client };
+  }
+
+  it('chat: TTFC at the first content chunk, one gap per later chunk, usage via includeUsage, hidden usage chunk', async () => {
+    const { harness, client } = setup({ includeUsage: true });
+    server.enqueue({ firstByteDelayMs: 150, chunkDelayMs: 120, chunks: 4, promptTokens: 5 });
+    const stream = await client.chat.completions.create({ model: 'm', messages, stream: true });
+    const seen: unknown[] = [];
+    for await (const chunk of stream) seen.push(chunk);
+    // role chunk + 4 content chunks + finish chunk; the usage-only chunk we asked for is not shown.
+    expect(seen).toHaveLength(6);
+    expect(seen.every((c) => (c as { choices: unknown[] }).choices.length === 1)).toBe(true);
+    expect(server.requests.at(-1)!.body.stream_options).toEqual({ include_usage: true });
+    const m = await harness.collect();
+    const ttfc = m.histogram(TTFC, { 'gen_ai.operation.name': 'chat' });
+    expect(ttfc.count).toBe(1);
+    // 150 ms before headers + 120 ms before the first content chunk: never below 0.16 s.
+    expect(occupiedRange(ttfc).low).toBeGreaterThanOrEqual(0.16);
+    expect(occupiedRange(ttfc).high).toBeLessThanOrEqual(5.12);
+    const tpoc = m.histogram(TPOC);
+    expect(tpoc.count).toBe(3);
+    expect(occupiedRange(tpoc).low).toBeGreaterThanOrEqual(0.08);
+    expect(tokenSums(m)).toEqual({ input: 5, output: 4, count: 2 });
+    expect(m.histogram(DURATION).count).toBe(1);
+    expect(m.points(DURATION)[0]!.attributes['error.type']).toBeUndefined();
+    await harness.shutdown();
+  });
+
+  it('without includeUsage the request is sent as written, every chunk is shown, no tokens are recorded', async () => {
+    const { harness, client } = setup();
+    server.enqueue({ chunks: 3 });
+    const stream = await client.chat.completions.create({ model: 'm', messages, stream: true });
+    let n = 0;
+    for await (const _ of stream) n++;
+    expect(n).toBe(5);
+    expect(server.requests.at(-1)!.body.stream_options).toBeUndefined();
+    // The caller's own include_usage: the usage chunk is theirs to see.
+    server.enqueue({ chunks: 3, promptTokens: 2 });
+    const own = await client.chat.completions.create({
+      model: 'm',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const chunks: Array<{ choices: unknown[] }> = [];
+    for await (const c of own) chunks.push(c);
+    expect(chunks.at(-1)!.choices).toEqual([]);
+    const m = await harness.collect();
+    expect(m.count(DURATION)).toBe(2);
+    expect(m.count(TTFC)).toBe(2);
+    expect(m.count(TPOC)).toBe(4);
+    expect(tokenSums(m)).toEqual({ input: 2, output: 3, count: 2 });
+    await harness.shutdown();
+  });
+
+  it('completions and responses streams: content chunks and final usage', async () => {
+    const { harness, client } = setup({ includeUsage: true });
+    server.enqueue({ chunks: 5, promptTokens: 3 }, { chunks: 6, promptTokens: 4, responseModel: 'resp-2' });
+    const s1 = await client.completions.create({ model: 'c', prompt: 'x', stream: true });
+    for await (const _ of s1);
+    const s2 = await client.responses.create({ model: 'r', input: 'x', stream: true });
+    const types: string[] = [];
+    for await (const ev of s2) types.push(ev.type);
+    expect(types.filter((t) => t === 'response.output_text.delta')).toHaveLength(6);
+    const m = await harness.collect();
+    expect(tokenSums(m, { 'gen_ai.operation.name': 'text_completion' })).toEqual({
+      input: 3,
+      output: 5,
+      count: 2,
+    });
+    const resp = { 'gen_ai.operation.name': 'chat', 'gen_ai.response.model': 'resp-2' };
+    expect(tokenSums(m, resp)).toEqual({ input: 4, output: 6, count: 2 });
+    expect(m.histogram(TPOC, { 'gen_ai.operation.name': 'text_completion' }).count).toBe(4);
+    expect(m.histogram(TPOC, resp).count).toBe(5);
+    expect(m.count(TTFC)).toBe(2);
+    expect(m.points(DURATION).every((p) => p.attributes['error.type'] === undefined)).toBe(true);
+    await harness.shutdown();
+  });
+
+  it('caller break → one cancelled operation, and the SDK still aborts the request', async () => {
+    const { harness, client } = setup({ includeUsage: true });
+    server.enqueue({ chunks: 50, chunkDelayMs: 5 });
+    const stream = await client.chat.completions.create({ model: 'm', messages, stream: true });
+    let contents = 0;
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.delta?.content) contents++;
+      if (contents === 3) break;
+    }
+    expect(stream.controller.signal.aborted).toBe(true);
+    const m = await collectWhenIdle(harness);
+    expect(m.histogram(DURATION, { 'error.type': 'cancelled' }).count).toBe(1);
+    expect(m.count(DURATION)).toBe(1);
+    expect(m.histogram(TTFC).count).toBe(1);
+    expect(m.histogram(TPOC).count).toBe(2);
+    expect(m.count(TOKENS)).toBe(0);
+    await harness.shutdown();
+  });
+
+  it('server disconnects mid-stream → one failed operation, the caller gets the error', async () => {
+    const { harness, client } = setup();
+    server.enqueue({ chunks: 10, disconnectAfterChunks: 2 });
+    const stream = await client.chat.completions.create({ model: 'm', messages, stream: true });
+    let n = 0;
+    await expect(
+      (async () => {
+        for await (const _ of stream) n++;
+      })(),
+    ).rejects.toThrow();
+    expect(n).toBeGreaterThanOrEqual(2);
+    const m = await collectWhenIdle(harness);
+    expect(m.count(DURATION)).toBe(1);
+    const errorType = m.points(DURATION)[0]!.attributes['error.type'];
+    expect(['connection_error', '_OTHER']).toContain(errorType);
+    expect(m.histogram(TTFC).count).toBe(1);
+    await harness.shutdown();
+  });
+
+  it('AbortSignal mid-stream → cancelled; a stream aborted before iteration → cancelled', async () => {
+    const { harness, client } = setup();
+    server.enqueue({ chunks: 30, chunkDelayMs: 10 }, { chunks: 3 });
+    const controller = new AbortController();
+    const stream = await client.chat.completions.create(
+      { model: 'a', messages, stream: true },
+      { signal: controller.signal },
+    );
+    // The SDK ends an aborted stream without an error: the loop just stops early.
+    let contents = 0;
+    for await (const c of stream) {
+      if (c.choices[0]?.delta?.content) contents++;
+      if (contents === 2) controller.abort();
+    }
+    expect(contents).toBeLessThan(30);
+    const idle = await client.chat.completions.create({ model: 'b', messages, stream: true });
+    idle.controller.abort();
+    const m = await collectWhenIdle(harness);
+    expect(m.histogram(DURATION, { 'error.type': 'cancelled', 'gen_ai.request.model': 'a' }).count).toBe(1);
+    expect(m.histogram(DURATION, { 'error.type': 'cancelled', 'gen_ai.request.model': 'b' }).count).toBe(1);
+    expect(m.count(DURATION)).toBe(2);
+    expect(m.sum(ACTIVE)).toBe(0);
+    await harness.shutdown();
+  });
+
+  it('malformed stream data (no choices, odd usage, unknown events) is tolerated', async () => {
+    const { harness, client } = setup({ includeUsage: true });
+    server.enqueue(
+      {
+        chunks: 2,
+        usage: { prompt_tokens: -3, completion_tokens: 'x' },
+        injectEvents: [{ id: 'odd', object: 'chat.completion.chunk', model: 'm' }, { choices: 'nope' }, 42],
+      },
+      {
+        chunks: 2,
+        usage: { input_tokens: '5', output_tokens: null },
+        injectEvents: [{ type: 'response.something_new', x: 1 }, { type: 'response.output_text.delta' }, {}],
+      },
+    );
+    const stream = await client.chat.completions.create({ model: 'm', messages, stream: true });
+    let n = 0;
+    for await (const _ of stream) n++;
+    // role + 3 injected + 2 content + finish; the usage-only chunk we asked for stays hidden.
+    expect(n).toBe(7);
+    const events = await client.responses.create({ model: 'r', input: 'x', stream: true });
+    let e = 0;
+    for await (const _ of events) e++;
+    expect(e).toBe(12);
+    const m = await harness.collect();
+    expect(m.count(DURATION)).toBe(2);
+    expect(m.points(DURATION).every((p) => p.attributes['error.type'] === undefined)).toBe(true);
+    expect(m.count(TTFC)).toBe(2);
+    expect(m.count(TPOC)).toBe(2);
+    expect(m.count(TOKENS)).toBe(0);
+    expect(m.sum('llm.usage.invalid')).toBe(3);
+    await harness.shutdown();
+  });
+});
