@@ -119,8 +119,8 @@ export function bucketIndex(boundaries: readonly number[], value: number): numbe
   return i;
 }
 export * from './gguf.js';
+export * from './openai-server.js';
 export * from './otlp/otlp-points.js';
 export * from './otlp/otlp-receiver.js';
 export * from './prometheus.js';
 export * from './victoria-metrics.js';
-export * from './openai-server.js';
