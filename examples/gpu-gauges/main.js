@@ -10,7 +10,9 @@ const once = process.argv.includes('--once');
 const devices = await detectAccelerators();
 const useFake = devices.length === 0;
 if (useFake) console.log('No accelerator found: using the fake provider with fake-gpu.json.');
-else for (const d of devices) console.log(`found ${d.type} ${d.id} (${d.model ?? d.vendor ?? '?'}) via ${d.provider}`);
+else
+  for (const d of devices)
+    console.log(`found ${d.type} ${d.id} (${d.model ?? d.vendor ?? '?'}) via ${d.provider}`);
 
 const metrics = await setupMetrics({
   exporter: 'prometheus',
@@ -19,7 +21,9 @@ const metrics = await setupMetrics({
 });
 const hw = registerHardwareMetrics({
   meterProvider: metrics.meterProvider,
-  ...(useFake ? { providers: ['fake'], fake: fileURLToPath(new URL('./fake-gpu.json', import.meta.url)) } : {}),
+  ...(useFake
+    ? { providers: ['fake'], fake: fileURLToPath(new URL('./fake-gpu.json', import.meta.url)) }
+    : {}),
 });
 await hw.ready();
 
