@@ -52,7 +52,10 @@ describe.each(SDKS)('openai v$major: streams', ({ OpenAI }) => {
     expect(occupiedRange(ttfc).high).toBeLessThanOrEqual(5.12);
     const tpoc = m.histogram(TPOC);
     expect(tpoc.count).toBe(3);
-    expect(occupiedRange(tpoc).low).toBeGreaterThanOrEqual(0.08);
+    // One gap can be ~0 if the client reads two chunks at once; TTFC + all gaps is the time to the
+    // last chunk, which the server sent no earlier than 150 + 4 × 120 ms after the call.
+    expect(ttfc.sum + tpoc.sum).toBeGreaterThanOrEqual(0.63);
+    expect(occupiedRange(tpoc).high).toBeLessThanOrEqual(5.12);
     expect(tokenSums(m)).toEqual({ input: 5, output: 4, count: 2 });
     expect(m.histogram(DURATION).count).toBe(1);
     expect(m.points(DURATION)[0]!.attributes['error.type']).toBeUndefined();
