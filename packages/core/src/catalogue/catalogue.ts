@@ -352,6 +352,54 @@ export const CATALOGUE: readonly MetricDefinition[] = Object.freeze([
     'Duration of one runtime forward pass (session.run), from the call to its result; includes time queued behind other runs.',
     'once per runtime run (onnxruntime adapter), failed runs with error.type',
   ),
+  // --- extensions appended by the node-llama-cpp adapter (docs/adapters/llama-cpp.md says why) ---
+  {
+    name: 'llm.generation.stops',
+    instrument: 'counter',
+    unit: '{generation}',
+    generation: 'all',
+    origin: 'extension',
+    attributes: [
+      sc.ATTR_GEN_AI_OPERATION_NAME,
+      sc.ATTR_GEN_AI_PROVIDER_NAME,
+      sc.ATTR_GEN_AI_REQUEST_MODEL,
+      'llm.stop.reason',
+    ],
+    description:
+      'Generations by why they stopped (llm.stop.reason: eog, max_tokens, stop_trigger, custom_stop_trigger, function_calls, abort, caller_stop, error).',
+    recordedWhen: 'once per generation, when it ends, by the local runtime adapters',
+  },
+  {
+    name: 'llm.memory.usage',
+    instrument: 'gauge',
+    unit: 'By',
+    generation: 'all',
+    origin: 'extension',
+    attributes: [sc.ATTR_GEN_AI_PROVIDER_NAME, 'llm.memory.type'],
+    description: 'Memory the local runtime instance uses, by llm.memory.type (ram, vram).',
+    recordedWhen:
+      'observed at collection time (sampled at most once a second); vram only when a GPU is in use',
+  },
+  {
+    name: 'llm.vram.usage',
+    instrument: 'gauge',
+    unit: 'By',
+    generation: 'all',
+    origin: 'extension',
+    attributes: [sc.ATTR_GEN_AI_PROVIDER_NAME],
+    description: 'VRAM in use on the device the local runtime runs on, as the runtime reports it.',
+    recordedWhen: 'observed at collection time (sampled at most once a second); absent without a GPU',
+  },
+  {
+    name: 'llm.vram.limit',
+    instrument: 'gauge',
+    unit: 'By',
+    generation: 'all',
+    origin: 'extension',
+    attributes: [sc.ATTR_GEN_AI_PROVIDER_NAME],
+    description: 'Total VRAM of the device the local runtime runs on, as the runtime reports it.',
+    recordedWhen: 'observed at collection time (sampled at most once a second); absent without a GPU',
+  },
 ]);
 
 const BY_NAME = new Map(CATALOGUE.map((d) => [d.name, d]));
