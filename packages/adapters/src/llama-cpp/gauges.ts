@@ -1,0 +1,165 @@
+import type { GaugeObservation, GenAiMetrics } from '@genai-metrics/core';
+import { modelName } from './model-name.js';
+import type { Patcher } from './patcher.js';
+import type { LlamaLike, SequenceLike } from './types.js';
+
+const SAMPLE_EVERY_MS = 1000;
+
+/**
+ * Observable gauges: llm.context.utilization per live sequence (synchronous getters), and memory
+ * (llm.memory.usage, llm.vram.usage/limit) per Llama instance. node-llama-cpp reports memory through
+ * promises while OTel gauge callbacks are synchronous, so memory is sampled in the background at most
+ * once a second and each collection reports the latest sample (nothing before the first one).
+ */
+export class RuntimeGauges {
+  private readonly sequences = new Set<SequenceLike>();
+  private readonly llamas = new Map<LlamaLike, Sample>();
+
+  constructor(
+    metrics: GenAiMetrics,
+    private readonly provider: string,
+    patcher: Patcher,
+  ) {
+    const removers = [
+      metrics.observe('llm.context.utilization', () => this.contextUtilization()),
+      metrics.observe('llm.memory.usage', () => this.memory('memory')),
+      metrics.observe('llm.vram.usage', () => this.memory('vramUsed')),
+      metrics.observe('llm.vram.limit', () => this.memory('vramTotal')),
+    ];
+    patcher.onRestore(() => {
+      for (const remove of removers) remove();
+      for (const s of this.llamas.values()) s.listener?.dispose();
+      this.llamas.clear();
+      this.sequences.clear();
+    });
+  }
+
+  addSequence(sequence: SequenceLike): void {
+    if (this.sequences.has(sequence) || sequence.disposed === true) return;
+    this.sequences.add(sequence);
+    try {
+      const handle = sequence.onDispose?.createListener(() => {
+        this.sequences.delete(sequence);
+        handle?.dispose();
+      });
+    } catch {
+      // pruned at collection instead
+    }
+  }
+
+  addLlama(llama: LlamaLike): void {
+    if (this.llamas.has(llama) || llama.disposed === true) return;
+    const sample: Sample = { at: -Infinity, inFlight: false };
+    this.llamas.set(llama, sample);
+    try {
+      sample.listener = llama.onDispose?.createListener(() => {
+        this.llamas.delete(llama);
+        sample.listener?.dispose();
+      });
+    } catch {
+      // pruned at collection instead
+    }
+    this.refresh(llama, sample);
+  }
+
+  private contextUtilization(): GaugeObservation[] {
+    const out: GaugeObservation[] = [];
+    // Sequence ids are "<context>.<sequence>" with contexts numbered among the live ones, so the
+    // series stay bounded however many contexts an app creates and disposes.
+    const contexts = new Map<unknown, number>();
+    const perContext = new Map<unknown, number>();
+    for (const seq of this.sequences) {
+      if (seq.disposed === true) {
+        this.sequences.delete(seq);
+        continue;
+      }
+      const size = seq.contextSize;
+      const used = seq.nextTokenIndex;
+      if (typeof size !== 'number' || size <= 0 || typeof used !== 'number') continue;
+      const ctx = seq.context;
+      if (!contexts.has(ctx)) contexts.set(ctx, contexts.size);
+      const n = perContext.get(ctx) ?? 0;
+      perContext.set(ctx, n + 1);
+      const attributes: Record<string, string> = {
+        'gen_ai.provider.name': this.provider,
+        'llm.sequence.id': `${contexts.get(ctx)}.${n}`,
+      };
+      const model = modelName(seq.model);
+      if (model !== undefined) attributes['gen_ai.request.model'] = model;
+      out.push({ value: Math.min(1, Math.max(0, used / size)), attributes });
+    }
+    return out;
+  }
+
+  private memory(which: 'memory' | 'vramUsed' | 'vramTotal'): GaugeObservation[] {
+    const out: GaugeObservation[] = [];
+    const base = { 'gen_ai.provider.name': this.provider };
+    const now = performance.now();
+    for (const [llama, sample] of this.llamas) {
+      if (llama.disposed === true) {
+        this.llamas.delete(llama);
+        continue;
+      }
+      if (which === 'memory' && now - sample.at >= SAMPLE_EVERY_MS) this.refresh(llama, sample);
+      if (which === 'memory') {
+        if (sample.ram !== undefined)
+          out.push({ value: sample.ram, attributes: { ...base, 'llm.memory.type': 'ram' } });
+        if (sample.vram !== undefined)
+          out.push({ value: sample.vram, attributes: { ...base, 'llm.memory.type': 'vram' } });
+      } else if (which === 'vramUsed' && sample.deviceVramUsed !== undefined) {
+        out.push({ value: sample.deviceVramUsed, attributes: base });
+      } else if (which === 'vramTotal' && sample.deviceVramTotal !== undefined) {
+        out.push({ value: sample.deviceVramTotal, attributes: base });
+      }
+    }
+    return out;
+  }
+
+  /** Starts one background sample; errors leave the previous sample (or nothing) in place. */
+  private refresh(llama: LlamaLike, sample: Sample): void {
+    if (sample.inFlight) return;
+    sample.inFlight = true;
+    sample.at = performance.now();
+    const usage = safeCall(() => llama.getLlamaMemoryUsage?.());
+    const vram = safeCall(() => llama.getVramState?.());
+    Promise.allSettled([usage, vram])
+      .then(([u, v]) => {
+        const gpu = llama.gpu !== false && llama.gpu !== undefined;
+        if (u.status === 'fulfilled' && u.value) {
+          sample.ram = bytes(u.value.cpuRam);
+          sample.vram = gpu ? bytes(u.value.gpuVram) : undefined;
+        }
+        if (v.status === 'fulfilled' && v.value) {
+          const total = bytes(v.value.total);
+          // A CPU-only runtime reports total 0: that is "no VRAM", not "0 bytes of VRAM".
+          sample.deviceVramTotal = total !== undefined && total > 0 ? total : undefined;
+          sample.deviceVramUsed = sample.deviceVramTotal !== undefined ? bytes(v.value.used) : undefined;
+        }
+      })
+      .finally(() => {
+        sample.inFlight = false;
+      });
+  }
+}
+
+interface Sample {
+  at: number;
+  inFlight: boolean;
+  listener?: { dispose(): void } | undefined;
+  ram?: number | undefined;
+  vram?: number | undefined;
+  deviceVramUsed?: number | undefined;
+  deviceVramTotal?: number | undefined;
+}
+
+function bytes(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+}
+
+function safeCall<T>(fn: () => Promise<T> | undefined): Promise<T | undefined> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}

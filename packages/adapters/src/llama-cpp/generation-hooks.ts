@@ -1,0 +1,226 @@
+import { diag } from '@opentelemetry/api';
+import { observeEvaluate } from './evaluate.js';
+import { Generation, type GenerationSettings } from './generation.js';
+import type { Patcher } from './patcher.js';
+import type { SequenceCalls } from './sequence-calls.js';
+import { stopReasonOf } from './stop-reason.js';
+import type { AnyThis, SequenceLike } from './types.js';
+
+/** How to read one public generation method. */
+interface MethodSpec {
+  name: string;
+  operation: 'chat' | 'text_completion';
+  /** Index of the options argument (signal, maxTokens, streaming callbacks). */
+  optionsArg: number;
+  sequenceOf(self: AnyThis): SequenceLike | undefined;
+  stopReason(result: unknown): unknown;
+}
+
+const metaStop = (r: unknown) =>
+  (r as { metadata?: { stopReason?: unknown } } | undefined)?.metadata?.stopReason;
+const completionSequence = (self: AnyThis) => self?._sequence as SequenceLike | undefined;
+const publicSequence = (self: AnyThis) => {
+  try {
+    return self?.sequence as SequenceLike | undefined;
+  } catch {
+    return undefined; // getter throws on disposed objects
+  }
+};
+
+// Only the *WithMeta methods: generateCompletion, prompt, completePrompt and preloadPrompt call them
+// through `this`, so each user call is counted once whichever variant it used.
+const COMPLETION: MethodSpec[] = [
+  {
+    name: 'generateCompletionWithMeta',
+    operation: 'text_completion',
+    optionsArg: 1,
+    sequenceOf: completionSequence,
+    stopReason: metaStop,
+  },
+  {
+    name: 'generateInfillCompletionWithMeta',
+    operation: 'text_completion',
+    optionsArg: 2,
+    sequenceOf: completionSequence,
+    stopReason: metaStop,
+  },
+];
+const CHAT_SESSION: MethodSpec[] = [
+  {
+    name: 'promptWithMeta',
+    operation: 'chat',
+    optionsArg: 1,
+    sequenceOf: publicSequence,
+    stopReason: (r) => (r as { stopReason?: unknown } | undefined)?.stopReason,
+  },
+  {
+    name: 'completePromptWithMeta',
+    operation: 'chat',
+    optionsArg: 1,
+    sequenceOf: publicSequence,
+    stopReason: metaStop,
+  },
+];
+const CHAT: MethodSpec[] = [
+  {
+    name: 'generateResponse',
+    operation: 'chat',
+    optionsArg: 1,
+    sequenceOf: publicSequence,
+    stopReason: metaStop,
+  },
+];
+
+const STREAM_CALLBACKS = ['onTextChunk', 'onToken', 'onResponseChunk'];
+
+export interface GenerationHooksTargets {
+  completion?: object;
+  chatSession?: object;
+  chat?: object;
+  sequence?: object;
+}
+
+/** Patches the generation entry points; returns the names it patched (for the setup check). */
+export function installGenerationHooks(
+  patcher: Patcher,
+  targets: GenerationHooksTargets,
+  settings: GenerationSettings,
+  calls: SequenceCalls,
+  onSequence: (sequence: SequenceLike) => void,
+): string[] {
+  const patched: string[] = [];
+  const method = (target: object | undefined, spec: MethodSpec) => {
+    if (target && patcher.wrap(target, spec.name, (orig) => wrapMethod(orig, spec))) patched.push(spec.name);
+  };
+  for (const spec of COMPLETION) method(targets.completion, spec);
+  for (const spec of CHAT_SESSION) method(targets.chatSession, spec);
+  for (const spec of CHAT) method(targets.chat, spec);
+
+  function wrapMethod(orig: (this: unknown, ...args: unknown[]) => unknown, spec: MethodSpec) {
+    return function (this: unknown, ...args: unknown[]): unknown {
+      if (!patcher.active) return orig.apply(this, args);
+      let generation: Generation | undefined;
+      let sequence: SequenceLike | undefined;
+      let signal: unknown;
+      try {
+        sequence = spec.sequenceOf(this as AnyThis);
+        // An outer call on this sequence (a chat prompt around LlamaChat.generateResponse) already counts it.
+        if (calls.current(sequence) === undefined || spec.name !== 'generateResponse') {
+          const options = args[spec.optionsArg] as Record<string, unknown> | undefined;
+          signal = options?.signal;
+          const preload = options?.maxTokens === 0; // preloadPrompt: cache warm-up, no generation
+          const stream = STREAM_CALLBACKS.some((k) => typeof options?.[k] === 'function');
+          generation = new Generation(preload ? null : settings, sequence, spec.operation, stream);
+          calls.add(sequence, generation);
+          if (sequence) onSequence(sequence);
+        }
+      } catch (error) {
+        diag.error('genai-metrics: llama-cpp hook failed', error);
+        generation = undefined;
+      }
+      if (generation === undefined) return orig.apply(this, args);
+      const g = generation;
+      const settle = (fn: () => void) => {
+        try {
+          calls.remove(sequence, g);
+          fn();
+        } catch (error) {
+          diag.error('genai-metrics: llama-cpp hook failed', error);
+        }
+      };
+      let result: unknown;
+      try {
+        result = orig.apply(this, args);
+      } catch (error) {
+        settle(() => g.fail(error, signal));
+        throw error;
+      }
+      if (!isThenable(result)) {
+        settle(() => g.finish(stopReasonOf(spec.stopReason(result))));
+        return result;
+      }
+      // Observe the caller's own promise; it is returned untouched.
+      result.then(
+        (value) => settle(() => g.finish(stopReasonOf(spec.stopReason(value)))),
+        (error) => settle(() => g.fail(error, signal)),
+      );
+      return result;
+    };
+  }
+
+  // Custom generation loops: evaluate() outside any outer call is a generation of its own.
+  if (
+    targets.sequence &&
+    patcher.wrap(targets.sequence, 'evaluate', (orig) => {
+      return function (this: unknown, ...args: unknown[]): unknown {
+        const inner = orig.apply(this, args);
+        if (!patcher.active || !isAsyncGenerator(inner)) return inner;
+        const options = args[1] as { _noSampling?: unknown } | undefined;
+        if (options?._noSampling === true) return inner; // embeddings/ranking, not generation
+        const sequence = this as SequenceLike;
+        let own = false;
+        return observeEvaluate(inner, {
+          start() {
+            try {
+              const outer = calls.current(sequence);
+              if (outer) {
+                outer.begin(true);
+                outer.evaluating(args[0]);
+                return outer;
+              }
+              own = true;
+              onSequence(sequence);
+              const g = new Generation(settings, sequence, 'text_completion', true);
+              g.begin(false);
+              g.evaluating(args[0]);
+              return g;
+            } catch (error) {
+              diag.error('genai-metrics: llama-cpp evaluate hook failed', error);
+              return undefined;
+            }
+          },
+          token: (g) => safe(() => g.token()),
+          done: (g) => own && safe(() => g.finish('eog')),
+          stopped: (g) => own && safe(() => g.finish('caller_stop')),
+          failed: (g, error) => own && safe(() => g.fail(error, undefined)),
+        });
+      };
+    })
+  ) {
+    patched.push('evaluate');
+  }
+
+  // Chat loads the prompt with evaluateWithoutGeneratingNewTokens before it samples: that is when the
+  // runtime starts working on the call (end of queue time, meter baseline).
+  if (targets.sequence) {
+    patcher.wrap(targets.sequence, 'evaluateWithoutGeneratingNewTokens', (orig) => {
+      return function (this: unknown, ...args: unknown[]): unknown {
+        if (patcher.active) safe(() => calls.current(this)?.begin(true));
+        return orig.apply(this, args);
+      };
+    });
+  }
+  return patched;
+}
+
+function safe(fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    diag.error('genai-metrics: llama-cpp hook failed', error);
+  }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
+}
+
+function isAsyncGenerator(v: unknown): v is AsyncGenerator<unknown, unknown, unknown> {
+  return (
+    v !== null &&
+    typeof v === 'object' &&
+    typeof (v as AsyncGenerator).next === 'function' &&
+    typeof (v as AsyncGenerator).return === 'function' &&
+    typeof (v as AsyncGenerator).throw === 'function'
+  );
+}

@@ -1,0 +1,146 @@
+import type { GenAiMetrics, Operation, OperationKind } from '@genai-metrics/core';
+import { diag } from '@opentelemetry/api';
+import { modelName } from './model-name.js';
+import { type StopReason, stopReasonOfError } from './stop-reason.js';
+import type { SequenceLike } from './types.js';
+
+export const STOPS_METRIC = 'llm.generation.stops';
+
+/** What every generation of one instrumentation shares. */
+export interface GenerationSettings {
+  readonly metrics: GenAiMetrics;
+  readonly provider: string;
+  readonly kind: OperationKind;
+}
+
+/**
+ * One user call (a completion, a chat prompt, or a custom `sequence.evaluate` loop) and its Operation.
+ * Token usage comes from the sequence's token meter: llama.cpp meters every evaluated token, as
+ * "output" when its logits were sampled (so the last prompt token plus every generated token that was
+ * fed back) and as "input" otherwise. Hence, per generation:
+ *   output tokens          = Δ usedOutputTokens                       (one per sampled token)
+ *   prompt tokens evaluated = Δ usedInputTokens at the first token + 1 (the last prompt token)
+ *   input tokens           = the context the generation started from (tokens kept + tokens passed in)
+ *   cached input tokens    = input tokens − prompt tokens evaluated   (reused from the KV cache)
+ */
+export class Generation {
+  /** null for calls that are tracked only so inner hooks defer to them (e.g. preloadPrompt). */
+  readonly op: Operation | null;
+  private started = false;
+  private meterIn = 0;
+  private meterOut = 0;
+  private promptTokens: number | undefined;
+  private evaluatedAtFirstToken: number | undefined;
+  private finished = false;
+
+  constructor(
+    private readonly settings: GenerationSettings | null,
+    readonly sequence: SequenceLike | undefined,
+    private readonly operation: string,
+    stream: boolean,
+  ) {
+    if (settings === null) {
+      this.op = null;
+      return;
+    }
+    this.op = settings.metrics.startOperation({
+      operation,
+      provider: settings.provider,
+      requestModel: modelName(sequence?.model),
+      stream,
+      kind: settings.kind,
+    });
+  }
+
+  /** The runtime started working on this call: queue time ends, the meter baseline is taken. */
+  begin(recordQueue: boolean): void {
+    if (this.started) return;
+    this.started = true;
+    const meter = this.sequence?.tokenMeter;
+    this.meterIn = num(meter?.usedInputTokens) ?? 0;
+    this.meterOut = num(meter?.usedOutputTokens) ?? 0;
+    if (recordQueue) this.op?.dequeued();
+  }
+
+  get isStarted(): boolean {
+    return this.started;
+  }
+
+  /** A sampling `evaluate(tokens)` starts: the context it generates from is the prompt. */
+  evaluating(tokens: unknown): void {
+    if (this.promptTokens !== undefined) return;
+    const kept = num(this.sequence?.nextTokenIndex);
+    const added = Array.isArray(tokens) ? tokens.length : undefined;
+    if (kept !== undefined && added !== undefined) this.promptTokens = kept + added;
+  }
+
+  /** One generated token. */
+  token(): void {
+    if (this.evaluatedAtFirstToken === undefined) {
+      const inNow = num(this.sequence?.tokenMeter?.usedInputTokens);
+      if (inNow !== undefined) this.evaluatedAtFirstToken = inNow - this.meterIn + 1;
+    }
+    this.op?.chunk();
+  }
+
+  /** Ends the call exactly once, as completed with `reason`, or failed when `error` is given. */
+  finish(reason: StopReason, error?: unknown, failed = false): void {
+    if (this.finished) return;
+    this.finished = true;
+    const op = this.op;
+    if (op === null) return;
+    try {
+      this.reportUsage(op);
+      this.settings?.metrics.record(STOPS_METRIC, 1, {
+        'gen_ai.operation.name': this.operation,
+        'gen_ai.provider.name': this.settings.provider,
+        ...(modelName(this.sequence?.model) !== undefined && {
+          'gen_ai.request.model': modelName(this.sequence?.model),
+        }),
+        'llm.stop.reason': reason,
+      });
+    } catch (e) {
+      diag.error('genai-metrics: llama-cpp usage failed', e);
+    }
+    if (failed) op.fail(error);
+    else op.end();
+  }
+
+  /** Ends the call from a rejection: an abort when the call's signal fired, else an error. */
+  fail(error: unknown, signal: unknown): void {
+    const aborted =
+      signal !== null && typeof signal === 'object' && (signal as { aborted?: unknown }).aborted === true;
+    const reason = aborted ? 'abort' : stopReasonOfError(error);
+    this.finish(reason, reason === 'abort' && aborted ? abortError(error) : error, true);
+  }
+
+  private reportUsage(op: Operation): void {
+    if (!this.started) return;
+    const meter = this.sequence?.tokenMeter;
+    const inNow = num(meter?.usedInputTokens);
+    const outNow = num(meter?.usedOutputTokens);
+    if (inNow === undefined || outNow === undefined) return;
+    const outputTokens = outNow - this.meterOut;
+    const evaluatedInput = inNow - this.meterIn;
+    if (outputTokens < 0 || evaluatedInput < 0) return; // meter replaced or reset: skip, never guess
+    if (this.promptTokens !== undefined && this.evaluatedAtFirstToken !== undefined) {
+      const cached = Math.max(0, this.promptTokens - this.evaluatedAtFirstToken);
+      op.setUsage({ inputTokens: this.promptTokens, outputTokens, cachedInputTokens: cached });
+    } else {
+      // No token came out (aborted or failed during prompt evaluation): report what was evaluated.
+      op.setUsage({ inputTokens: evaluatedInput + outputTokens, outputTokens: 0 });
+    }
+  }
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** Aborts with a custom reason still map to error.type=cancelled. */
+function abortError(error: unknown): unknown {
+  if (error instanceof Error && error.name === 'AbortError') return error;
+  const e = new Error('aborted');
+  e.name = 'AbortError';
+  return e;
+}
