@@ -1,0 +1,170 @@
+/**
+ * The genai-metrics demo (README command one: `./dev demo`). Everything is real and local: a tiny
+ * llama model written at start-up and run by llama.cpp (node-llama-cpp), an OpenAI-compatible HTTP
+ * endpoint in front of it, the official OpenAI SDK calling it with a realistic mix of traffic, and
+ * the metrics exported by setupMetrics at /metrics beside a live page. No account, key, GPU or network.
+ */
+import { setupMetrics } from '@genai-metrics/core';
+import * as nodeLlamaCpp from 'node-llama-cpp';
+import OpenAI from 'openai';
+import { LlamaRuntime } from './model/llama-runtime.js';
+import { ModelServer } from './model/model-server.js';
+import { type DemoOptions, parseOptions } from './options.js';
+import { Terminal } from './terminal.js';
+import { manualClientRecorder } from './traffic/manual-client-metrics.js';
+import { type Outcome, Traffic } from './traffic/traffic.js';
+import { type DemoStatus, WebServer } from './web/web-server.js';
+
+const HOST = '127.0.0.1';
+const SUMMARY_EVERY_MS = 2000;
+const DRAIN_MS = 8000;
+
+async function main(options: DemoOptions): Promise<void> {
+  const term = new Terminal();
+  const startedAt = Date.now();
+  const status: DemoStatus = {
+    phase: 'warming-up',
+    model: 'tiny-llama',
+    modelEndpoint: '',
+    startedAt,
+    trafficEndsAt: null,
+  };
+
+  term.progress('setting up metrics (setupMetrics, Prometheus exposition)');
+  const metrics = await setupMetrics({
+    serviceName: 'genai-metrics-demo',
+    // The demo serves /metrics from its own page server instead of a second listener.
+    prometheus: { server: false },
+    // A made-up price so the cost metric has something to show (per 1M tokens).
+    prices: { 'tiny-llama': { input: 0.15, output: 0.6 } },
+  });
+
+  term.progress('writing a tiny llama model and loading it with llama.cpp (CPU)');
+  const runtime = await LlamaRuntime.start(nodeLlamaCpp, {
+    sequences: 2,
+    maxQueue: 4,
+    threads: options.threads,
+    contextSize: 1024,
+  });
+  status.model = runtime.modelName;
+
+  const modelServer = new ModelServer({ runtime, serverMetrics: metrics.genai });
+  const modelUrl = await modelServer.listen();
+  status.modelEndpoint = modelUrl;
+  const web = new WebServer(metrics, () => status, HOST, options.port);
+  const pageUrl = await web.listen();
+
+  const client = new OpenAI({ baseURL: modelUrl, apiKey: 'no-key-needed', maxRetries: 0, timeout: 60_000 });
+  const { hostname, port } = new URL(modelUrl);
+  const recorder = manualClientRecorder(metrics.genai, runtime.modelName, hostname, Number(port));
+
+  const outcomes: Record<Outcome, number> = { ok: 0, error: 0, aborted: 0, 'broke-out': 0 };
+  const traffic = new Traffic({
+    client,
+    model: runtime.modelName,
+    concurrency: options.concurrency,
+    burst: 3,
+    burstEveryMs: 10_000,
+    recorder,
+    onOutcome: (o) => {
+      outcomes[o]++;
+    },
+  });
+
+  // Warm-up: a few real requests before the steady traffic, so the first charts are not empty.
+  for (let i = 1; i <= 3; i++) {
+    term.progress(`warming up: request ${i}/3 through the OpenAI client`);
+    const op = recorder.start(false);
+    try {
+      const res = await client.chat.completions.create({
+        model: runtime.modelName,
+        messages: [{ role: 'user', content: 'Hello!' }],
+        max_tokens: 8,
+      });
+      op?.setResponseModel(res.model);
+      if (res.usage)
+        op?.setUsage({ inputTokens: res.usage.prompt_tokens, outputTokens: res.usage.completion_tokens });
+      op?.end();
+    } catch (error) {
+      op?.fail(error);
+      throw error;
+    }
+  }
+  term.doneWarmingUp();
+
+  status.phase = 'running';
+  status.trafficEndsAt = options.durationMs === null ? null : Date.now() + options.durationMs;
+  traffic.start();
+  term.banner([
+    'genai-metrics demo — a tiny llama.cpp model behind an OpenAI-compatible endpoint, instrumented',
+    `  page      ${pageUrl}/`,
+    `  metrics   ${pageUrl}/metrics`,
+    `  model     ${modelUrl}  (${runtime.modelName}, node-llama-cpp on CPU)`,
+    `  semconv   ${metrics.genai.semconv}  (OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental for latest)`,
+    options.durationMs === null
+      ? '  traffic   until Ctrl-C'
+      : `  traffic   for ${Math.round(options.durationMs / 1000)}s`,
+  ]);
+
+  const draw = async () => {
+    try {
+      term.summary(await web.summary(), status.phase, Date.now() - startedAt);
+    } catch {
+      // A summary is best effort; the next tick tries again.
+    }
+  };
+  const ticker = setInterval(draw, SUMMARY_EVERY_MS);
+
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = (code: number) => {
+    shuttingDown ??= (async () => {
+      status.phase = 'stopping';
+      clearInterval(ticker);
+      term.line('stopping: aborting calls in flight, closing the model and the servers…');
+      await traffic.stop();
+      await modelServer.close();
+      await runtime.close();
+      await web.close();
+      await metrics.shutdown();
+      term.line(`stopped (${outcomes.ok} ok, ${outcomes.error} errors, ${outcomes.aborted} aborted).`);
+      process.exit(code);
+    })();
+    return shuttingDown;
+  };
+  let signals = 0;
+  const onSignal = () => {
+    if (++signals > 1) process.exit(130);
+    void shutdown(0);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  if (options.durationMs !== null) {
+    setTimeout(async () => {
+      if (shuttingDown) return;
+      // Let calls in flight finish (a few seconds), then abort the stragglers (recorded as cancelled).
+      await Promise.race([traffic.drain(), new Promise((r) => setTimeout(r, DRAIN_MS))]);
+      await traffic.stop();
+      status.phase = 'finished';
+      await draw();
+      term.line(
+        options.exitAfter
+          ? 'traffic finished.'
+          : `traffic finished; the page stays up at ${pageUrl}/ — Ctrl-C to stop.`,
+      );
+      if (options.exitAfter) await shutdown(0);
+    }, options.durationMs);
+  }
+}
+
+let options: DemoOptions;
+try {
+  options = parseOptions(process.argv.slice(2));
+} catch (error) {
+  console.error(`demo: ${(error as Error).message}`);
+  process.exit(2);
+}
+main(options).catch((error) => {
+  console.error(`\ndemo failed: ${error?.stack ?? error}`);
+  process.exit(1);
+});
