@@ -4,6 +4,7 @@
  * endpoint in front of it, the official OpenAI SDK calling it with a realistic mix of traffic, and
  * the metrics exported by setupMetrics at /metrics beside a live page. No account, key, GPU or network.
  */
+import { instrumentOpenAI } from '@genai-metrics/adapters/openai';
 import { setupMetrics } from '@genai-metrics/core';
 import * as nodeLlamaCpp from 'node-llama-cpp';
 import OpenAI from 'openai';
@@ -11,7 +12,6 @@ import { LlamaRuntime } from './model/llama-runtime.js';
 import { ModelServer } from './model/model-server.js';
 import { type DemoOptions, parseOptions } from './options.js';
 import { Terminal } from './terminal.js';
-import { manualClientRecorder } from './traffic/manual-client-metrics.js';
 import { type Outcome, Traffic } from './traffic/traffic.js';
 import { type DemoStatus, WebServer } from './web/web-server.js';
 
@@ -54,9 +54,11 @@ async function main(options: DemoOptions): Promise<void> {
   const web = new WebServer(metrics, () => status, HOST, options.port);
   const pageUrl = await web.listen();
 
-  const client = new OpenAI({ baseURL: modelUrl, apiKey: 'no-key-needed', maxRetries: 0, timeout: 60_000 });
-  const { hostname, port } = new URL(modelUrl);
-  const recorder = manualClientRecorder(metrics.genai, runtime.modelName, hostname, Number(port));
+  // The application's side: the official OpenAI SDK, instrumented with one call.
+  const client = instrumentOpenAI(
+    new OpenAI({ baseURL: modelUrl, apiKey: 'no-key-needed', maxRetries: 0, timeout: 60_000 }),
+    { metrics },
+  );
 
   const outcomes: Record<Outcome, number> = { ok: 0, error: 0, aborted: 0, 'broke-out': 0 };
   const traffic = new Traffic({
@@ -65,7 +67,6 @@ async function main(options: DemoOptions): Promise<void> {
     concurrency: options.concurrency,
     burst: 3,
     burstEveryMs: 10_000,
-    recorder,
     onOutcome: (o) => {
       outcomes[o]++;
     },
@@ -74,21 +75,11 @@ async function main(options: DemoOptions): Promise<void> {
   // Warm-up: a few real requests before the steady traffic, so the first charts are not empty.
   for (let i = 1; i <= 3; i++) {
     term.progress(`warming up: request ${i}/3 through the OpenAI client`);
-    const op = recorder.start(false);
-    try {
-      const res = await client.chat.completions.create({
-        model: runtime.modelName,
-        messages: [{ role: 'user', content: 'Hello!' }],
-        max_tokens: 8,
-      });
-      op?.setResponseModel(res.model);
-      if (res.usage)
-        op?.setUsage({ inputTokens: res.usage.prompt_tokens, outputTokens: res.usage.completion_tokens });
-      op?.end();
-    } catch (error) {
-      op?.fail(error);
-      throw error;
-    }
+    await client.chat.completions.create({
+      model: runtime.modelName,
+      messages: [{ role: 'user', content: 'Hello!' }],
+      max_tokens: 8,
+    });
   }
   term.doneWarmingUp();
 

@@ -1,5 +1,4 @@
 import type OpenAI from 'openai';
-import { type ClientRecorder, NO_RECORDER } from './manual-client-metrics.js';
 import { PROMPTS, SYSTEM_PROMPTS } from './prompts.js';
 
 /** What one simulated user call did; counted for the progress line only (the page reads metrics). */
@@ -16,8 +15,6 @@ export interface TrafficOptions {
   /** Deterministic mix for a given seed. */
   seed?: number;
   onOutcome?: (outcome: Outcome) => void;
-  /** Records client metrics around each call when the client is not instrumented. */
-  recorder?: ClientRecorder;
 }
 
 type Kind = 'stream' | 'json' | 'break' | 'abort' | 'invalid';
@@ -113,17 +110,12 @@ export class Traffic {
     const controller = new AbortController();
     const stopping = () => controller.abort(this.stopController.signal.reason);
     this.stopController.signal.addEventListener('abort', stopping, { once: true });
-    const op = (this.options.recorder ?? NO_RECORDER).start(kind !== 'json' && kind !== 'invalid');
     try {
       if (kind === 'json' || kind === 'invalid') {
-        const res = await client.chat.completions.create(
+        await client.chat.completions.create(
           { model, messages: this.messages(), max_tokens: kind === 'invalid' ? 100_000 : maxTokens },
           { signal: controller.signal },
         );
-        op?.setResponseModel(res.model);
-        if (res.usage)
-          op?.setUsage({ inputTokens: res.usage.prompt_tokens, outputTokens: res.usage.completion_tokens });
-        op?.end();
         onOutcome?.('ok');
         return;
       }
@@ -140,22 +132,12 @@ export class Traffic {
       );
       let chunks = 0;
       const stopAfter = kind === 'break' ? 2 + Math.floor(this.random() * 4) : Number.POSITIVE_INFINITY;
-      for await (const chunk of stream) {
-        if (chunk.choices[0]?.delta?.content) op?.chunk();
-        if (chunk.usage)
-          op?.setUsage({
-            inputTokens: chunk.usage.prompt_tokens,
-            outputTokens: chunk.usage.completion_tokens,
-          });
-        op?.setResponseModel(chunk.model);
+      for await (const _chunk of stream) {
         if (++chunks >= stopAfter) break;
       }
-      op?.end();
       onOutcome?.(kind === 'break' ? 'broke-out' : 'ok');
-    } catch (error) {
-      // The caller knows it gave up; the SDK's abort error does not always say so by its name.
+    } catch {
       const aborted = controller.signal.aborted;
-      op?.fail(error, aborted ? 'cancelled' : undefined);
       onOutcome?.(aborted ? 'aborted' : 'error');
     } finally {
       this.stopController.signal.removeEventListener('abort', stopping);
