@@ -25,7 +25,9 @@ export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}):
   const path = options.path ?? 'nvidia-smi';
   const loopMs = options.loopMs ?? 1000;
   const backoff = options.restartBackoffMs ?? 10_000;
-  const latest = new Map<string, DeviceSample>();
+  const latest = new Map<string, { sample: DeviceSample; at: number }>();
+  // A reading older than this means the reader died or hangs: serve nothing rather than a frozen value.
+  const maxAgeMs = Math.max(10_000, 5 * loopMs);
   let child: ChildProcess | undefined;
   let lastStart = Number.NEGATIVE_INFINITY;
   let closed = false;
@@ -41,7 +43,7 @@ export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}):
     const lines = createInterface({ input: proc.stdout! });
     lines.on('line', (line) => {
       const s = parseLine(line);
-      if (s) latest.set(s.id, s);
+      if (s) latest.set(s.id, { sample: s, at: Date.now() });
     });
     proc.on('error', (error) => warnOnce('nvidia-smi', 'reader failed', error));
     proc.on('exit', (code, signal) => {
@@ -64,7 +66,7 @@ export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}):
         const s = parseLine(line);
         if (!s) continue;
         // The probe's own reading serves until the reader's first line arrives.
-        latest.set(s.id, s);
+        latest.set(s.id, { sample: s, at: Date.now() });
         found.push({
           id: s.id,
           type: s.type,
@@ -78,7 +80,8 @@ export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}):
     },
     async sample() {
       startReader();
-      return [...latest.values()];
+      const now = Date.now();
+      return [...latest.values()].filter((l) => now - l.at <= maxAgeMs).map((l) => l.sample);
     },
     close() {
       closed = true;
