@@ -55,7 +55,16 @@ interface Installation {
 
 const installations = new WeakMap<object, Installation>();
 const sessions = new WeakMap<object, SessionInfo>();
-const NO_INFO: SessionInfo = Object.freeze({ model: undefined, executionProviders: undefined });
+
+/** Sessions created before instrumentation: nothing known but what the options say. */
+function infoOf(session: object): SessionInfo {
+  let info = sessions.get(session);
+  if (info === undefined) {
+    info = { model: undefined, executionProviders: undefined };
+    sessions.set(session, info);
+  }
+  return info;
+}
 
 /**
  * Patches `InferenceSession.create` and `InferenceSession.prototype.run` of the onnxruntime module
@@ -129,9 +138,9 @@ function install(cls: OrtInferenceSessionClass, initial: RunConfig): Installatio
       if (config === null) return Reflect.apply(originalRun, this, args);
       let recorder: RunRecorder | undefined;
       try {
-        recorder = new RunRecorder(config, sessions.get(this) ?? NO_INFO, this, args[0] as OrtFeeds);
+        recorder = new RunRecorder(config, infoOf(this), this, args[0] as OrtFeeds);
       } catch (error) {
-        diag.error('genai-metrics: onnxruntime run instrumentation failed', error);
+        reportOnce('run', error);
       }
       let result: unknown;
       try {
@@ -200,9 +209,17 @@ function startLoad(config: RunConfig, args: unknown[]) {
       },
     };
   } catch (error) {
-    diag.error('genai-metrics: onnxruntime create instrumentation failed', error);
+    reportOnce('create', error);
     return undefined;
   }
+}
+
+const reported = new Set<string>();
+/** A bug of ours must not flood the log once per run: report the first failure of each hook. */
+function reportOnce(hook: string, error: unknown): void {
+  if (reported.has(hook)) return;
+  reported.add(hook);
+  diag.error(`genai-metrics: onnxruntime ${hook} instrumentation failed; the call itself went ahead`, error);
 }
 
 function sessionClassOf(module: OnnxRuntimeModuleLike): OrtInferenceSessionClass {

@@ -64,6 +64,21 @@ describe('instrumentOnnxRuntime: runs on the real CPU runtime', () => {
     await harness.shutdown();
   });
 
+  it('records runs of sessions created before instrumentation, named by a fixed modelName', async () => {
+    const { harness, metrics } = setup();
+    const early = await ort.InferenceSession.create(matMulAddModel());
+    handle = instrumentOnnxRuntime(ort, { metrics, modelName: 'early' });
+    await early.run({ X: floats(5) });
+    await early.run({ X: floats(5) });
+    const m = await harness.collect();
+    const run = m.histogram(RUN, { 'gen_ai.request.model': 'early' });
+    expect(run.count).toBe(2);
+    expect(m.points(RUN)[0]!.attributes['llm.execution_providers']).toBeUndefined(); // not known: not guessed
+    expect(m.histogram('llm.batch.size', { 'gen_ai.request.model': 'early' }).sum).toBe(10);
+    expect(m.count(LOAD)).toBe(0);
+    await harness.shutdown();
+  });
+
   it('counts runs in flight while they are queued and back to 0 after', async () => {
     const { harness, metrics } = setup();
     handle = instrumentOnnxRuntime(ort, { metrics, modelName: 'mm' });
