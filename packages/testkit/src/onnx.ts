@@ -14,6 +14,7 @@ message AttributeProto {
   string name = 1;
   float f = 2;
   int64 i = 3;
+  repeated int64 ints = 8;
   int32 type = 20;
 }
 message TensorProto {
@@ -82,7 +83,7 @@ export interface OnnxNode {
   opType: string;
   inputs: string[];
   outputs: string[];
-  attributes?: { name: string; i?: number }[];
+  attributes?: { name: string; i?: number; ints?: number[] }[];
 }
 
 export interface OnnxGraphSpec {
@@ -96,7 +97,9 @@ export interface OnnxGraphSpec {
   metadata?: Record<string, string>;
 }
 
+// AttributeProto.AttributeType values from onnx.proto.
 const ATTRIBUTE_TYPE_INT = 2;
+const ATTRIBUTE_TYPE_INTS = 7;
 
 function valueInfo(v: OnnxValueInfo) {
   return {
@@ -124,7 +127,11 @@ export function encodeOnnxModel(spec: OnnxGraphSpec): Uint8Array {
         opType: n.opType,
         input: n.inputs,
         output: n.outputs,
-        attribute: (n.attributes ?? []).map((a) => ({ name: a.name, i: a.i, type: ATTRIBUTE_TYPE_INT })),
+        attribute: (n.attributes ?? []).map((a) =>
+          a.ints
+            ? { name: a.name, ints: a.ints, type: ATTRIBUTE_TYPE_INTS }
+            : { name: a.name, i: a.i, type: ATTRIBUTE_TYPE_INT },
+        ),
       })),
       initializer: spec.initializers.map((t) => ({
         name: t.name,
@@ -204,6 +211,36 @@ export function toyLanguageModel(vocab = 16): Uint8Array {
         attributes: [{ name: 'axis', i: 0 }],
       },
       { opType: 'MatMul', inputs: ['hidden', 'unembedding'], outputs: ['logits'] },
+    ],
+  });
+}
+
+/**
+ * A toy sentence-embedding model: input_ids [batch, sequence] (int64) → Gather(seeded embedding
+ * [vocab, dim]) → ReduceMean over the sequence → embeddings [batch, dim].
+ */
+export function toyEmbeddingModel(vocab = 256, dim = 32, seed = 11): Uint8Array {
+  return encodeOnnxModel({
+    name: 'toy_embedding',
+    inputs: [{ name: 'input_ids', elemType: OnnxDataType.INT64, shape: ['batch', 'sequence'] }],
+    outputs: [{ name: 'embeddings', elemType: OnnxDataType.FLOAT, shape: ['batch', dim] }],
+    initializers: [{ name: 'embedding', dims: [vocab, dim], floats: seededFloats(vocab * dim, seed) }],
+    nodes: [
+      {
+        opType: 'Gather',
+        inputs: ['embedding', 'input_ids'],
+        outputs: ['hidden'],
+        attributes: [{ name: 'axis', i: 0 }],
+      },
+      {
+        opType: 'ReduceMean',
+        inputs: ['hidden'],
+        outputs: ['embeddings'],
+        attributes: [
+          { name: 'axes', ints: [1] },
+          { name: 'keepdims', i: 0 },
+        ],
+      },
     ],
   });
 }
