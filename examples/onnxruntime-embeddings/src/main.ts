@@ -1,0 +1,11 @@
+import { startEmbeddingsServer } from './server.js';
+
+const port = Number(process.env.PORT ?? 8080);
+const server = await startEmbeddingsServer(port);
+console.log(`embeddings: curl -s ${server.url}/v1/embeddings -d '{"input":["hello","world"]}'`);
+console.log(`metrics:    curl -s ${server.url}/metrics`);
+const stop = () => {
+  server.close().then(() => process.exit(0));
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
