@@ -3,11 +3,14 @@ import type { ProviderOptions } from './detect/provider-factory.js';
 import {
   autoChoices,
   type ProviderChoice,
+  type Selection,
   selectProviders,
   validateProviderChoices,
 } from './detect/select-providers.js';
+import { warnOnce } from './diag.js';
 import { createInstruments, observeSamples } from './gauges/instruments.js';
 import { Sampler, settleWithin } from './gauges/sampler.js';
+import { loadFakeFixture } from './providers/fake/fake-provider.js';
 import type { DeviceInfo, HardwareProvider } from './types.js';
 import { VERSION } from './version.js';
 
@@ -51,6 +54,8 @@ function nonNegative(name: string, v: number | undefined, fallback: number): num
  */
 export function registerHardwareMetrics(options: HardwareMetricsOptions = {}): HardwareMetricsHandle {
   validateProviderChoices(options.providers);
+  // The fake provider's fixture is an option like any other: a bad one fails here, not in the background.
+  if (options.providers?.includes('fake')) loadFakeFixture(options.fake);
   const minIntervalMs = nonNegative('minIntervalMs', options.minIntervalMs, 1000);
   const collectTimeoutMs = nonNegative('collectTimeoutMs', options.collectTimeoutMs, 250);
   const meter =
@@ -60,15 +65,20 @@ export function registerHardwareMetrics(options: HardwareMetricsOptions = {}): H
   const sampler = new Sampler(minIntervalMs, collectTimeoutMs);
   let closed = false;
   let providers: HardwareProvider[] = [];
-  const detection = selectProviders(options.providers ?? autoChoices(), options).then(async (sel) => {
-    if (closed) {
-      await Promise.all(sel.providers.map((p) => Promise.resolve(p.close()).catch(() => undefined)));
+  const detection = selectProviders(options.providers ?? autoChoices(), options)
+    .catch((error): Selection => {
+      warnOnce('registry', 'provider detection failed', error);
+      return { providers: [], devices: [] };
+    })
+    .then(async (sel) => {
+      if (closed) {
+        await Promise.all(sel.providers.map((p) => Promise.resolve(p.close()).catch(() => undefined)));
+        return sel;
+      }
+      providers = sel.providers;
+      sampler.setProviders(providers);
       return sel;
-    }
-    providers = sel.providers;
-    sampler.setProviders(providers);
-    return sel;
-  });
+    });
   const firstRead = detection.then(async (sel) => {
     await sampler.read().catch(() => undefined);
     return sel.devices;

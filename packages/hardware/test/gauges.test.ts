@@ -201,5 +201,9 @@ describe('hw.* gauges', () => {
     );
     expect(() => registerHardwareMetrics({ minIntervalMs: -1 })).toThrow(/'minIntervalMs' must be/);
     expect(() => registerHardwareMetrics({ providers: 'nvml' as never })).toThrow(/must be an array/);
+    expect(() => registerHardwareMetrics({ providers: ['fake'] })).toThrow(/'fake' provider needs a fixture/);
+    expect(() =>
+      registerHardwareMetrics({ providers: ['fake'], fake: { devices: [{ id: 1 }] } as never }),
+    ).toThrow(/every device needs a string "id"/);
   });
 });

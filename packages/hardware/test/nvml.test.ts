@@ -98,6 +98,27 @@ describe.skipIf(!cc)(
       });
     });
 
+    it('NVML calls run off the event loop: the loop keeps turning while a slow driver call is in progress', async () => {
+      const p = createNvmlProvider({ libraryPath: full });
+      await p.probe();
+      await withEnv({ FAKE_NVML_SLOW_MS: '300' }, async () => {
+        let turns = 0;
+        let done = false;
+        const spin = () => {
+          if (done) return;
+          turns++;
+          setImmediate(spin);
+        };
+        setImmediate(spin);
+        const [g0] = await p.sample();
+        done = true;
+        // A blocking call would hold the loop for the whole 300 ms sleep and let no setImmediate run.
+        expect(turns).toBeGreaterThan(0);
+        expect(g0!.power).toBe(150);
+      });
+      await p.close();
+    });
+
     it('driver not loaded, zero devices, or a missing library: no devices and no throw', async () => {
       await withEnv({ FAKE_NVML_DRIVER_NOT_LOADED: '1' }, async () => {
         expect(await detectAccelerators({ providers: ['nvml'], nvml: { libraryPath: full } })).toEqual([]);
