@@ -96,6 +96,18 @@ describe('metricsHandler mounted in the app’s own server', () => {
     expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('app');
   });
 
+  it('binds nothing with server: false or in serverless mode (setup succeeds on a taken port)', async () => {
+    const blocker = createNetServer();
+    servers.push(blocker as unknown as Server);
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    const mounted = await setup({ prometheus: { port, server: false } });
+    expect(mounted.url).toBeUndefined();
+    const serverless = await setup({ serverless: true, exporter: 'prometheus', prometheus: { port } });
+    expect(serverless.url).toBeUndefined();
+    expect(serverless.serverless).toBe(true);
+  });
+
   it('with another exporter, answers 404 saying how to get an exposition', async () => {
     const h = await setup({ exporter: 'none' });
     const port = await listen(createHttpServer(h.metricsHandler));
