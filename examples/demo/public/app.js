@@ -214,6 +214,7 @@ function render(s) {
   drawLines(testid('chart-in-flight'), [{ label: 'in flight', values: history.map((p) => p.inFlight) }]);
   drawErrors(testid('chart-errors'), c.errorsByType);
   drawHardware(s.hardware);
+  $('#hardware').dataset.source = st.hardware;
   document.body.dataset.updates = String(Number(document.body.dataset.updates ?? 0) + 1);
 }
 

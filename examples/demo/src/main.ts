@@ -4,10 +4,13 @@
  * endpoint in front of it, the official OpenAI SDK calling it with a realistic mix of traffic, and
  * the metrics exported by setupMetrics at /metrics beside a live page. No account, key, GPU or network.
  */
+import { instrumentLlamaCpp } from '@genai-metrics/adapters/llama-cpp';
 import { instrumentOpenAI } from '@genai-metrics/adapters/openai';
 import { setupMetrics } from '@genai-metrics/core';
+import { detectAccelerators, registerHardwareMetrics } from '@genai-metrics/hardware';
 import * as nodeLlamaCpp from 'node-llama-cpp';
 import OpenAI from 'openai';
+import { FAKE_GPU } from './hardware/fake-gpu.js';
 import { LlamaRuntime } from './model/llama-runtime.js';
 import { ModelServer } from './model/model-server.js';
 import { type DemoOptions, parseOptions } from './options.js';
@@ -28,6 +31,7 @@ async function main(options: DemoOptions): Promise<void> {
     modelEndpoint: '',
     startedAt,
     trafficEndsAt: null,
+    hardware: '',
   };
 
   term.progress('setting up metrics (setupMetrics, Prometheus exposition)');
@@ -39,6 +43,20 @@ async function main(options: DemoOptions): Promise<void> {
     prices: { 'tiny-llama': { input: 0.15, output: 0.6 } },
   });
 
+  term.progress('looking for accelerators (NVML, nvidia-smi, amdgpu, Intel GPU/NPU)');
+  const devices = await detectAccelerators().catch(() => []);
+  // Real gauges where there is a device; the hardware package's fake provider where there is none.
+  const hardware = registerHardwareMetrics({
+    meterProvider: metrics.meterProvider,
+    ...(devices.length > 0 ? {} : { providers: ['fake'], fake: FAKE_GPU }),
+  });
+  status.hardware =
+    devices.length > 0 ? devices.map((d) => d.name ?? d.id).join(', ') : 'fake (no accelerator found)';
+
+  // The model server's side: node-llama-cpp instrumented before any model loads (load time too).
+  // kind 'server': this process is the model server; the client side is the OpenAI SDK's.
+  const llamaInstrumentation = instrumentLlamaCpp(nodeLlamaCpp, { metrics: metrics.genai, kind: 'server' });
+
   term.progress('writing a tiny llama model and loading it with llama.cpp (CPU)');
   const runtime = await LlamaRuntime.start(nodeLlamaCpp, {
     sequences: 2,
@@ -48,7 +66,7 @@ async function main(options: DemoOptions): Promise<void> {
   });
   status.model = runtime.modelName;
 
-  const modelServer = new ModelServer({ runtime, serverMetrics: metrics.genai });
+  const modelServer = new ModelServer({ runtime, queueMetrics: metrics.genai });
   const modelUrl = await modelServer.listen();
   status.modelEndpoint = modelUrl;
   const web = new WebServer(metrics, () => status, HOST, options.port);
@@ -91,6 +109,7 @@ async function main(options: DemoOptions): Promise<void> {
     `  page      ${pageUrl}/`,
     `  metrics   ${pageUrl}/metrics`,
     `  model     ${modelUrl}  (${runtime.modelName}, node-llama-cpp on CPU)`,
+    `  hardware  ${status.hardware}`,
     `  semconv   ${metrics.genai.semconv}  (OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental for latest)`,
     options.durationMs === null
       ? '  traffic   until Ctrl-C'
@@ -115,6 +134,8 @@ async function main(options: DemoOptions): Promise<void> {
       await traffic.stop();
       await modelServer.close();
       await runtime.close();
+      llamaInstrumentation.uninstrument();
+      await hardware.close();
       await web.close();
       await metrics.shutdown();
       term.line(`stopped (${outcomes.ok} ok, ${outcomes.error} errors, ${outcomes.aborted} aborted).`);

@@ -56,7 +56,11 @@ describe('the demo (README command one)', () => {
     expect(scrapeSum(text, 'gen_ai_server_time_to_first_token_count', [llama])).toBeGreaterThan(0);
     expect(scrapeSum(text, 'gen_ai_server_time_per_output_token_count', [llama])).toBeGreaterThan(0);
     expect(scrapeSum(text, 'llm_request_queue_duration_count', [llama])).toBeGreaterThan(0);
+    expect(scrapeSum(text, 'llm_model_load_duration_count', [llama])).toBeGreaterThan(0);
     expect(scrapeSum(text, 'llm_usage_cost_total')).toBeGreaterThan(0);
+    // No accelerator here: the fake provider's GPU (a real one where there is one).
+    expect(scrapeSum(text, 'hw_gpu_memory_limit')).toBeGreaterThan(0);
+    expect(text).toMatch(/^hw_gpu_utilization\{/m);
     // Traffic is over: every operation, aborted ones included, has ended exactly once.
     expect(scrapeSum(text, 'llm_requests_active')).toBe(0);
     // Never any prompt text in the exposition.
@@ -117,6 +121,10 @@ describe('the demo (README command one)', () => {
     expect(Number(await page.getAttribute('[data-testid="chart-tokens"]', 'data-points'))).toBeGreaterThan(2);
     const p95 = await dataValue(page, 'tile-p95-duration');
     expect(p95).toBeGreaterThan(0);
+
+    expect(await page.locator('[data-testid="hw-row"]').count()).toBe(
+      text.split('\n').filter((l) => l.startsWith('hw_gpu_memory_limit{')).length,
+    );
 
     expect(errors).toEqual([]);
     expect(external).toEqual([]);

@@ -1,24 +1,19 @@
 import type { InstrumentKind } from '@genai-metrics/core';
+import { HW_ATTRIBUTES, HW_METRICS } from '@genai-metrics/hardware';
 
-/**
- * The `hw.*` gauges of `@genai-metrics/hardware` that the dashboard and rules read (OTel hardware
- * semantic conventions, DESIGN.md §5). Kept here because the rules must only use names the
- * hardware package emits; its own tests check that it emits these.
- */
+const KINDS: Record<string, InstrumentKind> = {
+  gauge: 'gauge',
+  updowncounter: 'upDownCounter',
+  counter: 'counter',
+};
+
+/** The gauges of `@genai-metrics/hardware` (hw.* semconv and its llm.hw.* extensions), from its own table. */
 export const HARDWARE_METRICS: readonly {
   name: string;
   instrument: InstrumentKind;
   attributes: readonly string[];
-}[] = [
-  { name: 'hw.gpu.utilization', instrument: 'gauge', attributes: HW() },
-  { name: 'hw.gpu.memory.usage', instrument: 'upDownCounter', attributes: HW() },
-  { name: 'hw.gpu.memory.limit', instrument: 'upDownCounter', attributes: HW() },
-  { name: 'hw.gpu.memory.utilization', instrument: 'gauge', attributes: HW() },
-  { name: 'hw.power', instrument: 'gauge', attributes: [...HW(), 'hw.type'] },
-  { name: 'hw.energy', instrument: 'counter', attributes: [...HW(), 'hw.type'] },
-  { name: 'hw.temperature', instrument: 'gauge', attributes: [...HW(), 'hw.type'] },
-];
-
-function HW(): string[] {
-  return ['hw.id', 'hw.name', 'hw.vendor', 'hw.model'];
-}
+}[] = Object.values(HW_METRICS).map((m) => {
+  const instrument = KINDS[m.kind];
+  if (!instrument) throw new Error(`unknown instrument kind '${m.kind}' for ${m.name}`);
+  return { name: m.name, instrument, attributes: Object.values(HW_ATTRIBUTES) };
+});

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GenAiMetrics, Operation } from '@genai-metrics/core';
+import { type GenAiMetrics, METRIC_LLM_REQUEST_QUEUE_DURATION } from '@genai-metrics/core';
 import type { ChatHistoryItem } from 'node-llama-cpp';
 import { type LlamaRuntime, QueueFullError } from './llama-runtime.js';
 
 export interface ModelServerOptions {
   runtime: LlamaRuntime;
   /**
-   * Records gen_ai.server.* per request through core Operations. Leave unset when the llama-cpp
-   * adapter instruments the runtime itself (it would be counted twice).
+   * Records the time a request waited for a free sequence (llm.request.queue.duration). The
+   * generation itself is recorded by the llama-cpp adapter; this queue is the server's own, in front
+   * of node-llama-cpp, where the adapter cannot see it.
    */
-  serverMetrics?: GenAiMetrics;
+  queueMetrics?: GenAiMetrics;
   host?: string;
   port?: number;
 }
@@ -86,32 +87,27 @@ export class ModelServer {
   }
 
   private async chat(request: ChatRequest, res: ServerResponse): Promise<void> {
-    const { runtime, serverMetrics } = this.options;
+    const { runtime, queueMetrics } = this.options;
     const abort = new AbortController();
     res.on('close', () => {
       if (!res.writableEnded) abort.abort(new DOMException('client closed the connection', 'AbortError'));
     });
-    const op: Operation | undefined = serverMetrics?.startOperation({
-      operation: 'chat',
-      provider: 'llama.cpp',
-      requestModel: runtime.modelName,
-      stream: request.stream,
-      kind: 'server',
-    });
 
+    const queuedAt = performance.now();
     let sequence: Awaited<ReturnType<LlamaRuntime['acquire']>>;
     try {
       sequence = await runtime.acquire(abort.signal);
     } catch (error) {
       if (error instanceof QueueFullError) {
-        op?.fail(error, 'rate_limited');
         sendError(res, 429, 'rate_limit_exceeded', 'the model is busy; retry later');
-      } else {
-        op?.fail(error, 'cancelled');
       }
       return;
     }
-    op?.dequeued();
+    queueMetrics?.record(METRIC_LLM_REQUEST_QUEUE_DURATION, (performance.now() - queuedAt) / 1000, {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'llama.cpp',
+      'gen_ai.request.model': runtime.modelName,
+    });
 
     const { LlamaChatSession } = runtime.nodeLlamaCpp;
     const session = new LlamaChatSession({ contextSequence: sequence, autoDisposeSequence: false });
@@ -131,7 +127,6 @@ export class ModelServer {
         maxTokens: request.maxTokens,
         temperature: request.temperature,
         signal: abort.signal,
-        onToken: (tokens) => op?.chunk(tokens.length),
         onTextChunk: request.stream
           ? (text) => writeSse(res, chunkBody(id, created, model, { content: text }, null))
           : undefined,
@@ -142,9 +137,6 @@ export class ModelServer {
         total_tokens: 0,
       };
       usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
-      op?.setUsage({ inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens });
-      op?.setResponseModel(model);
-      op?.end();
       const finish = result.stopReason === 'maxTokens' ? 'length' : 'stop';
       if (request.stream) {
         writeSse(res, chunkBody(id, created, model, {}, finish));
@@ -164,8 +156,7 @@ export class ModelServer {
           usage,
         });
       }
-    } catch (error) {
-      op?.fail(error, abort.signal.aborted ? 'cancelled' : undefined);
+    } catch {
       if (!res.headersSent) sendError(res, 500, 'server_error', 'generation failed');
       else res.destroy();
     } finally {

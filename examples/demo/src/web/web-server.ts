@@ -28,6 +28,8 @@ export interface DemoStatus {
   modelEndpoint: string;
   startedAt: number;
   trafficEndsAt: number | null;
+  /** Accelerators the gauges read, or that the fake provider stands in. */
+  hardware: string;
 }
 
 /**
