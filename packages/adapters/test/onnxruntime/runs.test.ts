@@ -131,6 +131,27 @@ describe('instrumentOnnxRuntime: runs on the real CPU runtime', () => {
     await harness.shutdown();
   });
 
+  it('records the requested execution providers even when the runtime cannot load them', async () => {
+    const { harness, metrics } = setup();
+    handle = instrumentOnnxRuntime(ort, { metrics, modelName: 'mm' });
+    // Without its downloaded CUDA files (our install skips them) onnxruntime-node rejects this create;
+    // where they exist it succeeds. Either way the load is recorded once, with what was asked for.
+    const outcome = await ort.InferenceSession.create(matMulAddModel(), {
+      executionProviders: ['cuda', 'cpu'],
+    }).then(
+      async (s) => {
+        await s.release();
+        return undefined;
+      },
+      (error: unknown) => error,
+    );
+    const m = await harness.collect();
+    const points = m.points(LOAD, { 'llm.execution_providers': 'cuda,cpu' });
+    expect(points).toHaveLength(1);
+    expect(points[0]!.attributes['error.type']).toBe(outcome === undefined ? undefined : '_OTHER');
+    await harness.shutdown();
+  });
+
   it('names sessions with a modelName function and reads batch size from a named input or a function', async () => {
     const { harness, metrics } = setup();
     handle = instrumentOnnxRuntime(ort, {
