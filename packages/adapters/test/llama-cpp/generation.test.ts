@@ -1,4 +1,4 @@
-import { LlamaChatSession, LlamaCompletion } from 'node-llama-cpp';
+import { ChatMLChatWrapper, LlamaChat, LlamaChatSession, LlamaCompletion } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LlamaFixture, meterOf, startLlamaFixture } from './fixture.js';
 
@@ -221,5 +221,48 @@ describe('instrumentLlamaCpp: completions and chat on real node-llama-cpp', () =
     expect(queue.max!).toBeGreaterThan(queue.min!);
     expect(m.histogram(TOKENS, { 'gen_ai.token.type': 'output' }).sum).toBe(after.output - before.output);
     expect(m.histogram('gen_ai.server.time_to_first_token').count).toBe(2);
+  });
+
+  it('counts completePrompt as chat, skips preloadPrompt, and counts LlamaChat used directly', async () => {
+    const ctx = await f.context();
+    const seq = ctx.getSequence();
+    const session = new LlamaChatSession({ contextSequence: seq, chatWrapper: new ChatMLChatWrapper() });
+    await f.harness.collect();
+    await session.preloadPrompt('Hi');
+    let m = await f.harness.collect();
+    expect(m.points(SERVER_DURATION)).toHaveLength(0);
+    expect(m.points(STOPS)).toHaveLength(0);
+
+    await session.completePrompt('Hi', { maxTokens: 3 });
+    m = await f.harness.collect();
+    expect(m.count(SERVER_DURATION, { 'gen_ai.operation.name': 'chat' })).toBe(1);
+    expect(m.count(SERVER_DURATION)).toBe(1);
+
+    const chat = new LlamaChat({ contextSequence: (await f.context()).getSequence() });
+    const history = chat.chatWrapper.generateInitialChatHistory({ systemPrompt: 'Be brief.' });
+    history.push({ type: 'user', text: 'Hello' }, { type: 'model', response: [] });
+    const res = await chat.generateResponse(history, { maxTokens: 4 });
+    m = await f.harness.collect();
+    expect(m.count(SERVER_DURATION, { 'gen_ai.operation.name': 'chat' })).toBe(1);
+    expect(m.count(SERVER_DURATION)).toBe(1);
+    expect(m.histogram(TOKENS, { 'gen_ai.token.type': 'output' }).sum).toBe(
+      chat.sequence.tokenMeter.usedOutputTokens,
+    );
+    expect(res.metadata.stopReason).toBeTypeOf('string');
+  });
+
+  it('counts an infill the model cannot do as one failed text_completion', async () => {
+    const ctx = await f.context();
+    const completion = new LlamaCompletion({ contextSequence: ctx.getSequence() });
+    expect(completion.infillSupported).toBe(false); // the tiny model has no fill-in-the-middle tokens
+    await f.harness.collect();
+    await expect(
+      completion.generateInfillCompletion('def f(', '): pass', { maxTokens: 3 }),
+    ).rejects.toThrow();
+    const m = await f.harness.collect();
+    const points = m.points(SERVER_DURATION, { 'gen_ai.operation.name': 'text_completion' });
+    expect(points).toHaveLength(1);
+    expect(points[0]!.attributes['error.type']).toBeTypeOf('string');
+    expect(m.sum(STOPS, { 'llm.stop.reason': 'error' })).toBe(1);
   });
 });
