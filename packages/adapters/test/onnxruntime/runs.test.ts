@@ -106,11 +106,13 @@ describe('instrumentOnnxRuntime: runs on the real CPU runtime', () => {
       .run({ X: new ort.Tensor('int64', new BigInt64Array(8), [2, 4]) })
       .catch((e: unknown) => e);
     expect(String(wrongType)).toMatch(/Unexpected input data type/);
+    const notAnObject = await session.run(null as never).catch((e: unknown) => e);
+    expect(notAnObject).toBeInstanceOf(TypeError); // onnxruntime-common's own argument check
     await session.run({ X: floats(2) });
 
     const m = await harness.collect();
-    expect(m.histogram(RUN, { 'error.type': 'invalid_request' }).count).toBe(2);
-    expect(m.count(RUN)).toBe(3);
+    expect(m.histogram(RUN, { 'error.type': 'invalid_request' }).count).toBe(3);
+    expect(m.count(RUN)).toBe(4);
     expect(m.points(RUN).filter((p) => p.attributes['error.type'] === undefined)).toHaveLength(1);
     // the wrong-dtype run still had a batch; the empty feeds had none
     expect(m.histogram('llm.batch.size').count).toBe(2);
