@@ -1,5 +1,6 @@
 import { type SpawnOptions, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -129,7 +130,7 @@ export class CleanApp {
     return run(this.node, [file], { cwd: this.dir, env: { ...process.env, ...env }, timeoutMs: 60_000 });
   }
 
-  remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+  remove(): Promise<void> {
+    return rm(this.dir, { recursive: true, force: true });
   }
 }
