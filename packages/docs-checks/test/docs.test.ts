@@ -1,0 +1,33 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CATALOGUE } from '@genai-metrics/core';
+import { describe, expect, it } from 'vitest';
+import { toPrometheusName } from '../src/prometheus-names.js';
+
+const DOCS = fileURLToPath(new URL('../../../docs/', import.meta.url));
+const PAGES = ['getting-started.md', 'cardinality.md', 'security.md', 'migration-semconv.md'];
+const read = (page: string) => readFileSync(join(DOCS, page), 'utf8');
+
+describe('guides', () => {
+  it('link only to files that exist', () => {
+    for (const page of PAGES) {
+      for (const [, target] of read(page).matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/.test(target!)) continue;
+        expect(existsSync(join(dirname(join(DOCS, page)), target!)), `${page} → ${target}`).toBe(true);
+      }
+    }
+  });
+
+  it('migration-semconv.md maps every client metric of both generations, with its Prometheus name', () => {
+    const text = read('migration-semconv.md');
+    const client = CATALOGUE.filter((d) => d.name.startsWith('gen_ai.client.'));
+    expect(client.length).toBeGreaterThan(10);
+    for (const d of client) {
+      expect(text, d.name).toContain(`\`${d.name}\``);
+      const prom = toPrometheusName(d.name);
+      const shortened = prom.replace(/^gen_ai_client_inference_usage/, '…');
+      expect(text.includes(prom) || text.includes(shortened), prom).toBe(true);
+    }
+  });
+});
