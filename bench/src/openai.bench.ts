@@ -1,0 +1,149 @@
+/**
+ * Overhead of instrumentOpenAI on the real openai SDK (v6), against the bare client and against the
+ * upstream `@opentelemetry/instrumentation-openai` (metrics only: a MeterProvider, no tracer or
+ * logger provider), all in one process and one run. The SDK talks to an in-memory `fetch` (no
+ * network, no sockets), so the figures are the SDK's own cost plus the instrumentation's.
+ *
+ * - bare: the ESM build of `openai`, not instrumented (baseline);
+ * - genai-metrics: the same ESM class, one instance patched by instrumentOpenAI, recording through
+ *   what setupMetrics wires (views + ChunkAggregator);
+ * - upstream: the CJS build of `openai` (a separate class set), patched by the upstream
+ *   instrumentation's require hook (it supports openai < 7).
+ * Variants run in interleaved rounds; the median round is reported. Time is this process's CPU
+ * time (user + system), not wall time: on shared cores, waiting for a core is not our cost.
+ * Run: pnpm bench openai
+ */
+import { createRequire } from 'node:module';
+import { instrumentOpenAI } from '@genai-metrics/adapters/openai';
+import { ChunkAggregator, createGenAiMetrics, genAiViews } from '@genai-metrics/core';
+import { MetricsHarness } from '@genai-metrics/testkit';
+import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
+import OpenAI from 'openai';
+
+const CHUNKS = 500;
+const CALL_ITERATIONS = Number(process.env.OPENAI_BENCH_CALLS ?? 300);
+const STREAM_ITERATIONS = Number(process.env.OPENAI_BENCH_STREAMS ?? 6);
+const ROUNDS = Number(process.env.OPENAI_BENCH_ROUNDS ?? 21);
+const WARMUP = 3;
+
+// The upstream instrumentation hooks `require('openai')`: enable it first, then load the CJS build.
+const upstreamHarness = new MetricsHarness({ views: genAiViews() });
+const upstream = new OpenAIInstrumentation();
+upstream.setMeterProvider(upstreamHarness.meterProvider);
+const OpenAICjs = createRequire(import.meta.url)('openai').OpenAI as typeof OpenAI;
+
+const encoder = new TextEncoder();
+const completion = encoder.encode(
+  JSON.stringify({
+    id: 'chatcmpl-bench',
+    object: 'chat.completion',
+    created: 1_700_000_000,
+    model: 'gpt-bench-2025',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'Hello there.' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 },
+  }),
+);
+const sse = encoder.encode(
+  [
+    ...Array.from({ length: CHUNKS }, (_, i) =>
+      JSON.stringify({
+        id: 'chatcmpl-bench',
+        object: 'chat.completion.chunk',
+        created: 1_700_000_000,
+        model: 'gpt-bench-2025',
+        choices: [{ index: 0, delta: { content: `tok${i} ` }, finish_reason: null }],
+      }),
+    ),
+    JSON.stringify({
+      id: 'chatcmpl-bench',
+      object: 'chat.completion.chunk',
+      created: 1_700_000_000,
+      model: 'gpt-bench-2025',
+      choices: [],
+      usage: { prompt_tokens: 12, completion_tokens: CHUNKS, total_tokens: CHUNKS + 12 },
+    }),
+    '[DONE]',
+  ]
+    .map((d) => `data: ${d}\n\n`)
+    .join(''),
+);
+const headers = (type: string) => ({ 'content-type': type, 'x-request-id': 'req_bench' });
+const memoryFetch = async (_url: unknown, init?: { body?: unknown }) =>
+  typeof init?.body === 'string' && init.body.includes('"stream":true')
+    ? new Response(sse, { status: 200, headers: headers('text/event-stream') })
+    : new Response(completion, { status: 200, headers: headers('application/json') });
+
+const options = { apiKey: 'bench', baseURL: 'http://127.0.0.1:9/v1', maxRetries: 0, fetch: memoryFetch };
+const aggregator = new ChunkAggregator();
+const oursHarness = new MetricsHarness({ views: genAiViews(), metricProducers: [aggregator] });
+const metrics = createGenAiMetrics({
+  meterProvider: oursHarness.meterProvider,
+  semconv: 'v1.41',
+  chunkAggregator: aggregator,
+});
+
+const clients = {
+  bare: new OpenAI(options),
+  'genai-metrics': instrumentOpenAI(new OpenAI(options), { metrics }),
+  'upstream instrumentation-openai': new OpenAICjs(options),
+};
+type Name = keyof typeof clients;
+const messages = [{ role: 'user' as const, content: 'hi' }];
+
+async function oneCall(client: OpenAI): Promise<void> {
+  await client.chat.completions.create({ model: 'gpt-bench', messages });
+}
+async function oneStream(client: OpenAI): Promise<void> {
+  const stream = await client.chat.completions.create({
+    model: 'gpt-bench',
+    messages,
+    stream: true,
+    stream_options: { include_usage: true },
+  });
+  for await (const _ of stream);
+}
+
+async function measure(work: (c: OpenAI) => Promise<void>, iterations: number): Promise<Map<Name, number>> {
+  const samples = new Map<Name, number[]>(Object.keys(clients).map((n) => [n as Name, []]));
+  for (let round = 0; round < WARMUP + ROUNDS; round++) {
+    for (const [name, client] of Object.entries(clients) as [Name, OpenAI][]) {
+      (globalThis as { gc?: () => void }).gc?.();
+      const t0 = process.cpuUsage();
+      for (let i = 0; i < iterations; i++) await work(client);
+      const cpu = process.cpuUsage(t0);
+      const ns = ((cpu.user + cpu.system) * 1000) / iterations;
+      if (round >= WARMUP) samples.get(name)!.push(ns);
+    }
+  }
+  const out = new Map<Name, number>();
+  for (const [name, xs] of samples) out.set(name, [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!);
+  return out;
+}
+
+function table(title: string, unit: string, per: number, results: Map<Name, number>): void {
+  const bare = results.get('bare')! / per;
+  console.log(`### ${title}\n`);
+  console.log(`| variant | ${unit} | overhead vs bare | ratio to bare |`);
+  console.log('|---|---:|---:|---:|');
+  for (const [name, ns] of results) {
+    const v = ns / per;
+    const fmt = (x: number) => (unit === 'µs/call' ? (x / 1000).toFixed(1) : x.toFixed(0));
+    console.log(
+      `| ${name} | ${fmt(v)} | ${name === 'bare' ? '—' : fmt(v - bare)} | ${(v / bare).toFixed(3)} |`,
+    );
+  }
+  console.log('');
+}
+
+const calls = await measure(oneCall, CALL_ITERATIONS);
+table('per call: non-streamed chat.completions.create, in-memory fetch', 'µs/call', 1, calls);
+const streams = await measure(oneStream, STREAM_ITERATIONS);
+table(`per chunk: streamed chat, ${CHUNKS} content chunks + usage chunk`, 'ns/chunk', CHUNKS, streams);
+
+// Proof that both instrumentations recorded what they measured (not a silently unpatched client).
+const ours = await oursHarness.collect();
+const theirs = await upstreamHarness.collect();
+console.log(
+  `operations recorded: genai-metrics ${ours.count('gen_ai.client.operation.duration')}, ` +
+    `upstream ${theirs.count('gen_ai.client.operation.duration')}; Node ${process.version}, openai ${OpenAI.name} v6\n`,
+);
