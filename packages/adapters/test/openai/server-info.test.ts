@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { inferProvider } from '../../src/openai/index.js';
+import { serverInfo } from '../../src/openai/server.js';
+
+/** server.address / server.port / provider from a base URL: pure parsing, no I/O. */
+describe('server attributes from the base URL', () => {
+  it('takes address and port, defaulting the port by scheme', () => {
+    expect(serverInfo('http://127.0.0.1:8080/v1', undefined)).toEqual({
+      address: '127.0.0.1',
+      port: 8080,
+      provider: 'openai',
+    });
+    expect(serverInfo('https://localhost/v1', undefined)).toMatchObject({ address: 'localhost', port: 443 });
+    expect(serverInfo('http://[::1]/v1', undefined)).toMatchObject({ address: '::1', port: 80 });
+  });
+
+  it('records no address rather than a wrong one for a missing or invalid URL', () => {
+    expect(serverInfo(undefined, undefined)).toEqual({
+      address: undefined,
+      port: undefined,
+      provider: 'openai',
+    });
+    expect(serverInfo('not a url', 'vllm')).toEqual({
+      address: undefined,
+      port: undefined,
+      provider: 'vllm',
+    });
+  });
+
+  it('infers the provider from host-name labels; providerName wins', () => {
+    // Host names built from labels: the inference matches labels, not whole names.
+    const host = (...labels: string[]) => labels.join('.');
+    expect(inferProvider(host('myres', 'openai', 'azure', 'com'))).toBe('azure.ai.openai');
+    expect(inferProvider(host('api', 'groq', 'com'))).toBe('groq');
+    expect(inferProvider(host('api', 'x', 'ai'))).toBe('x_ai');
+    expect(inferProvider(host('api', 'mistral', 'ai'))).toBe('mistral_ai');
+    expect(inferProvider(host('generativelanguage', 'googleapis', 'com'))).toBe('gcp.gemini');
+    expect(inferProvider('127.0.0.1')).toBe('openai');
+    expect(serverInfo(`https://${host('api', 'groq', 'com')}/openai/v1`, 'custom').provider).toBe('custom');
+  });
+});
