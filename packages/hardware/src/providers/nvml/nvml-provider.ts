@@ -1,6 +1,7 @@
 import { warnOnce } from '../../diag.js';
 import type { ClockSample, DeviceInfo, DeviceSample, HardwareProvider } from '../../types.js';
-import { defaultNvmlPath, NVML, type NvmlLibrary } from './nvml-library.js';
+// nvml-library.ts is light: koffi itself is imported only inside NvmlLibrary.open().
+import { defaultNvmlPath, NVML, NvmlLibrary } from './nvml-library.js';
 import { decodeProcesses, MAX_ENTRY_BYTES, memoryOfPid } from './process-info.js';
 
 export interface NvmlProviderOptions {
@@ -31,7 +32,6 @@ export function createNvmlProvider(options: NvmlProviderOptions = {}): HardwareP
   let opening: Promise<Gpu[]> | undefined;
 
   async function open(): Promise<Gpu[]> {
-    const { NvmlLibrary } = await import('./nvml-library.js');
     let opened: NvmlLibrary;
     try {
       opened = await NvmlLibrary.open(path);
