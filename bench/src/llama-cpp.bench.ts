@@ -1,148 +1,204 @@
 /**
  * Per-token overhead of instrumentLlamaCpp: real node-llama-cpp (prebuilt CPU binary, 1 thread) on the
- * generated tiny GGUF, the same generations bare and instrumented, interleaved round by round
- * (bare, instrumented, bare, …) in one process so machine noise hits both alike. The tiny model makes a
- * token as cheap as llama.cpp can make it, so this is the worst case for relative overhead: a real
- * model's tokens take 10–1000× longer while the adapter's cost per token stays the same.
+ * generated tiny GGUF. Two long-lived child processes — one bare, one instrumented once at start-up, as
+ * an app would — run the same generations in alternating blocks (bare first, then instrumented first, …)
+ * so machine noise hits both alike, and nobody patches prototypes mid-run (that makes V8 re-optimise
+ * node-llama-cpp's hot paths and would measure the re-optimisation, not the adapter).
+ * The tiny model makes a token as cheap as llama.cpp can make it: the worst case for relative overhead.
  * Run: pnpm bench llama-cpp
  */
+import { fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { instrumentLlamaCpp } from '@genai-metrics/adapters/llama-cpp';
 import { ChunkAggregator, createGenAiMetrics, genAiViews } from '@genai-metrics/core';
 import { MetricsHarness } from '@genai-metrics/testkit';
 import { writeTinyLlamaGguf } from '@genai-metrics/testkit/gguf';
 import * as nodeLlamaCpp from 'node-llama-cpp';
+// Internal pieces, for the isolated hook-path figure (not part of the public API).
+import { observeEvaluate } from '../../packages/adapters/src/llama-cpp/evaluate.js';
+import { Generation } from '../../packages/adapters/src/llama-cpp/generation.js';
 
 const TOKENS = 64;
 const ROUNDS = 9;
-const BLOCK = 5;
-const WARMUP = 1;
-
-const dir = await mkdtemp(join(tmpdir(), 'gm-llama-bench-'));
-const modelPath = await writeTinyLlamaGguf(join(dir, 'tiny.gguf'));
-// What setupMetrics wires: a real SDK pipeline with the views and a ChunkAggregator for per-token timings.
-const aggregator = new ChunkAggregator();
-const harness = new MetricsHarness({ views: genAiViews(), metricProducers: [aggregator] });
-const genai = createGenAiMetrics({ meterProvider: harness.meterProvider, chunkAggregator: aggregator });
-
-const llama = await nodeLlamaCpp.getLlama({
-  gpu: false,
-  build: 'never',
-  logLevel: nodeLlamaCpp.LlamaLogLevel.error,
-});
-const model = await llama.loadModel({ modelPath });
-const context = await model.createContext({ contextSize: 1024, threads: 1 });
-const sequence = context.getSequence();
-const completion = new nodeLlamaCpp.LlamaCompletion({ contextSequence: sequence });
-
-/**
- * CPU time (user + system, all of this process's threads, llama.cpp's included) per generated token.
- * CPU time rather than wall time: the 2 shared cores run other people's work, which stretches wall
- * time by whatever the scheduler does, but not the CPU this process spends.
- */
-async function perToken(generate: () => Promise<number>): Promise<number> {
-  const c0 = process.cpuUsage();
-  const tokens = await generate();
-  const c = process.cpuUsage(c0);
-  return ((c.user + c.system) * 1000) / tokens;
-}
-
-async function completionRun(): Promise<number> {
-  await sequence.clearHistory();
-  return perToken(async () => {
-    const before = sequence.tokenMeter.usedOutputTokens;
-    await completion.generateCompletion('Hello world, the model', { maxTokens: TOKENS });
-    return sequence.tokenMeter.usedOutputTokens - before;
-  });
-}
-
-/** A custom sequence.evaluate loop from a fresh sequence state. */
-async function evaluateRun(): Promise<number> {
-  await sequence.clearHistory();
-  return perToken(async () => {
-    let n = 0;
-    for await (const _ of sequence.evaluate(model.tokenize('Hello world, the model', true))) {
-      if (++n === TOKENS) break;
-    }
-    return n;
-  });
-}
-
-/**
- * Blocks of BLOCK generations per variant, alternating bare/instrumented (AB, BA, …). Patching or
- * restoring prototypes makes V8 re-optimise the call sites, so each block's first generation is a
- * warm-up and is dropped; a block's value is its median.
- */
-async function side(
-  run: () => Promise<number>,
-): Promise<{ bare: number; instrumented: number; ratio: number }> {
-  const bare: number[] = [];
-  const instrumented: number[] = [];
-  const ratios: number[] = [];
-  const block = async (instrument: boolean) => {
-    const instrumentation = instrument ? instrumentLlamaCpp(nodeLlamaCpp, { metrics: genai }) : undefined;
-    try {
-      const xs: number[] = [];
-      for (let i = 0; i <= BLOCK; i++) {
-        const x = await run();
-        if (i > 0) xs.push(x);
-      }
-      return median(xs);
-    } finally {
-      instrumentation?.uninstrument();
-    }
-  };
-  for (let r = 0; r < WARMUP + ROUNDS; r++) {
-    let b: number;
-    let i: number;
-    if (r % 2 === 0) {
-      b = await block(false);
-      i = await block(true);
-    } else {
-      i = await block(true);
-      b = await block(false);
-    }
-    if (r >= WARMUP) {
-      bare.push(b);
-      instrumented.push(i);
-      ratios.push(i / b);
-    }
-  }
-  // The ratio is the median of per-round ratios: each pair ran back to back, so load drifts cancel.
-  return { bare: median(bare), instrumented: median(instrumented), ratio: median(ratios) };
-}
+const BLOCK = 6;
+type Kind = 'completion' | 'evaluate';
+type Request = { run: Kind } | { exit: true };
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
 
-const rows = [
-  ['LlamaCompletion.generateCompletion', await side(completionRun)],
-  ['custom sequence.evaluate loop', await side(evaluateRun)],
-] as const;
-
-console.log(
-  `### node-llama-cpp, tiny model, ${TOKENS} tokens per generation, medians of ${ROUNDS} rounds of ${BLOCK}-generation blocks\n`,
-);
-console.log(
-  '| generation | bare CPU µs/token (baseline) | instrumented CPU µs/token | ratio (median of paired rounds) | overhead per token |',
-);
-console.log('|---|---:|---:|---:|---:|');
-for (const [name, r] of rows) {
-  const overhead = (r.ratio - 1) * r.bare;
-  console.log(
-    `| ${name} | ${(r.bare / 1000).toFixed(1)} | ${(r.instrumented / 1000).toFixed(1)} | ${r.ratio.toFixed(3)} | ${(overhead / 1000).toFixed(2)} µs |`,
-  );
+/** What setupMetrics wires: a real SDK pipeline with the views and a ChunkAggregator. */
+function pipeline() {
+  const aggregator = new ChunkAggregator();
+  const harness = new MetricsHarness({ views: genAiViews(), metricProducers: [aggregator] });
+  return {
+    harness,
+    genai: createGenAiMetrics({ meterProvider: harness.meterProvider, chunkAggregator: aggregator }),
+  };
 }
-const exported = await harness.collect();
-console.log(
-  `\n(recorded ${exported.count('gen_ai.server.request.duration')} instrumented generations; bare ones recorded nothing)`,
-);
 
-await context.dispose();
-await llama.dispose();
-await harness.shutdown();
-await rm(dir, { recursive: true, force: true });
+async function child(variant: string, modelPath: string): Promise<void> {
+  const { harness, genai } = pipeline();
+  if (variant === 'instrumented') instrumentLlamaCpp(nodeLlamaCpp, { metrics: genai });
+  const llama = await nodeLlamaCpp.getLlama({
+    gpu: false,
+    build: 'never',
+    logLevel: nodeLlamaCpp.LlamaLogLevel.error,
+  });
+  const model = await llama.loadModel({ modelPath });
+  const context = await model.createContext({ contextSize: 1024, threads: 1 });
+  const sequence = context.getSequence();
+  const completion = new nodeLlamaCpp.LlamaCompletion({ contextSequence: sequence });
+  const prompt = model.tokenize('Hello world, the model', true);
+
+  /**
+   * CPU time (user + system, all threads of the process, llama.cpp's included) per generated token:
+   * the 2 shared cores run other people's work, which stretches wall time but not this CPU time.
+   */
+  const one = async (kind: Kind): Promise<number> => {
+    await sequence.clearHistory();
+    const c0 = process.cpuUsage();
+    let n = 0;
+    if (kind === 'completion') {
+      const before = sequence.tokenMeter.usedOutputTokens;
+      await completion.generateCompletion('Hello world, the model', { maxTokens: TOKENS });
+      n = sequence.tokenMeter.usedOutputTokens - before;
+    } else {
+      for await (const _ of sequence.evaluate(prompt)) if (++n === TOKENS) break;
+    }
+    const c = process.cpuUsage(c0);
+    return ((c.user + c.system) * 1000) / n;
+  };
+  await one('completion');
+  await one('evaluate');
+  process.on('message', async (msg: Request) => {
+    if ('exit' in msg) {
+      const m = await harness.collect();
+      process.send!({ recorded: m.count('gen_ai.server.request.duration') });
+      await context.dispose();
+      await llama.dispose();
+      process.exit(0);
+    }
+    const xs: number[] = [];
+    for (let i = 0; i < BLOCK; i++) xs.push(await one(msg.run));
+    process.send!({ nsPerToken: median(xs) });
+  });
+  process.send!({ ready: true });
+}
+
+/** The adapter's own per-token work alone: the evaluate wrapper and its Operation around a plain async generator. */
+async function hookPath(): Promise<{ bare: number; wrapped: number }> {
+  const { genai } = pipeline();
+  const settings = { metrics: genai, provider: 'llama.cpp', kind: 'both' as const };
+  async function* gen(n: number): AsyncGenerator<number, void, unknown> {
+    for (let i = 0; i < n; i++) yield i;
+  }
+  const run = async (wrapped: boolean) => {
+    const t0 = process.hrtime.bigint();
+    for (let r = 0; r < 50; r++) {
+      const it = wrapped
+        ? observeEvaluate(gen(TOKENS), {
+            start: () => new Generation(settings, undefined, 'text_completion', true),
+            token: (g) => g.token(),
+            done: (g) => g.finish('eog'),
+            stopped: (g) => g.finish('caller_stop'),
+            failed: (g, e) => g.fail(e, undefined),
+          })
+        : gen(TOKENS);
+      for await (const _ of it) {
+        // consume
+      }
+    }
+    return Number(process.hrtime.bigint() - t0) / (50 * TOKENS);
+  };
+  const bare: number[] = [];
+  const wrapped: number[] = [];
+  for (let r = 0; r < 40; r++) {
+    const b = await run(false);
+    const w = await run(true);
+    if (r >= 10) {
+      bare.push(b);
+      wrapped.push(w);
+    }
+  }
+  return { bare: median(bare), wrapped: median(wrapped) };
+}
+
+async function parent(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'gm-llama-bench-'));
+  const modelPath = await writeTinyLlamaGguf(join(dir, 'tiny.gguf'));
+  const self = fileURLToPath(import.meta.url);
+  const start = (variant: string) => {
+    const proc = fork(self, [], {
+      env: { ...process.env, GM_LLAMA_BENCH_CHILD: variant, GM_LLAMA_BENCH_MODEL: modelPath },
+      execArgv: ['--import', 'tsx'],
+    });
+    const next = () => new Promise<Record<string, number>>((resolve) => proc.once('message', resolve));
+    return { proc, next };
+  };
+  const bare = start('bare');
+  const inst = start('instrumented');
+  await Promise.all([bare.next(), inst.next()]);
+  const ask = async (c: ReturnType<typeof start>, kind: Kind) => {
+    const reply = c.next();
+    c.proc.send({ run: kind });
+    return (await reply).nsPerToken!;
+  };
+  const rows: [string, { bare: number; instrumented: number; ratio: number }][] = [];
+  for (const [label, kind] of [
+    ['LlamaCompletion.generateCompletion', 'completion'],
+    ['custom sequence.evaluate loop', 'evaluate'],
+  ] as const) {
+    const b: number[] = [];
+    const i: number[] = [];
+    const ratios: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      let x: number;
+      let y: number;
+      if (r % 2 === 0) {
+        x = await ask(bare, kind);
+        y = await ask(inst, kind);
+      } else {
+        y = await ask(inst, kind);
+        x = await ask(bare, kind);
+      }
+      b.push(x);
+      i.push(y);
+      ratios.push(y / x);
+    }
+    rows.push([label, { bare: median(b), instrumented: median(i), ratio: median(ratios) }]);
+  }
+  const recorded = inst.next();
+  inst.proc.send({ exit: true });
+  const { recorded: n } = await recorded;
+  bare.proc.send({ exit: true });
+  await rm(dir, { recursive: true, force: true });
+
+  console.log(
+    `### node-llama-cpp, tiny model, ${TOKENS} tokens per generation, ${ROUNDS} rounds of ${BLOCK}\n`,
+  );
+  console.log(
+    '| generation | bare CPU µs/token (baseline) | instrumented CPU µs/token | ratio (median of paired rounds) |',
+  );
+  console.log('|---|---:|---:|---:|');
+  for (const [label, r] of rows) {
+    console.log(
+      `| ${label} | ${(r.bare / 1000).toFixed(1)} | ${(r.instrumented / 1000).toFixed(1)} | ${r.ratio.toFixed(3)} |`,
+    );
+  }
+  const hook = await hookPath();
+  console.log(
+    `\nHook path alone (evaluate wrapper + Operation, start/end amortised over ${TOKENS} tokens): ` +
+      `${(hook.wrapped - hook.bare).toFixed(0)} ns per token (bare async generator ${hook.bare.toFixed(0)} ns/token, wrapped ${hook.wrapped.toFixed(0)}).`,
+  );
+  console.log(`(the instrumented process recorded ${n} generations)`);
+}
+
+const variant = process.env.GM_LLAMA_BENCH_CHILD;
+if (variant) await child(variant, process.env.GM_LLAMA_BENCH_MODEL!);
+else await parent();
