@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { PrometheusServer } from '@genai-metrics/testkit';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './chromium.js';
@@ -27,16 +29,20 @@ describe('the demo (README command one)', () => {
   let pageUrl: string;
   let modelUrl: string;
   let browser: { context: BrowserContext; close: () => Promise<void> };
+  let prometheus: PrometheusServer;
 
   beforeAll(async () => {
     demo = new DemoProcess(['--port', '0', '--duration', '12s']);
     pageUrl = (await demo.waitFor(/page\s+(http:\/\/127\.0\.0\.1:\d+)\//, 150_000))[1]!;
     modelUrl = (await demo.waitFor(/model\s+(http:\/\/127\.0\.0\.1:\d+\/v1)/, 1000))[1]!;
+    // A real Prometheus scrapes the demo while the traffic runs, for the dashboard check.
+    prometheus = await PrometheusServer.start({ targets: [{ url: `${pageUrl}/metrics`, job: 'demo' }] });
     await demo.waitFor(/traffic finished/, 120_000);
     browser = await launchChromium();
   });
 
   afterAll(async () => {
+    await prometheus?.stop();
     await browser?.close();
     await demo?.stop();
   });
@@ -129,6 +135,36 @@ describe('the demo (README command one)', () => {
     expect(errors).toEqual([]);
     expect(external).toEqual([]);
     await page.close();
+  });
+
+  it('every Grafana dashboard query returns data from a real Prometheus scraping the demo', async () => {
+    await prometheus.waitForScrape();
+    const text = await (await fetch(`${pageUrl}/metrics`)).text();
+    const dashboard = JSON.parse(
+      readFileSync(new URL('../../../docs/dashboards/genai-metrics.json', import.meta.url), 'utf8'),
+    ) as { panels: { title: string; targets?: { expr: string }[] }[] };
+    // Panels that only have data when the run happened to produce it.
+    const chance = new Set<string>();
+    if (scrapeSum(text, 'gen_ai_client_operation_duration_count', ['error_type="']) === 0) {
+      chance.add('Errors by error.type');
+    }
+    const empty: string[] = [];
+    let checked = 0;
+    for (const panel of dashboard.panels) {
+      for (const target of panel.targets ?? []) {
+        // The demo runs the default semconv mode (v1.41); Grafana's variables at "All".
+        const expr = target.expr
+          .replaceAll('$' + '{semconv}', 'operation')
+          .replaceAll('$__rate_interval', '2m')
+          .replaceAll('$__range', '10m')
+          .replace(/\$(job|provider|model)\b/g, '.*');
+        const samples = await prometheus.query(expr);
+        checked++;
+        if (samples.length === 0 && !chance.has(panel.title)) empty.push(`${panel.title}: ${expr}`);
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+    expect(empty).toEqual([]);
   });
 
   it('stops cleanly on SIGTERM: exit code 0, model endpoint closed', async () => {
