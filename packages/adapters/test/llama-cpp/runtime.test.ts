@@ -130,6 +130,27 @@ describe('instrumentLlamaCpp: custom loops, load, gauges, uninstrument', () => {
     expect(() => instrumentLlamaCpp(nodeLlamaCpp, { metrics })).toThrow(/already instrumented/);
   });
 
+  it("kind 'server' records only the server side, under the provider name given", async () => {
+    f.instrumentation.uninstrument();
+    f.instrumentation = instrumentLlamaCpp(nodeLlamaCpp, {
+      metrics: f.genai,
+      kind: 'server',
+      providerName: 'local',
+    });
+    await f.harness.collect();
+    const completion = new nodeLlamaCpp.LlamaCompletion({
+      contextSequence: (await f.context()).getSequence(),
+    });
+    await completion.generateCompletion('Hello', { maxTokens: 3, onTextChunk: () => {} });
+    const m = await f.harness.collect();
+    expect(m.count(SERVER_DURATION, { 'gen_ai.provider.name': 'local' })).toBe(1);
+    expect(m.points('gen_ai.client.operation.duration')).toHaveLength(0);
+    expect(m.points(TOKENS)).toHaveLength(0);
+    expect(m.points('gen_ai.client.operation.time_to_first_chunk')).toHaveLength(0);
+    f.instrumentation.uninstrument();
+    f.instrumentation = instrumentLlamaCpp(nodeLlamaCpp, { metrics: f.genai });
+  });
+
   it('uninstrument() restores every patched method and stops recording', async () => {
     for (const [i, [cls, name]] of PATCHED.entries()) {
       expect(methodOf(cls, name), `${cls}.${name}`).not.toBe(ORIGINALS[i]);
