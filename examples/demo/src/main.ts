@@ -138,7 +138,10 @@ async function main(options: DemoOptions): Promise<void> {
       await hardware.close();
       await web.close();
       await metrics.shutdown();
-      term.line(`stopped (${outcomes.ok} ok, ${outcomes.error} errors, ${outcomes.aborted} aborted).`);
+      term.line(
+        `stopped (calls as the simulated users saw them: ${outcomes.ok} completed, ${outcomes['broke-out']} stopped reading early, ` +
+          `${outcomes.error} failed, ${outcomes.aborted} aborted; the metrics count early stops and aborts as error.type=cancelled).`,
+      );
       process.exit(code);
     })();
     return shuttingDown;
