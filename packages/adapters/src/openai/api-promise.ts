@@ -54,6 +54,21 @@ interface ParseState {
 
 function hookParse(p: APIPromiseLike, state: ParseState): void {
   const { op } = state;
+  // A subscriber (await, .then/.catch/.finally all go through `then`) has the result in hand, so the
+  // promise is no longer abandoned — and from then on the SDK may hold no reference to it (v4's
+  // parse() chains `responsePromise.then(this.parseResponse)`): a collection before the headers
+  // arrive must not end the call. Stop watching at subscription, not at parse.
+  const then = (p as unknown as PromiseLike<unknown>).then;
+  if (typeof then === 'function') {
+    Object.defineProperty(p, 'then', {
+      configurable: true,
+      writable: true,
+      value: function instrumentedThen(this: unknown, ...args: unknown[]) {
+        abandoned.forget(state.token);
+        return (then as (...a: unknown[]) => unknown).apply(this, args);
+      },
+    });
+  }
   const deliver = (data: unknown) => {
     if (state.delivered) return;
     state.delivered = true;
