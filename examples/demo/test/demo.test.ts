@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { PrometheusServer } from '@genai-metrics/testkit';
+import { PrometheusServer, promtoolCheckMetrics } from '@genai-metrics/testkit';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './chromium.js';
@@ -69,6 +69,9 @@ describe('the demo (README command one)', () => {
     expect(text).toMatch(/^hw_gpu_utilization\{/m);
     // Traffic is over: every operation, aborted ones included, has ended exactly once.
     expect(scrapeSum(text, 'llm_requests_active')).toBe(0);
+    // The exposition passes Prometheus's own linter.
+    const lint = promtoolCheckMetrics(text);
+    expect(lint.exitCode, lint.output).toBe(0);
     // Never any prompt text in the exposition.
     expect(text).not.toContain('Summarize this ticket');
     expect(text).not.toContain('helpful assistant');
