@@ -31,6 +31,15 @@ describe('errorTypeOf', () => {
     expect(errorTypeOf(error)).toBe(expected);
   });
 
+  it('reads the class name when an SDK error keeps name "Error"', () => {
+    class APIConnectionTimeoutError extends Error {}
+    class APIUserAbortError extends Error {}
+    class APIConnectionError extends Error {}
+    expect(errorTypeOf(new APIConnectionTimeoutError('timed out'))).toBe('timeout');
+    expect(errorTypeOf(new APIUserAbortError('aborted'))).toBe('cancelled');
+    expect(errorTypeOf(new APIConnectionError('down'))).toBe('connection_error');
+  });
+
   it('does not loop on a self-referencing cause', () => {
     const e = new Error('loop') as Error & { cause?: unknown };
     e.cause = e;

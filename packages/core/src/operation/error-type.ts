@@ -69,7 +69,12 @@ function classify(error: unknown, depth: number): ErrorType {
     message?: unknown;
     cause?: unknown;
   };
-  const name = typeof e.name === 'string' ? e.name : '';
+  // SDK error classes often keep `name === 'Error'` (openai's APIConnectionTimeoutError does): the
+  // constructor's name is the class the caller sees, so both are checked.
+  const ownName = typeof e.name === 'string' ? e.name : '';
+  const ctorName =
+    typeof (error as object).constructor?.name === 'string' ? (error as object).constructor.name : '';
+  const name = ownName === 'Error' && ctorName !== '' ? ctorName : ownName;
   const code = typeof e.code === 'string' ? e.code : '';
   const message = typeof e.message === 'string' ? e.message : '';
 
