@@ -102,7 +102,18 @@ export class VictoriaMetrics {
   }
 
   /** An instant PromQL query at now (after a flush). Returns one sample per series. */
-  async query(promql: string): Promise<PromSample[]> {
+  async query(promql: string, options: { allowEmpty?: boolean } = {}): Promise<PromSample[]> {
+    // Ingested rows are searchable after force_flush; an empty answer is retried briefly anyway, so a
+    // loaded machine cannot turn "not yet" into a wrong test result. Pass allowEmpty to expect nothing.
+    const deadline = Date.now() + (options.allowEmpty ? 0 : 5_000);
+    for (;;) {
+      const samples = await this.queryOnce(promql);
+      if (samples.length > 0 || Date.now() >= deadline) return samples;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  private async queryOnce(promql: string): Promise<PromSample[]> {
     await this.flush();
     // Query a second ahead: an instant query at "now" misses samples stamped later within the same second.
     const time = (Date.now() + 1000) / 1000;
