@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const CORE_DIR = fileURLToPath(new URL('../../packages/core/', import.meta.url));
-const ROUNDS = Number(process.env.COLD_START_ROUNDS ?? 9);
+const ROUNDS = Number(process.env.COLD_START_ROUNDS ?? 11);
 // Never contacted: setup does not export, and the child exits right after measuring.
 const OTLP_URL = 'http://127.0.0.1:9/v1/metrics';
 
@@ -71,7 +71,11 @@ const modes: Mode[] = [
   },
 ];
 
-/** One child: prints {importMs, setupMs} for genai, {totalMs} for bare. Exits without shutting down. */
+/**
+ * One child: prints wall ms (total, and import alone for genai) and the CPU ms the process spent over
+ * the same span. CPU time hardly moves when other processes preempt the child, so its ratio is the
+ * steadier one on a shared machine. Exits without shutting down.
+ */
 function childSource(mode: Mode, variant: 'genai' | 'bare'): string {
   const body =
     variant === 'genai'
@@ -79,14 +83,16 @@ function childSource(mode: Mode, variant: 'genai' | 'bare'): string {
          const t1 = performance.now();
          await setupMetrics({ ...${JSON.stringify(mode.genai)}, exportIntervalMillis: 3600000 });
          const t2 = performance.now();
-         console.log(JSON.stringify({ importMs: t1 - t0, totalMs: t2 - t0 }));`
+         const cpu = process.cpuUsage(c0);
+         console.log(JSON.stringify({ importMs: t1 - t0, totalMs: t2 - t0, cpuMs: (cpu.user + cpu.system) / 1000 }));`
       : `${mode.bare}
          const t2 = performance.now();
-         console.log(JSON.stringify({ totalMs: t2 - t0 }));`;
-  return `const t0 = performance.now();\n${body}\nprocess.exit(0);`;
+         const cpu = process.cpuUsage(c0);
+         console.log(JSON.stringify({ totalMs: t2 - t0, cpuMs: (cpu.user + cpu.system) / 1000 }));`;
+  return `const c0 = process.cpuUsage();\nconst t0 = performance.now();\n${body}\nprocess.exit(0);`;
 }
 
-function runChild(source: string): { importMs?: number; totalMs: number } {
+function runChild(source: string): { importMs?: number; totalMs: number; cpuMs: number } {
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', source], {
     cwd: CORE_DIR,
     encoding: 'utf8',
@@ -108,7 +114,16 @@ if (!existsSync(`${CORE_DIR}dist/index.js`)) {
 // Also measured: a child that does nothing, to show the fixed cost of starting Node here.
 const empty: number[] = [];
 const samples = new Map(
-  modes.map((m) => [m.name, { genai: [] as number[], importOnly: [] as number[], bare: [] as number[] }]),
+  modes.map((m) => [
+    m.name,
+    {
+      genai: [] as number[],
+      importOnly: [] as number[],
+      bare: [] as number[],
+      genaiCpu: [] as number[],
+      bareCpu: [] as number[],
+    },
+  ]),
 );
 for (let round = 0; round < ROUNDS + 1; round++) {
   const warm = round > 0; // the first round fills the OS file cache; not counted
@@ -123,20 +138,27 @@ for (let round = 0; round < ROUNDS + 1; round++) {
     s.genai.push(g.totalMs);
     s.importOnly.push(g.importMs!);
     s.bare.push(b.totalMs);
+    s.genaiCpu.push(g.cpuMs);
+    s.bareCpu.push(b.cpuMs);
   }
 }
 
 console.log(`### cold start (median of ${ROUNDS} fresh processes per cell, Node ${process.version})\n`);
 console.log(
-  '| exporter mode | bare OTel SDK (baseline) | genai-metrics import + setupMetrics | of which import | ratio |',
+  '| exporter mode | bare OTel SDK (baseline) | genai-metrics import + setupMetrics | of which import | ratio | CPU: bare | CPU: genai-metrics | CPU ratio |',
 );
-console.log('|---|---:|---:|---:|---:|');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+const ms = (x: number) => `${x.toFixed(1)} ms`;
 for (const mode of modes) {
   const s = samples.get(mode.name)!;
-  const bare = median(s.bare);
-  const genai = median(s.genai);
+  const [bare, genai, bareCpu, genaiCpu] = [s.bare, s.genai, s.bareCpu, s.genaiCpu].map(median) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   console.log(
-    `| ${mode.name} | ${bare.toFixed(1)} ms | ${genai.toFixed(1)} ms | ${median(s.importOnly).toFixed(1)} ms | ${(genai / bare).toFixed(2)} |`,
+    `| ${mode.name} | ${ms(bare)} | ${ms(genai)} | ${ms(median(s.importOnly))} | ${(genai / bare).toFixed(2)} | ${ms(bareCpu)} | ${ms(genaiCpu)} | ${(genaiCpu / bareCpu).toFixed(2)} |`,
   );
 }
 console.log(`\nSpawning an empty Node process (not included above): ${median(empty).toFixed(0)} ms.\n`);
