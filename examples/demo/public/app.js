@@ -102,7 +102,11 @@ function drawLines(svg, series) {
       .join(' ');
     if (s.values.length > 0) svg.append(el('path', { class: `line ${s.cls ?? ''}`, d }));
     svg.append(
-      el('text', { x: PAD.l + 6 + si * 90, y: H - 6 }, `${s.label} ${s.values.at(-1)?.toFixed(1) ?? '–'}`),
+      el(
+        'text',
+        { class: `legend ${s.cls ?? ''}`, x: PAD.l + 6 + si * 90, y: H - 6 },
+        `${s.label} ${s.values.at(-1)?.toFixed(1) ?? '–'}`,
+      ),
     );
     points += s.values.length;
   });
