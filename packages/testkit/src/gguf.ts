@@ -26,6 +26,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { seededRandom } from './random.js';
 
 export interface TinyLlamaGgufOptions {
   /** PRNG seed for the weights (default 1). */
@@ -211,18 +212,6 @@ function writeMeta(w: Writer, key: string, m: MetaValue) {
   }
 }
 
-/** mulberry32: tiny, fast, seedable; quality is irrelevant for random weights. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Tensor {
   name: string;
   /** GGML order: ne0 (the contiguous row length) first. */
@@ -315,7 +304,7 @@ export function buildTinyLlamaGguf(options: TinyLlamaGgufOptions = {}): Buffer {
   }
   w.pad(ALIGNMENT);
 
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   for (const [i, t] of tensors.entries()) {
     const n = sizes[i]! / 4;
     const data = new Float32Array(n);

@@ -1,4 +1,5 @@
 import protobuf from 'protobufjs';
+import { seededRandom } from './random.js';
 
 /**
  * ONNX models encoded in the test run, so no model file is downloaded or checked in. The schema is a
@@ -149,17 +150,11 @@ export function encodeOnnxModel(spec: OnnxGraphSpec): Uint8Array {
   return ModelProto.encode(ModelProto.fromObject(message)).finish();
 }
 
-/** Deterministic pseudo-random floats in [-1, 1) (mulberry32), so models are the same every run. */
+/** Deterministic pseudo-random floats in [-1, 1), so models are the same every run. */
 export function seededFloats(count: number, seed = 1): Float32Array {
+  const random = seededRandom(seed);
   const out = new Float32Array(count);
-  let a = seed >>> 0;
-  for (let i = 0; i < count; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  }
+  for (let i = 0; i < count; i++) out[i] = random() * 2 - 1;
   return out;
 }
 

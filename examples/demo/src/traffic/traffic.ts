@@ -1,3 +1,4 @@
+import { seededRandom } from '@genai-metrics/testkit/random';
 import type OpenAI from 'openai';
 import { PROMPTS, SYSTEM_PROMPTS } from './prompts.js';
 
@@ -41,7 +42,7 @@ export class Traffic {
   private readonly stopController = new AbortController();
 
   constructor(private readonly options: TrafficOptions) {
-    this.random = mulberry32(options.seed ?? 42);
+    this.random = seededRandom(options.seed ?? 42);
   }
 
   start(): void {
@@ -156,16 +157,4 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done, { once: true });
   });
-}
-
-/** Small seeded PRNG so a run's request mix is reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
