@@ -17,6 +17,12 @@ describe('genAiViews', () => {
       expect(v.aggregation).toMatchObject({ options: { boundaries: expect.any(Array) } });
   });
 
+  it('gives runtime run durations sub-millisecond buckets', () => {
+    const run = genAiViews().find((v) => v.instrumentName === 'llm.inference.run.duration')!;
+    expect(run.aggregation).toMatchObject({ options: { boundaries: [...buckets.semconv.runDuration] } });
+    expect(buckets.semconv.runDuration[0]).toBe(0.0001);
+  });
+
   it('actually overrides the SDK default buckets (and SDK defaults apply without them)', async () => {
     harness = new MetricsHarness();
     createGenAiMetrics({ meterProvider: harness.meterProvider })

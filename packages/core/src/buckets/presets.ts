@@ -12,7 +12,8 @@ export type BucketFamily =
   | 'tokens' // token counts per operation ({token})
   | 'loadDuration' // model load / session create (s)
   | 'queueDuration' // time waiting for a busy sequence/session (s)
-  | 'batchSize'; // items per batch ({item})
+  | 'batchSize' // items per batch ({item})
+  | 'runDuration'; // one runtime forward pass, e.g. an ONNX Runtime run() (s): sub-millisecond for small models
 
 export type BucketPresetName = 'semconv' | 'vllm' | 'seed';
 export type BucketPreset = Readonly<Record<BucketFamily, readonly number[]>>;
@@ -27,6 +28,10 @@ const SEMCONV_TPOT = Object.freeze([0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.
 const SEMCONV_TOKENS = Object.freeze(exponential(1, 4, 14));
 const LOAD_DURATION = Object.freeze([0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600]);
 const BATCH_SIZE = Object.freeze([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]);
+// Small embedding/classifier models run in well under a millisecond; large ones in seconds.
+const RUN_DURATION = Object.freeze([
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+]);
 
 /** Default context length for 1-2-5 token buckets when the caller does not give the model's. */
 export const DEFAULT_CONTEXT_LENGTH = 131_072;
@@ -40,6 +45,7 @@ export const semconvPreset: BucketPreset = Object.freeze({
   loadDuration: LOAD_DURATION,
   queueDuration: SEMCONV_DURATION,
   batchSize: BATCH_SIZE,
+  runDuration: RUN_DURATION,
 });
 
 /** vLLM's own histograms: a long tail to hours for batch/offline serving. */
@@ -62,6 +68,7 @@ export function vllmPreset(contextLength = DEFAULT_CONTEXT_LENGTH): BucketPreset
     loadDuration: LOAD_DURATION,
     queueDuration: e2e,
     batchSize: BATCH_SIZE,
+    runDuration: RUN_DURATION,
   });
 }
 
@@ -80,6 +87,7 @@ export function seedPreset(contextLength = DEFAULT_CONTEXT_LENGTH): BucketPreset
     loadDuration: LOAD_DURATION,
     queueDuration: Object.freeze([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]),
     batchSize: BATCH_SIZE,
+    runDuration: RUN_DURATION,
   });
 }
 

@@ -339,7 +339,7 @@ export const CATALOGUE: readonly MetricDefinition[] = Object.freeze([
   histogram(
     'llm.inference.run.duration',
     's',
-    'timeToFirstToken',
+    'runDuration',
     'all',
     'extension',
     [
