@@ -52,7 +52,7 @@ export function renderMetricsReference(): string {
   const v141 = metricsForMode('v1.41').filter((d) => d.origin === 'semconv');
   const latest = metricsForMode('latest').filter((d) => d.origin === 'semconv');
   const extensions = CATALOGUE.filter((d) => d.origin === 'extension');
-  return `<!-- Generated from packages/core/src/catalogue/catalogue.ts by \`pnpm docs:metrics\`. Do not edit. -->
+  return `<!-- Generated from the catalogue (packages/core/src/catalogue/) by \`pnpm docs:metrics\`. Do not edit. -->
 # Metric reference
 
 Every metric genai-metrics emits, generated from the catalogue. Choose the generation of names with

@@ -2,7 +2,7 @@ export type { ChunkAggregatorOptions } from './aggregate/chunk-aggregator.js';
 export { CHUNK_SERIES_METRICS, ChunkAggregator } from './aggregate/chunk-aggregator.js';
 export type { BucketFamily, BucketPreset, BucketPresetName } from './buckets/index.js';
 export { buckets, DEFAULT_CONTEXT_LENGTH, validateBoundaries } from './buckets/index.js';
-export type { Generation, InstrumentKind, MetricDefinition } from './catalogue/catalogue.js';
+export type { InstrumentKind, MetricDefinition, SemconvGeneration } from './catalogue/catalogue.js';
 export { CATALOGUE, findMetric, metricsForMode } from './catalogue/catalogue.js';
 export type { SemconvMode } from './catalogue/semconv-mode.js';
 export { resolveSemconvMode, SEMCONV_MODES } from './catalogue/semconv-mode.js';

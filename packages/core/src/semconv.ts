@@ -72,6 +72,16 @@ export const METRIC_LLM_USAGE_COST = 'llm.usage.cost';
 export const METRIC_LLM_USAGE_INVALID = 'llm.usage.invalid';
 export const METRIC_LLM_CONTEXT_UTILIZATION = 'llm.context.utilization';
 export const METRIC_LLM_BATCH_SIZE = 'llm.batch.size';
+export const METRIC_LLM_INFERENCE_RUN_DURATION = 'llm.inference.run.duration';
+export const METRIC_LLM_GENERATION_STOPS = 'llm.generation.stops';
+export const METRIC_LLM_MEMORY_USAGE = 'llm.memory.usage';
+export const METRIC_LLM_VRAM_USAGE = 'llm.vram.usage';
+export const METRIC_LLM_VRAM_LIMIT = 'llm.vram.limit';
 
 export const ATTR_LLM_USAGE_FIELD = 'llm.usage.field';
 export const ATTR_LLM_USAGE_PROBLEM = 'llm.usage.problem';
+export const ATTR_LLM_LOAD_STAGE = 'llm.load.stage';
+export const ATTR_LLM_EXECUTION_PROVIDERS = 'llm.execution_providers';
+export const ATTR_LLM_SEQUENCE_ID = 'llm.sequence.id';
+export const ATTR_LLM_STOP_REASON = 'llm.stop.reason';
+export const ATTR_LLM_MEMORY_TYPE = 'llm.memory.type';
