@@ -12,6 +12,11 @@ export const sharedConfig = defineConfig({
     alias: [
       { find: /^@genai-metrics\/core$/, replacement: src('core') },
       { find: /^@genai-metrics\/testkit$/, replacement: src('testkit') },
+      // core's package.json `imports` point at dist/; tests run the sources (Node's platform).
+      {
+        find: /^#export-platform$/,
+        replacement: fileURLToPath(new URL('./packages/core/src/export/platform/node.ts', import.meta.url)),
+      },
     ],
   },
   test: {

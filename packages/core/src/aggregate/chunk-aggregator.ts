@@ -37,15 +37,16 @@ interface Series {
 
 class AggregatedMetric {
   readonly series = new Map<string, Series>();
-  startTime: HrTime;
+  /**
+   * Set by the first value, as the SDK starts an accumulation at its first record: not at
+   * construction, which in Cloudflare's workerd may run at module scope, where the clock reads 0.
+   */
+  startTime: HrTime | undefined;
 
   constructor(
     readonly name: string,
     readonly boundaries: readonly number[],
-    startTime: HrTime,
-  ) {
-    this.startTime = startTime;
-  }
+  ) {}
 }
 
 /**
@@ -65,9 +66,8 @@ export class ChunkAggregator implements MetricProducer {
 
   constructor(options: ChunkAggregatorOptions = {}) {
     const views = options.views ?? {};
-    const now = nowHrTime();
     for (const name of CHUNK_SERIES_METRICS) {
-      this.metrics.set(name, new AggregatedMetric(name, [...boundariesFor(name, views)], now));
+      this.metrics.set(name, new AggregatedMetric(name, [...boundariesFor(name, views)]));
     }
     if (
       options.temporality !== undefined &&
@@ -110,7 +110,7 @@ export class ChunkAggregator implements MetricProducer {
           .filter((s) => s.acc.count > 0 || this.temporality === AggregationTemporality.CUMULATIVE)
           .map(({ attributes, acc }) => ({
             attributes,
-            startTime: metric.startTime,
+            startTime: metric.startTime ?? endTime,
             endTime,
             value: {
               buckets: { boundaries: [...metric.boundaries], counts: Array.from(acc.counts) },
@@ -136,6 +136,7 @@ export class ChunkAggregator implements MetricProducer {
   }
 
   private add(metric: AggregatedMetric, values: Float64Array, count: number, attributes: Attributes): void {
+    metric.startTime ??= nowHrTime();
     const filtered = this.allow ? filterAttributes(attributes, this.allow) : attributes;
     const key = attributeKey(filtered);
     let series = metric.series.get(key);

@@ -1,3 +1,5 @@
+import { type Env, processEnv } from '../runtime/env.js';
+
 /**
  * Which generation of GenAI metric names to emit. `v1.41` is the released semantic conventions;
  * `latest` is semantic-conventions-genai main (unreleased; names may still change); `both` emits
@@ -10,10 +12,7 @@ export const SEMCONV_MODES: readonly SemconvMode[] = ['v1.41', 'latest', 'both']
  * The option wins; otherwise `OTEL_SEMCONV_STABILITY_OPT_IN` (comma-separated, as in every OTel SDK):
  * `gen_ai_latest_experimental` → `latest`, `gen_ai_latest_experimental/dup` → `both`, else `v1.41`.
  */
-export function resolveSemconvMode(
-  option: SemconvMode | undefined,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): SemconvMode {
+export function resolveSemconvMode(option: SemconvMode | undefined, env: Env = processEnv()): SemconvMode {
   if (option !== undefined) {
     if (!SEMCONV_MODES.includes(option)) {
       throw new RangeError(

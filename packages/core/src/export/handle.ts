@@ -1,7 +1,8 @@
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { GenAiMetrics } from '../gen-ai-metrics.js';
 import type { ExporterName } from './options.js';
-import type { MetricsRequestHandler, PrometheusListener } from './prometheus-listener.js';
+import type { MetricsListener } from './platform/types.js';
+import type { MetricsRequestHandler } from './prometheus-listener.js';
 
 export type { MetricsRequestHandler } from './prometheus-listener.js';
 
@@ -35,9 +36,12 @@ export class Handle implements MetricsHandle {
     readonly exporter: ExporterName,
     readonly serverless: boolean,
     readonly metricsHandler: MetricsRequestHandler,
-    readonly url: string | undefined,
-    private readonly listener: PrometheusListener | undefined,
+    private readonly listener: MetricsListener | undefined,
   ) {}
+
+  get url(): string | undefined {
+    return this.listener?.url;
+  }
 
   forceFlush(): Promise<void> {
     if (this.shutdownPromise) return Promise.resolve();

@@ -2,6 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { SemconvMode } from '../catalogue/semconv-mode.js';
 import type { PriceTable } from '../operation/prices.js';
+import { type Env, processEnv } from '../runtime/env.js';
 import type { GenAiViewsOptions } from '../view/gen-ai-views.js';
 
 export type ExporterName = 'prometheus' | 'otlp' | 'console' | 'none';
@@ -76,8 +77,6 @@ export interface SetupMetricsOptions {
   metricProducers?: MetricProducer[];
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 export interface ResolvedPrometheus {
   host: string;
   port: number;
@@ -117,7 +116,7 @@ const NEVER_MS = 2_147_483_647;
  * Options beat environment variables, which beat defaults. Every value is validated here, so a
  * misconfiguration fails at setup with the name of the setting to change.
  */
-export function resolveConfig(options: SetupMetricsOptions, env: Env = process.env): ResolvedConfig {
+export function resolveConfig(options: SetupMetricsOptions, env: Env = processEnv()): ResolvedConfig {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`${PREFIX}() takes an options object`);
   }
@@ -168,7 +167,10 @@ export function resolveConfig(options: SetupMetricsOptions, env: Env = process.e
  * follows the option, else the variable the exporter reads, else cumulative (delta and lowmemory
  * both make histograms delta).
  */
-export function histogramTemporality(config: ResolvedConfig, env: Env = process.env): 'cumulative' | 'delta' {
+export function histogramTemporality(
+  config: ResolvedConfig,
+  env: Env = processEnv(),
+): 'cumulative' | 'delta' {
   if (config.exporter !== 'otlp') return 'cumulative';
   const preference =
     config.otlp.temporality ??

@@ -4,7 +4,20 @@ import {
   PeriodicExportingMetricReader,
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
+import { exportPlatform } from '#export-platform';
 import type { OtlpProtocol, ResolvedConfig, TemporalityPreference } from './options.js';
+
+/**
+ * The SDK's periodic reader without its timer, for serverless mode: it exports on `forceFlush()`
+ * (what `withMetricsFlush` calls after each invocation) and on `shutdown()`, with the same collect,
+ * timeout and error handling. A timer is useless in a function that is frozen between invocations,
+ * and Cloudflare's workerd forbids starting one outside a request handler, so `setupMetrics` could
+ * not be called at module scope there. `onInitialized` is the SDK's hook for starting work once the
+ * MeterProvider owns the reader; the periodic reader starts its interval in it.
+ */
+export class FlushOnlyMetricReader extends PeriodicExportingMetricReader {
+  protected override onInitialized(): void {}
+}
 
 /**
  * The OTLP exporter for the chosen protocol, loaded on demand so that the packages of the other
@@ -30,7 +43,8 @@ export async function createOtlpReader(
     exporterConfig.temporalityPreference = map[temporality];
   }
   const exporter = await loadExporter(protocol, exporterConfig);
-  return new PeriodicExportingMetricReader({
+  const Reader = config.serverless ? FlushOnlyMetricReader : PeriodicExportingMetricReader;
+  return new Reader({
     exporter,
     exportIntervalMillis: config.exportIntervalMillis,
     exportTimeoutMillis: config.exportTimeoutMillis,
@@ -52,9 +66,8 @@ async function loadExporter(
       const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
       return new OTLPMetricExporter(cfg) as unknown as PushMetricExporter;
     }
-    case 'grpc': {
-      const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-grpc');
-      return new OTLPMetricExporter(cfg) as unknown as PushMetricExporter;
-    }
+    case 'grpc':
+      // Node, Bun and Deno only: @grpc/grpc-js needs node:http2 (see platform/types.ts).
+      return exportPlatform.createGrpcExporter(cfg);
   }
 }

@@ -4,10 +4,10 @@ import {
   type MetricReader,
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
+import { exportPlatform } from '#export-platform';
 import type { ResolvedConfig } from './options.js';
-import { createOtlpReader } from './otlp-reader.js';
+import { createOtlpReader, FlushOnlyMetricReader } from './otlp-reader.js';
 import type { MetricsRequestHandler } from './prometheus-listener.js';
-import { createPrometheusReader } from './prometheus-reader.js';
 
 export interface ReaderSetup {
   /** Undefined for `none`. */
@@ -28,7 +28,10 @@ export async function createReader(
 ): Promise<ReaderSetup> {
   switch (config.exporter) {
     case 'prometheus': {
-      const { reader, serve } = await createPrometheusReader(config.prometheus, metricProducers);
+      const { reader, serve } = await exportPlatform.createPrometheusReader(
+        config.prometheus,
+        metricProducers,
+      );
       return { reader, metricsHandler: serve, listen: config.prometheus.server };
     }
     case 'otlp':
@@ -38,7 +41,8 @@ export async function createReader(
         listen: false,
       };
     case 'console': {
-      const reader = new PeriodicExportingMetricReader({
+      const Reader = config.serverless ? FlushOnlyMetricReader : PeriodicExportingMetricReader;
+      const reader = new Reader({
         exporter: new ConsoleMetricExporter(),
         exportIntervalMillis: config.exportIntervalMillis,
         exportTimeoutMillis: config.exportTimeoutMillis,

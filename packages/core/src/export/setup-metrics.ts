@@ -1,13 +1,14 @@
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { exportPlatform } from '#export-platform';
 import { ChunkAggregator } from '../aggregate/chunk-aggregator.js';
 import { createGenAiMetrics, type GenAiMetrics } from '../gen-ai-metrics.js';
 import { genAiViews } from '../view/gen-ai-views.js';
 import { Handle, type MetricsHandle } from './handle.js';
 import { histogramTemporality, resolveConfig, type SetupMetricsOptions } from './options.js';
-import { PrometheusListener } from './prometheus-listener.js';
+import type { MetricsListener } from './platform/types.js';
 import { createReader } from './reader.js';
 import { buildResource } from './resource.js';
-import { installSignalHook } from './signals.js';
+import { assertSignalsSupported, installSignalHook } from './signals.js';
 
 const SIGNAL_FLUSH_BOUND_MS = 10_000;
 
@@ -24,6 +25,7 @@ const SIGNAL_FLUSH_BOUND_MS = 10_000;
  */
 export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<MetricsHandle> {
   const config = resolveConfig(options);
+  if (config.handleSignals) assertSignalsSupported();
   const views = genAiViews(options.views);
   const resource = buildResource(options);
   // Per-chunk timings are pre-aggregated and handed to the reader as a MetricProducer; its
@@ -37,8 +39,7 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
   const meterProvider = new MeterProvider({ resource, views, readers: reader ? [reader] : [] });
 
   let genai: GenAiMetrics;
-  let listener: PrometheusListener | undefined;
-  let url: string | undefined;
+  let listener: MetricsListener | undefined;
   try {
     genai = createGenAiMetrics({
       meterProvider,
@@ -49,8 +50,7 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
       chunkAggregator,
     });
     if (listen) {
-      listener = new PrometheusListener(config.prometheus, metricsHandler);
-      url = await listener.listen();
+      listener = await exportPlatform.listen(config.prometheus, metricsHandler);
     }
   } catch (error) {
     await meterProvider.shutdown().catch(() => undefined);
@@ -63,7 +63,6 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
     config.exporter,
     config.serverless,
     metricsHandler,
-    url,
     listener,
   );
   if (config.handleSignals) {

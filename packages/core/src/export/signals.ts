@@ -1,6 +1,22 @@
 import { diag } from '@opentelemetry/api';
+import { detectRuntime } from '../runtime/runtime.js';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/**
+ * `handleSignals` needs a process that receives SIGTERM/SIGINT (Node, Bun, Deno). Checked before
+ * anything starts, so that a Worker (whose nodejs_compat `process` never gets a signal) fails at setup.
+ */
+export function assertSignalsSupported(): void {
+  const runtime = detectRuntime();
+  const proc = (globalThis as { process?: { on?: unknown; kill?: unknown } }).process;
+  if (runtime.kind === 'workerd' || typeof proc?.on !== 'function' || typeof proc.kill !== 'function') {
+    throw new Error(
+      `genai-metrics: setupMetrics: handleSignals needs process signals, which ${runtime.label} does not have; ` +
+        'flush with withMetricsFlush(handle, handler) or call handle.shutdown() yourself',
+    );
+  }
+}
 
 /**
  * On the first SIGTERM/SIGINT: flush and shut down (bounded by `timeoutMillis`), then deliver the

@@ -18,6 +18,11 @@ type Flushable = Pick<MetricsHandle, 'forceFlush'>;
  * and rejects with the handler's own error. A failed or slow export is logged through OTel diag and
  * never changes the outcome of the invocation.
  *
+ * When one of the handler's arguments is an execution context with `waitUntil` (Cloudflare Workers'
+ * `fetch(request, env, ctx)`, Netlify's `context`), the flush is handed to it instead of awaited: the
+ * response goes out at once and the runtime keeps the instance alive until the export is done (still
+ * bounded by `flushTimeoutMillis`).
+ *
  * `handle` may be the promise `setupMetrics()` returns, so no top-level await is needed:
  *
  *   const metrics = setupMetrics({ serverless: true });
@@ -43,20 +48,64 @@ export function withMetricsFlush<This, Args extends unknown[], Result>(
 
   return async function wrapped(this: This, ...args: Args): Promise<Awaited<Result>> {
     const metrics = await ready;
+    const context = executionContextIn(args);
     let result: Awaited<Result>;
     try {
       result = await handler.apply(this, args);
     } catch (error) {
-      await flushBounded(metrics, timeoutMillis);
+      await afterInvocation(metrics, timeoutMillis, context);
       throw error;
     }
-    await flushBounded(metrics, timeoutMillis);
+    await afterInvocation(metrics, timeoutMillis, context);
     return result;
   };
 }
 
+type WaitUntil = (promise: Promise<unknown>) => void;
+interface ExecutionContext {
+  target: object;
+  waitUntil: WaitUntil;
+}
+
+/**
+ * The first argument that looks like a Workers-style execution context (an object with a
+ * `waitUntil` method). Arguments are the caller's objects: a Proxy or a throwing getter is skipped,
+ * never allowed to throw out of the wrapper.
+ */
+function executionContextIn(args: readonly unknown[]): ExecutionContext | undefined {
+  for (const arg of args) {
+    if (arg === null || typeof arg !== 'object') continue;
+    try {
+      const waitUntil = (arg as { waitUntil?: unknown }).waitUntil;
+      if (typeof waitUntil === 'function') return { target: arg, waitUntil: waitUntil as WaitUntil };
+    } catch {
+      // not a context we can use
+    }
+  }
+  return undefined;
+}
+
+/** Hands the bounded flush to `waitUntil` when there is one that accepts it; awaits it otherwise. */
+async function afterInvocation(
+  metrics: Flushable,
+  timeoutMillis: number,
+  context: ExecutionContext | undefined,
+): Promise<void> {
+  const flushed = flushBounded(metrics, timeoutMillis);
+  if (context) {
+    try {
+      Reflect.apply(context.waitUntil, context.target, [flushed]);
+      return;
+    } catch (error) {
+      diag.debug('genai-metrics: waitUntil refused the metrics flush; awaiting it instead', error);
+    }
+  }
+  await flushed;
+}
+
+/** Never rejects: a failed or slow export is logged, and the wait ends after `timeoutMillis`. */
 async function flushBounded(metrics: Flushable, timeoutMillis: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), timeoutMillis);
   });

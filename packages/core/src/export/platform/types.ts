@@ -1,0 +1,25 @@
+import type { MetricProducer, MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type { ResolvedPrometheus } from '../options.js';
+import type { MetricsRequestHandler } from '../prometheus-listener.js';
+
+/**
+ * The exporter pieces that need more than `fetch`: the Prometheus exporter and our listener
+ * (node:http), and OTLP over gRPC (@grpc/grpc-js: node:http2, node:fs, …). core's package.json
+ * `imports` map `#export-platform` to `node.ts` for Node, Bun and Deno, and to `fetch-only.ts` under
+ * the `workerd` / `edge-light` / `worker` / `browser` conditions, so that a Worker bundle never even
+ * resolves a Node built-in (it builds without nodejs_compat) and what is missing fails at setup.
+ */
+export interface ExportPlatform {
+  createPrometheusReader(
+    config: ResolvedPrometheus,
+    metricProducers: MetricProducer[] | undefined,
+  ): Promise<{ reader: MetricReader; serve: MetricsRequestHandler }>;
+  /** Binds the built-in `/metrics` listener; resolves with its URL and a way to close it. */
+  listen(config: ResolvedPrometheus, serve: MetricsRequestHandler): Promise<MetricsListener>;
+  createGrpcExporter(config: Record<string, unknown>): Promise<PushMetricExporter>;
+}
+
+export interface MetricsListener {
+  readonly url: string;
+  close(): Promise<void>;
+}
