@@ -18,9 +18,14 @@ export type OtlpEncoding = 'protobuf' | 'json' | 'grpc';
 /**
  * How the receiver answers: `accept` (200 / gRPC OK), `fail` (HTTP 500 / gRPC UNAVAILABLE — both
  * retryable for OTel exporters), `slow` (accepts after `delayMs`, longer than an exporter's timeout
- * makes the exporter give up).
+ * makes the exporter give up), `hold` (accepts once `until` settles: the test decides when an export
+ * completes, e.g. only after it has the response an export must not delay).
  */
-export type ReceiverBehaviour = { mode: 'accept' } | { mode: 'fail' } | { mode: 'slow'; delayMs: number };
+export type ReceiverBehaviour =
+  | { mode: 'accept' }
+  | { mode: 'fail' }
+  | { mode: 'slow'; delayMs: number }
+  | { mode: 'hold'; until: Promise<unknown> };
 
 export interface ReceivedExport {
   encoding: OtlpEncoding;
@@ -127,6 +132,7 @@ export class OtlpReceiver {
   private async decide(): Promise<boolean> {
     const b = this.behaviour;
     if (b.mode === 'slow') await new Promise((r) => setTimeout(r, b.delayMs));
+    if (b.mode === 'hold') await b.until.catch(() => undefined);
     return b.mode !== 'fail';
   }
 

@@ -1,0 +1,102 @@
+import { type OpenAIServer, OtlpReceiver, startOpenAIServer } from '@genai-metrics/testkit';
+import { Miniflare } from 'miniflare';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APPS, bundleWorker } from '../src/bundle.js';
+import { EXPECTED_RESULT, EXPECTED_TOTALS, totalsOf } from '../src/expectations.js';
+
+/**
+ * The Worker (apps/worker.ts) bundled as wrangler bundles it, run by the real workerd binary from the
+ * npm registry through Miniflare, with and without nodejs_compat, pushing OTLP over fetch in both HTTP
+ * encodings to a receiver this test runs.
+ */
+let openai: OpenAIServer;
+let receiver: OtlpReceiver;
+let script: string;
+
+beforeAll(async () => {
+  openai = await startOpenAIServer({ promptTokens: 7 });
+  receiver = await OtlpReceiver.start('http');
+  script = (await bundleWorker(`${APPS}worker.ts`)).code;
+});
+
+afterAll(async () => {
+  await openai?.close();
+  await receiver?.stop();
+});
+
+const CASES = [
+  { flags: [], protocol: 'http/protobuf' },
+  { flags: [], protocol: 'http/json' },
+  { flags: ['nodejs_compat'], protocol: 'http/protobuf' },
+  { flags: ['nodejs_compat'], protocol: 'http/json' },
+] as const;
+
+describe.each(CASES)('workerd, compatibility flags [$flags], OTLP $protocol', ({ flags, protocol }) => {
+  it('records the three calls and exports them after the response was sent (ctx.waitUntil)', async () => {
+    const mf = new Miniflare({
+      modules: true,
+      script,
+      compatibilityDate: '2025-09-01',
+      compatibilityFlags: [...flags],
+      bindings: {
+        OTLP_URL: receiver.metricsEndpoint,
+        OTLP_PROTOCOL: protocol,
+        OPENAI_BASE_URL: openai.baseURL,
+      },
+    });
+    const exportsBefore = receiver.exports.length;
+    const receivedBefore = receiver.received;
+    let release!: () => void;
+    receiver.behaviour = { mode: 'hold', until: new Promise<void>((r) => (release = r)) };
+    try {
+      openai.enqueue({ chunks: 3 }, { chunks: 3 }, { status: 400 });
+      // The receiver holds every export until released, and the Worker's export and flush bounds are
+      // 60 s: a response while the export is held means the flush was handed to ctx.waitUntil.
+      const response = await withDeadline(
+        mf.dispatchFetch('http://worker.test/'),
+        20_000,
+        'no response while the export was held: the flush was awaited, not handed to ctx.waitUntil',
+      );
+      const body = (await response.json()) as Record<string, unknown>;
+      expect(response.status).toBe(200);
+      expect(body).toEqual({ ...EXPECTED_RESULT, hasProcess: flags.length > 0 });
+      expect(receiver.exports.length).toBe(exportsBefore); // nothing accepted before the response
+
+      // The export is under way (it reached the receiver) after the response went out.
+      await until(() => receiver.received > receivedBefore, 'the export to reach the receiver');
+      release();
+      await receiver.waitForAccepted(exportsBefore + 1);
+      const received = receiver.exports.slice(exportsBefore);
+      expect(received.map((e) => e.encoding)).toEqual([protocol === 'http/json' ? 'json' : 'protobuf']);
+      const points = received.flatMap((e) => e.points);
+      expect(totalsOf(points)).toEqual(EXPECTED_TOTALS);
+      for (const p of points) {
+        // Histograms and counters are delta; an up-down counter (llm.requests.active) stays cumulative.
+        if (p.kind === 'histogram') expect(p.temporality).toBe('delta');
+        expect(p.resource['service.name']).toBe('runtime-tests-worker');
+        expect(p.startTimeUnixNano).toBeGreaterThan(Date.UTC(2020, 0) * 1e6);
+        expect(p.timeUnixNano).toBeGreaterThanOrEqual(p.startTimeUnixNano);
+      }
+    } finally {
+      release();
+      receiver.behaviour = { mode: 'accept' };
+      await mf.dispose();
+    }
+  });
+});
+
+function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
