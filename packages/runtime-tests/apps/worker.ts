@@ -6,7 +6,7 @@
 
 import { env } from 'cloudflare:workers';
 import { setupMetrics, withMetricsFlush } from '@genai-metrics/core';
-import { runScenario } from './scenario.js';
+import { runScenario } from './scenario.ts';
 
 interface Env {
   OTLP_URL: string;

@@ -1,0 +1,68 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const PACKAGE = fileURLToPath(new URL('..', import.meta.url));
+const bin = (name: string) => `${PACKAGE}node_modules/.bin/${name}`;
+
+export interface RuntimeCommand {
+  name: 'bun' | 'deno';
+  /** The command that runs a TypeScript file of apps/ (relative to this package). */
+  command(app: string): string[];
+}
+
+/**
+ * Bun and Deno from the npm registry (devDependencies `bun` and `deno`: each ships its binary in a
+ * platform package). Deno runs with only what docs/runtimes.md tells users to grant: the network to
+ * 127.0.0.1 and the environment (the OTEL_* variables); deno.json maps the imports to `npm:` specifiers.
+ */
+export const RUNTIMES: RuntimeCommand[] = [
+  { name: 'bun', command: (app) => [bin('bun'), 'run', app] },
+  {
+    name: 'deno',
+    command: (app) => [bin('deno'), 'run', '--allow-net=127.0.0.1', '--allow-env', app],
+  },
+];
+
+export interface RunningApp {
+  child: ChildProcess;
+  /** The first line the app printed, parsed as JSON. */
+  firstLine: Promise<Record<string, unknown>>;
+  /** Resolves with how the process ended. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output(): string;
+}
+
+/** Starts an app under a runtime in this package's directory; its stderr is kept for failure messages. */
+export function startApp(runtime: RuntimeCommand, app: string, env: Record<string, string>): RunningApp {
+  const [cmd, ...args] = runtime.command(app);
+  const child = spawn(cmd!, args, {
+    cwd: PACKAGE,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    log += d;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const lines = createInterface({ input: child.stdout! });
+  const firstLine = new Promise<Record<string, unknown>>((resolve, reject) => {
+    lines.once('line', (line) => {
+      try {
+        resolve(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        reject(new Error(`${runtime.name} ${app} printed something else than JSON: ${line}\n${log}`));
+      }
+    });
+    void exited.then(({ code, signal }) =>
+      reject(new Error(`${runtime.name} ${app} exited (${code ?? signal}) before printing:\n${log}`)),
+    );
+  });
+  lines.on('line', (line) => {
+    log += `${line}\n`;
+  });
+  return { child, firstLine, exited, output: () => log };
+}
