@@ -85,6 +85,31 @@ describe.each(CASES)('workerd, compatibility flags [$flags], OTLP $protocol', ({
   });
 });
 
+it('what workerd lacks fails at setup, naming the runtime and the alternative (never at import)', async () => {
+  const mf = new Miniflare({
+    modules: true,
+    script: (await bundleWorker(`${APPS}worker-unsupported.ts`)).code,
+    compatibilityDate: '2025-09-01',
+  });
+  try {
+    const messages = (await (await mf.dispatchFetch('http://worker.test/')).json()) as Record<string, string>;
+    const runtime = 'Cloudflare Workers (workerd)';
+    expect(messages.prometheus).toContain(
+      `Prometheus exporter serves /metrics from a Node HTTP server, which ${runtime} does not have`,
+    );
+    expect(messages.prometheus).toContain('use serverless: true');
+    expect(messages.listener).toContain(runtime);
+    expect(messages.grpc).toContain(
+      `OTLP over gRPC needs Node’s HTTP/2 client, which ${runtime} does not have`,
+    );
+    expect(messages.grpc).toContain("'http/protobuf' or 'http/json'");
+    expect(messages.signals).toContain(`handleSignals needs process signals, which ${runtime} does not have`);
+    expect(messages.signals).toContain('withMetricsFlush');
+  } finally {
+    await mf.dispose();
+  }
+});
+
 function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
