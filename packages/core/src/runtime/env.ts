@@ -6,8 +6,9 @@ export type Env = Readonly<Record<string, string | undefined>>;
  * without nodejs_compat, browsers). A variable that cannot be read (Deno without `--allow-env`) reads
  * as unset instead of throwing out of `setupMetrics`.
  */
-export function processEnv(): Env {
-  const env = (globalThis as { process?: { env?: Env } }).process?.env;
+export function processEnv(
+  env: Env | undefined = (globalThis as { process?: { env?: Env } }).process?.env,
+): Env {
   if (env === undefined || env === null || typeof env !== 'object') return EMPTY;
   return new Proxy(EMPTY, {
     get(_target, name) {
