@@ -85,6 +85,41 @@ describe.each(CASES)('workerd, compatibility flags [$flags], OTLP $protocol', ({
   });
 });
 
+it('concurrent requests in one isolate: every operation exported exactly once across their flushes', async () => {
+  const mf = new Miniflare({
+    modules: true,
+    script,
+    compatibilityDate: '2025-09-01',
+    bindings: {
+      OTLP_URL: receiver.metricsEndpoint,
+      OTLP_PROTOCOL: 'http/protobuf',
+      OPENAI_BASE_URL: openai.baseURL,
+    },
+  });
+  const before = receiver.exports.length;
+  openai.defaults = { chunks: 3 }; // no failure here: the requests interleave at the server
+  try {
+    const responses = await Promise.all([1, 2, 3].map(() => mf.dispatchFetch('http://worker.test/')));
+    for (const r of responses) expect(((await r.json()) as { failed: string }).failed).toBe('no error');
+    // Each request's flush exports what had ended by then; together: each of the 9 calls once.
+    const received = () =>
+      totalsOf(receiver.exports.slice(before).flatMap((e) => (e.accepted ? e.points : [])));
+    await until(() => received().operations >= 9, 'all 9 operations at the receiver');
+    expect(received()).toEqual({
+      operations: 9,
+      succeeded: 9,
+      failed: 0,
+      input: { count: 9, sum: 63 },
+      output: { count: 9, sum: 27 },
+      firstChunks: 3,
+      chunkGaps: 6,
+    });
+  } finally {
+    openai.reset();
+    await mf.dispose();
+  }
+});
+
 it('what workerd lacks fails at setup, naming the runtime and the alternative (never at import)', async () => {
   const mf = new Miniflare({
     modules: true,
