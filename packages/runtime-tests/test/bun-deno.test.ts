@@ -54,37 +54,43 @@ describe.each(RUNTIMES)('$name', (runtime) => {
     },
   );
 
-  it('serves /metrics to a real Prometheus; promtool finds nothing; SIGTERM flushes and ends it', async () => {
-    openai.enqueue({ chunks: 3 }, { chunks: 3 }, { status: 400 });
-    const app = startApp(runtime, 'apps/serve.ts', { OPENAI_BASE_URL: openai.baseURL });
-    let prometheus: PrometheusServer | undefined;
-    try {
-      const { url, ...result } = await app.firstLine;
-      expect(result).toEqual(EXPECTED_RESULT);
-      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
-      prometheus = await PrometheusServer.start({ targets: [url as string] });
-      await prometheus.waitForScrape();
-      const value = (q: string) => prometheus!.queryValue(q);
-      expect(await value('sum(gen_ai_client_operation_duration_count)')).toBe(3);
-      expect(await value('sum(gen_ai_client_operation_duration_count{error_type="invalid_request"})')).toBe(
-        1,
-      );
-      expect(await value('sum(gen_ai_client_token_usage_sum{gen_ai_token_type="input"})')).toBe(14);
-      expect(await value('sum(gen_ai_client_token_usage_sum{gen_ai_token_type="output"})')).toBe(6);
-      expect(await value('sum(gen_ai_client_token_usage_count)')).toBe(4);
-      expect(await value('sum(gen_ai_client_operation_time_to_first_chunk_count)')).toBe(1);
-      expect(await value('sum(gen_ai_client_operation_time_per_output_chunk_count)')).toBe(2);
-      expect(await value('sum(up)')).toBe(1);
+  it.each([
+    ['the built-in listener (node:http)', 'apps/serve.ts'],
+    ['its own server API and metricsResponse()', 'apps/serve-native.ts'],
+  ])(
+    'serves /metrics from %s to a real Prometheus; promtool finds nothing; SIGTERM ends it',
+    async (_how, file) => {
+      openai.enqueue({ chunks: 3 }, { chunks: 3 }, { status: 400 });
+      const app = startApp(runtime, file, { OPENAI_BASE_URL: openai.baseURL });
+      let prometheus: PrometheusServer | undefined;
+      try {
+        const { url, ...result } = await app.firstLine;
+        expect(result).toEqual(EXPECTED_RESULT);
+        expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+        prometheus = await PrometheusServer.start({ targets: [url as string] });
+        await prometheus.waitForScrape();
+        const value = (q: string) => prometheus!.queryValue(q);
+        expect(await value('sum(gen_ai_client_operation_duration_count)')).toBe(3);
+        expect(await value('sum(gen_ai_client_operation_duration_count{error_type="invalid_request"})')).toBe(
+          1,
+        );
+        expect(await value('sum(gen_ai_client_token_usage_sum{gen_ai_token_type="input"})')).toBe(14);
+        expect(await value('sum(gen_ai_client_token_usage_sum{gen_ai_token_type="output"})')).toBe(6);
+        expect(await value('sum(gen_ai_client_token_usage_count)')).toBe(4);
+        expect(await value('sum(gen_ai_client_operation_time_to_first_chunk_count)')).toBe(1);
+        expect(await value('sum(gen_ai_client_operation_time_per_output_chunk_count)')).toBe(2);
+        expect(await value('sum(up)')).toBe(1);
 
-      const lint = promtoolCheckMetrics(await (await fetch(url as string)).text());
-      expect(lint.problems, lint.output).toEqual([]);
-      expect(lint.exitCode).toBe(0);
+        const lint = promtoolCheckMetrics(await (await fetch(url as string)).text());
+        expect(lint.problems, lint.output).toEqual([]);
+        expect(lint.exitCode).toBe(0);
 
-      app.child.kill('SIGTERM');
-      expect(await app.exited, app.output()).toEqual({ code: null, signal: 'SIGTERM' });
-    } finally {
-      await prometheus?.stop();
-      if (app.child.exitCode === null && app.child.signalCode === null) app.child.kill('SIGKILL');
-    }
-  });
+        app.child.kill('SIGTERM');
+        expect(await app.exited, app.output()).toEqual({ code: null, signal: 'SIGTERM' });
+      } finally {
+        await prometheus?.stop();
+        if (app.child.exitCode === null && app.child.signalCode === null) app.child.kill('SIGKILL');
+      }
+    },
+  );
 });

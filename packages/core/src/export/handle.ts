@@ -18,6 +18,12 @@ export interface MetricsHandle {
    * With another exporter it answers 404 saying so.
    */
   readonly metricsHandler: MetricsRequestHandler;
+  /**
+   * The Prometheus exposition as a web `Response`, for servers built on `fetch` handlers (Bun.serve,
+   * Deno.serve, Hono, …): `if (url.pathname === '/metrics') return handle.metricsResponse()`. Never
+   * rejects; with another exporter it is a 404 saying so.
+   */
+  metricsResponse(): Promise<Response>;
   /** URL of the built-in listener (e.g. `http://127.0.0.1:9464/metrics`), when one is open. */
   readonly url: string | undefined;
   /** Exports what has been recorded now (push exporters); resolves when the export is done. */
@@ -37,7 +43,11 @@ export class Handle implements MetricsHandle {
     readonly serverless: boolean,
     readonly metricsHandler: MetricsRequestHandler,
     private readonly listener: MetricsListener | undefined,
+    private readonly respond: () => Promise<Response>,
   ) {}
+
+  /** An arrow, so that it can be passed around unbound (`fetch: handle.metricsResponse`). */
+  readonly metricsResponse = (): Promise<Response> => this.respond();
 
   get url(): string | undefined {
     return this.listener?.url;

@@ -14,6 +14,8 @@ export interface ReaderSetup {
   reader: MetricReader | undefined;
   /** The exposition handler (prometheus), else a 404 that says how to get one. */
   metricsHandler: MetricsRequestHandler;
+  /** The same as a web `Response`. */
+  metricsResponse: () => Promise<Response>;
   /** Set when a built-in listener should be opened. */
   listen: boolean;
 }
@@ -28,16 +30,16 @@ export async function createReader(
 ): Promise<ReaderSetup> {
   switch (config.exporter) {
     case 'prometheus': {
-      const { reader, serve } = await exportPlatform.createPrometheusReader(
+      const { reader, serve, respond } = await exportPlatform.createPrometheusReader(
         config.prometheus,
         metricProducers,
       );
-      return { reader, metricsHandler: serve, listen: config.prometheus.server };
+      return { reader, metricsHandler: serve, metricsResponse: respond, listen: config.prometheus.server };
     }
     case 'otlp':
       return {
         reader: await createOtlpReader(config, metricProducers),
-        metricsHandler: noExposition('otlp'),
+        ...noExposition('otlp'),
         listen: false,
       };
     case 'console': {
@@ -48,18 +50,22 @@ export async function createReader(
         exportTimeoutMillis: config.exportTimeoutMillis,
         ...(metricProducers ? { metricProducers } : {}),
       });
-      return { reader, metricsHandler: noExposition('console'), listen: false };
+      return { reader, ...noExposition('console'), listen: false };
     }
     case 'none':
-      return { reader: undefined, metricsHandler: noExposition('none'), listen: false };
+      return { reader: undefined, ...noExposition('none'), listen: false };
   }
 }
 
-function noExposition(exporter: string): MetricsRequestHandler {
+function noExposition(exporter: string): Pick<ReaderSetup, 'metricsHandler' | 'metricsResponse'> {
   const body =
     `genai-metrics: the exporter is '${exporter}', so there is no Prometheus exposition here; ` +
     'set OTEL_METRICS_EXPORTER=prometheus (or exporter: "prometheus") to serve one\n';
-  return (_req, res) => {
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(body);
+  const headers = { 'content-type': 'text/plain; charset=utf-8' };
+  return {
+    metricsHandler: (_req, res) => {
+      res.writeHead(404, headers).end(body);
+    },
+    metricsResponse: async () => new Response(body, { status: 404, headers }),
   };
 }

@@ -35,7 +35,7 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
       ? undefined
       : new ChunkAggregator({ views: options.views, temporality: histogramTemporality(config) });
   const producers = [...(chunkAggregator ? [chunkAggregator] : []), ...(options.metricProducers ?? [])];
-  const { reader, metricsHandler, listen } = await createReader(config, producers);
+  const { reader, metricsHandler, metricsResponse, listen } = await createReader(config, producers);
   const meterProvider = new MeterProvider({ resource, views, readers: reader ? [reader] : [] });
 
   let genai: GenAiMetrics;
@@ -64,6 +64,7 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
     config.serverless,
     metricsHandler,
     listener,
+    metricsResponse,
   );
   if (config.handleSignals) {
     handle.uninstallSignals = installSignalHook(

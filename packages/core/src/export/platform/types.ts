@@ -1,6 +1,6 @@
-import type { MetricProducer, MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type { MetricProducer, PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { ResolvedPrometheus } from '../options.js';
-import type { MetricsRequestHandler } from '../prometheus-listener.js';
+import type { PrometheusReader } from '../prometheus-reader.js';
 
 /**
  * The exporter pieces that need more than `fetch`: the Prometheus exporter and our listener
@@ -13,9 +13,9 @@ export interface ExportPlatform {
   createPrometheusReader(
     config: ResolvedPrometheus,
     metricProducers: MetricProducer[] | undefined,
-  ): Promise<{ reader: MetricReader; serve: MetricsRequestHandler }>;
+  ): Promise<PrometheusReader>;
   /** Binds the built-in `/metrics` listener; resolves with its URL and a way to close it. */
-  listen(config: ResolvedPrometheus, serve: MetricsRequestHandler): Promise<MetricsListener>;
+  listen(config: ResolvedPrometheus, serve: PrometheusReader['serve']): Promise<MetricsListener>;
   createGrpcExporter(config: Record<string, unknown>): Promise<PushMetricExporter>;
 }
 

@@ -1,0 +1,61 @@
+import { promtoolCheckMetrics } from '@genai-metrics/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MetricsHandle, setupMetrics } from '../../src/index.js';
+
+/**
+ * handle.metricsResponse(): the exposition as a web Response, for fetch-handler servers (Bun.serve,
+ * Deno.serve — run for real in packages/runtime-tests). It must be what the exporter's own handler
+ * serves, byte for byte.
+ */
+let metrics: MetricsHandle;
+
+beforeAll(async () => {
+  metrics = await setupMetrics({ serviceName: 'metrics-response', prometheus: { port: 0 } });
+  const op = metrics.genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: 'm' });
+  op.chunk();
+  op.chunk();
+  op.setUsage({ inputTokens: 5, outputTokens: 2 });
+  op.end();
+});
+
+afterAll(() => metrics?.shutdown());
+
+describe('metricsResponse', () => {
+  it('serves exactly what the exporter’s own handler serves, as text/plain', async () => {
+    const fromExporter = await (await fetch(metrics.url!)).text();
+    const { metricsResponse } = metrics; // usable unbound
+    const response = await metricsResponse();
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/plain');
+    const text = await response.text();
+    expect(text).toBe(fromExporter);
+    expect(text).toContain('gen_ai_client_token_usage_sum{');
+    expect(promtoolCheckMetrics(text).problems).toEqual([]);
+  });
+
+  it('keeps withoutScopeInfo / withoutTargetInfo as the exporter does', async () => {
+    const bare = await setupMetrics({
+      prometheus: { port: 0, withoutScopeInfo: true, withoutTargetInfo: true },
+    });
+    try {
+      bare.genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: 'm' }).end();
+      const text = await (await bare.metricsResponse()).text();
+      expect(text).toBe(await (await fetch(bare.url!)).text());
+      expect(text).not.toContain('target_info');
+      expect(text).not.toContain('otel_scope_name');
+    } finally {
+      await bare.shutdown();
+    }
+  });
+
+  it('is a 404 saying what to set when the exporter is not prometheus', async () => {
+    const otlp = await setupMetrics({ exporter: 'none' });
+    try {
+      const response = await otlp.metricsResponse();
+      expect(response.status).toBe(404);
+      expect(await response.text()).toContain("the exporter is 'none'");
+    } finally {
+      await otlp.shutdown();
+    }
+  });
+});
