@@ -1,15 +1,15 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 
 /**
- * The recorded OpenAI responses (nock format) in `../shared/fixtures/openai-recorded/`, relative to
- * the repository root, and a node:http server that replays them: each request is matched by
- * method, path and JSON body against the next unserved entry of the file under test.
+ * The recorded OpenAI responses (nock format) in `./recorded/` (real API traffic, Apache-2.0, from
+ * opentelemetry-js-contrib: see its README), and a node:http server that replays them: each request is
+ * matched by method, path and JSON body against the next unserved entry of the file under test.
  */
 export interface RecordedEntry {
   method: string;
@@ -25,21 +25,16 @@ export interface RecordedFile {
   entries: RecordedEntry[];
 }
 
-const repoRoot = resolve(fileURLToPath(new URL('../../../../', import.meta.url)));
+export const FIXTURES_DIR = fileURLToPath(new URL('./recorded/', import.meta.url));
 
-/** Where the fixtures are: `OPENAI_RECORDED_FIXTURES`, else `<repo>/../shared/fixtures/openai-recorded`. */
-export const FIXTURES_DIR =
-  process.env.OPENAI_RECORDED_FIXTURES ?? join(repoRoot, '..', 'shared', 'fixtures', 'openai-recorded');
-
-export function loadRecorded(): RecordedFile[] | undefined {
-  if (!existsSync(FIXTURES_DIR)) return undefined;
-  return readdirSync(FIXTURES_DIR)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((name) => ({
-      name,
-      entries: JSON.parse(readFileSync(join(FIXTURES_DIR, name), 'utf8')) as RecordedEntry[],
-    }));
+/** Every recording, by file name. A missing or empty fixtures folder throws: it must never read as a pass. */
+export function loadRecorded(): RecordedFile[] {
+  const names = existsSync(FIXTURES_DIR) ? readdirSync(FIXTURES_DIR).filter((f) => f.endsWith('.json')) : [];
+  if (names.length === 0) throw new Error(`no recorded OpenAI responses in ${FIXTURES_DIR}`);
+  return names.sort().map((name) => ({
+    name,
+    entries: JSON.parse(readFileSync(join(FIXTURES_DIR, name), 'utf8')) as RecordedEntry[],
+  }));
 }
 
 function headersOf(entry: RecordedEntry): Record<string, string> {
