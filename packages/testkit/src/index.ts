@@ -123,4 +123,5 @@ export * from './openai-server.js';
 export * from './otlp/otlp-points.js';
 export * from './otlp/otlp-receiver.js';
 export * from './prometheus.js';
+export * from './required-tool.js';
 export * from './victoria-metrics.js';

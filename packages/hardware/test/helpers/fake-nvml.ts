@@ -5,13 +5,13 @@ import { fileURLToPath } from 'node:url';
 
 const SOURCE = fileURLToPath(new URL('../fixtures/nvml/fake-nvml.c', import.meta.url));
 
-/** The C compiler, or a reason why the NVML FFI tests cannot run here. */
+/** The C compiler, or how to install one (the NVML FFI tests need it). */
 export function findCompiler(): { cc?: string; reason?: string } {
   for (const cc of [process.env.CC, 'cc', 'gcc', 'clang']) {
     if (!cc) continue;
     if (spawnSync(cc, ['--version'], { stdio: 'ignore' }).status === 0) return { cc };
   }
-  return { reason: 'no C compiler (cc/gcc/clang) on PATH: run scripts/setup/20-c-compiler.sh' };
+  return { reason: 'no C compiler (cc/gcc/clang) on PATH: run scripts/setup/50-c-compiler.sh' };
 }
 
 /**
