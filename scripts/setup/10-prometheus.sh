@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prometheus + promtool for the exporter tests (DESIGN.md §6): Debian's package (2.42). Nothing is
+# Prometheus + promtool for the exporter tests (docs/architecture.md, "Tools the tests start"): Debian's package (2.42). Nothing is
 # started here: the tests run the binary themselves on 127.0.0.1 with a temporary config.
 # Idempotent: does nothing when both binaries are already on PATH.
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# VictoriaMetrics (single-node), the OTLP receiver the tests push to (DESIGN.md §6).
+# VictoriaMetrics (single-node), the OTLP receiver the tests push to (docs/architecture.md, "Tools the tests start").
 # Installs the binary at .tools/victoria-metrics/victoria-metrics (+ VERSION). Idempotent.
 #
 # OTLP ingest at /opentelemetry/v1/metrics needs VictoriaMetrics >= 1.92; Debian bookworm ships 1.79,

@@ -6,7 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { toPrometheusName } from '../src/prometheus-names.js';
 
 const DOCS = fileURLToPath(new URL('../../../docs/', import.meta.url));
-const PAGES = ['getting-started.md', 'cardinality.md', 'security.md', 'migration-semconv.md', 'runtimes.md'];
+const PAGES = [
+  'getting-started.md',
+  'cardinality.md',
+  'security.md',
+  'migration-semconv.md',
+  'architecture.md',
+  'runtimes.md',
+];
 const read = (page: string) => readFileSync(join(DOCS, page), 'utf8');
 
 describe('guides', () => {
