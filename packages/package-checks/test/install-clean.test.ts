@@ -1,10 +1,9 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { matching, OtlpReceiver } from '@genai-metrics/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CleanApp, NODE22, packPackage, REPO_ROOT } from './support/clean-app.js';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { CleanApp, requireNode22 } from '../src/clean-app.js';
 
 /**
  * The published packages (core, adapters, hardware), installed the way users install them: `pnpm pack`
@@ -14,6 +13,7 @@ import { CleanApp, NODE22, packPackage, REPO_ROOT } from './support/clean-app.js
  * npm must resolve without ERESOLVE, install exactly one @opentelemetry/api, and a smoke app must record
  * and export under that Node. Slow (two real npm installs; downloads are cached in ~/.npm).
  */
+const NODE22 = requireNode22();
 const legs = [
   {
     name: '(a) Node 22 + sdk-metrics 3 + api 1.10',
@@ -31,26 +31,15 @@ const legs = [
   },
 ];
 
-const SMOKE = fileURLToPath(new URL('./support/smoke-app.mjs', import.meta.url));
-let packDir: string;
-/** core, adapters and hardware, as `pnpm pack` writes them. */
-let tarballs: string[];
+const SMOKE = fileURLToPath(new URL('../fixtures/smoke-app.mjs', import.meta.url));
+/** Every published package (core, adapters, hardware), as `pnpm pack` writes it (test/global-setup.ts). */
+const tarballs = Object.values(inject('tarballs'));
 const receivers: OtlpReceiver[] = [];
 const apps: CleanApp[] = [];
-
-beforeAll(async () => {
-  if (!existsSync(NODE22))
-    throw new Error(`Node 22 is not installed at ${NODE22}: run scripts/setup/30-node22.sh`);
-  packDir = mkdtempSync(join(tmpdir(), 'genai-metrics-pack-'));
-  tarballs = await Promise.all(
-    ['core', 'adapters', 'hardware'].map((pkg) => packPackage(join(REPO_ROOT, 'packages', pkg), packDir)),
-  );
-}, 120_000);
 
 afterAll(async () => {
   for (const r of receivers) await r.stop();
   await Promise.all(apps.map((app) => app.remove()));
-  if (packDir) rmSync(packDir, { recursive: true, force: true });
 }, 120_000);
 
 // The legs are independent (own app dir, own receiver; npm's cache is safe to share), so they run
