@@ -14,34 +14,19 @@ export interface TypeConsumer {
   name: string;
   /** The file's extension sets its module format under node16/nodenext (`.cts`: CommonJS). */
   file: 'index.ts' | 'index.cts';
-  compilerOptions: Record<string, unknown>;
+  module: string;
+  moduleResolution: string;
 }
 
 export const TYPE_CONSUMERS: TypeConsumer[] = [
-  { name: 'esm-node16', file: 'index.ts', compilerOptions: { module: 'node16', moduleResolution: 'node16' } },
-  {
-    name: 'esm-nodenext',
-    file: 'index.ts',
-    compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' },
-  },
-  {
-    name: 'esm-bundler',
-    file: 'index.ts',
-    compilerOptions: { module: 'esnext', moduleResolution: 'bundler' },
-  },
+  { name: 'esm-node16', file: 'index.ts', module: 'node16', moduleResolution: 'node16' },
+  { name: 'esm-nodenext', file: 'index.ts', module: 'nodenext', moduleResolution: 'nodenext' },
+  { name: 'esm-bundler', file: 'index.ts', module: 'esnext', moduleResolution: 'bundler' },
   // A CommonJS module under nodenext: TypeScript ≥ 5.8 models Node's require(esm) there.
-  {
-    name: 'cjs-nodenext',
-    file: 'index.cts',
-    compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' },
-  },
+  { name: 'cjs-nodenext', file: 'index.cts', module: 'nodenext', moduleResolution: 'nodenext' },
   // `module: commonjs` alone implies the node10 resolution, which ignores `exports`: the adapters'
   // `typesVersions` serves their subpaths' types there.
-  {
-    name: 'cjs-node10',
-    file: 'index.ts',
-    compilerOptions: { module: 'commonjs', moduleResolution: 'node10' },
-  },
+  { name: 'cjs-node10', file: 'index.ts', module: 'commonjs', moduleResolution: 'node10' },
 ];
 
 /** Specifier → the names its module exports at run time. */
@@ -70,7 +55,8 @@ export async function typeCheckConsumer(appDir: string, consumer: TypeConsumer, 
       strict: true,
       skipLibCheck: false,
       noEmit: true,
-      ...consumer.compilerOptions,
+      module: consumer.module,
+      moduleResolution: consumer.moduleResolution,
     },
     files: [consumer.file],
   };
