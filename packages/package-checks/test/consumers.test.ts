@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CleanApp, requireNode22 } from '../src/clean-app.js';
+import { openTarball } from '../src/pack.js';
+import { referencedPeers } from '../src/referenced-peers.js';
 import { type RuntimeExports, TYPE_CONSUMERS, typeCheckConsumer } from '../src/type-consumers.js';
 import { publishedPackages } from '../src/workspace.js';
 
@@ -22,12 +24,25 @@ let app: CleanApp;
 /** What the CommonJS app saw on the machine's Node: each entry point's exported names. */
 let runtimeExports: RuntimeExports;
 
+/** The OTel line every consumer gets; other peers come from what the packages' files import. */
+const OTEL_LINE = ['@opentelemetry/api@~1.9.0', '@opentelemetry/sdk-metrics@^2'];
+
 beforeAll(async () => {
   app = new CleanApp('consumers', process.execPath);
-  const install = await app.install([
-    ...Object.values(inject('tarballs')),
-    '@opentelemetry/api@~1.9.0',
-    '@opentelemetry/sdk-metrics@^2',
+  const tarballs = Object.values(inject('tarballs'));
+  const pinned = new Set(OTEL_LINE.map((spec) => spec.slice(0, spec.lastIndexOf('@'))));
+  const peers = tarballs
+    .flatMap((t) => referencedPeers(openTarball(t)))
+    .filter((spec) => !pinned.has(spec.slice(0, spec.lastIndexOf('@'))));
+  // No install scripts: nothing here runs native code, and a peer's script may want the network.
+  const install = await app.npm([
+    'install',
+    '--no-audit',
+    '--no-fund',
+    '--ignore-scripts',
+    ...tarballs,
+    ...OTEL_LINE,
+    ...new Set(peers),
     '@types/node@^20.19.0',
   ]);
   expect(install.code, install.stdout + install.stderr).toBe(0);
