@@ -24,6 +24,13 @@ import {
   type SeriesFactory,
 } from './operation/plan.js';
 import { PriceBook, type PriceTable } from './operation/prices.js';
+import {
+  Pipeline,
+  type PipelineQueue,
+  type QueueOptions,
+  type StageTimer,
+  type StartStageOptions,
+} from './pipeline/index.js';
 import * as sc from './semconv.js';
 import { METER_NAME, VERSION } from './version.js';
 
@@ -58,6 +65,7 @@ export class GenAiMetrics {
   readonly meter: Meter;
   private readonly instruments: Instruments;
   private readonly ctx: OperationContext;
+  private readonly pipeline: Pipeline;
   private readonly warned = new Set<string>();
 
   constructor(options: GenAiMetricsOptions = {}) {
@@ -109,12 +117,31 @@ export class GenAiMetrics {
       prices: options.prices ? new PriceBook(options.prices) : undefined,
       normalizeModel: modelNormalizer(options.normalizeModel),
     };
+    this.pipeline = new Pipeline(instruments, (msg) => this.warnOnce(msg));
   }
 
   /** Starts timing one operation now. Never throws: bad options are reported through OTel diag. */
   startOperation(options: StartOperationOptions): Operation {
     const opts = sanitizeStart(options, (msg) => this.warnOnce(msg));
     return new Operation(this.ctx, opts, classifyOperation(opts.operation));
+  }
+
+  /**
+   * Starts timing one stage of a serving pipeline (tokenize, queue, inference, postprocess, …) now.
+   * The first `end()` or `fail()` records `llm.stage.duration` with `llm.stage` = `stage`; later calls
+   * are ignored. Never throws: a name that is not a string is recorded as `_OTHER`, bad options are
+   * dropped, both reported through OTel diag.
+   */
+  startStage(stage: string, options?: StartStageOptions): StageTimer {
+    return this.pipeline.startStage(stage, options);
+  }
+
+  /**
+   * The queue called `name` (`llm.queue.size`, attribute `llm.queue`): `add(n)` when items enter it,
+   * `remove(n)` when they leave. The same name gives the same queue. Never throws.
+   */
+  queue(name: string, options?: QueueOptions): PipelineQueue {
+    return this.pipeline.queue(name, options);
   }
 
   /**

@@ -16,6 +16,7 @@ export type { OperationKind, StartOperationOptions } from './operation/operation
 export { Operation } from './operation/operation.js';
 export type { ModelPrice, PriceTable } from './operation/prices.js';
 export type { Usage, UsageField } from './operation/usage.js';
+export type { PipelineQueue, QueueOptions, StageTimer, StartStageOptions } from './pipeline/index.js';
 export * from './semconv.js';
 export * from './serverless/index.js';
 export { METER_NAME, VERSION } from './version.js';

@@ -77,6 +77,13 @@ export const METRIC_LLM_GENERATION_STOPS = 'llm.generation.stops';
 export const METRIC_LLM_MEMORY_USAGE = 'llm.memory.usage';
 export const METRIC_LLM_VRAM_USAGE = 'llm.vram.usage';
 export const METRIC_LLM_VRAM_LIMIT = 'llm.vram.limit';
+// Serving pipelines (stage timers, queues, sequence shape)
+export const METRIC_LLM_STAGE_DURATION = 'llm.stage.duration';
+export const METRIC_LLM_QUEUE_SIZE = 'llm.queue.size';
+export const METRIC_LLM_QUEUE_UNDERFLOW = 'llm.queue.underflow';
+export const METRIC_LLM_REQUESTS_WAITING = 'llm.requests.waiting';
+export const METRIC_LLM_SEQUENCE_LENGTH = 'llm.sequence.length';
+export const METRIC_LLM_BATCH_PADDING_RATIO = 'llm.batch.padding.ratio';
 
 export const ATTR_LLM_USAGE_FIELD = 'llm.usage.field';
 export const ATTR_LLM_USAGE_PROBLEM = 'llm.usage.problem';
@@ -85,3 +92,9 @@ export const ATTR_LLM_EXECUTION_PROVIDERS = 'llm.execution_providers';
 export const ATTR_LLM_SEQUENCE_ID = 'llm.sequence.id';
 export const ATTR_LLM_STOP_REASON = 'llm.stop.reason';
 export const ATTR_LLM_MEMORY_TYPE = 'llm.memory.type';
+export const ATTR_LLM_STAGE = 'llm.stage';
+export const ATTR_LLM_QUEUE = 'llm.queue';
+export const ATTR_LLM_SEQUENCE_ROLE = 'llm.sequence.role';
+
+export const LLM_SEQUENCE_ROLE_INPUT = 'input';
+export const LLM_SEQUENCE_ROLE_OUTPUT = 'output';

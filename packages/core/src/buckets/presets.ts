@@ -13,7 +13,10 @@ export type BucketFamily =
   | 'loadDuration' // model load / session create (s)
   | 'queueDuration' // time waiting for a busy sequence/session (s)
   | 'batchSize' // items per batch ({item})
-  | 'runDuration'; // one runtime forward pass, e.g. an ONNX Runtime run() (s): sub-millisecond for small models
+  | 'runDuration' // one runtime forward pass, e.g. an ONNX Runtime run() (s): sub-millisecond for small models
+  | 'stageDuration' // one stage of a serving pipeline: tokenize (µs) to inference or queue wait (s)
+  | 'sequenceLength' // tokens in one sequence of a batch ({token})
+  | 'paddingRatio'; // padded positions / all positions of a batch (0–1)
 
 export type BucketPresetName = 'semconv' | 'vllm' | 'seed';
 export type BucketPreset = Readonly<Record<BucketFamily, readonly number[]>>;
@@ -33,6 +36,13 @@ const RUN_DURATION = Object.freeze([
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ]);
 
+// A pipeline stage spans a byte-level tokenizer call (tens of µs) to a queue wait under overload
+// (a minute): the run-duration family with a tail for waits.
+const STAGE_DURATION = Object.freeze([...RUN_DURATION, 30, 60]);
+// 0 is a boundary of its own: unpadded batches (every batch of one) land in the first bucket, so
+// "how many batches were padded at all" is one bucket read. 5 % steps where rightly-sized batches live.
+const PADDING_RATIO = Object.freeze([0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]);
+
 /** Default context length for 1-2-5 token buckets when the caller does not give the model's. */
 export const DEFAULT_CONTEXT_LENGTH = 131_072;
 
@@ -46,6 +56,10 @@ export const semconvPreset: BucketPreset = Object.freeze({
   queueDuration: SEMCONV_DURATION,
   batchSize: BATCH_SIZE,
   runDuration: RUN_DURATION,
+  stageDuration: STAGE_DURATION,
+  // No convention advises sequence-length buckets; 1-2-5 keeps resolution where encoder inputs live (16–512).
+  sequenceLength: Object.freeze(oneTwoFive(DEFAULT_CONTEXT_LENGTH)),
+  paddingRatio: PADDING_RATIO,
 });
 
 /** vLLM's own histograms: a long tail to hours for batch/offline serving. */
@@ -69,6 +83,9 @@ export function vllmPreset(contextLength = DEFAULT_CONTEXT_LENGTH): BucketPreset
     queueDuration: e2e,
     batchSize: BATCH_SIZE,
     runDuration: RUN_DURATION,
+    stageDuration: Object.freeze([...STAGE_DURATION, 120, 300, 600]),
+    sequenceLength: Object.freeze(oneTwoFive(contextLength)),
+    paddingRatio: PADDING_RATIO,
   });
 }
 
@@ -88,6 +105,9 @@ export function seedPreset(contextLength = DEFAULT_CONTEXT_LENGTH): BucketPreset
     queueDuration: Object.freeze([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]),
     batchSize: BATCH_SIZE,
     runDuration: RUN_DURATION,
+    stageDuration: STAGE_DURATION,
+    sequenceLength: Object.freeze(oneTwoFive(contextLength)),
+    paddingRatio: PADDING_RATIO,
   });
 }
 
