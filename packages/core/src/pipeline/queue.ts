@@ -49,7 +49,7 @@ class Queue implements PipelineQueue {
   remove(n: unknown = 1): void {
     const count = this.countOf(n, 'remove');
     if (!count) return;
-    const taken = count <= this.size ? count : this.size;
+    const taken = Math.min(count, this.size);
     this.size -= taken;
     if (taken > 0) this.record(this.sizeSeries, -taken);
     if (taken < count) {
