@@ -239,3 +239,93 @@ export function toyEmbeddingModel(vocab = 256, dim = 32, seed = 11): Uint8Array 
     ],
   });
 }
+
+export interface ToyRerankerOptions {
+  /** Token ids 0 … vocab-1; default 260 (a byte-level tokenizer's 256 bytes plus PAD, CLS, SEP, UNK). */
+  vocab?: number;
+  /** Hidden size; default 32. */
+  dim?: number;
+  /** MatMul+Relu layers over every position before pooling: the knob for how long a run takes. Default 0. */
+  layers?: number;
+  seed?: number;
+  /** Name of the mask input; default `attention_mask`. */
+  maskName?: string;
+}
+
+/** TensorProto.DataType FLOAT, as Cast's `to` attribute takes it. */
+const CAST_TO_FLOAT = OnnxDataType.FLOAT;
+
+/**
+ * A toy cross-encoder reranker, shaped like the BERT-style ones served in production:
+ * input_ids and attention_mask [batch, sequence] (int64) → Gather(embedding) → `layers` × (MatMul,
+ * Relu) → mean over the positions the mask keeps → MatMul, Add, Sigmoid → scores [batch, 1].
+ * Padded positions (mask 0) do not change a row's score, so a pair scores the same alone or padded
+ * in any batch: tests can check batching against single runs. Weights are seeded and scaled by
+ * 1/√dim so activations stay O(1) whatever the depth.
+ */
+export function toyRerankerModel(options: ToyRerankerOptions = {}): Uint8Array {
+  const { vocab = 260, dim = 32, layers = 0, seed = 13, maskName = 'attention_mask' } = options;
+  const scale = (xs: Float32Array) => xs.map((x) => x / Math.sqrt(dim));
+  const initializers: OnnxInitializer[] = [
+    { name: 'embedding', dims: [vocab, dim], floats: seededFloats(vocab * dim, seed) },
+    { name: 'axis_1', dims: [1], int64s: [1] },
+    { name: 'axis_2', dims: [1], int64s: [2] },
+    { name: 'w_out', dims: [dim, 1], floats: seededFloats(dim, seed + 1) },
+    { name: 'b_out', dims: [1], floats: [0.1] },
+  ];
+  const nodes: OnnxNode[] = [
+    {
+      opType: 'Gather',
+      inputs: ['embedding', 'input_ids'],
+      outputs: ['hidden_0'],
+      attributes: [{ name: 'axis', i: 0 }],
+    },
+  ];
+  for (let l = 0; l < layers; l++) {
+    initializers.push({
+      name: `w_${l}`,
+      dims: [dim, dim],
+      floats: scale(seededFloats(dim * dim, seed + 2 + l)),
+    });
+    nodes.push(
+      { opType: 'MatMul', inputs: [`hidden_${l}`, `w_${l}`], outputs: [`pre_${l}`] },
+      { opType: 'Relu', inputs: [`pre_${l}`], outputs: [`hidden_${l + 1}`] },
+    );
+  }
+  nodes.push(
+    {
+      opType: 'Cast',
+      inputs: [maskName],
+      outputs: ['mask_float'],
+      attributes: [{ name: 'to', i: CAST_TO_FLOAT }],
+    },
+    { opType: 'Unsqueeze', inputs: ['mask_float', 'axis_2'], outputs: ['mask_3d'] },
+    { opType: 'Mul', inputs: [`hidden_${layers}`, 'mask_3d'], outputs: ['masked'] },
+    {
+      opType: 'ReduceSum',
+      inputs: ['masked', 'axis_1'],
+      outputs: ['summed'],
+      attributes: [{ name: 'keepdims', i: 0 }],
+    },
+    {
+      opType: 'ReduceSum',
+      inputs: ['mask_float', 'axis_1'],
+      outputs: ['kept'],
+      attributes: [{ name: 'keepdims', i: 1 }],
+    },
+    { opType: 'Div', inputs: ['summed', 'kept'], outputs: ['pooled'] },
+    { opType: 'MatMul', inputs: ['pooled', 'w_out'], outputs: ['logit'] },
+    { opType: 'Add', inputs: ['logit', 'b_out'], outputs: ['biased'] },
+    { opType: 'Sigmoid', inputs: ['biased'], outputs: ['scores'] },
+  );
+  return encodeOnnxModel({
+    name: 'toy_reranker',
+    inputs: [
+      { name: 'input_ids', elemType: OnnxDataType.INT64, shape: ['batch', 'sequence'] },
+      { name: maskName, elemType: OnnxDataType.INT64, shape: ['batch', 'sequence'] },
+    ],
+    outputs: [{ name: 'scores', elemType: OnnxDataType.FLOAT, shape: ['batch', 1] }],
+    initializers,
+    nodes,
+  });
+}

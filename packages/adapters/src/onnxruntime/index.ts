@@ -1,3 +1,4 @@
+export type { AttentionMaskOption } from './attention-mask.js';
 export type { BatchSizeOption } from './batch-size.js';
 export type { InstrumentOnnxRuntimeOptions, OnnxRuntimeInstrumentation } from './instrument.js';
 export { instrumentOnnxRuntime } from './instrument.js';

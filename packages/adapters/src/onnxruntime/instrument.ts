@@ -1,5 +1,6 @@
 import type { GenAiMetrics, OperationKind } from '@genai-metrics/core';
 import { type Attributes, diag } from '@opentelemetry/api';
+import { type AttentionMaskOption, validateAttentionMaskOption } from './attention-mask.js';
 import { type BatchSizeOption, validateBatchSizeOption } from './batch-size.js';
 import { onnxErrorType } from './error-type.js';
 import {
@@ -22,6 +23,12 @@ export interface InstrumentOnnxRuntimeOptions {
   modelName?: ModelNameOption;
   /** Where `llm.batch.size` comes from; default the leading dimension of the first input. */
   batchSize?: BatchSizeOption;
+  /**
+   * The feed holding the attention mask (default `attention_mask`): when a run has it, each row's
+   * kept length is recorded on `llm.sequence.length` and the batch's padding on
+   * `llm.batch.padding.ratio`. `false` turns this off.
+   */
+  attentionMask?: AttentionMaskOption;
   /** `gen_ai.provider.name`; default `onnxruntime`. */
   provider?: string;
   /**
@@ -287,6 +294,7 @@ function resolveConfig(options: InstrumentOnnxRuntimeOptions): RunConfig {
     perRunOperation: operation === undefined ? undefined : kind,
     inputTokens,
     batchSize: validateBatchSizeOption(options.batchSize),
+    attentionMask: validateAttentionMaskOption(options.attentionMask),
     fixedModelName: typeof modelName === 'string' ? modelName : undefined,
     modelNameFn: typeof modelName === 'function' ? modelName : undefined,
   };

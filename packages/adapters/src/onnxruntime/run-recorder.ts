@@ -1,5 +1,6 @@
 import type { GenAiMetrics, Operation, OperationKind } from '@genai-metrics/core';
 import type { Attributes } from '@opentelemetry/api';
+import { type AttentionMaskOption, recordAttentionMask } from './attention-mask.js';
 import { type BatchSizeOption, batchSizeOf } from './batch-size.js';
 import { onnxErrorType } from './error-type.js';
 import type { ModelNameOption } from './model-source.js';
@@ -20,6 +21,8 @@ export interface RunConfig {
   readonly perRunOperation: OperationKind | undefined;
   readonly inputTokens: ((feeds: OrtFeeds) => number | undefined) | undefined;
   readonly batchSize: BatchSizeOption;
+  /** The feed whose mask gives sequence lengths and padding, or false. */
+  readonly attentionMask: AttentionMaskOption;
   /** `modelName` given as a string: also names sessions created before instrumentation. */
   readonly fixedModelName: string | undefined;
   readonly modelNameFn: ModelNameOption | undefined;
@@ -83,6 +86,7 @@ export class RunRecorder {
     }
     const batch = batchSizeOf(config.batchSize, session, feeds);
     if (batch !== undefined) metrics.record(BATCH, batch, this.attrs.batch);
+    recordAttentionMask(metrics, config.attentionMask, this.attrs.batch, feeds);
   }
 
   end(): void {
