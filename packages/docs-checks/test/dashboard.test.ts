@@ -49,7 +49,7 @@ describe('docs/dashboards/genai-metrics.json', () => {
     }
   });
 
-  it('covers traffic, errors, latency, tokens, in-flight, cost and accelerators in both generations', () => {
+  it('covers traffic, errors, latency, tokens, in-flight, cost, accelerators and the serving pipeline', () => {
     const used = new Set(queries.flatMap((q) => analysePromql(q.expr).metrics));
     for (const name of [
       'gen_ai_client_operation_duration_bucket',
@@ -70,6 +70,12 @@ describe('docs/dashboards/genai-metrics.json', () => {
       'hw_gpu_utilization',
       'hw_gpu_memory_usage',
       'hw_power',
+      'llm_stage_duration_bucket',
+      'llm_queue_size',
+      'llm_requests_waiting',
+      'llm_batch_size_bucket',
+      'llm_batch_padding_ratio_bucket',
+      'llm_sequence_length_bucket',
     ]) {
       expect(used.has(name), name).toBe(true);
     }

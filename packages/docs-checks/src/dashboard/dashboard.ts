@@ -1,4 +1,5 @@
 import { DATASOURCE, grafanaVar, layout, type PanelSpec } from './panels.js';
+import { servingPipelinePanels } from './serving.js';
 
 /**
  * docs/dashboards/genai-metrics.json, as code: `pnpm --filter @genai-metrics/docs-checks dashboard`
@@ -404,6 +405,7 @@ export function buildDashboard(): Record<string, unknown> {
       { title: 'Latency', panels: latency },
       { title: 'Cost', panels: cost },
       { title: 'Accelerators', panels: hardware },
+      { title: 'Serving pipeline', panels: servingPipelinePanels({ filter: F, quantile }) },
     ]),
   };
 }
