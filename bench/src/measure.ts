@@ -43,3 +43,48 @@ export function printTable(title: string, results: Result[], baseline: string): 
   }
   console.log('');
 }
+
+export interface AsyncVariant {
+  name: string;
+  /** Switches this variant's instrumentation on before each round; returns what switches it off. */
+  setup: () => (() => void) | undefined;
+  run: (iterations: number) => Promise<void>;
+}
+
+/** Interleaved rounds (A B C A B C …), median per variant, like `compare` but for async work. */
+export async function compareAsync(
+  variants: AsyncVariant[],
+  iterations: number,
+  rounds = 9,
+  warmup = 2,
+): Promise<Result[]> {
+  const samples = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  for (let r = 0; r < warmup + rounds; r++) {
+    for (const v of variants) {
+      const undo = v.setup();
+      (globalThis as { gc?: () => void }).gc?.();
+      const t0 = process.hrtime.bigint();
+      await v.run(iterations);
+      const ns = Number(process.hrtime.bigint() - t0) / iterations;
+      undo?.();
+      if (r >= warmup) samples.get(v.name)!.push(ns);
+    }
+  }
+  return variants.map((v) => ({ name: v.name, nsPerOp: median(samples.get(v.name)!) }));
+}
+
+/** A table in µs with the ratio to, and the µs added over, the first variant (the baseline). */
+export function printAdded(title: string, results: Result[]): void {
+  const base = results[0]!;
+  console.log(`### ${title}\n`);
+  console.log('| variant | µs/op | ratio to baseline | added µs |');
+  console.log('|---|---:|---:|---:|');
+  for (const r of results) {
+    const us = r.nsPerOp / 1000;
+    const added = (r.nsPerOp - base.nsPerOp) / 1000;
+    console.log(
+      `| ${r.name} | ${us.toFixed(1)} | ${(r.nsPerOp / base.nsPerOp).toFixed(3)} | ${added.toFixed(1)} |`,
+    );
+  }
+  console.log('');
+}

@@ -10,51 +10,10 @@ import { createGenAiMetrics, genAiViews } from '@genai-metrics/core';
 import { MetricsHarness } from '@genai-metrics/testkit';
 import { matMulAddModel, toyLanguageModel } from '@genai-metrics/testkit/onnx';
 import * as ort from 'onnxruntime-node';
+import { compareAsync, printAdded as print } from './measure.js';
 
 const harness = new MetricsHarness({ views: genAiViews() });
 const metrics = createGenAiMetrics({ meterProvider: harness.meterProvider, semconv: 'v1.41' });
-
-interface AsyncVariant {
-  name: string;
-  /** Instrumentation on or off for this variant (toggled around each round). */
-  setup: () => (() => void) | undefined;
-  run: (iterations: number) => Promise<void>;
-}
-
-/** Interleaved rounds (A B C A B C …), median per variant, like measure.ts but for async work. */
-async function compareAsync(variants: AsyncVariant[], iterations: number, rounds = 9, warmup = 2) {
-  const samples = new Map<string, number[]>(variants.map((v) => [v.name, []]));
-  for (let r = 0; r < warmup + rounds; r++) {
-    for (const v of variants) {
-      const undo = v.setup();
-      (globalThis as { gc?: () => void }).gc?.();
-      const t0 = process.hrtime.bigint();
-      await v.run(iterations);
-      const ns = Number(process.hrtime.bigint() - t0) / iterations;
-      undo?.();
-      if (r >= warmup) samples.get(v.name)!.push(ns);
-    }
-  }
-  return variants.map((v) => {
-    const s = [...samples.get(v.name)!].sort((a, b) => a - b);
-    return { name: v.name, nsPerOp: s[Math.floor(s.length / 2)]! };
-  });
-}
-
-function print(title: string, results: { name: string; nsPerOp: number }[]): void {
-  const base = results[0]!;
-  console.log(`### ${title}\n`);
-  console.log('| variant | µs/op | ratio to baseline | added µs |');
-  console.log('|---|---:|---:|---:|');
-  for (const r of results) {
-    const us = r.nsPerOp / 1000;
-    const added = (r.nsPerOp - base.nsPerOp) / 1000;
-    console.log(
-      `| ${r.name} | ${us.toFixed(1)} | ${(r.nsPerOp / base.nsPerOp).toFixed(3)} | ${added.toFixed(1)} |`,
-    );
-  }
-  console.log('');
-}
 
 const bare = () => undefined;
 const runsOnly = () => instrumentOnnxRuntime(ort, { metrics, modelName: 'bench' }).uninstrument;
