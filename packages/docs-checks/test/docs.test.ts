@@ -13,6 +13,7 @@ const PAGES = [
   'migration-semconv.md',
   'architecture.md',
   'runtimes.md',
+  'serving.md',
 ];
 const read = (page: string) => readFileSync(join(DOCS, page), 'utf8');
 
