@@ -73,8 +73,9 @@ export async function startRerankerServer(options: RerankerServerOptions = {}): 
   async function rerank(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = parseRequest(await readBody(req));
     if (typeof body === 'string') return send(res, 400, { error: body });
-    // One server-side operation per request: llm.requests.active and gen_ai.server.request.duration.
-    const operation = genai.startOperation({ ...LABELS, kind: 'server' });
+    // One server-side operation per request: gen_ai.server.request.duration, llm.requests.active, and
+    // llm.requests.waiting until the batcher takes it (dequeued()).
+    const operation = genai.startOperation({ ...LABELS, kind: 'server', queued: true });
     try {
       const tokenize = genai.startStage('tokenize', LABELS);
       const sequences = body.documents.map((d) => tokenizePair(body.query, d, maxLength));

@@ -111,6 +111,11 @@ describe('examples/reranker-server with a real Prometheus', () => {
     });
     expect(await prom.queryValue(`sum(gen_ai_server_request_duration_count{job="${JOB}"})`)).toBe(answered);
     expect(await prom.queryValue(`sum(llm_requests_active{job="${JOB}"})`)).toBe(0);
+    // Requests waited in the batcher (llm.requests.waiting), and none waits now.
+    expect(
+      await prom.queryValue(`max(max_over_time(llm_requests_waiting{job="${JOB}"}[5m]))`),
+    ).toBeGreaterThan(0);
+    expect(await prom.queryValue(`sum(llm_requests_waiting{job="${JOB}"})`)).toBe(0);
     // Batching happened: fewer runs than requests, and some batches held more than one request.
     expect(await prom.queryValue(`sum(llm_batch_size_count{job="${JOB}"})`)).toBeLessThan(answered);
     expect(await prom.queryValue(`max(llm_batch_size_bucket{job="${JOB}", le="4"})`)).toBeLessThan(

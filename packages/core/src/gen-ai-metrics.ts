@@ -111,6 +111,7 @@ export class GenAiMetrics {
       clientPlans: plans,
       serverPlan: buildServerPlan(instruments, series),
       active: instruments.upDownCounter(sc.METRIC_LLM_REQUESTS_ACTIVE),
+      waiting: instruments.upDownCounter(sc.METRIC_LLM_REQUESTS_WAITING),
       invalidUsage: instruments.counter(sc.METRIC_LLM_USAGE_INVALID),
       cost: options.prices ? instruments.counter(sc.METRIC_LLM_USAGE_COST) : undefined,
       queueDuration: instruments.histogram(sc.METRIC_LLM_REQUEST_QUEUE_DURATION),

@@ -110,7 +110,7 @@ export function installGenerationHooks(
           signal = options?.signal;
           const preload = options?.maxTokens === 0; // preloadPrompt: cache warm-up, no generation
           const stream = STREAM_CALLBACKS.some((k) => typeof options?.[k] === 'function');
-          generation = new Generation(preload ? null : settings, sequence, spec.operation, stream);
+          generation = new Generation(preload ? null : settings, sequence, spec.operation, stream, true);
           calls.add(sequence, generation);
           if (sequence) onSequence(sequence);
         }

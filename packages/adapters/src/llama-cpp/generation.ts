@@ -38,6 +38,8 @@ export class Generation {
     readonly sequence: SequenceLike | undefined,
     private readonly operation: string,
     stream: boolean,
+    /** The call waits for its sequence until `begin(true)`: counted on llm.requests.waiting meanwhile. */
+    queued = false,
   ) {
     if (settings === null) {
       this.op = null;
@@ -49,6 +51,7 @@ export class Generation {
       requestModel: modelName(sequence?.model),
       stream,
       kind: settings.kind,
+      queued,
     });
   }
 

@@ -223,6 +223,30 @@ describe('instrumentLlamaCpp: completions and chat on real node-llama-cpp', () =
     expect(m.histogram('gen_ai.server.time_to_first_token').count).toBe(2);
   });
 
+  it('counts a call waiting for a busy sequence on llm.requests.waiting until the sequence takes it', async () => {
+    const ctx = await f.context();
+    const completion = new LlamaCompletion({ contextSequence: ctx.getSequence() });
+    await f.harness.collect();
+    // Collected while the first call generates: the second waits for the sequence, the first runs.
+    let during: ReturnType<typeof f.harness.collect> | undefined;
+    await Promise.all([
+      completion.generateCompletionWithMeta('Hello world', {
+        maxTokens: 4,
+        onToken: () => {
+          during ??= f.harness.collect();
+        },
+      }),
+      completion.generateCompletionWithMeta('The model', { maxTokens: 4 }),
+    ]);
+    // The fixture exports deltas: `mid` holds everything since this test's first collect, `rest` the remainder.
+    const mid = await during!;
+    const rest = await f.harness.collect();
+    expect(mid.sum('llm.requests.waiting')).toBe(1);
+    expect(mid.sum('llm.requests.active')).toBe(2);
+    expect(mid.sum('llm.requests.waiting') + rest.sum('llm.requests.waiting')).toBe(0);
+    expect(mid.sum('llm.requests.active') + rest.sum('llm.requests.active')).toBe(0);
+  });
+
   it('counts completePrompt as chat, skips preloadPrompt, and counts LlamaChat used directly', async () => {
     const ctx = await f.context();
     const seq = ctx.getSequence();

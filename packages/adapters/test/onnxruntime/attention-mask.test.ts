@@ -85,13 +85,13 @@ describe('onnxruntime attention mask: sequence lengths and padding with no calle
     const { metrics } = setup();
     const session = await ort.InferenceSession.create(toyRerankerModel(), { intraOpNumThreads: 1 });
     const f = feeds([3, 8, 5]);
-    const bare = (await session.run(f)).scores!.data;
+    const bare = (await session.run(f)).scores!.data as Float32Array;
     handle = instrumentOnnxRuntime(ort, { metrics });
-    const instrumented = (await session.run(f)).scores!.data;
+    const instrumented = (await session.run(f)).scores!.data as Float32Array;
     expect(Array.from(instrumented)).toEqual(Array.from(bare));
     // The model ignores masked positions: a row alone scores what it scores padded in a batch.
-    const alone = (await session.run(feeds([8]))).scores!.data;
-    expect(alone[0]).toBeCloseTo(bare[1] as number, 5);
+    const alone = (await session.run(feeds([8]))).scores!.data as Float32Array;
+    expect(alone[0]).toBeCloseTo(bare[1]!, 5);
   });
 
   it('reads the mask feed by the name given, and records nothing with attentionMask: false', async () => {
@@ -163,7 +163,7 @@ describe('maskShape', () => {
         fc.boolean(),
         fc.infiniteStream(fc.boolean()),
         (type, batch, seq, extended, stream) => {
-          const bits = Array.from({ length: batch * seq }, () => (stream.next().value ? 1 : 0));
+          const bits: number[] = Array.from({ length: batch * seq }, () => (stream.next().value ? 1 : 0));
           const dims = extended ? [batch, 1, 1, seq] : [batch, seq];
           const shape = maskShape(tensorOf(type, bits, dims));
           expect(shape).toBeDefined();

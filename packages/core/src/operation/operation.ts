@@ -19,6 +19,8 @@ export interface StartOperationOptions {
   stream?: boolean;
   /** `client` (default): gen_ai.client.*; `server`: gen_ai.server.*; `both`: in-process runtimes. */
   kind?: OperationKind;
+  /** The operation waits in a queue until `dequeued()`: counted on `llm.requests.waiting` until then. */
+  queued?: boolean;
 }
 
 /** What an Operation needs from its GenAiMetrics, resolved once at setup. */
@@ -26,6 +28,7 @@ export interface OperationContext {
   readonly clientPlans: Readonly<Record<OperationClass, ClientPlan>>;
   readonly serverPlan: ServerPlan;
   readonly active: UpDownCounter | undefined;
+  readonly waiting: UpDownCounter | undefined;
   readonly invalidUsage: Counter | undefined;
   readonly cost: Counter | undefined;
   readonly queueDuration: Histogram | undefined;
@@ -54,6 +57,9 @@ export class Operation {
   private gapCount = 0;
   private usage: Usage | null = null;
   private responseModel: string | undefined;
+  /** Counted on llm.requests.waiting (started with `queued`, not yet dequeued or ended). */
+  private waiting: boolean;
+  private dequeuedOnce = false;
   private readonly base: Attributes;
   private readonly activeAttributes: Attributes;
   private readonly cls: OperationClass;
@@ -89,6 +95,8 @@ export class Operation {
     }
     this.base = base;
     ctx.active?.add(1, this.activeAttributes);
+    this.waiting = options.queued === true;
+    if (this.waiting) ctx.waiting?.add(1, this.activeAttributes);
   }
 
   /** True once end() or fail() has been called. */
@@ -159,10 +167,15 @@ export class Operation {
     this.responseModel = model;
   }
 
-  /** Marks the moment the runtime started working on the request; the wait since start is recorded as queue time. */
+  /**
+   * Marks the moment the runtime started working on the request; the wait since start is recorded as
+   * queue time, and a `queued` operation stops counting as waiting. Only the first call counts.
+   */
   dequeued(): void {
-    if (this.ended) return;
+    if (this.ended || this.dequeuedOnce) return;
+    this.dequeuedOnce = true;
     try {
+      this.leaveQueue();
       this.ctx.queueDuration?.record((performance.now() - this.startedAt) / 1000, this.base);
     } catch (error) {
       diag.error('genai-metrics: recording queue duration failed', error);
@@ -192,6 +205,7 @@ export class Operation {
     const endedAt = performance.now();
     try {
       this.ctx.active?.add(-1, this.activeAttributes);
+      this.leaveQueue();
       const seconds = (endedAt - this.startedAt) / 1000;
       const attrs = this.finalAttributes();
       const attrsWithError = errorType === undefined ? attrs : { ...attrs, [sc.ATTR_ERROR_TYPE]: errorType };
@@ -205,6 +219,12 @@ export class Operation {
       this.gaps = null;
       this.gapTokens = null;
     }
+  }
+
+  private leaveQueue(): void {
+    if (!this.waiting) return;
+    this.waiting = false;
+    this.ctx.waiting?.add(-1, this.activeAttributes);
   }
 
   private finalAttributes(): Attributes {
