@@ -4,6 +4,7 @@
  *    `UpDownCounter.add` with the same attributes (what hand-written instrumentation would issue);
  * 2. the onnxruntime adapter's attention-mask hook (sequence lengths and padding) on real runs of the
  *    toy reranker: instrumented with and without the mask, against the bare run.
+ * Figures are CPU time of this process (steadier than wall time on shared cores), median of 15 rounds.
  * Run: pnpm bench serving
  */
 
@@ -85,7 +86,7 @@ const results = compare(
       },
     },
   ],
-  { iterations: 20_000 },
+  { iterations: 20_000, rounds: 15, clock: 'cpu' },
 );
 printTable('Stage timers and queue calls, per call', results, results[0]!.name);
 
@@ -131,6 +132,9 @@ for (const [batch, longest, iterations] of [
       { name: 'instrumented, attention mask read (default)', setup: withMask, run: loop },
     ],
     iterations,
+    15,
+    2,
+    'cpu',
   );
   printAdded(`Toy reranker (dim 64, 1 layer), batch ${batch} × ${longest} positions`, r);
 }
