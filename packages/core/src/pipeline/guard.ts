@@ -27,29 +27,62 @@ export interface PipelineLabels {
   requestModel?: string;
 }
 
-const LABEL_KEYS = ['operation', 'provider', 'requestModel'] as const;
+/** The label options as read, before validation: whatever the app's object held. */
+export interface RawLabels {
+  operation: unknown;
+  provider: unknown;
+  requestModel: unknown;
+}
 
-/** Reads `operation`, `provider` and `requestModel` once each; anything but a string is dropped. */
-export function labelsOf(options: unknown, what: string, warn: Warn): PipelineLabels {
-  const out: PipelineLabels = {};
-  if (options === undefined || options === null) return out;
+/**
+ * Reads `operation`, `provider` and `requestModel` from an options object once each (a getter that
+ * throws reads as absent). Undefined when `options` is not an object at all.
+ */
+export function readLabels(options: unknown, what: string, warn: Warn): RawLabels | undefined {
+  if (options === undefined || options === null) return undefined;
   if (typeof options !== 'object' && typeof options !== 'function') {
     warn(`genai-metrics: ${what} options must be an object; ignored`);
-    return out;
+    return undefined;
   }
-  for (const key of LABEL_KEYS) {
-    let value: unknown;
-    try {
-      value = (options as Record<string, unknown>)[key];
-    } catch {
-      warn(`genai-metrics: reading ${what} option '${key}' threw; ignored`);
-      continue;
-    }
-    if (value === undefined) continue;
-    if (typeof value === 'string' && value !== '') out[key] = bounded(value, `${what} ${key}`, warn);
-    else warn(`genai-metrics: ${what} option '${key}' must be a non-empty string; ignored`);
+  const o = options as Record<string, unknown>;
+  return {
+    operation: readOnce(o, 'operation', what, warn),
+    provider: readOnce(o, 'provider', what, warn),
+    requestModel: readOnce(o, 'requestModel', what, warn),
+  };
+}
+
+function readOnce(o: Record<string, unknown>, key: string, what: string, warn: Warn): unknown {
+  try {
+    return o[key];
+  } catch {
+    warn(`genai-metrics: reading ${what} option '${key}' threw; ignored`);
+    return undefined;
   }
+}
+
+/** The labels of raw values that are non-empty strings (cut to MAX_NAME_LENGTH); the rest dropped. */
+export function validLabels(raw: RawLabels | undefined, what: string, warn: Warn): PipelineLabels {
+  const out: PipelineLabels = {};
+  if (raw === undefined) return out;
+  const check = (value: unknown, key: keyof PipelineLabels): string | undefined => {
+    if (value === undefined) return undefined;
+    if (typeof value === 'string' && value !== '') return bounded(value, `${what} ${key}`, warn);
+    warn(`genai-metrics: ${what} option '${key}' must be a non-empty string; ignored`);
+    return undefined;
+  };
+  const operation = check(raw.operation, 'operation');
+  const provider = check(raw.provider, 'provider');
+  const requestModel = check(raw.requestModel, 'requestModel');
+  if (operation !== undefined) out.operation = operation;
+  if (provider !== undefined) out.provider = provider;
+  if (requestModel !== undefined) out.requestModel = requestModel;
   return out;
+}
+
+/** Reads and validates label options in one go (each option read once). */
+export function labelsOf(options: unknown, what: string, warn: Warn): PipelineLabels {
+  return validLabels(readLabels(options, what, warn), what, warn);
 }
 
 /**

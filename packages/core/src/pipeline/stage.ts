@@ -1,7 +1,14 @@
 import { type Attributes, diag } from '@opentelemetry/api';
 import { errorTypeOf } from '../operation/error-type.js';
 import * as sc from '../semconv.js';
-import { errorTypeOverride, labelsOf, nameOf, type PipelineLabels, type Warn } from './guard.js';
+import {
+  errorTypeOverride,
+  nameOf,
+  type PipelineLabels,
+  readLabels,
+  validLabels,
+  type Warn,
+} from './guard.js';
 import type { BoundSeries, SeriesBinder } from './series.js';
 
 export interface StartStageOptions {
@@ -99,13 +106,22 @@ export class Stages {
 
   start(stage: unknown, options?: unknown): StageTimer {
     const name = nameOf(stage, 'stage', this.warn);
-    const labels = options === undefined ? undefined : labelsOf(options, 'startStage', this.warn);
-    const cache = labels === undefined ? this.bare : this.labelled;
-    const key = labels === undefined ? name : cacheKey(name, labels);
-    let series = cache.get(key);
+    if (options === undefined) {
+      let series = this.bare.get(name);
+      if (series === undefined) {
+        series = new StageSeries(this.bind, stageAttributes(name, undefined));
+        if (this.bare.size < MAX_CACHED_STAGES) this.bare.set(name, series);
+      }
+      return new Timer(series);
+    }
+    const raw = readLabels(options, 'startStage', this.warn);
+    if (raw === undefined) return this.start(name);
+    const labels = validLabels(raw, 'startStage', this.warn);
+    const key = cacheKey(name, labels);
+    let series = this.labelled.get(key);
     if (series === undefined) {
       series = new StageSeries(this.bind, stageAttributes(name, labels));
-      if (cache.size < MAX_CACHED_STAGES) cache.set(key, series);
+      if (this.labelled.size < MAX_CACHED_STAGES) this.labelled.set(key, series);
     }
     return new Timer(series);
   }
