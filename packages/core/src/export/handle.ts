@@ -35,6 +35,8 @@ export interface MetricsHandle {
 export class Handle implements MetricsHandle {
   private shutdownPromise: Promise<void> | undefined;
   uninstallSignals: (() => void) | undefined;
+  /** Cluster mode: writes the last snapshot and unregisters (before the reader stops). */
+  leaveCluster: (() => Promise<void>) | undefined;
 
   constructor(
     readonly meterProvider: MeterProvider,
@@ -66,6 +68,7 @@ export class Handle implements MetricsHandle {
   private async doShutdown(): Promise<void> {
     this.uninstallSignals?.();
     this.genai.close();
+    await this.leaveCluster?.().catch(() => undefined);
     try {
       // The periodic reader exports once more on shutdown; the Prometheus reader has nothing to push.
       await this.meterProvider.shutdown();

@@ -1,6 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { SemconvMode } from '../catalogue/semconv-mode.js';
+import { type ClusterOptions, type ResolvedCluster, resolveCluster } from '../cluster/options.js';
 import type { PriceTable } from '../operation/prices.js';
 import { type Env, processEnv } from '../runtime/env.js';
 import type { GenAiViewsOptions } from '../view/gen-ai-views.js';
@@ -73,6 +74,12 @@ export interface SetupMetricsOptions {
   serverless?: boolean;
   /** Flush and shut down once on SIGTERM/SIGINT, then let the signal do what it would have done. */
   handleSignals?: boolean;
+  /**
+   * The same call in every process of a node:cluster, PM2 cluster or worker_threads app: one scrape of
+   * any process shows the sum over all of them, and each process gets its own `service.instance.id`
+   * (docs/cluster.md).
+   */
+  cluster?: boolean | ClusterOptions;
   /** @internal Extra producers of pre-aggregated data for the reader (core's chunk aggregator). */
   metricProducers?: MetricProducer[];
 }
@@ -106,6 +113,8 @@ export interface ResolvedConfig {
   exportIntervalMillis: number;
   exportTimeoutMillis: number;
   handleSignals: boolean;
+  /** Undefined when clustering is off. */
+  cluster: ResolvedCluster | undefined;
 }
 
 const PREFIX = 'genai-metrics: setupMetrics';
@@ -150,6 +159,12 @@ export function resolveConfig(options: SetupMetricsOptions, env: Env = processEn
         'lower OTEL_METRIC_EXPORT_TIMEOUT / exportTimeoutMillis or raise OTEL_METRIC_EXPORT_INTERVAL / exportIntervalMillis',
     );
   }
+  const cluster = resolveCluster(options.cluster, env);
+  if (cluster && serverless) {
+    throw new RangeError(
+      `${PREFIX}: 'cluster' and serverless mode cannot be combined (a function instance is one process); drop one of them`,
+    );
+  }
   return {
     exporter,
     serverless,
@@ -159,6 +174,7 @@ export function resolveConfig(options: SetupMetricsOptions, env: Env = processEn
     exportTimeoutMillis:
       timeout === undefined ? Math.min(exportTimeoutMillis, exportIntervalMillis) : timeout,
     handleSignals: options.handleSignals ?? false,
+    cluster,
   };
 }
 

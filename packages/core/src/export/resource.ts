@@ -12,7 +12,11 @@ import {
  * reads from `OTEL_RESOURCE_ATTRIBUTES` and `OTEL_SERVICE_NAME`, then the options — code beats the
  * environment, as NodeSDK's `serviceName` does.
  */
-export function buildResource(options: { serviceName?: string; resourceAttributes?: Attributes }): Resource {
+export function buildResource(
+  options: { serviceName?: string; resourceAttributes?: Attributes },
+  /** `service.instance.id` to use when neither the options nor the environment set one (cluster mode). */
+  instanceId?: string,
+): Resource {
   if (
     options.serviceName !== undefined &&
     (typeof options.serviceName !== 'string' || options.serviceName === '')
@@ -29,7 +33,9 @@ export function buildResource(options: { serviceName?: string; resourceAttribute
   }
   const fromCode: Attributes = { ...options.resourceAttributes };
   if (options.serviceName !== undefined) fromCode['service.name'] = options.serviceName;
-  return defaultResource()
+  const resource = defaultResource()
     .merge(detectResources({ detectors: [envDetector] }))
     .merge(resourceFromAttributes(fromCode));
+  if (instanceId === undefined || resource.attributes['service.instance.id'] !== undefined) return resource;
+  return resource.merge(resourceFromAttributes({ 'service.instance.id': instanceId }));
 }

@@ -27,7 +27,9 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
   const config = resolveConfig(options);
   if (config.handleSignals) assertSignalsSupported();
   const views = genAiViews(options.views);
-  const resource = buildResource(options);
+  // In a cluster every process needs its own identity (OTLP backends keep series apart by it).
+  const instanceId = config.cluster ? globalThis.crypto.randomUUID() : undefined;
+  const resource = buildResource(options, instanceId);
   // Per-chunk timings are pre-aggregated and handed to the reader as a MetricProducer; its
   // temporality must be the one the reader uses for histograms.
   const chunkAggregator =
@@ -35,11 +37,14 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
       ? undefined
       : new ChunkAggregator({ views: options.views, temporality: histogramTemporality(config) });
   const producers = [...(chunkAggregator ? [chunkAggregator] : []), ...(options.metricProducers ?? [])];
-  const { reader, metricsHandler, metricsResponse, listen } = await createReader(config, producers);
+  const created = await createReader(config, producers);
+  const { reader, metricsResponse, listen } = created;
+  let { metricsHandler } = created;
   const meterProvider = new MeterProvider({ resource, views, readers: reader ? [reader] : [] });
 
   let genai: GenAiMetrics;
   let listener: MetricsListener | undefined;
+  let leaveCluster: (() => Promise<void>) | undefined;
   try {
     genai = createGenAiMetrics({
       meterProvider,
@@ -49,7 +54,23 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
       normalizeModel: options.normalizeModel,
       chunkAggregator,
     });
-    if (listen) {
+    if (config.cluster && config.exporter === 'prometheus' && reader) {
+      // One /metrics for every process of the cluster (docs/cluster.md).
+      const { joinCluster } = await import('../cluster/join.js');
+      const joined = await joinCluster({
+        cluster: config.cluster,
+        memberId: instanceId!,
+        reader,
+        resource: resource.attributes,
+        prometheus: config.prometheus,
+        listen,
+        handleSignals: config.handleSignals,
+      });
+      metricsHandler = joined.metricsHandler;
+      const own = joined.listener;
+      if (joined.url) listener = { url: joined.url, close: () => own?.close() ?? Promise.resolve() };
+      leaveCluster = () => joined.leave();
+    } else if (listen) {
       listener = await exportPlatform.listen(config.prometheus, metricsHandler);
     }
   } catch (error) {
@@ -66,6 +87,7 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
     listener,
     metricsResponse,
   );
+  handle.leaveCluster = leaveCluster;
   if (config.handleSignals) {
     handle.uninstallSignals = installSignalHook(
       () => handle.shutdown(),

@@ -1,0 +1,126 @@
+import { type Attributes, ValueType } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AggregationTemporality,
+  type CollectionResult,
+  DataPointType,
+  type ScopeMetrics,
+} from '@opentelemetry/sdk-metrics';
+import { ATTR_LLM_CLUSTER_PROCESS_STATE, METRIC_LLM_CLUSTER_PROCESSES } from '../semconv.js';
+import { METER_NAME, VERSION } from '../version.js';
+import type { PingResult } from './control.js';
+import { askMember, sameHost } from './liveness.js';
+import type { ClusterMember } from './member.js';
+import { commonAttributes, EXITED_LABEL, Merger } from './merge.js';
+
+/**
+ * One scrape of the whole cluster, from whichever member the scraper reached:
+ * 1. ask every registered member to flush its snapshot, and flush our own, all at once, waiting at most
+ *    `collectTimeoutMillis` — a busy or hung member is answered for by its last snapshot;
+ * 2. read every snapshot file as one consistent set;
+ * 3. merge them (merge.ts) oldest member first, yielding to the event loop between files, and add the
+ *    `llm.cluster.processes` self-metric;
+ * 4. if a member turned out to be gone, fold it into our totals after answering.
+ * Every file only ever grows, and is written before its data is shown, so no scrape shows less than
+ * an earlier one did, whichever process served either.
+ */
+export async function collectMerged(member: ClusterMember): Promise<CollectionResult> {
+  const { store, info, config } = member;
+  const timeout = config.collectTimeoutMillis;
+  const registrations = (await store.members()).filter(sameHost);
+  const statuses = new Map<string, PingResult>();
+  await Promise.all([
+    within(member.flush(), timeout).then((s) => statuses.set(info.id, s)),
+    ...registrations
+      .filter((r) => r.id !== info.id)
+      .map((r) => askMember(r, 'flush', timeout).then((s) => statuses.set(r.id, s))),
+  ]);
+
+  const { files } = await store.snapshots();
+  const foldedSomewhere = new Set(files.flatMap((f) => f.snapshot.folded.ids));
+  const counted = files
+    .filter((f) => !foldedSomewhere.has(f.id) && sameHost(f.snapshot.member))
+    .sort(
+      (a, b) =>
+        a.snapshot.member.startedAt - b.snapshot.member.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
+  const merger = new Merger({ rules: config.merge, processLabel: config.processLabel });
+  const resources: Attributes[] = [];
+  let exited = 0;
+  let gone = false;
+  for (const file of counted) {
+    const status = file.claimedBy === undefined ? (statuses.get(file.id) ?? 'late') : 'gone';
+    const live = status !== 'gone';
+    if (live) resources.push(file.snapshot.resource);
+    else {
+      gone = true;
+      exited += 1;
+    }
+    const instance = file.snapshot.resource['service.instance.id'];
+    merger.add(file.snapshot.own, { live, label: typeof instance === 'string' ? instance : file.id });
+    exited += file.snapshot.folded.processes;
+    merger.add(file.snapshot.folded.scopes, { live: false, label: EXITED_LABEL });
+    // Decoding and merging are synchronous: give the app's requests a turn between processes.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  let answered = 0;
+  let late = 0;
+  for (const s of statuses.values()) {
+    if (s === 'answered') answered++;
+    else if (s === 'late') late++;
+  }
+  merger.add([selfMetric({ answered, late, exited })], { live: true });
+  if (gone) member.foldInBackground();
+  return {
+    resourceMetrics: {
+      resource: resourceFromAttributes(
+        commonAttributes(resources.length > 0 ? resources : [member.resource]),
+      ),
+      scopeMetrics: merger.result(),
+    },
+    errors: [],
+  };
+}
+
+function within(promise: Promise<unknown>, ms: number): Promise<PingResult> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('late'), ms);
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve('answered');
+      },
+      () => {
+        clearTimeout(timer);
+        resolve('late');
+      },
+    );
+  });
+}
+
+/** `llm.cluster.processes`: how many processes answered this scrape, were late, or have exited. */
+function selfMetric(counts: Record<'answered' | 'late' | 'exited', number>): ScopeMetrics {
+  const now: [number, number] = [Math.floor(Date.now() / 1000), (Date.now() % 1000) * 1e6];
+  return {
+    scope: { name: METER_NAME, version: VERSION },
+    metrics: [
+      {
+        descriptor: {
+          name: METRIC_LLM_CLUSTER_PROCESSES,
+          description:
+            'Processes of the cluster by llm.cluster.process.state: answered this scrape, late (alive, its last snapshot used), exited (totals kept).',
+          unit: '{process}',
+          valueType: ValueType.INT,
+        },
+        aggregationTemporality: AggregationTemporality.CUMULATIVE,
+        dataPointType: DataPointType.GAUGE,
+        dataPoints: (['answered', 'late', 'exited'] as const).map((state) => ({
+          attributes: { [ATTR_LLM_CLUSTER_PROCESS_STATE]: state },
+          startTime: now,
+          endTime: now,
+          value: counts[state],
+        })),
+      },
+    ],
+  };
+}

@@ -1,0 +1,83 @@
+import { askMember, sameHost } from './liveness.js';
+import type { ClusterMember } from './member.js';
+import { Merger } from './merge.js';
+import type { SnapshotFile } from './store.js';
+
+/** Folded totals keep at most this many series per metric; more go to one overflow series. */
+export const FOLDED_SERIES_LIMIT = 20_000;
+
+/**
+ * Folds the snapshots of members that are gone into this member's `folded` totals, so that what they
+ * counted stays in every later scrape while their files go away (the directory does not grow with
+ * restarts). Without locks, and safe against several members folding at once or dying half-way:
+ * 1. a file is claimed by renaming it to `<id>.snap.claimed-<this member>` (only one rename wins);
+ * 2. the claimed data is added to this member's folded totals, whose `ids` now name the member;
+ * 3. this member's snapshot is written (atomically) — from here on readers skip the claimed file;
+ * 4. only then is the claimed file removed.
+ * A reader that sees a file vanish mid-read starts again (ClusterStore.snapshots), and any file whose
+ * id is in some snapshot's folded `ids` is skipped, so every total is counted exactly once at every
+ * moment. A claim left by a folder that died is claimed again by the next one.
+ */
+export async function foldExited(member: ClusterMember): Promise<void> {
+  const { store, info, config } = member;
+  const { files } = await store.snapshots();
+  const registrations = new Map((await store.members()).map((r) => [r.id, r]));
+  const foldedSomewhere = new Set(files.flatMap((f) => f.snapshot.folded.ids));
+  const present = new Set(files.map((f) => f.id));
+
+  const candidates: SnapshotFile[] = [];
+  for (const f of files) {
+    if (f.id === info.id || !sameHost(f.snapshot.member)) continue;
+    if (foldedSomewhere.has(f.id)) {
+      // Its totals are already in someone's folded data: a file left by a folder that died half-way.
+      await store.remove(f.name);
+      continue;
+    }
+    // Claimed by another member that is still alive: that member finishes the fold.
+    const owner = f.claimedBy === undefined ? f.id : f.claimedBy;
+    if (owner === info.id) {
+      candidates.push(f);
+      continue;
+    }
+    // Registrations are listed after the snapshots, and a member registers before its first snapshot:
+    // a live owner of any file read above is in `registrations`.
+    const verdict = await askMember(registrations.get(owner), 'ping', config.collectTimeoutMillis);
+    if (verdict === 'gone') candidates.push(f);
+  }
+  const claimed: Array<{ file: SnapshotFile; name: string }> = [];
+  for (const file of candidates) {
+    const name = await store.claim(file.name, file.id, info.id);
+    if (name) claimed.push({ file, name });
+  }
+  if (claimed.length === 0) return;
+
+  const merger = new Merger({ rules: config.merge, seriesLimit: FOLDED_SERIES_LIMIT });
+  merger.add(member.folded.scopes, { live: false });
+  let processes = member.folded.processes;
+  const ids = new Set(member.folded.ids.filter((id) => present.has(id)));
+  for (const { file } of claimed) {
+    merger.add(file.snapshot.own, { live: false });
+    merger.add(file.snapshot.folded.scopes, { live: false });
+    processes += 1 + file.snapshot.folded.processes;
+    ids.add(file.id);
+    for (const id of file.snapshot.folded.ids) ids.add(id);
+  }
+  member.folded = { ids: [...ids], processes, scopes: merger.result({ keepExact: true }) };
+  await member.writeSnapshot();
+
+  for (const { file, name } of claimed) {
+    await store.remove(name);
+    // What the folded member itself had claimed but not yet removed when it died.
+    for (const id of file.snapshot.folded.ids) await store.remove(store.claimedName(id, file.id));
+    await removeLeftovers(member, file.id, file.snapshot.member.socket);
+  }
+}
+
+async function removeLeftovers(member: ClusterMember, id: string, socket: string): Promise<void> {
+  const { store } = member;
+  await store.remove(`${id}.member`);
+  for (const name of await store.names()) {
+    if (name.startsWith(`${id}.`) && name.includes('.tmp-')) await store.remove(name);
+  }
+  if (process.platform !== 'win32') await store.removePath(socket);
+}

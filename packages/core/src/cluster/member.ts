@@ -1,0 +1,163 @@
+import type { Server } from 'node:net';
+import { hostname } from 'node:os';
+import { threadId } from 'node:worker_threads';
+import { type Attributes, diag } from '@opentelemetry/api';
+import type { CollectionResult, ScopeMetrics } from '@opentelemetry/sdk-metrics';
+import { collectMerged } from './collect-merged.js';
+import { serveControl } from './control.js';
+import { defaultClusterDirectory, removeAbandonedDirectories } from './directory.js';
+import { foldExited } from './fold.js';
+import type { ResolvedCluster } from './options.js';
+import {
+  emptyFolded,
+  encodeSnapshot,
+  type FoldedData,
+  type MemberInfo,
+  plainScopes,
+  SNAPSHOT_FORMAT,
+} from './snapshot.js';
+import { ClusterStore } from './store.js';
+
+/**
+ * One process (or worker thread) of a cluster. It keeps a snapshot of its own cumulative data in the
+ * cluster directory — written when any process serving a scrape asks (before that scrape is answered),
+ * every `flushIntervalMillis`, and on SIGTERM/SIGINT — so that whatever a scrape has shown survives the
+ * process: a counter never goes back when a worker, or the process that served the scrape, dies.
+ * Processes that exited are folded (fold.ts) into one live member's file, so the directory stays small.
+ */
+export class ClusterMember {
+  readonly store: ClusterStore;
+  readonly info: MemberInfo;
+  folded: FoldedData = emptyFolded();
+  private own: ScopeMetrics[] = [];
+  private flushing: Promise<void> | undefined;
+  private writes: Promise<void> = Promise.resolve();
+  private merging: Promise<CollectionResult> | undefined;
+  private folding: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private server: Server | undefined;
+  private left = false;
+
+  private constructor(
+    readonly config: ResolvedCluster,
+    id: string,
+    private readonly collectOwn: () => Promise<CollectionResult>,
+    readonly resource: Attributes,
+  ) {
+    this.store = new ClusterStore(config.directory ?? defaultClusterDirectory());
+    this.info = {
+      id,
+      pid: process.pid,
+      threadId,
+      host: hostname(),
+      startedAt: Date.now(),
+      socket: this.store.socketPath(id),
+    };
+  }
+
+  /** Opens the control socket, registers, writes a first snapshot and starts the periodic flush. */
+  static async join(
+    config: ResolvedCluster,
+    id: string,
+    collectOwn: () => Promise<CollectionResult>,
+    resource: Attributes,
+  ): Promise<ClusterMember> {
+    const member = new ClusterMember(config, id, collectOwn, resource);
+    await member.store.ensure();
+    // Order matters: a registration always has a socket to ask, and a snapshot always a registration.
+    member.server = await serveControl(member.info.socket, () => member.flush());
+    await member.register();
+    await member.flush();
+    member.timer = setInterval(() => {
+      member.flush().catch(() => undefined);
+    }, config.flushIntervalMillis);
+    member.timer.unref();
+    if (config.directory === undefined) void removeAbandonedDirectories(member.store.dir);
+    // Worker threads started from now on (they copy the environment) meet in this same directory, even
+    // where they could not work it out (threads of a node:cluster worker).
+    process.env.GENAI_METRICS_CLUSTER_DIR ??= member.store.dir;
+    member.foldInBackground();
+    return member;
+  }
+
+  /** Says in the registration which URL this member serves, so other members need not listen. */
+  async advertise(url: string): Promise<void> {
+    this.info.url = url;
+    await this.register();
+  }
+
+  private register(): Promise<void> {
+    return this.store.writeAtomic(this.store.memberPath(this.info.id), JSON.stringify(this.info));
+  }
+
+  /** Collects this process's data and writes its snapshot. Concurrent calls share one flush. */
+  flush(): Promise<void> {
+    if (this.left) return Promise.resolve();
+    this.flushing ??= this.collectAndWrite().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async collectAndWrite(): Promise<void> {
+    const { resourceMetrics, errors } = await this.collectOwn();
+    if (errors.length > 0) diag.error('genai-metrics cluster: collection errors', ...errors);
+    this.own = plainScopes(resourceMetrics.scopeMetrics);
+    await this.writeSnapshot();
+  }
+
+  /**
+   * Writes own data and folded totals as they are when the write starts. Writes are serialised: a
+   * slower write of older folded totals must never land after a newer one.
+   */
+  writeSnapshot(): Promise<void> {
+    const write = this.writes.then(() =>
+      this.store.writeAtomic(
+        this.store.snapshotPath(this.info.id),
+        encodeSnapshot({
+          format: SNAPSHOT_FORMAT,
+          member: this.info,
+          writtenAt: Date.now(),
+          resource: this.resource,
+          own: this.own,
+          folded: this.folded,
+        }),
+      ),
+    );
+    this.writes = write.catch(() => undefined);
+    return write;
+  }
+
+  /** The merged collection of every process of the cluster (what a scrape of any member shows). */
+  collect(): Promise<CollectionResult> {
+    this.merging ??= collectMerged(this).finally(() => {
+      this.merging = undefined;
+    });
+    return this.merging;
+  }
+
+  /** Folds exited members into this one's totals, one fold at a time, never throwing. */
+  foldInBackground(): void {
+    if (this.left || this.folding) return;
+    this.folding = foldExited(this)
+      .catch((error) => diag.warn('genai-metrics cluster: folding exited processes failed', error))
+      .finally(() => {
+        this.folding = undefined;
+      });
+  }
+
+  /**
+   * Leaves the cluster: a last snapshot, then the registration and socket go. The snapshot stays until
+   * a live member folds it into its totals.
+   */
+  async leave(): Promise<void> {
+    if (this.left) return;
+    clearInterval(this.timer);
+    await this.folding;
+    await this.flush().catch((error) => diag.warn('genai-metrics cluster: last flush failed', error));
+    this.left = true;
+    await this.writes;
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.store.remove(`${this.info.id}.member`);
+  }
+}

@@ -1,0 +1,254 @@
+import type { HrTime } from '@opentelemetry/api';
+import { type Attributes, diag } from '@opentelemetry/api';
+import { DataPointType, type MetricData, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
+import { addExact, addExactAll, type ExactSum, roundExact } from './exact-sum.js';
+import { keptAfterExit, type MergeRule, type MergeRules, ruleFor } from './merge-rules.js';
+
+/** Where a batch of scopes comes from. */
+export interface Contribution {
+  /** False for a process that exited: only the data `keptAfterExit` counts. */
+  live: boolean;
+  /** With `processLabel`: the value of the per-process attribute for this contribution. */
+  label?: string;
+}
+
+/** The attribute a per-process label is written under (off by default). */
+export const PROCESS_LABEL = 'service.instance.id';
+/** Its value for the totals of processes that exited. */
+export const EXITED_LABEL = 'exited';
+
+const OVERFLOW: Attributes = Object.freeze({ 'otel.metric.overflow': true });
+
+interface HistogramValue {
+  buckets: { boundaries: number[]; counts: number[] };
+  count: number;
+  sum?: number;
+  min?: number;
+  max?: number;
+}
+
+/** One merged data point: a copy of the first contribution's point (unknown fields kept) plus exact sums. */
+interface Point {
+  attributes: Attributes;
+  startTime: HrTime;
+  endTime: HrTime;
+  value: unknown;
+  [field: string]: unknown;
+}
+
+interface PointAcc {
+  point: Point;
+  /** SUM/GAUGE under rule 'sum': the value; HISTOGRAM: the sum of values. */
+  exact: ExactSum | undefined;
+}
+
+interface MetricAcc {
+  metric: MetricData;
+  rule: MergeRule;
+  points: Map<string, PointAcc>;
+}
+
+interface ScopeAcc {
+  scope: ScopeMetrics['scope'];
+  metrics: Map<string, MetricAcc>;
+}
+
+export interface MergerOptions {
+  rules: MergeRules;
+  processLabel?: boolean;
+  /** Series per metric beyond which new attribute sets go to one overflow series (folded data). */
+  seriesLimit?: number;
+}
+
+/**
+ * Merges the collections of several processes into one, in OTel's own data model, per scope, metric
+ * and attribute set, by the metric's merge rule (merge-rules.ts): counters and histograms (buckets,
+ * count, sum, min, max) are added, gauges follow their rule. Contributions are added oldest member
+ * first, which is what `one` relies on. Floating-point sums are exact (exact-sum.ts), so the merged
+ * value of a counter only goes up as its parts go up, whichever way they are grouped.
+ */
+export class Merger {
+  private readonly scopes = new Map<string, ScopeAcc>();
+  private warned = new Set<string>();
+
+  constructor(private readonly options: MergerOptions) {}
+
+  add(scopes: readonly ScopeMetrics[], from: Contribution): void {
+    for (const sm of scopes) {
+      const scopeKey = `${sm.scope.name}\u0000${sm.scope.version ?? ''}\u0000${sm.scope.schemaUrl ?? ''}`;
+      let scope = this.scopes.get(scopeKey);
+      for (const metric of sm.metrics) {
+        const rule = ruleFor(sm.scope.name, metric, this.options.rules);
+        if (!from.live && !keptAfterExit(rule, metric)) continue;
+        if (!scope) {
+          scope = { scope: sm.scope, metrics: new Map() };
+          this.scopes.set(scopeKey, scope);
+        }
+        let acc = scope.metrics.get(metric.descriptor.name);
+        if (!acc) {
+          acc = { metric, rule, points: new Map() };
+          scope.metrics.set(metric.descriptor.name, acc);
+        } else if (
+          acc.metric.dataPointType !== metric.dataPointType ||
+          acc.metric.aggregationTemporality !== metric.aggregationTemporality
+        ) {
+          this.warnOnce(metric.descriptor.name, 'has a different type or temporality in another process');
+          continue;
+        }
+        const label = this.options.processLabel && rule !== 'one' ? from.label : undefined;
+        for (const p of metric.dataPoints as unknown as Point[]) this.addPoint(acc, p, label);
+      }
+    }
+  }
+
+  private addPoint(acc: MetricAcc, p: Point, label: string | undefined): void {
+    let attributes = p.attributes ?? {};
+    if (label !== undefined) attributes = { ...attributes, [PROCESS_LABEL]: label };
+    let key = attributesKey(attributes);
+    let existing = acc.points.get(key);
+    const limit = this.options.seriesLimit;
+    if (!existing && limit !== undefined && acc.points.size >= limit) {
+      attributes = OVERFLOW;
+      key = attributesKey(attributes);
+      existing = acc.points.get(key);
+    }
+    if (!existing) {
+      const point = { ...p, attributes };
+      if (acc.metric.dataPointType === DataPointType.HISTOGRAM) {
+        const v = p.value as HistogramValue;
+        point.value = {
+          ...v,
+          buckets: { boundaries: [...v.buckets.boundaries], counts: [...v.buckets.counts] },
+        };
+      }
+      acc.points.set(key, { point, exact: this.exactOf(acc, p) });
+      return;
+    }
+    this.combine(acc, existing, p);
+  }
+
+  private exactOf(acc: MetricAcc, p: Point): ExactSum | undefined {
+    if (acc.rule !== 'sum') return undefined;
+    const known = p.exact;
+    if (Array.isArray(known)) return [...(known as number[])];
+    const v =
+      acc.metric.dataPointType === DataPointType.HISTOGRAM ? (p.value as HistogramValue).sum : p.value;
+    return typeof v === 'number' ? [v] : undefined;
+  }
+
+  private combine(acc: MetricAcc, into: PointAcc, p: Point): void {
+    const target = into.point;
+    // Unknown fields (exemplars, …) of the later contribution win; known ones are merged below.
+    const { attributes, startTime, endTime, value, exact: _exact, ...unknown } = p;
+    Object.assign(target, unknown);
+    target.startTime = earlier(target.startTime, startTime);
+    target.endTime = later(target.endTime, endTime);
+    if (acc.metric.dataPointType === DataPointType.HISTOGRAM) {
+      if (acc.rule !== 'sum') return;
+      const a = target.value as HistogramValue;
+      const b = value as HistogramValue;
+      if (!sameBoundaries(a.buckets.boundaries, b.buckets.boundaries)) {
+        this.warnOnce(acc.metric.descriptor.name, 'has different bucket boundaries in another process');
+        return;
+      }
+      for (let i = 0; i < a.buckets.counts.length; i++) a.buckets.counts[i]! += b.buckets.counts[i] ?? 0;
+      a.count += b.count;
+      if (b.min !== undefined) a.min = a.min === undefined ? b.min : Math.min(a.min, b.min);
+      if (b.max !== undefined) a.max = a.max === undefined ? b.max : Math.max(a.max, b.max);
+      this.addToExact(into, p, b.sum);
+      return;
+    }
+    if (typeof value !== 'number') return;
+    switch (acc.rule) {
+      case 'sum':
+        this.addToExact(into, p, value);
+        break;
+      case 'max':
+        target.value = Math.max(target.value as number, value);
+        break;
+      case 'min':
+        target.value = Math.min(target.value as number, value);
+        break;
+      case 'one':
+        break;
+    }
+  }
+
+  private addToExact(into: PointAcc, p: Point, plain: number | undefined): void {
+    into.exact ??= [];
+    if (Array.isArray(p.exact)) addExactAll(into.exact, p.exact as number[]);
+    else if (typeof plain === 'number') addExact(into.exact, plain);
+  }
+
+  /**
+   * The merged scopes. `keepExact` leaves each point's exact partials in an `exact` field (for data
+   * folded into a file, which later merges add exactly); otherwise they are rounded away.
+   */
+  result(options: { keepExact?: boolean } = {}): ScopeMetrics[] {
+    const out: ScopeMetrics[] = [];
+    for (const { scope, metrics } of this.scopes.values()) {
+      const list: MetricData[] = [];
+      for (const acc of metrics.values()) {
+        const dataPoints = [...acc.points.values()].map(({ point, exact }) => {
+          const { exact: _drop, ...rest } = point;
+          if (exact) {
+            const rounded = roundExact(exact);
+            if (acc.metric.dataPointType === DataPointType.HISTOGRAM) {
+              rest.value = { ...(rest.value as HistogramValue), sum: rounded };
+            } else {
+              rest.value = rounded;
+            }
+            if (options.keepExact) (rest as Record<string, unknown>).exact = exact;
+          }
+          return rest;
+        });
+        if (dataPoints.length > 0) list.push({ ...acc.metric, dataPoints } as unknown as MetricData);
+      }
+      if (list.length > 0) out.push({ scope, metrics: list });
+    }
+    return out;
+  }
+
+  private warnOnce(metric: string, what: string): void {
+    if (this.warned.has(metric)) return;
+    this.warned.add(metric);
+    diag.warn(`genai-metrics cluster: metric '${metric}' ${what}; that process's points are left out`);
+  }
+}
+
+/** The attributes every resource agrees on (so target_info is the same whichever process serves). */
+export function commonAttributes(resources: readonly Attributes[]): Attributes {
+  if (resources.length === 0) return {};
+  const [first, ...rest] = resources;
+  const out: Attributes = {};
+  for (const [k, v] of Object.entries(first!)) {
+    if (rest.every((r) => sameValue(r[k], v))) out[k] = v;
+  }
+  return out;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i]);
+  return a === b;
+}
+
+function attributesKey(attributes: Attributes): string {
+  const keys = Object.keys(attributes).sort();
+  let key = '';
+  for (const k of keys) key += `${JSON.stringify(k)}:${JSON.stringify(attributes[k])},`;
+  return key;
+}
+
+function sameBoundaries(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function earlier(a: HrTime, b: HrTime | undefined): HrTime {
+  if (!b) return a;
+  return b[0] < a[0] || (b[0] === a[0] && b[1] < a[1]) ? b : a;
+}
+
+function later(a: HrTime, b: HrTime | undefined): HrTime {
+  if (!b) return a;
+  return b[0] > a[0] || (b[0] === a[0] && b[1] > a[1]) ? b : a;
+}

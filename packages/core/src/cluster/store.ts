@@ -1,0 +1,147 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeSnapshot, type MemberInfo, type MemberSnapshot } from './snapshot.js';
+
+/** One snapshot file as read: a member's own, or one claimed by a member folding it in. */
+export interface SnapshotFile {
+  name: string;
+  id: string;
+  /** Set when a member has claimed this file to fold it into its own totals. */
+  claimedBy: string | undefined;
+  snapshot: MemberSnapshot;
+}
+
+const ID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const SNAPSHOT_NAME = new RegExp(`^(${ID})\\.snap(?:\\.claimed-(${ID}))?$`);
+const MEMBER_NAME = new RegExp(`^(${ID})\\.member$`);
+/** Readers retry a listing whose files moved under them (a fold renames and deletes). */
+const READ_ATTEMPTS = 5;
+
+/**
+ * The files of one cluster directory (0700):
+ * - `<id>.member`   JSON registration (MemberInfo), written once the control socket listens
+ * - `<id>.snap`     the member's snapshot (V8-serialized MemberSnapshot), replaced atomically
+ * - `<id>.snap.claimed-<folder>`  a snapshot of an exited member, claimed by the member folding it
+ * - `<id>.sock`     the control socket (where the path is short enough)
+ */
+export class ClusterStore {
+  constructor(readonly dir: string) {}
+
+  async ensure(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+  }
+
+  memberPath(id: string): string {
+    return join(this.dir, `${id}.member`);
+  }
+
+  snapshotPath(id: string): string {
+    return join(this.dir, `${id}.snap`);
+  }
+
+  claimedName(id: string, claimer: string): string {
+    return `${id}.snap.claimed-${claimer}`;
+  }
+
+  path(name: string): string {
+    return join(this.dir, name);
+  }
+
+  /** Unix sockets have a ~104-byte path limit; a long directory gets a short hashed name in tmpdir. */
+  socketPath(id: string): string {
+    const hash = createHash('sha256').update(`${this.dir}\u0000${id}`).digest('hex').slice(0, 24);
+    if (process.platform === 'win32') return `\\\\.\\pipe\\genai-metrics-${hash}`;
+    const inDir = join(this.dir, `${id}.sock`);
+    return Buffer.byteLength(inDir) < 100 ? inDir : join(tmpdir(), `genai-metrics-${hash}.sock`);
+  }
+
+  /** Replaces a file atomically (write a temporary file, rename it over), so readers never see half. */
+  async writeAtomic(path: string, data: Buffer | string): Promise<void> {
+    const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
+    try {
+      await writeFile(tmp, data, { mode: 0o600 });
+      await rename(tmp, path);
+    } catch (error) {
+      await unlink(tmp).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async names(): Promise<string[]> {
+    try {
+      return await readdir(this.dir);
+    } catch {
+      return [];
+    }
+  }
+
+  /** Every readable registration. */
+  async members(): Promise<MemberInfo[]> {
+    const out: MemberInfo[] = [];
+    for (const name of await this.names()) {
+      if (!MEMBER_NAME.test(name)) continue;
+      try {
+        const info = JSON.parse(await readFile(this.path(name), 'utf8')) as MemberInfo;
+        if (typeof info?.id === 'string' && typeof info.pid === 'number' && typeof info.socket === 'string') {
+          out.push(info);
+        }
+      } catch {
+        // being replaced or removed right now: the next scrape sees it
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Every snapshot file, read as one consistent set: when a file vanishes between the listing and the
+   * read (a fold claimed or removed it), the whole read starts again, so data that moved from one file
+   * to another is never missed. `unreadable` counts files of another format or corrupt ones.
+   */
+  async snapshots(): Promise<{ files: SnapshotFile[]; unreadable: number }> {
+    for (let attempt = 1; ; attempt++) {
+      const files: SnapshotFile[] = [];
+      let unreadable = 0;
+      let moved = false;
+      for (const name of await this.names()) {
+        const match = SNAPSHOT_NAME.exec(name);
+        if (!match) continue;
+        let bytes: Buffer;
+        try {
+          bytes = await readFile(this.path(name));
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') moved = true;
+          continue;
+        }
+        const snapshot = decodeSnapshot(bytes);
+        if (!snapshot || snapshot.member.id !== match[1]) {
+          unreadable++;
+          continue;
+        }
+        files.push({ name, id: match[1]!, claimedBy: match[2], snapshot });
+      }
+      if (!moved || attempt >= READ_ATTEMPTS) return { files, unreadable };
+    }
+  }
+
+  /** Claims a file for folding by renaming it; false when another member got there first. */
+  async claim(name: string, id: string, claimer: string): Promise<string | undefined> {
+    const claimed = this.claimedName(id, claimer);
+    if (name === claimed) return claimed;
+    try {
+      await rename(this.path(name), this.path(claimed));
+      return claimed;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async remove(name: string): Promise<void> {
+    await this.removePath(this.path(name));
+  }
+
+  async removePath(path: string): Promise<void> {
+    await unlink(path).catch(() => undefined);
+  }
+}
