@@ -1,0 +1,172 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { freePort, PrometheusServer } from '@genai-metrics/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drive, type PlannedRequest, PM2_ENTRY, plan, samples, totals } from './support/cluster-app.js';
+
+/**
+ * The real `pm2` in cluster mode (`-i 3`): PM2's daemon is the node:cluster primary and runs none of our
+ * code; each worker calls setupMetrics({ cluster: true }) and any of them may serve a scrape. A real
+ * Prometheus scrapes the shared port every second while the test drives operations, SIGKILLs a worker
+ * (PM2 restarts it) and runs `pm2 reload` (every worker, the scrape servers included, replaced).
+ * PM2 runs with a private PM2_HOME and is always killed at the end.
+ */
+const require = createRequire(import.meta.url);
+const PM2 = join(dirname(require.resolve('pm2/package.json')), 'bin', 'pm2');
+const APP_NAME = 'genai-metrics-cluster-test';
+const INSTANCES = 3;
+
+let pm2Home: string;
+let prom: PrometheusServer;
+let metricsUrl: string;
+let appUrl: string;
+const sent: PlannedRequest[] = [];
+
+function pm2(...args: string[]): string {
+  const run = spawnSync(process.execPath, [PM2, ...args], {
+    env: { ...process.env, PM2_HOME: pm2Home },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (run.status !== 0) throw new Error(`pm2 ${args.join(' ')} failed:\n${run.stdout}\n${run.stderr}`);
+  return run.stdout;
+}
+
+/** The pids PM2 reports online for our app. */
+function onlinePids(): number[] {
+  const list = JSON.parse(pm2('jlist')) as Array<{ name: string; pid: number; pm2_env: { status: string } }>;
+  return list.filter((p) => p.name === APP_NAME && p.pm2_env.status === 'online').map((p) => p.pid);
+}
+
+async function scrape(): Promise<string> {
+  return (await fetch(metricsUrl)).text();
+}
+
+/** Polls the endpoint until `accept(text)`; the machine is shared, so no fixed waits. */
+async function until(accept: (text: string) => boolean, what: string): Promise<string> {
+  const deadline = Date.now() + 90_000;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = await scrape().catch(() => '');
+    if (accept(text)) return text;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} never happened; last scrape:\n${text}`);
+}
+
+const answered = (text: string) =>
+  samples(text, 'llm_cluster_processes', { llm_cluster_process_state: 'answered' })[0];
+
+beforeAll(async () => {
+  pm2Home = await mkdtemp(join(tmpdir(), 'genai-metrics-pm2-'));
+  const [metricsPort, appPort] = [await freePort(), await freePort()];
+  metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  appUrl = `http://127.0.0.1:${appPort}`;
+  const ecosystem = join(pm2Home, 'ecosystem.config.json');
+  await writeFile(
+    ecosystem,
+    JSON.stringify({
+      apps: [
+        {
+          name: APP_NAME,
+          script: PM2_ENTRY,
+          cwd: dirname(PM2_ENTRY),
+          exec_mode: 'cluster',
+          instances: INSTANCES,
+          node_args: '--import tsx',
+          autorestart: true,
+          env: { MODE: 'pm2', METRICS_PORT: String(metricsPort), APP_PORT: String(appPort) },
+        },
+      ],
+    }),
+  );
+  pm2('start', ecosystem);
+  await until((t) => answered(t) === INSTANCES, `${INSTANCES} PM2 workers answering`);
+  prom = await PrometheusServer.start({ targets: [metricsUrl] });
+}, 180_000);
+
+afterAll(async () => {
+  await prom?.stop();
+  if (!pm2Home) return;
+  // The workers' default cluster directory is named after PM2's daemon, their parent.
+  const daemonPid = await readFile(join(pm2Home, 'pm2.pid'), 'utf8').catch(() => '');
+  try {
+    pm2('kill');
+  } finally {
+    await rm(pm2Home, { recursive: true, force: true });
+    const base = join(tmpdir(), `genai-metrics-cluster-${userInfo().uid}`);
+    for (const name of await readdir(base).catch(() => [] as string[])) {
+      if (daemonPid.trim() !== '' && name.startsWith(`${daemonPid.trim()}-`)) {
+        await rm(join(base, name), { recursive: true, force: true });
+      }
+    }
+  }
+}, 60_000);
+
+async function expectTotals(): Promise<void> {
+  const t = totals(sent);
+  await prom.waitForQuery(
+    'sum(gen_ai_client_operation_duration_count)',
+    (s) => s[0]?.value === t.ok + t.failed,
+    90_000,
+  );
+  expect(await prom.queryValue('sum(gen_ai_client_token_usage_sum{gen_ai_token_type="input"})')).toBe(t.input);
+  expect(await prom.queryValue('sum(gen_ai_client_token_usage_sum{gen_ai_token_type="output"})')).toBe(t.output);
+  expect(await prom.queryValue('sum(llm_usage_cost_total)')).toBeCloseTo(t.cost, 12);
+}
+
+describe(`pm2 cluster mode (-i ${INSTANCES}), no code in the primary`, () => {
+  it('sums every worker exactly', async () => {
+    const batch = plan(45);
+    sent.push(...batch);
+    const pids = await drive(appUrl, batch);
+    expect(pids.size).toBeGreaterThan(1);
+    await expectTotals();
+  });
+
+  it('keeps a SIGKILLed worker in the totals after PM2 restarts it', async () => {
+    const before = onlinePids();
+    const victim = before[0]!;
+    process.kill(victim, 'SIGKILL');
+    await until((t) => {
+      const pids = onlinePids();
+      return pids.length === INSTANCES && !pids.includes(victim) && answered(t) === INSTANCES;
+    }, 'PM2 restarting the killed worker');
+    const batch = plan(30, 45);
+    sent.push(...batch);
+    await drive(appUrl, batch);
+    await expectTotals();
+  });
+
+  it('keeps every total through `pm2 reload` (all workers, the scrape servers too, replaced)', async () => {
+    const before = onlinePids();
+    pm2('reload', APP_NAME);
+    await until((t) => {
+      const pids = onlinePids();
+      return pids.length === INSTANCES && pids.every((p) => !before.includes(p)) && answered(t) === INSTANCES;
+    }, 'pm2 reload replacing every worker');
+    const batch = plan(30, 75);
+    sent.push(...batch);
+    await drive(appUrl, batch);
+    await expectTotals();
+    const text = await scrape();
+    expect(
+      samples(text, 'llm_cluster_processes', { llm_cluster_process_state: 'exited' })[0],
+    ).toBeGreaterThanOrEqual(1 + INSTANCES);
+  });
+
+  it('never showed a counter going back', async () => {
+    await prom.waitForScrape();
+    for (const series of [
+      'gen_ai_client_operation_duration_count',
+      'gen_ai_client_operation_duration_bucket',
+      'gen_ai_client_token_usage_sum',
+      'llm_usage_cost_total',
+    ]) {
+      expect(await prom.queryValue(`sum(resets(${series}[10m]))`), series).toBe(0);
+    }
+  });
+});
