@@ -72,10 +72,12 @@ export class ClusterMember {
       member.flush().catch(() => undefined);
     }, config.flushIntervalMillis);
     member.timer.unref();
-    if (config.directory === undefined) void removeAbandonedDirectories(member.store.dir);
-    // Worker threads started from now on (they copy the environment) meet in this same directory, even
-    // where they could not work it out (threads of a node:cluster worker).
-    process.env.GENAI_METRICS_CLUSTER_DIR ??= member.store.dir;
+    if (config.directory === undefined) {
+      void removeAbandonedDirectories(member.store.dir);
+      // Worker threads started from now on (they copy the environment) meet in this same directory,
+      // even where they could not work it out (threads of a node:cluster worker).
+      process.env.GENAI_METRICS_CLUSTER_DIR ??= member.store.dir;
+    }
     member.foldInBackground();
     return member;
   }

@@ -113,8 +113,12 @@ async function expectTotals(): Promise<void> {
     (s) => s[0]?.value === t.ok + t.failed,
     90_000,
   );
-  expect(await prom.queryValue('sum(gen_ai_client_token_usage_sum{gen_ai_token_type="input"})')).toBe(t.input);
-  expect(await prom.queryValue('sum(gen_ai_client_token_usage_sum{gen_ai_token_type="output"})')).toBe(t.output);
+  expect(await prom.queryValue('sum(gen_ai_client_token_usage_sum{gen_ai_token_type="input"})')).toBe(
+    t.input,
+  );
+  expect(await prom.queryValue('sum(gen_ai_client_token_usage_sum{gen_ai_token_type="output"})')).toBe(
+    t.output,
+  );
   expect(await prom.queryValue('sum(llm_usage_cost_total)')).toBeCloseTo(t.cost, 12);
 }
 

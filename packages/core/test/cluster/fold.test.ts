@@ -1,0 +1,141 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import type { Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Counter } from '@opentelemetry/api';
+import type { MeterProvider } from '@opentelemetry/sdk-metrics';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ClusterMember } from '../../src/cluster/member.js';
+import { resolveCluster } from '../../src/cluster/options.js';
+import { testProvider } from './support/test-reader.js';
+
+/**
+ * Model-based: members join, record, die without a word (their control socket closes, as when a
+ * worker thread ends or a process is killed) and scrapes are served by any live member, in random
+ * order. Every scrape must show exactly the total recorded by members whose data was written, never
+ * less than an earlier scrape, and the directory must not keep a file per member that ever lived.
+ */
+interface Live {
+  member: ClusterMember;
+  provider: MeterProvider;
+  ints: Counter;
+  floats: Counter;
+  /** What this member recorded and has written to its snapshot (a scrape or flush happened since). */
+  written: number;
+  recorded: number;
+}
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+async function joinMember(dir: string): Promise<Live> {
+  const { provider, reader } = testProvider();
+  const meter = provider.getMeter('fold-test');
+  const config = resolveCluster({
+    directory: dir,
+    collectTimeoutMillis: 2_000,
+    flushIntervalMillis: 3_600_000,
+  })!;
+  const member = await ClusterMember.join(config, crypto.randomUUID(), () => reader.collect(), {
+    'service.name': 'fold-test',
+  });
+  return {
+    member,
+    provider,
+    ints: meter.createCounter('ints'),
+    floats: meter.createCounter('floats'),
+    written: 0,
+    recorded: 0,
+  };
+}
+
+/** Dies without leaving: no last snapshot, no unregistering; its socket closes like a dead thread's. */
+async function crash(l: Live): Promise<void> {
+  const internals = l.member as unknown as { server: Server; timer: NodeJS.Timeout; left: boolean };
+  clearInterval(internals.timer);
+  internals.left = true;
+  await new Promise<void>((r) => internals.server.close(() => r()));
+  await l.provider.shutdown();
+}
+
+function totalOf(result: Awaited<ReturnType<ClusterMember['collect']>>, name: string): number {
+  for (const s of result.resourceMetrics.scopeMetrics)
+    for (const m of s.metrics)
+      if (m.descriptor.name === name)
+        return (m.dataPoints as Array<{ value: number }>).reduce((a, p) => a + p.value, 0);
+  return 0;
+}
+
+type Step =
+  | { kind: 'record'; who: number; n: number }
+  | { kind: 'crash'; who: number }
+  | { kind: 'join' }
+  | { kind: 'scrape'; who: number };
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ kind: fc.constant('record' as const), who: fc.nat(), n: fc.integer({ min: 1, max: 20 }) }),
+  fc.record({ kind: fc.constant('crash' as const), who: fc.nat() }),
+  fc.record({ kind: fc.constant('join' as const) }),
+  fc.record({ kind: fc.constant('scrape' as const), who: fc.nat() }),
+);
+
+describe('exited members folded into the totals', () => {
+  it('every scrape shows the exact written total and never less than before', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 4, maxLength: 14 }), async (steps) => {
+        const dir = await mkdtemp(join(tmpdir(), 'genai-metrics-fold-'));
+        dirs.push(dir);
+        const live: Live[] = [await joinMember(dir), await joinMember(dir)];
+        let dead = 0; // written totals of crashed members
+        let lastInts = 0;
+        let lastFloats = 0;
+        let joined = live.length;
+        const scrape = async (by: Live) => {
+          const result = await by.member.collect();
+          // A scrape asks every live member to flush before reading: all they recorded is written.
+          for (const l of live) l.written = l.recorded;
+          const ints = totalOf(result, 'ints');
+          const floats = totalOf(result, 'floats');
+          expect(ints).toBe(dead + live.reduce((a, l) => a + l.written, 0));
+          expect(floats).toBeGreaterThanOrEqual(lastFloats);
+          expect(ints).toBeGreaterThanOrEqual(lastInts);
+          [lastInts, lastFloats] = [ints, floats];
+        };
+        for (const s of steps) {
+          if (s.kind === 'join') {
+            live.push(await joinMember(dir));
+            joined++;
+          } else if (live.length === 0) {
+          } else if (s.kind === 'record') {
+            const l = live[s.who % live.length]!;
+            l.ints.add(s.n);
+            l.floats.add(s.n / 10);
+            l.recorded += s.n;
+          } else if (s.kind === 'crash' && live.length > 1) {
+            const [l] = live.splice(s.who % live.length, 1);
+            dead += l!.written;
+            await crash(l!);
+          } else if (s.kind === 'scrape') {
+            await scrape(live[s.who % live.length]!);
+          }
+        }
+        const last = live[0]!;
+        await scrape(last);
+        // Let the fold that scrape started finish, then scrape again: same totals, fewer files.
+        await (last.member as unknown as { folding?: Promise<void> }).folding;
+        await scrape(last);
+        const snapshots = (await readdir(dir)).filter((n) => n.includes('.snap'));
+        expect(snapshots.length).toBeLessThanOrEqual(live.length);
+        expect(joined).toBeGreaterThanOrEqual(live.length);
+        for (const l of live) {
+          await l.member.leave();
+          await l.provider.shutdown();
+        }
+      }),
+      { numRuns: 12 },
+    );
+  }, 120_000);
+});

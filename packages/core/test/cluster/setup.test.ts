@@ -1,0 +1,92 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type MetricsHandle, setupMetrics } from '../../src/index.js';
+import { samples } from './support/cluster-app.js';
+
+/** setupMetrics({ cluster }) in one process: options, the listener hand-over, a port taken by a stranger. */
+const handles: MetricsHandle[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const h of handles.splice(0)) await h.shutdown();
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+async function directory(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'genai-metrics-setup-'));
+  dirs.push(dir);
+  return dir;
+}
+
+describe('setupMetrics({ cluster })', () => {
+  it('rejects bad options with the name of the setting', async () => {
+    await expect(setupMetrics({ cluster: { collectTimeoutMillis: -1 } })).rejects.toThrow(
+      "'cluster.collectTimeoutMillis' must be a positive integer",
+    );
+    await expect(setupMetrics({ cluster: { merge: { 'hw.power': 'avg' as never } } })).rejects.toThrow(
+      "valid rules: 'sum', 'max', 'min', 'one'",
+    );
+    await expect(setupMetrics({ cluster: 'yes' as never })).rejects.toThrow("'cluster' must be true, false");
+    await expect(setupMetrics({ cluster: true, serverless: true })).rejects.toThrow('cannot be combined');
+  });
+
+  it('a second member asking for the same port uses the first one’s listener, which serves both', async () => {
+    const dir = await directory();
+    const first = await setupMetrics({ prometheus: { port: 0 }, cluster: { directory: dir } });
+    handles.push(first);
+    const second = await setupMetrics({ prometheus: { port: 0 }, cluster: { directory: dir } });
+    handles.push(second);
+    expect(second.url).toBe(first.url);
+    const op = second.genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: 'm' });
+    op.end();
+    const text = await (await fetch(first.url!)).text();
+    expect(samples(text, 'gen_ai_client_operation_duration_count')).toEqual([1]);
+    expect(samples(text, 'llm_cluster_processes', { llm_cluster_process_state: 'answered' })).toEqual([2]);
+    // Each process has its own identity; the merged target_info keeps only what they share.
+    expect(first.meterProvider).not.toBe(second.meterProvider);
+    expect(text).toMatch(/target_info\{[^}]*service_name="unknown_service/);
+    expect(text).not.toContain('service_instance_id');
+  });
+
+  it('still rejects a port that something outside the cluster holds', async () => {
+    const stranger = createServer();
+    await new Promise<void>((r) => stranger.listen(0, '127.0.0.1', () => r()));
+    const port = (stranger.address() as { port: number }).port;
+    try {
+      await expect(
+        setupMetrics({ prometheus: { port }, cluster: { directory: await directory() } }),
+      ).rejects.toThrow(`port ${port} is already in use`);
+    } finally {
+      stranger.close();
+    }
+  });
+
+  it('keeps a service.instance.id the user set', async () => {
+    const dir = await directory();
+    const h = await setupMetrics({
+      prometheus: { server: false },
+      cluster: { directory: dir, processLabel: true },
+      resourceAttributes: { 'service.instance.id': 'my-instance' },
+    });
+    handles.push(h);
+    h.genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: 'm' }).end();
+    const text = await new Promise<string>((resolve) => {
+      const chunks: Buffer[] = [];
+      const res = {
+        headersSent: false,
+        writeHead() {
+          return res;
+        },
+        end(body: string) {
+          chunks.push(Buffer.from(body));
+          resolve(Buffer.concat(chunks).toString());
+        },
+      };
+      h.metricsHandler({ headers: {} } as never, res as never);
+    });
+    // processLabel: the series carry the process's service.instance.id.
+    expect(text).toMatch(/gen_ai_client_operation_duration_count\{[^}]*service_instance_id="my-instance"/);
+  });
+});
