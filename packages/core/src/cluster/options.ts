@@ -12,7 +12,7 @@ export interface ClusterOptions {
   collectTimeoutMillis?: number;
   /**
    * How often each process writes its snapshot without being asked. What a process killed with
-   * SIGKILL (or crashing) recorded since its last write is lost. Default 1000 ms.
+   * SIGKILL (or crashing) recorded since its last write is lost. Default 5000 ms.
    */
   flushIntervalMillis?: number;
   /** Keep each process's series apart with a `service.instance.id` attribute. Default false. */
@@ -61,7 +61,7 @@ export function resolveCluster(
   return {
     directory,
     collectTimeoutMillis: positive(o.collectTimeoutMillis, 'collectTimeoutMillis', 500),
-    flushIntervalMillis: positive(o.flushIntervalMillis, 'flushIntervalMillis', 1000),
+    flushIntervalMillis: positive(o.flushIntervalMillis, 'flushIntervalMillis', 5000),
     processLabel: o.processLabel ?? false,
     merge: { ...merge },
   };

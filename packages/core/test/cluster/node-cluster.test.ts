@@ -58,7 +58,7 @@ async function expectPrometheusTotals(): Promise<void> {
   expect(await prom.queryValue('sum(llm_usage_cost_total)')).toBeCloseTo(t.cost, 12);
 }
 
-describe('node:cluster, 4 workers and the primary, one /metrics', () => {
+describe('node:cluster, 4 workers and the primary, one /metrics', { timeout: 180_000 }, () => {
   it('sums every worker exactly', async () => {
     const batch = plan(60);
     sent.push(...batch);

@@ -27,7 +27,7 @@ afterAll(async () => {
   await vm?.stop();
 });
 
-describe('OTLP from several processes', () => {
+describe('OTLP from several processes', { timeout: 60_000 }, () => {
   const selector = `{__name__="gen_ai.client.operation.duration_count", "service.name"="${SERVICE}"}`;
 
   it('gives each process its own service.instance.id', async () => {

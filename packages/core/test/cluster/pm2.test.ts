@@ -122,7 +122,7 @@ async function expectTotals(): Promise<void> {
   expect(await prom.queryValue('sum(llm_usage_cost_total)')).toBeCloseTo(t.cost, 12);
 }
 
-describe(`pm2 cluster mode (-i ${INSTANCES}), no code in the primary`, () => {
+describe(`pm2 cluster mode (-i ${INSTANCES}), no code in the primary`, { timeout: 180_000 }, () => {
   it('sums every worker exactly', async () => {
     const batch = plan(45);
     sent.push(...batch);

@@ -25,7 +25,7 @@ afterAll(async () => {
   if (clusterDir) await rm(clusterDir, { recursive: true, force: true });
 });
 
-describe('worker_threads', () => {
+describe('worker_threads', { timeout: 60_000 }, () => {
   it('one scrape sums every thread, per attribute set', async () => {
     const text = await (await fetch(metricsUrl)).text();
     for (let i = 0; i < THREADS; i++) {
