@@ -3,7 +3,13 @@ import { DataPointType, type MetricData, type ScopeMetrics } from '@opentelemetr
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Merger } from '../../src/cluster/merge.js';
-import { plainScopes } from '../../src/cluster/snapshot.js';
+import {
+  decodeSnapshot,
+  emptyFolded,
+  encodeSnapshot,
+  plainScopes,
+  SNAPSHOT_FORMAT,
+} from '../../src/cluster/snapshot.js';
 import { renderExposition } from '../../src/export/exposition.js';
 import { testProvider } from './support/test-reader.js';
 
@@ -42,7 +48,21 @@ async function collect(records: readonly Rec[]): Promise<ScopeMetrics[]> {
   }
   const { resourceMetrics } = await reader.collect();
   await provider.shutdown();
-  return plainScopes(resourceMetrics.scopeMetrics);
+  // Through a snapshot file's encoding, as members exchange them.
+  return throughFile(resourceMetrics.scopeMetrics);
+}
+
+export function throughFile(scopes: ScopeMetrics[]): ScopeMetrics[] {
+  const member = { id: crypto.randomUUID(), pid: 1, threadId: 0, host: 'h', startedAt: 0, socket: '' };
+  const bytes = encodeSnapshot({
+    format: SNAPSHOT_FORMAT,
+    member,
+    writtenAt: 0,
+    resource: {},
+    own: plainScopes(scopes),
+    folded: emptyFolded(),
+  });
+  return decodeSnapshot(bytes)!.own;
 }
 
 function byName(scopes: ScopeMetrics[]): Map<string, MetricData> {
@@ -130,6 +150,17 @@ describe('Merger against the SDK', () => {
       .get('c')!
       .dataPoints.map((p) => p.attributes['service.instance.id']);
     expect(points).toEqual(['p1', 'p2', 'exited']);
+  });
+
+  it('a snapshot whose unknown fields cannot be cloned keeps the known ones', async () => {
+    const scopes = await collect([{ process: 0, instrument: 'c', model: 'a', value: 3 }]);
+    (scopes[0]!.metrics[0]!.dataPoints[0] as unknown as Record<string, unknown>).exemplars = [() => 1];
+    const [point] = throughFile(scopes)[0]!.metrics[0]!.dataPoints as unknown as Array<
+      Record<string, unknown>
+    >;
+    expect(point).not.toHaveProperty('exemplars');
+    expect(point!.value).toBe(3);
+    expect(decodeSnapshot(Buffer.from('not a snapshot'))).toBeUndefined();
   });
 
   it('keeps unknown data-point fields (exemplars, …) as they come', async () => {
