@@ -5,7 +5,15 @@ import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freePort, PrometheusServer } from '@genai-metrics/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drive, type PlannedRequest, PM2_ENTRY, plan, samples, totals } from './support/cluster-app.js';
+import {
+  drive,
+  expectNoResets,
+  expectPrometheusTotals,
+  type PlannedRequest,
+  PM2_ENTRY,
+  plan,
+  samples,
+} from './support/cluster-app.js';
 
 /**
  * The real `pm2` in cluster mode (`-i 3`): PM2's daemon is the node:cluster primary and runs none of our
@@ -106,29 +114,13 @@ afterAll(async () => {
   }
 }, 60_000);
 
-async function expectTotals(): Promise<void> {
-  const t = totals(sent);
-  await prom.waitForQuery(
-    'sum(gen_ai_client_operation_duration_count)',
-    (s) => s[0]?.value === t.ok + t.failed,
-    90_000,
-  );
-  expect(await prom.queryValue('sum(gen_ai_client_token_usage_sum{gen_ai_token_type="input"})')).toBe(
-    t.input,
-  );
-  expect(await prom.queryValue('sum(gen_ai_client_token_usage_sum{gen_ai_token_type="output"})')).toBe(
-    t.output,
-  );
-  expect(await prom.queryValue('sum(llm_usage_cost_total)')).toBeCloseTo(t.cost, 12);
-}
-
 describe(`pm2 cluster mode (-i ${INSTANCES}), no code in the primary`, { timeout: 180_000 }, () => {
   it('sums every worker exactly', async () => {
     const batch = plan(45);
     sent.push(...batch);
     const pids = await drive(appUrl, batch);
     expect(pids.size).toBeGreaterThan(1);
-    await expectTotals();
+    await expectPrometheusTotals(prom, sent);
   });
 
   it('keeps a SIGKILLed worker in the totals after PM2 restarts it', async () => {
@@ -142,7 +134,7 @@ describe(`pm2 cluster mode (-i ${INSTANCES}), no code in the primary`, { timeout
     const batch = plan(30, 45);
     sent.push(...batch);
     await drive(appUrl, batch);
-    await expectTotals();
+    await expectPrometheusTotals(prom, sent);
   });
 
   it('keeps every total through `pm2 reload` (all workers, the scrape servers too, replaced)', async () => {
@@ -155,7 +147,7 @@ describe(`pm2 cluster mode (-i ${INSTANCES}), no code in the primary`, { timeout
     const batch = plan(30, 75);
     sent.push(...batch);
     await drive(appUrl, batch);
-    await expectTotals();
+    await expectPrometheusTotals(prom, sent);
     const text = await scrape();
     expect(
       samples(text, 'llm_cluster_processes', { llm_cluster_process_state: 'exited' })[0],
@@ -163,14 +155,6 @@ describe(`pm2 cluster mode (-i ${INSTANCES}), no code in the primary`, { timeout
   });
 
   it('never showed a counter going back', async () => {
-    await prom.waitForScrape();
-    for (const series of [
-      'gen_ai_client_operation_duration_count',
-      'gen_ai_client_operation_duration_bucket',
-      'gen_ai_client_token_usage_sum',
-      'llm_usage_cost_total',
-    ]) {
-      expect(await prom.queryValue(`sum(resets(${series}[10m]))`), series).toBe(0);
-    }
+    await expectNoResets(prom);
   });
 });

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { PrometheusServer } from '@genai-metrics/testkit';
+import { expect } from 'vitest';
 
 /** The fixture app every cluster test runs (see fixtures/app.ts). */
 export const APP = fileURLToPath(new URL('../fixtures/app.ts', import.meta.url));
@@ -156,3 +158,39 @@ export function samples(text: string, name: string, labels: Record<string, strin
 }
 
 export const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+
+/** Waits until Prometheus shows exactly the totals of everything sent so far, then checks each one. */
+export async function expectPrometheusTotals(
+  prom: PrometheusServer,
+  sent: readonly PlannedRequest[],
+): Promise<void> {
+  const t = totals(sent);
+  await prom.waitForQuery(
+    'sum(gen_ai_client_operation_duration_count)',
+    (s) => s[0]?.value === t.ok + t.failed,
+    90_000,
+  );
+  const value = (q: string) => prom.queryValue(q);
+  expect(await value('sum(gen_ai_client_operation_duration_count{error_type!=""})')).toBe(t.failed);
+  expect(await value('sum(gen_ai_client_token_usage_sum{gen_ai_token_type="input"})')).toBe(t.input);
+  expect(await value('sum(gen_ai_client_token_usage_sum{gen_ai_token_type="output"})')).toBe(t.output);
+  expect(await value('sum(gen_ai_client_token_usage_count{gen_ai_token_type="input"})')).toBe(t.ok);
+  expect(await value('sum(llm_usage_cost_total)')).toBeCloseTo(t.cost, 12);
+}
+
+/** Counter series whose history must never go back. */
+const COUNTER_SERIES = [
+  'gen_ai_client_operation_duration_count',
+  'gen_ai_client_operation_duration_bucket',
+  'gen_ai_client_operation_duration_sum',
+  'gen_ai_client_token_usage_sum',
+  'llm_usage_cost_total',
+];
+
+/** Prometheus' `resets()` over everything it scraped is 0 for every counter series. */
+export async function expectNoResets(prom: PrometheusServer): Promise<void> {
+  await prom.waitForScrape();
+  for (const series of COUNTER_SERIES) {
+    expect(await prom.queryValue(`sum(resets(${series}[10m]))`), series).toBe(0);
+  }
+}
