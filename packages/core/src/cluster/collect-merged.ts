@@ -70,7 +70,8 @@ export async function collectMerged(member: ClusterMember): Promise<CollectionRe
     else if (s === 'late') late++;
   }
   merger.add([selfMetric({ answered, late, exited })], { live: true });
-  if (gone) member.foldInBackground();
+  // Something to fold: a snapshot of a gone member, or a registration whose member died early.
+  if (gone || [...statuses.values()].includes('gone')) member.foldInBackground();
   return {
     resourceMetrics: {
       resource: resourceFromAttributes(

@@ -44,6 +44,13 @@ export async function foldExited(member: ClusterMember): Promise<void> {
     const verdict = await askMember(registrations.get(owner), 'ping', config.collectTimeoutMillis);
     if (verdict === 'gone') candidates.push(f);
   }
+  // A member that died before writing its first snapshot leaves only its registration (and socket).
+  for (const r of registrations.values()) {
+    if (r.id === info.id || present.has(r.id) || !sameHost(r)) continue;
+    if ((await askMember(r, 'ping', config.collectTimeoutMillis)) === 'gone') {
+      await removeLeftovers(member, r.id, r.socket);
+    }
+  }
   const claimed: Array<{ file: SnapshotFile; name: string }> = [];
   for (const file of candidates) {
     const name = await store.claim(file.name, file.id, info.id);
