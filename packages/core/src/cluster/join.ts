@@ -9,6 +9,7 @@ import { ClusterMember } from './member.js';
 import type { ResolvedCluster } from './options.js';
 import { openClusterListener } from './serving.js';
 
+const OWN_COLLECT_BOUND_MS = 10_000;
 /** Under PM2's default kill_timeout (1600 ms), after which it sends SIGKILL. */
 const SIGNAL_FLUSH_BOUND_MS = 1_000;
 
@@ -41,7 +42,9 @@ export async function joinCluster(options: {
   const member = await ClusterMember.join(
     options.cluster,
     options.memberId,
-    () => reader.collect(),
+    // Bounded, so that one hung observable callback cannot stop this member's snapshots for good.
+    () =>
+      reader.collect({ timeoutMillis: Math.max(OWN_COLLECT_BOUND_MS, options.cluster.collectTimeoutMillis) }),
     options.resource,
   );
   const metricsHandler = createExpositionHandler(() => member.collect(), prometheus);
