@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { defaultClusterDirectory } from '../../src/cluster/directory.js';
 import { type MetricsHandle, setupMetrics } from '../../src/index.js';
 import { samples } from './support/cluster-app.js';
 
@@ -88,5 +89,13 @@ describe('setupMetrics({ cluster })', () => {
     });
     // processLabel: the series carry the process's service.instance.id.
     expect(text).toMatch(/gen_ai_client_operation_duration_count\{[^}]*service_instance_id="my-instance"/);
+  });
+
+  it('meets the processes of one PM2 app in one default directory, and keeps two apps apart', () => {
+    // PM2 copies its per-process settings (pm_id, name) into each worker's environment.
+    const app = (name: string, id: string) => defaultClusterDirectory({ pm_id: id, name });
+    expect(app('api', '0')).toBe(app('api', '3'));
+    expect(app('api', '0')).not.toBe(app('worker', '1'));
+    expect(defaultClusterDirectory({})).toMatch(new RegExp(`${process.pid}-[0-9a-f]{16}$`));
   });
 });
