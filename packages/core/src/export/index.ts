@@ -1,3 +1,6 @@
+export type { MergeRule } from '../cluster/merge-rules.js';
+export { MERGE_RULES } from '../cluster/merge-rules.js';
+export type { ClusterOptions } from '../cluster/options.js';
 export type { MetricsHandle, MetricsRequestHandler } from './handle.js';
 export type {
   ExporterName,
