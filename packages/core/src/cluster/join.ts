@@ -1,9 +1,10 @@
 import { isMainThread } from 'node:worker_threads';
 import type { Attributes } from '@opentelemetry/api';
 import type { MetricReader } from '@opentelemetry/sdk-metrics';
-import { createExpositionHandler } from '../export/exposition.js';
+import { createExpositionHandler, createExpositionResponder } from '../export/exposition.js';
 import type { ResolvedPrometheus } from '../export/options.js';
-import type { MetricsRequestHandler, PrometheusListener } from '../export/prometheus-listener.js';
+import type { MetricsListener } from '../export/platform/types.js';
+import type { MetricsRequestHandler } from '../export/prometheus-listener.js';
 import { installSignalHook } from '../export/signals.js';
 import { ClusterMember } from './member.js';
 import type { ResolvedCluster } from './options.js';
@@ -13,11 +14,22 @@ const OWN_COLLECT_BOUND_MS = 10_000;
 /** Under PM2's default kill_timeout (1600 ms), after which it sends SIGKILL. */
 const SIGNAL_FLUSH_BOUND_MS = 1_000;
 
+export interface JoinClusterOptions {
+  cluster: ResolvedCluster;
+  memberId: string;
+  reader: MetricReader;
+  resource: Attributes;
+  prometheus: ResolvedPrometheus;
+  listen: boolean;
+  handleSignals: boolean;
+}
+
 export interface JoinedCluster {
-  /** Serves the whole cluster's merged data. */
+  /** Serve the whole cluster's merged data. */
   metricsHandler: MetricsRequestHandler;
-  listener: PrometheusListener | undefined;
-  url: string | undefined;
+  metricsResponse: () => Promise<Response>;
+  /** The /metrics URL (ours, or the member's that serves it), with nothing to close when not ours. */
+  listener: MetricsListener | undefined;
   /** Last snapshot, unregister, stop the signal hook. */
   leave(): Promise<void>;
 }
@@ -29,15 +41,7 @@ export interface JoinedCluster {
  * to stop (PM2's reload sends SIGINT, node:cluster's `worker.kill()` SIGTERM) — unless `handleSignals`
  * already shuts everything down then.
  */
-export async function joinCluster(options: {
-  cluster: ResolvedCluster;
-  memberId: string;
-  reader: MetricReader;
-  resource: Attributes;
-  prometheus: ResolvedPrometheus;
-  listen: boolean;
-  handleSignals: boolean;
-}): Promise<JoinedCluster> {
+export async function joinCluster(options: JoinClusterOptions): Promise<JoinedCluster> {
   const { reader, prometheus } = options;
   const member = await ClusterMember.join(
     options.cluster,
@@ -47,11 +51,14 @@ export async function joinCluster(options: {
       reader.collect({ timeoutMillis: Math.max(OWN_COLLECT_BOUND_MS, options.cluster.collectTimeoutMillis) }),
     options.resource,
   );
-  const metricsHandler = createExpositionHandler(() => member.collect(), prometheus);
-  let listener: PrometheusListener | undefined;
-  let url: string | undefined;
+  const collect = () => member.collect();
+  const metricsHandler = createExpositionHandler(collect, prometheus);
+  let listener: MetricsListener | undefined;
   try {
-    if (options.listen) ({ listener, url } = await openClusterListener(member, prometheus, metricsHandler));
+    if (options.listen) {
+      const { listener: own, url } = await openClusterListener(member, prometheus, metricsHandler);
+      listener = { url, close: () => own?.close() ?? Promise.resolve() };
+    }
   } catch (error) {
     await member.leave().catch(() => undefined);
     throw error;
@@ -63,8 +70,8 @@ export async function joinCluster(options: {
       : undefined;
   return {
     metricsHandler,
+    metricsResponse: createExpositionResponder(collect, prometheus),
     listener,
-    url,
     async leave() {
       uninstall?.();
       await member.leave();

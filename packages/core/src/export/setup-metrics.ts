@@ -38,8 +38,8 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
       : new ChunkAggregator({ views: options.views, temporality: histogramTemporality(config) });
   const producers = [...(chunkAggregator ? [chunkAggregator] : []), ...(options.metricProducers ?? [])];
   const created = await createReader(config, producers);
-  const { reader, metricsResponse, listen } = created;
-  let { metricsHandler } = created;
+  const { reader, listen } = created;
+  let { metricsHandler, metricsResponse } = created;
   const meterProvider = new MeterProvider({ resource, views, readers: reader ? [reader] : [] });
 
   let genai: GenAiMetrics;
@@ -56,8 +56,7 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
     });
     if (config.cluster && config.exporter === 'prometheus' && reader) {
       // One /metrics for every process of the cluster (docs/cluster.md).
-      const { joinCluster } = await import('../cluster/join.js');
-      const joined = await joinCluster({
+      const joined = await exportPlatform.joinCluster({
         cluster: config.cluster,
         memberId: instanceId!,
         reader,
@@ -66,9 +65,7 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
         listen,
         handleSignals: config.handleSignals,
       });
-      metricsHandler = joined.metricsHandler;
-      const own = joined.listener;
-      if (joined.url) listener = { url: joined.url, close: () => own?.close() ?? Promise.resolve() };
+      ({ metricsHandler, metricsResponse, listener } = joined);
       leaveCluster = () => joined.leave();
     } else if (listen) {
       listener = await exportPlatform.listen(config.prometheus, metricsHandler);

@@ -45,6 +45,9 @@ describe('setupMetrics({ cluster })', () => {
     const text = await (await fetch(first.url!)).text();
     expect(samples(text, 'gen_ai_client_operation_duration_count')).toEqual([1]);
     expect(samples(text, 'llm_cluster_processes', { llm_cluster_process_state: 'answered' })).toEqual([2]);
+    // The fetch-style handler of the member that serves nothing shows the same merged view.
+    const fromResponse = await (await second.metricsResponse()).text();
+    expect(samples(fromResponse, 'gen_ai_client_operation_duration_count')).toEqual([1]);
     // Each process has its own identity; the merged target_info keeps only what they share.
     expect(first.meterProvider).not.toBe(second.meterProvider);
     expect(text).toMatch(/target_info\{[^}]*service_name="unknown_service/);

@@ -17,6 +17,11 @@ export const exportPlatform: ExportPlatform = {
       'the built-in /metrics listener is a Node HTTP server',
       "use serverless: true (OTLP pushed over fetch) or exporter: 'otlp'",
     ),
+  joinCluster: () =>
+    unsupported(
+      'cluster mode joins Node processes over Unix sockets and shared files',
+      'drop cluster: each isolate is its own instance (serverless: true pushes OTLP per instance)',
+    ),
   createGrpcExporter: () =>
     unsupported(
       'OTLP over gRPC needs Node’s HTTP/2 client',

@@ -13,6 +13,10 @@ export const exportPlatform: ExportPlatform = {
     const url = await listener.listen();
     return { url, close: () => listener.close() };
   },
+  async joinCluster(options) {
+    const { joinCluster } = await import('../../cluster/join.js');
+    return joinCluster(options);
+  },
   async createGrpcExporter(config) {
     const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-grpc');
     // Typed against the exporter's own copy of sdk-metrics; the PushMetricExporter interface is the same.

@@ -1,4 +1,5 @@
 import type { MetricProducer, PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type { JoinClusterOptions, JoinedCluster } from '../../cluster/join.js';
 import type { ResolvedPrometheus } from '../options.js';
 import type { PrometheusReader } from '../prometheus-reader.js';
 
@@ -17,6 +18,8 @@ export interface ExportPlatform {
   /** Binds the built-in `/metrics` listener; resolves with its URL and a way to close it. */
   listen(config: ResolvedPrometheus, serve: PrometheusReader['serve']): Promise<MetricsListener>;
   createGrpcExporter(config: Record<string, unknown>): Promise<PushMetricExporter>;
+  /** `cluster: true` with Prometheus: membership over Unix sockets and files (cluster/join.ts). */
+  joinCluster(options: JoinClusterOptions): Promise<JoinedCluster>;
 }
 
 export interface MetricsListener {
