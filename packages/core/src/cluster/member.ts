@@ -113,6 +113,8 @@ export class ClusterMember {
    * slower write of older folded totals must never land after a newer one.
    */
   writeSnapshot(): Promise<void> {
+    // After leaving, another member may fold our file at any time: never write it again.
+    if (this.left) return this.writes;
     const write = this.writes.then(() =>
       this.store.writeAtomic(
         this.store.snapshotPath(this.info.id),

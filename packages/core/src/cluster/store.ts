@@ -16,8 +16,13 @@ export interface SnapshotFile {
 const ID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const SNAPSHOT_NAME = new RegExp(`^(${ID})\\.snap(?:\\.claimed-(${ID}))?$`);
 const MEMBER_NAME = new RegExp(`^(${ID})\\.member$`);
-/** Readers retry a listing whose files moved under them (a fold renames and deletes). */
-const READ_ATTEMPTS = 5;
+/**
+ * Readers retry a listing whose files moved under them (a fold renames and deletes). Folds are rare
+ * and short, so this many attempts in a row means something keeps moving files: the read fails (the
+ * scrape answers 500, which Prometheus records as a failed scrape) rather than show a total with a
+ * file missing, which would look like a counter reset.
+ */
+const READ_ATTEMPTS = 50;
 
 /**
  * The files of one cluster directory (0700):
@@ -111,7 +116,9 @@ export class ClusterStore {
         try {
           bytes = await readFile(this.path(name));
         } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') moved = true;
+          // Any other failure would leave a member's totals out: fail the read instead.
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+          moved = true;
           continue;
         }
         const snapshot = decodeSnapshot(bytes);
@@ -121,7 +128,14 @@ export class ClusterStore {
         }
         files.push({ name, id: match[1]!, claimedBy: match[2], snapshot });
       }
-      if (!moved || attempt >= READ_ATTEMPTS) return { files, unreadable };
+      if (!moved) return { files, unreadable };
+      if (attempt >= READ_ATTEMPTS) {
+        throw new Error(
+          `genai-metrics cluster: the snapshot files in ${this.dir} kept moving during ${READ_ATTEMPTS} reads`,
+        );
+      }
+      // Let the fold that moved them finish its step.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(attempt * 5, 100)));
     }
   }
 

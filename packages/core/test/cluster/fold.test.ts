@@ -36,7 +36,7 @@ async function joinMember(dir: string): Promise<Live> {
   const meter = provider.getMeter('fold-test');
   const config = resolveCluster({
     directory: dir,
-    collectTimeoutMillis: 2_000,
+    collectTimeoutMillis: 10_000,
     flushIntervalMillis: 3_600_000,
   })!;
   const member = await ClusterMember.join(config, crypto.randomUUID(), () => reader.collect(), {
@@ -52,11 +52,23 @@ async function joinMember(dir: string): Promise<Live> {
   };
 }
 
-/** Dies without leaving: no last snapshot, no unregistering; its socket closes like a dead thread's. */
+/**
+ * Dies without leaving: no last snapshot, no unregistering; its socket closes like a dead thread's. A
+ * killed process stops mid-step; in one process we cannot stop a promise, so the member's fold in flight
+ * finishes first (a fold cut short is covered by the claim rules) and nothing is written afterwards.
+ */
 async function crash(l: Live): Promise<void> {
-  const internals = l.member as unknown as { server: Server; timer: NodeJS.Timeout; left: boolean };
+  const internals = l.member as unknown as {
+    server: Server;
+    timer: NodeJS.Timeout;
+    left: boolean;
+    folding?: Promise<void>;
+    writes: Promise<void>;
+  };
   clearInterval(internals.timer);
+  await internals.folding;
   internals.left = true;
+  await internals.writes;
   await new Promise<void>((r) => internals.server.close(() => r()));
   await l.provider.shutdown();
 }
