@@ -48,7 +48,7 @@ afterAll(async () => {
   if (clusterDir) await rm(clusterDir, { recursive: true, force: true });
 });
 
-describe('node:cluster, 4 workers and the primary, one /metrics', { timeout: 180_000 }, () => {
+describe('node:cluster, 4 workers and the primary, one /metrics', { timeout: 300_000 }, () => {
   it('sums every worker exactly', async () => {
     const batch = plan(60);
     sent.push(...batch);

@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { freePort, PrometheusServer } from '@genai-metrics/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -22,6 +23,7 @@ import {
  * (PM2 restarts it) and runs `pm2 reload` (every worker, the scrape servers included, replaced).
  * PM2 runs with a private PM2_HOME and is always killed at the end.
  */
+const execFileAsync = promisify(execFile);
 const require = createRequire(import.meta.url);
 const PM2 = join(dirname(require.resolve('pm2/package.json')), 'bin', 'pm2');
 const APP_NAME = 'genai-metrics-cluster-test';
@@ -33,40 +35,55 @@ let metricsUrl: string;
 let appUrl: string;
 const sent: PlannedRequest[] = [];
 
-function pm2(...args: string[]): string {
-  const run = spawnSync(process.execPath, [PM2, ...args], {
-    env: { ...process.env, PM2_HOME: pm2Home },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  if (run.status !== 0) throw new Error(`pm2 ${args.join(' ')} failed:\n${run.stdout}\n${run.stderr}`);
-  return run.stdout;
+/** Runs the pm2 CLI against our private PM2_HOME (async: the event loop keeps serving meanwhile). */
+async function pm2(...args: string[]): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync(process.execPath, [PM2, ...args], {
+      env: { ...process.env, PM2_HOME: pm2Home },
+      encoding: 'utf8',
+      timeout: 60_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return stdout;
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string };
+    throw new Error(`pm2 ${args.join(' ')} failed:\n${e.stdout ?? ''}\n${e.stderr ?? error}`);
+  }
 }
 
 /** The pids PM2 reports online for our app. */
-function onlinePids(): number[] {
-  const list = JSON.parse(pm2('jlist')) as Array<{ name: string; pid: number; pm2_env: { status: string } }>;
+async function onlinePids(): Promise<number[]> {
+  const list = JSON.parse(await pm2('jlist')) as Array<{
+    name: string;
+    pid: number;
+    pm2_env: { status: string };
+  }>;
   return list.filter((p) => p.name === APP_NAME && p.pm2_env.status === 'online').map((p) => p.pid);
 }
 
 async function scrape(): Promise<string> {
-  return (await fetch(metricsUrl)).text();
+  return (await fetch(metricsUrl, { signal: AbortSignal.timeout(30_000) })).text();
 }
 
-/** Polls the endpoint until `accept(text)`; the machine is shared, so no fixed waits. */
-async function until(accept: (text: string) => boolean, what: string): Promise<string> {
-  const deadline = Date.now() + 90_000;
+/** Polls until `accept(scrape, online pids)`; the machine is shared, so no fixed waits. */
+async function until(accept: (text: string, pids: number[]) => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
   let text = '';
+  let pids: number[] = [];
   while (Date.now() < deadline) {
     text = await scrape().catch(() => '');
-    if (accept(text)) return text;
+    pids = await onlinePids().catch(() => []);
+    if (accept(text, pids)) return;
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`${what} never happened; last scrape:\n${text}`);
+  throw new Error(`${what} never happened; online pids ${JSON.stringify(pids)}; last scrape:\n${text}`);
 }
 
-const answered = (text: string) =>
-  samples(text, 'llm_cluster_processes', { llm_cluster_process_state: 'answered' })[0];
+/** Members registered with the cluster: answered the scrape, or alive but late. */
+const registered = (text: string) =>
+  ['answered', 'late']
+    .map((state) => samples(text, 'llm_cluster_processes', { llm_cluster_process_state: state })[0] ?? 0)
+    .reduce((a, b) => a + b, 0);
 
 beforeAll(async () => {
   pm2Home = await mkdtemp(join(tmpdir(), 'genai-metrics-pm2-'));
@@ -91,8 +108,11 @@ beforeAll(async () => {
       ],
     }),
   );
-  pm2('start', ecosystem);
-  await until((t) => answered(t) === INSTANCES, `${INSTANCES} PM2 workers answering`);
+  await pm2('start', ecosystem);
+  await until(
+    (t, pids) => pids.length === INSTANCES && registered(t) === INSTANCES,
+    `${INSTANCES} PM2 workers`,
+  );
   prom = await PrometheusServer.start({ targets: [metricsUrl] });
 }, 180_000);
 
@@ -102,7 +122,7 @@ afterAll(async () => {
   // The workers' default cluster directory is named after PM2's daemon, their parent.
   const daemonPid = await readFile(join(pm2Home, 'pm2.pid'), 'utf8').catch(() => '');
   try {
-    pm2('kill');
+    await pm2('kill');
   } finally {
     await rm(pm2Home, { recursive: true, force: true });
     const base = join(tmpdir(), `genai-metrics-cluster-${userInfo().uid}`);
@@ -114,7 +134,7 @@ afterAll(async () => {
   }
 }, 60_000);
 
-describe(`pm2 cluster mode (-i ${INSTANCES}), no code in the primary`, { timeout: 180_000 }, () => {
+describe(`pm2 cluster mode (-i ${INSTANCES}), no code in the primary`, { timeout: 300_000 }, () => {
   it('sums every worker exactly', async () => {
     const batch = plan(45);
     sent.push(...batch);
@@ -124,13 +144,12 @@ describe(`pm2 cluster mode (-i ${INSTANCES}), no code in the primary`, { timeout
   });
 
   it('keeps a SIGKILLed worker in the totals after PM2 restarts it', async () => {
-    const before = onlinePids();
-    const victim = before[0]!;
+    const victim = (await onlinePids())[0]!;
     process.kill(victim, 'SIGKILL');
-    await until((t) => {
-      const pids = onlinePids();
-      return pids.length === INSTANCES && !pids.includes(victim) && answered(t) === INSTANCES;
-    }, 'PM2 restarting the killed worker');
+    await until(
+      (t, pids) => pids.length === INSTANCES && !pids.includes(victim) && registered(t) === INSTANCES,
+      'PM2 restarting the killed worker',
+    );
     const batch = plan(30, 45);
     sent.push(...batch);
     await drive(appUrl, batch);
@@ -138,12 +157,13 @@ describe(`pm2 cluster mode (-i ${INSTANCES}), no code in the primary`, { timeout
   });
 
   it('keeps every total through `pm2 reload` (all workers, the scrape servers too, replaced)', async () => {
-    const before = onlinePids();
-    pm2('reload', APP_NAME);
-    await until((t) => {
-      const pids = onlinePids();
-      return pids.length === INSTANCES && pids.every((p) => !before.includes(p)) && answered(t) === INSTANCES;
-    }, 'pm2 reload replacing every worker');
+    const before = await onlinePids();
+    await pm2('reload', APP_NAME);
+    await until(
+      (t, pids) =>
+        pids.length === INSTANCES && pids.every((p) => !before.includes(p)) && registered(t) === INSTANCES,
+      'pm2 reload replacing every worker',
+    );
     const batch = plan(30, 75);
     sent.push(...batch);
     await drive(appUrl, batch);

@@ -136,7 +136,7 @@ export async function drive(appUrl: string, requests: readonly PlannedRequest[])
           output: String(r.output),
           fail: r.fail ? '1' : '0',
         });
-        const res = await fetch(`${appUrl}/op?${q}`);
+        const res = await fetch(`${appUrl}/op?${q}`, { signal: AbortSignal.timeout(30_000) });
         pids.add(((await res.json()) as { pid: number }).pid);
       }
     }),
