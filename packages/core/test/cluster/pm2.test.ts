@@ -119,20 +119,31 @@ beforeAll(async () => {
 afterAll(async () => {
   await prom?.stop();
   if (!pm2Home) return;
+  // The daemon's pid, read first: `pm2 kill` talks to the daemon through sockets in PM2_HOME, so if it
+  // fails (a loaded machine, a timeout) the daemon we started is killed by pid before PM2_HOME goes.
+  const daemonPid = Number((await readFile(join(pm2Home, 'pm2.pid'), 'utf8').catch(() => '')).trim());
+  await pm2('kill').catch(() => undefined);
+  if (daemonPid > 0 && alive(daemonPid)) {
+    process.kill(daemonPid, 'SIGKILL'); // its cluster workers exit when their primary's channel closes
+  }
+  await rm(pm2Home, { recursive: true, force: true });
   // The workers' default cluster directory is named after PM2's daemon, their parent.
-  const daemonPid = await readFile(join(pm2Home, 'pm2.pid'), 'utf8').catch(() => '');
-  try {
-    await pm2('kill');
-  } finally {
-    await rm(pm2Home, { recursive: true, force: true });
-    const base = join(tmpdir(), `genai-metrics-cluster-${userInfo().uid}`);
-    for (const name of await readdir(base).catch(() => [] as string[])) {
-      if (daemonPid.trim() !== '' && name.startsWith(`${daemonPid.trim()}-`)) {
-        await rm(join(base, name), { recursive: true, force: true });
-      }
+  const base = join(tmpdir(), `genai-metrics-cluster-${userInfo().uid}`);
+  for (const name of await readdir(base).catch(() => [] as string[])) {
+    if (daemonPid > 0 && name.startsWith(`${daemonPid}-`)) {
+      await rm(join(base, name), { recursive: true, force: true });
     }
   }
-}, 60_000);
+}, 120_000);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe(`pm2 cluster mode (-i ${INSTANCES}), no code in the primary`, { timeout: 300_000 }, () => {
   it('sums every worker exactly', async () => {
