@@ -9,10 +9,11 @@ import type { ChunkAggregator } from './aggregate/chunk-aggregator.js';
 import { CHUNK_SERIES_METRICS } from './aggregate/chunk-aggregator.js';
 import { resolveSemconvMode, type SemconvMode } from './catalogue/semconv-mode.js';
 import { type GaugeSource, Instruments } from './instruments/instruments.js';
+import { ModelLoad, type StartModelLoadOptions } from './operation/model-load.js';
 import {
+  OPERATION_KINDS,
   Operation,
   type OperationContext,
-  type OperationKind,
   type StartOperationOptions,
 } from './operation/operation.js';
 import {
@@ -53,8 +54,6 @@ export interface GenAiMetricsOptions {
    */
   chunkAggregator?: ChunkAggregator;
 }
-
-const KINDS: readonly OperationKind[] = ['client', 'server', 'both'];
 
 /**
  * GenAI metrics on one Meter. Adapters call `startOperation` once per user call and drive the
@@ -146,6 +145,17 @@ export class GenAiMetrics {
   }
 
   /**
+   * Times one model load (a model file, an inference session, a context) into
+   * `llm.model.load.duration`, from now until `end()` or `fail()`. Records exactly once; never throws.
+   */
+  startModelLoad(options: StartModelLoadOptions): ModelLoad {
+    return new ModelLoad(
+      (seconds, attributes) => this.record(sc.METRIC_LLM_MODEL_LOAD_DURATION, seconds, attributes),
+      options,
+    );
+  }
+
+  /**
    * Records a value on a catalogue histogram or counter that is not operation-driven (model load
    * time, batch size, …). Unknown names and malformed values are skipped and reported, never thrown.
    */
@@ -221,7 +231,7 @@ function sanitizeStart(options: StartOperationOptions, warn: (msg: string) => vo
     warn("genai-metrics: startOperation() without a 'provider' name; recorded as '_OTHER'");
     provider = '_OTHER';
   }
-  if (kind !== undefined && !KINDS.includes(kind)) {
+  if (kind !== undefined && !OPERATION_KINDS.includes(kind)) {
     warn(`genai-metrics: unknown operation kind '${String(kind)}'; use 'client', 'server' or 'both'`);
     kind = 'client';
   }

@@ -30,6 +30,29 @@ export const GEN_AI_OPERATION = {
   invokeAgent: 'invoke_agent',
 } as const;
 
+/**
+ * `gen_ai.provider.name` values the adapters write: the conventions' well-known values, then (marked)
+ * the local runtimes, which the conventions do not list.
+ */
+export const GEN_AI_PROVIDER = {
+  openai: 'openai',
+  anthropic: 'anthropic',
+  awsBedrock: 'aws.bedrock',
+  azureAiInference: 'azure.ai.inference',
+  azureAiOpenai: 'azure.ai.openai',
+  cohere: 'cohere',
+  deepseek: 'deepseek',
+  gcpGemini: 'gcp.gemini',
+  gcpVertexAi: 'gcp.vertex_ai',
+  groq: 'groq',
+  mistralAi: 'mistral_ai',
+  perplexity: 'perplexity',
+  xAi: 'x_ai',
+  // Not semantic conventions: in-process runtimes.
+  llamaCpp: 'llama.cpp',
+  onnxruntime: 'onnxruntime',
+} as const;
+
 // Metrics: semantic conventions v1.41
 export const METRIC_GEN_AI_CLIENT_TOKEN_USAGE = 'gen_ai.client.token.usage';
 export const METRIC_GEN_AI_CLIENT_OPERATION_DURATION = 'gen_ai.client.operation.duration';

@@ -1,4 +1,7 @@
-import type { Operation, Usage } from '@genai-metrics/core';
+import type { Usage } from '@genai-metrics/core';
+import type { HttpCall } from '../shared/http-sdk/call.js';
+import { isObj, type Obj } from '../shared/read.js';
+import type { GuardedOperation } from '../shared/recorder.js';
 
 /**
  * What each OpenAI API says about tokens, model and content, read defensively: responses come from
@@ -7,28 +10,22 @@ import type { Operation, Usage } from '@genai-metrics/core';
  */
 export type Api = 'chat' | 'completions' | 'embeddings' | 'responses';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null;
+/** The two usage shapes: Responses API names, then chat/completions/embeddings names. */
+const USAGE_SHAPES = [
+  ['input_tokens', 'output_tokens', 'input_tokens_details', 'output_tokens_details'],
+  ['prompt_tokens', 'completion_tokens', 'prompt_tokens_details', 'completion_tokens_details'],
+] as const;
 
 /** Chat/completions/embeddings usage (`prompt_tokens`…) or Responses usage (`input_tokens`…). */
 export function usageOf(raw: unknown): Usage | undefined {
   if (!isObj(raw)) return undefined;
-  if ('input_tokens' in raw || 'output_tokens' in raw) {
-    const inDetails = isObj(raw.input_tokens_details) ? raw.input_tokens_details : undefined;
-    const outDetails = isObj(raw.output_tokens_details) ? raw.output_tokens_details : undefined;
+  for (const [input, output, inputDetails, outputDetails] of USAGE_SHAPES) {
+    if (!(input in raw || output in raw)) continue;
+    const inDetails = isObj(raw[inputDetails]) ? (raw[inputDetails] as Obj) : undefined;
+    const outDetails = isObj(raw[outputDetails]) ? (raw[outputDetails] as Obj) : undefined;
     return {
-      inputTokens: raw.input_tokens as number,
-      outputTokens: raw.output_tokens as number,
-      cachedInputTokens: inDetails?.cached_tokens as number,
-      reasoningTokens: outDetails?.reasoning_tokens as number,
-    };
-  }
-  if ('prompt_tokens' in raw || 'completion_tokens' in raw) {
-    const inDetails = isObj(raw.prompt_tokens_details) ? raw.prompt_tokens_details : undefined;
-    const outDetails = isObj(raw.completion_tokens_details) ? raw.completion_tokens_details : undefined;
-    return {
-      inputTokens: raw.prompt_tokens as number,
-      outputTokens: raw.completion_tokens as number,
+      inputTokens: raw[input] as number,
+      outputTokens: raw[output] as number,
       cachedInputTokens: inDetails?.cached_tokens as number,
       reasoningTokens: outDetails?.reasoning_tokens as number,
     };
@@ -37,7 +34,7 @@ export function usageOf(raw: unknown): Usage | undefined {
 }
 
 /** A complete (non-streamed) answer of any of the four APIs. */
-export function observeResult(op: Operation, data: unknown): void {
+export function observeResult(op: GuardedOperation, data: unknown): void {
   if (!isObj(data)) return;
   if (typeof data.model === 'string') op.setResponseModel(data.model);
   const usage = usageOf(data.usage);
@@ -91,9 +88,10 @@ export type ChunkVerdict =
  * Reads one streamed item: records model and usage on the operation and says what kind of chunk it
  * was. A `response.failed` event fails the operation (the stream itself ends normally).
  */
-export function observeChunk(op: Operation, api: Api, item: unknown): ChunkVerdict {
+export function observeChunk(call: HttpCall, api: Api, item: unknown): ChunkVerdict {
   if (!isObj(item)) return 'other';
-  if (api === 'responses') return observeResponseEvent(op, item);
+  const { op } = call;
+  if (api === 'responses') return observeResponseEvent(call, item);
   if (typeof item.model === 'string') op.setResponseModel(item.model);
   const usage = item.usage !== undefined && item.usage !== null ? usageOf(item.usage) : undefined;
   if (usage) op.setUsage(usage);
@@ -103,7 +101,8 @@ export function observeChunk(op: Operation, api: Api, item: unknown): ChunkVerdi
   return 'other';
 }
 
-function observeResponseEvent(op: Operation, event: Obj): ChunkVerdict {
+function observeResponseEvent(call: HttpCall, event: Obj): ChunkVerdict {
+  const { op } = call;
   const type = event.type;
   if (typeof type !== 'string') return 'other';
   if (type.endsWith('.delta')) return nonEmpty(event.delta) ? 'content' : 'other';
@@ -120,7 +119,7 @@ function observeResponseEvent(op: Operation, event: Obj): ChunkVerdict {
       const usage = usageOf(response.usage);
       if (usage) op.setUsage(usage);
     }
-    if (type === 'response.failed') op.fail(undefined, responseFailure(response) ?? '_OTHER');
+    if (type === 'response.failed') call.fail(undefined, responseFailure(response) ?? '_OTHER');
   }
   return 'other';
 }

@@ -1,4 +1,3 @@
+export { inferProvider } from '../shared/http-sdk/server.js';
 export type { InstrumentOpenAIOptions } from './instrument.js';
-export { instrumentOpenAI } from './instrument.js';
-export { OPERATION_NAME } from './patch-create.js';
-export { inferProvider } from './server.js';
+export { instrumentOpenAI, OPERATION_NAME, uninstrumentOpenAI } from './instrument.js';

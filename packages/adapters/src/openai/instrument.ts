@@ -1,11 +1,11 @@
-import type { GenAiMetrics } from '@genai-metrics/core';
-import type { Api } from './extract.js';
-import { isPatched, type PatchContext, patchCreate } from './patch-create.js';
-import { serverInfoCache } from './server.js';
+import { GEN_AI_OPERATION, GEN_AI_PROVIDER } from '@genai-metrics/core';
+import { type HttpSdkAdapter, instrumentClient, uninstrumentClient } from '../shared/http-sdk/client.js';
+import type { CallReader, Endpoint } from '../shared/http-sdk/endpoint.js';
+import type { AdapterOptions } from '../shared/options.js';
+import { isObj } from '../shared/read.js';
+import { type Api, observeChunk, observeResult, responseFailure } from './extract.js';
 
-export interface InstrumentOpenAIOptions {
-  /** Where to record: a `GenAiMetrics` (createGenAiMetrics) or a handle that has one (setupMetrics). */
-  metrics: GenAiMetrics | { genai: GenAiMetrics };
+export interface InstrumentOpenAIOptions extends AdapterOptions {
   /**
    * Ask streamed chat/completions calls for usage (`stream_options.include_usage`) when the caller
    * did not, and hide the extra usage-only chunk from the caller. Default false: the request is
@@ -16,16 +16,72 @@ export interface InstrumentOpenAIOptions {
   providerName?: string;
 }
 
-type Resource = { create?: unknown };
-type ClientShape = {
-  baseURL?: unknown;
-  chat?: { completions?: Resource };
-  completions?: Resource;
-  embeddings?: Resource;
-  responses?: Resource;
+/** semconv `gen_ai.operation.name` per API; the Responses API generates chat answers. */
+export const OPERATION_NAME: Readonly<Record<Api, string>> = {
+  chat: GEN_AI_OPERATION.chat,
+  completions: GEN_AI_OPERATION.textCompletion,
+  embeddings: GEN_AI_OPERATION.embeddings,
+  responses: GEN_AI_OPERATION.chat,
 };
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const PATHS: Readonly<Record<Api, readonly string[]>> = {
+  chat: ['chat', 'completions'],
+  completions: ['completions'],
+  embeddings: ['embeddings'],
+  responses: ['responses'],
+};
+
+interface Extra {
+  includeUsage: boolean;
+}
+
+const OPENAI: HttpSdkAdapter<Extra> = {
+  options: {
+    adapter: 'instrumentOpenAI',
+    defaultProvider: undefined,
+    extra: {
+      includeUsage: (value, fail) => {
+        if (value !== undefined && typeof value !== 'boolean') fail("'includeUsage' must be true or false");
+        return value === true;
+      },
+    },
+  },
+  clientExample: 'new OpenAI()',
+  defaultProvider: GEN_AI_PROVIDER.openai,
+  endpoints: ({ extra }) =>
+    (Object.keys(PATHS) as Api[]).map(
+      (api): Endpoint => ({
+        path: PATHS[api],
+        operation: OPERATION_NAME[api],
+        begin: (body, request) => reader(api, body, request.stream && extra.includeUsage),
+      }),
+    ),
+};
+
+/** Reads one call of `api`; with `includeUsage`, asks a streamed chat/completions call for usage. */
+function reader(api: Api, body: unknown, includeUsage: boolean): CallReader {
+  let sent = body;
+  let hideUsageChunk = false;
+  if (includeUsage && (api === 'chat' || api === 'completions') && isObj(body)) {
+    const so = body.stream_options;
+    if (so === undefined || so === null || (isObj(so) && so.include_usage === undefined)) {
+      sent = { ...body, stream_options: { ...(isObj(so) ? so : {}), include_usage: true } };
+      hideUsageChunk = true;
+    }
+  }
+  return {
+    body: sent,
+    result(call, data) {
+      observeResult(call.op, data);
+      return api === 'responses' ? responseFailure(data) : undefined;
+    },
+    item(call, item) {
+      const verdict = observeChunk(call, api, item);
+      if (verdict === 'usage-only') return hideUsageChunk ? 'hidden' : 'other';
+      return verdict;
+    },
+  };
+}
 
 /**
  * Records GenAI metrics for every `chat.completions.create`, `completions.create`,
@@ -37,58 +93,10 @@ export function instrumentOpenAI<Client extends object>(
   client: Client,
   options: InstrumentOpenAIOptions,
 ): Client {
-  if (!isObj(client)) {
-    throw new TypeError(
-      'genai-metrics: instrumentOpenAI(client, options) takes an OpenAI client (new OpenAI())',
-    );
-  }
-  if (!isObj(options)) {
-    throw new TypeError('genai-metrics: instrumentOpenAI(client, { metrics }) needs an options object');
-  }
-  const metrics = resolveMetrics(options.metrics);
-  if (options.includeUsage !== undefined && typeof options.includeUsage !== 'boolean') {
-    throw new TypeError("genai-metrics: 'includeUsage' must be true or false");
-  }
-  const providerName = options.providerName;
-  if (providerName !== undefined && (typeof providerName !== 'string' || providerName === '')) {
-    throw new TypeError(
-      "genai-metrics: 'providerName' must be a non-empty string such as 'openai' or 'groq'",
-    );
-  }
-  const c = client as ClientShape;
-  const resources: Array<[Resource | undefined, Api]> = [
-    [c.chat?.completions, 'chat'],
-    [c.completions, 'completions'],
-    [c.embeddings, 'embeddings'],
-    [c.responses, 'responses'],
-  ];
-  const present = resources.filter(
-    (r): r is [Resource, Api] => isObj(r[0]) && typeof r[0].create === 'function',
-  );
-  if (present.length === 0) {
-    throw new TypeError(
-      'genai-metrics: instrumentOpenAI() found no chat.completions/completions/embeddings/responses ' +
-        '.create on this object; pass the client instance (new OpenAI()), not the module or a class',
-    );
-  }
-  if (present.every(([r]) => isPatched(r))) return client;
-  const server = serverInfoCache(providerName);
-  const ctx: PatchContext = {
-    metrics,
-    includeUsage: options.includeUsage === true,
-    server: () => server(c.baseURL),
-  };
-  for (const [resource, api] of present) patchCreate(resource, api, ctx);
-  return client;
+  return instrumentClient(OPENAI, client, options);
 }
 
-function resolveMetrics(metrics: unknown): GenAiMetrics {
-  if (isObj(metrics) && typeof metrics.startOperation === 'function')
-    return metrics as unknown as GenAiMetrics;
-  if (isObj(metrics) && isObj(metrics.genai) && typeof metrics.genai.startOperation === 'function') {
-    return metrics.genai as unknown as GenAiMetrics;
-  }
-  throw new TypeError(
-    "genai-metrics: instrumentOpenAI() needs 'metrics': createGenAiMetrics({ meterProvider }) or the handle of setupMetrics()",
-  );
+/** Puts this client's own methods back; returns whether it was instrumented. */
+export function uninstrumentOpenAI(client: object): boolean {
+  return uninstrumentClient(client);
 }

@@ -6,6 +6,8 @@ import { costOf, type PriceBook } from './prices.js';
 import { USAGE_FIELDS, type Usage, type UsageField, usageProblem } from './usage.js';
 
 export type OperationKind = 'client' | 'server' | 'both';
+/** Every {@link OperationKind}, for option checks (adapters validate `kind` against this list). */
+export const OPERATION_KINDS: readonly OperationKind[] = ['client', 'server', 'both'];
 
 export interface StartOperationOptions {
   /** `gen_ai.operation.name`: chat, text_completion, embeddings, generate_content, execute_tool, … */

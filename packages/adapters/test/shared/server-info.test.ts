@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inferProvider } from '../../src/openai/index.js';
-import { serverInfo } from '../../src/openai/server.js';
+import { serverInfo } from '../../src/shared/http-sdk/server.js';
 
 /** server.address / server.port / provider from a base URL: pure parsing, no I/O. */
 describe('server attributes from the base URL', () => {
@@ -37,5 +37,22 @@ describe('server attributes from the base URL', () => {
     expect(inferProvider(host('generativelanguage', 'googleapis', 'com'))).toBe('gcp.gemini');
     expect(inferProvider('127.0.0.1')).toBe('openai');
     expect(serverInfo(`https://${host('api', 'groq', 'com')}/openai/v1`, 'custom').provider).toBe('custom');
+  });
+
+  it("falls back to the SDK's own provider; regional cloud hosts still match", () => {
+    const host = (...labels: string[]) => labels.join('.');
+    expect(inferProvider('127.0.0.1', 'anthropic')).toBe('anthropic');
+    expect(inferProvider(host('api', 'anthropic', 'com'), 'anthropic')).toBe('anthropic');
+    // The Anthropic SDK's Bedrock and Vertex clients talk to regional front doors.
+    expect(inferProvider(host('bedrock-runtime', 'us-east-1', 'amazonaws', 'com'), 'anthropic')).toBe(
+      'aws.bedrock',
+    );
+    expect(inferProvider(host('us-east5-aiplatform', 'googleapis', 'com'), 'anthropic')).toBe(
+      'gcp.vertex_ai',
+    );
+    expect(inferProvider(host('aiplatform', 'googleapis', 'com'), 'anthropic')).toBe('gcp.vertex_ai');
+    // A label must match whole, or as the last part of a hyphenated label: no substring matches.
+    expect(inferProvider(host('notgroq', 'example', 'com'))).toBe('openai');
+    expect(serverInfo('not a url', undefined, 'anthropic').provider).toBe('anthropic');
   });
 });

@@ -1,10 +1,10 @@
-import type { Operation } from '@genai-metrics/core';
 import { abandoned } from './abandoned.js';
-import { openAIErrorType } from './errors.js';
+import type { HttpCall } from './call.js';
 
 /**
  * Observes an SDK `APIPromise` without consuming it. Attaching `.then` would parse the body (and
- * break `asResponse()`), so instead we hook the two private members every major (v4–v7) has:
+ * break `asResponse()`), so instead we hook the two members every Stainless-generated SDK has
+ * (openai v4–v7, @anthropic-ai/sdk 0.x–1.x):
  * - `responsePromise` (the fetch, after retries) rejects with the final error: the call failed;
  * - `parseResponse` is what `then`/`withResponse`/`_thenUnwrap` call to parse: we wrap it on this
  *   instance, so the caller keeps the very same APIPromise object and the data is unchanged.
@@ -30,16 +30,16 @@ export function isObservableAPIPromise(p: unknown): p is APIPromiseLike {
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function';
 
-/** `onData` gets the parsed result (a Stream for streaming calls) and must end `op` or hand it on. */
-export function observeAPIPromise(p: APIPromiseLike, op: Operation, onData: (data: unknown) => void): void {
-  const token = abandoned.watch(p, op);
+/** `onData` gets the parsed result (a Stream for streaming calls) and must end the call or hand it on. */
+export function observeAPIPromise(p: APIPromiseLike, call: HttpCall, onData: (data: unknown) => void): void {
+  const token = abandoned.watch(p, call);
   // Handling the rejection here also means an un-awaited failed call no longer surfaces as an
   // unhandled rejection; the caller who awaits still gets the same error.
   p.responsePromise.then(undefined, (error: unknown) => {
     abandoned.forget(token);
-    op.fail(error, openAIErrorType(error));
+    call.fail(error);
   });
-  const state: ParseState = { parsing: false, delivered: false, token, op, onData };
+  const state: ParseState = { parsing: false, delivered: false, token, call, onData };
   hookParse(p, state);
 }
 
@@ -48,12 +48,12 @@ interface ParseState {
   /** The first parse to finish reports; a derived promise re-parsing the same body adds nothing. */
   delivered: boolean;
   token: object;
-  op: Operation;
+  call: HttpCall;
   onData: (data: unknown) => void;
 }
 
 function hookParse(p: APIPromiseLike, state: ParseState): void {
-  const { op } = state;
+  const { call } = state;
   // A subscriber (await, .then/.catch/.finally all go through `then`) has the result in hand, so the
   // promise is no longer abandoned — and from then on the SDK may hold no reference to it (v4's
   // parse() chains `responsePromise.then(this.parseResponse)`): a collection before the headers
@@ -75,7 +75,7 @@ function hookParse(p: APIPromiseLike, state: ParseState): void {
     try {
       state.onData(data);
     } catch {
-      op.end();
+      call.end();
     }
   };
   const parse = p.parseResponse;
@@ -86,7 +86,7 @@ function hookParse(p: APIPromiseLike, state: ParseState): void {
     try {
       out = parse.apply(this, args);
     } catch (error) {
-      op.fail(error, openAIErrorType(error));
+      call.fail(error);
       throw error;
     }
     if (isThenable(out)) {
@@ -96,7 +96,7 @@ function hookParse(p: APIPromiseLike, state: ParseState): void {
           return data;
         },
         (error: unknown) => {
-          op.fail(error, openAIErrorType(error));
+          call.fail(error);
           throw error;
         },
       );
@@ -113,7 +113,7 @@ function hookParse(p: APIPromiseLike, state: ParseState): void {
     // whether the body is being parsed (then the parse ends the operation) or left to the caller.
     response.then(
       () => {
-        if (!state.parsing) op.end();
+        if (!state.parsing) call.end();
       },
       () => {},
     );
@@ -132,7 +132,7 @@ function hookParse(p: APIPromiseLike, state: ParseState): void {
       if (isObservableAPIPromise(derived)) {
         // The caller now holds the derived promise; `p` may be collected while it is in flight.
         abandoned.forget(state.token);
-        state.token = abandoned.watch(derived, op);
+        state.token = abandoned.watch(derived, call);
         hookParse(derived, state);
       }
       return derived;

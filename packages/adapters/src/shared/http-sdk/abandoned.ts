@@ -1,0 +1,32 @@
+/** A call that can be told its result was dropped unread. */
+export interface Abandonable {
+  abandon(): void;
+}
+
+/**
+ * Results the caller dropped without reading: an APIPromise never awaited, or a Stream never
+ * iterated. Nothing else can tell us the caller gave up, so when the garbage collector reclaims
+ * such an object its call ends as `cancelled` (duration up to that moment, no usage). Until then it
+ * counts in `llm.requests.active`. Objects that were read are unregistered first, so this never
+ * fires for them; a FinalizationRegistry holds no strong reference to the watched object (the held
+ * call must not reference it either).
+ */
+class Abandoned {
+  private readonly registry =
+    typeof FinalizationRegistry === 'function'
+      ? new FinalizationRegistry<Abandonable>((call) => call.abandon())
+      : undefined;
+
+  /** Returns the token to pass to `forget` once the object is being read. */
+  watch(target: object, call: Abandonable): object {
+    const token = {};
+    this.registry?.register(target, call, token);
+    return token;
+  }
+
+  forget(token: object): void {
+    this.registry?.unregister(token);
+  }
+}
+
+export const abandoned = new Abandoned();

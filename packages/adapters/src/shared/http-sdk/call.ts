@@ -1,0 +1,84 @@
+import type { ErrorType } from '@genai-metrics/core';
+import { reportOnce } from '../diag.js';
+import type { GuardedOperation } from '../recorder.js';
+import type { Abandonable } from './abandoned.js';
+import type { CallEnd, CallReader, ItemVerdict } from './endpoint.js';
+
+/**
+ * One SDK call, from `create()` to its end: the Operation and the adapter's reader. Every way a call
+ * ends goes through `end()`, `fail()` or `cancel()` here, so the reader's `finish` runs and the
+ * operation settles exactly once, and nothing either does can throw into the SDK or the caller.
+ */
+export class HttpCall implements Abandonable {
+  constructor(
+    readonly op: GuardedOperation,
+    private readonly reader: CallReader,
+    private readonly errorTypeOf: (error: unknown) => ErrorType | string,
+    private readonly adapter: string,
+  ) {}
+
+  get isEnded(): boolean {
+    return this.op.isEnded;
+  }
+
+  /** A complete answer arrived. */
+  result(data: unknown): void {
+    let failure: string | undefined;
+    try {
+      failure = this.reader.result(this, data);
+    } catch (error) {
+      reportOnce(`${this.adapter}: reading an answer`, error);
+    }
+    if (failure === undefined) this.end();
+    else this.fail(undefined, failure);
+  }
+
+  /** One streamed item; odd data is never a reason to disturb the caller's stream. */
+  item(value: unknown): ItemVerdict {
+    try {
+      return this.reader.item(this, value);
+    } catch (error) {
+      reportOnce(`${this.adapter}: reading a streamed item`, error);
+      return 'other';
+    }
+  }
+
+  end(): void {
+    if (this.op.isEnded) return;
+    this.finish('completed');
+    this.op.end();
+  }
+
+  /** Failed with `error` (mapped to an error.type unless `errorType` is given). */
+  fail(error: unknown, errorType?: string, how: CallEnd = 'error'): void {
+    if (this.op.isEnded) return;
+    let type = errorType;
+    if (type === undefined) {
+      try {
+        type = this.errorTypeOf(error);
+      } catch {
+        type = '_OTHER';
+      }
+    }
+    this.finish(how);
+    this.op.fail(error, type);
+  }
+
+  /** Ended before its answer was complete: an abort, or the caller stopped reading. */
+  cancel(reason: unknown, how: 'abort' | 'caller_stop'): void {
+    this.fail(reason, 'cancelled', how);
+  }
+
+  /** The garbage collector reclaimed the result unread (see abandoned.ts). */
+  abandon(): void {
+    this.cancel(undefined, 'caller_stop');
+  }
+
+  private finish(how: CallEnd): void {
+    try {
+      this.reader.finish?.(this, how);
+    } catch (error) {
+      reportOnce(`${this.adapter}: finishing a call`, error);
+    }
+  }
+}

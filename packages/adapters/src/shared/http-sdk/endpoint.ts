@@ -1,0 +1,46 @@
+import type { HttpCall } from './call.js';
+
+/**
+ * What an HTTP-SDK adapter writes: the endpoints it records and, per call, a reader of that
+ * endpoint's answers. The shared layer does the rest — patching, APIPromise and Stream observation,
+ * abandoned results, server attributes, settling exactly once.
+ */
+export interface Endpoint {
+  /** Property path from the client to the resource: `['chat', 'completions']`. */
+  readonly path: readonly string[];
+  /** The method to record; default `create`. */
+  readonly method?: string;
+  /** `gen_ai.operation.name` of its calls. */
+  readonly operation: string;
+  /** Starts reading one call. `request` holds what the shared layer read from the caller's body. */
+  begin(body: unknown, request: RequestInfo): CallReader;
+}
+
+/** Read once from the caller's request body (each field read once, never again). */
+export interface RequestInfo {
+  readonly stream: boolean;
+  readonly model: string | undefined;
+}
+
+/** What a streamed item was. */
+export type ItemVerdict =
+  /** Generated output: a chunk for time to first chunk / time per output chunk. */
+  | 'content'
+  /** Metadata: role, usage, stop reason, pings, lifecycle events. */
+  | 'other'
+  /** An item the adapter asked for and the caller must not see (skipped from the stream). */
+  | 'hidden';
+
+/** How a call ended, for readers that count it (stop reasons). */
+export type CallEnd = 'completed' | 'error' | 'abort' | 'caller_stop';
+
+export interface CallReader {
+  /** The body to send: the caller's own, unless the adapter must ask for more (OpenAI `includeUsage`). */
+  readonly body: unknown;
+  /** A complete answer: model and usage onto `call.op`; returns an `error.type` if the answer is a failure. */
+  result(call: HttpCall, data: unknown): string | undefined;
+  /** One streamed item: model and usage onto `call.op`; may end the call (a failure event). */
+  item(call: HttpCall, item: unknown): ItemVerdict;
+  /** Runs once, just before the operation ends however it ends (apply usage, count the stop reason). */
+  finish?(call: HttpCall, how: CallEnd): void;
+}

@@ -1,0 +1,90 @@
+import { GEN_AI_PROVIDER } from '@genai-metrics/core';
+
+/**
+ * `server.address`, `server.port` and `gen_ai.provider.name` from a client's `baseURL`. The HTTP SDKs
+ * talk to compatible servers and to cloud front doors (Azure, Bedrock, Vertex), so the provider is
+ * inferred from the host name's labels (semconv provider names), and falls back to the SDK's own
+ * provider, the API the client speaks.
+ */
+export interface ServerInfo {
+  address: string | undefined;
+  port: number | undefined;
+  provider: string;
+}
+
+const P = GEN_AI_PROVIDER;
+// Matched against the labels of the host name (split on '.'), most specific first. Labels, not whole
+// host names, so a regional or versioned host of the same provider still matches; a label also
+// matches as the last part of a hyphenated one (`us-east5-aiplatform` is Vertex AI in us-east5).
+const PROVIDER_LABELS: ReadonlyArray<readonly [labels: readonly string[], provider: string]> = [
+  [['openai', 'azure'], P.azureAiOpenai],
+  [['services', 'ai', 'azure'], P.azureAiInference],
+  [['groq'], P.groq],
+  [['deepseek'], P.deepseek],
+  [['mistral'], P.mistralAi],
+  [['perplexity'], P.perplexity],
+  [['x', 'ai'], P.xAi],
+  [['generativelanguage', 'googleapis'], P.gcpGemini],
+  [['aiplatform', 'googleapis'], P.gcpVertexAi],
+  [['bedrock-runtime', 'amazonaws'], P.awsBedrock],
+  [['anthropic'], P.anthropic],
+  [['cohere'], P.cohere],
+  [['openai'], P.openai],
+];
+
+const hasLabel = (labels: readonly string[], needed: string) =>
+  labels.some((l) => l === needed || l.endsWith(`-${needed}`));
+
+/** The provider a host name belongs to, or `fallback` (the SDK's own) when none matches. */
+export function inferProvider(hostname: string, fallback: string = P.openai): string {
+  const labels = hostname.toLowerCase().split('.');
+  for (const [needed, provider] of PROVIDER_LABELS) {
+    if (needed.every((l) => hasLabel(labels, l))) return provider;
+  }
+  return fallback;
+}
+
+/** Parses a base URL once; `undefined` fields when it is missing or not a URL. */
+export function serverInfo(
+  baseURL: unknown,
+  providerOverride: string | undefined,
+  fallback: string = P.openai,
+): ServerInfo {
+  let address: string | undefined;
+  let port: number | undefined;
+  let inferred = fallback;
+  if (typeof baseURL === 'string' && baseURL !== '') {
+    try {
+      const url = new URL(baseURL);
+      // IPv6 literals come back bracketed; semconv wants the bare address.
+      address = url.hostname.replace(/^\[(.*)\]$/, '$1') || undefined;
+      port = url.port
+        ? Number(url.port)
+        : url.protocol === 'https:'
+          ? 443
+          : url.protocol === 'http:'
+            ? 80
+            : undefined;
+      if (address) inferred = inferProvider(address, fallback);
+    } catch {
+      // Not a URL: no address attributes rather than a wrong one.
+    }
+  }
+  return { address, port, provider: providerOverride ?? inferred };
+}
+
+/** Re-parses only when the client's baseURL changes (it is a plain, writable property). */
+export function serverInfoCache(
+  providerOverride: string | undefined,
+  fallback: string,
+): (baseURL: unknown) => ServerInfo {
+  let lastURL: unknown = Symbol('none');
+  let last: ServerInfo = { address: undefined, port: undefined, provider: providerOverride ?? fallback };
+  return (baseURL) => {
+    if (baseURL !== lastURL) {
+      lastURL = baseURL;
+      last = serverInfo(baseURL, providerOverride, fallback);
+    }
+    return last;
+  };
+}

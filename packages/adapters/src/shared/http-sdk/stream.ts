@@ -1,0 +1,100 @@
+import { abandoned } from './abandoned.js';
+import type { HttpCall } from './call.js';
+
+/**
+ * Streams stay the SDK's own `Stream` object: we replace its private `iterator` factory in place,
+ * which `[Symbol.asyncIterator]`, `tee()` and `toReadableStream()` all go through (openai v4–v7,
+ * @anthropic-ai/sdk 0.x–1.x), so every way of reading the stream is observed exactly once and the
+ * caller's object, class and `controller` are untouched.
+ */
+interface StreamLike {
+  controller?: AbortController;
+  iterator: () => AsyncIterator<unknown>;
+}
+
+export function isStreamLike(value: unknown): value is StreamLike {
+  try {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as StreamLike).iterator === 'function' &&
+      typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+    );
+  } catch {
+    return false;
+  }
+}
+
+export function observeStream(stream: StreamLike, call: HttpCall): void {
+  const inner = stream.iterator;
+  // Until someone iterates, the only ways this stream can end are an abort of its controller or
+  // the caller dropping it (FinalizationRegistry, see abandoned.ts).
+  const token = abandoned.watch(stream, call);
+  const signal = stream.controller?.signal;
+  let iterating = false;
+  if (signal) {
+    // Once iterated, an abort surfaces through the iterator (an error, or an early end that we
+    // check against the signal); the SDK also aborts on its own after errors, which must not
+    // turn a connection error into `cancelled`.
+    const onAbort = () => {
+      if (!iterating) call.cancel(signal.reason, 'abort');
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  }
+  stream.iterator = function instrumentedIterator(this: unknown) {
+    iterating = true;
+    abandoned.forget(token);
+    return observeIterator(inner.call(this), call, signal);
+  };
+}
+
+/**
+ * Per streamed item this costs one promise reaction (the `then` below) plus the adapter's reading of
+ * the item and core's `chunk()`; nothing else is allocated. The reaction cannot be avoided: the time
+ * of a chunk is the moment its promise settles, and only a reaction runs then. Returning the SDK's
+ * own promise and observing it from the side costs the same (measured: bench/src/openai.bench.ts),
+ * and could not hide items, so the chained form serves both.
+ */
+function observeIterator(
+  it: AsyncIterator<unknown>,
+  call: HttpCall,
+  signal: AbortSignal | undefined,
+): AsyncIterator<unknown> {
+  const onError = (error: unknown): never => {
+    call.fail(error);
+    throw error;
+  };
+  const onResult = (
+    result: IteratorResult<unknown>,
+  ): IteratorResult<unknown> | Promise<IteratorResult<unknown>> => {
+    if (result.done) {
+      // The SDKs end an aborted stream quietly (no error): an abort is not a completion.
+      if (signal?.aborted) call.cancel(signal.reason, 'abort');
+      else call.end();
+      return result;
+    }
+    const verdict = call.item(result.value);
+    if (verdict === 'content') call.op.chunk();
+    else if (verdict === 'hidden') return it.next().then(onResult, onError);
+    return result;
+  };
+  const wrapped: AsyncIterator<unknown> = {
+    next: (value?: unknown) => it.next(value as never).then(onResult, onError),
+  };
+  if (typeof it.return === 'function') {
+    // The caller stopped early (`break`, a cancelled ReadableStream, a closed tee branch): the
+    // generation was cut short, so the call ends as cancelled, without output usage.
+    wrapped.return = (value?: unknown) => {
+      call.cancel(undefined, 'caller_stop');
+      return it.return!(value);
+    };
+  }
+  if (typeof it.throw === 'function') {
+    wrapped.throw = (error?: unknown) => {
+      call.fail(error);
+      return it.throw!(error);
+    };
+  }
+  return wrapped;
+}

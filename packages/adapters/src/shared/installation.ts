@@ -1,0 +1,70 @@
+import { warnOnce } from './diag.js';
+import { type ResolvedOptions, sameOptions } from './options.js';
+import { Patcher } from './patcher.js';
+
+/** What an instrumented target carries: the options in force and the way to undo. */
+export interface Installation<Extra = unknown> {
+  readonly options: ResolvedOptions<Extra>;
+  /** Restores every patched method and detaches gauges; safe to call twice. */
+  uninstrument(): void;
+}
+
+// Keyed by the object an adapter patches (a client instance, a module's class prototype), so a
+// second call with another handle to the same classes — a namespace import and a default import —
+// still finds the first installation.
+const installations = new WeakMap<object, Installation<unknown>>();
+
+/**
+ * The one rule for every adapter's entry point:
+ * - the first call on a target installs (`setup` patches through the given Patcher; if it throws,
+ *   everything it patched is undone and the error goes to the caller — a setup error, never half an
+ *   installation);
+ * - a later call on the same target changes nothing and returns the same installation; when its
+ *   options differ it warns, once, that the first call's options stay in force;
+ * - `uninstrument()` undoes it, after which the target can be instrumented afresh.
+ */
+export function install<Extra>(
+  key: object,
+  options: ResolvedOptions<Extra>,
+  setup: (patcher: Patcher) => void,
+): Installation<Extra> {
+  const existing = installations.get(key) as Installation<Extra> | undefined;
+  if (existing) {
+    if (!sameOptions(existing.options, options)) {
+      warnOnce(
+        `again:${options.adapter}`,
+        `genai-metrics: ${options.adapter}() was already called on this target; the options of the first ` +
+          `call stay in force (call uninstrument() first to change them)`,
+      );
+    }
+    return existing;
+  }
+  const patcher = new Patcher();
+  const installation: Installation<Extra> = {
+    options,
+    uninstrument() {
+      if (installations.get(key) === installation) installations.delete(key);
+      patcher.restore();
+    },
+  };
+  try {
+    setup(patcher);
+  } catch (error) {
+    patcher.restore();
+    throw error;
+  }
+  installations.set(key, installation as Installation<unknown>);
+  return installation;
+}
+
+/** Undoes the installation on `key`, if any; returns whether there was one. */
+export function uninstallFrom(key: object): boolean {
+  const installation = installations.get(key);
+  installation?.uninstrument();
+  return installation !== undefined;
+}
+
+/** The installation on `key`, if instrumented. */
+export function installationOn(key: object): Installation<unknown> | undefined {
+  return installations.get(key);
+}

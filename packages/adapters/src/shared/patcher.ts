@@ -1,0 +1,98 @@
+import { reportOnce } from './diag.js';
+
+export type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * Marks our wrappers, under a registry symbol so that a second copy of this package (two versions in
+ * one app) sees them too and never wraps a method twice.
+ */
+const WRAPPED = Symbol.for('genai-metrics.adapters.wrapped');
+
+/** Is `fn` a wrapper of ours (from any copy of this package)? */
+export function isWrapped(fn: unknown): boolean {
+  try {
+    return typeof fn === 'function' && WRAPPED in fn;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The one way adapters patch and unpatch, in the manner of OTel contrib's `InstrumentationBase`
+ * `_wrap` / `_unwrap`: `wrap(target, name, make)` replaces a method with `make(original)`, `restore()`
+ * puts every original back, newest first.
+ *
+ * - A method the target only inherits (an SDK resource's `create` lives on its class) is shadowed by
+ *   an own property of that instance; `restore()` deletes it, so the prototype — shared with every
+ *   other client and with the CJS/ESM twin — is never touched.
+ * - A wrapper stays safe to call after `restore()`: someone may hold a reference to it, or have wrapped
+ *   it again on top (then `restore()` leaves their wrapper in place). Once restored, ours calls
+ *   straight through to the original, so no adapter has to check for it.
+ * - The wrapper keeps the original's `name` and `length`.
+ */
+export class Patcher {
+  private isActive = true;
+  private readonly restores: (() => void)[] = [];
+
+  get active(): boolean {
+    return this.isActive;
+  }
+
+  /** Wraps `target[name]` when it is a function we may replace; returns whether it did. */
+  wrap(target: unknown, name: string, make: (original: AnyFunction) => AnyFunction): boolean {
+    if (target === null || (typeof target !== 'object' && typeof target !== 'function')) return false;
+    const own = Object.getOwnPropertyDescriptor(target, name);
+    const original = (own ? own.value : (target as Record<string, unknown>)[name]) as unknown;
+    if (typeof original !== 'function' || isWrapped(original)) return false;
+    if (own && !(own.writable || own.configurable)) return false;
+    const inner = make(original as AnyFunction);
+    const patcher = this;
+    const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+      return patcher.isActive ? inner.apply(this, args) : (original as AnyFunction).apply(this, args);
+    };
+    Object.defineProperty(wrapped, 'name', { value: (original as AnyFunction).name, configurable: true });
+    Object.defineProperty(wrapped, 'length', { value: (original as AnyFunction).length, configurable: true });
+    Object.defineProperty(wrapped, WRAPPED, { value: original });
+    Object.defineProperty(target, name, {
+      value: wrapped,
+      writable: own?.writable ?? true,
+      enumerable: own?.enumerable ?? false,
+      configurable: own?.configurable ?? true,
+    });
+    this.restores.push(() => {
+      // Put the original back only if nobody wrapped ours since; else ours stays, calling through.
+      if ((target as Record<string, unknown>)[name] !== wrapped) return;
+      if (own) Object.defineProperty(target, name, own);
+      else delete (target as Record<string, unknown>)[name];
+    });
+    return true;
+  }
+
+  /** Adds an undo step that runs with the restores (listeners, gauge sources, marks). */
+  onRestore(fn: () => void): void {
+    this.restores.push(fn);
+  }
+
+  /** Undoes everything, newest first; safe to call again. */
+  restore(): void {
+    this.isActive = false;
+    while (this.restores.length > 0) {
+      try {
+        this.restores.pop()!();
+      } catch (error) {
+        reportOnce('an uninstrument step', error);
+      }
+    }
+  }
+}
+
+/** The prototype of a class the app's module exports, or undefined when it is not a class. */
+export function prototypeOf(cls: unknown): object | undefined {
+  if (typeof cls !== 'function') return undefined;
+  try {
+    const proto = (cls as { prototype?: unknown }).prototype;
+    return proto !== null && typeof proto === 'object' ? proto : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,213 @@
+import type {
+  ErrorType,
+  GaugeSource,
+  GenAiMetrics,
+  StartModelLoadOptions,
+  StartOperationOptions,
+  Usage,
+} from '@genai-metrics/core';
+import type { Attributes } from '@opentelemetry/api';
+import { reportOnce, warnOnce } from './diag.js';
+import { read } from './read.js';
+
+type Fn = (...args: unknown[]) => unknown;
+
+/**
+ * What every adapter records through: the app's `GenAiMetrics` (or an object shaped like it) behind
+ * guards, so a metrics backend that throws — a broken exporter, a hostile meter, a test double — never
+ * reaches the instrumented call. The methods are looked up once, at setup: no getter of the app's
+ * object runs per call.
+ */
+export class Recorder {
+  private readonly startOp: Fn | undefined;
+  private readonly recordFn: Fn | undefined;
+  private readonly observeFn: Fn | undefined;
+  private readonly modelLoadFn: Fn | undefined;
+
+  constructor(
+    /** The adapter's entry point (`instrumentOpenAI`), for messages. */
+    readonly adapter: string,
+    readonly metrics: GenAiMetrics,
+  ) {
+    const method = (name: string) => {
+      const f = read(metrics, name);
+      return typeof f === 'function' ? (f as Fn) : undefined;
+    };
+    this.startOp = method('startOperation');
+    this.recordFn = method('record');
+    this.observeFn = method('observe');
+    this.modelLoadFn = method('startModelLoad');
+  }
+
+  /** Starts one operation; on any failure, an operation that records nothing. Never throws. */
+  startOperation(options: StartOperationOptions): GuardedOperation {
+    let op: OperationLike | undefined;
+    try {
+      op = this.startOp?.call(this.metrics, options) as OperationLike | undefined;
+    } catch (error) {
+      reportOnce(`${this.adapter}: starting an operation`, error);
+    }
+    return new GuardedOperation(this.adapter, op);
+  }
+
+  /** A catalogue histogram or counter outside an operation (batch size, stop reasons, …). */
+  record(metricName: string, value: number, attributes: Attributes): void {
+    try {
+      this.recordFn?.call(this.metrics, metricName, value, attributes);
+    } catch (error) {
+      reportOnce(`${this.adapter}: recording ${metricName}`, error);
+    }
+  }
+
+  /** Adds a gauge source; returns its remover (a no-op when the backend refused it). */
+  observe(metricName: string, source: GaugeSource): () => void {
+    try {
+      const remove = this.observeFn?.call(this.metrics, metricName, source);
+      if (typeof remove === 'function') {
+        return () => {
+          try {
+            remove();
+          } catch (error) {
+            reportOnce(`${this.adapter}: removing the ${metricName} source`, error);
+          }
+        };
+      }
+    } catch (error) {
+      reportOnce(`${this.adapter}: observing ${metricName}`, error);
+    }
+    return () => {};
+  }
+
+  /** Times a model load through core's one entry point (`llm.model.load.duration`). */
+  startModelLoad(options: StartModelLoadOptions): GuardedModelLoad {
+    if (this.modelLoadFn === undefined) {
+      warnOnce(
+        'no-start-model-load',
+        `genai-metrics: ${this.adapter}(): these metrics have no startModelLoad() (an older @genai-metrics/core?); load times are not recorded`,
+      );
+    }
+    let load: ModelLoadLike | undefined;
+    try {
+      load = this.modelLoadFn?.call(this.metrics, options) as ModelLoadLike | undefined;
+    } catch (error) {
+      reportOnce(`${this.adapter}: starting a model load`, error);
+    }
+    return new GuardedModelLoad(this.adapter, load);
+  }
+}
+
+interface OperationLike {
+  chunk(tokens?: number): void;
+  setUsage(usage: Usage): void;
+  setResponseModel(model: string | undefined): void;
+  dequeued(): void;
+  end(): void;
+  fail(error?: unknown, errorType?: string): void;
+}
+
+/**
+ * A core `Operation` that cannot throw and that knows it ended: adapters decide on `isEnded` (a
+ * custom backend's operation may not say), and each call settles it at most once.
+ */
+export class GuardedOperation {
+  private ended = false;
+
+  constructor(
+    private readonly adapter: string,
+    private readonly op: OperationLike | undefined,
+  ) {}
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  chunk(tokens?: number): void {
+    if (this.ended || this.op === undefined) return;
+    try {
+      this.op.chunk(tokens);
+    } catch (error) {
+      reportOnce(`${this.adapter}: Operation.chunk`, error);
+    }
+  }
+
+  setUsage(usage: Usage): void {
+    if (this.ended || this.op === undefined) return;
+    try {
+      this.op.setUsage(usage);
+    } catch (error) {
+      reportOnce(`${this.adapter}: Operation.setUsage`, error);
+    }
+  }
+
+  setResponseModel(model: unknown): void {
+    if (this.ended || this.op === undefined || typeof model !== 'string') return;
+    try {
+      this.op.setResponseModel(model);
+    } catch (error) {
+      reportOnce(`${this.adapter}: Operation.setResponseModel`, error);
+    }
+  }
+
+  dequeued(): void {
+    if (this.ended || this.op === undefined) return;
+    try {
+      this.op.dequeued();
+    } catch (error) {
+      reportOnce(`${this.adapter}: Operation.dequeued`, error);
+    }
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      this.op?.end();
+    } catch (error) {
+      reportOnce(`${this.adapter}: Operation.end`, error);
+    }
+  }
+
+  fail(error?: unknown, errorType?: ErrorType | string): void {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      this.op?.fail(error, errorType);
+    } catch (e) {
+      reportOnce(`${this.adapter}: Operation.fail`, e);
+    }
+  }
+}
+
+interface ModelLoadLike {
+  setModel(model: string | undefined): void;
+  end(): void;
+  fail(error?: unknown, errorType?: string): void;
+}
+
+/** A core `ModelLoad` that cannot throw. */
+export class GuardedModelLoad {
+  constructor(
+    private readonly adapter: string,
+    private readonly load: ModelLoadLike | undefined,
+  ) {}
+
+  setModel(model: string | undefined): void {
+    this.call('setModel', () => this.load?.setModel(model));
+  }
+
+  end(): void {
+    this.call('end', () => this.load?.end());
+  }
+
+  fail(error?: unknown, errorType?: string): void {
+    this.call('fail', () => this.load?.fail(error, errorType));
+  }
+
+  private call(name: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      reportOnce(`${this.adapter}: ModelLoad.${name}`, error);
+    }
+  }
+}
