@@ -1,6 +1,18 @@
-import type { GaugeObservation, GenAiMetrics } from '@genai-metrics/core';
+import {
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_LLM_MEMORY_TYPE,
+  ATTR_LLM_SEQUENCE_ID,
+  type GaugeObservation,
+  METRIC_LLM_CONTEXT_UTILIZATION,
+  METRIC_LLM_MEMORY_USAGE,
+  METRIC_LLM_VRAM_LIMIT,
+  METRIC_LLM_VRAM_USAGE,
+  readLlamaVram,
+} from '@genai-metrics/core';
+import type { Patcher } from '../shared/patcher.js';
+import type { Recorder } from '../shared/recorder.js';
 import { modelName } from './model-name.js';
-import type { Patcher } from './patcher.js';
 import type { LlamaLike, SequenceLike } from './types.js';
 
 const SAMPLE_EVERY_MS = 1000;
@@ -16,15 +28,15 @@ export class RuntimeGauges {
   private readonly llamas = new Map<LlamaLike, Sample>();
 
   constructor(
-    metrics: GenAiMetrics,
+    recorder: Recorder,
     private readonly provider: string,
     patcher: Patcher,
   ) {
     const removers = [
-      metrics.observe('llm.context.utilization', () => this.contextUtilization()),
-      metrics.observe('llm.memory.usage', () => this.memory('memory')),
-      metrics.observe('llm.vram.usage', () => this.memory('vramUsed')),
-      metrics.observe('llm.vram.limit', () => this.memory('vramTotal')),
+      recorder.observe(METRIC_LLM_CONTEXT_UTILIZATION, () => this.contextUtilization()),
+      recorder.observe(METRIC_LLM_MEMORY_USAGE, () => this.memory('memory')),
+      recorder.observe(METRIC_LLM_VRAM_USAGE, () => this.memory('vramUsed')),
+      recorder.observe(METRIC_LLM_VRAM_LIMIT, () => this.memory('vramTotal')),
     ];
     patcher.onRestore(() => {
       for (const remove of removers) remove();
@@ -81,11 +93,11 @@ export class RuntimeGauges {
       const n = perContext.get(ctx) ?? 0;
       perContext.set(ctx, n + 1);
       const attributes: Record<string, string> = {
-        'gen_ai.provider.name': this.provider,
-        'llm.sequence.id': `${contexts.get(ctx)}.${n}`,
+        [ATTR_GEN_AI_PROVIDER_NAME]: this.provider,
+        [ATTR_LLM_SEQUENCE_ID]: `${contexts.get(ctx)}.${n}`,
       };
       const model = modelName(seq.model);
-      if (model !== undefined) attributes['gen_ai.request.model'] = model;
+      if (model !== undefined) attributes[ATTR_GEN_AI_REQUEST_MODEL] = model;
       out.push({ value: Math.min(1, Math.max(0, used / size)), attributes });
     }
     return out;
@@ -93,7 +105,7 @@ export class RuntimeGauges {
 
   private memory(which: 'memory' | 'vramUsed' | 'vramTotal'): GaugeObservation[] {
     const out: GaugeObservation[] = [];
-    const base = { 'gen_ai.provider.name': this.provider };
+    const base = { [ATTR_GEN_AI_PROVIDER_NAME]: this.provider };
     const now = performance.now();
     for (const [llama, sample] of this.llamas) {
       if (llama.disposed === true) {
@@ -103,9 +115,9 @@ export class RuntimeGauges {
       if (which === 'memory' && now - sample.at >= SAMPLE_EVERY_MS) this.refresh(llama, sample);
       if (which === 'memory') {
         if (sample.ram !== undefined)
-          out.push({ value: sample.ram, attributes: { ...base, 'llm.memory.type': 'ram' } });
+          out.push({ value: sample.ram, attributes: { ...base, [ATTR_LLM_MEMORY_TYPE]: 'ram' } });
         if (sample.vram !== undefined)
-          out.push({ value: sample.vram, attributes: { ...base, 'llm.memory.type': 'vram' } });
+          out.push({ value: sample.vram, attributes: { ...base, [ATTR_LLM_MEMORY_TYPE]: 'vram' } });
       } else if (which === 'vramUsed' && sample.deviceVramUsed !== undefined) {
         out.push({ value: sample.deviceVramUsed, attributes: base });
       } else if (which === 'vramTotal' && sample.deviceVramTotal !== undefined) {
@@ -121,7 +133,8 @@ export class RuntimeGauges {
     sample.inFlight = true;
     sample.at = performance.now();
     const usage = safeCall(() => llama.getLlamaMemoryUsage?.());
-    const vram = safeCall(() => llama.getVramState?.());
+    // The same reader (and rule: a total of 0 is "no VRAM", not "0 bytes") as the hardware package.
+    const vram = readLlamaVram(llama);
     Promise.allSettled([usage, vram])
       .then(([u, v]) => {
         const gpu = llama.gpu !== false && llama.gpu !== undefined;
@@ -129,11 +142,9 @@ export class RuntimeGauges {
           sample.ram = bytes(u.value.cpuRam);
           sample.vram = gpu ? bytes(u.value.gpuVram) : undefined;
         }
-        if (v.status === 'fulfilled' && v.value) {
-          const total = bytes(v.value.total);
-          // A CPU-only runtime reports total 0: that is "no VRAM", not "0 bytes of VRAM".
-          sample.deviceVramTotal = total !== undefined && total > 0 ? total : undefined;
-          sample.deviceVramUsed = sample.deviceVramTotal !== undefined ? bytes(v.value.used) : undefined;
+        if (v.status === 'fulfilled') {
+          sample.deviceVramTotal = v.value?.total;
+          sample.deviceVramUsed = v.value?.used;
         }
       })
       .finally(() => {

@@ -1,7 +1,10 @@
-import { diag } from '@opentelemetry/api';
+import { GEN_AI_OPERATION } from '@genai-metrics/core';
+import { reportOnce } from '../shared/diag.js';
+import { guard, observeOutcome } from '../shared/outcome.js';
+import type { Patcher } from '../shared/patcher.js';
+import { read } from '../shared/read.js';
 import { observeEvaluate } from './evaluate.js';
 import { Generation, type GenerationSettings } from './generation.js';
-import type { Patcher } from './patcher.js';
 import type { SequenceCalls } from './sequence-calls.js';
 import { stopReasonOf } from './stop-reason.js';
 import type { AnyThis, SequenceLike } from './types.js';
@@ -16,30 +19,24 @@ interface MethodSpec {
   stopReason(result: unknown): unknown;
 }
 
-const metaStop = (r: unknown) =>
-  (r as { metadata?: { stopReason?: unknown } } | undefined)?.metadata?.stopReason;
-const completionSequence = (self: AnyThis) => self?._sequence as SequenceLike | undefined;
-const publicSequence = (self: AnyThis) => {
-  try {
-    return self?.sequence as SequenceLike | undefined;
-  } catch {
-    return undefined; // getter throws on disposed objects
-  }
-};
+const metaStop = (r: unknown) => read(read(r, 'metadata'), 'stopReason');
+const completionSequence = (self: AnyThis) => read(self, '_sequence') as SequenceLike | undefined;
+// The public getter throws on disposed objects: read() makes that "no sequence".
+const publicSequence = (self: AnyThis) => read(self, 'sequence') as SequenceLike | undefined;
 
 // Only the *WithMeta methods: generateCompletion, prompt, completePrompt and preloadPrompt call them
 // through `this`, so each user call is counted once whichever variant it used.
 const COMPLETION: MethodSpec[] = [
   {
     name: 'generateCompletionWithMeta',
-    operation: 'text_completion',
+    operation: GEN_AI_OPERATION.textCompletion,
     optionsArg: 1,
     sequenceOf: completionSequence,
     stopReason: metaStop,
   },
   {
     name: 'generateInfillCompletionWithMeta',
-    operation: 'text_completion',
+    operation: GEN_AI_OPERATION.textCompletion,
     optionsArg: 2,
     sequenceOf: completionSequence,
     stopReason: metaStop,
@@ -48,14 +45,14 @@ const COMPLETION: MethodSpec[] = [
 const CHAT_SESSION: MethodSpec[] = [
   {
     name: 'promptWithMeta',
-    operation: 'chat',
+    operation: GEN_AI_OPERATION.chat,
     optionsArg: 1,
     sequenceOf: publicSequence,
-    stopReason: (r) => (r as { stopReason?: unknown } | undefined)?.stopReason,
+    stopReason: (r) => read(r, 'stopReason'),
   },
   {
     name: 'completePromptWithMeta',
-    operation: 'chat',
+    operation: GEN_AI_OPERATION.chat,
     optionsArg: 1,
     sequenceOf: publicSequence,
     stopReason: metaStop,
@@ -64,7 +61,7 @@ const CHAT_SESSION: MethodSpec[] = [
 const CHAT: MethodSpec[] = [
   {
     name: 'generateResponse',
-    operation: 'chat',
+    operation: GEN_AI_OPERATION.chat,
     optionsArg: 1,
     sequenceOf: publicSequence,
     stopReason: metaStop,
@@ -98,7 +95,6 @@ export function installGenerationHooks(
 
   function wrapMethod(orig: (this: unknown, ...args: unknown[]) => unknown, spec: MethodSpec) {
     return function (this: unknown, ...args: unknown[]): unknown {
-      if (!patcher.active) return orig.apply(this, args);
       let generation: Generation | undefined;
       let sequence: SequenceLike | undefined;
       let signal: unknown;
@@ -106,28 +102,25 @@ export function installGenerationHooks(
         sequence = spec.sequenceOf(this as AnyThis);
         // An outer call on this sequence (a chat prompt around LlamaChat.generateResponse) already counts it.
         if (calls.current(sequence) === undefined || spec.name !== 'generateResponse') {
-          const options = args[spec.optionsArg] as Record<string, unknown> | undefined;
-          signal = options?.signal;
-          const preload = options?.maxTokens === 0; // preloadPrompt: cache warm-up, no generation
-          const stream = STREAM_CALLBACKS.some((k) => typeof options?.[k] === 'function');
+          const options = args[spec.optionsArg];
+          signal = read(options, 'signal');
+          const preload = read(options, 'maxTokens') === 0; // preloadPrompt: cache warm-up, no generation
+          const stream = STREAM_CALLBACKS.some((k) => typeof read(options, k) === 'function');
           generation = new Generation(preload ? null : settings, sequence, spec.operation, stream, true);
           calls.add(sequence, generation);
           if (sequence) onSequence(sequence);
         }
       } catch (error) {
-        diag.error('genai-metrics: llama-cpp hook failed', error);
+        reportOnce(HOOK, error);
         generation = undefined;
       }
       if (generation === undefined) return orig.apply(this, args);
       const g = generation;
-      const settle = (fn: () => void) => {
-        try {
+      const settle = (fn: () => void) =>
+        safe(() => {
           calls.remove(sequence, g);
           fn();
-        } catch (error) {
-          diag.error('genai-metrics: llama-cpp hook failed', error);
-        }
-      };
+        });
       let result: unknown;
       try {
         result = orig.apply(this, args);
@@ -135,14 +128,12 @@ export function installGenerationHooks(
         settle(() => g.fail(error, signal));
         throw error;
       }
-      if (!isThenable(result)) {
-        settle(() => g.finish(stopReasonOf(spec.stopReason(result))));
-        return result;
-      }
-      // Observe the caller's own promise; it is returned untouched.
-      result.then(
+      // Observe the caller's own promise (or value); it is returned untouched.
+      observeOutcome(
+        result,
         (value) => settle(() => g.finish(stopReasonOf(spec.stopReason(value)))),
         (error) => settle(() => g.fail(error, signal)),
+        HOOK,
       );
       return result;
     };
@@ -154,9 +145,8 @@ export function installGenerationHooks(
     patcher.wrap(targets.sequence, 'evaluate', (orig) => {
       return function (this: unknown, ...args: unknown[]): unknown {
         const inner = orig.apply(this, args);
-        if (!patcher.active || !isAsyncGenerator(inner)) return inner;
-        const options = args[1] as { _noSampling?: unknown } | undefined;
-        if (options?._noSampling === true) return inner; // embeddings/ranking, not generation
+        if (!isAsyncGenerator(inner)) return inner;
+        if (read(args[1], '_noSampling') === true) return inner; // embeddings/ranking, not generation
         const sequence = this as SequenceLike;
         let own = false;
         return observeEvaluate(inner, {
@@ -170,12 +160,12 @@ export function installGenerationHooks(
               }
               own = true;
               onSequence(sequence);
-              const g = new Generation(settings, sequence, 'text_completion', true);
+              const g = new Generation(settings, sequence, GEN_AI_OPERATION.textCompletion, true);
               g.begin(false);
               g.evaluating(args[0]);
               return g;
             } catch (error) {
-              diag.error('genai-metrics: llama-cpp evaluate hook failed', error);
+              reportOnce(HOOK, error);
               return undefined;
             }
           },
@@ -195,7 +185,7 @@ export function installGenerationHooks(
   if (targets.sequence) {
     patcher.wrap(targets.sequence, 'evaluateWithoutGeneratingNewTokens', (orig) => {
       return function (this: unknown, ...args: unknown[]): unknown {
-        if (patcher.active) safe(() => calls.current(this)?.begin(true));
+        safe(() => calls.current(this)?.begin(true));
         return orig.apply(this, args);
       };
     });
@@ -203,24 +193,13 @@ export function installGenerationHooks(
   return patched;
 }
 
-function safe(fn: () => void): void {
-  try {
-    fn();
-  } catch (error) {
-    diag.error('genai-metrics: llama-cpp hook failed', error);
-  }
-}
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
-}
+const HOOK = 'llama-cpp hook';
+const safe = (fn: () => void) => guard(HOOK, fn);
 
 function isAsyncGenerator(v: unknown): v is AsyncGenerator<unknown, unknown, unknown> {
   return (
-    v !== null &&
-    typeof v === 'object' &&
-    typeof (v as AsyncGenerator).next === 'function' &&
-    typeof (v as AsyncGenerator).return === 'function' &&
-    typeof (v as AsyncGenerator).throw === 'function'
+    typeof read(v, 'next') === 'function' &&
+    typeof read(v, 'return') === 'function' &&
+    typeof read(v, 'throw') === 'function'
   );
 }

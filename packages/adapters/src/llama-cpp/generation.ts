@@ -1,14 +1,13 @@
-import type { GenAiMetrics, Operation, OperationKind } from '@genai-metrics/core';
-import { diag } from '@opentelemetry/api';
+import type { OperationKind } from '@genai-metrics/core';
+import { reportOnce } from '../shared/diag.js';
+import type { GuardedOperation, Recorder } from '../shared/recorder.js';
+import { recordStop, type StopReason, stopReasonOfError } from '../shared/stop-reason.js';
 import { modelName } from './model-name.js';
-import { type StopReason, stopReasonOfError } from './stop-reason.js';
 import type { SequenceLike } from './types.js';
-
-export const STOPS_METRIC = 'llm.generation.stops';
 
 /** What every generation of one instrumentation shares. */
 export interface GenerationSettings {
-  readonly metrics: GenAiMetrics;
+  readonly recorder: Recorder;
   readonly provider: string;
   readonly kind: OperationKind;
 }
@@ -25,7 +24,7 @@ export interface GenerationSettings {
  */
 export class Generation {
   /** null for calls that are tracked only so inner hooks defer to them (e.g. preloadPrompt). */
-  readonly op: Operation | null;
+  readonly op: GuardedOperation | null;
   private started = false;
   private meterIn = 0;
   private meterOut = 0;
@@ -45,7 +44,7 @@ export class Generation {
       this.op = null;
       return;
     }
-    this.op = settings.metrics.startOperation({
+    this.op = settings.recorder.startOperation({
       operation,
       provider: settings.provider,
       requestModel: modelName(sequence?.model),
@@ -94,16 +93,19 @@ export class Generation {
     if (op === null) return;
     try {
       this.reportUsage(op);
-      this.settings?.metrics.record(STOPS_METRIC, 1, {
-        'gen_ai.operation.name': this.operation,
-        'gen_ai.provider.name': this.settings.provider,
-        ...(modelName(this.sequence?.model) !== undefined && {
-          'gen_ai.request.model': modelName(this.sequence?.model),
-        }),
-        'llm.stop.reason': reason,
-      });
+      if (this.settings) {
+        recordStop(
+          this.settings.recorder,
+          {
+            operation: this.operation,
+            provider: this.settings.provider,
+            requestModel: modelName(this.sequence?.model),
+          },
+          reason,
+        );
+      }
     } catch (e) {
-      diag.error('genai-metrics: llama-cpp usage failed', e);
+      reportOnce('llama-cpp usage', e);
     }
     if (failed) op.fail(error);
     else op.end();
@@ -117,7 +119,7 @@ export class Generation {
     this.finish(reason, reason === 'abort' && aborted ? abortError(error) : error, true);
   }
 
-  private reportUsage(op: Operation): void {
+  private reportUsage(op: GuardedOperation): void {
     if (!this.started) return;
     const meter = this.sequence?.tokenMeter;
     const inNow = num(meter?.usedInputTokens);

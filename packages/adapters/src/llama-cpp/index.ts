@@ -1,125 +1,97 @@
-import type { GenAiMetrics, OperationKind } from '@genai-metrics/core';
+import { GEN_AI_PROVIDER } from '@genai-metrics/core';
+import { type InstrumentationHandle, install, uninstallFrom } from '../shared/installation.js';
+import { type InProcessAdapterOptions, resolveOptions } from '../shared/options.js';
+import { guard } from '../shared/outcome.js';
+import { prototypeOf } from '../shared/patcher.js';
+import { isObj, read } from '../shared/read.js';
 import { RuntimeGauges } from './gauges.js';
 import { installGenerationHooks } from './generation-hooks.js';
 import { installLoadHooks } from './load-hooks.js';
-import { Patcher, prototypeOf } from './patcher.js';
 import { SequenceCalls } from './sequence-calls.js';
 import type { NodeLlamaCppModule } from './types.js';
 
-export type { StopReason } from './stop-reason.js';
+export type { StopReason } from '../shared/stop-reason.js';
 export type { NodeLlamaCppModule } from './types.js';
 
-export interface InstrumentLlamaCppOptions {
-  /** The GenAiMetrics to record into (`setupMetrics().genai` or `createGenAiMetrics(...)`). */
-  metrics: GenAiMetrics;
-  /** `gen_ai.provider.name` (default `llama.cpp`). */
-  providerName?: string;
-  /**
-   * Which operation metrics: `both` (default: the app is the model server, so gen_ai.server.* plus the
-   * gen_ai.client.* a dashboard shared with remote providers needs), `server` or `client`.
-   */
-  kind?: OperationKind;
-}
+/**
+ * `metrics` (required), `providerName` (default `llama.cpp`) and `kind` (default `both`: the app is the
+ * model server, so gen_ai.server.* plus the gen_ai.client.* a dashboard shared with remote providers
+ * needs; or `server` / `client`).
+ */
+export interface InstrumentLlamaCppOptions extends InProcessAdapterOptions {}
 
-export interface LlamaCppInstrumentation {
-  /** Restores every patched method and detaches the gauges. Safe to call twice. */
-  uninstrument(): void;
-}
+export type LlamaCppInstrumentation = InstrumentationHandle;
 
-export const DEFAULT_PROVIDER_NAME = 'llama.cpp';
-const KINDS: readonly OperationKind[] = ['client', 'server', 'both'];
-const MARK = Symbol.for('genai-metrics.llama-cpp.instrumented');
+export const DEFAULT_PROVIDER_NAME = GEN_AI_PROVIDER.llamaCpp;
+const ADAPTER = 'instrumentLlamaCpp';
+
+/** The classes whose prototypes get patched; the sequence prototype identifies an installation. */
+function targetsOf(mod: unknown) {
+  return {
+    llama: prototypeOf(read(mod, 'Llama')),
+    model: prototypeOf(read(mod, 'LlamaModel')),
+    context: prototypeOf(read(mod, 'LlamaContext')),
+    sequence: prototypeOf(read(mod, 'LlamaContextSequence')),
+    completion: prototypeOf(read(mod, 'LlamaCompletion')),
+    chatSession: prototypeOf(read(mod, 'LlamaChatSession')),
+    chat: prototypeOf(read(mod, 'LlamaChat')),
+  };
+}
 
 /**
  * Instruments the node-llama-cpp module object the app imported (`import * as nlc from 'node-llama-cpp'`)
  * by patching its classes' prototypes: LlamaCompletion, LlamaChatSession, LlamaChat,
  * LlamaContextSequence.evaluate (custom loops), Llama.loadModel and LlamaModel.createContext. Call it
- * before loading models so load times and memory are seen.
+ * before loading models so load times and memory are seen. A second call on the same module changes
+ * nothing and returns the same instrumentation.
  */
 export function instrumentLlamaCpp(
   nodeLlamaCppModule: NodeLlamaCppModule,
   options: InstrumentLlamaCppOptions,
 ): LlamaCppInstrumentation {
-  const mod = nodeLlamaCppModule;
-  if (mod === null || typeof mod !== 'object') {
+  const mod: unknown = nodeLlamaCppModule;
+  if (!isObj(mod)) {
     throw new TypeError(
-      "instrumentLlamaCpp: pass the node-llama-cpp module object: import * as nodeLlamaCpp from 'node-llama-cpp'",
+      `genai-metrics: ${ADAPTER}(): pass the node-llama-cpp module object: import * as nodeLlamaCpp from 'node-llama-cpp'`,
     );
   }
-  const {
-    metrics,
-    providerName = DEFAULT_PROVIDER_NAME,
-    kind = 'both',
-  } = options ?? ({} as InstrumentLlamaCppOptions);
-  if (!metrics || typeof metrics.startOperation !== 'function' || typeof metrics.observe !== 'function') {
-    throw new TypeError(
-      'instrumentLlamaCpp: options.metrics must be a GenAiMetrics (setupMetrics().genai or createGenAiMetrics())',
-    );
-  }
-  if (typeof providerName !== 'string' || providerName.trim() === '') {
-    throw new TypeError(
-      "instrumentLlamaCpp: options.providerName must be a non-empty string, e.g. 'llama.cpp'",
-    );
-  }
-  if (!KINDS.includes(kind)) {
-    throw new TypeError(
-      `instrumentLlamaCpp: options.kind must be 'client', 'server' or 'both', got '${String(kind)}'`,
-    );
-  }
-  const targets = {
-    llama: prototypeOf(mod.Llama),
-    model: prototypeOf(mod.LlamaModel),
-    sequence: prototypeOf(mod.LlamaContextSequence),
-    completion: prototypeOf(mod.LlamaCompletion),
-    chatSession: prototypeOf(mod.LlamaChatSession),
-    chat: prototypeOf(mod.LlamaChat),
-  };
+  const resolved = resolveOptions(
+    { adapter: ADAPTER, defaultProvider: DEFAULT_PROVIDER_NAME, defaultKind: 'both' },
+    options,
+  );
+  const targets = targetsOf(mod);
   if (!targets.sequence || !(targets.completion || targets.chatSession)) {
     throw new TypeError(
-      'instrumentLlamaCpp: this does not look like node-llama-cpp 3.x (no LlamaContextSequence / LlamaCompletion / ' +
-        "LlamaChatSession classes); pass the module itself: import * as nodeLlamaCpp from 'node-llama-cpp'",
+      `genai-metrics: ${ADAPTER}(): this does not look like node-llama-cpp 3.x (no LlamaContextSequence / ` +
+        "LlamaCompletion / LlamaChatSession classes); pass the module itself: import * as nodeLlamaCpp from 'node-llama-cpp'",
     );
   }
-  const marked = targets.sequence as Record<symbol, unknown>;
-  if (marked[MARK]) {
-    throw new Error(
-      'instrumentLlamaCpp: this node-llama-cpp module is already instrumented; uninstrument() it first',
-    );
-  }
-
-  const patcher = new Patcher();
-  try {
-    Object.defineProperty(marked, MARK, { value: true, configurable: true });
-    patcher.onRestore(() => {
-      delete marked[MARK];
-    });
-    const gauges = new RuntimeGauges(metrics, providerName, patcher);
-    const settings = { metrics, provider: providerName, kind };
+  const provider = resolved.providerName ?? DEFAULT_PROVIDER_NAME;
+  const installation = install(targets.sequence, resolved, (patcher) => {
+    const { recorder, kind } = resolved;
+    const gauges = new RuntimeGauges(recorder, provider, patcher);
+    const settings = { recorder, provider, kind };
     const patched = installGenerationHooks(patcher, targets, settings, new SequenceCalls(), (seq) =>
       gauges.addSequence(seq),
     );
-    if (patched.length === 0)
-      throw new TypeError('instrumentLlamaCpp: found no generation method to instrument');
-    installLoadHooks(patcher, targets, metrics, providerName, (llama) => gauges.addLlama(llama));
-    if (targets.model) {
-      // Every sequence a context hands out is observed for context utilization, idle ones included.
-      patcher.wrap(prototypeOf(mod.LlamaContext), 'getSequence', (orig) => {
-        return function (this: unknown, ...args: unknown[]): unknown {
-          const seq = orig.apply(this, args);
-          if (patcher.active && seq !== null && typeof seq === 'object') {
-            try {
-              gauges.addSequence(seq);
-            } catch {
-              // observation is best effort
-            }
-          }
-          return seq;
-        };
-      });
+    if (patched.length === 0) {
+      throw new TypeError(`genai-metrics: ${ADAPTER}(): found no generation method to instrument`);
     }
-  } catch (error) {
-    patcher.restore();
-    throw error;
-  }
-  return { uninstrument: () => patcher.restore() };
+    installLoadHooks(patcher, targets, recorder, provider, (llama) => gauges.addLlama(llama));
+    // Every sequence a context hands out is observed for context utilization, idle ones included.
+    patcher.wrap(targets.context, 'getSequence', (orig) => {
+      return function (this: unknown, ...args: unknown[]): unknown {
+        const seq = orig.apply(this, args);
+        if (isObj(seq)) guard('llama-cpp sequence gauge', () => gauges.addSequence(seq));
+        return seq;
+      };
+    });
+  });
+  return installation.handle;
+}
+
+/** Undoes instrumentLlamaCpp on this module; returns whether it was instrumented. */
+export function uninstrumentLlamaCpp(nodeLlamaCppModule: NodeLlamaCppModule): boolean {
+  const sequence = targetsOf(nodeLlamaCppModule).sequence;
+  return sequence !== undefined && uninstallFrom(sequence);
 }

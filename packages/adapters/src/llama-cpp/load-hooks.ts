@@ -1,88 +1,74 @@
-import { errorTypeOf, type GenAiMetrics } from '@genai-metrics/core';
-import { diag } from '@opentelemetry/api';
+import { observeOutcome } from '../shared/outcome.js';
+import type { AnyFunction, Patcher } from '../shared/patcher.js';
+import { read } from '../shared/read.js';
+import type { Recorder } from '../shared/recorder.js';
 import { fileBaseName, modelName } from './model-name.js';
-import type { Patcher } from './patcher.js';
 import type { LlamaLike, ModelLike } from './types.js';
 
-export const LOAD_METRIC = 'llm.model.load.duration';
+interface StageSpec {
+  /** `llm.load.stage`. */
+  stage: 'model' | 'context';
+  nameOnSuccess(self: unknown, value: unknown): string | undefined;
+  nameOnFailure(self: unknown, args: unknown[]): string | undefined;
+  /** The Llama whose memory becomes observable once this load succeeded. */
+  llamaOf(self: unknown, value: unknown): LlamaLike | undefined;
+}
+
+const MODEL: StageSpec = {
+  stage: 'model',
+  nameOnSuccess: (_self, model) => modelName(model as ModelLike),
+  nameOnFailure: (_self, args) => fileBaseName(read(args[0], 'modelPath')),
+  llamaOf: (self) => self as LlamaLike,
+};
+const CONTEXT: StageSpec = {
+  stage: 'context',
+  nameOnSuccess: (self) => modelName(self as ModelLike),
+  nameOnFailure: (self) => modelName(self as ModelLike),
+  llamaOf: (self) => read(self, 'llama') as LlamaLike | undefined,
+};
 
 /**
- * Times `Llama.loadModel` (stage `model`) and `LlamaModel.createContext` (stage `context`) into
- * llm.model.load.duration, failures included (with error.type). Each loaded model's Llama is reported
- * to `onLlama` so its memory can be observed.
+ * Times `Llama.loadModel` (stage `model`) and `LlamaModel.createContext` (stage `context`) through
+ * core's model-load entry point (llm.model.load.duration), failures included. Each loaded model's
+ * Llama is reported to `onLlama` so its memory can be observed.
  */
 export function installLoadHooks(
   patcher: Patcher,
   targets: { llama?: object; model?: object },
-  metrics: GenAiMetrics,
+  recorder: Recorder,
   provider: string,
   onLlama: (llama: LlamaLike) => void,
 ): void {
-  const timed = (
-    stage: 'model' | 'context',
-    nameOnSuccess: (self: unknown, value: unknown) => string | undefined,
-    nameOnFailure: (self: unknown, args: unknown[]) => string | undefined,
-    after?: (self: unknown, value: unknown) => void,
-  ) => {
-    return (orig: (this: unknown, ...args: unknown[]) => unknown) =>
+  const timed =
+    (spec: StageSpec) =>
+    (orig: AnyFunction): AnyFunction =>
       function (this: unknown, ...args: unknown[]): unknown {
-        if (!patcher.active) return orig.apply(this, args);
-        const startedAt = performance.now();
-        const result = orig.apply(this, args);
-        if (!(result instanceof Promise)) return result;
-        const record = (model: string | undefined, error?: unknown) => {
-          try {
-            const attrs: Record<string, string> = {
-              'gen_ai.provider.name': provider,
-              'llm.load.stage': stage,
-            };
-            if (model !== undefined) attrs['gen_ai.request.model'] = model;
-            if (error !== undefined) attrs['error.type'] = errorTypeOf(error);
-            metrics.record(LOAD_METRIC, (performance.now() - startedAt) / 1000, attrs);
-          } catch (e) {
-            diag.error('genai-metrics: llama-cpp load metric failed', e);
-          }
-        };
-        result.then(
+        const load = recorder.startModelLoad({ provider, stage: spec.stage });
+        let result: unknown;
+        try {
+          result = orig.apply(this, args);
+        } catch (error) {
+          load.setModel(spec.nameOnFailure(this, args));
+          load.fail(error);
+          throw error;
+        }
+        observeOutcome(
+          result,
           (value) => {
-            record(nameOnSuccess(this, value));
-            try {
-              after?.(this, value);
-            } catch (e) {
-              diag.error('genai-metrics: llama-cpp load hook failed', e);
-            }
+            load.setModel(spec.nameOnSuccess(this, value));
+            load.end();
+            const llama = spec.llamaOf(this, value);
+            if (llama) onLlama(llama);
           },
-          (error) => record(nameOnFailure(this, args), error),
+          (error) => {
+            load.setModel(spec.nameOnFailure(this, args));
+            load.fail(error);
+          },
+          'llama-cpp load hook',
         );
         return result;
       };
-  };
 
-  if (targets.llama) {
-    patcher.wrap(
-      targets.llama,
-      'loadModel',
-      timed(
-        'model',
-        (_self, model) => modelName(model as ModelLike),
-        (_self, args) => fileBaseName((args[0] as { modelPath?: unknown } | undefined)?.modelPath),
-        (self) => onLlama(self as LlamaLike),
-      ),
-    );
-  }
-  if (targets.model) {
-    patcher.wrap(
-      targets.model,
-      'createContext',
-      timed(
-        'context',
-        (self) => modelName(self as ModelLike),
-        (self) => modelName(self as ModelLike),
-        (self) => {
-          const llama = (self as ModelLike).llama;
-          if (llama) onLlama(llama);
-        },
-      ),
-    );
-  }
+  if (targets.llama) patcher.wrap(targets.llama, 'loadModel', timed(MODEL));
+  if (targets.model) patcher.wrap(targets.model, 'createContext', timed(CONTEXT));
 }

@@ -1,10 +1,12 @@
-import type { GenAiMetrics } from '@genai-metrics/core';
+import {
+  ATTR_LLM_SEQUENCE_ROLE,
+  LLM_SEQUENCE_ROLE_INPUT,
+  METRIC_LLM_BATCH_PADDING_RATIO,
+  METRIC_LLM_SEQUENCE_LENGTH,
+} from '@genai-metrics/core';
 import { type Attributes, diag } from '@opentelemetry/api';
+import type { Recorder } from '../shared/recorder.js';
 import type { OrtFeeds } from './types.js';
-
-const SEQUENCE_LENGTH = 'llm.sequence.length';
-const PADDING_RATIO = 'llm.batch.padding.ratio';
-const ROLE = 'llm.sequence.role';
 
 /**
  * Which feed holds the attention mask: its name (default `attention_mask`, what Hugging Face exports
@@ -87,7 +89,7 @@ const derived = new WeakMap<Attributes, Attributes>();
 function inputAttributes(attrs: Attributes): Attributes {
   let out = derived.get(attrs);
   if (out === undefined) {
-    out = { ...attrs, [ROLE]: 'input' };
+    out = { ...attrs, [ATTR_LLM_SEQUENCE_ROLE]: LLM_SEQUENCE_ROLE_INPUT };
     derived.set(attrs, out);
   }
   return out;
@@ -101,7 +103,7 @@ let reported = false;
  * absent; a malformed one is skipped and reported once. Never throws.
  */
 export function recordAttentionMask(
-  metrics: GenAiMetrics,
+  recorder: Recorder,
   option: AttentionMaskOption,
   attrs: Attributes,
   feeds: OrtFeeds,
@@ -124,9 +126,9 @@ export function recordAttentionMask(
     let kept = 0;
     for (const length of shape.lengths) {
       kept += length;
-      metrics.record(SEQUENCE_LENGTH, length, inputAttrs);
+      recorder.record(METRIC_LLM_SEQUENCE_LENGTH, length, inputAttrs);
     }
-    metrics.record(PADDING_RATIO, (shape.positions - kept) / shape.positions, attrs);
+    recorder.record(METRIC_LLM_BATCH_PADDING_RATIO, (shape.positions - kept) / shape.positions, attrs);
   } catch (error) {
     diag.error('genai-metrics: onnxruntime attention mask could not be read', error);
   }

@@ -1,5 +1,10 @@
-import type { GenAiMetrics, OperationKind } from '@genai-metrics/core';
-import { type Attributes, diag } from '@opentelemetry/api';
+import { GEN_AI_PROVIDER } from '@genai-metrics/core';
+import { reportOnce } from '../shared/diag.js';
+import { type InstrumentationHandle, install, uninstallFrom } from '../shared/installation.js';
+import { type InProcessAdapterOptions, type ResolvedOptions, resolveOptions } from '../shared/options.js';
+import { observeOutcome } from '../shared/outcome.js';
+import type { AnyFunction } from '../shared/patcher.js';
+import { read } from '../shared/read.js';
 import { type AttentionMaskOption, validateAttentionMaskOption } from './attention-mask.js';
 import { type BatchSizeOption, validateBatchSizeOption } from './batch-size.js';
 import { onnxErrorType } from './error-type.js';
@@ -9,12 +14,14 @@ import {
   requestedExecutionProviders,
   resolveModelName,
 } from './model-source.js';
-import { ATTR_EXECUTION_PROVIDERS, type RunConfig, RunRecorder, type SessionInfo } from './run-recorder.js';
+import { type RunConfig, RunRecorder, type SessionInfo } from './run-recorder.js';
 import type { OnnxRuntimeModuleLike, OrtFeeds, OrtInferenceSessionClass, OrtSessionLike } from './types.js';
 
-export interface InstrumentOnnxRuntimeOptions {
-  /** From `createGenAiMetrics()` or `setupMetrics().genai`. */
-  metrics: GenAiMetrics;
+/**
+ * `metrics` (required), `providerName` (default `onnxruntime`; `provider` is the old spelling) and
+ * `kind` (with `operation`: which metrics the per-run operation records; default `both`).
+ */
+export interface InstrumentOnnxRuntimeOptions extends InProcessAdapterOptions {
   /**
    * `gen_ai.request.model` of every session: a fixed name, or a function of what `create()` was given.
    * Default: the model file's base name (`/models/e5-small.onnx` → `e5-small`); sessions created from
@@ -29,7 +36,7 @@ export interface InstrumentOnnxRuntimeOptions {
    * `llm.batch.padding.ratio`. `false` turns this off.
    */
   attentionMask?: AttentionMaskOption;
-  /** `gen_ai.provider.name`; default `onnxruntime`. */
+  /** @deprecated the old spelling of `providerName`. */
   provider?: string;
   /**
    * Record every run as one GenAI operation of this name too (e.g. `embeddings` for an embedding or
@@ -39,28 +46,64 @@ export interface InstrumentOnnxRuntimeOptions {
   operation?: string;
   /** With `operation`: the request's input tokens, e.g. `(feeds) => feeds.input_ids.dims[1]`. */
   inputTokens?: (feeds: OrtFeeds) => number | undefined;
-  /** With `operation`: which metrics the per-run operation records; default `both` (in-process). */
-  kind?: OperationKind;
 }
 
-export interface OnnxRuntimeInstrumentation {
-  /** Restores `InferenceSession.create` and `run`. Safe to call more than once. */
-  uninstrument(): void;
+export type OnnxRuntimeInstrumentation = InstrumentationHandle;
+
+const ADAPTER = 'instrumentOnnxRuntime';
+
+interface Extra {
+  modelName: ModelNameOption | undefined;
+  batchSize: BatchSizeOption;
+  attentionMask: AttentionMaskOption;
+  operation: string | undefined;
+  inputTokens: ((feeds: OrtFeeds) => number | undefined) | undefined;
 }
 
-type AnyFn = (...args: unknown[]) => unknown;
+const OPTIONS = {
+  adapter: ADAPTER,
+  defaultProvider: GEN_AI_PROVIDER.onnxruntime,
+  defaultKind: 'both',
+  extra: {
+    modelName: (v, fail) => {
+      if (v !== undefined && typeof v !== 'function' && (typeof v !== 'string' || v === '')) {
+        fail("'modelName' must be a non-empty string or a function (source) => string");
+      }
+      return v as ModelNameOption | undefined;
+    },
+    batchSize: (v, fail) => {
+      try {
+        return validateBatchSizeOption(v);
+      } catch (error) {
+        return fail((error as Error).message.replace(/^genai-metrics: /, ''));
+      }
+    },
+    attentionMask: (v, fail) => {
+      try {
+        return validateAttentionMaskOption(v);
+      } catch (error) {
+        return fail((error as Error).message.replace(/^genai-metrics: /, ''));
+      }
+    },
+    operation: (v, fail) => {
+      if (v !== undefined && (typeof v !== 'string' || v === '')) {
+        fail("'operation' must be a GenAI operation name such as 'embeddings'");
+      }
+      return v as string | undefined;
+    },
+    inputTokens: (v, fail) => {
+      if (v !== undefined && typeof v !== 'function')
+        fail("'inputTokens' must be a function (feeds) => number");
+      return v as Extra['inputTokens'];
+    },
+  },
+  check: (extra, fail) => {
+    if (extra.inputTokens !== undefined && extra.operation === undefined) {
+      fail("'inputTokens' needs 'operation' (e.g. 'embeddings'): tokens are recorded per operation");
+    }
+  },
+} satisfies Parameters<typeof resolveOptions<Extra>>[0];
 
-interface Installation {
-  readonly cls: OrtInferenceSessionClass;
-  readonly originalCreate: AnyFn;
-  readonly originalRun: AnyFn;
-  readonly create: AnyFn;
-  readonly run: AnyFn;
-  /** null: pass-through (uninstrumented but something else wrapped over us, so we stay in the chain). */
-  config: RunConfig | null;
-}
-
-const installations = new WeakMap<object, Installation>();
 const sessions = new WeakMap<object, SessionInfo>();
 
 /** Sessions created before instrumentation: nothing known but what the options say. */
@@ -75,226 +118,124 @@ function infoOf(session: object): SessionInfo {
 
 /**
  * Patches `InferenceSession.create` and `InferenceSession.prototype.run` of the onnxruntime module
- * the app imported. Instrumenting the same module again replaces the options (it never wraps twice).
+ * the app imported. A second call on the same module changes nothing and returns the same handle
+ * (the first call's options stay in force; a warning says so when they differ).
  */
 export function instrumentOnnxRuntime(
   onnxruntimeModule: OnnxRuntimeModuleLike,
   options: InstrumentOnnxRuntimeOptions,
 ): OnnxRuntimeInstrumentation {
   const cls = sessionClassOf(onnxruntimeModule);
-  const config = resolveConfig(options);
-  let inst = installations.get(cls);
-  if (inst) {
-    if (inst.config !== null) {
-      diag.warn('genai-metrics: onnxruntime was already instrumented; the new options replace the old ones');
+  const resolved = resolveOptions(OPTIONS, options);
+  const config = runConfig(resolved);
+  return install(cls, resolved, (patcher) => {
+    patcher.wrap(cls, 'create', (original) => createWrapper(original, config));
+    patcher.wrap(cls.prototype, 'run', (original) => runWrapper(original, config));
+  }).handle;
+}
+
+/** Undoes instrumentOnnxRuntime on this module; returns whether it was instrumented. */
+export function uninstrumentOnnxRuntime(onnxruntimeModule: OnnxRuntimeModuleLike): boolean {
+  const cls = read(onnxruntimeModule, 'InferenceSession');
+  return typeof cls === 'function' && uninstallFrom(cls);
+}
+
+function createWrapper(original: AnyFunction, config: RunConfig): AnyFunction {
+  return function create(this: unknown, ...args: unknown[]): unknown {
+    const load = startLoad(config, args);
+    let result: unknown;
+    try {
+      result = Reflect.apply(original, this, args);
+    } catch (error) {
+      load?.fail(error);
+      throw error;
     }
-    inst.config = config;
-    if (cls.create === inst.originalCreate) (cls as { create: unknown }).create = inst.create;
-    if (cls.prototype.run === inst.originalRun) (cls.prototype as { run: unknown }).run = inst.run;
-  } else {
-    inst = install(cls, config);
-    installations.set(cls, inst);
-  }
-  const installation = inst;
-  return {
-    uninstrument() {
-      if (installation.config !== config) return; // already undone, or replaced by a later call
-      installation.config = null;
-      let restored = true;
-      if (cls.create === installation.create)
-        (cls as { create: unknown }).create = installation.originalCreate;
-      else restored = false;
-      if (cls.prototype.run === installation.run)
-        (cls.prototype as { run: unknown }).run = installation.originalRun;
-      else restored = false;
-      // Someone patched over us: our wrapper stays in their chain as a pass-through.
-      if (restored) installations.delete(cls);
-    },
+    if (load) observeOutcome(result, load.end, load.fail, 'onnxruntime create');
+    return result;
   };
 }
 
-function install(cls: OrtInferenceSessionClass, initial: RunConfig): Installation {
-  const originalCreate = cls.create as AnyFn;
-  const originalRun = cls.prototype.run as AnyFn;
-  const inst: Installation = {
-    cls,
-    originalCreate,
-    originalRun,
-    config: initial,
-    create: function create(this: unknown, ...args: unknown[]): unknown {
-      const config = inst.config;
-      if (config === null) return Reflect.apply(originalCreate, this, args);
-      const load = startLoad(config, args);
-      let result: unknown;
-      try {
-        result = Reflect.apply(originalCreate, this, args);
-      } catch (error) {
-        load?.settle(undefined, error);
-        throw error;
-      }
-      if (load)
-        settleWith(
-          result,
-          (session) => load.settle(session, undefined),
-          (error) => load.settle(undefined, error),
-        );
-      return result;
-    },
-    run: function run(this: OrtSessionLike, ...args: unknown[]): unknown {
-      const config = inst.config;
-      if (config === null) return Reflect.apply(originalRun, this, args);
-      let recorder: RunRecorder | undefined;
-      try {
-        recorder = new RunRecorder(config, infoOf(this), this, args[0] as OrtFeeds);
-      } catch (error) {
-        reportOnce('run', error);
-      }
-      let result: unknown;
-      try {
-        result = Reflect.apply(originalRun, this, args);
-      } catch (error) {
-        recorder?.fail(error);
-        throw error;
-      }
-      if (recorder) {
-        const r = recorder;
-        settleWith(
-          result,
-          () => r.end(),
-          (error) => r.fail(error),
-        );
-      }
-      return result;
-    },
+function runWrapper(original: AnyFunction, config: RunConfig): AnyFunction {
+  return function run(this: unknown, ...args: unknown[]): unknown {
+    let recorder: RunRecorder | undefined;
+    try {
+      recorder = new RunRecorder(config, infoOf(this as object), this as OrtSessionLike, args[0] as OrtFeeds);
+    } catch (error) {
+      reportOnce('onnxruntime run instrumentation', error);
+    }
+    let result: unknown;
+    try {
+      result = Reflect.apply(original, this, args);
+    } catch (error) {
+      recorder?.fail(error);
+      throw error;
+    }
+    if (recorder) {
+      const r = recorder;
+      observeOutcome(
+        result,
+        () => r.end(),
+        (error) => r.fail(error),
+        'onnxruntime run',
+      );
+    }
+    return result;
   };
-  (cls as { create: unknown }).create = inst.create;
-  (cls.prototype as { run: unknown }).run = inst.run;
-  return inst;
 }
 
-/** Observes a result without changing it: the caller gets the very same promise back. */
-function settleWith(
-  result: unknown,
-  onValue: (value: unknown) => void,
-  onError: (error: unknown) => void,
-): void {
-  const then = (result as { then?: unknown } | null)?.then;
-  if (typeof then !== 'function') {
-    onValue(result);
-    return;
-  }
-  // Our derived promise never rejects (handlers do not throw), so it cannot be an unhandled rejection.
-  Reflect.apply(then, result, [onValue, onError]);
-}
-
+/** Times one `create()`; the session it resolves to is remembered with its model and EPs. */
 function startLoad(config: RunConfig, args: unknown[]) {
   try {
     const source = readCreateArgs(args);
     const model = resolveModelName(config.fixedModelName ?? config.modelNameFn, source);
     const executionProviders = requestedExecutionProviders(source.options);
-    const startedAt = performance.now();
-    let settled = false;
+    const load = config.recorder.startModelLoad({
+      provider: config.provider,
+      stage: 'session',
+      requestModel: model,
+      executionProviders,
+    });
     return {
-      settle(session: unknown, error: unknown) {
-        if (settled) return;
-        settled = true;
-        try {
-          if (session !== null && typeof session === 'object') {
-            sessions.set(session, { model, executionProviders });
-          }
-          const attrs: Attributes = {
-            'gen_ai.provider.name': config.provider,
-            'llm.load.stage': 'session',
-            [ATTR_EXECUTION_PROVIDERS]: executionProviders,
-          };
-          if (model !== undefined) attrs['gen_ai.request.model'] = model;
-          if (error !== undefined) attrs['error.type'] = onnxErrorType(error);
-          config.metrics.record('llm.model.load.duration', (performance.now() - startedAt) / 1000, attrs);
-        } catch (e) {
-          diag.error('genai-metrics: recording an onnxruntime session load failed', e);
-        }
+      end(session: unknown) {
+        if (session !== null && typeof session === 'object')
+          sessions.set(session, { model, executionProviders });
+        load.end();
+      },
+      fail(error: unknown) {
+        load.fail(error, onnxErrorType(error));
       },
     };
   } catch (error) {
-    reportOnce('create', error);
+    reportOnce('onnxruntime create instrumentation', error);
     return undefined;
   }
 }
 
-const reported = new Set<string>();
-/** A bug of ours must not flood the log once per run: report the first failure of each hook. */
-function reportOnce(hook: string, error: unknown): void {
-  if (reported.has(hook)) return;
-  reported.add(hook);
-  diag.error(`genai-metrics: onnxruntime ${hook} instrumentation failed; the call itself went ahead`, error);
-}
-
 function sessionClassOf(module: OnnxRuntimeModuleLike): OrtInferenceSessionClass {
-  const cls: unknown = (module as { InferenceSession?: unknown } | null | undefined)?.InferenceSession;
-  const shape = cls as { create?: unknown; prototype?: { run?: unknown } } | undefined;
+  const cls = read(module, 'InferenceSession');
   if (
     typeof cls !== 'function' ||
-    typeof shape?.create !== 'function' ||
-    typeof shape.prototype?.run !== 'function'
+    typeof read(cls, 'create') !== 'function' ||
+    typeof read(read(cls, 'prototype'), 'run') !== 'function'
   ) {
     throw new TypeError(
-      "genai-metrics: instrumentOnnxRuntime() takes the onnxruntime-node module (import * as ort from 'onnxruntime-node'); " +
+      `genai-metrics: ${ADAPTER}() takes the onnxruntime-node module (import * as ort from 'onnxruntime-node'); ` +
         'the object given has no InferenceSession.create / InferenceSession.prototype.run',
     );
   }
   return cls as unknown as OrtInferenceSessionClass;
 }
 
-const KINDS: readonly OperationKind[] = ['client', 'server', 'both'];
-
-function resolveConfig(options: InstrumentOnnxRuntimeOptions): RunConfig {
-  const metrics = (options as { metrics?: Partial<GenAiMetrics> } | null)?.metrics;
-  if (typeof metrics?.record !== 'function' || typeof metrics.startOperation !== 'function') {
-    throw new TypeError(
-      'genai-metrics: instrumentOnnxRuntime(ort, { metrics }) needs metrics from createGenAiMetrics() or setupMetrics().genai',
-    );
-  }
-  const { modelName, provider = 'onnxruntime', operation, inputTokens, kind = 'both' } = options;
-  if (
-    modelName !== undefined &&
-    typeof modelName !== 'function' &&
-    (typeof modelName !== 'string' || modelName === '')
-  ) {
-    throw new TypeError(
-      "genai-metrics: onnxruntime 'modelName' must be a non-empty string or a function (source) => string",
-    );
-  }
-  if (typeof provider !== 'string' || provider === '') {
-    throw new TypeError(
-      "genai-metrics: onnxruntime 'provider' must be a non-empty string, e.g. 'onnxruntime'",
-    );
-  }
-  if (operation !== undefined && (typeof operation !== 'string' || operation === '')) {
-    throw new TypeError(
-      "genai-metrics: onnxruntime 'operation' must be a GenAI operation name such as 'embeddings'",
-    );
-  }
-  if (inputTokens !== undefined && typeof inputTokens !== 'function') {
-    throw new TypeError("genai-metrics: onnxruntime 'inputTokens' must be a function (feeds) => number");
-  }
-  if (inputTokens !== undefined && operation === undefined) {
-    throw new TypeError(
-      "genai-metrics: onnxruntime 'inputTokens' needs 'operation' (e.g. 'embeddings'): tokens are recorded per operation",
-    );
-  }
-  if (!KINDS.includes(kind)) {
-    throw new TypeError(
-      `genai-metrics: onnxruntime 'kind' must be 'client', 'server' or 'both', got '${String(kind)}'`,
-    );
-  }
+function runConfig({ recorder, providerName, kind, extra }: ResolvedOptions<Extra>): RunConfig {
+  const { modelName, operation, inputTokens, batchSize, attentionMask } = extra;
   return {
-    metrics: options.metrics,
-    provider,
+    recorder,
+    provider: providerName ?? GEN_AI_PROVIDER.onnxruntime,
     operation: operation ?? 'run',
     perRunOperation: operation === undefined ? undefined : kind,
     inputTokens,
-    batchSize: validateBatchSizeOption(options.batchSize),
-    attentionMask: validateAttentionMaskOption(options.attentionMask),
+    batchSize,
+    attentionMask,
     fixedModelName: typeof modelName === 'string' ? modelName : undefined,
     modelNameFn: typeof modelName === 'function' ? modelName : undefined,
   };

@@ -1,19 +1,31 @@
-import type { GenAiMetrics, Operation, OperationKind } from '@genai-metrics/core';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_LLM_EXECUTION_PROVIDERS,
+  METRIC_LLM_BATCH_SIZE,
+  METRIC_LLM_INFERENCE_RUN_DURATION,
+  METRIC_LLM_REQUESTS_ACTIVE,
+  type OperationKind,
+} from '@genai-metrics/core';
 import type { Attributes } from '@opentelemetry/api';
+import type { GuardedOperation, Recorder } from '../shared/recorder.js';
 import { type AttentionMaskOption, recordAttentionMask } from './attention-mask.js';
 import { type BatchSizeOption, batchSizeOf } from './batch-size.js';
 import { onnxErrorType } from './error-type.js';
 import type { ModelNameOption } from './model-source.js';
 import type { OrtFeeds, OrtSessionLike } from './types.js';
 
-export const METRIC_RUN_DURATION = 'llm.inference.run.duration';
-const ACTIVE = 'llm.requests.active';
-const BATCH = 'llm.batch.size';
-export const ATTR_EXECUTION_PROVIDERS = 'llm.execution_providers';
+/** @deprecated import METRIC_LLM_INFERENCE_RUN_DURATION from @genai-metrics/core. */
+export const METRIC_RUN_DURATION = METRIC_LLM_INFERENCE_RUN_DURATION;
+/** @deprecated import ATTR_LLM_EXECUTION_PROVIDERS from @genai-metrics/core. */
+export const ATTR_EXECUTION_PROVIDERS = ATTR_LLM_EXECUTION_PROVIDERS;
 
 /** Resolved instrumentation options, shared by every wrapper of one installation. */
 export interface RunConfig {
-  readonly metrics: GenAiMetrics;
+  /** The app's metrics behind guards (a throwing backend never reaches run()). */
+  readonly recorder: Recorder;
   readonly provider: string;
   /** gen_ai.operation.name on run metrics; a GenAI operation name when `perRunOperation`. */
   readonly operation: string;
@@ -42,12 +54,12 @@ function attributesFor(info: SessionInfo, config: RunConfig): NonNullable<Sessio
   if (cached && cached.config === config) return cached;
   const model = info.model ?? config.fixedModelName;
   const active: Attributes = {
-    'gen_ai.operation.name': config.operation,
-    'gen_ai.provider.name': config.provider,
+    [ATTR_GEN_AI_OPERATION_NAME]: config.operation,
+    [ATTR_GEN_AI_PROVIDER_NAME]: config.provider,
   };
-  if (model !== undefined) active['gen_ai.request.model'] = model;
+  if (model !== undefined) active[ATTR_GEN_AI_REQUEST_MODEL] = model;
   const run: Attributes = { ...active };
-  if (info.executionProviders !== undefined) run[ATTR_EXECUTION_PROVIDERS] = info.executionProviders;
+  if (info.executionProviders !== undefined) run[ATTR_LLM_EXECUTION_PROVIDERS] = info.executionProviders;
   const cache = { config, run, active, batch: active };
   info.cache = cache;
   return cache;
@@ -61,7 +73,7 @@ export class RunRecorder {
   private done = false;
   private readonly startedAt = performance.now();
   private readonly attrs: NonNullable<SessionInfo['cache']>;
-  private readonly operation: Operation | undefined;
+  private readonly operation: GuardedOperation | undefined;
 
   constructor(
     private readonly config: RunConfig,
@@ -70,23 +82,23 @@ export class RunRecorder {
     feeds: OrtFeeds,
   ) {
     this.attrs = attributesFor(info, config);
-    const { metrics } = config;
+    const { recorder } = config;
     if (config.perRunOperation !== undefined) {
       // The Operation counts itself in llm.requests.active; counting the run too would double it.
-      this.operation = metrics.startOperation({
+      this.operation = recorder.startOperation({
         operation: config.operation,
         provider: config.provider,
-        requestModel: this.attrs.active['gen_ai.request.model'] as string | undefined,
+        requestModel: this.attrs.active[ATTR_GEN_AI_REQUEST_MODEL] as string | undefined,
         kind: config.perRunOperation,
       });
       const tokens = config.inputTokens ? safeCall(config.inputTokens, feeds) : undefined;
       if (tokens !== undefined) this.operation.setUsage({ inputTokens: tokens });
     } else {
-      metrics.record(ACTIVE, 1, this.attrs.active);
+      recorder.record(METRIC_LLM_REQUESTS_ACTIVE, 1, this.attrs.active);
     }
     const batch = batchSizeOf(config.batchSize, session, feeds);
-    if (batch !== undefined) metrics.record(BATCH, batch, this.attrs.batch);
-    recordAttentionMask(metrics, config.attentionMask, this.attrs.batch, feeds);
+    if (batch !== undefined) recorder.record(METRIC_LLM_BATCH_SIZE, batch, this.attrs.batch);
+    recordAttentionMask(recorder, config.attentionMask, this.attrs.batch, feeds);
   }
 
   end(): void {
@@ -113,11 +125,12 @@ export class RunRecorder {
   }
 
   private finish(errorType: string | undefined): void {
-    const { metrics } = this.config;
+    const { recorder } = this.config;
     const seconds = (performance.now() - this.startedAt) / 1000;
-    const attrs = errorType === undefined ? this.attrs.run : { ...this.attrs.run, 'error.type': errorType };
-    metrics.record(METRIC_RUN_DURATION, seconds, attrs);
-    if (this.operation === undefined) metrics.record(ACTIVE, -1, this.attrs.active);
+    const attrs =
+      errorType === undefined ? this.attrs.run : { ...this.attrs.run, [ATTR_ERROR_TYPE]: errorType };
+    recorder.record(METRIC_LLM_INFERENCE_RUN_DURATION, seconds, attrs);
+    if (this.operation === undefined) recorder.record(METRIC_LLM_REQUESTS_ACTIVE, -1, this.attrs.active);
   }
 }
 

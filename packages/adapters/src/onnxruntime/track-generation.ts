@@ -1,19 +1,19 @@
-import type { GenAiMetrics, OperationKind } from '@genai-metrics/core';
+import { GEN_AI_OPERATION, GEN_AI_PROVIDER } from '@genai-metrics/core';
+import { type InProcessAdapterOptions, resolveOptions } from '../shared/options.js';
 import { onnxErrorType } from './error-type.js';
 
-export interface TrackGenerationOptions {
-  metrics: GenAiMetrics;
+/**
+ * `metrics`, `providerName` (default `onnxruntime`; `provider` is the old spelling) and `kind`
+ * (`both`, default: server metrics — request duration, time to first token, time per output token —
+ * and client metrics — operation duration, token usage; `server`: server metrics only).
+ */
+export interface TrackGenerationOptions extends InProcessAdapterOptions {
   /** `gen_ai.request.model`. */
   model: string;
   /** `gen_ai.operation.name`; default `text_completion`. Use `embeddings` for embedding/rerank requests. */
   operation?: string;
-  /** `gen_ai.provider.name`; default `onnxruntime`. */
+  /** @deprecated the old spelling of `providerName`. */
   provider?: string;
-  /**
-   * `both` (default): server metrics (request duration, time to first token, time per output token)
-   * and client metrics (operation duration, token usage); `server`: server metrics only.
-   */
-  kind?: OperationKind;
 }
 
 export interface GenerationTracker {
@@ -31,22 +31,28 @@ export interface GenerationTracker {
  * Records exactly once whatever the sequence of calls; never throws.
  */
 export function trackGeneration(options: TrackGenerationOptions): GenerationTracker {
-  const {
-    metrics,
-    model,
-    operation = 'text_completion',
-    provider = 'onnxruntime',
-    kind = 'both',
-  } = options ?? {};
-  if (typeof metrics?.startOperation !== 'function') {
-    throw new TypeError(
-      'genai-metrics: trackGeneration({ metrics, model }) needs metrics from createGenAiMetrics()',
-    );
-  }
-  if (typeof model !== 'string' || model === '') {
-    throw new TypeError("genai-metrics: trackGeneration needs a 'model' name (gen_ai.request.model)");
-  }
-  const op = metrics.startOperation({ operation, provider, requestModel: model, kind });
+  const { recorder, providerName, kind, extra } = resolveOptions(
+    {
+      adapter: 'trackGeneration',
+      defaultProvider: GEN_AI_PROVIDER.onnxruntime,
+      defaultKind: 'both',
+      extra: {
+        model: (v, fail) =>
+          typeof v === 'string' && v !== '' ? v : fail("needs a 'model' name (gen_ai.request.model)"),
+        operation: (v, fail) =>
+          v === undefined || (typeof v === 'string' && v !== '')
+            ? (v as string | undefined)
+            : fail("'operation' must be a GenAI operation name such as 'text_completion'"),
+      },
+    },
+    options,
+  );
+  const op = recorder.startOperation({
+    operation: extra.operation ?? GEN_AI_OPERATION.textCompletion,
+    provider: providerName ?? GEN_AI_PROVIDER.onnxruntime,
+    requestModel: extra.model,
+    kind,
+  });
   let generated = 0;
   return {
     token(n = 1) {

@@ -7,6 +7,14 @@ export interface Installation<Extra = unknown> {
   readonly options: ResolvedOptions<Extra>;
   /** Restores every patched method and detaches gauges; safe to call twice. */
   uninstrument(): void;
+  /** What in-process adapters return: the same object for every call that found this installation. */
+  readonly handle: InstrumentationHandle;
+}
+
+/** The handle `instrumentLlamaCpp` / `instrumentOnnxRuntime` return. */
+export interface InstrumentationHandle {
+  /** Restores every patched method and detaches the gauges. Safe to call twice. */
+  uninstrument(): void;
 }
 
 // Keyed by the object an adapter patches (a client instance, a module's class prototype), so a
@@ -40,13 +48,11 @@ export function install<Extra>(
     return existing;
   }
   const patcher = new Patcher();
-  const installation: Installation<Extra> = {
-    options,
-    uninstrument() {
-      if (installations.get(key) === installation) installations.delete(key);
-      patcher.restore();
-    },
+  const uninstrument = () => {
+    if (installations.get(key) === installation) installations.delete(key);
+    patcher.restore();
   };
+  const installation: Installation<Extra> = { options, uninstrument, handle: { uninstrument } };
   try {
     setup(patcher);
   } catch (error) {

@@ -1,3 +1,4 @@
+import type { readLlamaVram } from '@genai-metrics/core';
 import { warnOnce } from '../../diag.js';
 import type { DeviceInfo, DeviceSample, HardwareProvider } from '../../types.js';
 
@@ -36,6 +37,23 @@ export function hasRegisteredLlama(): boolean {
 
 const VENDORS: Record<string, string> = { cuda: 'NVIDIA', metal: 'Apple' };
 
+let reader: Promise<typeof readLlamaVram | undefined> | undefined;
+/**
+ * Core's VRAM reader — the one the llama-cpp adapter uses too, so both apply the same rule. Loaded on
+ * first use: @genai-metrics/core is an optional peer of this package, needed by this provider only
+ * (an app that registers a node-llama-cpp Llama has it); every other provider runs without it.
+ */
+function vramReader(): Promise<typeof readLlamaVram | undefined> {
+  reader ??= import('@genai-metrics/core').then(
+    (core) => core.readLlamaVram,
+    (error: unknown) => {
+      warnOnce('llama-cpp', 'the llama-cpp provider needs @genai-metrics/core installed', error);
+      return undefined;
+    },
+  );
+  return reader;
+}
+
 export function createLlamaVramProvider(): HardwareProvider {
   const ids = new WeakMap<LlamaLike, DeviceInfo>();
   let seq = 0;
@@ -63,23 +81,22 @@ export function createLlamaVramProvider(): HardwareProvider {
   return {
     name: 'llama-cpp',
     async probe() {
+      await vramReader(); // load it while the app sets up, not during the first collection
       return Promise.all((await gpuLlamas()).map(infoOf));
     },
     async sample() {
       const out: DeviceSample[] = [];
       for (const llama of await gpuLlamas()) {
         const info = await infoOf(llama);
-        try {
-          const vram = await llama.getVramState();
-          // node-llama-cpp reports total 0 when the backend cannot tell: that is "unknown", not "no VRAM".
-          out.push({
-            ...info,
-            memoryUsed: vram.total > 0 ? vram.used : undefined,
-            memoryTotal: vram.total > 0 ? vram.total : undefined,
-          });
-        } catch (error) {
+        const read = await vramReader();
+        if (!read) break;
+        let failed = false;
+        // A total of 0 (the backend cannot tell) is "unknown", reported as absent, never as 0 bytes.
+        const vram = await read(llama, (error) => {
+          failed = true;
           warnOnce('llama-cpp', 'getVramState failed', error);
-        }
+        });
+        if (!failed) out.push({ ...info, memoryUsed: vram?.used, memoryTotal: vram?.total });
       }
       return out;
     },
