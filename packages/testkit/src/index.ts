@@ -118,6 +118,7 @@ export function bucketIndex(boundaries: readonly number[], value: number): numbe
   while (i < boundaries.length && value > boundaries[i]!) i++;
   return i;
 }
+export * from './anthropic-server.js';
 export * from './gguf.js';
 export * from './openai-server.js';
 export * from './otlp/otlp-points.js';

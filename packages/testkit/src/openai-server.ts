@@ -1,5 +1,16 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import {
+  type RecordedRequest,
+  type ScriptedServer,
+  type SseEvent,
+  sendJson as send,
+  sleep,
+  sse,
+  startScriptedServer,
+  streamEvents as writeStream,
+} from './http/scripted-server.js';
+
+export type { RecordedRequest } from './http/scripted-server.js';
 
 /**
  * A local OpenAI-compatible HTTP server for tests and demos: chat completions, completions,
@@ -27,90 +38,31 @@ export interface OpenAIServerBehaviour {
   injectEvents?: unknown[];
 }
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  body: Record<string, unknown>;
+/** The local OpenAI-compatible server: `baseURL` ends in /v1. */
+export type OpenAIServer = ScriptedServer<OpenAIServerBehaviour>;
+
+export function startOpenAIServer(defaults: OpenAIServerBehaviour = {}): Promise<OpenAIServer> {
+  return startScriptedServer(defaults, '/v1', answer);
 }
 
-export interface OpenAIServer {
-  /** Base URL to give the SDK, ending in /v1. */
-  readonly baseURL: string;
-  readonly port: number;
-  /** Every request received, in order. */
-  readonly requests: RecordedRequest[];
-  /** Behaviour for the next requests, one entry each; when empty, `defaults` applies. */
-  enqueue(...behaviours: OpenAIServerBehaviour[]): void;
-  defaults: OpenAIServerBehaviour;
-  /** Drops queued behaviours and restores empty defaults (between tests). */
-  reset(): void;
-  close(): Promise<void>;
-}
-
-const sleep = (ms: number | undefined) =>
-  ms && ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve();
-
-export async function startOpenAIServer(defaults: OpenAIServerBehaviour = {}): Promise<OpenAIServer> {
-  const queue: OpenAIServerBehaviour[] = [];
-  const requests: RecordedRequest[] = [];
-  const state = { defaults };
-  const server = createServer((req, res) => {
-    handle(req, res, () => queue.shift() ?? state.defaults, requests).catch(() => res.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseURL: `http://127.0.0.1:${port}/v1`,
-    port,
-    requests,
-    enqueue: (...b) => queue.push(...b),
-    reset: () => {
-      queue.length = 0;
-      state.defaults = {};
-    },
-    get defaults() {
-      return state.defaults;
-    },
-    set defaults(b) {
-      state.defaults = b;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const parts: Buffer[] = [];
-  for await (const part of req) parts.push(part as Buffer);
-  const text = Buffer.concat(parts).toString('utf8');
-  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-}
-
-async function handle(
-  req: IncomingMessage,
+async function answer(
+  request: RecordedRequest,
   res: ServerResponse,
-  next: () => OpenAIServerBehaviour,
-  requests: RecordedRequest[],
+  b: OpenAIServerBehaviour,
+  index: number,
 ): Promise<void> {
-  const body = await readJson(req);
-  const path = (req.url ?? '/').split('?')[0]!;
-  requests.push({ method: req.method ?? 'GET', path, body });
-  const b = next();
+  const { body, path } = request;
   await sleep(b.firstByteDelayMs);
   const status = b.status ?? 200;
+  const headers = { 'x-request-id': `req_${index}` };
   if (status >= 400) {
     const type = status === 429 ? 'rate_limit_exceeded' : status >= 500 ? 'server_error' : 'invalid_request';
-    res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': `req_${requests.length}` });
-    res.end(JSON.stringify({ error: { message: `test server answered ${status}`, type, code: type } }));
+    send(res, status, headers, { error: { message: `test server answered ${status}`, type, code: type } });
     return;
   }
   const api = apiOf(path);
   if (!api) {
-    res.writeHead(404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: { message: `no route ${path}`, type: 'not_found' } }));
+    send(res, 404, {}, { error: { message: `no route ${path}`, type: 'not_found' } });
     return;
   }
   const model = b.responseModel ?? (typeof body.model === 'string' ? body.model : 'test-model');
@@ -118,7 +70,6 @@ async function handle(
   const promptTokens = b.promptTokens ?? 7;
   const usage = (shape: 'chat' | 'responses' | 'embeddings') =>
     'usage' in b ? b.usage : usageOf(shape, promptTokens, chunks);
-  const headers = { 'x-request-id': `req_${requests.length}` };
   if (api === 'embeddings') {
     const inputs = Array.isArray(body.input) ? body.input : [body.input];
     const vector = [0.25, -0.5, 1];
@@ -128,31 +79,17 @@ async function handle(
       index,
       embedding: base64 ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector,
     }));
-    return sendJson(res, headers, { object: 'list', data, model, usage: usage('embeddings') });
+    return send(res, 200, headers, { object: 'list', data, model, usage: usage('embeddings') });
   }
   const texts = Array.from({ length: chunks }, (_, i) => `tok${i} `);
   if (body.stream !== true) {
-    return sendJson(res, headers, fullAnswer(api, model, texts.join(''), usage));
+    return send(res, 200, headers, fullAnswer(api, model, texts.join(''), usage));
   }
-  res.writeHead(200, { 'content-type': 'text/event-stream', ...headers });
   const events = streamEvents(api, model, texts, usage, body);
   if (b.injectEvents?.length) {
     events.splice(1, 0, ...b.injectEvents.map((e) => ({ text: sse(e), content: false })));
   }
-  let sent = 0;
-  for (const event of events) {
-    if (event.content) {
-      if (b.disconnectAfterChunks !== undefined && sent >= b.disconnectAfterChunks) {
-        res.socket?.destroy();
-        return;
-      }
-      await sleep(b.chunkDelayMs);
-      sent++;
-    }
-    // Wait for each write to reach the socket, so a later disconnect cannot swallow it.
-    await new Promise<void>((resolve) => res.write(event.text, () => resolve()));
-  }
-  res.end();
+  await writeStream(res, headers, events, b);
 }
 
 type Api = 'chat' | 'completions' | 'embeddings' | 'responses';
@@ -176,11 +113,6 @@ function usageOf(shape: 'chat' | 'responses' | 'embeddings', input: number, outp
     };
   }
   return { prompt_tokens: input, completion_tokens: output, total_tokens: input + output };
-}
-
-function sendJson(res: ServerResponse, headers: Record<string, string>, value: unknown): void {
-  res.writeHead(200, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(value));
 }
 
 type UsageFor = (shape: 'chat' | 'responses' | 'embeddings') => unknown;
@@ -236,16 +168,6 @@ function responseObject(model: string, status: string, text: string, usage: unkn
     { id: 'resp_test', object: 'response', created_at: created, status, model, output },
     status === 'in_progress' ? null : usage,
   );
-}
-
-interface SseEvent {
-  text: string;
-  /** True for events that carry generated content (delayed and counted by the behaviour). */
-  content: boolean;
-}
-
-function sse(data: unknown, event?: string): string {
-  return `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
 }
 
 function streamEvents(

@@ -3,7 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { type OpenAIServer, startOpenAIServer } from '@genai-metrics/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instrumentOpenAI } from '../../src/openai/index.js';
-import { DURATION, metricsPipeline, TTFC } from './harness.js';
+import { DURATION, metricsPipeline, TTFC } from '../shared/harness.js';
 import { SDKS } from './sdks.js';
 
 // A real collector, not a mock: expose V8's gc() to this test only.

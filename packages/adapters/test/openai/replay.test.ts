@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instrumentOpenAI } from '../../src/openai/index.js';
-import { DURATION, metricsPipeline, TPOC, TTFC, tokenSums } from './harness.js';
+import { DURATION, metricsPipeline, TPOC, TTFC, tokenSums } from '../shared/harness.js';
 import {
   bodyText,
   loadRecorded,

@@ -1,7 +1,15 @@
 import { type OpenAIServer, startOpenAIServer } from '@genai-metrics/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { instrumentOpenAI } from '../../src/openai/index.js';
-import { ACTIVE, collectWhenIdle, DURATION, metricsPipeline, TOKENS, TTFC, tokenSums } from './harness.js';
+import {
+  ACTIVE,
+  collectWhenIdle,
+  DURATION,
+  metricsPipeline,
+  TOKENS,
+  TTFC,
+  tokenSums,
+} from '../shared/harness.js';
 import { SDKS } from './sdks.js';
 
 /** Non-streamed calls of the four APIs and every way they fail, on each SDK major. */

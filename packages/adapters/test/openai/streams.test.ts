@@ -11,7 +11,7 @@ import {
   TPOC,
   TTFC,
   tokenSums,
-} from './harness.js';
+} from '../shared/harness.js';
 import { SDKS } from './sdks.js';
 
 const messages = [{ role: 'user', content: 'hi' }];

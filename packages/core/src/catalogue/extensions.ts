@@ -118,7 +118,7 @@ export const EXTENSION_METRICS: readonly MetricDefinition[] = [
       'Duration of one runtime forward pass (session.run), from the call to its result; includes time queued behind other runs.',
     recordedWhen: 'once per runtime run (onnxruntime adapter), failed runs with error.type',
   },
-  // --- the local runtimes' own (docs/adapters/llama-cpp.md says why) ---
+  // --- the runtimes' own (docs/adapters/llama-cpp.md says why; the Anthropic adapter counts stop_reason too) ---
   {
     name: sc.METRIC_LLM_GENERATION_STOPS,
     instrument: 'counter',
@@ -132,8 +132,9 @@ export const EXTENSION_METRICS: readonly MetricDefinition[] = [
       sc.ATTR_LLM_STOP_REASON,
     ],
     description:
-      'Generations by why they stopped (llm.stop.reason: eog, max_tokens, stop_trigger, custom_stop_trigger, function_calls, abort, caller_stop, error).',
-    recordedWhen: 'once per generation, when it ends, by the local runtime adapters',
+      'Generations by why they stopped (llm.stop.reason: eog, max_tokens, stop_trigger, custom_stop_trigger, function_calls, refusal, abort, caller_stop, error, other).',
+    recordedWhen:
+      'once per generation, when it ends, by the local runtime adapters and the Anthropic adapter (stop_reason)',
   },
   {
     name: sc.METRIC_LLM_MEMORY_USAGE,

@@ -49,8 +49,11 @@ export class HttpCall implements Abandonable {
     this.op.end();
   }
 
-  /** Failed with `error` (mapped to an error.type unless `errorType` is given). */
-  fail(error: unknown, errorType?: string, how: CallEnd = 'error'): void {
+  /**
+   * Failed with `error` (mapped to an error.type unless `errorType` is given); an error that maps to
+   * `cancelled` (the SDK's user-abort error) counts as an abort.
+   */
+  fail(error: unknown, errorType?: string, how?: CallEnd): void {
     if (this.op.isEnded) return;
     let type = errorType;
     if (type === undefined) {
@@ -60,7 +63,7 @@ export class HttpCall implements Abandonable {
         type = '_OTHER';
       }
     }
-    this.finish(how);
+    this.finish(how ?? (type === 'cancelled' ? 'abort' : 'error'));
     this.op.fail(error, type);
   }
 

@@ -6,7 +6,7 @@ import type { AnyFunction, Patcher } from '../patcher.js';
 import { isObj, read } from '../read.js';
 import { isObservableAPIPromise, observeAPIPromise } from './api-promise.js';
 import { HttpCall } from './call.js';
-import type { CallReader, Endpoint } from './endpoint.js';
+import type { CallReader, Endpoint, RequestInfo } from './endpoint.js';
 import { sdkErrorType } from './errors.js';
 import { type ServerInfo, serverInfoCache } from './server.js';
 import { isStreamLike, observeStream } from './stream.js';
@@ -98,12 +98,15 @@ function patchEndpoint(patcher: Patcher, resource: object, endpoint: Endpoint, c
   return patcher.wrap(resource, endpoint.method ?? 'create', (original: AnyFunction) => {
     return function (this: unknown, body: unknown, ...rest: unknown[]): unknown {
       let reader: CallReader | undefined;
-      let request = { stream: false, model: undefined as string | undefined };
+      let request: CallRequest | undefined;
       try {
         const model = read(body, 'model');
+        const server = ctx.server();
         request = {
           stream: read(body, 'stream') === true,
           model: typeof model === 'string' ? model : undefined,
+          provider: server.provider,
+          server,
         };
         reader = endpoint.begin(body, request);
       } catch (error) {
@@ -114,10 +117,11 @@ function patchEndpoint(patcher: Patcher, resource: object, endpoint: Endpoint, c
         p = original.call(this, reader ? reader.body : body, ...rest);
       } catch (error) {
         // The SDK rejected the arguments before sending anything: still one (failed) operation.
-        if (reader) startCall(ctx, endpoint, request, reader).fail(error);
+        if (reader && request) startCall(ctx, endpoint, request, reader).fail(error);
         throw error;
       }
-      if (!reader) return p;
+      if (!reader || !request) return p;
+      const stream = request.stream;
       try {
         if (!isObservableAPIPromise(p)) {
           warnOnce(
@@ -128,7 +132,7 @@ function patchEndpoint(patcher: Patcher, resource: object, endpoint: Endpoint, c
         }
         const call = startCall(ctx, endpoint, request, reader);
         observeAPIPromise(p, call, (data) => {
-          if (request.stream && isStreamLike(data)) observeStream(data, call);
+          if (stream && isStreamLike(data)) observeStream(data, call);
           else call.result(data);
         });
       } catch (error) {
@@ -139,13 +143,12 @@ function patchEndpoint(patcher: Patcher, resource: object, endpoint: Endpoint, c
   });
 }
 
-function startCall(
-  ctx: CallContext,
-  endpoint: Endpoint,
-  request: { stream: boolean; model: string | undefined },
-  reader: CallReader,
-): HttpCall {
-  const server = ctx.server();
+interface CallRequest extends RequestInfo {
+  readonly server: ServerInfo;
+}
+
+function startCall(ctx: CallContext, endpoint: Endpoint, request: CallRequest, reader: CallReader): HttpCall {
+  const { server } = request;
   const op = ctx.options.recorder.startOperation({
     operation: endpoint.operation,
     provider: server.provider,

@@ -16,10 +16,13 @@ export interface Endpoint {
   begin(body: unknown, request: RequestInfo): CallReader;
 }
 
-/** Read once from the caller's request body (each field read once, never again). */
+/** Read once per call: from the caller's request body (each field once) and the client's base URL. */
 export interface RequestInfo {
   readonly stream: boolean;
+  /** `gen_ai.request.model`. */
   readonly model: string | undefined;
+  /** `gen_ai.provider.name` of this call (the app's, or inferred from the base URL). */
+  readonly provider: string;
 }
 
 /** What a streamed item was. */

@@ -1,4 +1,4 @@
-import { createGenAiMetrics, type GenAiMetrics, genAiViews } from '@genai-metrics/core';
+import { createGenAiMetrics, type GenAiMetrics, genAiViews, type SemconvMode } from '@genai-metrics/core';
 import { type Metrics, MetricsHarness } from '@genai-metrics/testkit';
 
 export const DURATION = 'gen_ai.client.operation.duration';
@@ -7,12 +7,26 @@ export const TPOC = 'gen_ai.client.operation.time_per_output_chunk';
 export const TOKENS = 'gen_ai.client.token.usage';
 export const ACTIVE = 'llm.requests.active';
 export const INVALID = 'llm.usage.invalid';
+export const STOPS = 'llm.generation.stops';
 
 /** A real SDK metrics pipeline with the semconv bucket views, and a GenAiMetrics on it. */
-export function metricsPipeline(): { harness: MetricsHarness; metrics: GenAiMetrics } {
+export function metricsPipeline(semconv: SemconvMode = 'v1.41'): {
+  harness: MetricsHarness;
+  metrics: GenAiMetrics;
+} {
   const harness = new MetricsHarness({ views: genAiViews() });
-  const metrics = createGenAiMetrics({ meterProvider: harness.meterProvider, semconv: 'v1.41' });
+  const metrics = createGenAiMetrics({ meterProvider: harness.meterProvider, semconv });
   return { harness, metrics };
+}
+
+/** `llm.generation.stops` by `llm.stop.reason`, for points matching `match`. */
+export function stopCounts(m: Metrics, match: Record<string, string | number> = {}): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of m.points(STOPS, match)) {
+    const reason = String(p.attributes['llm.stop.reason']);
+    out[reason] = (out[reason] ?? 0) + (p.value as number);
+  }
+  return out;
 }
 
 /** Input and output token sums recorded for `match`. */

@@ -1,0 +1,2 @@
+export type { InstrumentAnthropicOptions } from './instrument.js';
+export { instrumentAnthropic, uninstrumentAnthropic } from './instrument.js';

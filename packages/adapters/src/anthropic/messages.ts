@@ -1,0 +1,201 @@
+import type { ErrorType, Usage } from '@genai-metrics/core';
+import type { HttpCall } from '../shared/http-sdk/call.js';
+import type { CallEnd, CallReader, ItemVerdict, RequestInfo } from '../shared/http-sdk/endpoint.js';
+import { isObj, type Obj } from '../shared/read.js';
+import type { Recorder } from '../shared/recorder.js';
+import { recordStop, type StopReason } from '../shared/stop-reason.js';
+
+/**
+ * What the Anthropic Messages API says about tokens, model, output and why it stopped, read
+ * defensively (compatible servers and proxies send odd shapes; nothing here throws on them, and
+ * invalid numbers reach core's setUsage, which counts them in llm.usage.invalid).
+ */
+
+/** `stop_reason` → `llm.stop.reason`; anything new becomes `other`. */
+const STOP_REASONS: Readonly<Record<string, StopReason>> = {
+  end_turn: 'eog',
+  max_tokens: 'max_tokens',
+  // The context window filled up: a length limit, like max_tokens.
+  model_context_window_exceeded: 'max_tokens',
+  stop_sequence: 'stop_trigger',
+  tool_use: 'function_calls',
+  refusal: 'refusal',
+  pause_turn: 'other',
+};
+
+export function stopReasonOf(raw: unknown): StopReason {
+  return typeof raw === 'string' && Object.hasOwn(STOP_REASONS, raw) ? STOP_REASONS[raw]! : 'other';
+}
+
+/** The error body's `type`, for errors that carry no HTTP status (a mid-stream `error` event). */
+const ERROR_TYPES: Readonly<Record<string, ErrorType>> = {
+  overloaded_error: 'server_error',
+  api_error: 'server_error',
+  rate_limit_error: 'rate_limited',
+  timeout_error: 'timeout',
+  invalid_request_error: 'invalid_request',
+  authentication_error: 'invalid_request',
+  permission_error: 'invalid_request',
+  not_found_error: 'invalid_request',
+  request_too_large: 'invalid_request',
+  billing_error: 'invalid_request',
+};
+
+/**
+ * 1.x puts the body's error type on the error (`type`); 0.x keeps the body (`error.error.type`). Only
+ * for status-less errors: an HTTP status (429, 529, 5xx) is mapped by core.
+ */
+export function anthropicErrorType(error: object): ErrorType | undefined {
+  const e = error as { status?: unknown; type?: unknown; error?: { error?: { type?: unknown } } };
+  if (typeof e.status === 'number') return undefined;
+  const type = typeof e.type === 'string' ? e.type : e.error?.error?.type;
+  return typeof type === 'string' && Object.hasOwn(ERROR_TYPES, type) ? ERROR_TYPES[type] : undefined;
+}
+
+const nonEmpty = (v: unknown) => typeof v === 'string' && v.length > 0;
+
+/** Does a `content_block_delta` carry generated output: text, tool-use JSON or thinking? */
+function carriesOutput(delta: unknown): boolean {
+  if (!isObj(delta)) return false;
+  switch (delta.type) {
+    case 'text_delta':
+      return nonEmpty(delta.text);
+    case 'input_json_delta':
+      return nonEmpty(delta.partial_json);
+    case 'thinking_delta':
+      return nonEmpty(delta.thinking);
+    default:
+      return false; // signature_delta, citations_delta: metadata of output already counted
+  }
+}
+
+const count = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * The latest value of each usage field across a call. Streams report input and cache tokens in
+ * `message_start` and the output in `message_delta`, cumulatively (a later value replaces, never
+ * adds); recent API versions repeat the input fields in `message_delta`. `message_start`'s
+ * `output_tokens` is a placeholder and is ignored.
+ */
+class UsageState {
+  private input: unknown;
+  private cacheRead: unknown;
+  private cacheWrite: unknown;
+  private output: unknown;
+  private seen = false;
+
+  merge(usage: unknown, withOutput: boolean): void {
+    if (!isObj(usage)) return;
+    this.seen = true;
+    const keep = (v: unknown, old: unknown) => (v === undefined || v === null ? old : v);
+    this.input = keep(usage.input_tokens, this.input);
+    this.cacheRead = keep(usage.cache_read_input_tokens, this.cacheRead);
+    this.cacheWrite = keep(usage.cache_creation_input_tokens, this.cacheWrite);
+    if (withOutput) this.output = keep(usage.output_tokens, this.output);
+  }
+
+  /**
+   * Anthropic's `input_tokens` excludes cached tokens; the conventions count cached input as part of
+   * input, so input = input_tokens + cache_read + cache_creation. When a part is malformed the sum
+   * is not recorded (never a wrong number): the malformed field itself is counted invalid by core.
+   */
+  toUsage(): Usage | undefined {
+    if (!this.seen) return undefined;
+    const { input, cacheRead, cacheWrite } = this;
+    const parts = [cacheRead, cacheWrite].filter((v) => v !== undefined && v !== null);
+    let inputTokens: unknown = input;
+    if (count(input) && parts.every(count)) {
+      inputTokens = (input as number) + parts.reduce<number>((a, v) => a + (v as number), 0);
+    } else if (count(input)) {
+      inputTokens = undefined;
+    }
+    return {
+      inputTokens: inputTokens as number,
+      cachedInputTokens: cacheRead as number,
+      cacheWriteInputTokens: cacheWrite as number,
+      outputTokens: this.output as number,
+    };
+  }
+}
+
+export interface StopContext {
+  readonly recorder: Recorder;
+  readonly operation: string;
+}
+
+/** One `messages.create` call (streamed or not), as the shared HTTP layer drives it. */
+export class MessagesReader implements CallReader {
+  private readonly usage = new UsageState();
+  private stopReason: unknown;
+
+  constructor(
+    readonly body: unknown,
+    private readonly request: RequestInfo,
+    private readonly stops: StopContext,
+  ) {}
+
+  result(call: HttpCall, data: unknown): undefined {
+    if (!isObj(data)) return undefined;
+    call.op.setResponseModel(data.model);
+    this.usage.merge(data.usage, true);
+    this.stopReason = data.stop_reason;
+    return undefined;
+  }
+
+  item(call: HttpCall, event: unknown): ItemVerdict {
+    if (!isObj(event)) return 'other';
+    const type = event.type;
+    if (type === 'content_block_delta') return carriesOutput(event.delta) ? 'content' : 'other';
+    if (type === 'message_start') {
+      const message = event.message;
+      if (isObj(message)) {
+        call.op.setResponseModel(message.model);
+        this.usage.merge(message.usage, false);
+      }
+    } else if (type === 'message_delta') {
+      this.usage.merge(event.usage, true);
+      const delta = event.delta;
+      if (isObj(delta) && delta.stop_reason != null) this.stopReason = delta.stop_reason;
+    }
+    return 'other';
+  }
+
+  finish(call: HttpCall, how: CallEnd): void {
+    const usage = this.usage.toUsage();
+    if (usage) call.op.setUsage(usage);
+    countStop(this.stops, this.request, how, this.stopReason);
+  }
+}
+
+/** The legacy Text Completions API (`completions.create`): `completion` text, no usage. */
+export class CompletionReader implements CallReader {
+  private stopReason: unknown;
+
+  constructor(
+    readonly body: unknown,
+    private readonly request: RequestInfo,
+    private readonly stops: StopContext,
+  ) {}
+
+  result(call: HttpCall, data: unknown): undefined {
+    this.item(call, data);
+    return undefined;
+  }
+
+  item(call: HttpCall, event: unknown): ItemVerdict {
+    if (!isObj(event)) return 'other';
+    call.op.setResponseModel((event as Obj).model);
+    if (event.stop_reason != null) this.stopReason = event.stop_reason;
+    return nonEmpty(event.completion) ? 'content' : 'other';
+  }
+
+  finish(_call: HttpCall, how: CallEnd): void {
+    countStop(this.stops, this.request, how, this.stopReason);
+  }
+}
+
+function countStop(stops: StopContext, request: RequestInfo, how: CallEnd, raw: unknown): void {
+  const reason: StopReason = how === 'completed' ? stopReasonOf(raw) : how;
+  const { recorder, operation } = stops;
+  recordStop(recorder, { operation, provider: request.provider, requestModel: request.model }, reason);
+}

@@ -1,0 +1,261 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { type AnthropicServer, startAnthropicServer } from '@genai-metrics/testkit';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { instrumentAnthropic } from '../../src/anthropic/index.js';
+import {
+  ACTIVE,
+  collectWhenIdle,
+  DURATION,
+  metricsPipeline,
+  occupiedRange,
+  stopCounts,
+  TOKENS,
+  TPOC,
+  TTFC,
+  tokenSums,
+} from '../shared/harness.js';
+import { SDKS } from './sdks.js';
+
+const messages = [{ role: 'user', content: 'hi' }];
+const params = (model: string) => ({ model, max_tokens: 64, messages, stream: true });
+
+/** Streamed calls: chunk timings at output deltas, cumulative usage, and every way a stream ends. */
+describe.each(SDKS)('anthropic v$major: streams', ({ Anthropic }) => {
+  let server: AnthropicServer;
+  beforeAll(async () => {
+    server = await startAnthropicServer();
+  });
+  afterAll(() => server.close());
+  beforeEach(() => server.reset());
+
+  function setup() {
+    const { harness, metrics } = metricsPipeline();
+    const client = instrumentAnthropic(
+      new Anthropic({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0 }),
+      { metrics },
+    );
+    return { harness, client };
+  }
+  const drain = async (s: AsyncIterable<unknown>) => {
+    const types: string[] = [];
+    for await (const e of s) types.push((e as { type: string }).type);
+    return types;
+  };
+
+  it('TTFC at the first text delta (slow first byte), one gap per later delta, usage from start + delta', async () => {
+    const { harness, client } = setup();
+    server.enqueue({
+      firstByteDelayMs: 150,
+      chunkDelayMs: 100,
+      chunks: 4,
+      inputTokens: 5,
+      cacheReadTokens: 6,
+    });
+    const types = await drain(await client.messages.create(params('m')));
+    // Every event reaches the caller (pings are the SDK's to drop).
+    expect(types).toEqual([
+      'message_start',
+      'content_block_start',
+      ...Array(4).fill('content_block_delta'),
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ]);
+    const m = await harness.collect();
+    const ttfc = m.histogram(TTFC, { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'anthropic' });
+    expect(ttfc.count).toBe(1);
+    // 150 ms before the headers + 100 ms before the first delta: never below 0.16 s.
+    expect(occupiedRange(ttfc).low).toBeGreaterThanOrEqual(0.16);
+    expect(occupiedRange(ttfc).high).toBeLessThanOrEqual(5.12);
+    const tpoc = m.histogram(TPOC);
+    expect(tpoc.count).toBe(3);
+    expect(ttfc.sum + tpoc.sum).toBeGreaterThanOrEqual(0.15 + 4 * 0.1 - 0.01);
+    // input = 5 uncached + 6 from the cache; output from message_delta (message_start's is a placeholder).
+    expect(tokenSums(m)).toEqual({ input: 11, output: 4, count: 2 });
+    expect(m.points(DURATION)[0]!.attributes['error.type']).toBeUndefined();
+    expect(stopCounts(m)).toEqual({ eog: 1 });
+    await harness.shutdown();
+  });
+
+  it('message_delta usage is cumulative: its values replace, never add (input fields repeated too)', async () => {
+    const { harness, client } = setup();
+    server.enqueue({
+      chunks: 3,
+      inputTokens: 5,
+      deltaUsage: { input_tokens: 5, cache_read_input_tokens: null, output_tokens: 3 },
+      stopReason: 'max_tokens',
+    });
+    await drain(await client.messages.create(params('m')));
+    const m = await harness.collect();
+    expect(tokenSums(m)).toEqual({ input: 5, output: 3, count: 2 });
+    expect(m.points(DURATION)[0]!.attributes['error.type']).toBeUndefined();
+    expect(stopCounts(m)).toEqual({ max_tokens: 1 });
+    await harness.shutdown();
+  });
+
+  it.each(['tool_use', 'thinking'] as const)(
+    '%s deltas are output; empty JSON and signatures are not',
+    async (content) => {
+      const { harness, client } = setup();
+      server.enqueue({ chunks: 4, content, stopReason: content === 'tool_use' ? 'tool_use' : 'end_turn' });
+      await drain(await client.messages.create(params('m')));
+      const m = await harness.collect();
+      expect(m.histogram(TTFC).count).toBe(1);
+      expect(m.histogram(TPOC).count).toBe(3);
+      await harness.shutdown();
+    },
+  );
+
+  it.each([
+    ['overloaded_error', 'server_error'],
+    ['rate_limit_error', 'rate_limited'],
+    ['api_error', 'server_error'],
+  ])(
+    'an error event (%s) mid-stream → one failed operation, error.type %s; the caller gets the APIError',
+    async (type, errorType) => {
+      const { harness, client } = setup();
+      server.enqueue({ chunks: 6, errorEvent: { afterChunks: 2, type } });
+      const stream = await client.messages.create(params('m'));
+      const seen: string[] = [];
+      const error = await (async () => {
+        try {
+          for await (const e of stream) seen.push(e.type);
+        } catch (e) {
+          return e as { constructor: { name: string }; status?: unknown };
+        }
+      })();
+      expect(error?.constructor.name).toBe('APIError');
+      expect(error?.status).toBeUndefined();
+      expect(seen.filter((t) => t === 'content_block_delta')).toHaveLength(2);
+      const m = await collectWhenIdle(harness);
+      expect(m.histogram(DURATION, { 'error.type': errorType }).count).toBe(1);
+      expect(m.count(DURATION)).toBe(1);
+      expect(m.histogram(TTFC).count).toBe(1);
+      // The input was billed (message_start); no output count arrived.
+      expect(tokenSums(m)).toEqual({ input: 7, output: 0, count: 1 });
+      expect(stopCounts(m)).toEqual({ error: 1 });
+      await harness.shutdown();
+    },
+  );
+
+  it('a socket cut mid-stream → one failed operation; the caller gets the error', async () => {
+    const { harness, client } = setup();
+    server.enqueue({ chunks: 10, disconnectAfterChunks: 2 });
+    const stream = await client.messages.create(params('m'));
+    await expect(drain(stream)).rejects.toThrow();
+    const m = await collectWhenIdle(harness);
+    expect(m.count(DURATION)).toBe(1);
+    expect(['connection_error', '_OTHER']).toContain(m.points(DURATION)[0]!.attributes['error.type']);
+    expect(m.histogram(TTFC).count).toBe(1);
+    expect(stopCounts(m)).toEqual({ error: 1 });
+    await harness.shutdown();
+  });
+
+  it('caller break → cancelled (caller_stop); AbortSignal mid-stream and abort before iterating → cancelled (abort)', async () => {
+    const { harness, client } = setup();
+    server.enqueue({ chunks: 50, chunkDelayMs: 5 }, { chunks: 30, chunkDelayMs: 10 }, { chunks: 3 });
+    const broken = await client.messages.create(params('break'));
+    let deltas = 0;
+    for await (const e of broken) if (e.type === 'content_block_delta' && ++deltas === 3) break;
+    expect(broken.controller.signal.aborted).toBe(true);
+
+    const controller = new AbortController();
+    const aborted = await client.messages.create(params('signal'), { signal: controller.signal });
+    deltas = 0;
+    // The SDK ends an aborted stream without an error: the loop just stops early.
+    for await (const e of aborted) if (e.type === 'content_block_delta' && ++deltas === 2) controller.abort();
+    expect(deltas).toBeLessThan(30);
+
+    const idle = await client.messages.create(params('idle'));
+    idle.controller.abort();
+    const m = await collectWhenIdle(harness);
+    for (const model of ['break', 'signal', 'idle']) {
+      expect(m.histogram(DURATION, { 'error.type': 'cancelled', 'gen_ai.request.model': model }).count).toBe(
+        1,
+      );
+    }
+    expect(m.count(DURATION)).toBe(3);
+    expect(m.histogram(TPOC, { 'gen_ai.request.model': 'break' }).count).toBe(2);
+    expect(stopCounts(m)).toEqual({ caller_stop: 1, abort: 2 });
+    expect(m.sum(ACTIVE)).toBe(0);
+    await harness.shutdown();
+  });
+
+  it('messages.stream(): the MessageStream helper, its events and finalMessage(), recorded once; abort() → cancelled', async () => {
+    const { harness, client } = setup();
+    server.enqueue({ chunks: 3, inputTokens: 9 }, { chunks: 40, chunkDelayMs: 10 });
+    const helper = client.messages.stream({ model: 'helper', max_tokens: 64, messages });
+    let text = '';
+    helper.on('text', (t: string) => {
+      text += t;
+    });
+    const final = await helper.finalMessage();
+    expect(final.content[0].text).toBe('tok0 tok1 tok2 ');
+    expect(text).toBe('tok0 tok1 tok2 ');
+    const stopped = client.messages.stream({ model: 'helper-abort', max_tokens: 64, messages });
+    stopped.on('text', () => stopped.abort());
+    await expect(stopped.finalMessage()).rejects.toThrow();
+    const m = await collectWhenIdle(harness);
+    expect(tokenSums(m, { 'gen_ai.request.model': 'helper' })).toEqual({ input: 9, output: 3, count: 2 });
+    expect(m.histogram(TTFC, { 'gen_ai.request.model': 'helper' }).count).toBe(1);
+    expect(
+      m.histogram(DURATION, { 'gen_ai.request.model': 'helper-abort', 'error.type': 'cancelled' }).count,
+    ).toBe(1);
+    expect(m.count(DURATION)).toBe(2);
+    await harness.shutdown();
+  });
+
+  it('streams stay Stream objects: tee() and toReadableStream() read every event, recorded once', async () => {
+    const { harness, client } = setup();
+    server.enqueue({ chunks: 4 }, { chunks: 3 });
+    const stream = await client.messages.create(params('tee'));
+    expect(stream.constructor.name).toBe('Stream');
+    expect(stream.controller).toBeInstanceOf(AbortController);
+    const [left, right] = stream.tee();
+    const [a, b] = await Promise.all([drain(left), drain(right)]);
+    expect(a).toEqual(b);
+    expect(a).toHaveLength(9);
+    const reader = (await client.messages.create(params('rs'))).toReadableStream().getReader();
+    let lines = 0;
+    for (let r = await reader.read(); !r.done; r = await reader.read()) lines++;
+    expect(lines).toBe(8);
+    const m = await collectWhenIdle(harness);
+    expect(m.histogram(TPOC, { 'gen_ai.request.model': 'tee' }).count).toBe(3);
+    expect(m.histogram(TPOC, { 'gen_ai.request.model': 'rs' }).count).toBe(2);
+    expect(m.count(DURATION)).toBe(2);
+    await harness.shutdown();
+  });
+
+  it('beta.messages.create streams are recorded the same way', async () => {
+    const { harness, client } = setup();
+    server.enqueue({ chunks: 3 });
+    await drain(await client.beta.messages.create(params('beta')));
+    const m = await harness.collect();
+    expect(m.histogram(DURATION, { 'gen_ai.request.model': 'beta' }).count).toBe(1);
+    expect(m.histogram(TPOC).count).toBe(2);
+    expect(tokenSums(m)).toEqual({ input: 7, output: 3, count: 2 });
+    await harness.shutdown();
+  });
+
+  it('a stream the caller drops without iterating ends as cancelled when it is garbage-collected', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const { harness, client } = setup();
+    await (async () => {
+      await client.messages.create(params('dropped'));
+    })();
+    let m = await harness.collect();
+    expect(m.sum(ACTIVE)).toBe(1);
+    for (let i = 0; i < 20 && m.sum(ACTIVE) !== 0; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 20));
+      m = await harness.collect();
+    }
+    expect(
+      m.histogram(DURATION, { 'error.type': 'cancelled', 'gen_ai.request.model': 'dropped' }).count,
+    ).toBe(1);
+    expect(m.count(TOKENS)).toBe(0);
+    await harness.shutdown();
+  });
+});

@@ -1,0 +1,144 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * The part every local API server of the testkit shares: a loopback HTTP server on a free port that
+ * answers each request by the next queued behaviour (or the defaults), records every request, and
+ * streams server-sent events with controllable delays and a socket cut. The API-specific servers
+ * (openai-server.ts, anthropic-server.ts) only say what to answer.
+ */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: Record<string, unknown>;
+}
+
+export interface ScriptedServer<Behaviour> {
+  /** Base URL to give the SDK. */
+  readonly baseURL: string;
+  readonly port: number;
+  /** Every request received, in order. */
+  readonly requests: RecordedRequest[];
+  /** Behaviour for the next requests, one entry each; when empty, `defaults` applies. */
+  enqueue(...behaviours: Behaviour[]): void;
+  defaults: Behaviour;
+  /** Drops queued behaviours and restores empty defaults (between tests). */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export type Answer<Behaviour> = (
+  request: RecordedRequest,
+  res: ServerResponse,
+  behaviour: Behaviour,
+  index: number,
+) => Promise<void>;
+
+export async function startScriptedServer<Behaviour extends object>(
+  defaults: Behaviour,
+  basePath: string,
+  answer: Answer<Behaviour>,
+): Promise<ScriptedServer<Behaviour>> {
+  const queue: Behaviour[] = [];
+  const requests: RecordedRequest[] = [];
+  const state = { defaults };
+  const server = createServer((req, res) => {
+    (async () => {
+      const body = await readJson(req);
+      const request: RecordedRequest = {
+        method: req.method ?? 'GET',
+        path: (req.url ?? '/').split('?')[0]!,
+        headers: req.headers,
+        body,
+      };
+      requests.push(request);
+      await answer(request, res, queue.shift() ?? state.defaults, requests.length);
+    })().catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseURL: `http://127.0.0.1:${port}${basePath}`,
+    port,
+    requests,
+    enqueue: (...b) => queue.push(...b),
+    reset: () => {
+      queue.length = 0;
+      state.defaults = {} as Behaviour;
+    },
+    get defaults() {
+      return state.defaults;
+    },
+    set defaults(b) {
+      state.defaults = b;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const parts: Buffer[] = [];
+  for await (const part of req) parts.push(part as Buffer);
+  const text = Buffer.concat(parts).toString('utf8');
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+export const sleep = (ms: number | undefined) =>
+  ms && ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve();
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  value: unknown,
+): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(value));
+}
+
+/** One server-sent event: `event:` line when named, then the JSON (or raw string) data. */
+export function sse(data: unknown, event?: string): string {
+  return `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+}
+
+export interface SseEvent {
+  text: string;
+  /** True for events that carry generated content (delayed and counted by the behaviour). */
+  content: boolean;
+}
+
+export interface StreamTiming {
+  /** Wait this long before each content event. */
+  chunkDelayMs?: number;
+  /** Destroy the socket after this many content events (a mid-stream disconnect). */
+  disconnectAfterChunks?: number;
+}
+
+/** Streams `events` as `text/event-stream`, with the timing and the cut the behaviour asks for. */
+export async function streamEvents(
+  res: ServerResponse,
+  headers: Record<string, string>,
+  events: SseEvent[],
+  timing: StreamTiming,
+): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream', ...headers });
+  let sent = 0;
+  for (const event of events) {
+    if (event.content) {
+      if (timing.disconnectAfterChunks !== undefined && sent >= timing.disconnectAfterChunks) {
+        res.socket?.destroy();
+        return;
+      }
+      await sleep(timing.chunkDelayMs);
+      sent++;
+    }
+    // Wait for each write to reach the socket, so a later disconnect cannot swallow it.
+    await new Promise<void>((resolve) => res.write(event.text, () => resolve()));
+  }
+  res.end();
+}
