@@ -31,7 +31,8 @@ function endpoints({ recorder }: ResolvedOptions<unknown>): Endpoint[] {
   ];
 }
 
-const ANTHROPIC: HttpSdkAdapter<unknown> = {
+/** The adapter as the shared HTTP-SDK layer drives it (internal: not exported from the subpath). */
+export const ANTHROPIC_ADAPTER: HttpSdkAdapter<unknown> = {
   options: { adapter: 'instrumentAnthropic', defaultProvider: undefined },
   clientExample: 'new Anthropic()',
   defaultProvider: GEN_AI_PROVIDER.anthropic,
@@ -49,7 +50,7 @@ export function instrumentAnthropic<Client extends object>(
   client: Client,
   options: InstrumentAnthropicOptions,
 ): Client {
-  return instrumentClient(ANTHROPIC, client, options);
+  return instrumentClient(ANTHROPIC_ADAPTER, client, options);
 }
 
 /** Puts this client's own methods back; returns whether it was instrumented. */

@@ -11,9 +11,10 @@ import {
   readLlamaVram,
 } from '@genai-metrics/core';
 import type { Patcher } from '../shared/patcher.js';
+import { read } from '../shared/read.js';
 import type { Recorder } from '../shared/recorder.js';
 import { modelName } from './model-name.js';
-import type { LlamaLike, SequenceLike } from './types.js';
+import type { LlamaLike, ModelLike, SequenceLike } from './types.js';
 
 const SAMPLE_EVERY_MS = 1000;
 
@@ -47,7 +48,7 @@ export class RuntimeGauges {
   }
 
   addSequence(sequence: SequenceLike): void {
-    if (this.sequences.has(sequence) || sequence.disposed === true) return;
+    if (this.sequences.has(sequence) || read(sequence, 'disposed') === true) return;
     this.sequences.add(sequence);
     try {
       const handle = sequence.onDispose?.createListener(() => {
@@ -60,7 +61,7 @@ export class RuntimeGauges {
   }
 
   addLlama(llama: LlamaLike): void {
-    if (this.llamas.has(llama) || llama.disposed === true) return;
+    if (this.llamas.has(llama) || read(llama, 'disposed') === true) return;
     const sample: Sample = { at: -Infinity, inFlight: false };
     this.llamas.set(llama, sample);
     try {
@@ -80,15 +81,16 @@ export class RuntimeGauges {
     // series stay bounded however many contexts an app creates and disposes.
     const contexts = new Map<unknown, number>();
     const perContext = new Map<unknown, number>();
+    // Runtime objects are read through read(): a disposed object whose getters throw is skipped.
     for (const seq of this.sequences) {
-      if (seq.disposed === true) {
+      if (read(seq, 'disposed') === true) {
         this.sequences.delete(seq);
         continue;
       }
-      const size = seq.contextSize;
-      const used = seq.nextTokenIndex;
+      const size = read(seq, 'contextSize');
+      const used = read(seq, 'nextTokenIndex');
       if (typeof size !== 'number' || size <= 0 || typeof used !== 'number') continue;
-      const ctx = seq.context;
+      const ctx = read(seq, 'context');
       if (!contexts.has(ctx)) contexts.set(ctx, contexts.size);
       const n = perContext.get(ctx) ?? 0;
       perContext.set(ctx, n + 1);
@@ -96,7 +98,7 @@ export class RuntimeGauges {
         [ATTR_GEN_AI_PROVIDER_NAME]: this.provider,
         [ATTR_LLM_SEQUENCE_ID]: `${contexts.get(ctx)}.${n}`,
       };
-      const model = modelName(seq.model);
+      const model = modelName(read(seq, 'model') as ModelLike | undefined);
       if (model !== undefined) attributes[ATTR_GEN_AI_REQUEST_MODEL] = model;
       out.push({ value: Math.min(1, Math.max(0, used / size)), attributes });
     }
@@ -108,7 +110,7 @@ export class RuntimeGauges {
     const base = { [ATTR_GEN_AI_PROVIDER_NAME]: this.provider };
     const now = performance.now();
     for (const [llama, sample] of this.llamas) {
-      if (llama.disposed === true) {
+      if (read(llama, 'disposed') === true) {
         this.llamas.delete(llama);
         continue;
       }
@@ -137,10 +139,10 @@ export class RuntimeGauges {
     const vram = readLlamaVram(llama);
     Promise.allSettled([usage, vram])
       .then(([u, v]) => {
-        const gpu = llama.gpu !== false && llama.gpu !== undefined;
+        const gpu = read(llama, 'gpu');
         if (u.status === 'fulfilled' && u.value) {
-          sample.ram = bytes(u.value.cpuRam);
-          sample.vram = gpu ? bytes(u.value.gpuVram) : undefined;
+          sample.ram = bytes(read(u.value, 'cpuRam'));
+          sample.vram = gpu !== false && gpu !== undefined ? bytes(read(u.value, 'gpuVram')) : undefined;
         }
         if (v.status === 'fulfilled') {
           sample.deviceVramTotal = v.value?.total;

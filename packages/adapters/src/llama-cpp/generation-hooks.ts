@@ -107,8 +107,6 @@ export function installGenerationHooks(
           const preload = read(options, 'maxTokens') === 0; // preloadPrompt: cache warm-up, no generation
           const stream = STREAM_CALLBACKS.some((k) => typeof read(options, k) === 'function');
           generation = new Generation(preload ? null : settings, sequence, spec.operation, stream, true);
-          calls.add(sequence, generation);
-          if (sequence) onSequence(sequence);
         }
       } catch (error) {
         reportOnce(HOOK, error);
@@ -116,6 +114,9 @@ export function installGenerationHooks(
       }
       if (generation === undefined) return orig.apply(this, args);
       const g = generation;
+      // The operation has started: from here on each step is guarded on its own, so it always ends.
+      safe(() => calls.add(sequence, g));
+      if (sequence) safe(() => onSequence(sequence));
       const settle = (fn: () => void) =>
         safe(() => {
           calls.remove(sequence, g);
@@ -159,7 +160,7 @@ export function installGenerationHooks(
                 return outer;
               }
               own = true;
-              onSequence(sequence);
+              safe(() => onSequence(sequence));
               const g = new Generation(settings, sequence, GEN_AI_OPERATION.textCompletion, true);
               g.begin(false);
               g.evaluating(args[0]);

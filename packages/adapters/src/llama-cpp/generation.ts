@@ -1,9 +1,10 @@
 import type { OperationKind } from '@genai-metrics/core';
 import { reportOnce } from '../shared/diag.js';
+import { read } from '../shared/read.js';
 import type { GuardedOperation, Recorder } from '../shared/recorder.js';
 import { recordStop, type StopReason, stopReasonOfError } from '../shared/stop-reason.js';
 import { modelName } from './model-name.js';
-import type { SequenceLike } from './types.js';
+import type { ModelLike, SequenceLike } from './types.js';
 
 /** What every generation of one instrumentation shares. */
 export interface GenerationSettings {
@@ -47,7 +48,7 @@ export class Generation {
     this.op = settings.recorder.startOperation({
       operation,
       provider: settings.provider,
-      requestModel: modelName(sequence?.model),
+      requestModel: modelName(read(sequence, 'model') as ModelLike | undefined),
       stream,
       kind: settings.kind,
       queued,
@@ -58,9 +59,9 @@ export class Generation {
   begin(recordQueue: boolean): void {
     if (this.started) return;
     this.started = true;
-    const meter = this.sequence?.tokenMeter;
-    this.meterIn = num(meter?.usedInputTokens) ?? 0;
-    this.meterOut = num(meter?.usedOutputTokens) ?? 0;
+    const meter = read(this.sequence, 'tokenMeter');
+    this.meterIn = num(read(meter, 'usedInputTokens')) ?? 0;
+    this.meterOut = num(read(meter, 'usedOutputTokens')) ?? 0;
     if (recordQueue) this.op?.dequeued();
   }
 
@@ -71,15 +72,20 @@ export class Generation {
   /** A sampling `evaluate(tokens)` starts: the context it generates from is the prompt. */
   evaluating(tokens: unknown): void {
     if (this.promptTokens !== undefined) return;
-    const kept = num(this.sequence?.nextTokenIndex);
-    const added = Array.isArray(tokens) ? tokens.length : undefined;
+    const kept = num(read(this.sequence, 'nextTokenIndex'));
+    let added: number | undefined;
+    try {
+      added = Array.isArray(tokens) ? tokens.length : undefined;
+    } catch {
+      added = undefined; // a revoked Proxy: unknown, never a guess
+    }
     if (kept !== undefined && added !== undefined) this.promptTokens = kept + added;
   }
 
   /** One generated token. */
   token(): void {
     if (this.evaluatedAtFirstToken === undefined) {
-      const inNow = num(this.sequence?.tokenMeter?.usedInputTokens);
+      const inNow = num(read(read(this.sequence, 'tokenMeter'), 'usedInputTokens'));
       if (inNow !== undefined) this.evaluatedAtFirstToken = inNow - this.meterIn + 1;
     }
     this.op?.chunk();
@@ -99,7 +105,7 @@ export class Generation {
           {
             operation: this.operation,
             provider: this.settings.provider,
-            requestModel: modelName(this.sequence?.model),
+            requestModel: modelName(read(this.sequence, 'model') as ModelLike | undefined),
           },
           reason,
         );
@@ -113,17 +119,16 @@ export class Generation {
 
   /** Ends the call from a rejection: an abort when the call's signal fired, else an error. */
   fail(error: unknown, signal: unknown): void {
-    const aborted =
-      signal !== null && typeof signal === 'object' && (signal as { aborted?: unknown }).aborted === true;
+    const aborted = read(signal, 'aborted') === true;
     const reason = aborted ? 'abort' : stopReasonOfError(error);
     this.finish(reason, reason === 'abort' && aborted ? abortError(error) : error, true);
   }
 
   private reportUsage(op: GuardedOperation): void {
     if (!this.started) return;
-    const meter = this.sequence?.tokenMeter;
-    const inNow = num(meter?.usedInputTokens);
-    const outNow = num(meter?.usedOutputTokens);
+    const meter = read(this.sequence, 'tokenMeter');
+    const inNow = num(read(meter, 'usedInputTokens'));
+    const outNow = num(read(meter, 'usedOutputTokens'));
     if (inNow === undefined || outNow === undefined) return;
     const outputTokens = outNow - this.meterOut;
     const evaluatedInput = inNow - this.meterIn;

@@ -1,3 +1,4 @@
+import { read } from '../shared/read.js';
 import type { OrtFeeds, OrtSessionLike } from './types.js';
 
 /**
@@ -23,26 +24,19 @@ function leadingDim(value: unknown): number | undefined {
   return typeof d === 'number' && Number.isSafeInteger(d) && d > 0 ? d : undefined;
 }
 
-/** The batch size of one run, or undefined when it has none (or the option's function failed). */
+/** The batch size of one run, or undefined when it has none (or reading the feeds failed). Never throws. */
 export function batchSizeOf(
   option: BatchSizeOption,
   session: OrtSessionLike,
   feeds: OrtFeeds,
 ): number | undefined {
   if (option === false || feeds === null || typeof feeds !== 'object') return undefined;
-  if (typeof option === 'function') {
-    try {
-      return option(feeds);
-    } catch {
-      return undefined;
-    }
-  }
-  if (option !== 'first-input') return leadingDim(feeds[option]);
-  let first: string | undefined;
   try {
-    first = session.inputNames[0];
+    if (typeof option === 'function') return option(feeds);
+    if (option !== 'first-input') return leadingDim(feeds[option]);
+    const first = read(read(session, 'inputNames'), 0);
+    return leadingDim(typeof first === 'string' ? feeds[first] : Object.values(feeds)[0]);
   } catch {
-    first = undefined;
+    return undefined;
   }
-  return leadingDim(first === undefined ? Object.values(feeds)[0] : feeds[first]);
 }

@@ -83,6 +83,9 @@ export class RunRecorder {
   ) {
     this.attrs = attributesFor(info, config);
     const { recorder } = config;
+    // Read the feeds before anything is counted: whatever they hold, nothing below can throw.
+    const batch = batchSizeOf(config.batchSize, session, feeds);
+    const tokens = config.inputTokens ? safeCall(config.inputTokens, feeds) : undefined;
     if (config.perRunOperation !== undefined) {
       // The Operation counts itself in llm.requests.active; counting the run too would double it.
       this.operation = recorder.startOperation({
@@ -91,12 +94,10 @@ export class RunRecorder {
         requestModel: this.attrs.active[ATTR_GEN_AI_REQUEST_MODEL] as string | undefined,
         kind: config.perRunOperation,
       });
-      const tokens = config.inputTokens ? safeCall(config.inputTokens, feeds) : undefined;
       if (tokens !== undefined) this.operation.setUsage({ inputTokens: tokens });
     } else {
       recorder.record(METRIC_LLM_REQUESTS_ACTIVE, 1, this.attrs.active);
     }
-    const batch = batchSizeOf(config.batchSize, session, feeds);
     if (batch !== undefined) recorder.record(METRIC_LLM_BATCH_SIZE, batch, this.attrs.batch);
     recordAttentionMask(recorder, config.attentionMask, this.attrs.batch, feeds);
   }

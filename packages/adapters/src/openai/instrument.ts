@@ -35,7 +35,8 @@ interface Extra {
   includeUsage: boolean;
 }
 
-const OPENAI: HttpSdkAdapter<Extra> = {
+/** The adapter as the shared HTTP-SDK layer drives it (internal: not exported from the subpath). */
+export const OPENAI_ADAPTER: HttpSdkAdapter<Extra> = {
   options: {
     adapter: 'instrumentOpenAI',
     defaultProvider: undefined,
@@ -93,7 +94,7 @@ export function instrumentOpenAI<Client extends object>(
   client: Client,
   options: InstrumentOpenAIOptions,
 ): Client {
-  return instrumentClient(OPENAI, client, options);
+  return instrumentClient(OPENAI_ADAPTER, client, options);
 }
 
 /** Puts this client's own methods back; returns whether it was instrumented. */

@@ -1,4 +1,4 @@
-import { warnOnce } from './diag.js';
+import { diag } from '@opentelemetry/api';
 import { type ResolvedOptions, sameOptions } from './options.js';
 import { Patcher } from './patcher.js';
 
@@ -21,6 +21,8 @@ export interface InstrumentationHandle {
 // second call with another handle to the same classes — a namespace import and a default import —
 // still finds the first installation.
 const installations = new WeakMap<object, Installation<unknown>>();
+/** Installations that already warned about a second call with other options (once each). */
+const warnedAgain = new WeakSet<object>();
 
 /**
  * The one rule for every adapter's entry point:
@@ -38,11 +40,11 @@ export function install<Extra>(
 ): Installation<Extra> {
   const existing = installations.get(key) as Installation<Extra> | undefined;
   if (existing) {
-    if (!sameOptions(existing.options, options)) {
-      warnOnce(
-        `again:${options.adapter}`,
+    if (!sameOptions(existing.options, options) && !warnedAgain.has(existing)) {
+      warnedAgain.add(existing);
+      diag.warn(
         `genai-metrics: ${options.adapter}() was already called on this target; the options of the first ` +
-          `call stay in force (call uninstrument() first to change them)`,
+          'call stay in force (call uninstrument() first to change them)',
       );
     }
     return existing;

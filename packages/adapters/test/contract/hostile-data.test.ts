@@ -1,0 +1,230 @@
+import { startAnthropicServer, startOpenAIServer } from '@genai-metrics/testkit';
+import Anthropic from 'anthropic-v1';
+import fc from 'fast-check';
+import OpenAI from 'openai-v7';
+import { describe, expect, it } from 'vitest';
+import { ANTHROPIC_ADAPTER, instrumentAnthropic } from '../../src/anthropic/instrument.js';
+import { instrumentOpenAI, OPENAI_ADAPTER } from '../../src/openai/instrument.js';
+import { HttpCall } from '../../src/shared/http-sdk/call.js';
+import type { HttpSdkAdapter } from '../../src/shared/http-sdk/client.js';
+import { sdkErrorType } from '../../src/shared/http-sdk/errors.js';
+import { observeStream } from '../../src/shared/http-sdk/stream.js';
+import { resolveOptions } from '../../src/shared/options.js';
+import { captureDiag } from '../shared/diag.js';
+import { DURATION, metricsPipeline } from '../shared/harness.js';
+import { build, hostile, type Recipe, shaped } from './hostile.js';
+
+const TYPES = [
+  'message_start',
+  'content_block_delta',
+  'message_delta',
+  'response.output_text.delta',
+  'response.completed',
+  'response.failed',
+  'chat.completion.chunk',
+];
+const FIELDS = [
+  'model',
+  'usage',
+  'delta',
+  'message',
+  'choices',
+  'response',
+  'stop_reason',
+  'completion',
+  'text',
+];
+
+/** Every endpoint of an HTTP-SDK adapter, each with a fresh call reading what it is given. */
+function calls(adapter: HttpSdkAdapter<unknown>, metrics: unknown) {
+  const options = resolveOptions(adapter.options as never, { metrics });
+  return adapter.endpoints(options).map((endpoint) => () => {
+    const request = { stream: true, model: 'm', provider: 'p' };
+    const reader = endpoint.begin({ model: 'm', stream: true }, request);
+    const op = options.recorder.startOperation({
+      operation: endpoint.operation,
+      provider: 'p',
+      stream: true,
+    });
+    return new HttpCall(op, reader, (e) => sdkErrorType(e, adapter.errorType), 'fuzz');
+  });
+}
+
+/** The SDK's Stream shape over given items (an iterator that never awaits them: a hostile item may be anything). */
+function streamOf(items: unknown[]) {
+  const iterator = () => {
+    let i = 0;
+    return {
+      next: () =>
+        Promise.resolve(
+          i < items.length ? { value: items[i++], done: false } : { value: undefined, done: true },
+        ),
+    };
+  };
+  return {
+    controller: new AbortController(),
+    iterator,
+    [Symbol.asyncIterator]() {
+      return this.iterator();
+    },
+  };
+}
+
+/**
+ * Hostile SDK data through the HTTP-SDK layer and each adapter's reader: answers, stream items and
+ * errors that are Symbols, BigInts, Proxies, cyclic objects, objects with throwing getters, or
+ * SDK-shaped objects with such fields. The caller sees exactly the items it would see bare (same
+ * objects, same order; an item the adapter hides is only ever one it asked for), nothing throws,
+ * and every call is recorded exactly once.
+ */
+describe.each([
+  ['openai', OPENAI_ADAPTER],
+  ['anthropic', ANTHROPIC_ADAPTER],
+] as const)('hostile SDK data: %s readers', (_name, adapter) => {
+  it('stream items: the caller gets every item unchanged; one operation per call', async () => {
+    const log = captureDiag();
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(shaped(TYPES, FIELDS), { maxLength: 12 }), async (recipes: Recipe[]) => {
+          const { harness, metrics } = metricsPipeline();
+          const starts = calls(adapter as HttpSdkAdapter<unknown>, metrics);
+          for (const start of starts) {
+            const items = recipes.map(build);
+            const stream = streamOf(items);
+            observeStream(stream, start());
+            const seen: unknown[] = [];
+            for await (const item of stream) seen.push(item);
+            expect(seen.length).toBe(items.length);
+            for (const [i, item] of seen.entries()) expect(Object.is(item, items[i])).toBe(true);
+          }
+          expect((await harness.collect()).count(DURATION)).toBe(starts.length);
+          await harness.shutdown();
+        }),
+        { numRuns: 60 },
+      );
+    } finally {
+      log.restore();
+    }
+  });
+
+  it('answers and errors: never thrown into the caller, recorded once', async () => {
+    const log = captureDiag();
+    try {
+      await fc.assert(
+        fc.asyncProperty(shaped(TYPES, FIELDS), hostile, async (answer, error) => {
+          const { harness, metrics } = metricsPipeline();
+          const starts = calls(adapter as HttpSdkAdapter<unknown>, metrics);
+          for (const start of starts) {
+            start().result(build(answer));
+            const failed = start();
+            failed.fail(build(error));
+            failed.fail(build(error)); // a second settle changes nothing
+          }
+          const m = await harness.collect();
+          expect(m.count(DURATION)).toBe(2 * starts.length);
+          for (const p of m.points(DURATION)) {
+            const type = p.attributes['error.type'];
+            expect(type === undefined || typeof type === 'string').toBe(true);
+          }
+          await harness.shutdown();
+        }),
+        { numRuns: 60 },
+      );
+    } finally {
+      log.restore();
+    }
+  });
+});
+
+/** What reading a stream gave the caller: every event, or the error it ended with. */
+async function outcome(read: () => Promise<unknown[]>): Promise<unknown> {
+  try {
+    return { events: await read() };
+  } catch (error) {
+    return { error: `${(error as Error).constructor.name}: ${(error as Error).message}` };
+  }
+}
+
+/**
+ * Random JSON from the local servers, through the real SDKs: the instrumented client sees what the
+ * bare one sees — the same events, or the same error where the SDK itself rejects the data.
+ */
+describe('hostile SDK data through the real SDKs', () => {
+  const json = fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 6 });
+
+  it('openai: random JSON events mid-stream change nothing the caller sees', async () => {
+    const server = await startOpenAIServer();
+    const { harness, metrics } = metricsPipeline();
+    const options = { apiKey: 't', baseURL: server.baseURL, maxRetries: 0 };
+    const bare = new OpenAI(options);
+    const instrumented = instrumentOpenAI(new OpenAI(options), { metrics });
+    const read = async (client: OpenAI) => {
+      const out: unknown[] = [];
+      for await (const e of await client.chat.completions.create({ model: 'm', messages: [], stream: true }))
+        out.push(e);
+      return out;
+    };
+    let calls = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(json, async (events) => {
+          server.enqueue(
+            { injectEvents: events, usage: events[0] },
+            { injectEvents: events, usage: events[0] },
+          );
+          expect(await outcome(() => read(instrumented))).toEqual(await outcome(() => read(bare)));
+          calls++;
+        }),
+        { numRuns: 25 },
+      );
+      expect((await harness.collect()).count(DURATION)).toBe(calls);
+    } finally {
+      await harness.shutdown();
+      await server.close();
+    }
+  });
+
+  it('anthropic: random JSON under every event name changes nothing the caller sees', async () => {
+    const server = await startAnthropicServer();
+    const { harness, metrics } = metricsPipeline();
+    const options = { apiKey: 't', baseURL: server.baseURL, maxRetries: 0 };
+    const bare = new Anthropic(options);
+    const instrumented = instrumentAnthropic(new Anthropic(options), { metrics });
+    const read = async (client: Anthropic) => {
+      const out: unknown[] = [];
+      const stream = await client.messages.create({ model: 'm', max_tokens: 4, messages: [], stream: true });
+      for await (const e of stream) out.push(e);
+      return out;
+    };
+    const event = fc.record({
+      event: fc.constantFrom(
+        'message_start',
+        'content_block_delta',
+        'message_delta',
+        'content_block_start',
+        'x',
+      ),
+      data: fc.jsonValue({ maxDepth: 3 }).filter((d) => d !== null && d !== ''),
+    });
+    let calls = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(event, { maxLength: 5 }),
+          fc.jsonValue({ maxDepth: 2 }),
+          async (events, usage) => {
+            const behaviour = { injectEvents: events, usage, deltaUsage: usage };
+            server.enqueue(behaviour, behaviour);
+            expect(await outcome(() => read(instrumented))).toEqual(await outcome(() => read(bare)));
+            calls++;
+          },
+        ),
+        { numRuns: 25 },
+      );
+      expect((await harness.collect()).count(DURATION)).toBe(calls);
+    } finally {
+      await harness.shutdown();
+      await server.close();
+    }
+  });
+});
