@@ -67,7 +67,7 @@ export interface AsyncVariant {
   run: (iterations: number) => Promise<void>;
 }
 
-/** Interleaved rounds (A B C A B C …), median per variant, like `compare` but for async work. */
+/** Interleaved rounds (A B C, B C A, …), median per variant, like `compare` but for async work. */
 export async function compareAsync(
   variants: AsyncVariant[],
   iterations: number,
@@ -77,7 +77,9 @@ export async function compareAsync(
 ): Promise<Result[]> {
   const samples = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   for (let r = 0; r < warmup + rounds; r++) {
-    for (const v of variants) {
+    // The order rotates every round, so no variant always runs right after the same one.
+    for (let i = 0; i < variants.length; i++) {
+      const v = variants[(i + r) % variants.length]!;
       const undo = v.setup();
       (globalThis as { gc?: () => void }).gc?.();
       const t0 = clockNs(clock);
@@ -101,6 +103,39 @@ export function printAdded(title: string, results: Result[]): void {
     const added = (r.nsPerOp - base.nsPerOp) / 1000;
     console.log(
       `| ${r.name} | ${us.toFixed(1)} | ${(r.nsPerOp / base.nsPerOp).toFixed(3)} | ${added.toFixed(1)} |`,
+    );
+  }
+  console.log('');
+}
+
+/** SDK clients as variants: each runs its `work` (one awaited call or stream) `iterations` times. */
+export function workVariants(works: Record<string, () => Promise<void>>): AsyncVariant[] {
+  return Object.entries(works).map(([name, work]) => ({
+    name,
+    setup: () => undefined,
+    run: async (iterations) => {
+      for (let i = 0; i < iterations; i++) await work();
+    },
+  }));
+}
+
+/** A table of per-unit cost against the `bare` variant: value, overhead and ratio. */
+export function printOverhead(
+  title: string,
+  unit: 'µs/call' | 'ns/chunk',
+  per: number,
+  results: Result[],
+  baseline = 'bare',
+): void {
+  const base = results.find((r) => r.name === baseline)!.nsPerOp / per;
+  const fmt = (ns: number) => (unit === 'µs/call' ? (ns / 1000).toFixed(1) : ns.toFixed(0));
+  console.log(`### ${title}\n`);
+  console.log(`| variant | ${unit} | overhead vs ${baseline} | ratio to ${baseline} |`);
+  console.log('|---|---:|---:|---:|');
+  for (const { name, nsPerOp } of results) {
+    const v = nsPerOp / per;
+    console.log(
+      `| ${name} | ${fmt(v)} | ${name === baseline ? '—' : fmt(v - base)} | ${(v / base).toFixed(3)} |`,
     );
   }
   console.log('');

@@ -9,6 +9,8 @@
  *   what setupMetrics wires (views + ChunkAggregator);
  * - upstream: the CJS build of `openai` (a separate class set), patched by the upstream
  *   instrumentation's require hook (it supports openai < 7).
+ * - genai-metrics (before): with OPENAI_BENCH_BEFORE=<path to another build's openai adapter module>,
+ *   that build too, on its own instance (e.g. the adapter as it is on main; docs/benchmarks.md says how).
  * Variants run in interleaved rounds; the median round is reported. Time is this process's CPU
  * time (user + system), not wall time: on shared cores, waiting for a core is not our cost.
  * Run: pnpm bench openai
@@ -19,6 +21,7 @@ import { ChunkAggregator, createGenAiMetrics, genAiViews } from '@genai-metrics/
 import { MetricsHarness } from '@genai-metrics/testkit';
 import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
 import OpenAI from 'openai';
+import { compareAsync, printOverhead, workVariants } from './measure.js';
 
 const CHUNKS = 500;
 const CALL_ITERATIONS = Number(process.env.OPENAI_BENCH_CALLS ?? 300);
@@ -87,12 +90,18 @@ const metrics = createGenAiMetrics({
   chunkAggregator: aggregator,
 });
 
-const clients = {
+const clients: Record<string, OpenAI> = {
   bare: new OpenAI(options),
   'genai-metrics': instrumentOpenAI(new OpenAI(options), { metrics }),
   'upstream instrumentation-openai': new OpenAICjs(options),
 };
-type Name = keyof typeof clients;
+const before = process.env.OPENAI_BENCH_BEFORE;
+if (before) {
+  const { instrumentOpenAI: instrumentBefore } = (await import(before)) as {
+    instrumentOpenAI: typeof instrumentOpenAI;
+  };
+  clients['genai-metrics (before)'] = instrumentBefore(new OpenAI(options), { metrics });
+}
 const messages = [{ role: 'user' as const, content: 'hi' }];
 
 async function oneCall(client: OpenAI): Promise<void> {
@@ -108,49 +117,28 @@ async function oneStream(client: OpenAI): Promise<void> {
   for await (const _ of stream);
 }
 
-async function measure(work: (c: OpenAI) => Promise<void>, iterations: number): Promise<Map<Name, number>> {
-  const samples = new Map<Name, number[]>(Object.keys(clients).map((n) => [n as Name, []]));
-  const entries = Object.entries(clients) as [Name, OpenAI][];
-  for (let round = 0; round < WARMUP + ROUNDS; round++) {
-    // Rotate the order every round so no variant always runs right after the same one.
-    const order = entries.map((_, i) => entries[(i + round) % entries.length]!);
-    for (const [name, client] of order) {
-      (globalThis as { gc?: () => void }).gc?.();
-      const t0 = process.cpuUsage();
-      for (let i = 0; i < iterations; i++) await work(client);
-      const cpu = process.cpuUsage(t0);
-      const ns = ((cpu.user + cpu.system) * 1000) / iterations;
-      if (round >= WARMUP) samples.get(name)!.push(ns);
-    }
-  }
-  const out = new Map<Name, number>();
-  for (const [name, xs] of samples) out.set(name, [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!);
-  return out;
-}
-
-function table(title: string, unit: string, per: number, results: Map<Name, number>): void {
-  const bare = results.get('bare')! / per;
-  console.log(`### ${title}\n`);
-  console.log(`| variant | ${unit} | overhead vs bare | ratio to bare |`);
-  console.log('|---|---:|---:|---:|');
-  for (const [name, ns] of results) {
-    const v = ns / per;
-    const fmt = (x: number) => (unit === 'µs/call' ? (x / 1000).toFixed(1) : x.toFixed(0));
-    console.log(
-      `| ${name} | ${fmt(v)} | ${name === 'bare' ? '—' : fmt(v - bare)} | ${(v / bare).toFixed(3)} |`,
-    );
-  }
-  console.log('');
-}
+const measure = (work: (c: OpenAI) => Promise<void>, iterations: number) =>
+  compareAsync(
+    workVariants(Object.fromEntries(Object.entries(clients).map(([name, c]) => [name, () => work(c)]))),
+    iterations,
+    ROUNDS,
+    WARMUP,
+    'cpu',
+  );
 
 const only = process.env.OPENAI_BENCH_ONLY;
 if (only !== 'streams') {
   const calls = await measure(oneCall, CALL_ITERATIONS);
-  table('per call: non-streamed chat.completions.create, in-memory fetch', 'µs/call', 1, calls);
+  printOverhead('per call: non-streamed chat.completions.create, in-memory fetch', 'µs/call', 1, calls);
 }
 if (only !== 'calls') {
   const streams = await measure(oneStream, STREAM_ITERATIONS);
-  table(`per chunk: streamed chat, ${CHUNKS} content chunks + usage chunk`, 'ns/chunk', CHUNKS, streams);
+  printOverhead(
+    `per chunk: streamed chat, ${CHUNKS} content chunks + usage chunk`,
+    'ns/chunk',
+    CHUNKS,
+    streams,
+  );
 }
 
 // Proof that both instrumentations recorded what they measured (not a silently unpatched client).

@@ -1,6 +1,7 @@
 import { GEN_AI_OPERATION, GEN_AI_PROVIDER } from '@genai-metrics/core';
+import type { HttpCall } from '../shared/http-sdk/call.js';
 import { type HttpSdkAdapter, instrumentClient, uninstrumentClient } from '../shared/http-sdk/client.js';
-import type { CallReader, Endpoint } from '../shared/http-sdk/endpoint.js';
+import type { CallReader, Endpoint, ItemVerdict } from '../shared/http-sdk/endpoint.js';
 import type { AdapterOptions } from '../shared/options.js';
 import { isObj } from '../shared/read.js';
 import { type Api, observeChunk, observeResult, responseFailure } from './extract.js';
@@ -61,27 +62,35 @@ export const OPENAI_ADAPTER: HttpSdkAdapter<Extra> = {
 
 /** Reads one call of `api`; with `includeUsage`, asks a streamed chat/completions call for usage. */
 function reader(api: Api, body: unknown, includeUsage: boolean): CallReader {
-  let sent = body;
-  let hideUsageChunk = false;
   if (includeUsage && (api === 'chat' || api === 'completions') && isObj(body)) {
     const so = body.stream_options;
     if (so === undefined || so === null || (isObj(so) && so.include_usage === undefined)) {
-      sent = { ...body, stream_options: { ...(isObj(so) ? so : {}), include_usage: true } };
-      hideUsageChunk = true;
+      const sent = { ...body, stream_options: { ...(isObj(so) ? so : {}), include_usage: true } };
+      return new OpenAIReader(api, sent, true);
     }
   }
-  return {
-    body: sent,
-    result(call, data) {
-      observeResult(call.op, data);
-      return api === 'responses' ? responseFailure(data) : undefined;
-    },
-    item(call, item) {
-      const verdict = observeChunk(call, api, item);
-      if (verdict === 'usage-only') return hideUsageChunk ? 'hidden' : 'other';
-      return verdict;
-    },
-  };
+  return new OpenAIReader(api, body, false);
+}
+
+/** A class, not a closure per call: the per-chunk call site sees one shape and one function. */
+class OpenAIReader implements CallReader {
+  constructor(
+    private readonly api: Api,
+    readonly body: unknown,
+    /** We added `include_usage`: the usage-only chunk it brings is not the caller's. */
+    private readonly hideUsageChunk: boolean,
+  ) {}
+
+  result(call: HttpCall, data: unknown): string | undefined {
+    observeResult(call.op, data);
+    return this.api === 'responses' ? responseFailure(data) : undefined;
+  }
+
+  item(call: HttpCall, item: unknown): ItemVerdict {
+    const verdict = observeChunk(call, this.api, item);
+    if (verdict === 'usage-only') return this.hideUsageChunk ? 'hidden' : 'other';
+    return verdict;
+  }
 }
 
 /**

@@ -61,6 +61,7 @@ function observeIterator(
   call: HttpCall,
   signal: AbortSignal | undefined,
 ): AsyncIterator<unknown> {
+  const { op } = call;
   const onError = (error: unknown): never => {
     call.fail(error);
     throw error;
@@ -75,7 +76,7 @@ function observeIterator(
       return result;
     }
     const verdict = call.item(result.value);
-    if (verdict === 'content') call.op.chunk();
+    if (verdict === 'content') op.chunk();
     else if (verdict === 'hidden') return it.next().then(onResult, onError);
     return result;
   };
