@@ -49,7 +49,7 @@ describe('docs/dashboards/genai-metrics.json', () => {
     }
   });
 
-  it('covers traffic, errors, latency, tokens, in-flight, cost, accelerators and the serving pipeline', () => {
+  it('covers traffic, errors, stop reasons, prompt cache, latency, tokens, in-flight, cost, accelerators and the serving pipeline', () => {
     const used = new Set(queries.flatMap((q) => analysePromql(q.expr).metrics));
     for (const name of [
       'gen_ai_client_operation_duration_bucket',
@@ -67,6 +67,9 @@ describe('docs/dashboards/genai-metrics.json', () => {
       'llm_requests_active',
       'llm_request_queue_duration_bucket',
       'llm_usage_cost_total',
+      'llm_generation_stops_total',
+      'gen_ai_client_inference_usage_cache_read_input_tokens_total',
+      'gen_ai_client_inference_usage_cache_write_input_tokens_total',
       'hw_gpu_utilization',
       'hw_gpu_memory_usage',
       'hw_power',

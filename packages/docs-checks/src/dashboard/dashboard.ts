@@ -178,6 +178,40 @@ const traffic: PanelSpec[] = [
       },
     ],
   },
+  {
+    title: 'Stops by reason',
+    description:
+      'Generations per second by why they stopped (llm.generation.stops: Anthropic stop_reason, node-llama-cpp). ' +
+      'max_tokens and refusal are answers, not errors: a rising share means truncated or declined output.',
+    type: 'timeseries',
+    unit: 'ops',
+    w: 12,
+    h: 8,
+    targets: [
+      {
+        expr: `sum by (gen_ai_provider_name, llm_stop_reason) (rate(llm_generation_stops_total{${F}}[${RI}]))`,
+        legendFormat: '{{gen_ai_provider_name}} {{llm_stop_reason}}',
+      },
+    ],
+  },
+  {
+    title: 'Prompt cache share of input',
+    description:
+      'Input tokens read from and written to the provider prompt cache, as a share of all input tokens ' +
+      '(Anthropic cache_read / cache_creation, OpenAI cached_tokens). Semconv latest only: v1.41 has no cache counts.',
+    type: 'timeseries',
+    unit: 'percentunit',
+    min: 0,
+    max: 1,
+    w: 12,
+    h: 8,
+    targets: (['read', 'write'] as const).map((kind) => ({
+      expr:
+        `sum by (gen_ai_provider_name) (rate(gen_ai_client_inference_usage_cache_${kind}_input_tokens_total{${F}}[${RI}])) / ` +
+        `sum by (gen_ai_provider_name) (rate(gen_ai_client_inference_usage_input_tokens_total{${F}}[${RI}]))`,
+      legendFormat: `{{gen_ai_provider_name}} cache ${kind}`,
+    })),
+  },
 ];
 
 const latency: PanelSpec[] = [
