@@ -14,6 +14,11 @@ const PAGES = [
   'architecture.md',
   'runtimes.md',
   'serving.md',
+  'adding-an-adapter.md',
+  'adapters/openai.md',
+  'adapters/anthropic.md',
+  'adapters/llama-cpp.md',
+  'adapters/onnxruntime.md',
 ];
 const read = (page: string) => readFileSync(join(DOCS, page), 'utf8');
 
