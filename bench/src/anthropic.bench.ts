@@ -15,13 +15,13 @@ import { instrumentAnthropic } from '@genai-metrics/adapters/anthropic';
 import { ChunkAggregator, createGenAiMetrics, genAiViews } from '@genai-metrics/core';
 import { MetricsHarness } from '@genai-metrics/testkit';
 import { compareAsync, printOverhead, workVariants } from './measure.js';
+import { memoryFetch } from './memory-fetch.js';
 
 const CHUNKS = 500;
 const CALL_ITERATIONS = Number(process.env.ANTHROPIC_BENCH_CALLS ?? 300);
 const STREAM_ITERATIONS = Number(process.env.ANTHROPIC_BENCH_STREAMS ?? 6);
 const ROUNDS = Number(process.env.ANTHROPIC_BENCH_ROUNDS ?? 21);
 
-const encoder = new TextEncoder();
 const usage = {
   input_tokens: 12,
   cache_creation_input_tokens: 0,
@@ -35,47 +35,30 @@ const shell = {
   model: 'claude-bench-2025',
   stop_sequence: null,
 };
-const message = encoder.encode(
-  JSON.stringify({
-    ...shell,
-    content: [{ type: 'text', text: 'Hello there.' }],
-    stop_reason: 'end_turn',
-    usage,
-  }),
-);
 const event = (name: string, data: Record<string, unknown>) =>
-  encoder.encode(`event: ${name}\ndata: ${JSON.stringify({ type: name, ...data })}\n\n`);
-// One network chunk per SSE event, as the API sends them.
-const sseEvents = [
-  event('message_start', {
-    message: { ...shell, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } },
-  }),
-  event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
-  event('ping', {}),
-  ...Array.from({ length: CHUNKS }, (_, i) =>
-    event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: `tok${i} ` } }),
-  ),
-  event('content_block_stop', { index: 0 }),
-  event('message_delta', {
-    delta: { stop_reason: 'end_turn', stop_sequence: null },
-    usage: { output_tokens: CHUNKS },
-  }),
-  event('message_stop', {}),
-];
-const sseBody = () =>
-  new ReadableStream<Uint8Array>({
-    start(controller) {
-      for (const e of sseEvents) controller.enqueue(e);
-      controller.close();
-    },
-  });
-const headers = (type: string) => ({ 'content-type': type, 'request-id': 'req_bench' });
-const memoryFetch = async (_url: unknown, init?: { body?: unknown }) =>
-  typeof init?.body === 'string' && init.body.includes('"stream":true')
-    ? new Response(sseBody(), { status: 200, headers: headers('text/event-stream') })
-    : new Response(message, { status: 200, headers: headers('application/json') });
+  `event: ${name}\ndata: ${JSON.stringify({ type: name, ...data })}`;
+const memory = memoryFetch({
+  json: { ...shell, content: [{ type: 'text', text: 'Hello there.' }], stop_reason: 'end_turn', usage },
+  events: [
+    event('message_start', {
+      message: { ...shell, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } },
+    }),
+    event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+    event('ping', {}),
+    ...Array.from({ length: CHUNKS }, (_, i) =>
+      event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: `tok${i} ` } }),
+    ),
+    event('content_block_stop', { index: 0 }),
+    event('message_delta', {
+      delta: { stop_reason: 'end_turn', stop_sequence: null },
+      usage: { output_tokens: CHUNKS },
+    }),
+    event('message_stop', {}),
+  ],
+  headers: { 'request-id': 'req_bench' },
+});
 
-const options = { apiKey: 'bench', baseURL: 'http://127.0.0.1:9', maxRetries: 0, fetch: memoryFetch };
+const options = { apiKey: 'bench', baseURL: 'http://127.0.0.1:9', maxRetries: 0, fetch: memory };
 const aggregator = new ChunkAggregator();
 const harness = new MetricsHarness({ views: genAiViews(), metricProducers: [aggregator] });
 const metrics = createGenAiMetrics({

@@ -22,6 +22,7 @@ import { MetricsHarness } from '@genai-metrics/testkit';
 import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
 import OpenAI from 'openai';
 import { compareAsync, printOverhead, workVariants } from './measure.js';
+import { memoryFetch } from './memory-fetch.js';
 
 const CHUNKS = 500;
 const CALL_ITERATIONS = Number(process.env.OPENAI_BENCH_CALLS ?? 300);
@@ -35,53 +36,31 @@ const upstream = new OpenAIInstrumentation();
 upstream.setMeterProvider(upstreamHarness.meterProvider);
 const OpenAICjs = createRequire(import.meta.url)('openai').OpenAI as typeof OpenAI;
 
-const encoder = new TextEncoder();
-const completion = encoder.encode(
-  JSON.stringify({
+const chunk = (rest: Record<string, unknown>) =>
+  `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1_700_000_000, model: 'gpt-bench-2025', ...rest })}`;
+const memory = memoryFetch({
+  json: {
     id: 'chatcmpl-bench',
     object: 'chat.completion',
     created: 1_700_000_000,
     model: 'gpt-bench-2025',
     choices: [{ index: 0, message: { role: 'assistant', content: 'Hello there.' }, finish_reason: 'stop' }],
     usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 },
-  }),
-);
-// One network chunk per SSE event, as a server sends them (one big buffer would make the SDK's
-// SSE splitter copy the remainder per event and dominate the figures).
-const sseEvents = [
-  ...Array.from({ length: CHUNKS }, (_, i) =>
-    JSON.stringify({
-      id: 'chatcmpl-bench',
-      object: 'chat.completion.chunk',
-      created: 1_700_000_000,
-      model: 'gpt-bench-2025',
-      choices: [{ index: 0, delta: { content: `tok${i} ` }, finish_reason: null }],
+  },
+  events: [
+    ...Array.from({ length: CHUNKS }, (_, i) =>
+      chunk({ choices: [{ index: 0, delta: { content: `tok${i} ` }, finish_reason: null }] }),
+    ),
+    chunk({
+      choices: [],
+      usage: { prompt_tokens: 12, completion_tokens: CHUNKS, total_tokens: CHUNKS + 12 },
     }),
-  ),
-  JSON.stringify({
-    id: 'chatcmpl-bench',
-    object: 'chat.completion.chunk',
-    created: 1_700_000_000,
-    model: 'gpt-bench-2025',
-    choices: [],
-    usage: { prompt_tokens: 12, completion_tokens: CHUNKS, total_tokens: CHUNKS + 12 },
-  }),
-  '[DONE]',
-].map((d) => encoder.encode(`data: ${d}\n\n`));
-const sseBody = () =>
-  new ReadableStream<Uint8Array>({
-    start(controller) {
-      for (const e of sseEvents) controller.enqueue(e);
-      controller.close();
-    },
-  });
-const headers = (type: string) => ({ 'content-type': type, 'x-request-id': 'req_bench' });
-const memoryFetch = async (_url: unknown, init?: { body?: unknown }) =>
-  typeof init?.body === 'string' && init.body.includes('"stream":true')
-    ? new Response(sseBody(), { status: 200, headers: headers('text/event-stream') })
-    : new Response(completion, { status: 200, headers: headers('application/json') });
+    'data: [DONE]',
+  ],
+  headers: { 'x-request-id': 'req_bench' },
+});
 
-const options = { apiKey: 'bench', baseURL: 'http://127.0.0.1:9/v1', maxRetries: 0, fetch: memoryFetch };
+const options = { apiKey: 'bench', baseURL: 'http://127.0.0.1:9/v1', maxRetries: 0, fetch: memory };
 const aggregator = new ChunkAggregator();
 const oursHarness = new MetricsHarness({ views: genAiViews(), metricProducers: [aggregator] });
 const metrics = createGenAiMetrics({

@@ -11,7 +11,7 @@ export type { GenAiMetricsOptions } from './gen-ai-metrics.js';
 export { createGenAiMetrics, GenAiMetrics } from './gen-ai-metrics.js';
 export type { GaugeObservation, GaugeSource } from './instruments/instruments.js';
 export type { ErrorType } from './operation/error-type.js';
-export { ERROR_TYPES, errorTypeOf } from './operation/error-type.js';
+export { ERROR_TYPES, errorTypeOf, safeErrorTypeOf } from './operation/error-type.js';
 export type { StartModelLoadOptions } from './operation/model-load.js';
 export { ModelLoad } from './operation/model-load.js';
 export type { OperationKind, StartOperationOptions } from './operation/operation.js';

@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import {
+  type CommonBehaviour,
   type RecordedRequest,
   type ScriptedServer,
   type SseEvent,
   sendJson,
-  sleep,
   sse,
   startScriptedServer,
   streamEvents,
@@ -17,11 +17,8 @@ import {
  * the legacy Text Completions API (`/v1/complete`), with controllable delays and failures. Content is
  * deterministic (`tok0 tok1 …`, one delta each) so tests can assert exact chunk and token counts.
  */
-export interface AnthropicServerBehaviour {
-  /** HTTP status; >= 400 sends an Anthropic error body (429 rate_limit_error, 529 overloaded_error, …). */
-  status?: number;
-  /** Wait this long before sending the status line and headers. */
-  firstByteDelayMs?: number;
+/** `status` >= 400 sends an Anthropic error body (429 rate_limit_error, 529 overloaded_error, …). */
+export interface AnthropicServerBehaviour extends CommonBehaviour {
   /** Wait this long before each streamed content delta. */
   chunkDelayMs?: number;
   /** Content deltas of a stream (and output tokens of any answer). Default 3. */
@@ -54,7 +51,16 @@ export interface AnthropicServerBehaviour {
 export type AnthropicServer = ScriptedServer<AnthropicServerBehaviour>;
 
 export function startAnthropicServer(defaults: AnthropicServerBehaviour = {}): Promise<AnthropicServer> {
-  return startScriptedServer(defaults, '', answer);
+  return startScriptedServer(defaults, {
+    basePath: '',
+    requestIdHeader: 'request-id',
+    errorBody: (status) =>
+      errorBody(
+        ERROR_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error'),
+        `test server answered ${status}`,
+      ),
+    answer,
+  });
 }
 
 const ERROR_TYPES: Record<number, string> = {
@@ -72,16 +78,9 @@ async function answer(
   request: RecordedRequest,
   res: ServerResponse,
   b: AnthropicServerBehaviour,
-  index: number,
+  headers: Record<string, string>,
 ): Promise<void> {
   const { body, path } = request;
-  await sleep(b.firstByteDelayMs);
-  const status = b.status ?? 200;
-  const headers = { 'request-id': `req_${index}` };
-  if (status >= 400) {
-    const type = ERROR_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
-    return sendJson(res, status, headers, errorBody(type, `test server answered ${status}`));
-  }
   const model = b.responseModel ?? (typeof body.model === 'string' ? body.model : 'claude-test');
   const chunks = b.chunks ?? 3;
   if (path.endsWith('/v1/messages/count_tokens')) {

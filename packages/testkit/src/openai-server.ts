@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import {
+  type CommonBehaviour,
   type RecordedRequest,
   type ScriptedServer,
   type SseEvent,
   sendJson as send,
-  sleep,
   sse,
   startScriptedServer,
   streamEvents as writeStream,
@@ -17,11 +17,7 @@ export type { RecordedRequest } from './http/scripted-server.js';
  * embeddings and responses, as JSON or SSE, with controllable delays and failures. It generates
  * deterministic content (`tok0 tok1 …`) so tests can assert exact chunk and token counts.
  */
-export interface OpenAIServerBehaviour {
-  /** HTTP status to answer with; >= 400 sends an OpenAI-style error body. Default 200. */
-  status?: number;
-  /** Wait this long before sending the status line and headers. */
-  firstByteDelayMs?: number;
+export interface OpenAIServerBehaviour extends CommonBehaviour {
   /** Wait this long between streamed chunks (and before the first content chunk). */
   chunkDelayMs?: number;
   /** Content chunks of a stream (and output tokens of any answer). Default 3. */
@@ -42,24 +38,25 @@ export interface OpenAIServerBehaviour {
 export type OpenAIServer = ScriptedServer<OpenAIServerBehaviour>;
 
 export function startOpenAIServer(defaults: OpenAIServerBehaviour = {}): Promise<OpenAIServer> {
-  return startScriptedServer(defaults, '/v1', answer);
+  return startScriptedServer(defaults, {
+    basePath: '/v1',
+    requestIdHeader: 'x-request-id',
+    errorBody(status) {
+      const type =
+        status === 429 ? 'rate_limit_exceeded' : status >= 500 ? 'server_error' : 'invalid_request';
+      return { error: { message: `test server answered ${status}`, type, code: type } };
+    },
+    answer,
+  });
 }
 
 async function answer(
   request: RecordedRequest,
   res: ServerResponse,
   b: OpenAIServerBehaviour,
-  index: number,
+  headers: Record<string, string>,
 ): Promise<void> {
   const { body, path } = request;
-  await sleep(b.firstByteDelayMs);
-  const status = b.status ?? 200;
-  const headers = { 'x-request-id': `req_${index}` };
-  if (status >= 400) {
-    const type = status === 429 ? 'rate_limit_exceeded' : status >= 500 ? 'server_error' : 'invalid_request';
-    send(res, status, headers, { error: { message: `test server answered ${status}`, type, code: type } });
-    return;
-  }
   const api = apiOf(path);
   if (!api) {
     send(res, 404, {}, { error: { message: `no route ${path}`, type: 'not_found' } });

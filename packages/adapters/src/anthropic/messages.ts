@@ -1,7 +1,7 @@
 import type { ErrorType, Usage } from '@genai-metrics/core';
 import type { HttpCall } from '../shared/http-sdk/call.js';
 import type { CallEnd, CallReader, ItemVerdict, RequestInfo } from '../shared/http-sdk/endpoint.js';
-import { isObj, type Obj } from '../shared/read.js';
+import { isObj } from '../shared/read.js';
 import type { Recorder } from '../shared/recorder.js';
 import { recordStop, type StopReason } from '../shared/stop-reason.js';
 
@@ -123,16 +123,30 @@ export interface StopContext {
   readonly operation: string;
 }
 
-/** One `messages.create` call (streamed or not), as the shared HTTP layer drives it. */
-export class MessagesReader implements CallReader {
-  private readonly usage = new UsageState();
-  private stopReason: unknown;
+/** What both readers share: the call's stop reason, counted once however the call ends. */
+abstract class StopCountingReader implements CallReader {
+  protected stopReason: unknown;
 
   constructor(
     readonly body: unknown,
     private readonly request: RequestInfo,
     private readonly stops: StopContext,
   ) {}
+
+  abstract result(call: HttpCall, data: unknown): undefined;
+  abstract item(call: HttpCall, event: unknown): ItemVerdict;
+
+  finish(_call: HttpCall, how: CallEnd): void {
+    const reason: StopReason = how === 'completed' ? stopReasonOf(this.stopReason) : how;
+    const { recorder, operation } = this.stops;
+    const { provider, model } = this.request;
+    recordStop(recorder, { operation, provider, requestModel: model }, reason);
+  }
+}
+
+/** One `messages.create` call (streamed or not), as the shared HTTP layer drives it. */
+export class MessagesReader extends StopCountingReader {
+  private readonly usage = new UsageState();
 
   result(call: HttpCall, data: unknown): undefined {
     if (!isObj(data)) return undefined;
@@ -160,23 +174,15 @@ export class MessagesReader implements CallReader {
     return 'other';
   }
 
-  finish(call: HttpCall, how: CallEnd): void {
+  override finish(call: HttpCall, how: CallEnd): void {
     const usage = this.usage.toUsage();
     if (usage) call.op.setUsage(usage);
-    countStop(this.stops, this.request, how, this.stopReason);
+    super.finish(call, how);
   }
 }
 
 /** The legacy Text Completions API (`completions.create`): `completion` text, no usage. */
-export class CompletionReader implements CallReader {
-  private stopReason: unknown;
-
-  constructor(
-    readonly body: unknown,
-    private readonly request: RequestInfo,
-    private readonly stops: StopContext,
-  ) {}
-
+export class CompletionReader extends StopCountingReader {
   result(call: HttpCall, data: unknown): undefined {
     this.item(call, data);
     return undefined;
@@ -184,18 +190,8 @@ export class CompletionReader implements CallReader {
 
   item(call: HttpCall, event: unknown): ItemVerdict {
     if (!isObj(event)) return 'other';
-    call.op.setResponseModel((event as Obj).model);
+    call.op.setResponseModel(event.model);
     if (event.stop_reason != null) this.stopReason = event.stop_reason;
     return nonEmpty(event.completion) ? 'content' : 'other';
   }
-
-  finish(_call: HttpCall, how: CallEnd): void {
-    countStop(this.stops, this.request, how, this.stopReason);
-  }
-}
-
-function countStop(stops: StopContext, request: RequestInfo, how: CallEnd, raw: unknown): void {
-  const reason: StopReason = how === 'completed' ? stopReasonOf(raw) : how;
-  const { recorder, operation } = stops;
-  recordStop(recorder, { operation, provider: request.provider, requestModel: request.model }, reason);
 }

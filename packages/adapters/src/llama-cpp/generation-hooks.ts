@@ -1,6 +1,6 @@
 import { GEN_AI_OPERATION } from '@genai-metrics/core';
 import { reportOnce } from '../shared/diag.js';
-import { guard, observeOutcome } from '../shared/outcome.js';
+import { callObserved, guard } from '../shared/outcome.js';
 import type { Patcher } from '../shared/patcher.js';
 import { read } from '../shared/read.js';
 import { observeEvaluate } from './evaluate.js';
@@ -122,21 +122,13 @@ export function installGenerationHooks(
           calls.remove(sequence, g);
           fn();
         });
-      let result: unknown;
-      try {
-        result = orig.apply(this, args);
-      } catch (error) {
-        settle(() => g.fail(error, signal));
-        throw error;
-      }
       // Observe the caller's own promise (or value); it is returned untouched.
-      observeOutcome(
-        result,
+      return callObserved(
+        () => orig.apply(this, args),
         (value) => settle(() => g.finish(stopReasonOf(spec.stopReason(value)))),
         (error) => settle(() => g.fail(error, signal)),
         HOOK,
       );
-      return result;
     };
   }
 

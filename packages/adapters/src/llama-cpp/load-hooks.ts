@@ -1,4 +1,4 @@
-import { observeOutcome } from '../shared/outcome.js';
+import { callObserved } from '../shared/outcome.js';
 import type { AnyFunction, Patcher } from '../shared/patcher.js';
 import { read } from '../shared/read.js';
 import type { Recorder } from '../shared/recorder.js';
@@ -44,16 +44,8 @@ export function installLoadHooks(
     (orig: AnyFunction): AnyFunction =>
       function (this: unknown, ...args: unknown[]): unknown {
         const load = recorder.startModelLoad({ provider, stage: spec.stage });
-        let result: unknown;
-        try {
-          result = orig.apply(this, args);
-        } catch (error) {
-          load.setModel(spec.nameOnFailure(this, args));
-          load.fail(error);
-          throw error;
-        }
-        observeOutcome(
-          result,
+        return callObserved(
+          () => orig.apply(this, args),
           (value) => {
             load.setModel(spec.nameOnSuccess(this, value));
             load.end();
@@ -66,7 +58,6 @@ export function installLoadHooks(
           },
           'llama-cpp load hook',
         );
-        return result;
       };
 
   if (targets.llama) patcher.wrap(targets.llama, 'loadModel', timed(MODEL));

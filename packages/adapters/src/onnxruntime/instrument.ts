@@ -2,7 +2,7 @@ import { GEN_AI_PROVIDER } from '@genai-metrics/core';
 import { reportOnce } from '../shared/diag.js';
 import { type InstrumentationHandle, install, uninstallFrom } from '../shared/installation.js';
 import { type InProcessAdapterOptions, type ResolvedOptions, resolveOptions } from '../shared/options.js';
-import { observeOutcome } from '../shared/outcome.js';
+import { callObserved } from '../shared/outcome.js';
 import type { AnyFunction } from '../shared/patcher.js';
 import { read } from '../shared/read.js';
 import { type AttentionMaskOption, validateAttentionMaskOption } from './attention-mask.js';
@@ -143,15 +143,8 @@ export function uninstrumentOnnxRuntime(onnxruntimeModule: OnnxRuntimeModuleLike
 function createWrapper(original: AnyFunction, config: RunConfig): AnyFunction {
   return function create(this: unknown, ...args: unknown[]): unknown {
     const load = startLoad(config, args);
-    let result: unknown;
-    try {
-      result = Reflect.apply(original, this, args);
-    } catch (error) {
-      load?.fail(error);
-      throw error;
-    }
-    if (load) observeOutcome(result, load.end, load.fail, 'onnxruntime create');
-    return result;
+    const call = () => Reflect.apply(original, this, args);
+    return load ? callObserved(call, load.end, load.fail, 'onnxruntime create') : call();
   };
 }
 
@@ -163,23 +156,15 @@ function runWrapper(original: AnyFunction, config: RunConfig): AnyFunction {
     } catch (error) {
       reportOnce('onnxruntime run instrumentation', error);
     }
-    let result: unknown;
-    try {
-      result = Reflect.apply(original, this, args);
-    } catch (error) {
-      recorder?.fail(error);
-      throw error;
-    }
-    if (recorder) {
-      const r = recorder;
-      observeOutcome(
-        result,
-        () => r.end(),
-        (error) => r.fail(error),
-        'onnxruntime run',
-      );
-    }
-    return result;
+    const call = () => Reflect.apply(original, this, args);
+    if (!recorder) return call();
+    const r = recorder;
+    return callObserved(
+      call,
+      () => r.end(),
+      (error) => r.fail(error),
+      'onnxruntime run',
+    );
   };
 }
 

@@ -28,6 +28,28 @@ export function observeOutcome(
   }
 }
 
+/**
+ * Calls a patched method's original as the app asked, and observes how it ends without changing it:
+ * a synchronous throw goes to `onError` and then to the app, as it was; a value or a promise goes to
+ * `observeOutcome`. Returns exactly what the original returned.
+ */
+export function callObserved(
+  original: () => unknown,
+  onValue: (value: unknown) => void,
+  onError: (error: unknown) => void,
+  where: string,
+): unknown {
+  let result: unknown;
+  try {
+    result = original();
+  } catch (error) {
+    guard(where, () => onError(error));
+    throw error;
+  }
+  observeOutcome(result, onValue, onError, where);
+  return result;
+}
+
 /** Runs `fn`; a throw is reported once under `where` and goes no further. */
 export function guard(where: string, fn: () => void): void {
   try {

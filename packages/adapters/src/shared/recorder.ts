@@ -105,6 +105,15 @@ interface OperationLike {
   fail(error?: unknown, errorType?: string): void;
 }
 
+/** Runs one call into the backend; a throw is reported once and goes no further. */
+function attempt(adapter: string, what: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    reportOnce(`${adapter}: ${what}`, error);
+  }
+}
+
 /**
  * A core `Operation` that cannot throw and that knows it ended: adapters decide on `isEnded` (a
  * custom backend's operation may not say), and each call settles it at most once.
@@ -121,6 +130,7 @@ export class GuardedOperation {
     return this.ended;
   }
 
+  /** The per-chunk path: no closure, no allocation. */
   chunk(tokens?: number): void {
     if (this.ended || this.op === undefined) return;
     try {
@@ -131,50 +141,32 @@ export class GuardedOperation {
   }
 
   setUsage(usage: Usage): void {
-    if (this.ended || this.op === undefined) return;
-    try {
-      this.op.setUsage(usage);
-    } catch (error) {
-      reportOnce(`${this.adapter}: Operation.setUsage`, error);
-    }
+    const op = this.op;
+    if (!this.ended && op) attempt(this.adapter, 'Operation.setUsage', () => op.setUsage(usage));
   }
 
   setResponseModel(model: unknown): void {
-    if (this.ended || this.op === undefined || typeof model !== 'string') return;
-    try {
-      this.op.setResponseModel(model);
-    } catch (error) {
-      reportOnce(`${this.adapter}: Operation.setResponseModel`, error);
+    const op = this.op;
+    if (!this.ended && op && typeof model === 'string') {
+      attempt(this.adapter, 'Operation.setResponseModel', () => op.setResponseModel(model));
     }
   }
 
   dequeued(): void {
-    if (this.ended || this.op === undefined) return;
-    try {
-      this.op.dequeued();
-    } catch (error) {
-      reportOnce(`${this.adapter}: Operation.dequeued`, error);
-    }
+    const op = this.op;
+    if (!this.ended && op) attempt(this.adapter, 'Operation.dequeued', () => op.dequeued());
   }
 
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    try {
-      this.op?.end();
-    } catch (error) {
-      reportOnce(`${this.adapter}: Operation.end`, error);
-    }
+    attempt(this.adapter, 'Operation.end', () => this.op?.end());
   }
 
   fail(error?: unknown, errorType?: ErrorType | string): void {
     if (this.ended) return;
     this.ended = true;
-    try {
-      this.op?.fail(error, errorType);
-    } catch (e) {
-      reportOnce(`${this.adapter}: Operation.fail`, e);
-    }
+    attempt(this.adapter, 'Operation.fail', () => this.op?.fail(error, errorType));
   }
 }
 
@@ -192,22 +184,14 @@ export class GuardedModelLoad {
   ) {}
 
   setModel(model: string | undefined): void {
-    this.call('setModel', () => this.load?.setModel(model));
+    attempt(this.adapter, 'ModelLoad.setModel', () => this.load?.setModel(model));
   }
 
   end(): void {
-    this.call('end', () => this.load?.end());
+    attempt(this.adapter, 'ModelLoad.end', () => this.load?.end());
   }
 
   fail(error?: unknown, errorType?: string): void {
-    this.call('fail', () => this.load?.fail(error, errorType));
-  }
-
-  private call(name: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      reportOnce(`${this.adapter}: ModelLoad.${name}`, error);
-    }
+    attempt(this.adapter, 'ModelLoad.fail', () => this.load?.fail(error, errorType));
   }
 }

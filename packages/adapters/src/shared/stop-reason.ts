@@ -3,8 +3,8 @@ import {
   ATTR_GEN_AI_PROVIDER_NAME,
   ATTR_GEN_AI_REQUEST_MODEL,
   ATTR_LLM_STOP_REASON,
-  errorTypeOf,
   METRIC_LLM_GENERATION_STOPS,
+  safeErrorTypeOf,
 } from '@genai-metrics/core';
 import type { Attributes } from '@opentelemetry/api';
 import type { Recorder } from './recorder.js';
@@ -34,11 +34,7 @@ export type StopReason =
 
 /** A thrown abort (`signal.reason`, an SDK's user-abort error) is an abort; anything else an error. */
 export function stopReasonOfError(error: unknown): StopReason {
-  try {
-    return errorTypeOf(error) === 'cancelled' ? 'abort' : 'error';
-  } catch {
-    return 'error';
-  }
+  return safeErrorTypeOf(error) === 'cancelled' ? 'abort' : 'error';
 }
 
 export interface StopAttributes {

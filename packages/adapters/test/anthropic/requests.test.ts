@@ -1,18 +1,8 @@
-import { type AnthropicServer, startAnthropicServer } from '@genai-metrics/testkit';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startAnthropicServer } from '@genai-metrics/testkit';
+import { describe, expect, it } from 'vitest';
 import { instrumentAnthropic } from '../../src/anthropic/index.js';
-import {
-  ACTIVE,
-  collectWhenIdle,
-  DURATION,
-  INVALID,
-  metricsPipeline,
-  stopCounts,
-  TOKENS,
-  TPOC,
-  TTFC,
-  tokenSums,
-} from '../shared/harness.js';
+import * as h from '../shared/harness.js';
+import { useServer } from '../shared/lifecycle.js';
 import { SDKS } from './sdks.js';
 
 const messages = [{ role: 'user', content: 'hi' }];
@@ -20,17 +10,12 @@ const LATEST = 'gen_ai.client.inference.usage';
 
 /** Non-streamed calls and every way they fail, on each SDK major. */
 describe.each(SDKS)('anthropic v$major: requests', ({ major, Anthropic }) => {
-  let server: AnthropicServer;
-  beforeAll(async () => {
-    server = await startAnthropicServer();
-  });
-  afterAll(() => server.close());
-  beforeEach(() => server.reset());
+  const server = useServer(startAnthropicServer);
 
   function setup(clientOptions: Record<string, unknown> = {}, semconv: 'v1.41' | 'both' = 'v1.41') {
-    const { harness, metrics } = metricsPipeline(semconv);
+    const { harness, metrics } = h.metricsPipeline(semconv);
     const client = instrumentAnthropic(
-      new Anthropic({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0, ...clientOptions }),
+      new Anthropic({ apiKey: 'test', baseURL: server().baseURL, maxRetries: 0, ...clientOptions }),
       { metrics },
     );
     return { harness, client, metrics };
@@ -38,7 +23,7 @@ describe.each(SDKS)('anthropic v$major: requests', ({ major, Anthropic }) => {
 
   it('messages.create: one operation; input counts cached tokens; models, server, result untouched', async () => {
     const { harness, client } = setup({}, 'both');
-    server.enqueue({
+    server().enqueue({
       chunks: 5,
       inputTokens: 11,
       cacheReadTokens: 20,
@@ -53,7 +38,7 @@ describe.each(SDKS)('anthropic v$major: requests', ({ major, Anthropic }) => {
       cache_read_input_tokens: 20,
       output_tokens: 5,
     });
-    expect(res._request_id).toBe(`req_${server.requests.length}`);
+    expect(res._request_id).toBe(`req_${server().requests.length}`);
     const m = await harness.collect();
     const attrs = {
       'gen_ai.operation.name': 'chat',
@@ -61,25 +46,25 @@ describe.each(SDKS)('anthropic v$major: requests', ({ major, Anthropic }) => {
       'gen_ai.request.model': 'claude-test',
       'gen_ai.response.model': 'claude-2025',
       'server.address': '127.0.0.1',
-      'server.port': server.port,
+      'server.port': server().port,
     };
-    expect(m.histogram(DURATION, attrs).count).toBe(1);
-    expect(m.points(DURATION)[0]!.attributes['error.type']).toBeUndefined();
+    expect(m.histogram(h.DURATION, attrs).count).toBe(1);
+    expect(m.points(h.DURATION)[0]!.attributes['error.type']).toBeUndefined();
     // 11 uncached + 20 read from the cache + 3 written to it.
-    expect(tokenSums(m, attrs)).toEqual({ input: 34, output: 5, count: 2 });
+    expect(h.tokenSums(m, attrs)).toEqual({ input: 34, output: 5, count: 2 });
     expect(m.sum(`${LATEST}.input_tokens`)).toBe(34);
     expect(m.sum(`${LATEST}.cache_read.input_tokens`)).toBe(20);
     expect(m.sum(`${LATEST}.cache_write.input_tokens`)).toBe(3);
     expect(m.sum(`${LATEST}.output_tokens`)).toBe(5);
-    expect(m.count(TTFC)).toBe(0);
-    expect(m.sum(ACTIVE)).toBe(0);
-    expect(stopCounts(m)).toEqual({ eog: 1 });
+    expect(m.count(h.TTFC)).toBe(0);
+    expect(m.sum(h.ACTIVE)).toBe(0);
+    expect(h.stopCounts(m)).toEqual({ eog: 1 });
     await harness.shutdown();
   });
 
   it('max_tokens, refusal and tool_use are answers, not errors: counted by stop reason', async () => {
     const { harness, client } = setup();
-    server.enqueue(
+    server().enqueue(
       { stopReason: 'max_tokens' },
       { stopReason: 'refusal' },
       { stopReason: 'tool_use', content: 'tool_use' },
@@ -87,9 +72,9 @@ describe.each(SDKS)('anthropic v$major: requests', ({ major, Anthropic }) => {
     );
     for (let i = 0; i < 4; i++) await client.messages.create({ model: 'm', max_tokens: 8, messages });
     const m = await harness.collect();
-    expect(m.histogram(DURATION).count).toBe(4);
-    expect(m.points(DURATION).every((p) => p.attributes['error.type'] === undefined)).toBe(true);
-    expect(stopCounts(m)).toEqual({ max_tokens: 1, refusal: 1, function_calls: 1, other: 1 });
+    expect(m.histogram(h.DURATION).count).toBe(4);
+    expect(m.points(h.DURATION).every((p) => p.attributes['error.type'] === undefined)).toBe(true);
+    expect(h.stopCounts(m)).toEqual({ max_tokens: 1, refusal: 1, function_calls: 1, other: 1 });
     await harness.shutdown();
   });
 
@@ -100,38 +85,38 @@ describe.each(SDKS)('anthropic v$major: requests', ({ major, Anthropic }) => {
     [400, 'invalid_request'],
   ])('HTTP %i → one failed operation with error.type %s', async (status, errorType) => {
     const { harness, client } = setup();
-    server.enqueue({ status });
+    server().enqueue({ status });
     await expect(client.messages.create({ model: 'm', max_tokens: 8, messages })).rejects.toMatchObject({
       status,
     });
     const m = await harness.collect();
-    expect(m.histogram(DURATION, { 'error.type': errorType }).count).toBe(1);
-    expect(m.count(DURATION)).toBe(1);
-    expect(m.count(TOKENS)).toBe(0);
-    expect(m.sum(ACTIVE)).toBe(0);
-    expect(stopCounts(m)).toEqual({ error: 1 });
+    expect(m.histogram(h.DURATION, { 'error.type': errorType }).count).toBe(1);
+    expect(m.count(h.DURATION)).toBe(1);
+    expect(m.count(h.TOKENS)).toBe(0);
+    expect(m.sum(h.ACTIVE)).toBe(0);
+    expect(h.stopCounts(m)).toEqual({ error: 1 });
     await harness.shutdown();
   });
 
   it('retries inside one create() (529 then 429 then 200) count as one operation', async () => {
     const { harness, client } = setup({ maxRetries: 2 });
-    const before = server.requests.length;
-    server.enqueue({ status: 529 }, { status: 429 }, {});
+    const before = server().requests.length;
+    server().enqueue({ status: 529 }, { status: 429 }, {});
     const res = await client.messages.create({ model: 'm', max_tokens: 8, messages });
     expect(res.stop_reason).toBe('end_turn');
-    expect(server.requests.length - before).toBe(3);
+    expect(server().requests.length - before).toBe(3);
     const m = await harness.collect();
-    expect(m.count(DURATION)).toBe(1);
-    expect(m.points(DURATION)[0]!.attributes['error.type']).toBeUndefined();
+    expect(m.count(h.DURATION)).toBe(1);
+    expect(m.points(h.DURATION)[0]!.attributes['error.type']).toBeUndefined();
     await harness.shutdown();
   });
 
   it('slow first byte: client timeout → timeout; AbortSignal → cancelled; connection refused', async () => {
     const { harness, client, metrics } = setup({ timeout: 150 });
-    server.enqueue({ firstByteDelayMs: 1500 });
+    server().enqueue({ firstByteDelayMs: 1500 });
     await expect(client.messages.create({ model: 'm', max_tokens: 8, messages })).rejects.toThrow();
     const controller = new AbortController();
-    server.enqueue({ firstByteDelayMs: 1500 });
+    server().enqueue({ firstByteDelayMs: 1500 });
     const call = client.messages.create(
       { model: 'm', max_tokens: 8, messages },
       { signal: controller.signal },
@@ -147,14 +132,14 @@ describe.each(SDKS)('anthropic v$major: requests', ({ major, Anthropic }) => {
       },
     );
     await expect(refused.messages.create({ model: 'm', max_tokens: 8, messages })).rejects.toThrow();
-    const m = await collectWhenIdle(harness);
-    expect(m.histogram(DURATION, { 'error.type': 'timeout' }).count).toBe(1);
-    expect(m.histogram(DURATION, { 'error.type': 'cancelled' }).count).toBe(1);
+    const m = await h.collectWhenIdle(harness);
+    expect(m.histogram(h.DURATION, { 'error.type': 'timeout' }).count).toBe(1);
+    expect(m.histogram(h.DURATION, { 'error.type': 'cancelled' }).count).toBe(1);
     expect(
-      m.histogram(DURATION, { 'error.type': 'connection_error', 'server.port': closed.port }).count,
+      m.histogram(h.DURATION, { 'error.type': 'connection_error', 'server.port': closed.port }).count,
     ).toBe(1);
-    expect(m.count(DURATION)).toBe(3);
-    expect(stopCounts(m)).toEqual({ error: 2, abort: 1 });
+    expect(m.count(h.DURATION)).toBe(3);
+    expect(h.stopCounts(m)).toEqual({ error: 2, abort: 1 });
     await harness.shutdown();
   });
 
@@ -168,28 +153,28 @@ describe.each(SDKS)('anthropic v$major: requests', ({ major, Anthropic }) => {
     expect(request_id).toMatch(/^req_/);
     const raw = await client.messages.create({ model: 'raw', max_tokens: 8, messages }).asResponse();
     expect((await raw.json()).usage.output_tokens).toBe(3);
-    const m = await collectWhenIdle(harness);
-    expect(tokenSums(m, { 'gen_ai.request.model': 'wr' })).toEqual({ input: 7, output: 3, count: 2 });
-    expect(m.histogram(DURATION, { 'gen_ai.request.model': 'raw' }).count).toBe(1);
-    expect(tokenSums(m, { 'gen_ai.request.model': 'raw' }).count).toBe(0);
+    const m = await h.collectWhenIdle(harness);
+    expect(h.tokenSums(m, { 'gen_ai.request.model': 'wr' })).toEqual({ input: 7, output: 3, count: 2 });
+    expect(m.histogram(h.DURATION, { 'gen_ai.request.model': 'raw' }).count).toBe(1);
+    expect(h.tokenSums(m, { 'gen_ai.request.model': 'raw' }).count).toBe(0);
     await harness.shutdown();
   });
 
   it('countTokens is not an inference: it records nothing', async () => {
     const { harness, client } = setup();
-    server.enqueue({ inputTokens: 42 });
+    server().enqueue({ inputTokens: 42 });
     const counted = await client.messages.countTokens({ model: 'count', messages });
     expect(counted.input_tokens).toBe(42);
     const m = await harness.collect();
-    expect(m.points(DURATION)).toHaveLength(0);
-    expect(m.points(ACTIVE)).toHaveLength(0);
+    expect(m.points(h.DURATION)).toHaveLength(0);
+    expect(m.points(h.ACTIVE)).toHaveLength(0);
     await harness.shutdown();
   });
 
   // The legacy Text Completions API is gone from 1.x; where the client still has it, it is recorded.
   it.runIf(major === 0)('the legacy completions API is text_completion, streamed or not', async () => {
     const { harness, client } = setup();
-    server.enqueue({ chunks: 2 }, { chunks: 4 });
+    server().enqueue({ chunks: 2 }, { chunks: 4 });
     const prompt = '\n\nHuman: hi\n\nAssistant:';
     const done = await client.completions.create({ model: 'legacy', max_tokens_to_sample: 8, prompt });
     expect(done.completion).toBe('tok0 tok1 ');
@@ -203,17 +188,17 @@ describe.each(SDKS)('anthropic v$major: requests', ({ major, Anthropic }) => {
     for await (const _ of stream) n++;
     expect(n).toBe(5);
     const m = await harness.collect();
-    expect(m.count(DURATION, { 'gen_ai.operation.name': 'text_completion' })).toBe(2);
-    expect(m.histogram(TTFC, { 'gen_ai.operation.name': 'text_completion' }).count).toBe(1);
-    expect(m.histogram(TPOC, { 'gen_ai.operation.name': 'text_completion' }).count).toBe(3);
-    expect(m.count(TOKENS)).toBe(0);
-    expect(stopCounts(m)).toEqual({ stop_trigger: 2 });
+    expect(m.count(h.DURATION, { 'gen_ai.operation.name': 'text_completion' })).toBe(2);
+    expect(m.histogram(h.TTFC, { 'gen_ai.operation.name': 'text_completion' }).count).toBe(1);
+    expect(m.histogram(h.TPOC, { 'gen_ai.operation.name': 'text_completion' }).count).toBe(3);
+    expect(m.count(h.TOKENS)).toBe(0);
+    expect(h.stopCounts(m)).toEqual({ stop_trigger: 2 });
     await harness.shutdown();
   });
 
   it('malformed usage is counted as invalid, never recorded; a malformed cache part drops the input sum', async () => {
     const { harness, client } = setup();
-    server.enqueue(
+    server().enqueue(
       { usage: { input_tokens: '7', output_tokens: -1 } },
       { usage: null },
       { usage: 'garbage' },
@@ -221,10 +206,10 @@ describe.each(SDKS)('anthropic v$major: requests', ({ major, Anthropic }) => {
     );
     for (let i = 0; i < 4; i++) await client.messages.create({ model: `u${i}`, max_tokens: 8, messages });
     const m = await harness.collect();
-    expect(m.count(DURATION)).toBe(4);
+    expect(m.count(h.DURATION)).toBe(4);
     // Only the one valid field (output_tokens = 2) becomes a token measurement.
-    expect(tokenSums(m)).toEqual({ input: 0, output: 2, count: 1 });
-    expect(m.sum(INVALID)).toBe(3);
+    expect(h.tokenSums(m)).toEqual({ input: 0, output: 2, count: 1 });
+    expect(m.sum(h.INVALID)).toBe(3);
     await harness.shutdown();
   });
 });

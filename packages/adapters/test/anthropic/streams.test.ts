@@ -1,20 +1,8 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { type AnthropicServer, startAnthropicServer } from '@genai-metrics/testkit';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startAnthropicServer } from '@genai-metrics/testkit';
+import { describe, expect, it } from 'vitest';
 import { instrumentAnthropic } from '../../src/anthropic/index.js';
-import {
-  ACTIVE,
-  collectWhenIdle,
-  DURATION,
-  metricsPipeline,
-  occupiedRange,
-  stopCounts,
-  TOKENS,
-  TPOC,
-  TTFC,
-  tokenSums,
-} from '../shared/harness.js';
+import * as h from '../shared/harness.js';
+import { collectAfterCollections, useServer } from '../shared/lifecycle.js';
 import { SDKS } from './sdks.js';
 
 const messages = [{ role: 'user', content: 'hi' }];
@@ -22,17 +10,12 @@ const params = (model: string) => ({ model, max_tokens: 64, messages, stream: tr
 
 /** Streamed calls: chunk timings at output deltas, cumulative usage, and every way a stream ends. */
 describe.each(SDKS)('anthropic v$major: streams', ({ Anthropic }) => {
-  let server: AnthropicServer;
-  beforeAll(async () => {
-    server = await startAnthropicServer();
-  });
-  afterAll(() => server.close());
-  beforeEach(() => server.reset());
+  const server = useServer(startAnthropicServer);
 
   function setup() {
-    const { harness, metrics } = metricsPipeline();
+    const { harness, metrics } = h.metricsPipeline();
     const client = instrumentAnthropic(
-      new Anthropic({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0 }),
+      new Anthropic({ apiKey: 'test', baseURL: server().baseURL, maxRetries: 0 }),
       { metrics },
     );
     return { harness, client };
@@ -45,7 +28,7 @@ describe.each(SDKS)('anthropic v$major: streams', ({ Anthropic }) => {
 
   it('TTFC at the first text delta (slow first byte), one gap per later delta, usage from start + delta', async () => {
     const { harness, client } = setup();
-    server.enqueue({
+    server().enqueue({
       firstByteDelayMs: 150,
       chunkDelayMs: 100,
       chunks: 4,
@@ -63,24 +46,27 @@ describe.each(SDKS)('anthropic v$major: streams', ({ Anthropic }) => {
       'message_stop',
     ]);
     const m = await harness.collect();
-    const ttfc = m.histogram(TTFC, { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'anthropic' });
+    const ttfc = m.histogram(h.TTFC, {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'anthropic',
+    });
     expect(ttfc.count).toBe(1);
     // 150 ms before the headers + 100 ms before the first delta: never below 0.16 s.
-    expect(occupiedRange(ttfc).low).toBeGreaterThanOrEqual(0.16);
-    expect(occupiedRange(ttfc).high).toBeLessThanOrEqual(5.12);
-    const tpoc = m.histogram(TPOC);
+    expect(h.occupiedRange(ttfc).low).toBeGreaterThanOrEqual(0.16);
+    expect(h.occupiedRange(ttfc).high).toBeLessThanOrEqual(5.12);
+    const tpoc = m.histogram(h.TPOC);
     expect(tpoc.count).toBe(3);
     expect(ttfc.sum + tpoc.sum).toBeGreaterThanOrEqual(0.15 + 4 * 0.1 - 0.01);
     // input = 5 uncached + 6 from the cache; output from message_delta (message_start's is a placeholder).
-    expect(tokenSums(m)).toEqual({ input: 11, output: 4, count: 2 });
-    expect(m.points(DURATION)[0]!.attributes['error.type']).toBeUndefined();
-    expect(stopCounts(m)).toEqual({ eog: 1 });
+    expect(h.tokenSums(m)).toEqual({ input: 11, output: 4, count: 2 });
+    expect(m.points(h.DURATION)[0]!.attributes['error.type']).toBeUndefined();
+    expect(h.stopCounts(m)).toEqual({ eog: 1 });
     await harness.shutdown();
   });
 
   it('message_delta usage is cumulative: its values replace, never add (input fields repeated too)', async () => {
     const { harness, client } = setup();
-    server.enqueue({
+    server().enqueue({
       chunks: 3,
       inputTokens: 5,
       deltaUsage: { input_tokens: 5, cache_read_input_tokens: null, output_tokens: 3 },
@@ -88,9 +74,9 @@ describe.each(SDKS)('anthropic v$major: streams', ({ Anthropic }) => {
     });
     await drain(await client.messages.create(params('m')));
     const m = await harness.collect();
-    expect(tokenSums(m)).toEqual({ input: 5, output: 3, count: 2 });
-    expect(m.points(DURATION)[0]!.attributes['error.type']).toBeUndefined();
-    expect(stopCounts(m)).toEqual({ max_tokens: 1 });
+    expect(h.tokenSums(m)).toEqual({ input: 5, output: 3, count: 2 });
+    expect(m.points(h.DURATION)[0]!.attributes['error.type']).toBeUndefined();
+    expect(h.stopCounts(m)).toEqual({ max_tokens: 1 });
     await harness.shutdown();
   });
 
@@ -98,11 +84,11 @@ describe.each(SDKS)('anthropic v$major: streams', ({ Anthropic }) => {
     '%s deltas are output; empty JSON and signatures are not',
     async (content) => {
       const { harness, client } = setup();
-      server.enqueue({ chunks: 4, content, stopReason: content === 'tool_use' ? 'tool_use' : 'end_turn' });
+      server().enqueue({ chunks: 4, content, stopReason: content === 'tool_use' ? 'tool_use' : 'end_turn' });
       await drain(await client.messages.create(params('m')));
       const m = await harness.collect();
-      expect(m.histogram(TTFC).count).toBe(1);
-      expect(m.histogram(TPOC).count).toBe(3);
+      expect(m.histogram(h.TTFC).count).toBe(1);
+      expect(m.histogram(h.TPOC).count).toBe(3);
       await harness.shutdown();
     },
   );
@@ -115,7 +101,7 @@ describe.each(SDKS)('anthropic v$major: streams', ({ Anthropic }) => {
     'an error event (%s) mid-stream → one failed operation, error.type %s; the caller gets the APIError',
     async (type, errorType) => {
       const { harness, client } = setup();
-      server.enqueue({ chunks: 6, errorEvent: { afterChunks: 2, type } });
+      server().enqueue({ chunks: 6, errorEvent: { afterChunks: 2, type } });
       const stream = await client.messages.create(params('m'));
       const seen: string[] = [];
       const error = await (async () => {
@@ -128,33 +114,33 @@ describe.each(SDKS)('anthropic v$major: streams', ({ Anthropic }) => {
       expect(error?.constructor.name).toBe('APIError');
       expect(error?.status).toBeUndefined();
       expect(seen.filter((t) => t === 'content_block_delta')).toHaveLength(2);
-      const m = await collectWhenIdle(harness);
-      expect(m.histogram(DURATION, { 'error.type': errorType }).count).toBe(1);
-      expect(m.count(DURATION)).toBe(1);
-      expect(m.histogram(TTFC).count).toBe(1);
+      const m = await h.collectWhenIdle(harness);
+      expect(m.histogram(h.DURATION, { 'error.type': errorType }).count).toBe(1);
+      expect(m.count(h.DURATION)).toBe(1);
+      expect(m.histogram(h.TTFC).count).toBe(1);
       // The input was billed (message_start); no output count arrived.
-      expect(tokenSums(m)).toEqual({ input: 7, output: 0, count: 1 });
-      expect(stopCounts(m)).toEqual({ error: 1 });
+      expect(h.tokenSums(m)).toEqual({ input: 7, output: 0, count: 1 });
+      expect(h.stopCounts(m)).toEqual({ error: 1 });
       await harness.shutdown();
     },
   );
 
   it('a socket cut mid-stream → one failed operation; the caller gets the error', async () => {
     const { harness, client } = setup();
-    server.enqueue({ chunks: 10, disconnectAfterChunks: 2 });
+    server().enqueue({ chunks: 10, disconnectAfterChunks: 2 });
     const stream = await client.messages.create(params('m'));
     await expect(drain(stream)).rejects.toThrow();
-    const m = await collectWhenIdle(harness);
-    expect(m.count(DURATION)).toBe(1);
-    expect(['connection_error', '_OTHER']).toContain(m.points(DURATION)[0]!.attributes['error.type']);
-    expect(m.histogram(TTFC).count).toBe(1);
-    expect(stopCounts(m)).toEqual({ error: 1 });
+    const m = await h.collectWhenIdle(harness);
+    expect(m.count(h.DURATION)).toBe(1);
+    expect(['connection_error', '_OTHER']).toContain(m.points(h.DURATION)[0]!.attributes['error.type']);
+    expect(m.histogram(h.TTFC).count).toBe(1);
+    expect(h.stopCounts(m)).toEqual({ error: 1 });
     await harness.shutdown();
   });
 
   it('caller break → cancelled (caller_stop); AbortSignal mid-stream and abort before iterating → cancelled (abort)', async () => {
     const { harness, client } = setup();
-    server.enqueue({ chunks: 50, chunkDelayMs: 5 }, { chunks: 30, chunkDelayMs: 10 }, { chunks: 3 });
+    server().enqueue({ chunks: 50, chunkDelayMs: 5 }, { chunks: 30, chunkDelayMs: 10 }, { chunks: 3 });
     const broken = await client.messages.create(params('break'));
     let deltas = 0;
     for await (const e of broken) if (e.type === 'content_block_delta' && ++deltas === 3) break;
@@ -169,22 +155,22 @@ describe.each(SDKS)('anthropic v$major: streams', ({ Anthropic }) => {
 
     const idle = await client.messages.create(params('idle'));
     idle.controller.abort();
-    const m = await collectWhenIdle(harness);
+    const m = await h.collectWhenIdle(harness);
     for (const model of ['break', 'signal', 'idle']) {
-      expect(m.histogram(DURATION, { 'error.type': 'cancelled', 'gen_ai.request.model': model }).count).toBe(
-        1,
-      );
+      expect(
+        m.histogram(h.DURATION, { 'error.type': 'cancelled', 'gen_ai.request.model': model }).count,
+      ).toBe(1);
     }
-    expect(m.count(DURATION)).toBe(3);
-    expect(m.histogram(TPOC, { 'gen_ai.request.model': 'break' }).count).toBe(2);
-    expect(stopCounts(m)).toEqual({ caller_stop: 1, abort: 2 });
-    expect(m.sum(ACTIVE)).toBe(0);
+    expect(m.count(h.DURATION)).toBe(3);
+    expect(m.histogram(h.TPOC, { 'gen_ai.request.model': 'break' }).count).toBe(2);
+    expect(h.stopCounts(m)).toEqual({ caller_stop: 1, abort: 2 });
+    expect(m.sum(h.ACTIVE)).toBe(0);
     await harness.shutdown();
   });
 
   it('messages.stream(): the MessageStream helper, its events and finalMessage(), recorded once; abort() → cancelled', async () => {
     const { harness, client } = setup();
-    server.enqueue({ chunks: 3, inputTokens: 9 }, { chunks: 40, chunkDelayMs: 10 });
+    server().enqueue({ chunks: 3, inputTokens: 9 }, { chunks: 40, chunkDelayMs: 10 });
     const helper = client.messages.stream({ model: 'helper', max_tokens: 64, messages });
     let text = '';
     helper.on('text', (t: string) => {
@@ -196,19 +182,19 @@ describe.each(SDKS)('anthropic v$major: streams', ({ Anthropic }) => {
     const stopped = client.messages.stream({ model: 'helper-abort', max_tokens: 64, messages });
     stopped.on('text', () => stopped.abort());
     await expect(stopped.finalMessage()).rejects.toThrow();
-    const m = await collectWhenIdle(harness);
-    expect(tokenSums(m, { 'gen_ai.request.model': 'helper' })).toEqual({ input: 9, output: 3, count: 2 });
-    expect(m.histogram(TTFC, { 'gen_ai.request.model': 'helper' }).count).toBe(1);
+    const m = await h.collectWhenIdle(harness);
+    expect(h.tokenSums(m, { 'gen_ai.request.model': 'helper' })).toEqual({ input: 9, output: 3, count: 2 });
+    expect(m.histogram(h.TTFC, { 'gen_ai.request.model': 'helper' }).count).toBe(1);
     expect(
-      m.histogram(DURATION, { 'gen_ai.request.model': 'helper-abort', 'error.type': 'cancelled' }).count,
+      m.histogram(h.DURATION, { 'gen_ai.request.model': 'helper-abort', 'error.type': 'cancelled' }).count,
     ).toBe(1);
-    expect(m.count(DURATION)).toBe(2);
+    expect(m.count(h.DURATION)).toBe(2);
     await harness.shutdown();
   });
 
   it('streams stay Stream objects: tee() and toReadableStream() read every event, recorded once', async () => {
     const { harness, client } = setup();
-    server.enqueue({ chunks: 4 }, { chunks: 3 });
+    server().enqueue({ chunks: 4 }, { chunks: 3 });
     const stream = await client.messages.create(params('tee'));
     expect(stream.constructor.name).toBe('Stream');
     expect(stream.controller).toBeInstanceOf(AbortController);
@@ -220,42 +206,35 @@ describe.each(SDKS)('anthropic v$major: streams', ({ Anthropic }) => {
     let lines = 0;
     for (let r = await reader.read(); !r.done; r = await reader.read()) lines++;
     expect(lines).toBe(8);
-    const m = await collectWhenIdle(harness);
-    expect(m.histogram(TPOC, { 'gen_ai.request.model': 'tee' }).count).toBe(3);
-    expect(m.histogram(TPOC, { 'gen_ai.request.model': 'rs' }).count).toBe(2);
-    expect(m.count(DURATION)).toBe(2);
+    const m = await h.collectWhenIdle(harness);
+    expect(m.histogram(h.TPOC, { 'gen_ai.request.model': 'tee' }).count).toBe(3);
+    expect(m.histogram(h.TPOC, { 'gen_ai.request.model': 'rs' }).count).toBe(2);
+    expect(m.count(h.DURATION)).toBe(2);
     await harness.shutdown();
   });
 
   it('beta.messages.create streams are recorded the same way', async () => {
     const { harness, client } = setup();
-    server.enqueue({ chunks: 3 });
+    server().enqueue({ chunks: 3 });
     await drain(await client.beta.messages.create(params('beta')));
     const m = await harness.collect();
-    expect(m.histogram(DURATION, { 'gen_ai.request.model': 'beta' }).count).toBe(1);
-    expect(m.histogram(TPOC).count).toBe(2);
-    expect(tokenSums(m)).toEqual({ input: 7, output: 3, count: 2 });
+    expect(m.histogram(h.DURATION, { 'gen_ai.request.model': 'beta' }).count).toBe(1);
+    expect(m.histogram(h.TPOC).count).toBe(2);
+    expect(h.tokenSums(m)).toEqual({ input: 7, output: 3, count: 2 });
     await harness.shutdown();
   });
 
   it('a stream the caller drops without iterating ends as cancelled when it is garbage-collected', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
     const { harness, client } = setup();
     await (async () => {
       await client.messages.create(params('dropped'));
     })();
-    let m = await harness.collect();
-    expect(m.sum(ACTIVE)).toBe(1);
-    for (let i = 0; i < 20 && m.sum(ACTIVE) !== 0; i++) {
-      gc();
-      await new Promise((r) => setTimeout(r, 20));
-      m = await harness.collect();
-    }
+    expect((await harness.collect()).sum(h.ACTIVE)).toBe(1);
+    const m = await collectAfterCollections(harness);
     expect(
-      m.histogram(DURATION, { 'error.type': 'cancelled', 'gen_ai.request.model': 'dropped' }).count,
+      m.histogram(h.DURATION, { 'error.type': 'cancelled', 'gen_ai.request.model': 'dropped' }).count,
     ).toBe(1);
-    expect(m.count(TOKENS)).toBe(0);
+    expect(m.count(h.TOKENS)).toBe(0);
     await harness.shutdown();
   });
 });

@@ -13,6 +13,7 @@ import Anthropic from 'anthropic-v1';
 import * as nodeLlamaCpp from 'node-llama-cpp';
 import * as ort from 'onnxruntime-node';
 import OpenAI from 'openai-v7';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { instrumentAnthropic, uninstrumentAnthropic } from '../../src/anthropic/index.js';
 import { instrumentLlamaCpp, uninstrumentLlamaCpp } from '../../src/llama-cpp/index.js';
 import { instrumentOnnxRuntime, uninstrumentOnnxRuntime } from '../../src/onnxruntime/index.js';
@@ -32,6 +33,31 @@ export interface AdapterCase {
   readonly badOption: Record<string, unknown>;
   /** Starts what the target needs (servers, models); once per file. */
   start(): Promise<AdapterTarget>;
+}
+
+/** A started target, with what the app sees before any instrumentation. */
+export interface StartedTarget extends AdapterTarget {
+  /** `patched()` before instrumenting. */
+  readonly originals: unknown[];
+  /** What `call()` gives the app bare. */
+  readonly bare: unknown;
+}
+
+/**
+ * The case's target for a whole `describe`: started (and its bare baseline taken) before the tests,
+ * uninstrumented after each, closed at the end. Returns its getter.
+ */
+export function useTarget(c: AdapterCase): () => StartedTarget {
+  let started: StartedTarget | undefined;
+  beforeAll(async () => {
+    const t = await c.start();
+    started = { ...t, originals: t.patched(), bare: await t.call() };
+  }, 120_000);
+  afterEach(() => {
+    started?.uninstrument();
+  });
+  afterAll(() => started?.close());
+  return () => started!;
 }
 
 export interface AdapterTarget {

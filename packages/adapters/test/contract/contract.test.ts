@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { captureDiag } from '../shared/diag.js';
 import { metricsPipeline } from '../shared/harness.js';
 import { throwingBackends } from './backends.js';
-import { type AdapterTarget, CASES } from './cases.js';
+import { CASES, useTarget } from './cases.js';
 
 /**
  * The adapter contract (src/shared), checked the same way on every adapter against its real target:
@@ -10,37 +10,28 @@ import { type AdapterTarget, CASES } from './cases.js';
  * throws never reaching the app.
  */
 describe.each(CASES)('adapter contract: $name', (c) => {
-  let t: AdapterTarget;
-  let originals: unknown[];
-  let bare: unknown;
-  beforeAll(async () => {
-    t = await c.start();
-    originals = t.patched();
-    bare = await t.call();
-  }, 120_000);
-  afterAll(() => t?.close());
-  afterEach(() => {
-    t.uninstrument();
-  });
+  const target = useTarget(c);
 
   it('a second call returns the same thing, wraps nothing twice, and warns once when its options differ', async () => {
     const { harness, metrics } = metricsPipeline();
     const log = captureDiag();
     try {
-      const first = t.instrument({ metrics });
-      const wrapped = t.patched();
-      expect(wrapped).not.toEqual(originals);
-      expect(t.instrument({ metrics })).toBe(first);
+      const first = target().instrument({ metrics });
+      const wrapped = target().patched();
+      expect(wrapped).not.toEqual(target().originals);
+      expect(target().instrument({ metrics })).toBe(first);
       expect(log.warnings).toEqual([]);
-      expect(t.instrument({ metrics, providerName: 'other' })).toBe(first);
-      expect(t.instrument({ metrics, providerName: 'another' })).toBe(first);
+      expect(target().instrument({ metrics, providerName: 'other' })).toBe(first);
+      expect(target().instrument({ metrics, providerName: 'another' })).toBe(first);
       expect(log.warnings.filter((w) => w.includes('already called'))).toHaveLength(1);
-      expect(t.patched()).toEqual(wrapped);
-      expect(await t.call()).toEqual(bare);
+      expect(target().patched()).toEqual(wrapped);
+      expect(await target().call()).toEqual(target().bare);
       const m = await harness.collect();
-      expect(m.count(t.metric)).toBe(t.opsPerCall);
+      expect(m.count(target().metric)).toBe(target().opsPerCall);
       // The first call's options stay in force.
-      expect(m.points(t.metric).every((p) => p.attributes['gen_ai.provider.name'] !== 'other')).toBe(true);
+      expect(m.points(target().metric).every((p) => p.attributes['gen_ai.provider.name'] !== 'other')).toBe(
+        true,
+      );
     } finally {
       log.restore();
       await harness.shutdown();
@@ -49,15 +40,15 @@ describe.each(CASES)('adapter contract: $name', (c) => {
 
   it('uninstrument() restores every original and stops recording; instrumenting again works', async () => {
     const { harness, metrics } = metricsPipeline();
-    t.instrument({ metrics });
-    expect(t.uninstrument()).toBe(true);
-    expect(t.uninstrument()).toBe(false);
-    expect(t.patched()).toEqual(originals);
-    expect(await t.call()).toEqual(bare);
-    expect((await harness.collect()).count(t.metric)).toBe(0);
-    t.instrument({ metrics });
-    expect(await t.call()).toEqual(bare);
-    expect((await harness.collect()).count(t.metric)).toBe(t.opsPerCall);
+    target().instrument({ metrics });
+    expect(target().uninstrument()).toBe(true);
+    expect(target().uninstrument()).toBe(false);
+    expect(target().patched()).toEqual(target().originals);
+    expect(await target().call()).toEqual(target().bare);
+    expect((await harness.collect()).count(target().metric)).toBe(0);
+    target().instrument({ metrics });
+    expect(await target().call()).toEqual(target().bare);
+    expect((await harness.collect()).count(target().metric)).toBe(target().opsPerCall);
     await harness.shutdown();
   });
 
@@ -69,16 +60,16 @@ describe.each(CASES)('adapter contract: $name', (c) => {
         [(metrics: unknown) => ({ metrics: { genai: metrics }, provider: 'old-spelling' }), 'old-spelling'],
       ] as const) {
         const { harness, metrics } = metricsPipeline();
-        t.instrument(options(metrics));
-        await t.call();
+        target().instrument(options(metrics));
+        await target().call();
         const m = await harness.collect();
-        expect(m.count(t.metric, { 'gen_ai.provider.name': provider })).toBe(t.opsPerCall);
-        t.uninstrument();
+        expect(m.count(target().metric, { 'gen_ai.provider.name': provider })).toBe(target().opsPerCall);
+        target().uninstrument();
         await harness.shutdown();
       }
       expect(log.warnings.some((w) => /'provider' is deprecated; call it 'providerName'/.test(w))).toBe(true);
       const { metrics } = metricsPipeline();
-      t.instrument({ metrics, provdierName: 'typo' });
+      target().instrument({ metrics, provdierName: 'typo' });
       expect(log.warnings.some((w) => w.includes("unknown option 'provdierName'"))).toBe(true);
     } finally {
       log.restore();
@@ -96,9 +87,9 @@ describe.each(CASES)('adapter contract: $name', (c) => {
     ];
     if (c.takesKind) wrong.push([{ metrics, kind: Object.create(null) }, /'kind' must be one of/]);
     for (const [options, message] of wrong) {
-      expect(() => t.instrument(options)).toThrow(message);
-      expect(() => t.instrument(options)).toThrow(TypeError);
-      expect(t.patched()).toEqual(originals);
+      expect(() => target().instrument(options)).toThrow(message);
+      expect(() => target().instrument(options)).toThrow(TypeError);
+      expect(target().patched()).toEqual(target().originals);
     }
   });
 
@@ -107,9 +98,9 @@ describe.each(CASES)('adapter contract: $name', (c) => {
     async (_, metrics) => {
       const log = captureDiag();
       try {
-        t.instrument({ metrics });
-        expect(await t.call()).toEqual(bare);
-        expect(await t.call()).toEqual(bare);
+        target().instrument({ metrics });
+        expect(await target().call()).toEqual(target().bare);
+        expect(await target().call()).toEqual(target().bare);
       } finally {
         log.restore();
       }

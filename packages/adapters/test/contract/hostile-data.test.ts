@@ -149,53 +149,60 @@ async function outcome(read: () => Promise<unknown[]>): Promise<unknown> {
  * Random JSON from the local servers, through the real SDKs: the instrumented client sees what the
  * bare one sees — the same events, or the same error where the SDK itself rejects the data.
  */
+interface SdkRun<Client, Behaviour> {
+  start(): Promise<{ baseURL: string; enqueue(...b: Behaviour[]): void; close(): Promise<void> }>;
+  make(options: { apiKey: string; baseURL: string; maxRetries: number }): Client;
+  instrument(client: Client, metrics: unknown): Client;
+  stream(client: Client): Promise<AsyncIterable<unknown>>;
+}
+
+/** For each generated server behaviour: one bare and one instrumented stream, read to the end. */
+async function sameAsBare<Client, Behaviour>(
+  sdk: SdkRun<Client, Behaviour>,
+  behaviours: fc.Arbitrary<Behaviour>,
+): Promise<void> {
+  const server = await sdk.start();
+  const { harness, metrics } = metricsPipeline();
+  const options = { apiKey: 't', baseURL: server.baseURL, maxRetries: 0 };
+  const bare = sdk.make(options);
+  const instrumented = sdk.instrument(sdk.make(options), metrics);
+  const read = async (client: Client) => {
+    const out: unknown[] = [];
+    for await (const e of await sdk.stream(client)) out.push(e);
+    return out;
+  };
+  let calls = 0;
+  try {
+    await fc.assert(
+      fc.asyncProperty(behaviours, async (behaviour) => {
+        server.enqueue(behaviour, behaviour);
+        expect(await outcome(() => read(instrumented))).toEqual(await outcome(() => read(bare)));
+        calls++;
+      }),
+      { numRuns: 25 },
+    );
+    expect((await harness.collect()).count(DURATION)).toBe(calls);
+  } finally {
+    await harness.shutdown();
+    await server.close();
+  }
+}
+
 describe('hostile SDK data through the real SDKs', () => {
-  const json = fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 6 });
+  it('openai: random JSON events mid-stream change nothing the caller sees', () =>
+    sameAsBare(
+      {
+        start: startOpenAIServer,
+        make: (options) => new OpenAI(options),
+        instrument: (client, metrics) => instrumentOpenAI(client, { metrics: metrics as never }),
+        stream: (client) => client.chat.completions.create({ model: 'm', messages: [], stream: true }),
+      },
+      fc
+        .array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 6 })
+        .map((events) => ({ injectEvents: events, usage: events[0] })),
+    ));
 
-  it('openai: random JSON events mid-stream change nothing the caller sees', async () => {
-    const server = await startOpenAIServer();
-    const { harness, metrics } = metricsPipeline();
-    const options = { apiKey: 't', baseURL: server.baseURL, maxRetries: 0 };
-    const bare = new OpenAI(options);
-    const instrumented = instrumentOpenAI(new OpenAI(options), { metrics });
-    const read = async (client: OpenAI) => {
-      const out: unknown[] = [];
-      for await (const e of await client.chat.completions.create({ model: 'm', messages: [], stream: true }))
-        out.push(e);
-      return out;
-    };
-    let calls = 0;
-    try {
-      await fc.assert(
-        fc.asyncProperty(json, async (events) => {
-          server.enqueue(
-            { injectEvents: events, usage: events[0] },
-            { injectEvents: events, usage: events[0] },
-          );
-          expect(await outcome(() => read(instrumented))).toEqual(await outcome(() => read(bare)));
-          calls++;
-        }),
-        { numRuns: 25 },
-      );
-      expect((await harness.collect()).count(DURATION)).toBe(calls);
-    } finally {
-      await harness.shutdown();
-      await server.close();
-    }
-  });
-
-  it('anthropic: random JSON under every event name changes nothing the caller sees', async () => {
-    const server = await startAnthropicServer();
-    const { harness, metrics } = metricsPipeline();
-    const options = { apiKey: 't', baseURL: server.baseURL, maxRetries: 0 };
-    const bare = new Anthropic(options);
-    const instrumented = instrumentAnthropic(new Anthropic(options), { metrics });
-    const read = async (client: Anthropic) => {
-      const out: unknown[] = [];
-      const stream = await client.messages.create({ model: 'm', max_tokens: 4, messages: [], stream: true });
-      for await (const e of stream) out.push(e);
-      return out;
-    };
+  it('anthropic: random JSON under every event name changes nothing the caller sees', () => {
     const event = fc.record({
       event: fc.constantFrom(
         'message_start',
@@ -206,25 +213,16 @@ describe('hostile SDK data through the real SDKs', () => {
       ),
       data: fc.jsonValue({ maxDepth: 3 }).filter((d) => d !== null && d !== ''),
     });
-    let calls = 0;
-    try {
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(event, { maxLength: 5 }),
-          fc.jsonValue({ maxDepth: 2 }),
-          async (events, usage) => {
-            const behaviour = { injectEvents: events, usage, deltaUsage: usage };
-            server.enqueue(behaviour, behaviour);
-            expect(await outcome(() => read(instrumented))).toEqual(await outcome(() => read(bare)));
-            calls++;
-          },
-        ),
-        { numRuns: 25 },
-      );
-      expect((await harness.collect()).count(DURATION)).toBe(calls);
-    } finally {
-      await harness.shutdown();
-      await server.close();
-    }
+    return sameAsBare(
+      {
+        start: startAnthropicServer,
+        make: (options) => new Anthropic(options),
+        instrument: (client, metrics) => instrumentAnthropic(client, { metrics: metrics as never }),
+        stream: (client) => client.messages.create({ model: 'm', max_tokens: 4, messages: [], stream: true }),
+      },
+      fc
+        .tuple(fc.array(event, { maxLength: 5 }), fc.jsonValue({ maxDepth: 2 }))
+        .map(([events, usage]) => ({ injectEvents: events, usage, deltaUsage: usage })),
+    );
   });
 });

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { captureDiag } from '../shared/diag.js';
 import { metricsPipeline } from '../shared/harness.js';
-import { type AdapterTarget, CASES } from './cases.js';
+import { CASES, useTarget } from './cases.js';
 import { buildOptions, hostileOptions } from './hostile.js';
 
 const RUNS: Record<string, number> = { openai: 40, anthropic: 40, 'llama-cpp': 20, onnxruntime: 40 };
@@ -10,19 +10,11 @@ const RUNS: Record<string, number> = { openai: 40, anthropic: 40, 'llama-cpp': 2
 /**
  * Every adapter's entry point, given hostile options (Symbols, BigInts, Proxies, cyclic objects,
  * throwing getters, anything): it either instruments — and then the app's calls return exactly what
- * they return bare — or it throws the adapter's own TypeError (a setup error that says what to
+ * they return target().bare — or it throws the adapter's own TypeError (a setup error that says what to
  * change) having patched nothing. Never an exception from the input itself, never half an installation.
  */
 describe.each(CASES)('hostile options: $name', (c) => {
-  let t: AdapterTarget;
-  let originals: unknown[];
-  let bare: unknown;
-  beforeAll(async () => {
-    t = await c.start();
-    originals = t.patched();
-    bare = await t.call();
-  }, 120_000);
-  afterAll(() => t?.close());
+  const target = useTarget(c);
 
   it('instruments correctly or throws a genai-metrics TypeError, patching nothing', async () => {
     const { harness, metrics } = metricsPipeline();
@@ -33,7 +25,7 @@ describe.each(CASES)('hostile options: $name', (c) => {
         fc.asyncProperty(hostileOptions(Object.keys(c.badOption)), async (recipe) => {
           let threw: unknown;
           try {
-            t.instrument(buildOptions(recipe, metrics));
+            target().instrument(buildOptions(recipe, metrics));
           } catch (error) {
             threw = error;
           }
@@ -41,16 +33,16 @@ describe.each(CASES)('hostile options: $name', (c) => {
             outcomes.refused++;
             expect(threw).toBeInstanceOf(TypeError);
             expect((threw as Error).message).toMatch(/^genai-metrics: /);
-            expect(t.patched()).toEqual(originals);
+            expect(target().patched()).toEqual(target().originals);
             return;
           }
           outcomes.installed++;
           try {
-            expect(await t.call()).toEqual(bare);
+            expect(await target().call()).toEqual(target().bare);
           } finally {
-            t.uninstrument();
+            target().uninstrument();
           }
-          expect(t.patched()).toEqual(originals);
+          expect(target().patched()).toEqual(target().originals);
         }),
         {
           numRuns: RUNS[c.name],

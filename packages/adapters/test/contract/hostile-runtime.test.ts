@@ -1,3 +1,4 @@
+import type { GenAiMetrics } from '@genai-metrics/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { instrumentLlamaCpp } from '../../src/llama-cpp/index.js';
@@ -59,140 +60,143 @@ function expectUntouched(runtime: Runtime, fn: () => unknown): void {
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
+interface Trial {
+  runtime: Runtime;
+  handle: { uninstrument(): void };
+  /** The app's calls, each checked with expectUntouched. */
+  calls: Array<() => unknown>;
+}
+
+/**
+ * Runs a trial per generated value; afterwards every operation a trial started has ended (none left in
+ * flight) and the gauge callbacks ran over whatever state was seen.
+ */
+async function fuzzRuntime<T>(values: fc.Arbitrary<T>, trial: (value: T, metrics: GenAiMetrics) => Trial) {
+  const log = captureDiag();
+  const { harness, metrics } = metricsPipeline();
+  try {
+    await fc.assert(
+      fc.asyncProperty(values, async (value) => {
+        const { runtime, handle, calls } = trial(value, metrics);
+        try {
+          for (const call of calls) expectUntouched(runtime, call);
+          await settle();
+        } finally {
+          handle.uninstrument();
+        }
+      }),
+      { numRuns: 150 },
+    );
+    expect((await harness.collect()).sum('llm.requests.active')).toBe(0);
+  } finally {
+    log.restore();
+    await harness.shutdown();
+  }
+}
+
 describe('hostile runtime data: onnxruntime', () => {
-  it('create() and run() hand back exactly what the runtime gave, for any arguments', async () => {
-    const log = captureDiag();
-    const { harness, metrics } = metricsPipeline();
-    try {
-      await fc.assert(
-        fc.asyncProperty(
-          outcome,
-          outcome,
-          fc.array(hostile, { maxLength: 3 }),
-          hostile,
-          fc.boolean(),
-          async (onCreate, onRun, createArgs, feeds, perRun) => {
-            const runtime = new Runtime();
-            class InferenceSession {
-              static create(..._args: unknown[]) {
-                return runtime.run(onCreate);
-              }
-              run(_feeds: unknown) {
-                return runtime.run(onRun);
-              }
-            }
-            const ort = { InferenceSession };
-            const handle = instrumentOnnxRuntime(ort as never, {
-              metrics,
-              ...(perRun ? { operation: 'embeddings', inputTokens: () => Number.NaN } : {}),
-            });
-            try {
-              expectUntouched(runtime, () => InferenceSession.create(...createArgs.map(build)));
-              expectUntouched(runtime, () => new InferenceSession().run(build(feeds)));
-              await settle();
-            } finally {
-              handle.uninstrument();
-            }
-          },
-        ),
-        { numRuns: 150 },
-      );
-      // Every operation a run started has ended: none is left counted as in flight.
-      expect((await harness.collect()).sum('llm.requests.active')).toBe(0);
-    } finally {
-      log.restore();
-      await harness.shutdown();
-    }
-  });
+  it('create() and run() hand back exactly what the runtime gave, for any arguments', () =>
+    fuzzRuntime(
+      fc.tuple(outcome, outcome, fc.array(hostile, { maxLength: 3 }), hostile, fc.boolean()),
+      ([onCreate, onRun, createArgs, feeds, perRun], metrics) => {
+        const runtime = new Runtime();
+        class InferenceSession {
+          static create(..._args: unknown[]) {
+            return runtime.run(onCreate);
+          }
+          run(_feeds: unknown) {
+            return runtime.run(onRun);
+          }
+        }
+        const handle = instrumentOnnxRuntime({ InferenceSession } as never, {
+          metrics,
+          ...(perRun ? { operation: 'embeddings', inputTokens: () => Number.NaN } : {}),
+        });
+        return {
+          runtime,
+          handle,
+          calls: [
+            () => InferenceSession.create(...createArgs.map(build)),
+            () => new InferenceSession().run(build(feeds)),
+          ],
+        };
+      },
+    ));
 });
 
 describe('hostile runtime data: llama-cpp', () => {
-  it('every patched method hands back exactly what the runtime gave, for any arguments and state', async () => {
-    const log = captureDiag();
-    const { harness, metrics } = metricsPipeline();
-    try {
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(outcome, { minLength: 7, maxLength: 7 }),
-          fc.array(hostile, { minLength: 4, maxLength: 4 }),
-          async (outcomes, state) => {
-            const runtime = new Runtime();
-            const [gen, prompt, respond, evaluate, getSequence, load, context] = outcomes as [
-              Outcome,
-              ...Outcome[],
-            ];
-            class LlamaContextSequence {
-              evaluate(..._a: unknown[]) {
-                return runtime.run(evaluate!);
-              }
-            }
-            class LlamaCompletion {
-              _sequence = build(state[0]!);
-              generateCompletionWithMeta(..._a: unknown[]) {
-                return runtime.run(gen);
-              }
-            }
-            class LlamaChatSession {
-              get sequence() {
-                return build(state[1]!);
-              }
-              promptWithMeta(..._a: unknown[]) {
-                return runtime.run(prompt!);
-              }
-            }
-            class LlamaChat {
-              generateResponse(..._a: unknown[]) {
-                return runtime.run(respond!);
-              }
-            }
-            class LlamaContext {
-              getSequence() {
-                return runtime.run(getSequence!);
-              }
-            }
-            class Llama {
-              loadModel(..._a: unknown[]) {
-                return runtime.run(load!);
-              }
-            }
-            class LlamaModel {
-              llama = build(state[2]!);
-              createContext(..._a: unknown[]) {
-                return runtime.run(context!);
-              }
-            }
-            const mod = {
-              LlamaContextSequence,
-              LlamaCompletion,
-              LlamaChatSession,
-              LlamaChat,
-              LlamaContext,
-              Llama,
-              LlamaModel,
-            };
-            const handle = instrumentLlamaCpp(mod as never, { metrics });
-            const args = () => [build(state[3]!), build(state[3]!)];
-            try {
-              expectUntouched(runtime, () => new LlamaCompletion().generateCompletionWithMeta(...args()));
-              expectUntouched(runtime, () => new LlamaChatSession().promptWithMeta(...args()));
-              expectUntouched(runtime, () => new LlamaChat().generateResponse(...args()));
-              expectUntouched(runtime, () => new LlamaContextSequence().evaluate(...args()));
-              expectUntouched(runtime, () => new LlamaContext().getSequence());
-              expectUntouched(runtime, () => new Llama().loadModel(...args()));
-              expectUntouched(runtime, () => new LlamaModel().createContext(...args()));
-              await settle();
-            } finally {
-              handle.uninstrument();
-            }
-          },
-        ),
-        { numRuns: 150 },
-      );
-      // The gauges' callbacks run over whatever state was seen; every started operation has ended.
-      expect((await harness.collect()).sum('llm.requests.active')).toBe(0);
-    } finally {
-      log.restore();
-      await harness.shutdown();
-    }
-  });
+  it('every patched method hands back exactly what the runtime gave, for any arguments and state', () =>
+    fuzzRuntime(
+      fc.tuple(
+        fc.array(outcome, { minLength: 7, maxLength: 7 }),
+        fc.array(hostile, { minLength: 4, maxLength: 4 }),
+      ),
+      ([outcomes, state], metrics) => {
+        const runtime = new Runtime();
+        const [gen, prompt, respond, evaluate, getSequence, load, context] = outcomes as Outcome[];
+        class LlamaContextSequence {
+          evaluate(..._a: unknown[]) {
+            return runtime.run(evaluate!);
+          }
+        }
+        class LlamaCompletion {
+          _sequence = build(state[0]!);
+          generateCompletionWithMeta(..._a: unknown[]) {
+            return runtime.run(gen!);
+          }
+        }
+        class LlamaChatSession {
+          get sequence() {
+            return build(state[1]!);
+          }
+          promptWithMeta(..._a: unknown[]) {
+            return runtime.run(prompt!);
+          }
+        }
+        class LlamaChat {
+          generateResponse(..._a: unknown[]) {
+            return runtime.run(respond!);
+          }
+        }
+        class LlamaContext {
+          getSequence() {
+            return runtime.run(getSequence!);
+          }
+        }
+        class Llama {
+          loadModel(..._a: unknown[]) {
+            return runtime.run(load!);
+          }
+        }
+        class LlamaModel {
+          llama = build(state[2]!);
+          createContext(..._a: unknown[]) {
+            return runtime.run(context!);
+          }
+        }
+        const mod = {
+          LlamaContextSequence,
+          LlamaCompletion,
+          LlamaChatSession,
+          LlamaChat,
+          LlamaContext,
+          Llama,
+          LlamaModel,
+        };
+        const args = () => [build(state[3]!), build(state[3]!)];
+        return {
+          runtime,
+          handle: instrumentLlamaCpp(mod as never, { metrics }),
+          calls: [
+            () => new LlamaCompletion().generateCompletionWithMeta(...args()),
+            () => new LlamaChatSession().promptWithMeta(...args()),
+            () => new LlamaChat().generateResponse(...args()),
+            () => new LlamaContextSequence().evaluate(...args()),
+            () => new LlamaContext().getSequence(),
+            () => new Llama().loadModel(...args()),
+            () => new LlamaModel().createContext(...args()),
+          ],
+        };
+      },
+    ));
 });

@@ -1,37 +1,24 @@
-import { type MetricsHandle, setupMetrics } from '@genai-metrics/core';
-import { type OpenAIServer, PrometheusServer, startOpenAIServer } from '@genai-metrics/testkit';
+import { startOpenAIServer } from '@genai-metrics/testkit';
 import OpenAI from 'openai-v7';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { instrumentOpenAI } from '../../src/openai/index.js';
+import { scrapedChat, usePrometheusE2E } from '../shared/lifecycle.js';
 
 /**
  * End to end: the real SDK, instrumented, against the local OpenAI-compatible server; setupMetrics'
  * Prometheus listener; the real Prometheus binary scraping it; PromQL must agree with the calls.
  */
 describe('openai → setupMetrics → real Prometheus', () => {
-  let server: OpenAIServer;
-  let metrics: MetricsHandle;
-  let prom: PrometheusServer;
-
-  beforeAll(async () => {
-    server = await startOpenAIServer();
-    metrics = await setupMetrics({ prometheus: { port: 0 }, serviceName: 'openai-e2e' });
-    prom = await PrometheusServer.start({ targets: [metrics.url!] });
+  const prometheus = usePrometheusE2E('openai-e2e', startOpenAIServer, async (server, metrics) => {
     const client = instrumentOpenAI(new OpenAI({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0 }), {
       metrics,
       includeUsage: true,
     });
     const messages = [{ role: 'user' as const, content: 'hi' }];
-    server.enqueue(
-      ...Array.from({ length: 3 }, () => ({
-        firstByteDelayMs: 200,
-        chunkDelayMs: 30,
-        chunks: 5,
-        promptTokens: 9,
-      })),
-    );
+    const slow = { firstByteDelayMs: 200, chunkDelayMs: 30, chunks: 5, promptTokens: 9 };
+    server.enqueue(slow, slow, slow);
     await Promise.all(
-      Array.from({ length: 3 }, async () => {
+      [1, 2, 3].map(async () => {
         const stream = await client.chat.completions.create({ model: 'gpt-e2e', messages, stream: true });
         for await (const _ of stream);
       }),
@@ -41,31 +28,20 @@ describe('openai → setupMetrics → real Prometheus', () => {
     await expect(client.chat.completions.create({ model: 'gpt-e2e', messages })).rejects.toMatchObject({
       status: 429,
     });
-    await prom.waitForScrape();
-  }, 90_000);
-
-  afterAll(async () => {
-    await prom?.stop();
-    await metrics?.shutdown();
-    await server?.close();
   });
 
   it('counts operations, failures and tokens exactly', async () => {
     const chat = 'gen_ai_operation_name="chat",gen_ai_request_model="gpt-e2e"';
-    expect(await prom.queryValue(`sum(gen_ai_client_operation_duration_count{${chat}})`)).toBe(4);
+    expect(await scrapedChat(prometheus(), chat, 'rate_limited')).toEqual({
+      calls: 4,
+      failed: 1,
+      input: 27,
+      output: 15,
+    });
     expect(
-      await prom.queryValue(`sum(gen_ai_client_operation_duration_count{${chat},error_type="rate_limited"})`),
-    ).toBe(1);
-    expect(
-      await prom.queryValue(`sum(gen_ai_client_token_usage_sum{${chat},gen_ai_token_type="input"})`),
-    ).toBe(27);
-    expect(
-      await prom.queryValue(`sum(gen_ai_client_token_usage_sum{${chat},gen_ai_token_type="output"})`),
-    ).toBe(15);
-    expect(
-      await prom.queryValue('sum(gen_ai_client_token_usage_sum{gen_ai_operation_name="embeddings"})'),
+      await prometheus().queryValue('sum(gen_ai_client_token_usage_sum{gen_ai_operation_name="embeddings"})'),
     ).toBe(7);
-    const [sample] = await prom.query(
+    const [sample] = await prometheus().query(
       `gen_ai_client_operation_duration_count{${chat},error_type="rate_limited"}`,
     );
     expect(sample!.metric).toMatchObject({ gen_ai_provider_name: 'openai', server_address: '127.0.0.1' });
@@ -73,13 +49,15 @@ describe('openai → setupMetrics → real Prometheus', () => {
 
   it('places streaming timings in the right buckets', async () => {
     const ttfc = 'gen_ai_client_operation_time_to_first_chunk_bucket';
-    expect(await prom.queryValue(`sum(${ttfc}{le="+Inf"})`)).toBe(3);
+    expect(await prometheus().queryValue(`sum(${ttfc}{le="+Inf"})`)).toBe(3);
     // At least 200 ms before the headers and 30 ms before the first content chunk.
-    expect(await prom.queryValue(`sum(${ttfc}{le="0.16"})`)).toBe(0);
-    expect(await prom.queryValue('sum(gen_ai_client_operation_time_per_output_chunk_count)')).toBe(12);
+    expect(await prometheus().queryValue(`sum(${ttfc}{le="0.16"})`)).toBe(0);
+    expect(await prometheus().queryValue('sum(gen_ai_client_operation_time_per_output_chunk_count)')).toBe(
+      12,
+    );
     // Single gaps can be ~0 when the client reads two chunks in one go, but first chunk + gaps is the
     // time to the last chunk, which cannot come before the server sent it: 200 + 5 × 30 ms each.
-    const span = await prom.queryValue(
+    const span = await prometheus().queryValue(
       'sum(gen_ai_client_operation_time_to_first_chunk_sum) + sum(gen_ai_client_operation_time_per_output_chunk_sum)',
     );
     expect(span).toBeGreaterThanOrEqual(3 * 0.35);

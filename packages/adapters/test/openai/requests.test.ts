@@ -1,5 +1,5 @@
-import { type OpenAIServer, startOpenAIServer } from '@genai-metrics/testkit';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startOpenAIServer } from '@genai-metrics/testkit';
+import { describe, expect, it } from 'vitest';
 import { instrumentOpenAI } from '../../src/openai/index.js';
 import {
   ACTIVE,
@@ -10,21 +10,17 @@ import {
   TTFC,
   tokenSums,
 } from '../shared/harness.js';
+import { useServer } from '../shared/lifecycle.js';
 import { SDKS } from './sdks.js';
 
 /** Non-streamed calls of the four APIs and every way they fail, on each SDK major. */
 describe.each(SDKS)('openai v$major: requests', ({ OpenAI }) => {
-  let server: OpenAIServer;
-  beforeAll(async () => {
-    server = await startOpenAIServer();
-  });
-  afterAll(() => server.close());
-  beforeEach(() => server.reset());
+  const server = useServer(startOpenAIServer);
 
   function setup(clientOptions: Record<string, unknown> = {}) {
     const { harness, metrics } = metricsPipeline();
     const client = instrumentOpenAI(
-      new OpenAI({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0, ...clientOptions }),
+      new OpenAI({ apiKey: 'test', baseURL: server().baseURL, maxRetries: 0, ...clientOptions }),
       { metrics },
     );
     return { harness, client };
@@ -33,7 +29,7 @@ describe.each(SDKS)('openai v$major: requests', ({ OpenAI }) => {
 
   it('chat: one operation with usage, models and server attributes; the result is untouched', async () => {
     const { harness, client } = setup();
-    server.enqueue({ chunks: 5, promptTokens: 11, responseModel: 'gpt-test-2025' });
+    server().enqueue({ chunks: 5, promptTokens: 11, responseModel: 'gpt-test-2025' });
     const res = await client.chat.completions.create({ model: 'gpt-test', messages });
     expect(res.choices[0].message.content).toBe('tok0 tok1 tok2 tok3 tok4 ');
     expect(res._request_id).toMatch(/^req_/);
@@ -44,7 +40,7 @@ describe.each(SDKS)('openai v$major: requests', ({ OpenAI }) => {
       'gen_ai.request.model': 'gpt-test',
       'gen_ai.response.model': 'gpt-test-2025',
       'server.address': '127.0.0.1',
-      'server.port': server.port,
+      'server.port': server().port,
     };
     expect(m.histogram(DURATION, attrs).count).toBe(1);
     expect(m.points(DURATION)[0]!.attributes['error.type']).toBeUndefined();
@@ -56,7 +52,7 @@ describe.each(SDKS)('openai v$major: requests', ({ OpenAI }) => {
 
   it('text_completion, embeddings and responses (→ chat) record their own usage shapes', async () => {
     const { harness, client } = setup();
-    server.enqueue({ chunks: 2, promptTokens: 3 }, { promptTokens: 9 }, { chunks: 4, promptTokens: 6 });
+    server().enqueue({ chunks: 2, promptTokens: 3 }, { promptTokens: 9 }, { chunks: 4, promptTokens: 6 });
     const completion = await client.completions.create({ model: 'text-model', prompt: 'hi' });
     expect(completion.choices[0].text).toBe('tok0 tok1 ');
     const emb = await client.embeddings.create({ model: 'emb-model', input: ['a', 'b'] });
@@ -89,7 +85,7 @@ describe.each(SDKS)('openai v$major: requests', ({ OpenAI }) => {
     [400, 'invalid_request'],
   ])('HTTP %i → one failed operation with error.type %s', async (status, errorType) => {
     const { harness, client } = setup();
-    server.enqueue({ status });
+    server().enqueue({ status });
     await expect(client.chat.completions.create({ model: 'm', messages })).rejects.toMatchObject({ status });
     const m = await harness.collect();
     expect(m.histogram(DURATION, { 'error.type': errorType }).count).toBe(1);
@@ -101,11 +97,11 @@ describe.each(SDKS)('openai v$major: requests', ({ OpenAI }) => {
 
   it('retries inside one create() count as one operation', async () => {
     const { harness, client } = setup({ maxRetries: 2 });
-    const before = server.requests.length;
-    server.enqueue({ status: 500 }, { status: 429 }, {});
+    const before = server().requests.length;
+    server().enqueue({ status: 500 }, { status: 429 }, {});
     const res = await client.embeddings.create({ model: 'e', input: 'x' });
     expect(res.data).toHaveLength(1);
-    expect(server.requests.length - before).toBe(3);
+    expect(server().requests.length - before).toBe(3);
     const m = await harness.collect();
     expect(m.count(DURATION)).toBe(1);
     expect(m.points(DURATION)[0]!.attributes['error.type']).toBeUndefined();
@@ -129,10 +125,10 @@ describe.each(SDKS)('openai v$major: requests', ({ OpenAI }) => {
 
   it('client timeout → timeout; AbortSignal → cancelled', async () => {
     const { harness, client } = setup({ timeout: 150 });
-    server.enqueue({ firstByteDelayMs: 1500 });
+    server().enqueue({ firstByteDelayMs: 1500 });
     await expect(client.chat.completions.create({ model: 'm', messages })).rejects.toThrow();
     const controller = new AbortController();
-    server.enqueue({ firstByteDelayMs: 1500 });
+    server().enqueue({ firstByteDelayMs: 1500 });
     const call = client.chat.completions.create({ model: 'm', messages }, { signal: controller.signal });
     setTimeout(() => controller.abort(), 50);
     await expect(call).rejects.toThrow();
@@ -145,7 +141,7 @@ describe.each(SDKS)('openai v$major: requests', ({ OpenAI }) => {
 
   it('malformed usage (strings, NaN, negative, missing) is counted as invalid, never recorded', async () => {
     const { harness, client } = setup();
-    server.enqueue(
+    server().enqueue(
       { usage: { prompt_tokens: '7', completion_tokens: -1 } },
       { usage: null },
       { usage: 'garbage' },

@@ -1,7 +1,5 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { type OpenAIServer, startOpenAIServer } from '@genai-metrics/testkit';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startOpenAIServer } from '@genai-metrics/testkit';
+import { describe, expect, it } from 'vitest';
 import { instrumentOpenAI } from '../../src/openai/index.js';
 import {
   ACTIVE,
@@ -13,22 +11,18 @@ import {
   TTFC,
   tokenSums,
 } from '../shared/harness.js';
+import { collectAfterCollections, useServer } from '../shared/lifecycle.js';
 import { SDKS } from './sdks.js';
 
 const messages = [{ role: 'user', content: 'hi' }];
 
 /** The SDK surface the caller relies on stays intact, and the helpers built on create() are recorded. */
 describe.each(SDKS)('openai v$major: SDK surface', ({ major, OpenAI }) => {
-  let server: OpenAIServer;
-  beforeAll(async () => {
-    server = await startOpenAIServer();
-  });
-  afterAll(() => server.close());
-  beforeEach(() => server.reset());
+  const server = useServer(startOpenAIServer);
 
   function setup(options: { includeUsage?: boolean } = {}) {
     const { harness, metrics } = metricsPipeline();
-    const bare = new OpenAI({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0 });
+    const bare = new OpenAI({ apiKey: 'test', baseURL: server().baseURL, maxRetries: 0 });
     const proto = {
       create: Object.getPrototypeOf(bare.chat.completions).create,
       promise: bare.chat.completions.create.length,
@@ -39,7 +33,7 @@ describe.each(SDKS)('openai v$major: SDK surface', ({ major, OpenAI }) => {
 
   it('returns the same client and the same APIPromise class; withResponse, asResponse, _request_id work', async () => {
     const { harness, client, proto, metrics } = setup();
-    const other = new OpenAI({ apiKey: 'test', baseURL: server.baseURL });
+    const other = new OpenAI({ apiKey: 'test', baseURL: server().baseURL });
     expect(Object.getPrototypeOf(other.chat.completions).create).toBe(proto.create);
     expect(instrumentOpenAI(client, { metrics })).toBe(client);
 
@@ -63,7 +57,7 @@ describe.each(SDKS)('openai v$major: SDK surface', ({ major, OpenAI }) => {
 
   it('streams stay Stream objects: tee() and toReadableStream() read every chunk, recorded once', async () => {
     const { harness, client } = setup({ includeUsage: true });
-    server.enqueue({ chunks: 4 }, { chunks: 3 });
+    server().enqueue({ chunks: 4 }, { chunks: 3 });
     const stream = await client.chat.completions.create({ model: 'tee', messages, stream: true });
     expect(stream.constructor.name).toBe('Stream');
     expect(stream.controller).toBeInstanceOf(AbortController);
@@ -94,7 +88,7 @@ describe.each(SDKS)('openai v$major: SDK surface', ({ major, OpenAI }) => {
   it('helpers built on create() are recorded once: chat stream, parse, responses stream', async () => {
     const { harness, client } = setup({ includeUsage: true });
     const chat = major === 4 ? client.beta.chat.completions : client.chat.completions;
-    server.enqueue({ chunks: 3 }, { chunks: 2 }, { chunks: 4 });
+    server().enqueue({ chunks: 3 }, { chunks: 2 }, { chunks: 4 });
     const helperStream = chat.stream({ model: 'helper-stream', messages });
     const final = await helperStream.finalChatCompletion();
     expect(final.choices[0].message.content).toBe('tok0 tok1 tok2 ');
@@ -125,19 +119,12 @@ describe.each(SDKS)('openai v$major: SDK surface', ({ major, OpenAI }) => {
   });
 
   it('a stream the caller drops without iterating ends as cancelled when it is garbage-collected', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
     const { harness, client } = setup();
     await (async () => {
       await client.chat.completions.create({ model: 'dropped', messages, stream: true });
     })();
-    let m = await harness.collect();
-    expect(m.sum(ACTIVE)).toBe(1);
-    for (let i = 0; i < 20 && m.sum(ACTIVE) !== 0; i++) {
-      gc();
-      await new Promise((r) => setTimeout(r, 20));
-      m = await harness.collect();
-    }
+    expect((await harness.collect()).sum(ACTIVE)).toBe(1);
+    const m = await collectAfterCollections(harness);
     expect(
       m.histogram(DURATION, { 'error.type': 'cancelled', 'gen_ai.request.model': 'dropped' }).count,
     ).toBe(1);

@@ -1,5 +1,5 @@
-import { type OpenAIServer, startOpenAIServer } from '@genai-metrics/testkit';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startOpenAIServer } from '@genai-metrics/testkit';
+import { describe, expect, it } from 'vitest';
 import { instrumentOpenAI } from '../../src/openai/index.js';
 import {
   ACTIVE,
@@ -12,38 +12,37 @@ import {
   TTFC,
   tokenSums,
 } from '../shared/harness.js';
+import { useServer } from '../shared/lifecycle.js';
 import { SDKS } from './sdks.js';
 
 const messages = [{ role: 'user', content: 'hi' }];
 
 /** Streamed calls: chunk timings at content chunks, usage, and every way a stream can end. */
 describe.each(SDKS)('openai v$major: streams', ({ OpenAI }) => {
-  let server: OpenAIServer;
-  beforeAll(async () => {
-    server = await startOpenAIServer();
-  });
-  afterAll(() => server.close());
-  beforeEach(() => server.reset());
+  const server = useServer(startOpenAIServer);
 
   function setup(options: { includeUsage?: boolean } = {}) {
     const { harness, metrics } = metricsPipeline();
-    const client = instrumentOpenAI(new OpenAI({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0 }), {
-      metrics,
-      ...options,
-    });
+    const client = instrumentOpenAI(
+      new OpenAI({ apiKey: 'test', baseURL: server().baseURL, maxRetries: 0 }),
+      {
+        metrics,
+        ...options,
+      },
+    );
     return { harness, client };
   }
 
   it('chat: TTFC at the first content chunk, one gap per later chunk, usage via includeUsage, hidden usage chunk', async () => {
     const { harness, client } = setup({ includeUsage: true });
-    server.enqueue({ firstByteDelayMs: 150, chunkDelayMs: 120, chunks: 4, promptTokens: 5 });
+    server().enqueue({ firstByteDelayMs: 150, chunkDelayMs: 120, chunks: 4, promptTokens: 5 });
     const stream = await client.chat.completions.create({ model: 'm', messages, stream: true });
     const seen: unknown[] = [];
     for await (const chunk of stream) seen.push(chunk);
     // role chunk + 4 content chunks + finish chunk; the usage-only chunk we asked for is not shown.
     expect(seen).toHaveLength(6);
     expect(seen.every((c) => (c as { choices: unknown[] }).choices.length === 1)).toBe(true);
-    expect(server.requests.at(-1)!.body.stream_options).toEqual({ include_usage: true });
+    expect(server().requests.at(-1)!.body.stream_options).toEqual({ include_usage: true });
     const m = await harness.collect();
     const ttfc = m.histogram(TTFC, { 'gen_ai.operation.name': 'chat' });
     expect(ttfc.count).toBe(1);
@@ -64,14 +63,14 @@ describe.each(SDKS)('openai v$major: streams', ({ OpenAI }) => {
 
   it('without includeUsage the request is sent as written, every chunk is shown, no tokens are recorded', async () => {
     const { harness, client } = setup();
-    server.enqueue({ chunks: 3 });
+    server().enqueue({ chunks: 3 });
     const stream = await client.chat.completions.create({ model: 'm', messages, stream: true });
     let n = 0;
     for await (const _ of stream) n++;
     expect(n).toBe(5);
-    expect(server.requests.at(-1)!.body.stream_options).toBeUndefined();
+    expect(server().requests.at(-1)!.body.stream_options).toBeUndefined();
     // The caller's own include_usage: the usage chunk is theirs to see.
-    server.enqueue({ chunks: 3, promptTokens: 2 });
+    server().enqueue({ chunks: 3, promptTokens: 2 });
     const own = await client.chat.completions.create({
       model: 'm',
       messages,
@@ -91,7 +90,7 @@ describe.each(SDKS)('openai v$major: streams', ({ OpenAI }) => {
 
   it('completions and responses streams: content chunks and final usage', async () => {
     const { harness, client } = setup({ includeUsage: true });
-    server.enqueue({ chunks: 5, promptTokens: 3 }, { chunks: 6, promptTokens: 4, responseModel: 'resp-2' });
+    server().enqueue({ chunks: 5, promptTokens: 3 }, { chunks: 6, promptTokens: 4, responseModel: 'resp-2' });
     const s1 = await client.completions.create({ model: 'c', prompt: 'x', stream: true });
     for await (const _ of s1);
     const s2 = await client.responses.create({ model: 'r', input: 'x', stream: true });
@@ -115,7 +114,7 @@ describe.each(SDKS)('openai v$major: streams', ({ OpenAI }) => {
 
   it('caller break → one cancelled operation, and the SDK still aborts the request', async () => {
     const { harness, client } = setup({ includeUsage: true });
-    server.enqueue({ chunks: 50, chunkDelayMs: 5 });
+    server().enqueue({ chunks: 50, chunkDelayMs: 5 });
     const stream = await client.chat.completions.create({ model: 'm', messages, stream: true });
     let contents = 0;
     for await (const chunk of stream) {
@@ -134,7 +133,7 @@ describe.each(SDKS)('openai v$major: streams', ({ OpenAI }) => {
 
   it('server disconnects mid-stream → one failed operation, the caller gets the error', async () => {
     const { harness, client } = setup();
-    server.enqueue({ chunks: 10, disconnectAfterChunks: 2 });
+    server().enqueue({ chunks: 10, disconnectAfterChunks: 2 });
     const stream = await client.chat.completions.create({ model: 'm', messages, stream: true });
     let n = 0;
     await expect(
@@ -153,7 +152,7 @@ describe.each(SDKS)('openai v$major: streams', ({ OpenAI }) => {
 
   it('AbortSignal mid-stream → cancelled; a stream aborted before iteration → cancelled', async () => {
     const { harness, client } = setup();
-    server.enqueue({ chunks: 30, chunkDelayMs: 10 }, { chunks: 3 });
+    server().enqueue({ chunks: 30, chunkDelayMs: 10 }, { chunks: 3 });
     const controller = new AbortController();
     const stream = await client.chat.completions.create(
       { model: 'a', messages, stream: true },
@@ -178,7 +177,7 @@ describe.each(SDKS)('openai v$major: streams', ({ OpenAI }) => {
 
   it('malformed stream data (no choices, odd usage, unknown events) is tolerated', async () => {
     const { harness, client } = setup({ includeUsage: true });
-    server.enqueue(
+    server().enqueue(
       {
         chunks: 2,
         usage: { prompt_tokens: -3, completion_tokens: 'x' },

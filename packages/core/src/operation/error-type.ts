@@ -57,6 +57,15 @@ export function errorTypeOf(error: unknown): ErrorType {
   return classify(error, 0);
 }
 
+/** {@link errorTypeOf} for callers that must not throw, whatever was thrown at them: `_OTHER` then. */
+export function safeErrorTypeOf(error: unknown): ErrorType {
+  try {
+    return errorTypeOf(error);
+  } catch {
+    return '_OTHER';
+  }
+}
+
 function classify(error: unknown, depth: number): ErrorType {
   if (error === null || typeof error !== 'object') {
     return typeof error === 'string' && /timeout/i.test(error) ? 'timeout' : '_OTHER';

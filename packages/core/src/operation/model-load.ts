@@ -1,6 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import * as sc from '../semconv.js';
-import { type ErrorType, errorTypeOf } from './error-type.js';
+import { type ErrorType, safeErrorTypeOf } from './error-type.js';
 
 export interface StartModelLoadOptions {
   /** `gen_ai.provider.name` of the runtime: llama.cpp, onnxruntime, … */
@@ -64,17 +64,11 @@ export class ModelLoad {
     this.finish(undefined);
   }
 
-  /** Ends the load as failed. `errorType` overrides the mapping of {@link errorTypeOf}. */
+  /** Ends the load as failed. `errorType` overrides core's mapping of the error (`errorTypeOf`). */
   fail(error?: unknown, errorType?: ErrorType | string): void {
     if (this.ended) return;
     this.ended = true;
-    let type: string;
-    try {
-      type = text(errorType) ?? errorTypeOf(error);
-    } catch {
-      type = '_OTHER';
-    }
-    this.finish(type);
+    this.finish(text(errorType) ?? safeErrorTypeOf(error));
   }
 
   private finish(errorType: string | undefined): void {

@@ -28,17 +28,31 @@ export interface ScriptedServer<Behaviour> {
   close(): Promise<void>;
 }
 
-export type Answer<Behaviour> = (
-  request: RecordedRequest,
-  res: ServerResponse,
-  behaviour: Behaviour,
-  index: number,
-) => Promise<void>;
+/** What every behaviour may ask for, whatever the API. */
+export interface CommonBehaviour {
+  /** HTTP status to answer with; >= 400 sends the API's error body. Default 200. */
+  status?: number;
+  /** Wait this long before sending the status line and headers. */
+  firstByteDelayMs?: number;
+}
 
-export async function startScriptedServer<Behaviour extends object>(
+/** How one API answers: its request-id header, its error body, and a successful answer. */
+export interface ApiScript<Behaviour> {
+  basePath: string;
+  requestIdHeader: string;
+  errorBody(status: number): unknown;
+  /** Called after the first-byte delay, for a status below 400. */
+  answer(
+    request: RecordedRequest,
+    res: ServerResponse,
+    behaviour: Behaviour,
+    headers: Record<string, string>,
+  ): Promise<void>;
+}
+
+export async function startScriptedServer<Behaviour extends CommonBehaviour>(
   defaults: Behaviour,
-  basePath: string,
-  answer: Answer<Behaviour>,
+  api: ApiScript<Behaviour>,
 ): Promise<ScriptedServer<Behaviour>> {
   const queue: Behaviour[] = [];
   const requests: RecordedRequest[] = [];
@@ -53,13 +67,18 @@ export async function startScriptedServer<Behaviour extends object>(
         body,
       };
       requests.push(request);
-      await answer(request, res, queue.shift() ?? state.defaults, requests.length);
+      const behaviour = queue.shift() ?? state.defaults;
+      const headers = { [api.requestIdHeader]: `req_${requests.length}` };
+      await sleep(behaviour.firstByteDelayMs);
+      const status = behaviour.status ?? 200;
+      if (status >= 400) sendJson(res, status, headers, api.errorBody(status));
+      else await api.answer(request, res, behaviour, headers);
     })().catch(() => res.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    baseURL: `http://127.0.0.1:${port}${basePath}`,
+    baseURL: `http://127.0.0.1:${port}${api.basePath}`,
     port,
     requests,
     enqueue: (...b) => queue.push(...b),

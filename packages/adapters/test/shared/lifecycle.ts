@@ -1,0 +1,77 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { type MetricsHandle, setupMetrics } from '@genai-metrics/core';
+import { type Metrics, type MetricsHarness, PrometheusServer } from '@genai-metrics/testkit';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { ACTIVE } from './harness.js';
+
+/** A local API server for the whole `describe`, reset between tests; returns its getter. */
+export function useServer<S extends { close(): Promise<void>; reset(): void }>(
+  start: () => Promise<S>,
+): () => S {
+  let server: S | undefined;
+  beforeAll(async () => {
+    server = await start();
+  });
+  afterAll(() => server?.close());
+  beforeEach(() => server?.reset());
+  return () => server!;
+}
+
+/**
+ * End to end: a local API server, setupMetrics' Prometheus listener and the real Prometheus binary
+ * scraping it; `drive` makes the calls before the first scrape. Returns the Prometheus getter.
+ */
+export function usePrometheusE2E<S extends { close(): Promise<void> }>(
+  serviceName: string,
+  start: () => Promise<S>,
+  drive: (server: S, metrics: MetricsHandle) => Promise<void>,
+): () => PrometheusServer {
+  let server: S | undefined;
+  let metrics: MetricsHandle | undefined;
+  let prom: PrometheusServer | undefined;
+  beforeAll(async () => {
+    server = await start();
+    metrics = await setupMetrics({ prometheus: { port: 0 }, serviceName });
+    prom = await PrometheusServer.start({ targets: [metrics.url!] });
+    await drive(server, metrics);
+    await prom.waitForScrape();
+  }, 90_000);
+  afterAll(async () => {
+    await prom?.stop();
+    await metrics?.shutdown();
+    await server?.close();
+  });
+  return () => prom!;
+}
+
+/**
+ * Collects until every operation has ended, running real garbage collections in between (V8's
+ * gc(), exposed to this test only): for results the caller dropped without reading.
+ */
+export async function collectAfterCollections(harness: MetricsHarness): Promise<Metrics> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  let m = await harness.collect();
+  for (let i = 0; i < 20 && m.sum(ACTIVE) !== 0; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 20));
+    m = await harness.collect();
+  }
+  return m;
+}
+
+/** What Prometheus scraped for the chat operations matching `selector`: calls, failures, token sums. */
+export async function scrapedChat(
+  prometheus: PrometheusServer,
+  selector: string,
+  errorType: string,
+): Promise<{ calls: number; failed: number; input: number; output: number }> {
+  const value = (q: string) => prometheus.queryValue(q);
+  return {
+    calls: await value(`sum(gen_ai_client_operation_duration_count{${selector}})`),
+    failed: await value(`sum(gen_ai_client_operation_duration_count{${selector},error_type="${errorType}"})`),
+    input: await value(`sum(gen_ai_client_token_usage_sum{${selector},gen_ai_token_type="input"})`),
+    output: await value(`sum(gen_ai_client_token_usage_sum{${selector},gen_ai_token_type="output"})`),
+  };
+}
