@@ -75,3 +75,22 @@ export async function scrapedChat(
     output: await value(`sum(gen_ai_client_token_usage_sum{${selector},gen_ai_token_type="output"})`),
   };
 }
+
+/**
+ * Streaming timings as Prometheus scraped them: streams with a time to first chunk, how many of those
+ * fell at or below `floor` seconds, chunk gaps, and time to the last chunk summed over streams.
+ */
+export async function scrapedStreams(
+  prometheus: PrometheusServer,
+  floor: number,
+): Promise<{ streams: number; underFloor: number; gaps: number; toLastChunk: number }> {
+  const ttfc = 'gen_ai_client_operation_time_to_first_chunk';
+  const tpoc = 'gen_ai_client_operation_time_per_output_chunk';
+  const value = (q: string) => prometheus.queryValue(q);
+  return {
+    streams: await value(`sum(${ttfc}_bucket{le="+Inf"})`),
+    underFloor: await value(`sum(${ttfc}_bucket{le="${floor}"})`),
+    gaps: await value(`sum(${tpoc}_count)`),
+    toLastChunk: await value(`sum(${ttfc}_sum) + sum(${tpoc}_sum)`),
+  };
+}

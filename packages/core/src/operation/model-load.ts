@@ -59,19 +59,18 @@ export class ModelLoad {
   }
 
   end(): void {
-    if (this.ended) return;
-    this.ended = true;
     this.finish(undefined);
   }
 
   /** Ends the load as failed. `errorType` overrides core's mapping of the error (`errorTypeOf`). */
   fail(error?: unknown, errorType?: ErrorType | string): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.finish(text(errorType) ?? safeErrorTypeOf(error));
+    if (!this.ended) this.finish(text(errorType) ?? safeErrorTypeOf(error));
   }
 
+  /** Records once: the first end() or fail() wins. */
   private finish(errorType: string | undefined): void {
+    if (this.ended) return;
+    this.ended = true;
     try {
       const attributes: Attributes = {
         [sc.ATTR_GEN_AI_PROVIDER_NAME]: this.provider,
