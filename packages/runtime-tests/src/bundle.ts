@@ -121,6 +121,13 @@ export { instrumentOpenAI } from '@genai-metrics/adapters/openai';`,
     external: ['openai'],
   },
   {
+    name: 'core + anthropic (Worker)',
+    target: 'worker',
+    source: `export { setupMetrics, withMetricsFlush } from '@genai-metrics/core';
+export { instrumentAnthropic } from '@genai-metrics/adapters/anthropic';`,
+    external: ['@anthropic-ai/sdk'],
+  },
+  {
     name: 'core + llama-cpp (Node)',
     target: 'node',
     source: `export { setupMetrics } from '@genai-metrics/core';

@@ -18,24 +18,27 @@ const EXPORTERS = [
 ];
 
 describe('bundles', () => {
-  it('a Worker (workerd conditions, nothing Node external) builds, with only the fetch-based OTLP exporters', async () => {
-    const worker = entry('core + openai (Worker)');
-    // bundle() fails on any Node built-in: nothing is external but cloudflare:* and the app's openai.
-    const b = await bundle({ source: worker.source }, { target: 'worker', external: worker.external });
-    const packages = packagesIn(b);
-    expect(packages).toContain('@opentelemetry/exporter-metrics-otlp-http');
-    expect(packages).toContain('@opentelemetry/exporter-metrics-otlp-proto');
-    for (const name of [
-      '@opentelemetry/exporter-prometheus',
-      '@opentelemetry/exporter-metrics-otlp-grpc',
-      '@grpc/grpc-js',
-    ]) {
-      expect(packages).not.toContain(name);
-    }
-    expect(b.code).not.toMatch(
-      /\bfrom\s*["']node:|require\(["'](node:)?(http|https|fs|http2|net|zlib)["']\)/,
-    );
-  });
+  it.each(['core + openai (Worker)', 'core + anthropic (Worker)'])(
+    'a Worker (workerd conditions, nothing Node external) builds, with only the fetch-based OTLP exporters: %s',
+    async (name) => {
+      const worker = entry(name);
+      // bundle() fails on any Node built-in: nothing is external but cloudflare:* and the app's SDK.
+      const b = await bundle({ source: worker.source }, { target: 'worker', external: worker.external });
+      const packages = packagesIn(b);
+      expect(packages).toContain('@opentelemetry/exporter-metrics-otlp-http');
+      expect(packages).toContain('@opentelemetry/exporter-metrics-otlp-proto');
+      for (const name of [
+        '@opentelemetry/exporter-prometheus',
+        '@opentelemetry/exporter-metrics-otlp-grpc',
+        '@grpc/grpc-js',
+      ]) {
+        expect(packages).not.toContain(name);
+      }
+      expect(b.code).not.toMatch(
+        /\bfrom\s*["']node:|require\(["'](node:)?(http|https|fs|http2|net|zlib)["']\)/,
+      );
+    },
+  );
 
   it(`genai-metrics' share of a Worker with the OpenAI adapter is within ${WORKER_BUDGET_GZ / 1000} kB gzipped`, async () => {
     const worker = entry('core + openai (Worker)');
