@@ -120,6 +120,7 @@ function attempt(adapter: string, what: string, fn: () => void): void {
  */
 export class GuardedOperation {
   private ended = false;
+  private responseModel: string | undefined;
 
   constructor(
     private readonly adapter: string,
@@ -132,9 +133,10 @@ export class GuardedOperation {
 
   /** The per-chunk path: no closure, no allocation. */
   chunk(tokens?: number): void {
-    if (this.ended || this.op === undefined) return;
+    const op = this.op;
+    if (this.ended || op === undefined) return;
     try {
-      this.op.chunk(tokens);
+      op.chunk(tokens);
     } catch (error) {
       reportOnce(`${this.adapter}: Operation.chunk`, error);
     }
@@ -145,10 +147,15 @@ export class GuardedOperation {
     if (!this.ended && op) attempt(this.adapter, 'Operation.setUsage', () => op.setUsage(usage));
   }
 
+  /** Streams repeat the model in every chunk: only a change reaches the operation (no call, no allocation). */
   setResponseModel(model: unknown): void {
-    const op = this.op;
-    if (!this.ended && op && typeof model === 'string') {
-      attempt(this.adapter, 'Operation.setResponseModel', () => op.setResponseModel(model));
+    if (this.ended || this.op === undefined || typeof model !== 'string' || model === this.responseModel)
+      return;
+    this.responseModel = model;
+    try {
+      this.op.setResponseModel(model);
+    } catch (error) {
+      reportOnce(`${this.adapter}: Operation.setResponseModel`, error);
     }
   }
 

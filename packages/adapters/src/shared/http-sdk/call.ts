@@ -12,7 +12,8 @@ import type { CallEnd, CallReader, ItemVerdict } from './endpoint.js';
 export class HttpCall implements Abandonable {
   constructor(
     readonly op: GuardedOperation,
-    private readonly reader: CallReader,
+    /** Read directly on the per-chunk path (see stream.ts); everything else goes through the methods. */
+    readonly reader: CallReader,
     private readonly errorTypeOf: (error: unknown) => ErrorType | string,
     private readonly adapter: string,
   ) {}
@@ -33,14 +34,10 @@ export class HttpCall implements Abandonable {
     else this.fail(undefined, failure);
   }
 
-  /** One streamed item; odd data is never a reason to disturb the caller's stream. */
-  item(value: unknown): ItemVerdict {
-    try {
-      return this.reader.item(this, value);
-    } catch (error) {
-      reportOnce(`${this.adapter}: reading a streamed item`, error);
-      return 'other';
-    }
+  /** A streamed item the reader could not read: odd data is never a reason to disturb the stream. */
+  unreadable(error: unknown): ItemVerdict {
+    reportOnce(`${this.adapter}: reading a streamed item`, error);
+    return 'other';
   }
 
   end(): void {

@@ -1,5 +1,6 @@
 import { abandoned } from './abandoned.js';
 import type { HttpCall } from './call.js';
+import type { ItemVerdict } from './endpoint.js';
 
 /**
  * Streams stay the SDK's own `Stream` object: we replace its private `iterator` factory in place,
@@ -61,7 +62,7 @@ function observeIterator(
   call: HttpCall,
   signal: AbortSignal | undefined,
 ): AsyncIterator<unknown> {
-  const { op } = call;
+  const { op, reader } = call;
   const onError = (error: unknown): never => {
     call.fail(error);
     throw error;
@@ -75,7 +76,12 @@ function observeIterator(
       else call.end();
       return result;
     }
-    const verdict = call.item(result.value);
+    let verdict: ItemVerdict;
+    try {
+      verdict = reader.item(call, result.value);
+    } catch (error) {
+      verdict = call.unreadable(error);
+    }
     if (verdict === 'content') op.chunk();
     else if (verdict === 'hidden') return it.next().then(onResult, onError);
     return result;
