@@ -19,7 +19,7 @@ import { HttpCall } from '../../packages/adapters/src/shared/http-sdk/call.js';
 import { sdkErrorType } from '../../packages/adapters/src/shared/http-sdk/errors.js';
 import { observeStream } from '../../packages/adapters/src/shared/http-sdk/stream.js';
 import { resolveOptions } from '../../packages/adapters/src/shared/options.js';
-import { compareAsync, printOverhead } from './measure.js';
+import { compareAsync, printOverhead, workVariants } from './measure.js';
 
 const CHUNKS = 500;
 const ITERATIONS = Number(process.env.STREAM_BENCH_ITERATIONS ?? 40);
@@ -85,11 +85,12 @@ if (before) {
   };
 }
 
-const results = await compareAsync(variants, { iterations: ITERATIONS, rounds: ROUNDS });
+const results = await compareAsync(workVariants(variants), ITERATIONS, ROUNDS, 3, 'cpu');
 printOverhead(`per next(): a ${CHUNKS}-chunk stream without the SDK's parsing`, 'ns/chunk', CHUNKS, results);
-const floor = results.get('core chunk() only')! / CHUNKS;
+const perChunk = (name: string) => results.find((r) => r.name === name)?.nsPerOp;
+const floor = perChunk('core chunk() only')! / CHUNKS;
 for (const name of ['genai-metrics', 'genai-metrics (before)']) {
-  const ns = results.get(name);
+  const ns = perChunk(name);
   if (ns !== undefined)
     console.log(`${name}: ${(ns / CHUNKS - floor).toFixed(0)} ns per chunk beyond core's chunk()`);
 }
