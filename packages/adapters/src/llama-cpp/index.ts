@@ -10,6 +10,8 @@ import { installLoadHooks } from './load-hooks.js';
 import { SequenceCalls } from './sequence-calls.js';
 import type { NodeLlamaCppModule } from './types.js';
 
+export type { InstrumentationHandle } from '../shared/installation.js';
+export type { AdapterOptions, InProcessAdapterOptions } from '../shared/options.js';
 export type { StopReason } from '../shared/stop-reason.js';
 export type { NodeLlamaCppModule } from './types.js';
 

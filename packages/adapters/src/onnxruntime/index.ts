@@ -1,3 +1,5 @@
+export type { InstrumentationHandle } from '../shared/installation.js';
+export type { AdapterOptions, InProcessAdapterOptions } from '../shared/options.js';
 export type { AttentionMaskOption } from './attention-mask.js';
 export type { BatchSizeOption } from './batch-size.js';
 export type { InstrumentOnnxRuntimeOptions, OnnxRuntimeInstrumentation } from './instrument.js';
