@@ -12,10 +12,9 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { instrumentAnthropic } from '@genai-metrics/adapters/anthropic';
-import { ChunkAggregator, createGenAiMetrics, genAiViews } from '@genai-metrics/core';
-import { MetricsHarness } from '@genai-metrics/testkit';
 import { compareAsync, printOverhead, workVariants } from './measure.js';
 import { memoryFetch } from './memory-fetch.js';
+import { wiredMetrics } from './wired-metrics.js';
 
 const CHUNKS = 500;
 const CALL_ITERATIONS = Number(process.env.ANTHROPIC_BENCH_CALLS ?? 300);
@@ -59,13 +58,7 @@ const memory = memoryFetch({
 });
 
 const options = { apiKey: 'bench', baseURL: 'http://127.0.0.1:9', maxRetries: 0, fetch: memory };
-const aggregator = new ChunkAggregator();
-const harness = new MetricsHarness({ views: genAiViews(), metricProducers: [aggregator] });
-const metrics = createGenAiMetrics({
-  meterProvider: harness.meterProvider,
-  semconv: 'v1.41',
-  chunkAggregator: aggregator,
-});
+const { harness, metrics } = wiredMetrics();
 const clients: Record<string, Anthropic> = {
   bare: new Anthropic(options),
   'genai-metrics': instrumentAnthropic(new Anthropic(options), { metrics }),

@@ -12,14 +12,14 @@
  * Each iteration is one operation of CHUNKS chunks, recorded through views + ChunkAggregator. CPU time,
  * rotated interleaved rounds, median. Run: pnpm bench openai-stream
  */
-import { ChunkAggregator, createGenAiMetrics, genAiViews, type Operation } from '@genai-metrics/core';
-import { MetricsHarness } from '@genai-metrics/testkit';
+import type { Operation } from '@genai-metrics/core';
 import { OPENAI_ADAPTER } from '../../packages/adapters/src/openai/instrument.js';
 import { HttpCall } from '../../packages/adapters/src/shared/http-sdk/call.js';
 import { sdkErrorType } from '../../packages/adapters/src/shared/http-sdk/errors.js';
 import { observeStream } from '../../packages/adapters/src/shared/http-sdk/stream.js';
 import { resolveOptions } from '../../packages/adapters/src/shared/options.js';
 import { compareAsync, printOverhead, workVariants } from './measure.js';
+import { wiredMetrics } from './wired-metrics.js';
 
 const CHUNKS = 500;
 const ITERATIONS = Number(process.env.STREAM_BENCH_ITERATIONS ?? 40);
@@ -43,13 +43,7 @@ const streamOf = () => ({
   },
 });
 
-const aggregator = new ChunkAggregator();
-const harness = new MetricsHarness({ views: genAiViews(), metricProducers: [aggregator] });
-const metrics = createGenAiMetrics({
-  meterProvider: harness.meterProvider,
-  semconv: 'v1.41',
-  chunkAggregator: aggregator,
-});
+const { harness, metrics } = wiredMetrics();
 const start = () =>
   metrics.startOperation({ operation: 'chat', provider: 'openai', requestModel: 'gpt-bench', stream: true });
 

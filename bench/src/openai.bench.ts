@@ -17,12 +17,13 @@
  */
 import { createRequire } from 'node:module';
 import { instrumentOpenAI } from '@genai-metrics/adapters/openai';
-import { ChunkAggregator, createGenAiMetrics, genAiViews } from '@genai-metrics/core';
+import { genAiViews } from '@genai-metrics/core';
 import { MetricsHarness } from '@genai-metrics/testkit';
 import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
 import OpenAI from 'openai';
 import { compareAsync, printOverhead, workVariants } from './measure.js';
 import { memoryFetch } from './memory-fetch.js';
+import { wiredMetrics } from './wired-metrics.js';
 
 const CHUNKS = 500;
 const CALL_ITERATIONS = Number(process.env.OPENAI_BENCH_CALLS ?? 300);
@@ -61,13 +62,7 @@ const memory = memoryFetch({
 });
 
 const options = { apiKey: 'bench', baseURL: 'http://127.0.0.1:9/v1', maxRetries: 0, fetch: memory };
-const aggregator = new ChunkAggregator();
-const oursHarness = new MetricsHarness({ views: genAiViews(), metricProducers: [aggregator] });
-const metrics = createGenAiMetrics({
-  meterProvider: oursHarness.meterProvider,
-  semconv: 'v1.41',
-  chunkAggregator: aggregator,
-});
+const { harness: oursHarness, metrics } = wiredMetrics();
 
 const clients: Record<string, OpenAI> = {
   bare: new OpenAI(options),
