@@ -172,8 +172,18 @@ describe.each(SDKS)('anthropic v$major: requests', ({ major, Anthropic }) => {
   });
 
   // The legacy Text Completions API is gone from 1.x; where the client still has it, it is recorded.
-  it.runIf(major === 0)('the legacy completions API is text_completion, streamed or not', async () => {
+  // On 1.x the case still runs (no skip): instrumenting must not invent the method.
+  const legacy =
+    major === 0
+      ? 'the legacy completions API is text_completion, streamed or not'
+      : 'the 1.x client has no legacy completions API, and instrumenting adds none';
+  it(legacy, async () => {
     const { harness, client } = setup();
+    if (major !== 0) {
+      expect((client as unknown as { completions?: unknown }).completions).toBeUndefined();
+      await harness.shutdown();
+      return;
+    }
     server().enqueue({ chunks: 2 }, { chunks: 4 });
     const prompt = '\n\nHuman: hi\n\nAssistant:';
     const done = await client.completions.create({ model: 'legacy', max_tokens_to_sample: 8, prompt });
