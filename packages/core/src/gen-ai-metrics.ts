@@ -1,30 +1,27 @@
-import {
-  type Attributes,
-  diag,
-  type Meter,
-  type MeterProvider,
-  metrics as otelMetrics,
-} from '@opentelemetry/api';
-import type { ChunkAggregator } from './aggregate/chunk-aggregator.js';
-import { CHUNK_SERIES_METRICS } from './aggregate/chunk-aggregator.js';
+import { type Attributes, type Meter, type MeterProvider, metrics as otelMetrics } from '@opentelemetry/api';
+import { GenAiMetricProducer } from './aggregate/producer.js';
+import type { MetricDefinition } from './catalogue/catalogue.js';
+import { metricsForMode } from './catalogue/catalogue.js';
 import { resolveSemconvMode, type SemconvMode } from './catalogue/semconv-mode.js';
-import { type GaugeSource, Instruments } from './instruments/instruments.js';
+import { describeCaught, describeValue } from './input/describe.js';
+import { readOptions } from './input/options.js';
+import { ownKeys, readProperty } from './input/read.js';
+import { warnOnce } from './input/report.js';
+import { type InputField, Sanitizer } from './input/sanitizer.js';
+import { DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT, MIN_ATTRIBUTE_VALUE_LENGTH_LIMIT } from './input/truncate.js';
+import { type GaugeSource, Gauges } from './instruments/gauges.js';
 import { ModelLoad, type StartModelLoadOptions } from './operation/model-load.js';
 import {
   OPERATION_KINDS,
   Operation,
   type OperationContext,
+  type OperationKind,
   type StartOperationOptions,
+  type StartValues,
 } from './operation/operation.js';
-import {
-  buildClientPlan,
-  buildServerPlan,
-  classifyOperation,
-  histogramSeries,
-  type OperationClass,
-  type SeriesFactory,
-} from './operation/plan.js';
+import { buildPlans, classifyOperation } from './operation/plan.js';
 import { PriceBook, type PriceTable } from './operation/prices.js';
+import { SeriesGroups } from './operation/series-group.js';
 import {
   Pipeline,
   type PipelineQueue,
@@ -32,8 +29,11 @@ import {
   type StageTimer,
   type StartStageOptions,
 } from './pipeline/index.js';
+import { type BoundSeries, NOOP_SERIES, type SeriesBinder } from './record/bound-series.js';
+import { SdkSeriesBinder } from './record/sdk-binder.js';
 import * as sc from './semconv.js';
 import { METER_NAME, VERSION } from './version.js';
+import { type GenAiViewsOptions, resolveViewLimits } from './view/gen-ai-views.js';
 
 export interface GenAiMetricsOptions {
   /** The Meter to record with. Give this or `meterProvider`; neither means the global provider. */
@@ -48,82 +48,151 @@ export interface GenAiMetricsOptions {
   /** Maps model names before they become attributes, e.g. to fold dated snapshots into one series. */
   normalizeModel?: (model: string) => string;
   /**
+   * The options you give `genAiViews()`: their allow-list and cardinality limit decide which attribute
+   * sets get their own series before anything reaches the SDK (docs/cardinality.md). Without them, the
+   * default limit (2000) applies to the attribute sets as recorded.
+   */
+  views?: GenAiViewsOptions;
+  /**
+   * Longest attribute (label) value, in UTF-16 code units (default 256, at least 32). Longer values —
+   * a model name, a server address — are cut and end in `...[truncated]`, and counted in
+   * `llm.input.sanitized`.
+   */
+  attributeValueLengthLimit?: number;
+  /**
    * Pre-aggregates per-chunk and per-token timings (see ChunkAggregator). `setupMetrics` wires one in;
    * on the attach path, create one with the same views options and pass it to your reader as
    * `metricProducers: [aggregator]`. Without it, each chunk costs one SDK `Histogram.record`.
    */
-  chunkAggregator?: ChunkAggregator;
+  chunkAggregator?: GenAiMetricProducer;
 }
+
+const WHERE = 'genai-metrics: createGenAiMetrics()';
+const OPTION_KEYS = [
+  'meter',
+  'meterProvider',
+  'semconv',
+  'prices',
+  'currency',
+  'normalizeModel',
+  'views',
+  'attributeValueLengthLimit',
+  'chunkAggregator',
+] as const;
+const OTHER = '_OTHER';
 
 /**
  * GenAI metrics on one Meter. Adapters call `startOperation` once per user call and drive the
  * Operation; everything else (instruments, attribute sets, semconv generation) is resolved here once.
+ *
+ * Every runtime method sanitises what it is given before anything is recorded (strings bounded in
+ * length, finite numbers; each property of a caller's object read once) and never throws. Setup
+ * (the constructor, `observe`) throws a TypeError or RangeError that says what to change.
  */
 export class GenAiMetrics {
   readonly semconv: SemconvMode;
   readonly meter: Meter;
-  private readonly instruments: Instruments;
+  private readonly binder: SeriesBinder;
+  private readonly sanitizer: Sanitizer;
+  private readonly gauges: Gauges;
+  private readonly definitions: ReadonlyMap<string, MetricDefinition>;
   private readonly ctx: OperationContext;
+  private readonly countSeries: (name: string) => number;
   private readonly pipeline: Pipeline;
-  private readonly warned = new Set<string>();
 
   constructor(options: GenAiMetricsOptions = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw new TypeError('genai-metrics: createGenAiMetrics() takes an options object');
-    }
-    if (options.meter && options.meterProvider) {
+    const o = readOptions(options, OPTION_KEYS, WHERE);
+    if (o.meter !== undefined && o.meterProvider !== undefined) {
       throw new TypeError("genai-metrics: give either 'meter' or 'meterProvider', not both");
     }
-    if (options.normalizeModel !== undefined && typeof options.normalizeModel !== 'function') {
+    if (o.normalizeModel !== undefined && typeof o.normalizeModel !== 'function') {
       throw new TypeError("genai-metrics: 'normalizeModel' must be a function (model: string) => string");
     }
-    const currency = options.currency ?? 'USD';
+    const currency = o.currency ?? 'USD';
     if (typeof currency !== 'string' || !/^[A-Za-z{}_]{1,16}$/.test(currency)) {
       throw new RangeError(
-        `genai-metrics: 'currency' must be a short unit such as 'USD' or 'EUR', got '${String(currency)}'`,
+        `genai-metrics: 'currency' must be a short unit such as 'USD' or 'EUR', got ${describeValue(currency)}`,
       );
     }
-    this.semconv = resolveSemconvMode(options.semconv);
-    this.meter =
-      options.meter ??
-      (options.meterProvider ?? otelMetrics.getMeterProvider()).getMeter(METER_NAME, VERSION);
-    const aggregator = options.chunkAggregator;
-    // Metrics the aggregator exports are not created in the Meter: one source per metric name.
-    const instruments = new Instruments(
-      this.meter,
-      this.semconv,
-      currency,
-      aggregator ? CHUNK_SERIES_METRICS : [],
-    );
-    this.instruments = instruments;
-    const series: SeriesFactory = (name) => {
-      if (!instruments.definitions.has(name)) return undefined;
-      if (aggregator) return aggregator.series(name);
-      const h = instruments.histogram(name);
-      return h ? histogramSeries(h) : undefined;
-    };
-    const plans = {} as Record<OperationClass, ReturnType<typeof buildClientPlan>>;
-    for (const cls of ['inference', 'embeddings', 'other'] as const) {
-      plans[cls] = buildClientPlan(cls, this.semconv, instruments, series);
+    const maxLength = o.attributeValueLengthLimit ?? DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT;
+    if (
+      typeof maxLength !== 'number' ||
+      !Number.isSafeInteger(maxLength) ||
+      maxLength < MIN_ATTRIBUTE_VALUE_LENGTH_LIMIT
+    ) {
+      throw new RangeError(
+        `genai-metrics: 'attributeValueLengthLimit' must be an integer of at least ${MIN_ATTRIBUTE_VALUE_LENGTH_LIMIT}, got ${describeValue(maxLength)}`,
+      );
     }
-    this.ctx = {
-      clientPlans: plans,
-      serverPlan: buildServerPlan(instruments, series),
-      active: instruments.upDownCounter(sc.METRIC_LLM_REQUESTS_ACTIVE),
-      waiting: instruments.upDownCounter(sc.METRIC_LLM_REQUESTS_WAITING),
-      invalidUsage: instruments.counter(sc.METRIC_LLM_USAGE_INVALID),
-      cost: options.prices ? instruments.counter(sc.METRIC_LLM_USAGE_COST) : undefined,
-      queueDuration: instruments.histogram(sc.METRIC_LLM_REQUEST_QUEUE_DURATION),
-      prices: options.prices ? new PriceBook(options.prices) : undefined,
-      normalizeModel: modelNormalizer(options.normalizeModel),
-    };
-    this.pipeline = new Pipeline(instruments, (msg) => this.warnOnce(msg));
-  }
+    const producer = o.chunkAggregator;
+    if (producer !== undefined && !(producer instanceof GenAiMetricProducer)) {
+      throw new TypeError(
+        `${WHERE}: 'chunkAggregator' must be a ChunkAggregator, got ${describeValue(producer)}`,
+      );
+    }
+    this.semconv = resolveSemconvMode(o.semconv as SemconvMode | undefined);
+    this.meter = meterOf(o.meter, o.meterProvider);
+    const prices = o.prices === undefined ? undefined : new PriceBook(o.prices as PriceTable);
 
-  /** Starts timing one operation now. Never throws: bad options are reported through OTel diag. */
-  startOperation(options: StartOperationOptions): Operation {
-    const opts = sanitizeStart(options, (msg) => this.warnOnce(msg));
-    return new Operation(this.ctx, opts, classifyOperation(opts.operation));
+    // Counted problems go to llm.input.sanitized through the binder below (bound once per kind).
+    const counted = new Map<string, BoundSeries>();
+    this.sanitizer = new Sanitizer(maxLength, (field, problem) => {
+      const key = `${field}:${problem}`;
+      let series = counted.get(key);
+      if (series === undefined) {
+        series =
+          this.binder.bind(sc.METRIC_LLM_INPUT_SANITIZED, {
+            [sc.ATTR_LLM_INPUT_FIELD]: field,
+            [sc.ATTR_LLM_INPUT_PROBLEM]: problem,
+          }) ?? NOOP_SERIES;
+        counted.set(key, series);
+      }
+      series.record(1);
+    });
+
+    const definitions = metricsForMode(this.semconv);
+    this.definitions = new Map(definitions.map((d) => [d.name, d]));
+    const limits = resolveViewLimits(o.views as GenAiViewsOptions | undefined);
+    const unitOf = (def: MetricDefinition) => (def.name === sc.METRIC_LLM_USAGE_COST ? currency : def.unit);
+    // Metrics the producer pre-aggregates are not created in the Meter: one source per metric name.
+    const producerBinder = producer?.binder(this.sanitizer, currency);
+    const sdk = new SdkSeriesBinder(
+      this.meter,
+      definitions.filter((d) => !producer?.records(d.name)),
+      { ...limits, unitOf },
+      this.sanitizer,
+    );
+    const route = new Map<string, SeriesBinder>();
+    for (const def of definitions) {
+      if (producerBinder && producer?.records(def.name)) route.set(def.name, producerBinder);
+      else if (sdk.has(def.name)) route.set(def.name, sdk);
+    }
+    this.binder = {
+      has: (name) => route.has(name),
+      bind: (name, attributes) => route.get(name)?.bind(name, attributes),
+    };
+    this.gauges = new Gauges(this.meter, definitions, limits, this.sanitizer);
+    this.countSeries = (name) =>
+      (producer?.records(name) ? producer.seriesCount(name) : sdk.seriesCount(name)) ||
+      this.gauges.seriesCount(name);
+
+    const plans = buildPlans(this.semconv, this.binder, prices !== undefined);
+    this.ctx = {
+      plans,
+      groups: new SeriesGroups(this.binder, plans.slots),
+      binder: this.binder,
+      sanitizer: this.sanitizer,
+      prices,
+      normalizeModel: modelNormalizer(
+        o.normalizeModel as ((m: string) => string) | undefined,
+        this.sanitizer,
+      ),
+    };
+    // Stage timers and queues record through the same bound-series API as operations.
+    this.pipeline = new Pipeline(
+      (name, attributes) => this.binder.bind(name, attributes),
+      (message) => warnOnce(message, message),
+    );
   }
 
   /**
@@ -144,6 +213,12 @@ export class GenAiMetrics {
     return this.pipeline.queue(name, options);
   }
 
+  /** Starts timing one operation now. Never throws: bad options are counted and reported through OTel diag. */
+  startOperation(options: StartOperationOptions): Operation {
+    const values = this.startValues(options);
+    return new Operation(this.ctx, values, classifyOperation(values.operation));
+  }
+
   /**
    * Times one model load (a model file, an inference session, a context) into
    * `llm.model.load.duration`, from now until `end()` or `fail()`. Records exactly once; never throws.
@@ -157,49 +232,120 @@ export class GenAiMetrics {
 
   /**
    * Records a value on a catalogue histogram or counter that is not operation-driven (model load
-   * time, batch size, …). Unknown names and malformed values are skipped and reported, never thrown.
+   * time, batch size, …). Unknown names and malformed values are skipped and counted, never thrown.
    */
   record(metricName: string, value: number, attributes?: Attributes): void {
     try {
-      const def = this.instruments.definitions.get(metricName);
-      if (!def) {
-        this.warnOnce(
-          `genai-metrics: '${metricName}' is not a metric of semconv mode ${this.semconv}; not recorded`,
+      this.bindSeries(metricName, attributes).record(value);
+    } catch {
+      // bound series never throw; this only guards against the unforeseen
+    }
+  }
+
+  /**
+   * The series of a catalogue histogram or counter for these attributes, bound once: recording into it
+   * is then the cheapest way to record the same attribute set many times (an adapter's per-run
+   * metrics). Attributes the catalogue does not declare for the metric are dropped; the cardinality
+   * limit and the value length bound apply. An unknown name gives a series that records nothing.
+   */
+  bindSeries(metricName: string, attributes?: Attributes): BoundSeries {
+    try {
+      if (typeof metricName !== 'string' || !this.binder.has(metricName)) {
+        const gauge = typeof metricName === 'string' && this.definitions.has(metricName);
+        this.sanitizer.problem(
+          'metricName',
+          typeof metricName === 'string' ? 'unknown_metric' : 'wrong_type',
+          metricName,
+          gauge
+            ? 'it is a gauge; report it with observe()'
+            : `not a histogram or counter of semconv mode ${this.semconv}; nothing was recorded`,
         );
-        return;
+        return NOOP_SERIES;
       }
-      if (
-        typeof value !== 'number' ||
-        !Number.isFinite(value) ||
-        (def.instrument !== 'upDownCounter' && value < 0)
-      ) {
-        this.warnOnce(`genai-metrics: ignored ${metricName}=${String(value)} (not a valid measurement)`);
-        return;
-      }
-      if (def.instrument === 'histogram') this.instruments.histogram(metricName)?.record(value, attributes);
-      else if (def.instrument === 'counter') this.instruments.counter(metricName)?.add(value, attributes);
-      else if (def.instrument === 'upDownCounter')
-        this.instruments.upDownCounter(metricName)?.add(value, attributes);
-      else this.warnOnce(`genai-metrics: '${metricName}' is a gauge; report it with observe()`);
-    } catch (error) {
-      diag.error(`genai-metrics: recording ${metricName} failed`, error);
+      this.checkDeclared(metricName, attributes);
+      return this.binder.bind(metricName, attributes) ?? NOOP_SERIES;
+    } catch {
+      return NOOP_SERIES;
     }
   }
 
   /** Adds a source to a catalogue gauge (e.g. llm.context.utilization); returns its remover. */
   observe(metricName: string, source: GaugeSource): () => void {
-    return this.instruments.observe(metricName, source);
+    return this.gauges.observe(metricName, source);
+  }
+
+  /** @internal Series of `metricName` so far, the overflow series included (never above the limit). */
+  seriesCount(metricName: string): number {
+    return this.countSeries(metricName);
   }
 
   /** Detaches observable callbacks. Instruments already recorded keep their data in the SDK. */
   close(): void {
-    this.instruments.close();
+    try {
+      this.gauges.close();
+    } catch {
+      // a broken Meter must not fail shutdown
+    }
   }
 
-  private warnOnce(message: string): void {
-    if (this.warned.has(message)) return;
-    this.warned.add(message);
-    diag.warn(message);
+  /** The start options as plain values: each property read once, each value sanitised. */
+  private startValues(options: unknown): StartValues {
+    const s = this.sanitizer;
+    const operation = this.required(readProperty(options, 'operation'), 'operation');
+    const provider = this.required(readProperty(options, 'provider'), 'provider');
+    const requestModel = s.text(readProperty(options, 'requestModel'), 'requestModel');
+    const serverAddress = s.text(readProperty(options, 'serverAddress'), 'serverAddress');
+    const serverPort = s.port(readProperty(options, 'serverPort'), 'serverPort');
+    const stream = readProperty(options, 'stream') === true;
+    const queued = readProperty(options, 'queued') === true;
+    const rawKind = readProperty(options, 'kind');
+    let kind: OperationKind = 'client';
+    if (OPERATION_KINDS.includes(rawKind as OperationKind)) kind = rawKind as OperationKind;
+    else if (rawKind !== undefined) {
+      s.problem('kind', 'unknown_value', rawKind, "use 'client', 'server' or 'both'; 'client' was used");
+    }
+    return {
+      operation,
+      provider,
+      requestModel: requestModel === '' ? undefined : requestModel,
+      serverAddress: serverAddress === '' ? undefined : serverAddress,
+      serverPort,
+      stream,
+      kind,
+      queued,
+    };
+  }
+
+  /** A required name: absent or unusable ones are recorded as `_OTHER`. */
+  private required(value: unknown, field: InputField): string {
+    const text = this.sanitizer.text(value, field);
+    if (text !== undefined && text !== '') return text;
+    if (value === undefined || value === null || value === '') {
+      this.sanitizer.problem(
+        field,
+        'missing',
+        value,
+        `startOperation() got no '${field}' name; recorded as '_OTHER'`,
+      );
+    }
+    return OTHER;
+  }
+
+  /** Counts attributes given to record()/bindSeries() that the catalogue does not declare for the metric. */
+  private checkDeclared(metricName: string, attributes: unknown): void {
+    const keys = ownKeys(attributes);
+    if (keys === undefined) return;
+    const declared = this.definitions.get(metricName)?.attributes ?? [];
+    for (const key of keys) {
+      if (!declared.includes(key)) {
+        this.sanitizer.problem(
+          'attributes',
+          'undeclared_attribute',
+          key,
+          `${metricName} does not carry it (see docs/metrics.md); the attribute was dropped`,
+        );
+      }
+    }
   }
 }
 
@@ -207,34 +353,36 @@ export function createGenAiMetrics(options: GenAiMetricsOptions = {}): GenAiMetr
   return new GenAiMetrics(options);
 }
 
-function modelNormalizer(fn: ((model: string) => string) | undefined): OperationContext['normalizeModel'] {
-  if (!fn) return (model) => (model === '' ? undefined : model);
-  return (model) => {
+function meterOf(meter: unknown, meterProvider: unknown): Meter {
+  if (meter !== undefined) {
+    if (typeof readProperty(meter, 'createHistogram') !== 'function') {
+      throw new TypeError(`${WHERE}: 'meter' must be an OpenTelemetry Meter, got ${describeValue(meter)}`);
+    }
+    return meter as Meter;
+  }
+  const provider = meterProvider ?? otelMetrics.getMeterProvider();
+  try {
+    const m = (provider as MeterProvider).getMeter(METER_NAME, VERSION);
+    if (typeof readProperty(m, 'createHistogram') === 'function') return m;
+  } catch (caught) {
+    throw new TypeError(`${WHERE}: 'meterProvider' did not give a Meter (${describeCaught(caught)})`);
+  }
+  throw new TypeError(`${WHERE}: 'meterProvider' must be an OpenTelemetry MeterProvider`);
+}
+
+function modelNormalizer(
+  fn: ((model: string) => string) | undefined,
+  sanitizer: Sanitizer,
+): OperationContext['normalizeModel'] {
+  return (model, field) => {
     if (model === undefined || model === '') return undefined;
+    if (!fn) return model;
+    let out: unknown;
     try {
-      const out = fn(model);
-      return typeof out === 'string' && out !== '' ? out : model;
+      out = fn(model);
     } catch {
       return model;
     }
+    return typeof out === 'string' && out !== '' ? sanitizer.text(out, field) : model;
   };
-}
-
-function sanitizeStart(options: StartOperationOptions, warn: (msg: string) => void): StartOperationOptions {
-  const o = (options ?? {}) as Partial<StartOperationOptions>;
-  let { operation, provider, kind } = o;
-  if (typeof operation !== 'string' || operation === '') {
-    warn("genai-metrics: startOperation() without an 'operation' name; recorded as '_OTHER'");
-    operation = '_OTHER';
-  }
-  if (typeof provider !== 'string' || provider === '') {
-    warn("genai-metrics: startOperation() without a 'provider' name; recorded as '_OTHER'");
-    provider = '_OTHER';
-  }
-  if (kind !== undefined && !OPERATION_KINDS.includes(kind)) {
-    warn(`genai-metrics: unknown operation kind '${String(kind)}'; use 'client', 'server' or 'both'`);
-    kind = 'client';
-  }
-  if (operation === o.operation && provider === o.provider && kind === o.kind) return options;
-  return { ...o, operation, provider, kind } as StartOperationOptions;
 }

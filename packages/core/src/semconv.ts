@@ -109,6 +109,7 @@ export const METRIC_LLM_SEQUENCE_LENGTH = 'llm.sequence.length';
 export const METRIC_LLM_BATCH_PADDING_RATIO = 'llm.batch.padding.ratio';
 /** Written by a cluster scrape (docs/cluster.md), not by an instrument. */
 export const METRIC_LLM_CLUSTER_PROCESSES = 'llm.cluster.processes';
+export const METRIC_LLM_INPUT_SANITIZED = 'llm.input.sanitized';
 
 export const ATTR_LLM_USAGE_FIELD = 'llm.usage.field';
 export const ATTR_LLM_USAGE_PROBLEM = 'llm.usage.problem';
@@ -124,3 +125,5 @@ export const ATTR_LLM_SEQUENCE_ROLE = 'llm.sequence.role';
 export const LLM_SEQUENCE_ROLE_INPUT = 'input';
 export const LLM_SEQUENCE_ROLE_OUTPUT = 'output';
 export const ATTR_LLM_CLUSTER_PROCESS_STATE = 'llm.cluster.process.state';
+export const ATTR_LLM_INPUT_FIELD = 'llm.input.field';
+export const ATTR_LLM_INPUT_PROBLEM = 'llm.input.problem';

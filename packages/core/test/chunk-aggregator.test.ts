@@ -2,7 +2,7 @@ import { MetricsHarness } from '@genai-metrics/testkit';
 import { AggregationTemporality } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChunkAggregator, createGenAiMetrics, type GenAiViewsOptions, genAiViews } from '../src/index.js';
-import { histogramSeries } from '../src/operation/plan.js';
+import { Sanitizer } from '../src/input/sanitizer.js';
 
 const NAME = 'gen_ai.client.operation.time_per_output_chunk';
 const ATTRS = {
@@ -21,11 +21,8 @@ afterEach(async () => {
 async function viaSdk(views: GenAiViewsOptions, attrs = ATTRS) {
   const h = new MetricsHarness({ views: genAiViews(views) });
   harnesses.push(h);
-  histogramSeries(h.meterProvider.getMeter('t').createHistogram(NAME)).recordAll(
-    VALUES,
-    VALUES.length,
-    attrs,
-  );
+  const histogram = h.meterProvider.getMeter('t').createHistogram(NAME);
+  for (const v of VALUES) histogram.record(v, attrs);
   return (await h.collect()).points(NAME);
 }
 
@@ -33,8 +30,12 @@ async function viaAggregator(views: GenAiViewsOptions, attrs = ATTRS) {
   const aggregator = new ChunkAggregator({ views });
   const h = new MetricsHarness({ views: genAiViews(views), metricProducers: [aggregator] });
   harnesses.push(h);
-  aggregator.series(NAME)!.recordAll(VALUES, VALUES.length, attrs);
+  bind(aggregator, attrs).recordMany(VALUES, VALUES.length);
   return (await h.collect()).points(NAME);
+}
+
+function bind(aggregator: ChunkAggregator, attrs: Record<string, unknown>) {
+  return aggregator.binder(new Sanitizer(256)).bind(NAME, attrs)!;
 }
 
 function comparable(points: Awaited<ReturnType<typeof viaSdk>>) {
@@ -64,7 +65,7 @@ describe('ChunkAggregator', () => {
     const h = new MetricsHarness({ views: genAiViews(), metricProducers: [aggregator] });
     harnesses.push(h);
     for (let i = 0; i < 5; i++)
-      aggregator.series(NAME)!.recordAll(VALUES, 2, { ...ATTRS, 'gen_ai.request.model': `m${i}` });
+      bind(aggregator, { ...ATTRS, 'gen_ai.request.model': `m${i}` }).recordMany(VALUES, 2);
     const points = (await h.collect()).points(NAME);
     expect(points).toHaveLength(3);
     const overflow = points.find((p) => p.attributes['otel.metric.overflow'] === true)!;
@@ -79,10 +80,10 @@ describe('ChunkAggregator', () => {
       temporality: AggregationTemporality.DELTA,
     });
     harnesses.push(h);
-    aggregator.series(NAME)!.recordAll(VALUES, 4, ATTRS);
+    bind(aggregator, ATTRS).recordMany(VALUES, 4);
     expect((await h.collect()).count(NAME)).toBe(4);
     expect((await h.collect()).points(NAME)).toHaveLength(0);
-    aggregator.series(NAME)!.recordAll(VALUES, 2, ATTRS);
+    bind(aggregator, ATTRS).recordMany(VALUES, 2);
     expect((await h.collect()).count(NAME)).toBe(2);
   });
 

@@ -11,6 +11,7 @@ import { warnOnce } from './diag.js';
 import { createInstruments, observeSamples } from './gauges/instruments.js';
 import { Sampler, settleWithin } from './gauges/sampler.js';
 import { loadFakeFixture } from './providers/fake/fake-provider.js';
+import { describe, read, readOptions } from './sanitize.js';
 import type { DeviceInfo, HardwareProvider } from './types.js';
 import { VERSION } from './version.js';
 
@@ -37,11 +38,45 @@ export interface HardwareMetricsHandle {
   close(): Promise<void>;
 }
 
+const OPTION_KEYS = [
+  'meter',
+  'meterProvider',
+  'providers',
+  'minIntervalMs',
+  'collectTimeoutMs',
+  'sysfsRoot',
+  'nvml',
+  'nvidiaSmi',
+  'fake',
+];
+
+function meterOf(options: HardwareMetricsOptions): Meter {
+  if (options.meter !== undefined && typeof read(options.meter, 'createObservableGauge') !== 'function') {
+    throw new TypeError(
+      `@genai-metrics/hardware: 'meter' must be an OpenTelemetry Meter, got ${describe(options.meter)}`,
+    );
+  }
+  if (options.meter !== undefined) return options.meter;
+  let meter: unknown;
+  try {
+    meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(
+      '@genai-metrics/hardware',
+      VERSION,
+    );
+  } catch {
+    meter = undefined;
+  }
+  if (typeof read(meter, 'createObservableGauge') !== 'function') {
+    throw new TypeError("@genai-metrics/hardware: 'meterProvider' must be an OpenTelemetry MeterProvider");
+  }
+  return meter as Meter;
+}
+
 function nonNegative(name: string, v: number | undefined, fallback: number): number {
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
     throw new RangeError(
-      `@genai-metrics/hardware: '${name}' must be a finite number of milliseconds ≥ 0, got ${v}`,
+      `@genai-metrics/hardware: '${name}' must be a finite number of milliseconds ≥ 0, got ${describe(v)}`,
     );
   }
   return v;
@@ -52,20 +87,20 @@ function nonNegative(name: string, v: number | undefined, fallback: number): num
  * synchronous and never touches a device; detection runs in the background and collections before it
  * finishes (or that would wait longer than `collectTimeoutMs`) report what is known so far.
  */
-export function registerHardwareMetrics(options: HardwareMetricsOptions = {}): HardwareMetricsHandle {
-  validateProviderChoices(options.providers);
+export function registerHardwareMetrics(given: HardwareMetricsOptions = {}): HardwareMetricsHandle {
+  // Read once: every later use sees plain values, and app-supplied providers are guarded.
+  const options = readOptions(given, OPTION_KEYS, 'registerHardwareMetrics()') as HardwareMetricsOptions;
+  const choices = validateProviderChoices(options.providers);
   // The fake provider's fixture is an option like any other: a bad one fails here, not in the background.
-  if (options.providers?.includes('fake')) loadFakeFixture(options.fake);
+  if (choices?.includes('fake')) loadFakeFixture(options.fake);
   const minIntervalMs = nonNegative('minIntervalMs', options.minIntervalMs, 1000);
   const collectTimeoutMs = nonNegative('collectTimeoutMs', options.collectTimeoutMs, 250);
-  const meter =
-    options.meter ??
-    (options.meterProvider ?? metrics.getMeterProvider()).getMeter('@genai-metrics/hardware', VERSION);
+  const meter = meterOf(options);
 
   const sampler = new Sampler(minIntervalMs, collectTimeoutMs);
   let closed = false;
   let providers: HardwareProvider[] = [];
-  const detection = selectProviders(options.providers ?? autoChoices(), options)
+  const detection = selectProviders(choices ?? autoChoices(), options)
     .catch((error): Selection => {
       warnOnce('registry', 'provider detection failed', error);
       return { providers: [], devices: [] };

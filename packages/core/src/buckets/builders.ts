@@ -1,3 +1,5 @@
+import { describeValue } from '../input/describe.js';
+
 /**
  * Boundary builders. Each returns a fresh sorted array of finite, strictly increasing boundaries, so
  * its result always passes `validateBoundaries`.
@@ -5,6 +7,7 @@
 
 /** `count` boundaries `start, start*factor, start*factor², …` (the semconv token buckets are `exponential(1, 4, 14)`). */
 export function exponential(start: number, factor: number, count: number): number[] {
+  numbers('exponential', { start, factor, count });
   if (!(start > 0) || !Number.isFinite(start))
     throw new RangeError(`exponential(): start must be a positive number, got ${start}`);
   if (!(factor > 1) || !Number.isFinite(factor))
@@ -21,6 +24,7 @@ export function exponential(start: number, factor: number, count: number): numbe
  * model's context length. `start` lets latency families begin below 1 (e.g. 0.001).
  */
 export function oneTwoFive(max: number, start = 1): number[] {
+  numbers('oneTwoFive', { max, start });
   if (!(max > 0) || !Number.isFinite(max))
     throw new RangeError(`oneTwoFive(): max must be a positive number, got ${max}`);
   if (!(start > 0) || !Number.isFinite(start))
@@ -37,6 +41,7 @@ export function oneTwoFive(max: number, start = 1): number[] {
 
 /** Linear boundaries `start, start+width, …` (`count` of them). */
 export function linear(start: number, width: number, count: number): number[] {
+  numbers('linear', { start, width, count });
   if (!Number.isFinite(start)) throw new RangeError(`linear(): start must be finite, got ${start}`);
   if (!(width > 0) || !Number.isFinite(width))
     throw new RangeError(`linear(): width must be > 0, got ${width}`);
@@ -45,6 +50,15 @@ export function linear(start: number, width: number, count: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < count; i++) out.push(roundBoundary(start + width * i));
   return out;
+}
+
+/** Builders compare and print their arguments: anything but a number (a Symbol, a BigInt) is refused first. */
+function numbers(builder: string, args: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(args)) {
+    if (typeof value !== 'number') {
+      throw new TypeError(`${builder}(): ${name} must be a number, got ${describeValue(value)}`);
+    }
+  }
 }
 
 // 0.1 * 3 is 0.30000000000000004 in binary floating point; a boundary label should read 0.3.

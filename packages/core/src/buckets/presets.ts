@@ -1,3 +1,4 @@
+import { describeValue } from '../input/describe.js';
 import { exponential, oneTwoFive } from './builders.js';
 
 /**
@@ -121,7 +122,7 @@ export function resolvePreset(name: BucketPresetName = 'semconv', contextLength?
       return seedPreset(contextLength);
     default:
       throw new RangeError(
-        `genai-metrics: unknown bucket preset '${String(name)}'; use one of 'semconv', 'vllm', 'seed'`,
+        `genai-metrics: unknown bucket preset ${describeValue(name)}; use one of 'semconv', 'vllm', 'seed'`,
       );
   }
 }

@@ -1,11 +1,19 @@
+import { describeValue } from '../input/describe.js';
+import { copyArray } from '../input/read.js';
+
 /**
  * Histogram boundaries are checked once, at setup, so a typo fails loudly with the metric's name
  * instead of producing silently wrong buckets (the SDK accepts unsorted boundaries without complaint).
  */
-export function validateBoundaries(metricName: string, boundaries: unknown): readonly number[] {
+export function validateBoundaries(metricName: string, given: unknown): readonly number[] {
   const where = `genai-metrics: buckets for '${metricName}'`;
-  if (!Array.isArray(boundaries)) {
-    throw new TypeError(`${where} must be an array of numbers, got ${describe(boundaries)}`);
+  // A plain copy, each element read once: the caller's array may be a Proxy or have getters.
+  const boundaries = copyArray(given, 10_000);
+  if (boundaries === undefined) {
+    throw new TypeError(`${where} must be an array of numbers, got ${describeValue(given)}`);
+  }
+  if (boundaries.length === 10_000) {
+    throw new RangeError(`${where}: too many boundaries; give at most 9999`);
   }
   if (boundaries.length === 0) {
     throw new RangeError(`${where} are empty; give at least one boundary, e.g. [0.1, 1, 10]`);
@@ -14,7 +22,7 @@ export function validateBoundaries(metricName: string, boundaries: unknown): rea
     const b: unknown = boundaries[i];
     if (typeof b !== 'number' || !Number.isFinite(b)) {
       throw new RangeError(
-        `${where}: boundary #${i} is ${describe(b)}; every boundary must be a finite number`,
+        `${where}: boundary #${i} is ${describeValue(b)}; every boundary must be a finite number`,
       );
     }
     if (b < 0) {
@@ -31,10 +39,4 @@ export function validateBoundaries(metricName: string, boundaries: unknown): rea
     }
   }
   return boundaries as number[];
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return `the string '${value}'`;
-  if (Array.isArray(value)) return 'an array';
-  return String(value);
 }

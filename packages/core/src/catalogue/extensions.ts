@@ -76,6 +76,19 @@ export const EXTENSION_METRICS: readonly MetricDefinition[] = [
       'Usage values that were malformed (NaN, negative, fractional, not a number) and so not recorded.',
     recordedWhen: 'each time an adapter reports a malformed usage value',
   },
+  // Self-metric: what the sanitiser did to callers' values, so bad input is visible without a log.
+  {
+    name: sc.METRIC_LLM_INPUT_SANITIZED,
+    instrument: 'counter',
+    unit: '{value}',
+    generation: 'all',
+    origin: 'extension',
+    attributes: [sc.ATTR_LLM_INPUT_FIELD, sc.ATTR_LLM_INPUT_PROBLEM],
+    description:
+      'Values given to genai-metrics that could not be recorded as given: dropped, recorded as _OTHER, or truncated (llm.input.problem says which; docs/security.md).',
+    recordedWhen:
+      'each time a caller passes such a value (a Symbol as a model name, an over-long label value, a NaN measurement, …)',
+  },
   {
     name: sc.METRIC_LLM_CONTEXT_UTILIZATION,
     instrument: 'gauge',

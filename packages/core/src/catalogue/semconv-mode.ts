@@ -1,3 +1,4 @@
+import { quoteValue } from '../input/describe.js';
 import { type Env, processEnv } from '../runtime/env.js';
 
 /**
@@ -16,7 +17,7 @@ export function resolveSemconvMode(option: SemconvMode | undefined, env: Env = p
   if (option !== undefined) {
     if (!SEMCONV_MODES.includes(option)) {
       throw new RangeError(
-        `genai-metrics: semconv must be one of ${SEMCONV_MODES.map((m) => `'${m}'`).join(', ')}, got '${String(option)}'`,
+        `genai-metrics: semconv must be one of ${SEMCONV_MODES.map((m) => `'${m}'`).join(', ')}, got ${quoteValue(option)}`,
       );
     }
     return option;

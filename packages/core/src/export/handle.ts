@@ -1,5 +1,6 @@
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { GenAiMetrics } from '../gen-ai-metrics.js';
+import { bounded } from './bounded.js';
 import type { ExporterName } from './options.js';
 import type { MetricsListener } from './platform/types.js';
 import type { MetricsRequestHandler } from './prometheus-listener.js';
@@ -26,9 +27,16 @@ export interface MetricsHandle {
   metricsResponse(): Promise<Response>;
   /** URL of the built-in listener (e.g. `http://127.0.0.1:9464/metrics`), when one is open. */
   readonly url: string | undefined;
-  /** Exports what has been recorded now (push exporters); resolves when the export is done. */
+  /**
+   * Exports what has been recorded now (push exporters). Resolves when the export is done, or after
+   * the export timeout (`exportTimeoutMillis`) at the latest; a failed or slow export is reported
+   * through OTel diag and never rejects.
+   */
   forceFlush(): Promise<void>;
-  /** Flushes, stops the reader and closes the listener. Idempotent: later calls return the first promise. */
+  /**
+   * Flushes, stops the reader and closes the listener, within the export timeout (plus closing the
+   * listener). Idempotent: later calls return the first promise. Never rejects.
+   */
   shutdown(): Promise<void>;
 }
 
@@ -46,6 +54,7 @@ export class Handle implements MetricsHandle {
     readonly metricsHandler: MetricsRequestHandler,
     private readonly listener: MetricsListener | undefined,
     private readonly respond: () => Promise<Response>,
+    private readonly timeoutMillis: number,
   ) {}
 
   /** An arrow, so that it can be passed around unbound (`fetch: handle.metricsResponse`). */
@@ -57,7 +66,8 @@ export class Handle implements MetricsHandle {
 
   forceFlush(): Promise<void> {
     if (this.shutdownPromise) return Promise.resolve();
-    return this.meterProvider.forceFlush();
+    const timeoutMillis = this.timeoutMillis;
+    return bounded(() => this.meterProvider.forceFlush({ timeoutMillis }), timeoutMillis, 'forceFlush');
   }
 
   shutdown(): Promise<void> {
@@ -69,11 +79,9 @@ export class Handle implements MetricsHandle {
     this.uninstallSignals?.();
     this.genai.close();
     await this.leaveCluster?.().catch(() => undefined);
-    try {
-      // The periodic reader exports once more on shutdown; the Prometheus reader has nothing to push.
-      await this.meterProvider.shutdown();
-    } finally {
-      await this.listener?.close();
-    }
+    const timeoutMillis = this.timeoutMillis;
+    // The periodic reader exports once more on shutdown; the Prometheus reader has nothing to push.
+    await bounded(() => this.meterProvider.shutdown({ timeoutMillis }), timeoutMillis, 'shutdown');
+    await this.listener?.close().catch(() => undefined);
   }
 }

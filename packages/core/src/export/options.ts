@@ -2,6 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { SemconvMode } from '../catalogue/semconv-mode.js';
 import { type ClusterOptions, type ResolvedCluster, resolveCluster } from '../cluster/options.js';
+import { describeValue, quoteValue } from '../input/describe.js';
 import type { PriceTable } from '../operation/prices.js';
 import { type Env, processEnv } from '../runtime/env.js';
 import type { GenAiViewsOptions } from '../view/gen-ai-views.js';
@@ -61,6 +62,8 @@ export interface SetupMetricsOptions {
   prices?: PriceTable;
   currency?: string;
   normalizeModel?: (model: string) => string;
+  /** Longest attribute (label) value; longer ones are cut with a visible suffix (see createGenAiMetrics). Default 256. */
+  attributeValueLengthLimit?: number;
   prometheus?: PrometheusOptions;
   otlp?: OtlpOptions;
   /** Push/console export interval. Env `OTEL_METRIC_EXPORT_INTERVAL`; default 60000 ms. */
@@ -198,6 +201,11 @@ export function histogramTemporality(
 function resolvePrometheus(o: PrometheusOptions, env: Env, serverless: boolean): ResolvedPrometheus {
   if (o === null || typeof o !== 'object') throw new TypeError(`${PREFIX}: 'prometheus' must be an object`);
   const host = o.host ?? nonEmpty(env.OTEL_EXPORTER_PROMETHEUS_HOST) ?? '127.0.0.1';
+  if (typeof host !== 'string' || host === '') {
+    throw new TypeError(
+      `${PREFIX}: 'prometheus.host' must be a host name or address, got ${describeValue(host)}`,
+    );
+  }
   let port = 9464;
   let portSource: ResolvedPrometheus['portSource'] = 'default';
   if (o.port !== undefined) {
@@ -214,7 +222,7 @@ function resolvePrometheus(o: PrometheusOptions, env: Env, serverless: boolean):
   const endpoint = o.endpoint ?? '/metrics';
   if (typeof endpoint !== 'string' || !endpoint.startsWith('/')) {
     throw new RangeError(
-      `${PREFIX}: 'prometheus.endpoint' must be a path starting with '/', got '${String(endpoint)}'`,
+      `${PREFIX}: 'prometheus.endpoint' must be a path starting with '/', got ${quoteValue(endpoint)}`,
     );
   }
   return {
@@ -259,12 +267,12 @@ function resolveOtlp(o: OtlpOptions, env: Env, serverless: boolean): ResolvedOtl
     try {
       new URL(o.url);
     } catch {
-      throw new RangeError(`${PREFIX}: 'otlp.url' must be an absolute URL, got '${String(o.url)}'`);
+      throw new RangeError(`${PREFIX}: 'otlp.url' must be an absolute URL, got ${quoteValue(o.url)}`);
     }
   }
   if (o.timeoutMillis !== undefined && !(Number.isSafeInteger(o.timeoutMillis) && o.timeoutMillis > 0)) {
     throw new RangeError(
-      `${PREFIX}: 'otlp.timeoutMillis' must be a positive integer, got ${String(o.timeoutMillis)}`,
+      `${PREFIX}: 'otlp.timeoutMillis' must be a positive integer, got ${describeValue(o.timeoutMillis)}`,
     );
   }
   return { protocol, url: o.url, headers: o.headers, timeoutMillis: o.timeoutMillis, temporality };
@@ -272,10 +280,13 @@ function resolveOtlp(o: OtlpOptions, env: Env, serverless: boolean): ResolvedOtl
 
 function validAuth(auth: PrometheusAuth | undefined): PrometheusAuth | undefined {
   if (auth === undefined) return undefined;
+  if (auth === null || typeof auth !== 'object') auth = {} as PrometheusAuth; // refused below
   if ('bearerToken' in auth && typeof auth.bearerToken === 'string' && auth.bearerToken !== '') return auth;
   if (
     'basic' in auth &&
-    typeof auth.basic?.username === 'string' &&
+    auth.basic !== null &&
+    typeof auth.basic === 'object' &&
+    typeof auth.basic.username === 'string' &&
     auth.basic.username !== '' &&
     typeof auth.basic.password === 'string'
   ) {
@@ -289,13 +300,13 @@ function validAuth(auth: PrometheusAuth | undefined): PrometheusAuth | undefined
 function oneOf<T extends string>(value: unknown, valid: readonly T[], source: string): T {
   if (typeof value === 'string' && (valid as readonly string[]).includes(value)) return value as T;
   throw new RangeError(
-    `${PREFIX}: ${source} is '${String(value)}'; valid values: ${valid.map((v) => `'${v}'`).join(', ')}`,
+    `${PREFIX}: ${source} is ${quoteValue(value)}; valid values: ${valid.map((v) => `'${v}'`).join(', ')}`,
   );
 }
 
 function validPort(port: number, source: string, raw: unknown = port): number {
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new RangeError(`${PREFIX}: ${source} must be a port number 0-65535, got '${String(raw)}'`);
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new RangeError(`${PREFIX}: ${source} must be a port number 0-65535, got ${quoteValue(raw)}`);
   }
   return port;
 }
@@ -307,9 +318,9 @@ function positiveInt(
   envName: string,
 ) {
   if (option !== undefined) {
-    if (!Number.isSafeInteger(option) || option <= 0) {
+    if (typeof option !== 'number' || !Number.isSafeInteger(option) || option <= 0) {
       throw new RangeError(
-        `${PREFIX}: option '${name}' must be a positive integer (ms), got ${String(option)}`,
+        `${PREFIX}: option '${name}' must be a positive integer (ms), got ${describeValue(option)}`,
       );
     }
     return option;

@@ -2,15 +2,44 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { exportPlatform } from '#export-platform';
 import { ChunkAggregator } from '../aggregate/chunk-aggregator.js';
 import { createGenAiMetrics, type GenAiMetrics } from '../gen-ai-metrics.js';
+import { type Env, processEnv } from '../runtime/env.js';
 import { genAiViews } from '../view/gen-ai-views.js';
 import { Handle, type MetricsHandle } from './handle.js';
-import { histogramTemporality, resolveConfig, type SetupMetricsOptions } from './options.js';
+import {
+  histogramTemporality,
+  type ResolvedConfig,
+  resolveConfig,
+  type SetupMetricsOptions,
+} from './options.js';
 import type { MetricsListener } from './platform/types.js';
+import { readSetupOptions } from './read-setup-options.js';
 import { createReader } from './reader.js';
 import { buildResource } from './resource.js';
 import { assertSignalsSupported, installSignalHook } from './signals.js';
 
 const SIGNAL_FLUSH_BOUND_MS = 10_000;
+/** The OTLP exporters' own per-request timeout when nothing sets one. */
+const OTLP_EXPORTER_DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * The reader gives up on an export after `exportTimeoutMillis`, but the exporter's HTTP request keeps
+ * going until its own timeout (10 s by default) and holds the event loop open that long — a process
+ * would linger ~10 s after `shutdown()` resolved against a collector that never answers. Unless the
+ * app chose a request timeout (option or OTEL_EXPORTER_OTLP_(METRICS_)TIMEOUT), the request may take no
+ * longer than the export it belongs to.
+ */
+function boundRequestTimeout(config: ResolvedConfig, env: Env = processEnv()): ResolvedConfig {
+  if (
+    config.exporter !== 'otlp' ||
+    config.otlp.timeoutMillis !== undefined ||
+    env.OTEL_EXPORTER_OTLP_METRICS_TIMEOUT?.trim() ||
+    env.OTEL_EXPORTER_OTLP_TIMEOUT?.trim()
+  ) {
+    return config;
+  }
+  const timeoutMillis = Math.min(OTLP_EXPORTER_DEFAULT_TIMEOUT_MS, config.exportTimeoutMillis);
+  return { ...config, otlp: { ...config.otlp, timeoutMillis } };
+}
 
 /**
  * Builds a MeterProvider (resource, GenAI views, one reader for the chosen exporter) and the GenAI
@@ -21,10 +50,11 @@ const SIGNAL_FLUSH_BOUND_MS = 10_000;
  *   instrumentOpenAI(client, { metrics: metrics.genai });
  *
  * Every option and variable is validated before anything is started; a bad one rejects with the
- * name of the setting to change.
+ * name of the setting to change. The options object is read once (each property, nested ones too).
  */
-export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<MetricsHandle> {
-  const config = resolveConfig(options);
+export async function setupMetrics(given: SetupMetricsOptions = {}): Promise<MetricsHandle> {
+  const options = readSetupOptions(given);
+  const config = boundRequestTimeout(resolveConfig(options));
   if (config.handleSignals) assertSignalsSupported();
   const views = genAiViews(options.views);
   // In a cluster every process needs its own identity (OTLP backends keep series apart by it).
@@ -52,6 +82,8 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
       prices: options.prices,
       currency: options.currency,
       normalizeModel: options.normalizeModel,
+      views: options.views,
+      attributeValueLengthLimit: options.attributeValueLengthLimit,
       chunkAggregator,
     });
     if (config.cluster && config.exporter === 'prometheus' && reader) {
@@ -83,6 +115,7 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
     metricsHandler,
     listener,
     metricsResponse,
+    config.exportTimeoutMillis,
   );
   handle.leaveCluster = leaveCluster;
   if (config.handleSignals) {

@@ -1,3 +1,5 @@
+import { readProperty } from '../input/read.js';
+
 /**
  * `error.type` values: a small stable set, so dashboards and alerts can group failures without
  * exploding cardinality on provider-specific class names or messages.
@@ -67,31 +69,31 @@ export function safeErrorTypeOf(error: unknown): ErrorType {
 }
 
 function classify(error: unknown, depth: number): ErrorType {
-  if (error === null || typeof error !== 'object') {
+  if (error === null || (typeof error !== 'object' && typeof error !== 'function')) {
     return typeof error === 'string' && /timeout/i.test(error) ? 'timeout' : '_OTHER';
   }
-  const e = error as {
-    name?: unknown;
-    code?: unknown;
-    status?: unknown;
-    statusCode?: unknown;
-    message?: unknown;
-    cause?: unknown;
+  // Each property is read once, through readProperty: an error object is the caller's (or an SDK's)
+  // and its getters or Proxy traps may throw; those read as absent.
+  const str = (key: string) => {
+    const v = readProperty(error, key);
+    return typeof v === 'string' ? v : '';
+  };
+  const num = (key: string) => {
+    const v = readProperty(error, key);
+    return typeof v === 'number' ? v : undefined;
   };
   // SDK error classes often keep `name === 'Error'` (openai's APIConnectionTimeoutError does): the
   // constructor's name is the class the caller sees, so both are checked.
-  const ownName = typeof e.name === 'string' ? e.name : '';
-  const ctorName =
-    typeof (error as object).constructor?.name === 'string' ? (error as object).constructor.name : '';
-  const name = ownName === 'Error' && ctorName !== '' ? ctorName : ownName;
-  const code = typeof e.code === 'string' ? e.code : '';
-  const message = typeof e.message === 'string' ? e.message : '';
+  const ownName = str('name');
+  const ctorName = ownName === 'Error' ? readProperty(readProperty(error, 'constructor'), 'name') : undefined;
+  const name = typeof ctorName === 'string' && ctorName !== '' ? ctorName : ownName;
+  const code = str('code');
+  const message = str('message').slice(0, 4096); // enough to classify; a huge message costs nothing more
 
   if (name === 'TimeoutError' || name.includes('Timeout') || TIMEOUT_CODES.has(code)) return 'timeout';
   if (name === 'AbortError' || name === 'APIUserAbortError' || code === 'ABORT_ERR') return 'cancelled';
 
-  const status =
-    typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : undefined;
+  const status = num('status') ?? num('statusCode');
   if (status !== undefined) {
     if (status === 429) return 'rate_limited';
     if (status === 408 || status === 504) return 'timeout';
@@ -108,8 +110,9 @@ function classify(error: unknown, depth: number): ErrorType {
   ) {
     return 'oom';
   }
-  if (depth < 3 && e.cause !== undefined && e.cause !== error) {
-    const inner = classify(e.cause, depth + 1);
+  const cause = depth < 3 ? readProperty(error, 'cause') : undefined;
+  if (cause !== undefined && cause !== error) {
+    const inner = classify(cause, depth + 1);
     if (inner !== '_OTHER') return inner;
   }
   return '_OTHER';

@@ -1,8 +1,15 @@
-import { type Attributes, type Counter, diag, type Histogram, type UpDownCounter } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
+import { describeValue } from '../input/describe.js';
+import { readProperty } from '../input/read.js';
+import { warnOnce } from '../input/report.js';
+import type { Sanitizer } from '../input/sanitizer.js';
+import { ABSENT, keyPart } from '../record/attribute-key.js';
+import type { BoundSeries, SeriesBinder } from '../record/bound-series.js';
 import * as sc from '../semconv.js';
 import { type ErrorType, errorTypeOf } from './error-type.js';
-import type { ClientPlan, OperationClass, SeriesRecorder, ServerPlan } from './plan.js';
+import { NONE, type OperationClass, type OperationPlans } from './plan.js';
 import { costOf, type PriceBook } from './prices.js';
+import type { SeriesGroup, SeriesGroups } from './series-group.js';
 import { USAGE_FIELDS, type Usage, type UsageField, usageProblem } from './usage.js';
 
 export type OperationKind = 'client' | 'server' | 'both';
@@ -25,28 +32,47 @@ export interface StartOperationOptions {
   queued?: boolean;
 }
 
+/** The start options after sanitising: plain values only (see GenAiMetrics.startOperation). */
+export interface StartValues {
+  readonly operation: string;
+  readonly provider: string;
+  readonly requestModel: string | undefined;
+  readonly serverAddress: string | undefined;
+  readonly serverPort: number | undefined;
+  readonly stream: boolean;
+  readonly kind: OperationKind;
+  readonly queued: boolean;
+}
+
 /** What an Operation needs from its GenAiMetrics, resolved once at setup. */
 export interface OperationContext {
-  readonly clientPlans: Readonly<Record<OperationClass, ClientPlan>>;
-  readonly serverPlan: ServerPlan;
-  readonly active: UpDownCounter | undefined;
-  readonly waiting: UpDownCounter | undefined;
-  readonly invalidUsage: Counter | undefined;
-  readonly cost: Counter | undefined;
-  readonly queueDuration: Histogram | undefined;
+  readonly plans: OperationPlans;
+  readonly groups: SeriesGroups;
+  readonly binder: SeriesBinder;
+  readonly sanitizer: Sanitizer;
   readonly prices: PriceBook | undefined;
-  readonly normalizeModel: (model: string | undefined) => string | undefined;
+  /** Applies `normalizeModel` and the length bound; undefined for no model. */
+  readonly normalizeModel: (
+    model: string | undefined,
+    field: 'requestModel' | 'responseModel',
+  ) => string | undefined;
 }
 
 // Chunk gaps are buffered and recorded at the end, with the final attributes (the response model is
 // often learnt mid-stream). A long stream flushes every GAP_FLUSH_AT gaps so memory stays bounded.
 const GAP_INITIAL = 32;
 const GAP_FLUSH_AT = 4096;
+/** Token counts not reported (yet). */
+const UNKNOWN = -1;
 
 /**
  * One GenAI operation, from the call to its end. The clock starts when the Operation is created
  * (the user's call), not when the caller starts iterating a stream. Records exactly once: the first
- * `end()` or `fail()` wins; everything after it is ignored. Never throws.
+ * `end()` or `fail()` wins; everything after it is ignored. Never throws, whatever it is given.
+ *
+ * Its series are bound through a SeriesGroup per attribute tuple: the in-flight counter at start, the
+ * rest at the end with the final attributes (response model included), so each record is a call on a
+ * bound series rather than an attribute-set lookup.
  */
 export class Operation {
   private ended = false;
@@ -57,13 +83,19 @@ export class Operation {
   /** Tokens per gap, allocated only when a chunk carries more than one token. */
   private gapTokens: Float64Array | null = null;
   private gapCount = 0;
-  private usage: Usage | null = null;
+  private inputTokens = UNKNOWN;
+  private outputTokens = UNKNOWN;
+  private cachedInputTokens = UNKNOWN;
+  private cacheWriteInputTokens = UNKNOWN;
+  private reasoningTokens = UNKNOWN;
+  /** As reported (sanitised), before normalizeModel: prices are looked up by it first. */
   private responseModel: string | undefined;
+  private readonly requestModel: string | undefined;
+  private readonly startGroup: SeriesGroup;
+  private readonly active: BoundSeries;
   /** Counted on llm.requests.waiting (started with `queued`, not yet dequeued or ended). */
   private waiting: boolean;
   private dequeuedOnce = false;
-  private readonly base: Attributes;
-  private readonly activeAttributes: Attributes;
   private readonly cls: OperationClass;
   private readonly client: boolean;
   private readonly server: boolean;
@@ -74,31 +106,21 @@ export class Operation {
   /** @internal created by GenAiMetrics.startOperation */
   constructor(
     private readonly ctx: OperationContext,
-    options: StartOperationOptions,
+    private readonly start: StartValues,
     cls: OperationClass,
   ) {
     this.startedAt = performance.now();
-    const kind = options.kind ?? 'client';
-    this.client = kind !== 'server';
-    this.server = kind !== 'client';
-    this.stream = options.stream === true;
+    this.client = start.kind !== 'server';
+    this.server = start.kind !== 'client';
+    this.stream = start.stream;
     this.timesChunks = this.server || this.stream;
     this.cls = cls;
-    const requestModel = ctx.normalizeModel(options.requestModel);
-    const base: Attributes = {
-      [sc.ATTR_GEN_AI_OPERATION_NAME]: options.operation,
-      [sc.ATTR_GEN_AI_PROVIDER_NAME]: options.provider,
-    };
-    if (requestModel !== undefined) base[sc.ATTR_GEN_AI_REQUEST_MODEL] = requestModel;
-    this.activeAttributes = { ...base };
-    if (options.serverAddress) base[sc.ATTR_SERVER_ADDRESS] = options.serverAddress;
-    if (typeof options.serverPort === 'number' && Number.isInteger(options.serverPort)) {
-      base[sc.ATTR_SERVER_PORT] = options.serverPort;
-    }
-    this.base = base;
-    ctx.active?.add(1, this.activeAttributes);
-    this.waiting = options.queued === true;
-    if (this.waiting) ctx.waiting?.add(1, this.activeAttributes);
+    this.requestModel = ctx.normalizeModel(start.requestModel, 'requestModel');
+    this.startGroup = this.group(undefined);
+    this.active = this.startGroup.series(ctx.plans.active);
+    this.active.record(1);
+    this.waiting = start.queued;
+    if (this.waiting) this.startGroup.series(ctx.plans.waiting).record(1);
   }
 
   /** True once end() or fail() has been called. */
@@ -125,7 +147,11 @@ export class Operation {
       gaps = this.gaps = new Float64Array(GAP_INITIAL);
     } else if (this.gapCount === gaps.length) {
       if (gaps.length >= GAP_FLUSH_AT) {
-        this.flushGaps(this.finalAttributes());
+        try {
+          this.flushGaps(this.finalGroup());
+        } catch {
+          this.gapCount = 0; // never into the caller; the buffered gaps are dropped
+        }
       } else {
         const grown = new Float64Array(gaps.length * 2);
         grown.set(gaps);
@@ -146,27 +172,26 @@ export class Operation {
     gaps[this.gapCount++] = gapSeconds;
   }
 
-  /** Token usage as reported by the provider or runtime. Malformed fields are counted and skipped. Later calls override earlier fields. */
+  /**
+   * Token usage as reported by the provider or runtime. Each field is read once; malformed ones are
+   * counted (`llm.usage.invalid`) and skipped. Later calls override earlier fields.
+   */
   setUsage(usage: Usage): void {
     if (this.ended || usage === null || typeof usage !== 'object') return;
-    try {
-      if (this.usage === null) this.usage = {};
-      const target = this.usage;
-      for (const field of USAGE_FIELDS) {
-        const value: unknown = usage[field];
-        if (value === undefined || value === null) continue;
-        const problem = usageProblem(value);
-        if (problem === undefined) target[field] = value as number;
-        else this.reportInvalid(field, problem, value);
-      }
-    } catch (error) {
-      diag.error('genai-metrics: setUsage failed', error);
+    for (let i = 0; i < USAGE_FIELDS.length; i++) {
+      const field = USAGE_FIELDS[i]!;
+      const value = readProperty(usage, field);
+      if (value === undefined || value === null) continue;
+      const problem = usageProblem(value);
+      if (problem === undefined) this.setCount(field, value as number);
+      else this.reportInvalid(field, problem, value);
     }
   }
 
   setResponseModel(model: string | undefined): void {
-    if (this.ended || typeof model !== 'string' || model === '') return;
-    this.responseModel = model;
+    if (this.ended) return;
+    const sanitised = this.ctx.sanitizer.text(model, 'responseModel');
+    if (sanitised !== undefined && sanitised !== '') this.responseModel = sanitised;
   }
 
   /**
@@ -178,9 +203,11 @@ export class Operation {
     this.dequeuedOnce = true;
     try {
       this.leaveQueue();
-      this.ctx.queueDuration?.record((performance.now() - this.startedAt) / 1000, this.base);
-    } catch (error) {
-      diag.error('genai-metrics: recording queue duration failed', error);
+      this.startGroup
+        .series(this.ctx.plans.queueDuration)
+        .record((performance.now() - this.startedAt) / 1000);
+    } catch {
+      // never into the caller
     }
   }
 
@@ -194,9 +221,10 @@ export class Operation {
   fail(error?: unknown, errorType?: ErrorType | string): void {
     if (this.ended) return;
     this.ended = true;
-    let type: string;
+    let type: string | undefined;
     try {
-      type = errorType ?? errorTypeOf(error);
+      if (errorType !== undefined) type = this.ctx.sanitizer.text(errorType, 'errorType');
+      if (type === undefined || type === '') type = errorTypeOf(error);
     } catch {
       type = '_OTHER';
     }
@@ -206,17 +234,16 @@ export class Operation {
   private finish(errorType: string | undefined): void {
     const endedAt = performance.now();
     try {
-      this.ctx.active?.add(-1, this.activeAttributes);
+      this.active.record(-1);
       this.leaveQueue();
       const seconds = (endedAt - this.startedAt) / 1000;
-      const attrs = this.finalAttributes();
-      const attrsWithError = errorType === undefined ? attrs : { ...attrs, [sc.ATTR_ERROR_TYPE]: errorType };
-      if (this.client) this.recordClient(seconds, attrs, attrsWithError, errorType !== undefined);
-      if (this.server) this.recordServer(seconds, attrs, attrsWithError);
-      this.flushGaps(attrs);
-      this.recordCost(attrs);
-    } catch (error) {
-      diag.error('genai-metrics: recording an operation failed', error);
+      const group = this.finalGroup();
+      if (this.client) this.recordClient(group, seconds, errorType);
+      if (this.server) this.recordServer(group, seconds, errorType);
+      this.flushGaps(group);
+      this.recordCost(group);
+    } catch {
+      // Recording is guarded below this level; this only keeps an unforeseen failure from the caller.
     } finally {
       this.gaps = null;
       this.gapTokens = null;
@@ -226,130 +253,147 @@ export class Operation {
   private leaveQueue(): void {
     if (!this.waiting) return;
     this.waiting = false;
-    this.ctx.waiting?.add(-1, this.activeAttributes);
+    this.startGroup.series(this.ctx.plans.waiting).record(-1);
   }
 
-  private finalAttributes(): Attributes {
-    const responseModel = this.ctx.normalizeModel(this.responseModel);
-    return responseModel === undefined
-      ? this.base
-      : { ...this.base, [sc.ATTR_GEN_AI_RESPONSE_MODEL]: responseModel };
+  /** The group of the final attributes: the start group unless a response model was reported. */
+  private finalGroup(): SeriesGroup {
+    const responseModel = this.ctx.normalizeModel(this.responseModel, 'responseModel');
+    return responseModel === undefined ? this.startGroup : this.group(responseModel);
   }
 
-  private recordClient(
-    seconds: number,
-    attrs: Attributes,
-    attrsWithError: Attributes,
-    failed: boolean,
-  ): void {
-    const plan = this.ctx.clientPlans[this.cls];
-    for (const h of plan.durations) h.record(seconds, attrsWithError);
+  private group(responseModel: string | undefined): SeriesGroup {
+    const s = this.start;
+    const requestModel = this.requestModel;
+    const key =
+      keyPart(s.operation) +
+      keyPart(s.provider) +
+      (requestModel === undefined ? ABSENT : keyPart(requestModel)) +
+      (responseModel === undefined ? ABSENT : keyPart(responseModel)) +
+      (s.serverAddress === undefined ? ABSENT : keyPart(s.serverAddress)) +
+      (s.serverPort === undefined ? ABSENT : keyPart(s.serverPort));
+    return this.ctx.groups.get(key, () => {
+      const attributes: Attributes = {
+        [sc.ATTR_GEN_AI_OPERATION_NAME]: s.operation,
+        [sc.ATTR_GEN_AI_PROVIDER_NAME]: s.provider,
+      };
+      if (requestModel !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = requestModel;
+      if (responseModel !== undefined) attributes[sc.ATTR_GEN_AI_RESPONSE_MODEL] = responseModel;
+      if (s.serverAddress !== undefined) attributes[sc.ATTR_SERVER_ADDRESS] = s.serverAddress;
+      if (s.serverPort !== undefined) attributes[sc.ATTR_SERVER_PORT] = s.serverPort;
+      return Object.freeze(attributes);
+    });
+  }
+
+  private recordClient(group: SeriesGroup, seconds: number, errorType: string | undefined): void {
+    const plan = this.ctx.plans.client[this.cls];
+    const durations = plan.durations;
+    for (let i = 0; i < durations.length; i++) {
+      const slot = durations[i]!;
+      (errorType === undefined ? group.series(slot) : group.failed(slot, errorType)).record(seconds);
+    }
     if (this.stream && this.firstChunkAt >= 0) {
       const ttfc = (this.firstChunkAt - this.startedAt) / 1000;
-      for (const h of plan.timeToFirstChunk) h.record(ttfc, attrs);
+      const slots = plan.timeToFirstChunk;
+      for (let i = 0; i < slots.length; i++) group.series(slots[i]!).record(ttfc);
     }
-    const usage = this.usage;
-    if (usage === null) return;
-    const { inputTokens, outputTokens } = usage;
-    if (plan.tokenUsage) {
-      if (inputTokens !== undefined) {
-        plan.tokenUsage.record(inputTokens, {
-          ...attrs,
-          [sc.ATTR_GEN_AI_TOKEN_TYPE]: sc.GEN_AI_TOKEN_TYPE_INPUT,
-        });
-      }
-      if (outputTokens !== undefined) {
-        plan.tokenUsage.record(outputTokens, {
-          ...attrs,
-          [sc.ATTR_GEN_AI_TOKEN_TYPE]: sc.GEN_AI_TOKEN_TYPE_OUTPUT,
-        });
-      }
+    const failed = errorType !== undefined;
+    const input = this.inputTokens;
+    if (input !== UNKNOWN) {
+      group.series(plan.tokenUsageInput).record(input);
+      group.series(plan.usageInput).record(input);
+      if (!failed) group.series(plan.operationInputTokens).record(input);
     }
-    const counters = plan.usageCounters;
-    if (counters) {
-      if (inputTokens !== undefined) counters.input?.add(inputTokens, attrs);
-      if (outputTokens !== undefined) counters.output?.add(outputTokens, attrs);
-      if (usage.cachedInputTokens !== undefined) counters.cacheRead?.add(usage.cachedInputTokens, attrs);
-      if (usage.cacheWriteInputTokens !== undefined)
-        counters.cacheWrite?.add(usage.cacheWriteInputTokens, attrs);
-      if (usage.reasoningTokens !== undefined) counters.reasoning?.add(usage.reasoningTokens, attrs);
+    const output = this.outputTokens;
+    if (output !== UNKNOWN) {
+      group.series(plan.tokenUsageOutput).record(output);
+      group.series(plan.usageOutput).record(output);
+      if (!failed) group.series(plan.operationOutputTokens).record(output);
     }
-    if (!failed) {
-      if (inputTokens !== undefined) plan.operationInputTokens?.record(inputTokens, attrs);
-      if (outputTokens !== undefined) plan.operationOutputTokens?.record(outputTokens, attrs);
-    }
+    if (this.cachedInputTokens !== UNKNOWN) group.series(plan.usageCacheRead).record(this.cachedInputTokens);
+    if (this.cacheWriteInputTokens !== UNKNOWN)
+      group.series(plan.usageCacheWrite).record(this.cacheWriteInputTokens);
+    if (this.reasoningTokens !== UNKNOWN) group.series(plan.usageReasoning).record(this.reasoningTokens);
   }
 
-  private recordServer(seconds: number, attrs: Attributes, attrsWithError: Attributes): void {
-    const plan = this.ctx.serverPlan;
-    plan.duration?.record(seconds, attrsWithError);
+  private recordServer(group: SeriesGroup, seconds: number, errorType: string | undefined): void {
+    const plan = this.ctx.plans.server;
+    (errorType === undefined ? group.series(plan.duration) : group.failed(plan.duration, errorType)).record(
+      seconds,
+    );
     if (this.firstChunkAt >= 0)
-      plan.timeToFirstToken?.record((this.firstChunkAt - this.startedAt) / 1000, attrs);
+      group.series(plan.timeToFirstToken).record((this.firstChunkAt - this.startedAt) / 1000);
   }
 
-  /** Hands buffered gaps to the per-chunk and per-token recorders, then empties the buffer. */
-  private flushGaps(attrs: Attributes): void {
+  /** Hands buffered gaps to the per-chunk and per-token series, then empties the buffer. */
+  private flushGaps(group: SeriesGroup): void {
     const gaps = this.gaps;
     const count = this.gapCount;
     if (gaps === null || count === 0) return;
     this.gapCount = 0;
     if (this.client && this.stream) {
-      for (const series of this.ctx.clientPlans[this.cls].timePerOutputChunk)
-        series.recordAll(gaps, count, attrs);
+      const slots = this.ctx.plans.client[this.cls].timePerOutputChunk;
+      for (let i = 0; i < slots.length; i++) group.series(slots[i]!).recordMany(gaps, count);
     }
-    const perToken: SeriesRecorder | undefined = this.server
-      ? this.ctx.serverPlan.timePerOutputToken
-      : undefined;
-    if (perToken) {
+    if (this.server && this.ctx.plans.server.timePerOutputToken !== NONE) {
       const tokens = this.gapTokens;
       if (tokens !== null) {
         // Mean per-token time of each batch: the gap divided by the tokens it carried.
         for (let i = 0; i < count; i++) gaps[i] = gaps[i]! / tokens[i]!;
       }
-      perToken.recordAll(gaps, count, attrs);
+      group.series(this.ctx.plans.server.timePerOutputToken).recordMany(gaps, count);
     }
   }
 
-  private recordCost(attrs: Attributes): void {
-    const { prices, cost } = this.ctx;
-    if (!prices || !cost || this.usage === null) return;
-    const price =
-      prices.lookup(this.responseModel) ??
-      prices.lookup(this.base[sc.ATTR_GEN_AI_REQUEST_MODEL] as string | undefined);
+  private recordCost(group: SeriesGroup): void {
+    const { prices } = this.ctx;
+    const slot = this.ctx.plans.cost;
+    if (!prices || slot === NONE) return;
+    const price = prices.lookup(this.responseModel) ?? prices.lookup(this.requestModel);
     if (!price) return;
-    const { inputTokens, cachedInputTokens } = this.usage;
+    const known = (n: number) => (n === UNKNOWN ? undefined : n);
     // Embeddings produce no output tokens: unknown output means none there, not "unknown".
-    const outputTokens = this.cls === 'embeddings' ? (this.usage.outputTokens ?? 0) : this.usage.outputTokens;
-    const value = costOf(price, inputTokens, outputTokens, cachedInputTokens);
-    if (value === undefined) return;
-    const costAttrs: Attributes = {
-      [sc.ATTR_GEN_AI_OPERATION_NAME]: attrs[sc.ATTR_GEN_AI_OPERATION_NAME],
-      [sc.ATTR_GEN_AI_PROVIDER_NAME]: attrs[sc.ATTR_GEN_AI_PROVIDER_NAME],
-    };
-    if (attrs[sc.ATTR_GEN_AI_REQUEST_MODEL] !== undefined)
-      costAttrs[sc.ATTR_GEN_AI_REQUEST_MODEL] = attrs[sc.ATTR_GEN_AI_REQUEST_MODEL];
-    if (attrs[sc.ATTR_GEN_AI_RESPONSE_MODEL] !== undefined)
-      costAttrs[sc.ATTR_GEN_AI_RESPONSE_MODEL] = attrs[sc.ATTR_GEN_AI_RESPONSE_MODEL];
-    cost.add(value, costAttrs);
+    const output = this.cls === 'embeddings' && this.outputTokens === UNKNOWN ? 0 : known(this.outputTokens);
+    const value = costOf(price, known(this.inputTokens), output, known(this.cachedInputTokens));
+    if (value !== undefined) group.series(slot).record(value);
+  }
+
+  private setCount(field: UsageField, value: number): void {
+    switch (field) {
+      case 'inputTokens':
+        this.inputTokens = value;
+        break;
+      case 'outputTokens':
+        this.outputTokens = value;
+        break;
+      case 'cachedInputTokens':
+        this.cachedInputTokens = value;
+        break;
+      case 'cacheWriteInputTokens':
+        this.cacheWriteInputTokens = value;
+        break;
+      case 'reasoningTokens':
+        this.reasoningTokens = value;
+        break;
+    }
   }
 
   private reportInvalid(field: UsageField, problem: string, value: unknown): void {
-    this.ctx.invalidUsage?.add(1, {
-      [sc.ATTR_GEN_AI_OPERATION_NAME]: this.base[sc.ATTR_GEN_AI_OPERATION_NAME],
-      [sc.ATTR_GEN_AI_PROVIDER_NAME]: this.base[sc.ATTR_GEN_AI_PROVIDER_NAME],
-      [sc.ATTR_LLM_USAGE_FIELD]: field,
-      [sc.ATTR_LLM_USAGE_PROBLEM]: problem,
-    });
+    try {
+      this.ctx.binder
+        .bind(sc.METRIC_LLM_USAGE_INVALID, {
+          [sc.ATTR_GEN_AI_OPERATION_NAME]: this.start.operation,
+          [sc.ATTR_GEN_AI_PROVIDER_NAME]: this.start.provider,
+          [sc.ATTR_LLM_USAGE_FIELD]: field,
+          [sc.ATTR_LLM_USAGE_PROBLEM]: problem,
+        })
+        ?.record(1);
+    } catch {
+      // counting is best effort
+    }
     warnOnce(
-      `${field}:${problem}`,
-      `genai-metrics: ignored ${field}=${String(value)} (${problem}); it was not recorded`,
+      `usage:${field}:${problem}`,
+      `genai-metrics: ignored ${field}=${describeValue(value)} (${problem}); it was not recorded`,
     );
   }
-}
-
-const warned = new Set<string>();
-function warnOnce(key: string, message: string): void {
-  if (warned.has(key)) return;
-  warned.add(key);
-  diag.warn(message);
 }

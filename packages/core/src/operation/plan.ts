@@ -1,21 +1,7 @@
-import type { Attributes, Counter, Histogram } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import { modeIncludes, type SemconvMode } from '../catalogue/semconv-mode.js';
-import type { Instruments } from '../instruments/instruments.js';
+import type { SeriesBinder } from '../record/bound-series.js';
 import * as sc from '../semconv.js';
-
-/** Records a run of values that share one attribute set (chunk gaps, token gaps). */
-export interface SeriesRecorder {
-  recordAll(values: Float64Array, count: number, attributes: Attributes): void;
-}
-
-/** The plain way: one `Histogram.record` per value. */
-export function histogramSeries(histogram: Histogram): SeriesRecorder {
-  return {
-    recordAll(values, count, attributes) {
-      for (let i = 0; i < count; i++) histogram.record(values[i]!, attributes);
-    },
-  };
-}
 
 export type OperationClass = 'inference' | 'embeddings' | 'other';
 
@@ -32,90 +18,128 @@ export function classifyOperation(operation: string): OperationClass {
   }
 }
 
-/** Which instruments a client-kind operation of one class records into, resolved once per class. */
+/**
+ * One series an operation may record: a metric, plus attributes of its own (the token type). The
+ * operation's attributes (operation, provider, models, server) are added when a SeriesGroup binds it.
+ */
+export interface Slot {
+  readonly metric: string;
+  readonly extra: Attributes | undefined;
+}
+
+/** "Not recorded in this semconv mode": slot index -1. */
+export const NONE = -1;
+
+/** Which slots a client-kind operation of one class records into, resolved once per class. */
 export interface ClientPlan {
-  readonly durations: readonly Histogram[];
-  readonly timeToFirstChunk: readonly Histogram[];
-  readonly timePerOutputChunk: readonly SeriesRecorder[];
-  /** v1.41 `gen_ai.client.token.usage` (input and output, by token type). */
-  readonly tokenUsage: Histogram | undefined;
+  readonly durations: readonly number[];
+  readonly timeToFirstChunk: readonly number[];
+  readonly timePerOutputChunk: readonly number[];
+  /** v1.41 `gen_ai.client.token.usage`, by token type. */
+  readonly tokenUsageInput: number;
+  readonly tokenUsageOutput: number;
   /** latest per-operation token histograms, recorded for successful operations only. */
-  readonly operationInputTokens: Histogram | undefined;
-  readonly operationOutputTokens: Histogram | undefined;
+  readonly operationInputTokens: number;
+  readonly operationOutputTokens: number;
   /** latest usage counters (inference operations only). */
-  readonly usageCounters:
-    | { input?: Counter; output?: Counter; cacheRead?: Counter; cacheWrite?: Counter; reasoning?: Counter }
-    | undefined;
+  readonly usageInput: number;
+  readonly usageOutput: number;
+  readonly usageCacheRead: number;
+  readonly usageCacheWrite: number;
+  readonly usageReasoning: number;
 }
 
 export interface ServerPlan {
-  readonly duration: Histogram | undefined;
-  readonly timeToFirstToken: Histogram | undefined;
-  readonly timePerOutputToken: SeriesRecorder | undefined;
+  readonly duration: number;
+  readonly timeToFirstToken: number;
+  readonly timePerOutputToken: number;
 }
 
-export type SeriesFactory = (metricName: string) => SeriesRecorder | undefined;
+/** Every slot of one GenAiMetrics and the plans that index into it. Built once, at setup. */
+export interface OperationPlans {
+  readonly slots: readonly Slot[];
+  readonly client: Readonly<Record<OperationClass, ClientPlan>>;
+  readonly server: ServerPlan;
+  readonly active: number;
+  readonly waiting: number;
+  readonly queueDuration: number;
+  readonly cost: number;
+}
 
-export function buildClientPlan(
-  cls: OperationClass,
-  mode: SemconvMode,
-  inst: Instruments,
-  series: SeriesFactory,
-): ClientPlan {
+export function buildPlans(mode: SemconvMode, binder: SeriesBinder, withCost: boolean): OperationPlans {
+  const slots: Slot[] = [];
+  const index = new Map<string, number>();
+  const slot = (metric: string, extra?: Attributes): number => {
+    if (!binder.has(metric)) return NONE;
+    const key = extra ? `${metric}|${JSON.stringify(extra)}` : metric;
+    let i = index.get(key);
+    if (i === undefined) {
+      i = slots.push({ metric, extra: extra ? Object.freeze({ ...extra }) : undefined }) - 1;
+      index.set(key, i);
+    }
+    return i;
+  };
+  const some = (...xs: number[]) => [...new Set(xs.filter((x) => x !== NONE))];
   const v141 = modeIncludes(mode, 'v1.41');
   const latest = modeIncludes(mode, 'latest');
-  const durations = new Set<Histogram>();
-  const ttfc: Histogram[] = [];
-  const tpoc: SeriesRecorder[] = [];
-  const push = <T>(list: T[], item: T | undefined) => {
-    if (item) list.push(item);
-  };
 
-  if (v141) {
-    durations.add(inst.histogram(sc.METRIC_GEN_AI_CLIENT_OPERATION_DURATION)!);
-    push(ttfc, inst.histogram(sc.METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK));
-    push(tpoc, series(sc.METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK));
-  }
-  let operationInputTokens: Histogram | undefined;
-  let operationOutputTokens: Histogram | undefined;
-  let usageCounters: ClientPlan['usageCounters'];
-  if (latest) {
-    if (cls === 'inference') {
-      durations.add(inst.histogram(sc.METRIC_GEN_AI_CLIENT_INFERENCE_DURATION)!);
-      push(ttfc, inst.histogram(sc.METRIC_GEN_AI_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK));
-      push(tpoc, series(sc.METRIC_GEN_AI_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK));
-      operationInputTokens = inst.histogram(sc.METRIC_GEN_AI_CLIENT_INFERENCE_OPERATION_INPUT_TOKENS);
-      operationOutputTokens = inst.histogram(sc.METRIC_GEN_AI_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS);
-      usageCounters = {
-        input: inst.counter(sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS),
-        output: inst.counter(sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS),
-        cacheRead: inst.counter(sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS),
-        cacheWrite: inst.counter(sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS),
-        reasoning: inst.counter(sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_REASONING_OUTPUT_TOKENS),
-      };
-    } else if (cls === 'embeddings') {
-      durations.add(inst.histogram(sc.METRIC_GEN_AI_CLIENT_EMBEDDINGS_DURATION)!);
-      operationInputTokens = inst.histogram(sc.METRIC_GEN_AI_CLIENT_EMBEDDINGS_OPERATION_INPUT_TOKENS);
-    } else {
-      // Same instrument as v1.41's: in `both` mode the Set keeps it from being recorded twice.
-      durations.add(inst.histogram(sc.METRIC_GEN_AI_CLIENT_OPERATION_DURATION)!);
+  const clientPlan = (cls: OperationClass): ClientPlan => {
+    const durations: number[] = [];
+    const ttfc: number[] = [];
+    const tpoc: number[] = [];
+    if (v141) {
+      durations.push(slot(sc.METRIC_GEN_AI_CLIENT_OPERATION_DURATION));
+      ttfc.push(slot(sc.METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK));
+      tpoc.push(slot(sc.METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK));
     }
-  }
-  return {
-    durations: [...durations],
-    timeToFirstChunk: ttfc,
-    timePerOutputChunk: tpoc,
-    tokenUsage: v141 ? inst.histogram(sc.METRIC_GEN_AI_CLIENT_TOKEN_USAGE) : undefined,
-    operationInputTokens,
-    operationOutputTokens,
-    usageCounters,
+    const inference = latest && cls === 'inference';
+    const embeddings = latest && cls === 'embeddings';
+    if (inference) {
+      durations.push(slot(sc.METRIC_GEN_AI_CLIENT_INFERENCE_DURATION));
+      ttfc.push(slot(sc.METRIC_GEN_AI_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK));
+      tpoc.push(slot(sc.METRIC_GEN_AI_CLIENT_INFERENCE_TIME_PER_OUTPUT_CHUNK));
+    } else if (embeddings) {
+      durations.push(slot(sc.METRIC_GEN_AI_CLIENT_EMBEDDINGS_DURATION));
+    } else if (latest) {
+      // The same metric as v1.41's: in `both` mode it is recorded once (some() drops the repeat).
+      durations.push(slot(sc.METRIC_GEN_AI_CLIENT_OPERATION_DURATION));
+    }
+    const tokenType = (type: string) =>
+      v141 ? slot(sc.METRIC_GEN_AI_CLIENT_TOKEN_USAGE, { [sc.ATTR_GEN_AI_TOKEN_TYPE]: type }) : NONE;
+    const when = (on: boolean, metric: string) => (on ? slot(metric) : NONE);
+    return {
+      durations: some(...durations),
+      timeToFirstChunk: some(...ttfc),
+      timePerOutputChunk: some(...tpoc),
+      tokenUsageInput: tokenType(sc.GEN_AI_TOKEN_TYPE_INPUT),
+      tokenUsageOutput: tokenType(sc.GEN_AI_TOKEN_TYPE_OUTPUT),
+      operationInputTokens: inference
+        ? slot(sc.METRIC_GEN_AI_CLIENT_INFERENCE_OPERATION_INPUT_TOKENS)
+        : when(embeddings, sc.METRIC_GEN_AI_CLIENT_EMBEDDINGS_OPERATION_INPUT_TOKENS),
+      operationOutputTokens: when(inference, sc.METRIC_GEN_AI_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS),
+      usageInput: when(inference, sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS),
+      usageOutput: when(inference, sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS),
+      usageCacheRead: when(inference, sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS),
+      usageCacheWrite: when(inference, sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS),
+      usageReasoning: when(inference, sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_REASONING_OUTPUT_TOKENS),
+    };
   };
-}
 
-export function buildServerPlan(inst: Instruments, series: SeriesFactory): ServerPlan {
   return {
-    duration: inst.histogram(sc.METRIC_GEN_AI_SERVER_REQUEST_DURATION),
-    timeToFirstToken: inst.histogram(sc.METRIC_GEN_AI_SERVER_TIME_TO_FIRST_TOKEN),
-    timePerOutputToken: series(sc.METRIC_GEN_AI_SERVER_TIME_PER_OUTPUT_TOKEN),
+    client: {
+      inference: clientPlan('inference'),
+      embeddings: clientPlan('embeddings'),
+      other: clientPlan('other'),
+    },
+    server: {
+      duration: slot(sc.METRIC_GEN_AI_SERVER_REQUEST_DURATION),
+      timeToFirstToken: slot(sc.METRIC_GEN_AI_SERVER_TIME_TO_FIRST_TOKEN),
+      timePerOutputToken: slot(sc.METRIC_GEN_AI_SERVER_TIME_PER_OUTPUT_TOKEN),
+    },
+    active: slot(sc.METRIC_LLM_REQUESTS_ACTIVE),
+    waiting: slot(sc.METRIC_LLM_REQUESTS_WAITING),
+    queueDuration: slot(sc.METRIC_LLM_REQUEST_QUEUE_DURATION),
+    cost: withCost ? slot(sc.METRIC_LLM_USAGE_COST) : NONE,
+    slots,
   };
 }

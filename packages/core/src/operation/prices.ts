@@ -1,3 +1,7 @@
+import { describeValue } from '../input/describe.js';
+import { readRecord } from '../input/options.js';
+import { readProperty, UNREADABLE } from '../input/read.js';
+
 /** Price of one million tokens of each kind, in the table's currency. */
 export interface ModelPrice {
   input: number;
@@ -26,17 +30,19 @@ export class PriceBook {
       );
     }
     this.table = new Map();
-    for (const [model, price] of Object.entries(table)) {
+    for (const [model, price] of Object.entries(readRecord(table, "genai-metrics: 'prices'"))) {
+      const read: Partial<Record<keyof ModelPrice, number>> = {};
       for (const field of ['input', 'output', 'cachedInput'] as const) {
-        const v = price?.[field];
+        const v = readProperty(price, field);
         if (field === 'cachedInput' && v === undefined) continue;
         if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
           throw new RangeError(
-            `genai-metrics: prices['${model}'].${field} must be a non-negative number (price per 1M tokens), got ${String(v)}`,
+            `genai-metrics: prices['${model}'].${field} must be a non-negative number (price per 1M tokens), got ${v === UNREADABLE ? 'an unreadable value' : describeValue(v)}`,
           );
         }
+        read[field] = v;
       }
-      this.table.set(model, Object.freeze({ ...price }));
+      this.table.set(model, Object.freeze(read as ModelPrice));
     }
     this.keysLongestFirst = [...this.table.keys()].sort((a, b) => b.length - a.length);
   }

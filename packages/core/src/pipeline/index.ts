@@ -1,7 +1,6 @@
-import type { Instruments } from '../instruments/instruments.js';
 import type { Warn } from './guard.js';
 import { type PipelineQueue, Queues } from './queue.js';
-import { instrumentsBinder } from './series.js';
+import type { SeriesBinder } from './series.js';
 import { Stages, type StageTimer } from './stage.js';
 
 export type { PipelineQueue, QueueOptions } from './queue.js';
@@ -19,10 +18,9 @@ export class Pipeline {
   private readonly queues: Queues;
 
   constructor(
-    instruments: Instruments,
+    bind: SeriesBinder,
     private readonly warn: Warn,
   ) {
-    const bind = instrumentsBinder(instruments);
     this.stages = new Stages(bind, warn);
     this.queues = new Queues(bind, warn);
   }

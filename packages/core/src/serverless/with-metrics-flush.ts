@@ -1,5 +1,7 @@
-import { diag } from '@opentelemetry/api';
 import type { MetricsHandle } from '../export/handle.js';
+import { describeCaught, describeValue } from '../input/describe.js';
+import { readOptions } from '../input/options.js';
+import { debug, warn } from '../input/report.js';
 
 export interface WithMetricsFlushOptions {
   /**
@@ -36,10 +38,12 @@ export function withMetricsFlush<This, Args extends unknown[], Result>(
   if (typeof handler !== 'function') {
     throw new TypeError('genai-metrics: withMetricsFlush(handle, handler) needs the handler function');
   }
-  const timeoutMillis = options.flushTimeoutMillis ?? 2_000;
-  if (!Number.isFinite(timeoutMillis) || timeoutMillis <= 0) {
+  const timeoutMillis =
+    readOptions(options, ['flushTimeoutMillis'], 'genai-metrics: withMetricsFlush()').flushTimeoutMillis ??
+    2_000;
+  if (typeof timeoutMillis !== 'number' || !Number.isFinite(timeoutMillis) || timeoutMillis <= 0) {
     throw new RangeError(
-      `genai-metrics: withMetricsFlush 'flushTimeoutMillis' must be a positive number of ms, got ${String(timeoutMillis)}`,
+      `genai-metrics: withMetricsFlush 'flushTimeoutMillis' must be a positive number of ms, got ${describeValue(timeoutMillis)}`,
     );
   }
   const ready = Promise.resolve(handle);
@@ -97,7 +101,9 @@ async function afterInvocation(
       Reflect.apply(context.waitUntil, context.target, [flushed]);
       return;
     } catch (error) {
-      diag.debug('genai-metrics: waitUntil refused the metrics flush; awaiting it instead', error);
+      debug(
+        `genai-metrics: waitUntil refused the metrics flush (${describeCaught(error)}); awaiting it instead`,
+      );
     }
   }
   await flushed;
@@ -111,6 +117,7 @@ async function flushBounded(metrics: Flushable, timeoutMillis: number): Promise<
   });
   let flush: Promise<void>;
   try {
+    // The handle may be anything the caller passed: its forceFlush is read once and may throw.
     flush = Promise.resolve(metrics.forceFlush());
   } catch (error) {
     flush = Promise.reject(error);
@@ -119,7 +126,7 @@ async function flushBounded(metrics: Flushable, timeoutMillis: number): Promise<
     flush.then(
       () => 'ok' as const,
       (error: unknown) => {
-        diag.warn('genai-metrics: metrics flush after invocation failed', error);
+        warn(`genai-metrics: metrics flush after invocation failed: ${describeCaught(error)}`);
         return 'failed' as const;
       },
     ),
@@ -127,9 +134,7 @@ async function flushBounded(metrics: Flushable, timeoutMillis: number): Promise<
   ]);
   clearTimeout(timer);
   if (outcome === 'timeout') {
-    diag.warn(
-      `genai-metrics: metrics flush after invocation took over ${timeoutMillis} ms; not waiting for it`,
-    );
+    warn(`genai-metrics: metrics flush after invocation took over ${timeoutMillis} ms; not waiting for it`);
     flush.catch(() => undefined);
   }
 }

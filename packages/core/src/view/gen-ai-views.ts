@@ -6,6 +6,10 @@ import {
 import { type BucketPresetName, resolvePreset } from '../buckets/presets.js';
 import { validateBoundaries } from '../buckets/validate.js';
 import { CATALOGUE, findMetric } from '../catalogue/catalogue.js';
+import { describeValue } from '../input/describe.js';
+import { readOptions, readRecord } from '../input/options.js';
+import { copyArray } from '../input/read.js';
+import { DEFAULT_CARDINALITY_LIMIT, OVERFLOW_ATTRIBUTE } from '../record/series-table.js';
 
 export interface GenAiViewsOptions {
   /** Bucket family preset for every histogram: `semconv` (default), `vllm` or `seed`. */
@@ -16,8 +20,23 @@ export interface GenAiViewsOptions {
   buckets?: Readonly<Record<string, readonly number[]>>;
   /** Attribute allow-list applied to every catalogue metric; other attributes are dropped before aggregation. */
   attributes?: readonly string[];
-  /** Maximum series per metric; the SDK folds the rest into an overflow series. */
+  /**
+   * Maximum series per metric, the overflow series included (default 2000, as the OTel SDK's): the
+   * first `cardinalityLimit - 1` distinct attribute sets keep their own series for the life of the
+   * process; later ones are recorded in the `otel.metric.overflow=true` series (docs/cardinality.md).
+   */
   cardinalityLimit?: number;
+}
+
+const WHERE = 'genai-metrics: genAiViews()';
+const KEYS = ['preset', 'contextLength', 'buckets', 'attributes', 'cardinalityLimit'] as const;
+
+/** The options read once into plain values and validated. */
+interface ResolvedViews {
+  preset: ReturnType<typeof resolvePreset>;
+  overrides: Map<string, readonly number[]>;
+  attributes: string[] | undefined;
+  cardinalityLimit: number | undefined;
 }
 
 /**
@@ -27,12 +46,12 @@ export interface GenAiViewsOptions {
  * semconv mode chosen later.
  */
 export function genAiViews(options: GenAiViewsOptions = {}): ViewOptions[] {
-  const preset = resolvePreset(options.preset ?? 'semconv', options.contextLength);
-  const overrides = validateOverrides(options.buckets);
-  const attributesProcessors = options.attributes
-    ? [createAllowListAttributesProcessor(validateAllowList(options.attributes))]
+  const resolved = resolveViews(options);
+  const attributesProcessors = resolved.attributes
+    ? // The overflow marker must survive the allow-list, or overflowed measurements would lose it.
+      [createAllowListAttributesProcessor([...resolved.attributes, OVERFLOW_ATTRIBUTE])]
     : undefined;
-  const cardinalityLimit = validateCardinalityLimit(options.cardinalityLimit);
+  const { cardinalityLimit } = resolved;
 
   const views: ViewOptions[] = [];
   for (const def of CATALOGUE) {
@@ -40,7 +59,7 @@ export function genAiViews(options: GenAiViewsOptions = {}): ViewOptions[] {
     if (attributesProcessors) common.attributesProcessors = attributesProcessors;
     if (cardinalityLimit !== undefined) common.aggregationCardinalityLimit = cardinalityLimit;
     if (def.instrument === 'histogram' && def.buckets) {
-      const boundaries = overrides.get(def.name) ?? preset[def.buckets];
+      const boundaries = resolved.overrides.get(def.name) ?? resolved.preset[def.buckets];
       views.push({
         ...common,
         aggregation: {
@@ -55,21 +74,51 @@ export function genAiViews(options: GenAiViewsOptions = {}): ViewOptions[] {
   return views;
 }
 
-/** The boundaries `genAiViews(options)` would give `metricName` (used by the chunk aggregator and docs). */
+/** The boundaries `genAiViews(options)` would give `metricName` (used by the producer and docs). */
 export function boundariesFor(metricName: string, options: GenAiViewsOptions = {}): readonly number[] {
-  const def = findMetric(metricName);
-  if (!def?.buckets) throw new RangeError(`genai-metrics: '${metricName}' is not a catalogue histogram`);
-  const override = validateOverrides(options.buckets).get(metricName);
-  return override ?? resolvePreset(options.preset ?? 'semconv', options.contextLength)[def.buckets];
+  const def = typeof metricName === 'string' ? findMetric(metricName) : undefined;
+  if (!def?.buckets) {
+    throw new RangeError(`genai-metrics: ${describeValue(metricName)} is not a catalogue histogram`);
+  }
+  const resolved = resolveViews(options);
+  return resolved.overrides.get(metricName) ?? resolved.preset[def.buckets];
 }
 
-function validateOverrides(buckets: GenAiViewsOptions['buckets']): Map<string, readonly number[]> {
+/** What the series tables need from the views options: the allow-list and the cardinality limit. */
+export function resolveViewLimits(options: GenAiViewsOptions | undefined): {
+  allowList: ReadonlySet<string> | undefined;
+  cardinalityLimit: number;
+} {
+  const resolved = resolveViews(options ?? {});
+  return {
+    allowList: resolved.attributes ? new Set(resolved.attributes) : undefined,
+    cardinalityLimit: resolved.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT,
+  };
+}
+
+function resolveViews(options: unknown): ResolvedViews {
+  const o = readOptions(options, KEYS, WHERE);
+  const contextLength = o.contextLength;
+  if (contextLength !== undefined && (typeof contextLength !== 'number' || !(contextLength > 0))) {
+    throw new RangeError(
+      `${WHERE}: 'contextLength' must be a positive number, got ${describeValue(contextLength)}`,
+    );
+  }
+  return {
+    preset: resolvePreset((o.preset ?? 'semconv') as BucketPresetName, contextLength as number | undefined),
+    overrides: validateOverrides(o.buckets),
+    attributes: o.attributes === undefined ? undefined : validateAllowList(o.attributes),
+    cardinalityLimit: validateCardinalityLimit(o.cardinalityLimit),
+  };
+}
+
+function validateOverrides(buckets: unknown): Map<string, readonly number[]> {
   const out = new Map<string, readonly number[]>();
   if (buckets === undefined) return out;
   if (buckets === null || typeof buckets !== 'object') {
     throw new TypeError("genai-metrics: 'buckets' must map metric names to boundary arrays");
   }
-  for (const [name, boundaries] of Object.entries(buckets)) {
+  for (const [name, boundaries] of Object.entries(readRecord(buckets, `${WHERE} 'buckets'`))) {
     const def = findMetric(name);
     if (def?.instrument !== 'histogram') {
       const histograms = CATALOGUE.filter((d) => d.instrument === 'histogram').map((d) => d.name);
@@ -78,26 +127,47 @@ function validateOverrides(buckets: GenAiViewsOptions['buckets']): Map<string, r
           `valid names: ${histograms.join(', ')}`,
       );
     }
-    out.set(name, validateBoundaries(name, boundaries));
+    out.set(name, validateBoundaries(name, copyArray(boundaries, 10_000) ?? boundaries));
   }
   return out;
 }
 
-function validateAllowList(attributes: readonly string[]): string[] {
-  if (!Array.isArray(attributes) || attributes.some((a) => typeof a !== 'string' || a === '')) {
+function validateAllowList(attributes: unknown): string[] {
+  const list = copyArray(attributes, 10_000);
+  if (list === undefined || list.some((a) => typeof a !== 'string' || a === '')) {
     throw new TypeError(
       "genai-metrics: 'attributes' must be an array of attribute names, e.g. ['gen_ai.operation.name']",
     );
   }
-  return [...attributes];
+  return list as string[];
 }
 
-function validateCardinalityLimit(limit: number | undefined): number | undefined {
+function validateCardinalityLimit(limit: unknown): number | undefined {
   if (limit === undefined) return undefined;
-  if (!Number.isSafeInteger(limit) || limit < 1) {
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1) {
     throw new RangeError(
-      `genai-metrics: 'cardinalityLimit' must be a positive integer, got ${String(limit)}`,
+      `genai-metrics: 'cardinalityLimit' must be a positive integer, got ${describeValue(limit)}`,
     );
   }
   return limit;
+}
+
+/**
+ * A plain copy of views options, every property and element read once, for callers that hand the same
+ * options to several consumers (setupMetrics gives them to the views, the producer and the recorder).
+ */
+export function snapshotViews(options: unknown): GenAiViewsOptions | undefined {
+  if (options === undefined) return undefined;
+  const o = readOptions(options, KEYS, WHERE);
+  const out: GenAiViewsOptions = { ...o } as GenAiViewsOptions;
+  if (o.attributes !== undefined)
+    out.attributes = (copyArray(o.attributes, 10_000) ?? o.attributes) as string[];
+  if (o.buckets !== undefined && o.buckets !== null && typeof o.buckets === 'object') {
+    const buckets: Record<string, readonly number[]> = {};
+    for (const [name, list] of Object.entries(readRecord(o.buckets, `${WHERE} 'buckets'`))) {
+      buckets[name] = (copyArray(list, 10_000) ?? list) as number[];
+    }
+    out.buckets = buckets;
+  }
+  return out;
 }

@@ -1,3 +1,4 @@
+import { readOptions } from '../sanitize.js';
 import type { DeviceInfo } from '../types.js';
 import type { ProviderOptions } from './provider-factory.js';
 import {
@@ -7,15 +8,18 @@ import {
   validateProviderChoices,
 } from './select-providers.js';
 
+const OPTION_KEYS = ['providers', 'sysfsRoot', 'nvml', 'nvidiaSmi', 'fake'];
+
 export interface DetectOptions extends ProviderOptions {
   /** Providers to try; default: the auto-detection order. */
   providers?: ProviderChoice[];
 }
 
 /** The accelerators this process can read, with the provider that would read each. Never throws for a missing driver. */
-export async function detectAccelerators(options: DetectOptions = {}): Promise<DeviceInfo[]> {
-  validateProviderChoices(options.providers);
-  const { providers, devices } = await selectProviders(options.providers ?? autoChoices(), options);
+export async function detectAccelerators(given: DetectOptions = {}): Promise<DeviceInfo[]> {
+  const options = readOptions(given, OPTION_KEYS, 'detectAccelerators()') as DetectOptions;
+  const choices = validateProviderChoices(options.providers);
+  const { providers, devices } = await selectProviders(choices ?? autoChoices(), options);
   await Promise.all(providers.map((p) => Promise.resolve(p.close()).catch(() => undefined)));
   return devices;
 }

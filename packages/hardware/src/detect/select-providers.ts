@@ -1,5 +1,6 @@
 import { warnOnce } from '../diag.js';
 import { FAKE_HARDWARE_ENV } from '../providers/fake/fake-provider.js';
+import { describe, guardProvider, read } from '../sanitize.js';
 import type { DeviceInfo, HardwareProvider, ProviderName } from '../types.js';
 import { AUTO_ORDER, createProvider, PROVIDER_NAMES, type ProviderOptions } from './provider-factory.js';
 
@@ -11,22 +12,48 @@ export interface Selection {
 }
 
 /** Fails fast on a bad `providers` option, before anything is probed. */
-export function validateProviderChoices(choices: unknown): asserts choices is ProviderChoice[] | undefined {
-  if (choices === undefined) return;
-  if (!Array.isArray(choices)) {
+export function validateProviderChoices(choices: unknown): ProviderChoice[] | undefined {
+  if (choices === undefined) return undefined;
+  let isArray = false;
+  try {
+    isArray = Array.isArray(choices);
+  } catch {
+    // a revoked Proxy
+  }
+  if (!isArray) {
     throw new TypeError(
       `@genai-metrics/hardware: 'providers' must be an array of provider names, got ${typeof choices}`,
     );
   }
-  for (const c of choices) {
-    if (typeof c === 'string' && PROVIDER_NAMES.has(c)) continue;
-    const p = c as Partial<HardwareProvider>;
-    if (typeof p === 'object' && p && typeof p.probe === 'function' && typeof p.sample === 'function')
+  const out: ProviderChoice[] = [];
+  for (const c of copyChoices(choices)) {
+    if (typeof c === 'string' && PROVIDER_NAMES.has(c)) {
+      out.push(c as ProviderName);
       continue;
+    }
+    if (
+      typeof c === 'object' &&
+      c !== null &&
+      typeof read(c, 'probe') === 'function' &&
+      typeof read(c, 'sample') === 'function'
+    ) {
+      out.push(guardProvider(c));
+      continue;
+    }
     throw new TypeError(
-      `@genai-metrics/hardware: unknown provider ${JSON.stringify(c)}; use one of ${[...PROVIDER_NAMES].join(', ')} or an object with probe/sample/close`,
+      `@genai-metrics/hardware: unknown provider ${describe(c)}; use one of ${[...PROVIDER_NAMES].join(', ')} or an object with probe/sample/close`,
     );
   }
+  return out;
+}
+
+/** The elements of the `providers` option, each read once (it may be a Proxy or have getters). */
+export function copyChoices(choices: unknown): unknown[] {
+  const out: unknown[] = [];
+  const length = read(choices, 'length');
+  if (typeof length !== 'number') return out;
+  for (let i = 0; i < Math.min(length, 64); i++) out.push(read(choices, String(i)));
+  return out;
 }
 
 /** The names to try when the app did not choose: the auto order, plus `fake` when its env var is set. */
@@ -55,7 +82,7 @@ export async function selectProviders(
     } catch (error) {
       // A named provider with bad options (e.g. `fake` without a fixture) is a setup error: say so.
       if (choice === 'fake') throw error;
-      warnOnce(String(choice), 'cannot be created; skipping it', error);
+      warnOnce(typeof choice === 'string' ? choice : 'provider', 'cannot be created; skipping it', error);
       continue;
     }
     let found: DeviceInfo[] = [];

@@ -1,4 +1,5 @@
 import { warnOnce } from '../diag.js';
+import { sanitizeSamples } from '../sanitize.js';
 import type { DeviceSample, HardwareProvider } from '../types.js';
 
 /**
@@ -19,7 +20,7 @@ class ProviderCache {
     this.attemptedAt = now;
     this.inflight = (async () => {
       try {
-        this.samples = await this.provider.sample();
+        this.samples = sanitizeSamples(await this.provider.sample());
       } catch (error) {
         warnOnce(this.provider.name, 'sample failed; skipping it', error);
         this.samples = [];

@@ -1,0 +1,45 @@
+import { diag } from '@opentelemetry/api';
+
+/**
+ * Warnings through OTel `diag`, never into the caller. The application's diag logger is user code too,
+ * so every call is guarded, and only our own strings are passed to it (never a caller's value, which a
+ * logger could stringify and throw on).
+ */
+const warned = new Set<string>();
+const WARNED_LIMIT = 1024;
+
+/** Warns once per key for the life of the process (keys come from small fixed sets). */
+export function warnOnce(key: string, message: string): void {
+  if (warned.has(key)) return;
+  if (warned.size < WARNED_LIMIT) warned.add(key);
+  try {
+    diag.warn(message);
+  } catch {
+    // a throwing diag logger must not turn a warning into a failure
+  }
+}
+
+export function reportError(message: string): void {
+  try {
+    diag.error(message);
+  } catch {
+    // as above
+  }
+}
+
+/** A warning every time (for events a user counts on seeing each time, e.g. a failed flush). */
+export function warn(message: string): void {
+  try {
+    diag.warn(message);
+  } catch {
+    // as above
+  }
+}
+
+export function debug(message: string): void {
+  try {
+    diag.debug(message);
+  } catch {
+    // as above
+  }
+}

@@ -1,0 +1,133 @@
+import type { AttributeValue } from '@opentelemetry/api';
+import { describeValue } from './describe.js';
+import { UNREADABLE } from './read.js';
+import { warnOnce } from './report.js';
+import { truncate } from './truncate.js';
+
+/** Where a bad value came from: the `llm.input.field` attribute (a small fixed set, never caller text). */
+export type InputField =
+  | 'operation'
+  | 'provider'
+  | 'requestModel'
+  | 'responseModel'
+  | 'serverAddress'
+  | 'serverPort'
+  | 'kind'
+  | 'errorType'
+  | 'metricName'
+  | 'value'
+  | 'attributes'
+  | 'observation'
+  | 'options';
+
+/** What was wrong with it: the `llm.input.problem` attribute. */
+export type InputProblem =
+  /** a required name was absent: recorded as `_OTHER` */
+  | 'missing'
+  /** not the type the field takes (a Symbol, BigInt, object, function, …): dropped or `_OTHER` */
+  | 'wrong_type'
+  /** NaN or ±Infinity: dropped */
+  | 'not_finite'
+  /** a negative measurement for a histogram or counter: dropped */
+  | 'negative'
+  /** reading it threw (a getter, a Proxy trap): treated as absent */
+  | 'unreadable'
+  /** longer than the attribute value length limit: cut, with a visible suffix */
+  | 'truncated'
+  /** not one of the values the option accepts: the default is used */
+  | 'unknown_value'
+  /** not a metric of the active semconv mode, or not one that can be recorded this way: skipped */
+  | 'unknown_metric'
+  /** an attribute the catalogue does not declare for that metric: dropped */
+  | 'undeclared_attribute'
+  /** more observations than a gauge source may report in one collection: the rest skipped */
+  | 'too_many';
+
+export type ProblemSink = (field: InputField, problem: InputProblem) => void;
+
+/**
+ * Turns whatever a caller passes into an attribute value or a number: strings (bounded in length),
+ * finite numbers and booleans pass, everything else is dropped and counted (`llm.input.sanitized`) and
+ * warned about once through diag. Never calls the caller's code: a value is only inspected with
+ * `typeof` and compared, never converted with `String()`.
+ */
+export class Sanitizer {
+  constructor(
+    readonly maxLength: number,
+    private readonly sink: ProblemSink = () => undefined,
+  ) {}
+
+  /** A string attribute value; anything else is dropped (undefined). */
+  text(value: unknown, field: InputField): string | undefined {
+    if (typeof value === 'string') {
+      if (value.length <= this.maxLength) return value;
+      this.problem(field, 'truncated', value);
+      return truncate(value, this.maxLength);
+    }
+    if (value !== undefined && value !== null) this.typeProblem(field, value);
+    return undefined;
+  }
+
+  /** An integer port; anything else is dropped. */
+  port(value: unknown, field: InputField): number | undefined {
+    if (typeof value === 'number' && Number.isInteger(value)) return value === 0 ? 0 : value;
+    if (value !== undefined && value !== null) {
+      this.problem(field, typeof value === 'number' ? 'not_finite' : typeKind(value), value);
+    }
+    return undefined;
+  }
+
+  /** A string, finite number or boolean, as OTel attribute values go; arrays and the rest are dropped. */
+  attributeValue(value: unknown, field: InputField): AttributeValue | undefined {
+    switch (typeof value) {
+      case 'string':
+        return this.text(value, field);
+      case 'number':
+        if (Number.isFinite(value)) return value === 0 ? 0 : value; // -0 and 0 are one series
+        this.problem(field, 'not_finite', value);
+        return undefined;
+      case 'boolean':
+        return value;
+      case 'undefined':
+        return undefined;
+      default:
+        if (value !== null) this.typeProblem(field, value);
+        return undefined;
+    }
+  }
+
+  /** Counts and warns about one bad value (also used by callers that detect problems themselves). */
+  problem(field: InputField, problem: InputProblem, value?: unknown, consequence?: string): void {
+    try {
+      this.sink(field, problem);
+    } catch {
+      // counting is best effort
+    }
+    warnOnce(
+      `${field}:${problem}`,
+      `genai-metrics: ${field} was ${value === UNREADABLE ? 'unreadable' : describeValue(value)} (${problem}); ${consequence ?? CONSEQUENCE[problem]}. ` +
+        'Counted in llm.input.sanitized; this warning is shown once.',
+    );
+  }
+
+  private typeProblem(field: InputField, value: unknown): void {
+    this.problem(field, typeKind(value), value);
+  }
+}
+
+function typeKind(value: unknown): InputProblem {
+  return value === UNREADABLE ? 'unreadable' : 'wrong_type';
+}
+
+const CONSEQUENCE: Record<InputProblem, string> = {
+  missing: "recorded as '_OTHER'",
+  wrong_type: 'it was dropped',
+  not_finite: 'it was dropped',
+  negative: 'it was dropped',
+  unreadable: 'it was treated as absent',
+  truncated: 'it was cut, with a visible suffix',
+  unknown_value: 'the default was used',
+  unknown_metric: 'nothing was recorded',
+  undeclared_attribute: 'the attribute was dropped',
+  too_many: 'the rest were skipped',
+};

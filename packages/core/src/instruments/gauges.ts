@@ -1,0 +1,122 @@
+import type { Attributes, BatchObservableCallback, Meter, ObservableGauge } from '@opentelemetry/api';
+import type { MetricDefinition } from '../catalogue/catalogue.js';
+import { describeValue } from '../input/describe.js';
+import { readProperty } from '../input/read.js';
+import type { Sanitizer } from '../input/sanitizer.js';
+import { SeriesTable, type SeriesTableOptions } from '../record/series-table.js';
+
+/** Something an observable gauge reports at collection time. */
+export interface GaugeObservation {
+  value: number;
+  attributes?: Attributes;
+}
+export type GaugeSource = () => Iterable<GaugeObservation> | undefined;
+
+/** More observations than this from one source in one collection are skipped (an endless iterable must not stall a scrape). */
+const MAX_OBSERVATIONS_PER_SOURCE = 10_000;
+
+interface GaugeEntry {
+  readonly gauge: ObservableGauge;
+  readonly sources: Set<GaugeSource>;
+  /** Admits observation attribute sets under the cardinality limit, as SeriesTable does for recorded metrics. */
+  readonly table: SeriesTable<Attributes>;
+}
+
+/**
+ * The catalogue's gauges: one observable gauge per metric name on one Meter, fed by sources that
+ * adapters register. Sources run inside the scrape, so everything they return is treated as hostile:
+ * a throwing source or iterator is skipped, each observation's fields are read once, values must be
+ * finite numbers, and attribute sets go through the same filter, sanitising and cardinality bound as
+ * recorded metrics. One broken source never blanks the others' gauges.
+ */
+export class Gauges {
+  private readonly gauges = new Map<string, GaugeEntry>();
+  private readonly batchCallback: BatchObservableCallback;
+  private readonly observables: ObservableGauge[] = [];
+
+  constructor(
+    private readonly meter: Meter,
+    definitions: readonly MetricDefinition[],
+    options: SeriesTableOptions,
+    sanitizer: Sanitizer,
+  ) {
+    for (const def of definitions) {
+      if (def.instrument !== 'gauge' && def.instrument !== 'observableGauge') continue;
+      const gauge = meter.createObservableGauge(def.name, { description: def.description, unit: def.unit });
+      const table = new SeriesTable<Attributes>(def, options, (attributes) => attributes);
+      this.gauges.set(def.name, { gauge, sources: new Set(), table });
+      this.observables.push(gauge);
+    }
+    this.batchCallback = (result) => {
+      for (const { gauge, sources, table } of this.gauges.values()) {
+        for (const source of sources) {
+          let observations: Iterable<GaugeObservation> | undefined;
+          try {
+            observations = source();
+          } catch {
+            continue;
+          }
+          if (observations === undefined || observations === null) continue;
+          let seen = 0;
+          try {
+            for (const o of observations) {
+              if (++seen > MAX_OBSERVATIONS_PER_SOURCE) {
+                sanitizer.problem(
+                  'observation',
+                  'too_many',
+                  undefined,
+                  `the rest of this ${table.definition.name} source's observations were skipped`,
+                );
+                break;
+              }
+              const value = readProperty(o, 'value');
+              if (typeof value !== 'number' || !Number.isFinite(value)) {
+                sanitizer.problem(
+                  'observation',
+                  typeof value === 'number' ? 'not_finite' : 'wrong_type',
+                  value,
+                );
+                continue;
+              }
+              result.observe(gauge, value, table.bind(readProperty(o, 'attributes'), sanitizer));
+            }
+          } catch {
+            // a throwing iterator ends this source's observations for this collection
+          }
+        }
+      }
+    };
+    if (this.observables.length > 0) meter.addBatchObservableCallback(this.batchCallback, this.observables);
+  }
+
+  /** Adds a source to a catalogue gauge; returns the function that removes it. */
+  observe(name: unknown, source: unknown): () => void {
+    const entry = typeof name === 'string' ? this.gauges.get(name) : undefined;
+    if (!entry) {
+      throw new RangeError(
+        `genai-metrics: observe() takes the name of a catalogue gauge of the active semconv mode (${[...this.gauges.keys()].join(', ')}); got ${describeValue(name)}, which is not a gauge`,
+      );
+    }
+    if (typeof source !== 'function') {
+      throw new TypeError(
+        `genai-metrics: observe('${name}', source) needs a function, got ${describeValue(source)}`,
+      );
+    }
+    const fn = source as GaugeSource;
+    entry.sources.add(fn);
+    return () => {
+      entry.sources.delete(fn);
+    };
+  }
+
+  /** Series observed so far for `name` (never more than the cardinality limit). */
+  seriesCount(name: string): number {
+    return this.gauges.get(name)?.table.size ?? 0;
+  }
+
+  close(): void {
+    if (this.observables.length > 0)
+      this.meter.removeBatchObservableCallback(this.batchCallback, this.observables);
+    for (const entry of this.gauges.values()) entry.sources.clear();
+  }
+}

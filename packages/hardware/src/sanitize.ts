@@ -1,0 +1,141 @@
+import type { ClockSample, DeviceSample, DeviceType, HardwareProvider } from './types.js';
+
+/**
+ * Samples become gauge attributes and values on every scrape, and a provider may be the app's own
+ * object: a Symbol id, a BigInt reading or a throwing getter must not reach the exporter (where it
+ * would fail the whole scrape). Each sample is copied once, per read, into plain data: every field
+ * read once inside try/catch, strings bounded in length, numbers finite, anything else left out.
+ */
+
+/** Longest label value we pass on (the same bound and suffix as @genai-metrics/core's default). */
+export const MAX_LABEL_LENGTH = 256;
+const SUFFIX = '...[truncated]';
+/** Devices one provider may report per read; more is a broken provider, not a machine. */
+export const MAX_SAMPLES_PER_PROVIDER = 256;
+
+/** Words for a value in a message, without calling any of its code (`typeof` never throws). */
+export function describe(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return value.length > 64 ? `a string of ${value.length} characters` : `"${value}"`;
+    case 'number':
+    case 'boolean':
+      return `${value}`;
+    case 'undefined':
+      return 'undefined';
+    case 'object':
+      return value === null ? 'null' : 'an object';
+    default:
+      return `a ${typeof value}`;
+  }
+}
+
+/** `obj[key]` read once; undefined when `obj` is not an object or the read throws. */
+export function read(obj: unknown, key: string): unknown {
+  if (obj === null || (typeof obj !== 'object' && typeof obj !== 'function')) return undefined;
+  try {
+    return (obj as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+function text(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
+  if (value.length <= MAX_LABEL_LENGTH) return value;
+  let cut = MAX_LABEL_LENGTH - SUFFIX.length;
+  const last = value.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut--;
+  return value.slice(0, cut) + SUFFIX;
+}
+
+function finite(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** Plain copies of a provider's samples; a sample without a usable id or type is dropped. */
+export function sanitizeSamples(samples: unknown): DeviceSample[] {
+  const out: DeviceSample[] = [];
+  let list: unknown[];
+  try {
+    if (!Array.isArray(samples)) return out;
+    list = samples.slice(0, MAX_SAMPLES_PER_PROVIDER);
+  } catch {
+    return out;
+  }
+  for (const s of list) {
+    const id = text(read(s, 'id'));
+    const type = read(s, 'type');
+    if (id === undefined || (type !== 'gpu' && type !== 'npu')) continue;
+    const sample: DeviceSample = { id, type: type as DeviceType, provider: text(read(s, 'provider')) ?? '' };
+    for (const key of ['name', 'vendor', 'model'] as const) {
+      const v = text(read(s, key));
+      if (v !== undefined) sample[key] = v;
+    }
+    for (const key of [
+      'utilization',
+      'memoryUsed',
+      'memoryTotal',
+      'power',
+      'energy',
+      'temperature',
+      'processMemoryUsed',
+    ] as const) {
+      const v = finite(read(s, key));
+      if (v !== undefined) sample[key] = v;
+    }
+    const clocks = read(s, 'clocks');
+    if (clocks !== undefined) {
+      const c: ClockSample = {};
+      for (const key of ['graphics', 'sm', 'memory'] as const) {
+        const v = finite(read(clocks, key));
+        if (v !== undefined) c[key] = v;
+      }
+      sample.clocks = c;
+    }
+    out.push(sample);
+  }
+  return out;
+}
+
+/**
+ * An app-supplied provider object, wrapped so that its methods are read once and every call is
+ * guarded: a throwing or misbehaving provider is skipped like a missing driver, and what it returns
+ * is copied into plain data.
+ */
+export function guardProvider(p: object): HardwareProvider {
+  const name = text(read(p, 'name')) ?? 'custom';
+  const probe = read(p, 'probe');
+  const sample = read(p, 'sample');
+  const close = read(p, 'close');
+  const call = async (fn: unknown): Promise<unknown> =>
+    typeof fn === 'function' ? await (fn as () => unknown).call(p) : undefined;
+  return {
+    name,
+    probe: async () => sanitizeSamples(await call(probe)),
+    sample: async () => sanitizeSamples(await call(sample)),
+    close: async () => {
+      await call(close);
+    },
+  };
+}
+
+/** Options read once into a plain object; a getter that throws is a setup error naming the option. */
+export function readOptions(given: unknown, keys: readonly string[], where: string): Record<string, unknown> {
+  if (given === undefined) return {};
+  if (given === null || typeof given !== 'object') {
+    throw new TypeError(`@genai-metrics/hardware: ${where} takes an options object, got ${describe(given)}`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    try {
+      const v = (given as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = v;
+    } catch {
+      throw new TypeError(
+        `@genai-metrics/hardware: ${where}: reading option '${key}' threw; pass a plain value`,
+      );
+    }
+  }
+  return out;
+}
