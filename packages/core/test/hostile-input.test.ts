@@ -1,4 +1,14 @@
 import { MetricsHarness, promtoolCheckMetrics } from '@genai-metrics/testkit';
+import {
+  Hostile,
+  HUGE,
+  hostile,
+  hostileValues,
+  materialise,
+  throwingGetters,
+  trapEverything,
+  validOr,
+} from '@genai-metrics/testkit/hostile';
 import { diag } from '@opentelemetry/api';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,16 +20,6 @@ import {
   type SemconvMode,
   setupMetrics,
 } from '../src/index.js';
-import {
-  Hostile,
-  HUGE,
-  hostile,
-  hostileValues,
-  materialise,
-  throwingGetters,
-  trapEverything,
-  validOr,
-} from './support/hostile.js';
 
 /**
  * Property-based: every runtime method of GenAiMetrics and Operation, given hostile values of every

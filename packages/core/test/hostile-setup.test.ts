@@ -1,4 +1,5 @@
 import { MetricsHarness } from '@genai-metrics/testkit';
+import { Hostile, hostile, materialise, optionsOr, validOr } from '@genai-metrics/testkit/hostile';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -14,7 +15,6 @@ import {
   validateBoundaries,
   withMetricsFlush,
 } from '../src/index.js';
-import { Hostile, hostile, materialise, optionsOr, validOr } from './support/hostile.js';
 
 /**
  * Setup calls may refuse what they are given — that is how a wrong option fails at setup — but only

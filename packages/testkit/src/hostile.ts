@@ -88,13 +88,17 @@ export class Hostile {
 
 /** Replaces Hostile markers (at any depth of plain objects and arrays) with fresh hostile values. */
 export function materialise<T>(value: T, depth = 0): T {
-  if (value instanceof Hostile) return hostileValues()[value.index] as T;
   if (depth > 4 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => materialise(v, depth + 1)) as T;
-  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = materialise(v, depth + 1);
-  return out as T;
+  try {
+    if (value instanceof Hostile) return hostileValues()[value.index] as T;
+    if (Array.isArray(value)) return value.map((v) => materialise(v, depth + 1)) as T;
+    if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = materialise(v, depth + 1);
+    return out as T;
+  } catch {
+    return value; // already a hostile value (a Proxy, a throwing getter): leave it as it is
+  }
 }
 
 /** Any hostile value (as a Hostile marker), or anything fast-check can make (BigInts, boxed values, …). */
