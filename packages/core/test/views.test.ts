@@ -9,12 +9,14 @@ afterEach(() => harness?.shutdown());
 const SDK_DEFAULT = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
 
 describe('genAiViews', () => {
-  it('gives every catalogue histogram explicit boundaries', () => {
+  it('gives every catalogue histogram explicit boundaries, and every metric the SDK-side limit', () => {
     const views = genAiViews();
     const histograms = CATALOGUE.filter((d) => d.instrument === 'histogram').map((d) => d.name);
-    expect(views.map((v) => v.instrumentName).sort()).toEqual([...histograms].sort());
-    for (const v of views)
+    expect(views.map((v) => v.instrumentName).sort()).toEqual(CATALOGUE.map((d) => d.name).sort());
+    for (const v of views.filter((v) => histograms.includes(v.instrumentName!)))
       expect(v.aggregation).toMatchObject({ options: { boundaries: expect.any(Array) } });
+    // One above the limit GenAiMetrics enforces, so the SDK never folds per collection on its own.
+    for (const v of views) expect(v.aggregationCardinalityLimit).toBe(2001);
   });
 
   it('gives runtime run durations sub-millisecond buckets', () => {
@@ -43,15 +45,15 @@ describe('genAiViews', () => {
   });
 
   it('applies presets, per-metric overrides, the allow-list and the cardinality limit', async () => {
-    harness = new MetricsHarness({
-      views: genAiViews({
-        preset: 'vllm',
-        buckets: { 'gen_ai.client.operation.duration': [0.5, 5, 50] },
-        attributes: ['gen_ai.operation.name', 'gen_ai.request.model', 'gen_ai.token.type'],
-        cardinalityLimit: 3,
-      }),
-    });
-    const genai = createGenAiMetrics({ meterProvider: harness.meterProvider });
+    const views = {
+      preset: 'vllm' as const,
+      buckets: { 'gen_ai.client.operation.duration': [0.5, 5, 50] },
+      attributes: ['gen_ai.operation.name', 'gen_ai.request.model', 'gen_ai.token.type'],
+      cardinalityLimit: 3,
+    };
+    harness = new MetricsHarness({ views: genAiViews(views) });
+    // The same options on both sides: the recorder admits attribute sets under the limit.
+    const genai = createGenAiMetrics({ meterProvider: harness.meterProvider, views });
     for (let i = 0; i < 5; i++) {
       const op = genai.startOperation({
         operation: 'chat',

@@ -87,20 +87,20 @@ function nonNegative(name: string, v: number | undefined, fallback: number): num
  * synchronous and never touches a device; detection runs in the background and collections before it
  * finishes (or that would wait longer than `collectTimeoutMs`) report what is known so far.
  */
-export function registerHardwareMetrics(given: HardwareMetricsOptions = {}): HardwareMetricsHandle {
+export function registerHardwareMetrics(options: HardwareMetricsOptions = {}): HardwareMetricsHandle {
   // Read once: every later use sees plain values, and app-supplied providers are guarded.
-  const options = readOptions(given, OPTION_KEYS, 'registerHardwareMetrics()') as HardwareMetricsOptions;
-  const choices = validateProviderChoices(options.providers);
+  const opts = readOptions(options, OPTION_KEYS, 'registerHardwareMetrics()') as HardwareMetricsOptions;
+  const choices = validateProviderChoices(opts.providers);
   // The fake provider's fixture is an option like any other: a bad one fails here, not in the background.
-  if (choices?.includes('fake')) loadFakeFixture(options.fake);
-  const minIntervalMs = nonNegative('minIntervalMs', options.minIntervalMs, 1000);
-  const collectTimeoutMs = nonNegative('collectTimeoutMs', options.collectTimeoutMs, 250);
-  const meter = meterOf(options);
+  if (choices?.includes('fake')) loadFakeFixture(opts.fake);
+  const minIntervalMs = nonNegative('minIntervalMs', opts.minIntervalMs, 1000);
+  const collectTimeoutMs = nonNegative('collectTimeoutMs', opts.collectTimeoutMs, 250);
+  const meter = meterOf(opts);
 
   const sampler = new Sampler(minIntervalMs, collectTimeoutMs);
   let closed = false;
   let providers: HardwareProvider[] = [];
-  const detection = selectProviders(choices ?? autoChoices(), options)
+  const detection = selectProviders(choices ?? autoChoices(), opts)
     .catch((error): Selection => {
       warnOnce('registry', 'provider detection failed', error);
       return { providers: [], devices: [] };

@@ -1,4 +1,5 @@
 import { describeValue } from '../input/describe.js';
+import { readOptions } from '../input/options.js';
 import * as sc from '../semconv.js';
 import type { GenAiViewsOptions } from '../view/gen-ai-views.js';
 import { GenAiMetricProducer } from './producer.js';
@@ -24,12 +25,13 @@ export interface ChunkAggregatorOptions {
  */
 export class ChunkAggregator extends GenAiMetricProducer {
   constructor(options: ChunkAggregatorOptions = {}) {
-    const temporality = options.temporality;
+    const o = readOptions(options, ['views', 'temporality'], 'genai-metrics: new ChunkAggregator()');
+    const temporality = o.temporality;
     if (temporality !== undefined && temporality !== 'cumulative' && temporality !== 'delta') {
       throw new RangeError(
         `genai-metrics: chunk aggregator temporality must be 'cumulative' or 'delta', got ${describeValue(temporality)}`,
       );
     }
-    super({ views: options.views, temporality }, CHUNK_SERIES_METRICS);
+    super({ views: o.views as GenAiViewsOptions | undefined, temporality }, CHUNK_SERIES_METRICS);
   }
 }

@@ -8,11 +8,17 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { CATALOGUE, type MetricDefinition } from '../catalogue/catalogue.js';
 import { describeValue } from '../input/describe.js';
+import { readOptions } from '../input/options.js';
 import type { Sanitizer } from '../input/sanitizer.js';
 import type { BoundSeries, SeriesBinder } from '../record/bound-series.js';
 import * as sc from '../semconv.js';
 import { METER_NAME, VERSION } from '../version.js';
-import { boundariesFor, type GenAiViewsOptions, resolveViewLimits } from '../view/gen-ai-views.js';
+import {
+  boundariesFor,
+  type GenAiViewsOptions,
+  resolveViewLimits,
+  snapshotViews,
+} from '../view/gen-ai-views.js';
 import { type AggregatedKind, AggregatedMetric } from './aggregated-metric.js';
 
 /**
@@ -48,9 +54,10 @@ export class GenAiMetricProducer implements MetricProducer {
   private readonly selectTemporality: AggregationTemporalitySelector;
 
   constructor(options: GenAiMetricProducerOptions = {}, recorded?: readonly string[]) {
-    const views = options.views ?? {};
+    const o = readOptions(options, ['views', 'temporality'], 'genai-metrics: new GenAiMetricProducer()');
+    const views = snapshotViews(o.views) ?? {};
     const limits = resolveViewLimits(views);
-    this.selectTemporality = temporalitySelector(options.temporality);
+    this.selectTemporality = temporalitySelector(o.temporality as TemporalityOption | undefined);
     for (const def of CATALOGUE) {
       if (!isAggregated(def) || (recorded && !recorded.includes(def.name))) continue;
       const boundaries = def.instrument === 'histogram' ? [...boundariesFor(def.name, views)] : undefined;

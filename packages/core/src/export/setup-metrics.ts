@@ -52,21 +52,21 @@ function boundRequestTimeout(config: ResolvedConfig, env: Env = processEnv()): R
  * Every option and variable is validated before anything is started; a bad one rejects with the
  * name of the setting to change. The options object is read once (each property, nested ones too).
  */
-export async function setupMetrics(given: SetupMetricsOptions = {}): Promise<MetricsHandle> {
-  const options = readSetupOptions(given);
-  const config = boundRequestTimeout(resolveConfig(options));
+export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<MetricsHandle> {
+  const opts = readSetupOptions(options);
+  const config = boundRequestTimeout(resolveConfig(opts));
   if (config.handleSignals) assertSignalsSupported();
-  const views = genAiViews(options.views);
+  const views = genAiViews(opts.views);
   // In a cluster every process needs its own identity (OTLP backends keep series apart by it).
   const instanceId = config.cluster ? globalThis.crypto.randomUUID() : undefined;
-  const resource = buildResource(options, instanceId);
+  const resource = buildResource(opts, instanceId);
   // Per-chunk timings are pre-aggregated and handed to the reader as a MetricProducer; its
   // temporality must be the one the reader uses for histograms.
   const chunkAggregator =
     config.exporter === 'none'
       ? undefined
-      : new ChunkAggregator({ views: options.views, temporality: histogramTemporality(config) });
-  const producers = [...(chunkAggregator ? [chunkAggregator] : []), ...(options.metricProducers ?? [])];
+      : new ChunkAggregator({ views: opts.views, temporality: histogramTemporality(config) });
+  const producers = [...(chunkAggregator ? [chunkAggregator] : []), ...(opts.metricProducers ?? [])];
   const created = await createReader(config, producers);
   const { reader, listen } = created;
   let { metricsHandler, metricsResponse } = created;
@@ -78,12 +78,12 @@ export async function setupMetrics(given: SetupMetricsOptions = {}): Promise<Met
   try {
     genai = createGenAiMetrics({
       meterProvider,
-      semconv: options.semconv,
-      prices: options.prices,
-      currency: options.currency,
-      normalizeModel: options.normalizeModel,
-      views: options.views,
-      attributeValueLengthLimit: options.attributeValueLengthLimit,
+      semconv: opts.semconv,
+      prices: opts.prices,
+      currency: opts.currency,
+      normalizeModel: opts.normalizeModel,
+      views: opts.views,
+      attributeValueLengthLimit: opts.attributeValueLengthLimit,
       chunkAggregator,
     });
     if (config.cluster && config.exporter === 'prometheus' && reader) {

@@ -40,8 +40,8 @@ interface ResolvedViews {
 }
 
 /**
- * One explicit-bucket view per catalogue histogram (and, when an allow-list or cardinality limit is
- * given, one view per other catalogue instrument too). Views are built for every semconv generation:
+ * One view per catalogue metric: explicit buckets for histograms, the allow-list and the SDK-side
+ * cardinality limit for all. Views are built for every semconv generation:
  * a view for a metric that is never recorded costs nothing, and the result does not depend on the
  * semconv mode chosen later.
  */
@@ -51,13 +51,16 @@ export function genAiViews(options: GenAiViewsOptions = {}): ViewOptions[] {
     ? // The overflow marker must survive the allow-list, or overflowed measurements would lose it.
       [createAllowListAttributesProcessor([...resolved.attributes, OVERFLOW_ATTRIBUTE])]
     : undefined;
-  const { cardinalityLimit } = resolved;
+  // The limit itself is applied by GenAiMetrics when it binds an attribute set (for the life of the
+  // process; see record/series-table.ts). The SDK's own limit is set one above it, so the SDK never
+  // folds on its own: it would fold per collection, by arrival order, and could then split an up-down
+  // counter's +1 and −1 between a series and the overflow series.
+  const sdkLimit = (resolved.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT) + 1;
 
   const views: ViewOptions[] = [];
   for (const def of CATALOGUE) {
-    const common: ViewOptions = { instrumentName: def.name };
+    const common: ViewOptions = { instrumentName: def.name, aggregationCardinalityLimit: sdkLimit };
     if (attributesProcessors) common.attributesProcessors = attributesProcessors;
-    if (cardinalityLimit !== undefined) common.aggregationCardinalityLimit = cardinalityLimit;
     if (def.instrument === 'histogram' && def.buckets) {
       const boundaries = resolved.overrides.get(def.name) ?? resolved.preset[def.buckets];
       views.push({
@@ -67,7 +70,7 @@ export function genAiViews(options: GenAiViewsOptions = {}): ViewOptions[] {
           options: { boundaries: [...boundaries] },
         },
       });
-    } else if (attributesProcessors || cardinalityLimit !== undefined) {
+    } else {
       views.push(common);
     }
   }

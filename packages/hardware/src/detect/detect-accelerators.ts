@@ -16,10 +16,10 @@ export interface DetectOptions extends ProviderOptions {
 }
 
 /** The accelerators this process can read, with the provider that would read each. Never throws for a missing driver. */
-export async function detectAccelerators(given: DetectOptions = {}): Promise<DeviceInfo[]> {
-  const options = readOptions(given, OPTION_KEYS, 'detectAccelerators()') as DetectOptions;
-  const choices = validateProviderChoices(options.providers);
-  const { providers, devices } = await selectProviders(choices ?? autoChoices(), options);
+export async function detectAccelerators(options: DetectOptions = {}): Promise<DeviceInfo[]> {
+  const opts = readOptions(options, OPTION_KEYS, 'detectAccelerators()') as DetectOptions;
+  const choices = validateProviderChoices(opts.providers);
+  const { providers, devices } = await selectProviders(choices ?? autoChoices(), opts);
   await Promise.all(providers.map((p) => Promise.resolve(p.close()).catch(() => undefined)));
   return devices;
 }

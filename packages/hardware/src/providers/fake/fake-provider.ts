@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { describe } from '../../sanitize.js';
 import type { DeviceSample, DeviceType, HardwareProvider } from '../../types.js';
 
 /** One device in a fixture: the DeviceSample fields (SI units), `provider` filled in for you. */
@@ -16,6 +17,23 @@ export const FAKE_HARDWARE_ENV = 'GENAI_METRICS_FAKE_HARDWARE';
 const TYPES: ReadonlySet<DeviceType> = new Set(['gpu', 'npu']);
 
 export function loadFakeFixture(source: FakeFixture | string | undefined): FakeFixture {
+  try {
+    return readFixture(source);
+  } catch (error) {
+    // A fixture is the app's object or file: whatever reading it throws (a Proxy, a getter, a missing
+    // file, bad JSON) becomes one setup error that says what was being read.
+    if (error instanceof Error && error.message.startsWith('@genai-metrics/hardware')) throw error;
+    let detail = describe(error);
+    try {
+      if (error instanceof Error) detail = error.message.slice(0, 300);
+    } catch {
+      // keep the plain description
+    }
+    throw new Error(`@genai-metrics/hardware: the 'fake' provider's fixture could not be read (${detail})`);
+  }
+}
+
+function readFixture(source: FakeFixture | string | undefined): FakeFixture {
   const raw = source ?? process.env[FAKE_HARDWARE_ENV];
   if (raw === undefined || raw === '') {
     throw new Error(
@@ -32,7 +50,7 @@ export function loadFakeFixture(source: FakeFixture | string | undefined): FakeF
     for (const d of frame) {
       if (typeof d?.id !== 'string' || !TYPES.has(d.type)) {
         throw new Error(
-          `@genai-metrics/hardware: fake fixture frame ${f}: every device needs a string "id" and "type" "gpu" or "npu" (got ${JSON.stringify(d)})`,
+          `@genai-metrics/hardware: fake fixture frame ${f}: every device needs a string "id" and "type" "gpu" or "npu" (got ${describe(d)})`,
         );
       }
     }
