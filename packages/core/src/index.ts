@@ -1,5 +1,7 @@
 export type { ChunkAggregatorOptions } from './aggregate/chunk-aggregator.js';
 export { CHUNK_SERIES_METRICS, ChunkAggregator } from './aggregate/chunk-aggregator.js';
+export type { GenAiMetricProducerOptions, TemporalityOption } from './aggregate/producer.js';
+export { GenAiMetricProducer } from './aggregate/producer.js';
 export type { BucketFamily, BucketPreset, BucketPresetName } from './buckets/index.js';
 export { buckets, DEFAULT_CONTEXT_LENGTH, validateBoundaries } from './buckets/index.js';
 export type { InstrumentKind, MetricDefinition, SemconvGeneration } from './catalogue/catalogue.js';

@@ -1,7 +1,7 @@
 import { MetricsHarness } from '@genai-metrics/testkit';
 import { AggregationTemporality } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChunkAggregator, createGenAiMetrics, type GenAiViewsOptions, genAiViews } from '../src/index.js';
+import { createGenAiMetrics, GenAiMetricProducer, type GenAiViewsOptions, genAiViews } from '../src/index.js';
 
 /**
  * The cardinality limit bounds what is exported across any number of collections, not per collection:
@@ -19,16 +19,11 @@ afterEach(async () => {
   await Promise.all(harnesses.splice(0).map((h) => h.shutdown()));
 });
 
-type Path = 'sdk' | 'chunk aggregator';
+type Path = 'sdk' | 'producer';
 
 function setup(path: Path, temporality: AggregationTemporality, views: GenAiViewsOptions) {
   const aggregator =
-    path === 'chunk aggregator'
-      ? new ChunkAggregator({
-          views,
-          temporality: temporality === AggregationTemporality.DELTA ? 'delta' : 'cumulative',
-        })
-      : undefined;
+    path === 'producer' ? new GenAiMetricProducer({ views, temporality: () => temporality }) : undefined;
   const h = new MetricsHarness({
     views: genAiViews(views),
     temporality,
@@ -39,7 +34,7 @@ function setup(path: Path, temporality: AggregationTemporality, views: GenAiView
     meterProvider: h.meterProvider,
     semconv: 'both',
     views,
-    chunkAggregator: aggregator,
+    producer: aggregator,
   });
   return { h, genai };
 }
@@ -47,8 +42,8 @@ function setup(path: Path, temporality: AggregationTemporality, views: GenAiView
 describe.each<[Path, AggregationTemporality]>([
   ['sdk', AggregationTemporality.CUMULATIVE],
   ['sdk', AggregationTemporality.DELTA],
-  ['chunk aggregator', AggregationTemporality.CUMULATIVE],
-  ['chunk aggregator', AggregationTemporality.DELTA],
+  ['producer', AggregationTemporality.CUMULATIVE],
+  ['producer', AggregationTemporality.DELTA],
 ])('cardinalityLimit over many collections (%s, temporality %i)', (path, temporality) => {
   it('never exports more than the limit per metric, loses no measurement, and keeps the first sets', async () => {
     const { h, genai } = setup(path, temporality, { cardinalityLimit: LIMIT });

@@ -115,6 +115,8 @@ describe('ChunkAggregator', () => {
   });
 
   it('rejects an unknown temporality at setup', () => {
-    expect(() => new ChunkAggregator({ temporality: 'weekly' as 'delta' })).toThrow(/cumulative' or 'delta/);
+    expect(() => new ChunkAggregator({ temporality: 'weekly' as 'delta' })).toThrow(
+      /'cumulative', 'delta', 'lowmemory' or a selector/,
+    );
   });
 });

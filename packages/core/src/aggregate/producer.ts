@@ -53,13 +53,13 @@ export class GenAiMetricProducer implements MetricProducer {
   private readonly metrics = new Map<string, AggregatedMetric>();
   private readonly selectTemporality: AggregationTemporalitySelector;
 
-  constructor(options: GenAiMetricProducerOptions = {}, recorded?: readonly string[]) {
+  constructor(options: GenAiMetricProducerOptions = {}) {
     const o = readOptions(options, ['views', 'temporality'], 'genai-metrics: new GenAiMetricProducer()');
     const views = snapshotViews(o.views) ?? {};
     const limits = resolveViewLimits(views);
     this.selectTemporality = temporalitySelector(o.temporality as TemporalityOption | undefined);
     for (const def of CATALOGUE) {
-      if (!isAggregated(def) || (recorded && !recorded.includes(def.name))) continue;
+      if (!isAggregated(def)) continue;
       const boundaries = def.instrument === 'histogram' ? [...boundariesFor(def.name, views)] : undefined;
       this.metrics.set(def.name, new AggregatedMetric(def, limits, boundaries, def.unit));
     }

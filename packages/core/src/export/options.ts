@@ -62,6 +62,12 @@ export interface SetupMetricsOptions {
   prices?: PriceTable;
   currency?: string;
   normalizeModel?: (model: string) => string;
+  /**
+   * How operation metrics are recorded: `producer` (default) pre-aggregates them in a MetricProducer the
+   * reader collects; `sdk` records through SDK instruments, for apps whose own SDK views must apply to
+   * our metrics. docs/exporters.md ("Recording paths") says what each honours.
+   */
+  aggregation?: 'producer' | 'sdk';
   /** Longest attribute (label) value; longer ones are cut with a visible suffix (see createGenAiMetrics). Default 256. */
   attributeValueLengthLimit?: number;
   prometheus?: PrometheusOptions;

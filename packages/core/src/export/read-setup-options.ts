@@ -27,6 +27,7 @@ export function readSetupOptions(options: unknown): SetupMetricsOptions {
     'serverless',
     'handleSignals',
     'attributeValueLengthLimit',
+    'aggregation',
     ...NESTED,
   ]);
   for (const key of NESTED) {

@@ -1,16 +1,12 @@
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, MeterProvider, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { exportPlatform } from '#export-platform';
-import { ChunkAggregator } from '../aggregate/chunk-aggregator.js';
+import { GenAiMetricProducer } from '../aggregate/producer.js';
 import { createGenAiMetrics, type GenAiMetrics } from '../gen-ai-metrics.js';
+import { describeValue } from '../input/describe.js';
 import { type Env, processEnv } from '../runtime/env.js';
 import { genAiViews } from '../view/gen-ai-views.js';
 import { Handle, type MetricsHandle } from './handle.js';
-import {
-  histogramTemporality,
-  type ResolvedConfig,
-  resolveConfig,
-  type SetupMetricsOptions,
-} from './options.js';
+import { type ResolvedConfig, resolveConfig, type SetupMetricsOptions } from './options.js';
 import type { MetricsListener } from './platform/types.js';
 import { readSetupOptions } from './read-setup-options.js';
 import { createReader } from './reader.js';
@@ -28,6 +24,14 @@ const OTLP_EXPORTER_DEFAULT_TIMEOUT_MS = 10_000;
  * app chose a request timeout (option or OTEL_EXPORTER_OTLP_(METRICS_)TIMEOUT), the request may take no
  * longer than the export it belongs to.
  */
+/** `aggregation`: how operation metrics are recorded (docs/exporters.md, "Recording paths"). */
+function resolveAggregation(value: unknown): 'producer' | 'sdk' {
+  if (value === undefined || value === 'producer' || value === 'sdk') return value ?? 'producer';
+  throw new RangeError(
+    `genai-metrics: setupMetrics option 'aggregation' must be 'producer' (pre-aggregated, the default) or 'sdk' (SDK instruments, so your own views apply), got ${describeValue(value)}`,
+  );
+}
+
 function boundRequestTimeout(config: ResolvedConfig, env: Env = processEnv()): ResolvedConfig {
   if (
     config.exporter !== 'otlp' ||
@@ -60,15 +64,22 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
   // In a cluster every process needs its own identity (OTLP backends keep series apart by it).
   const instanceId = config.cluster ? globalThis.crypto.randomUUID() : undefined;
   const resource = buildResource(opts, instanceId);
-  // Per-chunk timings are pre-aggregated and handed to the reader as a MetricProducer; its
-  // temporality must be the one the reader uses for histograms.
-  const chunkAggregator =
-    config.exporter === 'none'
+  // Operation metrics are pre-aggregated by one MetricProducer that the reader collects; it exports with
+  // the temporality the reader chooses for each instrument type (asked when it collects).
+  const aggregation = resolveAggregation(opts.aggregation);
+  let reader: MetricReader | undefined;
+  const producer =
+    config.exporter === 'none' || aggregation === 'sdk'
       ? undefined
-      : new ChunkAggregator({ views: opts.views, temporality: histogramTemporality(config) });
-  const producers = [...(chunkAggregator ? [chunkAggregator] : []), ...(opts.metricProducers ?? [])];
+      : new GenAiMetricProducer({
+          views: opts.views,
+          temporality: (type) =>
+            reader?.selectAggregationTemporality(type) ?? AggregationTemporality.CUMULATIVE,
+        });
+  const producers = [...(producer ? [producer] : []), ...(opts.metricProducers ?? [])];
   const created = await createReader(config, producers);
-  const { reader, listen } = created;
+  reader = created.reader;
+  const { listen } = created;
   let { metricsHandler, metricsResponse } = created;
   const meterProvider = new MeterProvider({ resource, views, readers: reader ? [reader] : [] });
 
@@ -84,7 +95,7 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
       normalizeModel: opts.normalizeModel,
       views: opts.views,
       attributeValueLengthLimit: opts.attributeValueLengthLimit,
-      chunkAggregator,
+      producer,
     });
     if (config.cluster && config.exporter === 'prometheus' && reader) {
       // One /metrics for every process of the cluster (docs/cluster.md).

@@ -1,9 +1,8 @@
 import type { Attributes } from '@opentelemetry/api';
 import { describeValue } from '../input/describe.js';
-import { readProperty } from '../input/read.js';
+import { readProperty, UNREADABLE } from '../input/read.js';
 import { warnOnce } from '../input/report.js';
 import type { Sanitizer } from '../input/sanitizer.js';
-import { ABSENT, keyPart } from '../record/attribute-key.js';
 import type { BoundSeries, SeriesBinder } from '../record/bound-series.js';
 import * as sc from '../semconv.js';
 import { type ErrorType, errorTypeOf } from './error-type.js';
@@ -178,14 +177,32 @@ export class Operation {
    */
   setUsage(usage: Usage): void {
     if (this.ended || usage === null || typeof usage !== 'object') return;
-    for (let i = 0; i < USAGE_FIELDS.length; i++) {
-      const field = USAGE_FIELDS[i]!;
-      const value = readProperty(usage, field);
-      if (value === undefined || value === null) continue;
-      const problem = usageProblem(value);
-      if (problem === undefined) this.setCount(field, value as number);
-      else this.reportInvalid(field, problem, value);
+    // Plain reads in one try (fast inline caches on this hot path); a throwing getter ends the fast
+    // path, and the fields not read yet are read one by one, guarded. Each field is read once.
+    let done = 0;
+    try {
+      this.usageField('inputTokens', usage.inputTokens);
+      done++;
+      this.usageField('outputTokens', usage.outputTokens);
+      done++;
+      this.usageField('cachedInputTokens', usage.cachedInputTokens);
+      done++;
+      this.usageField('cacheWriteInputTokens', usage.cacheWriteInputTokens);
+      done++;
+      this.usageField('reasoningTokens', usage.reasoningTokens);
+    } catch {
+      this.usageField(USAGE_FIELDS[done]!, UNREADABLE); // counted as not_a_number
+      for (let i = done + 1; i < USAGE_FIELDS.length; i++) {
+        this.usageField(USAGE_FIELDS[i]!, readProperty(usage, USAGE_FIELDS[i]!));
+      }
     }
+  }
+
+  private usageField(field: UsageField, value: unknown): void {
+    if (value === undefined || value === null) return;
+    const problem = usageProblem(value);
+    if (problem === undefined) this.setCount(field, value as number);
+    else this.reportInvalid(field, problem, value);
   }
 
   setResponseModel(model: string | undefined): void {
@@ -264,65 +281,68 @@ export class Operation {
 
   private group(responseModel: string | undefined): SeriesGroup {
     const s = this.start;
-    const requestModel = this.requestModel;
-    const key =
-      keyPart(s.operation) +
-      keyPart(s.provider) +
-      (requestModel === undefined ? ABSENT : keyPart(requestModel)) +
-      (responseModel === undefined ? ABSENT : keyPart(responseModel)) +
-      (s.serverAddress === undefined ? ABSENT : keyPart(s.serverAddress)) +
-      (s.serverPort === undefined ? ABSENT : keyPart(s.serverPort));
-    return this.ctx.groups.get(key, () => {
+    const tuple = {
+      operation: s.operation,
+      provider: s.provider,
+      requestModel: this.requestModel,
+      responseModel,
+      serverAddress: s.serverAddress,
+      serverPort: s.serverPort,
+    };
+    const build = () => {
       const attributes: Attributes = {
-        [sc.ATTR_GEN_AI_OPERATION_NAME]: s.operation,
-        [sc.ATTR_GEN_AI_PROVIDER_NAME]: s.provider,
+        [sc.ATTR_GEN_AI_OPERATION_NAME]: tuple.operation,
+        [sc.ATTR_GEN_AI_PROVIDER_NAME]: tuple.provider,
       };
-      if (requestModel !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = requestModel;
+      if (tuple.requestModel !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = tuple.requestModel;
       if (responseModel !== undefined) attributes[sc.ATTR_GEN_AI_RESPONSE_MODEL] = responseModel;
-      if (s.serverAddress !== undefined) attributes[sc.ATTR_SERVER_ADDRESS] = s.serverAddress;
-      if (s.serverPort !== undefined) attributes[sc.ATTR_SERVER_PORT] = s.serverPort;
+      if (tuple.serverAddress !== undefined) attributes[sc.ATTR_SERVER_ADDRESS] = tuple.serverAddress;
+      if (tuple.serverPort !== undefined) attributes[sc.ATTR_SERVER_PORT] = tuple.serverPort;
       return Object.freeze(attributes);
-    });
+    };
+    // The start group exists once the constructor has run; response-model groups hang off it.
+    return responseModel !== undefined && this.startGroup !== undefined
+      ? this.ctx.groups.withResponse(this.startGroup, tuple, build)
+      : this.ctx.groups.get(tuple, build);
   }
 
   private recordClient(group: SeriesGroup, seconds: number, errorType: string | undefined): void {
     const plan = this.ctx.plans.client[this.cls];
     const durations = plan.durations;
     for (let i = 0; i < durations.length; i++) {
-      const slot = durations[i]!;
-      (errorType === undefined ? group.series(slot) : group.failed(slot, errorType)).record(seconds);
+      if (errorType === undefined) group.record(durations[i]!, seconds);
+      else group.failed(durations[i]!, errorType).record(seconds);
     }
     if (this.stream && this.firstChunkAt >= 0) {
       const ttfc = (this.firstChunkAt - this.startedAt) / 1000;
       const slots = plan.timeToFirstChunk;
-      for (let i = 0; i < slots.length; i++) group.series(slots[i]!).record(ttfc);
+      for (let i = 0; i < slots.length; i++) group.record(slots[i]!, ttfc);
     }
     const failed = errorType !== undefined;
     const input = this.inputTokens;
     if (input !== UNKNOWN) {
-      group.series(plan.tokenUsageInput).record(input);
-      group.series(plan.usageInput).record(input);
-      if (!failed) group.series(plan.operationInputTokens).record(input);
+      group.record(plan.tokenUsageInput, input);
+      group.record(plan.usageInput, input);
+      if (!failed) group.record(plan.operationInputTokens, input);
     }
     const output = this.outputTokens;
     if (output !== UNKNOWN) {
-      group.series(plan.tokenUsageOutput).record(output);
-      group.series(plan.usageOutput).record(output);
-      if (!failed) group.series(plan.operationOutputTokens).record(output);
+      group.record(plan.tokenUsageOutput, output);
+      group.record(plan.usageOutput, output);
+      if (!failed) group.record(plan.operationOutputTokens, output);
     }
-    if (this.cachedInputTokens !== UNKNOWN) group.series(plan.usageCacheRead).record(this.cachedInputTokens);
+    if (this.cachedInputTokens !== UNKNOWN) group.record(plan.usageCacheRead, this.cachedInputTokens);
     if (this.cacheWriteInputTokens !== UNKNOWN)
-      group.series(plan.usageCacheWrite).record(this.cacheWriteInputTokens);
-    if (this.reasoningTokens !== UNKNOWN) group.series(plan.usageReasoning).record(this.reasoningTokens);
+      group.record(plan.usageCacheWrite, this.cacheWriteInputTokens);
+    if (this.reasoningTokens !== UNKNOWN) group.record(plan.usageReasoning, this.reasoningTokens);
   }
 
   private recordServer(group: SeriesGroup, seconds: number, errorType: string | undefined): void {
     const plan = this.ctx.plans.server;
-    (errorType === undefined ? group.series(plan.duration) : group.failed(plan.duration, errorType)).record(
-      seconds,
-    );
+    if (errorType === undefined) group.record(plan.duration, seconds);
+    else group.failed(plan.duration, errorType).record(seconds);
     if (this.firstChunkAt >= 0)
-      group.series(plan.timeToFirstToken).record((this.firstChunkAt - this.startedAt) / 1000);
+      group.record(plan.timeToFirstToken, (this.firstChunkAt - this.startedAt) / 1000);
   }
 
   /** Hands buffered gaps to the per-chunk and per-token series, then empties the buffer. */
@@ -355,7 +375,7 @@ export class Operation {
     // Embeddings produce no output tokens: unknown output means none there, not "unknown".
     const output = this.cls === 'embeddings' && this.outputTokens === UNKNOWN ? 0 : known(this.outputTokens);
     const value = costOf(price, known(this.inputTokens), output, known(this.cachedInputTokens));
-    if (value !== undefined) group.series(slot).record(value);
+    if (value !== undefined) group.record(slot, value);
   }
 
   private setCount(field: UsageField, value: number): void {

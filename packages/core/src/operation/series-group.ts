@@ -3,6 +3,8 @@ import { type BoundSeries, NOOP_SERIES, type SeriesBinder } from '../record/boun
 import * as sc from '../semconv.js';
 import type { Slot } from './plan.js';
 
+/** Response-model groups remembered per request group (a fine-tune per user could be many). */
+const RESPONSE_GROUPS_CACHED = 64;
 /** Failed-operation series cached per group (error types are few; a caller's override could be many). */
 const ERROR_SERIES_CACHED = 32;
 /** Attribute tuples whose groups are kept; beyond this the cache starts over (series stay bound in the binder). */
@@ -16,12 +18,22 @@ const GROUPS_CACHED = 2048;
 export class SeriesGroup {
   private readonly bound: (BoundSeries | undefined)[];
   private errors: Map<string, BoundSeries> | undefined;
+  /**
+   * The groups of this (request) tuple with a response model added, by response model: one Map.get
+   * at the end of an operation instead of a walk of the whole trie.
+   */
+  responses: Map<string, SeriesGroup> | undefined;
 
   constructor(
     private readonly groups: SeriesGroups,
     readonly attributes: Attributes,
   ) {
     this.bound = new Array<BoundSeries | undefined>(groups.slots.length).fill(undefined);
+  }
+
+  /** Records `value` in the series of `slot`; nothing for NONE (a metric this mode does not record). */
+  record(slot: number, value: number): void {
+    if (slot >= 0) (this.bound[slot] ?? this.series(slot)).record(value);
   }
 
   /** The series of `slot` (NONE: a series that records nothing). */
@@ -49,22 +61,63 @@ export class SeriesGroup {
   }
 }
 
-/** The group cache of one GenAiMetrics. */
+/** One attribute tuple, as the Operation holds it (sanitised values; undefined for absent). */
+export interface Tuple {
+  readonly operation: string;
+  readonly provider: string;
+  readonly requestModel: string | undefined;
+  readonly responseModel: string | undefined;
+  readonly serverAddress: string | undefined;
+  readonly serverPort: number | undefined;
+}
+
+type Level = Map<string | number | undefined, unknown>;
+
+/**
+ * The group cache of one GenAiMetrics: a trie keyed by the tuple's values, one Map level per value,
+ * so a lookup is six Map.get calls on strings whose hashes V8 has already computed (a string built by
+ * concatenating the values would have to be flattened and hashed in full on every operation — it was
+ * most of an operation's cost). Bounded: past GROUPS_CACHED groups the trie starts over; series stay
+ * bound in the binder, so nothing recorded is lost.
+ */
 export class SeriesGroups {
-  private readonly cache = new Map<string, SeriesGroup>();
+  private root: Level = new Map();
+  private size = 0;
 
   constructor(
     private readonly binder: SeriesBinder,
     readonly slots: readonly Slot[],
   ) {}
 
-  /** The group for `key`, creating it with `attributes()` on a miss. */
-  get(key: string, attributes: () => Attributes): SeriesGroup {
-    let group = this.cache.get(key);
+  /** The group of `start`'s tuple with `responseModel` added (a shortcut through start.responses). */
+  withResponse(start: SeriesGroup, t: Tuple, attributes: () => Attributes): SeriesGroup {
+    const model = t.responseModel!;
+    let group = start.responses?.get(model);
     if (group === undefined) {
-      if (this.cache.size >= GROUPS_CACHED) this.cache.clear();
+      group = this.get(t, attributes);
+      start.responses ??= new Map();
+      if (start.responses.size < RESPONSE_GROUPS_CACHED) start.responses.set(model, group);
+    }
+    return group;
+  }
+
+  /** The group for this tuple, creating it with `attributes()` on a miss. */
+  get(t: Tuple, attributes: () => Attributes): SeriesGroup {
+    const l1 = this.level(this.root, t.operation);
+    const l2 = this.level(l1, t.provider);
+    const l3 = this.level(l2, t.requestModel);
+    const l4 = this.level(l3, t.responseModel);
+    const l5 = this.level(l4, t.serverAddress);
+    let group = l5.get(t.serverPort) as SeriesGroup | undefined;
+    if (group === undefined) {
+      if (this.size >= GROUPS_CACHED) {
+        this.root = new Map();
+        this.size = 0;
+        return this.get(t, attributes);
+      }
       group = new SeriesGroup(this, attributes());
-      this.cache.set(key, group);
+      l5.set(t.serverPort, group);
+      this.size++;
     }
     return group;
   }
@@ -72,5 +125,14 @@ export class SeriesGroups {
   bind(slot: number, attributes: Attributes): BoundSeries {
     const { metric, extra } = this.slots[slot]!;
     return this.binder.bind(metric, extra ? { ...attributes, ...extra } : attributes) ?? NOOP_SERIES;
+  }
+
+  private level(parent: Level, key: string | number | undefined): Level {
+    let next = parent.get(key) as Level | undefined;
+    if (next === undefined) {
+      next = new Map();
+      parent.set(key, next);
+    }
+    return next;
   }
 }

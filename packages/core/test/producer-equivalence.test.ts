@@ -1,0 +1,344 @@
+import {
+  AggregationTemporality,
+  type AggregationTemporalitySelector,
+  InstrumentType,
+  MeterProvider,
+  type MetricProducer,
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  createGenAiMetrics,
+  GenAiMetricProducer,
+  type GenAiMetrics,
+  type GenAiViewsOptions,
+  genAiViews,
+  type Operation,
+  type SemconvMode,
+} from '../src/index.js';
+
+/**
+ * The pre-aggregated path (GenAiMetricProducer) must export exactly what SDK instruments behind
+ * `genAiViews()` export, point for point: names, descriptors, temporality, attributes, bucket counts,
+ * sums, min/max, start and end times. Both pipelines get the same randomised mix of operations
+ * (streams, failures, usage shapes, response models, queue marks, one-off records), with collections
+ * in the middle of operations, under a fake clock so both see the same instants.
+ */
+const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
+
+const SELECTORS: Record<string, AggregationTemporalitySelector> = {
+  cumulative: () => AggregationTemporality.CUMULATIVE,
+  'delta (every instrument)': () => AggregationTemporality.DELTA,
+  // What the OTLP exporters do for 'delta' and 'lowmemory'.
+  'otlp delta': (t) =>
+    t === InstrumentType.UP_DOWN_COUNTER || t === InstrumentType.OBSERVABLE_UP_DOWN_COUNTER
+      ? AggregationTemporality.CUMULATIVE
+      : AggregationTemporality.DELTA,
+  'otlp lowmemory': (t) =>
+    t === InstrumentType.COUNTER || t === InstrumentType.HISTOGRAM
+      ? AggregationTemporality.DELTA
+      : AggregationTemporality.CUMULATIVE,
+};
+
+/** A reader whose exporter only chooses temporality; tests call reader.collect() themselves. */
+function pipeline(
+  views: GenAiViewsOptions,
+  temporality: AggregationTemporalitySelector,
+  producers: MetricProducer[],
+) {
+  const exporter: PushMetricExporter = {
+    export: (_metrics, done) => done({ code: 0 }),
+    forceFlush: async () => undefined,
+    shutdown: async () => undefined,
+    selectAggregationTemporality: temporality,
+  };
+  const reader = new PeriodicExportingMetricReader({
+    exporter,
+    exportIntervalMillis: 3_600_000,
+    metricProducers: producers,
+  });
+  const meterProvider = new MeterProvider({ views: genAiViews(views), readers: [reader] });
+  return { reader, meterProvider };
+}
+
+/** Metrics by name, points in a stable order; scopes of the same name merged (the producer adds one). */
+function normalise(rm: ResourceMetrics) {
+  const out: Record<string, unknown> = {};
+  for (const sm of rm.scopeMetrics) {
+    for (const m of sm.metrics) {
+      out[m.descriptor.name] = {
+        scope: { name: sm.scope.name, version: sm.scope.version, schemaUrl: sm.scope.schemaUrl },
+        descriptor: m.descriptor,
+        temporality: m.aggregationTemporality,
+        dataPointType: m.dataPointType,
+        isMonotonic: (m as { isMonotonic?: boolean }).isMonotonic,
+        points: [...m.dataPoints].sort((a, b) => key(a.attributes).localeCompare(key(b.attributes))),
+      };
+    }
+  }
+  return out;
+}
+
+function key(attributes: object): string {
+  return JSON.stringify(Object.entries(attributes).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+type Cmd =
+  | {
+      c: 'start';
+      operation: string;
+      provider: string;
+      model?: string;
+      port?: number;
+      stream: boolean;
+      kind: 'client' | 'server' | 'both';
+    }
+  | { c: 'chunk'; op: number; tokens: number }
+  | { c: 'usage'; op: number; usage: Record<string, unknown> }
+  | { c: 'response'; op: number; model: string }
+  | { c: 'dequeued'; op: number }
+  | { c: 'end'; op: number }
+  | { c: 'fail'; op: number; status: number; type?: string }
+  | { c: 'record'; name: string; value: number; model: string }
+  | { c: 'tick'; ms: number }
+  | { c: 'collect' };
+
+const models = fc.oneof(
+  fc.constantFrom('gpt-4o', 'gpt-4o-mini', 'llama'),
+  fc.nat(40).map((n) => `m${n}`),
+);
+const op = fc.nat(30);
+const cmd: fc.Arbitrary<Cmd> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record(
+      {
+        c: fc.constant('start' as const),
+        operation: fc.constantFrom('chat', 'text_completion', 'embeddings', 'execute_tool'),
+        provider: fc.constantFrom('openai', 'anthropic'),
+        model: models,
+        port: fc.constantFrom(443, 8080),
+        stream: fc.boolean(),
+        kind: fc.constantFrom('client' as const, 'server' as const, 'both' as const),
+      },
+      { requiredKeys: ['c', 'operation', 'provider', 'stream', 'kind'] },
+    ),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record({ c: fc.constant('chunk' as const), op, tokens: fc.integer({ min: 1, max: 3 }) }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      c: fc.constant('usage' as const),
+      op,
+      usage: fc.record(
+        {
+          inputTokens: fc.oneof(fc.nat(5000), fc.constant(-1), fc.constant(1.5)),
+          outputTokens: fc.nat(5000),
+          cachedInputTokens: fc.nat(100),
+          cacheWriteInputTokens: fc.nat(100),
+          reasoningTokens: fc.nat(100),
+        },
+        { requiredKeys: [] },
+      ),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ c: fc.constant('response' as const), op, model: models.map((m) => `${m}-2024`) }),
+  },
+  { weight: 1, arbitrary: fc.record({ c: fc.constant('dequeued' as const), op }) },
+  { weight: 3, arbitrary: fc.record({ c: fc.constant('end' as const), op }) },
+  {
+    weight: 2,
+    arbitrary: fc.record(
+      {
+        c: fc.constant('fail' as const),
+        op,
+        status: fc.constantFrom(429, 500, 400, 0),
+        type: fc.constantFrom('timeout', 'custom_type'),
+      },
+      { requiredKeys: ['c', 'op', 'status'] },
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      c: fc.constant('record' as const),
+      name: fc.constantFrom(
+        'llm.model.load.duration',
+        'llm.batch.size',
+        'llm.generation.stops',
+        'llm.inference.run.duration',
+      ),
+      value: fc.oneof(fc.double({ min: 0, max: 100, noNaN: true }), fc.constant(-1)),
+      model: models,
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ c: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 1500 }) }),
+  },
+  { weight: 1, arbitrary: fc.constant({ c: 'collect' as const }) },
+);
+
+const config = fc.record({
+  semconv: fc.constantFrom<SemconvMode>('v1.41', 'latest', 'both'),
+  temporality: fc.constantFrom(...Object.keys(SELECTORS)),
+  cardinalityLimit: fc.constantFrom(2, 6, 2000),
+  attributes: fc.constantFrom(
+    undefined,
+    ['gen_ai.operation.name', 'gen_ai.provider.name'],
+    [
+      'gen_ai.operation.name',
+      'gen_ai.provider.name',
+      'gen_ai.request.model',
+      'error.type',
+      'gen_ai.token.type',
+    ],
+  ),
+  preset: fc.constantFrom('semconv' as const, 'vllm' as const),
+  prices: fc.boolean(),
+});
+
+class Side {
+  readonly ops: Operation[] = [];
+  constructor(
+    readonly genai: GenAiMetrics,
+    readonly reader: PeriodicExportingMetricReader,
+    readonly meterProvider: MeterProvider,
+  ) {}
+
+  apply(c: Cmd): void {
+    switch (c.c) {
+      case 'start':
+        this.ops.push(
+          this.genai.startOperation({
+            operation: c.operation,
+            provider: c.provider,
+            requestModel: c.model,
+            serverAddress: 'api.example',
+            serverPort: c.port,
+            stream: c.stream,
+            kind: c.kind,
+          }),
+        );
+        return;
+      case 'record':
+        this.genai.record(c.name, c.value, {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.provider.name': 'onnxruntime',
+          'gen_ai.request.model': c.model,
+          'llm.stop.reason': 'eog',
+        });
+        return;
+      case 'tick':
+      case 'collect':
+        return;
+    }
+    if (this.ops.length === 0) return;
+    const target = this.ops[c.op % this.ops.length]!;
+    switch (c.c) {
+      case 'chunk':
+        target.chunk(c.tokens);
+        break;
+      case 'usage':
+        target.setUsage(c.usage);
+        break;
+      case 'response':
+        target.setResponseModel(c.model);
+        break;
+      case 'dequeued':
+        target.dequeued();
+        break;
+      case 'end':
+        target.end();
+        break;
+      case 'fail':
+        target.fail(Object.assign(new Error('failed'), c.status ? { status: c.status } : {}), c.type);
+        break;
+    }
+  }
+
+  async collect() {
+    const { resourceMetrics, errors } = await this.reader.collect();
+    expect(errors).toEqual([]);
+    return normalise(resourceMetrics);
+  }
+}
+
+type Config = typeof config extends fc.Arbitrary<infer T> ? T : never;
+
+function sides(cfg: Config) {
+  const views: GenAiViewsOptions = {
+    cardinalityLimit: cfg.cardinalityLimit,
+    preset: cfg.preset,
+    ...(cfg.attributes ? { attributes: cfg.attributes } : {}),
+  };
+  const selector = SELECTORS[cfg.temporality]!;
+  const common = {
+    semconv: cfg.semconv,
+    views,
+    ...(cfg.prices
+      ? { prices: { 'gpt-4o': { input: 2.5, output: 10 }, m1: { input: 1, output: 1 } }, currency: 'EUR' }
+      : {}),
+  };
+  const sdk = pipeline(views, selector, []);
+  const producer = new GenAiMetricProducer({ views, temporality: selector });
+  const pre = pipeline(views, selector, [producer]);
+  return [
+    new Side(
+      createGenAiMetrics({ ...common, meterProvider: sdk.meterProvider }),
+      sdk.reader,
+      sdk.meterProvider,
+    ),
+    new Side(
+      createGenAiMetrics({ ...common, meterProvider: pre.meterProvider, producer }),
+      pre.reader,
+      pre.meterProvider,
+    ),
+  ] as const;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date', 'performance'], now: Date.UTC(2026, 0, 1) });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('GenAiMetricProducer ≡ SDK instruments behind genAiViews()', () => {
+  it('exports the same ResourceMetrics, point for point, for random operation mixes', async () => {
+    let compared = 0;
+    await fc.assert(
+      fc.asyncProperty(config, fc.array(cmd, { minLength: 1, maxLength: 60 }), async (cfg, cmds) => {
+        const [sdk, pre] = sides(cfg);
+        try {
+          for (const c of cmds) {
+            if (c.c === 'tick') vi.advanceTimersByTime(c.ms);
+            sdk.apply(c);
+            pre.apply(c);
+            if (c.c === 'collect') expect(await pre.collect()).toEqual(await sdk.collect());
+          }
+          vi.advanceTimersByTime(250);
+          for (const o of [...sdk.ops, ...pre.ops]) o.end();
+          const last = await sdk.collect();
+          expect(await pre.collect()).toEqual(last);
+          if (Object.keys(last).length > 0) compared++;
+          vi.advanceTimersByTime(250);
+          expect(await pre.collect()).toEqual(await sdk.collect());
+        } finally {
+          await Promise.all([sdk.meterProvider.shutdown(), pre.meterProvider.shutdown()]);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    // The mixes are not vacuous: most runs end with data on both sides to compare.
+    expect(compared).toBeGreaterThan(RUNS / 2);
+  }, 120_000);
+});
