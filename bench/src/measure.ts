@@ -34,7 +34,7 @@ export function compare(
   const samples = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   for (let r = 0; r < warmup + rounds; r++) {
     for (const v of variants) {
-      (globalThis as { gc?: () => void }).gc?.();
+      fullGc();
       const t0 = clockNs(clock);
       v.run(iterations);
       const ns = (clockNs(clock) - t0) / iterations;
@@ -42,6 +42,17 @@ export function compare(
     }
   }
   return variants.map((v) => ({ name: v.name, nsPerOp: median(samples.get(v.name)!) }));
+}
+
+/**
+ * A full GC between rounds, when `--expose-gc` is given. Not plain `gc()`: that is V8's
+ * memory-reducing collection, which also drops the feedback optimised code depends on and so
+ * deoptimises every hot function after it — the next round would measure re-optimisation, not the
+ * variant (a 3-5x slowdown for code that allocates short-lived objects). `{ type: 'major' }` is an
+ * ordinary full collection.
+ */
+export function fullGc(): void {
+  (globalThis as { gc?: (options?: { type: 'major' | 'minor' }) => void }).gc?.({ type: 'major' });
 }
 
 function median(xs: number[]): number {
@@ -81,7 +92,7 @@ export async function compareAsync(
     for (let i = 0; i < variants.length; i++) {
       const v = variants[(i + r) % variants.length]!;
       const undo = v.setup();
-      (globalThis as { gc?: () => void }).gc?.();
+      fullGc();
       const t0 = clockNs(clock);
       await v.run(iterations);
       const ns = (clockNs(clock) - t0) / iterations;

@@ -6,17 +6,24 @@
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { instrumentOnnxRuntime, trackGeneration } from '@genai-metrics/adapters/onnxruntime';
-import { createGenAiMetrics, genAiViews } from '@genai-metrics/core';
+import { createGenAiMetrics, GenAiMetricProducer, genAiViews } from '@genai-metrics/core';
 import { MetricsHarness } from '@genai-metrics/testkit';
 import { matMulAddModel, toyLanguageModel } from '@genai-metrics/testkit/onnx';
 import * as ort from 'onnxruntime-node';
 import { compareAsync, printAdded as print } from './measure.js';
 
-const harness = new MetricsHarness({ views: genAiViews() });
-const metrics = createGenAiMetrics({ meterProvider: harness.meterProvider, semconv: 'v1.41' });
+// What setupMetrics wires by default: every metric pre-aggregated by a GenAiMetricProducer.
+const producer = new GenAiMetricProducer();
+const harness = new MetricsHarness({ views: genAiViews(), metricProducers: [producer] });
+const metrics = createGenAiMetrics({ meterProvider: harness.meterProvider, semconv: 'v1.41', producer });
+// The SDK-instrument path (aggregation: 'sdk'; before the producer, every record went this way).
+const sdkHarness = new MetricsHarness({ views: genAiViews() });
+const sdkMetrics = createGenAiMetrics({ meterProvider: sdkHarness.meterProvider, semconv: 'v1.41' });
 
 const bare = () => undefined;
 const runsOnly = () => instrumentOnnxRuntime(ort, { metrics, modelName: 'bench' }).uninstrument;
+const runsOnlySdk = () =>
+  instrumentOnnxRuntime(ort, { metrics: sdkMetrics, modelName: 'bench' }).uninstrument;
 const asEmbeddings = () =>
   instrumentOnnxRuntime(ort, {
     metrics,
@@ -38,7 +45,8 @@ async function runBench(
   const results = await compareAsync(
     [
       { name: 'bare session.run (baseline)', setup: bare, run: loop },
-      { name: 'instrumented: run metrics', setup: runsOnly, run: loop },
+      { name: 'instrumented: run metrics, SDK instruments (before)', setup: runsOnlySdk, run: loop },
+      { name: 'instrumented: run metrics (producer, setupMetrics default)', setup: runsOnly, run: loop },
       { name: "instrumented: run metrics + per-run 'embeddings' operation", setup: asEmbeddings, run: loop },
     ],
     iterations,
@@ -169,3 +177,4 @@ await runBench(
 }
 
 await harness.shutdown();
+await sdkHarness.shutdown();

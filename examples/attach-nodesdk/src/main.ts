@@ -1,6 +1,6 @@
 /**
  * The attach path: the app already runs the OpenTelemetry NodeSDK with its own reader and exporter.
- * genai-metrics adds its views, its per-chunk producer and the GenAI recorder to that SDK — no second
+ * genai-metrics adds its views, its pre-aggregating producer and the GenAI recorder to that SDK — no second
  * MeterProvider, no setupMetrics.
  *
  *   pnpm start     record a few operations and print the GenAI metrics the SDK's exporter received
@@ -9,19 +9,19 @@
  * In-memory exporter here so the example runs with nothing else; in an app, use your exporter
  * (e.g. `new OTLPMetricExporter()` from @opentelemetry/exporter-metrics-otlp-proto).
  */
-import { ChunkAggregator, createGenAiMetrics, genAiViews } from '@genai-metrics/core';
+import { createGenAiMetrics, GenAiMetricProducer, genAiViews } from '@genai-metrics/core';
 import { metrics, NodeSDK } from '@opentelemetry/sdk-node';
 
 const viewOptions = { preset: 'semconv' as const };
-// Per-chunk timings are pre-aggregated and handed to the reader as a MetricProducer; give it the same
-// view options as genAiViews, and `temporality: 'delta'` if your reader exports delta histograms.
-const chunkAggregator = new ChunkAggregator({ views: viewOptions });
+// Operation metrics are pre-aggregated and handed to the reader as a MetricProducer; give it the same
+// view options as genAiViews, and `temporality: 'delta'` if your reader exports delta.
+const producer = new GenAiMetricProducer({ views: viewOptions });
 
 const exporter = new metrics.InMemoryMetricExporter(metrics.AggregationTemporality.CUMULATIVE);
 const reader = new metrics.PeriodicExportingMetricReader({
   exporter,
   exportIntervalMillis: 60_000,
-  metricProducers: [chunkAggregator],
+  metricProducers: [producer],
 });
 const sdk = new NodeSDK({
   serviceName: 'attach-nodesdk-example',
@@ -31,7 +31,7 @@ const sdk = new NodeSDK({
 sdk.start();
 
 // NodeSDK registered the global MeterProvider; createGenAiMetrics uses it when given none.
-const genai = createGenAiMetrics({ chunkAggregator });
+const genai = createGenAiMetrics({ producer, views: viewOptions });
 
 for (let i = 0; i < 3; i++) {
   const op = genai.startOperation({

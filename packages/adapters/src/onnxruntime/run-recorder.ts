@@ -45,8 +45,19 @@ export interface SessionInfo {
   readonly model: string | undefined;
   /** Requested execution providers, unknown for sessions created before instrumentation. */
   readonly executionProviders: string | undefined;
-  /** Attribute sets, built once per (session, config). */
-  cache?: { config: RunConfig; run: Attributes; active: Attributes; batch: Attributes };
+  /** Attribute sets and the series bound to them, built once per (session, config). */
+  cache?: {
+    config: RunConfig;
+    run: Attributes;
+    active: Attributes;
+    batch: Attributes;
+    /** Bound once (core's bindSeries): each run then records with no attribute lookup. */
+    series: { active: Recordable; batch: Recordable; run: Recordable };
+  };
+}
+
+interface Recordable {
+  record(value: number): void;
 }
 
 function attributesFor(info: SessionInfo, config: RunConfig): NonNullable<SessionInfo['cache']> {
@@ -60,7 +71,13 @@ function attributesFor(info: SessionInfo, config: RunConfig): NonNullable<Sessio
   if (model !== undefined) active[ATTR_GEN_AI_REQUEST_MODEL] = model;
   const run: Attributes = { ...active };
   if (info.executionProviders !== undefined) run[ATTR_LLM_EXECUTION_PROVIDERS] = info.executionProviders;
-  const cache = { config, run, active, batch: active };
+  const { recorder } = config;
+  const series = {
+    active: recorder.bind(METRIC_LLM_REQUESTS_ACTIVE, active),
+    batch: recorder.bind(METRIC_LLM_BATCH_SIZE, active),
+    run: recorder.bind(METRIC_LLM_INFERENCE_RUN_DURATION, run),
+  };
+  const cache = { config, run, active, batch: active, series };
   info.cache = cache;
   return cache;
 }
@@ -96,9 +113,9 @@ export class RunRecorder {
       });
       if (tokens !== undefined) this.operation.setUsage({ inputTokens: tokens });
     } else {
-      recorder.record(METRIC_LLM_REQUESTS_ACTIVE, 1, this.attrs.active);
+      this.attrs.series.active.record(1);
     }
-    if (batch !== undefined) recorder.record(METRIC_LLM_BATCH_SIZE, batch, this.attrs.batch);
+    if (batch !== undefined) this.attrs.series.batch.record(batch);
     recordAttentionMask(recorder, config.attentionMask, this.attrs.batch, feeds);
   }
 
@@ -128,10 +145,13 @@ export class RunRecorder {
   private finish(errorType: string | undefined): void {
     const { recorder } = this.config;
     const seconds = (performance.now() - this.startedAt) / 1000;
-    const attrs =
-      errorType === undefined ? this.attrs.run : { ...this.attrs.run, [ATTR_ERROR_TYPE]: errorType };
-    recorder.record(METRIC_LLM_INFERENCE_RUN_DURATION, seconds, attrs);
-    if (this.operation === undefined) recorder.record(METRIC_LLM_REQUESTS_ACTIVE, -1, this.attrs.active);
+    if (errorType === undefined) this.attrs.series.run.record(seconds);
+    else
+      recorder.record(METRIC_LLM_INFERENCE_RUN_DURATION, seconds, {
+        ...this.attrs.run,
+        [ATTR_ERROR_TYPE]: errorType,
+      });
+    if (this.operation === undefined) this.attrs.series.active.record(-1);
   }
 }
 

@@ -23,6 +23,7 @@ export class Recorder {
   private readonly recordFn: Fn | undefined;
   private readonly observeFn: Fn | undefined;
   private readonly modelLoadFn: Fn | undefined;
+  private readonly bindFn: Fn | undefined;
 
   constructor(
     /** The adapter's entry point (`instrumentOpenAI`), for messages. */
@@ -37,6 +38,7 @@ export class Recorder {
     this.recordFn = method('record');
     this.observeFn = method('observe');
     this.modelLoadFn = method('startModelLoad');
+    this.bindFn = method('bindSeries');
   }
 
   /** Starts one operation; on any failure, an operation that records nothing. Never throws. */
@@ -57,6 +59,35 @@ export class Recorder {
     } catch (error) {
       reportOnce(`${this.adapter}: recording ${metricName}`, error);
     }
+  }
+
+  /**
+   * Binds a catalogue histogram or counter to one attribute set (core's `bindSeries`), for a metric an
+   * adapter records many times with the same attributes (a session's runs): each record is then a
+   * bucket search instead of an attribute lookup. A backend without `bindSeries` records through
+   * `record()`. Guarded like `record()`.
+   */
+  bind(metricName: string, attributes: Attributes): { record(value: number): void } {
+    let series: unknown;
+    try {
+      series = this.bindFn?.call(this.metrics, metricName, attributes);
+    } catch (error) {
+      reportOnce(`${this.adapter}: binding ${metricName}`, error);
+    }
+    const record = read(series, 'record');
+    if (typeof record === 'function') {
+      const adapter = this.adapter;
+      return {
+        record(value: number) {
+          try {
+            record.call(series, value);
+          } catch (error) {
+            reportOnce(`${adapter}: recording ${metricName}`, error);
+          }
+        },
+      };
+    }
+    return { record: (value: number) => this.record(metricName, value, attributes) };
   }
 
   /** Adds a gauge source; returns its remover (a no-op when the backend refused it). */
