@@ -9,7 +9,7 @@
  * Run: pnpm bench soak   (knobs: SOAK_OPS, SOAK_MODELS, SOAK_SCRAPES, SOAK_LIMIT)
  */
 import { genAiViews, setupMetrics } from '@genai-metrics/core';
-import { MetricsHarness } from '@genai-metrics/testkit';
+import { MetricsHarness, seriesPerMetric } from '@genai-metrics/testkit';
 import type { Attributes } from '@opentelemetry/api';
 
 const OPS = Number(process.env.SOAK_OPS ?? 100_000);
@@ -34,32 +34,10 @@ interface Row {
   heap: number;
 }
 
-/** Distinct label sets per metric family in an exposition (histogram `le` and suffixes folded). */
-function seriesPerMetric(text: string): Map<string, number> {
-  const sets = new Map<string, Set<string>>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const brace = line.indexOf('{');
-    const name = (brace === -1 ? line.slice(0, line.lastIndexOf(' ')) : line.slice(0, brace)).replace(
-      /_(bucket|sum|count|total)$/,
-      '',
-    );
-    if (name === 'target_info') continue;
-    const labels =
-      brace === -1 ? '' : line.slice(brace, line.lastIndexOf('}') + 1).replace(/,?le="[^"]*"/, '');
-    const set = sets.get(name) ?? new Set<string>();
-    sets.set(name, set);
-    set.add(labels);
-  }
-  return new Map([...sets].map(([k, v]) => [k, v.size]));
-}
-
 function largest(counts: Map<string, number>): [string, number] {
   let best: [string, number] = ['-', 0];
   for (const entry of counts) if (entry[1] > best[1]) best = entry;
-  // A copy: a name sliced from the scrape text would keep the whole text alive (V8 sliced strings),
-  // and the rows would then show the bench's own memory growing.
-  return [Buffer.from(best[0]).toString(), best[1]];
+  return best;
 }
 
 /** The operation mix: i-th operation's shape (deterministic). */
@@ -88,7 +66,7 @@ async function soakGenai(limit: number): Promise<Row[]> {
       .then((text) => {
         const ms = performance.now() - t0;
         const counts = seriesPerMetric(text);
-        finalSeries = new Map([...counts].map(([k, v]) => [Buffer.from(k).toString(), v]));
+        finalSeries = counts;
         const [metric, maxSeries] = largest(counts);
         return { ms, bytes: text.length, metric, maxSeries };
       });
@@ -131,7 +109,13 @@ async function soakGenai(limit: number): Promise<Row[]> {
 
 /** The bare SDK: the same views and limit, the same attribute sets, one record per measurement. */
 async function soakBareSdk(limit: number): Promise<Row[]> {
-  const h = new MetricsHarness({ views: genAiViews({ cardinalityLimit: limit }) });
+  // genAiViews sets the SDK's own limit one above ours (GenAiMetrics enforces it); the bare SDK gets
+  // exactly `limit`, as an app configuring the SDK alone would.
+  const views = genAiViews({ cardinalityLimit: limit }).map((v) => ({
+    ...v,
+    aggregationCardinalityLimit: limit,
+  }));
+  const h = new MetricsHarness({ views });
   const meter = h.meterProvider.getMeter('bare');
   const duration = meter.createHistogram('gen_ai.client.operation.duration');
   const tokens = meter.createHistogram('gen_ai.client.token.usage');

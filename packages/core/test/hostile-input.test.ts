@@ -1,4 +1,4 @@
-import { MetricsHarness, promtoolCheckMetrics } from '@genai-metrics/testkit';
+import { MetricsHarness, promtoolCheckMetrics, seriesPerMetric } from '@genai-metrics/testkit';
 import {
   Hostile,
   HUGE,
@@ -356,24 +356,3 @@ describe('hostile input: the Prometheus exposition', () => {
     }
   }, 120_000);
 });
-
-/** Distinct label sets per metric family in an exposition (histogram `le` and suffixes folded). */
-export function seriesPerMetric(text: string): Map<string, number> {
-  const sets = new Map<string, Set<string>>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const brace = line.indexOf('{');
-    const space = line.lastIndexOf(' ');
-    const name = (brace === -1 ? line.slice(0, space) : line.slice(0, brace)).replace(
-      /_(bucket|sum|count|total)$/,
-      '',
-    );
-    if (name === 'target_info') continue;
-    const labels =
-      brace === -1 ? '' : line.slice(brace, line.lastIndexOf('}') + 1).replace(/,?le="[^"]*"/, '');
-    const set = sets.get(name) ?? new Set<string>();
-    sets.set(name, set);
-    set.add(labels);
-  }
-  return new Map([...sets].map(([k, v]) => [k, v.size]));
-}

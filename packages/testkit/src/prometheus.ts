@@ -323,3 +323,27 @@ async function freePort(): Promise<number> {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Distinct label sets per metric family in a Prometheus text exposition: histogram `_bucket`/`_sum`/
+ * `_count` and counter `_total` lines fold into their family, `le` is ignored, `target_info` skipped.
+ * Names are copied, so the result never keeps the (possibly huge) exposition text alive.
+ */
+export function seriesPerMetric(text: string): Map<string, number> {
+  const sets = new Map<string, Set<string>>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const brace = line.indexOf('{');
+    const name = (brace === -1 ? line.slice(0, line.lastIndexOf(' ')) : line.slice(0, brace)).replace(
+      /_(bucket|sum|count|total)$/,
+      '',
+    );
+    if (name === 'target_info') continue;
+    const labels =
+      brace === -1 ? '' : line.slice(brace, line.lastIndexOf('}') + 1).replace(/,?le="[^"]*"/, '');
+    const set = sets.get(name) ?? new Set<string>();
+    sets.set(name, set);
+    set.add(labels);
+  }
+  return new Map([...sets].map(([k, v]) => [Buffer.from(k).toString(), v.size]));
+}
