@@ -12,34 +12,26 @@ const WARNED_LIMIT = 1024;
 export function warnOnce(key: string, message: string): void {
   if (warned.has(key)) return;
   if (warned.size < WARNED_LIMIT) warned.add(key);
-  try {
-    diag.warn(message);
-  } catch {
-    // a throwing diag logger must not turn a warning into a failure
-  }
+  log('warn', message);
 }
 
 export function reportError(message: string): void {
-  try {
-    diag.error(message);
-  } catch {
-    // as above
-  }
+  log('error', message);
 }
 
 /** A warning every time (for events a user counts on seeing each time, e.g. a failed flush). */
 export function warn(message: string): void {
-  try {
-    diag.warn(message);
-  } catch {
-    // as above
-  }
+  log('warn', message);
 }
 
 export function debug(message: string): void {
+  log('debug', message);
+}
+
+function log(level: 'error' | 'warn' | 'debug', message: string): void {
   try {
-    diag.debug(message);
+    diag[level](message);
   } catch {
-    // as above
+    // a throwing diag logger must not turn a report into a failure
   }
 }

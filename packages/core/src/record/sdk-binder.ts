@@ -1,4 +1,4 @@
-import type { Attributes, Counter, Histogram, Meter, UpDownCounter } from '@opentelemetry/api';
+import type { Attributes, Meter } from '@opentelemetry/api';
 import type { MetricDefinition } from '../catalogue/catalogue.js';
 import { describeCaught } from '../input/describe.js';
 import { reportError } from '../input/report.js';
@@ -24,26 +24,29 @@ export class SdkSeriesBinder implements SeriesBinder {
   ) {
     for (const def of definitions) {
       const opts = { description: def.description, unit: options.unitOf(def) };
-      let create: (attributes: Attributes, sanitizer: Sanitizer) => BoundSeries;
+      let write: (value: number, attributes: Attributes) => void;
       switch (def.instrument) {
         case 'histogram': {
           const h = meter.createHistogram(def.name, opts);
-          create = (attributes, sanitizer) => new SdkHistogramSeries(h, attributes, def, sanitizer);
+          write = (value, attributes) => h.record(value, attributes);
           break;
         }
         case 'counter': {
           const c = meter.createCounter(def.name, opts);
-          create = (attributes, sanitizer) => new SdkSumSeries(c, attributes, def, sanitizer, false);
+          write = (value, attributes) => c.add(value, attributes);
           break;
         }
         case 'upDownCounter': {
           const u = meter.createUpDownCounter(def.name, opts);
-          create = (attributes, sanitizer) => new SdkSumSeries(u, attributes, def, sanitizer, true);
+          write = (value, attributes) => u.add(value, attributes);
           break;
         }
         default:
           continue; // gauges are observed, not bound
       }
+      const allowNegative = def.instrument === 'upDownCounter';
+      const create = (attributes: Attributes, sanitizer: Sanitizer): BoundSeries =>
+        new SdkSeries(write, attributes, def, sanitizer, allowNegative);
       this.tables.set(def.name, new SeriesTable(def, options, create));
     }
   }
@@ -62,74 +65,32 @@ export class SdkSeriesBinder implements SeriesBinder {
   }
 }
 
-abstract class SdkSeries implements BoundSeries {
+/** One attribute set of one SDK instrument: the attributes object the SDK sees on every record. */
+class SdkSeries implements BoundSeries {
   constructor(
-    protected readonly attributes: Attributes,
+    private readonly write: (value: number, attributes: Attributes) => void,
+    private readonly attributes: Attributes,
     private readonly definition: MetricDefinition,
     private readonly sanitizer: Sanitizer,
-  ) {}
-
-  abstract record(value: number): void;
-
-  recordMany(values: Float64Array, count: number): void {
-    for (let i = 0; i < count; i++) this.record(values[i]!);
-  }
-
-  /** The app's Meter is the app's code (attach path): a throwing one must not reach the caller. */
-  protected failed(caught: unknown): void {
-    reportError(`genai-metrics: recording ${this.definition.name} failed: ${describeCaught(caught)}`);
-  }
-
-  protected rejected(value: unknown): void {
-    const problem = measurementProblem(this.definition.instrument, value);
-    if (problem)
-      this.sanitizer.problem('value', problem, value, `a ${this.definition.name} value was skipped`);
-  }
-}
-
-class SdkHistogramSeries extends SdkSeries {
-  constructor(
-    private readonly histogram: Histogram,
-    attributes: Attributes,
-    definition: MetricDefinition,
-    sanitizer: Sanitizer,
-  ) {
-    super(attributes, definition, sanitizer);
-  }
-
-  record(value: number): void {
-    if (!isValidMeasurement(value, false)) {
-      this.rejected(value);
-      return;
-    }
-    try {
-      this.histogram.record(value, this.attributes);
-    } catch (caught) {
-      this.failed(caught);
-    }
-  }
-}
-
-class SdkSumSeries extends SdkSeries {
-  constructor(
-    private readonly sum: Counter | UpDownCounter,
-    attributes: Attributes,
-    definition: MetricDefinition,
-    sanitizer: Sanitizer,
     private readonly allowNegative: boolean,
-  ) {
-    super(attributes, definition, sanitizer);
-  }
+  ) {}
 
   record(value: number): void {
     if (!isValidMeasurement(value, this.allowNegative)) {
-      this.rejected(value);
+      const problem = measurementProblem(this.definition.instrument, value);
+      if (problem)
+        this.sanitizer.problem('value', problem, value, `a ${this.definition.name} value was skipped`);
       return;
     }
     try {
-      this.sum.add(value, this.attributes);
+      this.write(value, this.attributes);
     } catch (caught) {
-      this.failed(caught);
+      // The app's Meter is the app's code (attach path): a throwing one must not reach the caller.
+      reportError(`genai-metrics: recording ${this.definition.name} failed: ${describeCaught(caught)}`);
     }
+  }
+
+  recordMany(values: Float64Array, count: number): void {
+    for (let i = 0; i < count; i++) this.record(values[i]!);
   }
 }
