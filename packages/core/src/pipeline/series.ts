@@ -1,10 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
+import type { BoundSeries } from '../record/bound-series.js';
 
-/** One series of one catalogue metric: the attribute set is fixed when it is bound. */
-export interface BoundSeries {
-  /** Histograms record `value`; counters and up-down counters add it. */
-  record(value: number): void;
-}
+export type { BoundSeries } from '../record/bound-series.js';
 
 /**
  * Binds a catalogue metric name and an attribute set to a series. This is the one seam between the
