@@ -187,23 +187,6 @@ export function resolveConfig(options: SetupMetricsOptions, env: Env = processEn
   };
 }
 
-/**
- * The temporality the reader will use for histograms: Prometheus and console are cumulative; OTLP
- * follows the option, else the variable the exporter reads, else cumulative (delta and lowmemory
- * both make histograms delta).
- */
-export function histogramTemporality(
-  config: ResolvedConfig,
-  env: Env = processEnv(),
-): 'cumulative' | 'delta' {
-  if (config.exporter !== 'otlp') return 'cumulative';
-  const preference =
-    config.otlp.temporality ??
-    nonEmpty(env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE)?.toLowerCase() ??
-    'cumulative';
-  return preference === 'cumulative' ? 'cumulative' : 'delta';
-}
-
 function resolvePrometheus(o: PrometheusOptions, env: Env, serverless: boolean): ResolvedPrometheus {
   if (o === null || typeof o !== 'object') throw new TypeError(`${PREFIX}: 'prometheus' must be an object`);
   const host = o.host ?? nonEmpty(env.OTEL_EXPORTER_PROMETHEUS_HOST) ?? '127.0.0.1';

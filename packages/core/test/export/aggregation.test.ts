@@ -1,3 +1,4 @@
+import { OtlpReceiver } from '@genai-metrics/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type MetricsHandle, setupMetrics } from '../../src/index.js';
 
@@ -52,6 +53,30 @@ describe('setupMetrics aggregation', () => {
     expect(producer).toEqual(sdk);
     expect(producer.some((l) => l.includes('otel_metric_overflow="true"'))).toBe(true);
   });
+
+  it.each(['cumulative', 'delta', 'lowmemory'] as const)(
+    'the producer exports with the temporality the OTLP reader chooses per instrument (%s)',
+    async (temporality) => {
+      const receiver = await OtlpReceiver.start('http');
+      try {
+        const h = await setupMetrics({
+          exporter: 'otlp',
+          otlp: { protocol: 'http/json', url: receiver.metricsEndpoint, temporality },
+        });
+        h.genai.startOperation({ operation: 'chat', provider: 'p', requestModel: 'm' }).end();
+        await h.shutdown(); // exports once more, then stops
+        const points = receiver.acceptedPoints();
+        const of = (metric: string) => points.find((p) => p.metric === metric)?.temporality;
+        // The OTLP exporters: delta and lowmemory make histograms delta; up-down counters stay cumulative.
+        expect(of('gen_ai.client.operation.duration')).toBe(
+          temporality === 'cumulative' ? 'cumulative' : 'delta',
+        );
+        expect(of('llm.requests.active')).toBe('cumulative');
+      } finally {
+        await receiver.stop();
+      }
+    },
+  );
 
   it('refuses an unknown value, naming both', async () => {
     await expect(setupMetrics({ exporter: 'none', aggregation: 'fast' as never })).rejects.toThrow(

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { histogramTemporality, resolveConfig } from '../../src/export/options.js';
+import { resolveConfig } from '../../src/export/options.js';
 import { buildResource } from '../../src/export/resource.js';
 import { setupMetrics } from '../../src/index.js';
 
@@ -82,9 +82,6 @@ describe('resolveConfig: options beat environment variables, which beat defaults
       env({ OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'LowMemory' }),
     );
     expect(c.otlp.temporality).toBeUndefined();
-    expect(
-      histogramTemporality(c, env({ OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'LowMemory' })),
-    ).toBe('delta');
     expect(() =>
       resolveConfig({}, env({ OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'deltas' })),
     ).toThrow(
