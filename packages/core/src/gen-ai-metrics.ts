@@ -5,6 +5,13 @@ import {
   type MeterProvider,
   metrics as otelMetrics,
 } from '@opentelemetry/api';
+import {
+  type AgentInvocation,
+  AgentRecorders,
+  type StartAgentOptions,
+  type StartToolOptions,
+  type ToolExecution,
+} from './agent/index.js';
 import type { ChunkAggregator } from './aggregate/chunk-aggregator.js';
 import { CHUNK_SERIES_METRICS } from './aggregate/chunk-aggregator.js';
 import { resolveSemconvMode, type SemconvMode } from './catalogue/semconv-mode.js';
@@ -32,6 +39,7 @@ import {
   type StageTimer,
   type StartStageOptions,
 } from './pipeline/index.js';
+import { instrumentsBinder } from './pipeline/series.js';
 import * as sc from './semconv.js';
 import { METER_NAME, VERSION } from './version.js';
 
@@ -65,6 +73,7 @@ export class GenAiMetrics {
   private readonly instruments: Instruments;
   private readonly ctx: OperationContext;
   private readonly pipeline: Pipeline;
+  private readonly agents: AgentRecorders;
   private readonly warned = new Set<string>();
 
   constructor(options: GenAiMetricsOptions = {}) {
@@ -118,6 +127,7 @@ export class GenAiMetrics {
       normalizeModel: modelNormalizer(options.normalizeModel),
     };
     this.pipeline = new Pipeline(instruments, (msg) => this.warnOnce(msg));
+    this.agents = new AgentRecorders(instrumentsBinder(instruments), (msg) => this.warnOnce(msg));
   }
 
   /** Starts timing one operation now. Never throws: bad options are reported through OTel diag. */
@@ -142,6 +152,24 @@ export class GenAiMetrics {
    */
   queue(name: string, options?: QueueOptions): PipelineQueue {
     return this.pipeline.queue(name, options);
+  }
+
+  /**
+   * Starts timing one tool execution now (`gen_ai.execute_tool.duration`, `gen_ai.tool.name`): call
+   * `end()` when the tool returned, `fail(error)` when it threw. Records once; never throws.
+   */
+  startTool(options: StartToolOptions): ToolExecution {
+    return this.agents.startTool(options);
+  }
+
+  /**
+   * Starts timing one agent invocation now (`gen_ai.invoke_agent.duration`, `gen_ai.agent.name`):
+   * `end({ inferenceCalls, toolCalls })` when it answered, `fail(error, undefined, calls)` when it
+   * failed; the counts it is given go to `gen_ai.invoke_agent.inference_calls` / `.tool_calls`.
+   * Records once; never throws.
+   */
+  startAgent(options?: StartAgentOptions): AgentInvocation {
+    return this.agents.startAgent(options);
   }
 
   /**
