@@ -9,6 +9,7 @@ import {
   startScriptedServer,
   streamEvents,
 } from './http/scripted-server.js';
+import type { ToolCallSpec } from './openai-server.js';
 
 /**
  * A local Anthropic-compatible HTTP server for tests and benchmarks: the Messages API
@@ -45,6 +46,11 @@ export interface AnthropicServerBehaviour extends CommonBehaviour {
   disconnectAfterChunks?: number;
   /** Extra events sent right after message_start: `{ event, data }` pairs (odd-shape tests). */
   injectEvents?: Array<{ event: string; data: unknown }>;
+  /**
+   * Answer with these tool_use blocks (`stop_reason: tool_use` unless `stopReason` says otherwise)
+   * instead of the content block; streamed as one input_json_delta per block (each a content chunk).
+   */
+  toolCalls?: ToolCallSpec[];
 }
 
 /** The local Anthropic-compatible server: give `baseURL` to the SDK (it adds `/v1/…` itself). */
@@ -92,6 +98,7 @@ async function answer(
     return sendJson(res, 404, headers, errorBody('not_found_error', `no route ${path}`));
   }
   const usage = 'usage' in b ? b.usage : usageOf(b, chunks);
+  if (b.toolCalls?.length) return answerToolUse(res, headers, b, b.toolCalls, model, usage, body);
   const kind = b.content ?? 'text';
   const stopReason = b.stopReason ?? 'end_turn';
   if (body.stream !== true) {
@@ -127,6 +134,55 @@ async function answer(
   ev('message_delta', {
     delta: { stop_reason: stopReason, stop_sequence: null },
     usage: 'deltaUsage' in b ? b.deltaUsage : { output_tokens: chunks },
+  });
+  ev('message_stop', {});
+  return streamEvents(res, headers, events, b);
+}
+
+/** A message whose content is tool_use blocks: JSON, or SSE with one input_json_delta per block. */
+function answerToolUse(
+  res: ServerResponse,
+  headers: Record<string, string>,
+  b: AnthropicServerBehaviour,
+  calls: ToolCallSpec[],
+  model: string,
+  usage: unknown,
+  body: Record<string, unknown>,
+): Promise<void> | void {
+  const stopReason = b.stopReason ?? 'tool_use';
+  const blocks = calls.map((c, i) => ({
+    type: 'tool_use',
+    id: `toolu_${i}`,
+    name: c.name,
+    input: c.arguments,
+  }));
+  if (body.stream !== true) {
+    const message = { ...messageShell(model, blocks), stop_reason: stopReason };
+    return sendJson(res, 200, headers, usage === null ? message : { ...message, usage });
+  }
+  const events: SseEvent[] = [];
+  const ev = (event: string, data: Record<string, unknown>, content = false) =>
+    events.push({ text: sse({ type: event, ...data }, event), content });
+  const startUsage = usage === null || typeof usage !== 'object' ? usage : { ...usage, output_tokens: 1 };
+  ev('message_start', {
+    message: {
+      ...messageShell(model, []),
+      stop_reason: null,
+      ...(usage === null ? {} : { usage: startUsage }),
+    },
+  });
+  blocks.forEach((block, index) => {
+    ev('content_block_start', { index, content_block: { ...block, input: {} } });
+    ev(
+      'content_block_delta',
+      { index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) } },
+      true,
+    );
+    ev('content_block_stop', { index });
+  });
+  ev('message_delta', {
+    delta: { stop_reason: stopReason, stop_sequence: null },
+    usage: 'deltaUsage' in b ? b.deltaUsage : { output_tokens: b.chunks ?? 3 },
   });
   ev('message_stop', {});
   return streamEvents(res, headers, events, b);

@@ -1,0 +1,7 @@
+export type { AdapterOptions } from '../shared/options.js';
+export type { InstrumentAgentOptions, MeasureAgentOptions } from './agent.js';
+export { instrumentAgent, measureAgent, uninstrumentAgent } from './agent.js';
+export type { GenAiMiddleware, GenAiMiddlewareOptions } from './middleware.js';
+export { genAiMiddleware } from './middleware.js';
+export type { InstrumentToolsOptions } from './tools.js';
+export { instrumentTools } from './tools.js';
