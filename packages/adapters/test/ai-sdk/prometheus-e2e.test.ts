@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { startAnthropicServer, startOpenAIServer } from '@genai-metrics/testkit';
 import { createAnthropic } from 'ai-sdk-anthropic-v4';
 import { createOpenAI } from 'ai-sdk-openai-v4';
@@ -122,5 +123,29 @@ describe('ai-sdk → setupMetrics → real Prometheus', () => {
       ),
     ).toBe(2);
     expect(await q('sum(gen_ai_invoke_agent_tool_calls_sum{gen_ai_agent_name="travel"})')).toBe(4);
+  });
+
+  it("every query of the dashboard's Tools and agents row returns data", async () => {
+    const dashboard = JSON.parse(
+      readFileSync(new URL('../../../../docs/dashboards/genai-metrics.json', import.meta.url), 'utf8'),
+    ) as { panels: { type: string; title: string; targets?: { expr: string }[] }[] };
+    // rate() needs two samples of each series: one more scrape after the one that saw the calls.
+    await prometheus().waitForScrape();
+    let row = '';
+    const empty: string[] = [];
+    let checked = 0;
+    for (const panel of dashboard.panels) {
+      if (panel.type === 'row') row = panel.title;
+      if (row !== 'Tools and agents') continue;
+      for (const target of panel.targets ?? []) {
+        const expr = target.expr
+          .replaceAll('$__rate_interval', '2m')
+          .replace(/\$(job|provider|model)\b/g, '.*');
+        checked++;
+        if ((await prometheus().query(expr)).length === 0) empty.push(`${panel.title}: ${expr}`);
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(5);
+    expect(empty).toEqual([]);
   });
 });
