@@ -65,9 +65,17 @@ const mockParts = [
     },
   },
 ];
+const mockResult = {
+  content: [{ type: 'text', text: 'Hello there.' }],
+  finishReason: { unified: 'stop', raw: 'stop' },
+  usage: (mockParts.at(-1) as { usage: unknown }).usage,
+  response: { id: 'r', modelId: 'mock-bench-2025' },
+  warnings: [],
+};
 const mock = new MockLanguageModelV4({
   provider: 'mock.chat',
   modelId: 'mock-bench',
+  doGenerate: async () => mockResult as never,
   doStream: async () => ({ stream: convertArrayToReadableStream(mockParts as never) }),
 });
 
@@ -131,6 +139,12 @@ const openai = variants(provider.chat('gpt-bench'));
 if (only !== 'streams') {
   const calls = await measure(openai, async (m) => void (await m.doGenerate(params)), CALL_ITERATIONS);
   printOverhead('per call: doGenerate, @ai-sdk/openai chat model, in-memory fetch', 'µs/call', 1, calls);
+  const inMemoryCalls = await measure(
+    variants(mock),
+    async (m) => void (await m.doGenerate(params)),
+    CALL_ITERATIONS * 10,
+  );
+  printOverhead('per call: doGenerate, answer in memory', 'µs/call', 1, inMemoryCalls);
 }
 if (only !== 'calls') {
   const streams = await measure(openai, drain, STREAM_ITERATIONS);

@@ -20,7 +20,11 @@ const NO_ERROR: unique symbol = Symbol('no error');
  * by its last attempt; everything else is core's mapping (`statusCode`, names, the `cause` chain).
  */
 export function aiSdkErrorType(error: unknown, signal?: unknown): string {
-  if (read(signal, 'aborted') === true) return 'cancelled';
+  // The caller's signal fired: `AbortSignal.timeout()` (and ai's `timeout` option) aborts with a
+  // TimeoutError, anything else is the caller cancelling.
+  if (read(signal, 'aborted') === true) {
+    return safeErrorTypeOf(read(signal, 'reason')) === 'timeout' ? 'timeout' : 'cancelled';
+  }
   if (read(error, 'name') === 'AI_RetryError') {
     const last = read(error, 'lastError');
     if (last !== undefined) return aiSdkErrorType(last);
@@ -137,7 +141,7 @@ export class ModelCall implements Abandonable {
   failed(error: unknown): void {
     if (this.op.isEnded) return;
     const type = aiSdkErrorType(error, this.signal);
-    this.stop = type === 'cancelled' ? 'abort' : stopReasonOfError(error);
+    this.stop = type === 'cancelled' || read(this.signal, 'aborted') === true ? 'abort' : stopReasonOfError(error);
     this.settle(() => this.op.fail(error, type));
   }
 
@@ -153,7 +157,8 @@ export class ModelCall implements Abandonable {
     }
     const aborted = read(this.signal, 'aborted') === true;
     this.stop = aborted ? 'abort' : 'caller_stop';
-    this.settle(() => this.op.fail(aborted ? (read(this.signal, 'reason') ?? reason) : reason, 'cancelled'));
+    const type = aborted ? aiSdkErrorType(reason, this.signal) : 'cancelled';
+    this.settle(() => this.op.fail(aborted ? (read(this.signal, 'reason') ?? reason) : reason, type));
   }
 
   /** The garbage collector reclaimed the stream unread (see shared/http-sdk/abandoned.ts). */

@@ -222,6 +222,22 @@ describe.each(AI_SDKS)('$name', (sdk) => {
       await harness.shutdown();
     });
 
+    it('ai’s timeout option: the call ends as timeout (the signal’s TimeoutError), counted as an abort', async () => {
+      const { harness, metrics } = metricsPipeline();
+      const model = ai.wrapLanguageModel({
+        model: sdk.openai(server().baseURL).chat('gpt-test'),
+        middleware: genAiMiddleware({ metrics }),
+      });
+      server().enqueue({ firstByteDelayMs: 500 }, { chunks: 5, chunkDelayMs: 200 });
+      await expect(ai.generateText({ model, prompt, maxRetries: 0, timeout: 100 })).rejects.toThrow();
+      const stream = ai.streamText({ model, prompt, maxRetries: 0, timeout: 250, onError: () => {} });
+      await stream.consumeStream().catch(() => {});
+      const m = await collectWhenIdle(harness);
+      expect(m.count(DURATION, { 'error.type': 'timeout' })).toBe(2);
+      expect(stopCounts(m)).toEqual({ abort: 2 });
+      await harness.shutdown();
+    });
+
     it('each attempt of ai’s own retries is one call: a 429, then an answer', async () => {
       const { harness, metrics } = metricsPipeline();
       const model = ai.wrapLanguageModel({
