@@ -33,20 +33,33 @@ export interface GenAiMiddleware {
    */
   // biome-ignore lint/suspicious/noExplicitAny: one value for the v3 (ai 6) and v4 (ai 7) middleware types
   readonly specificationVersion: any;
-  // biome-ignore lint/suspicious/noExplicitAny: the result is the model's own, whichever spec it is
-  readonly wrapGenerate: (options: WrapOptions) => Promise<any>;
-  // biome-ignore lint/suspicious/noExplicitAny: the result is the model's own, whichever spec it is
-  readonly wrapStream: (options: WrapOptions) => Promise<any>;
-  // biome-ignore lint/suspicious/noExplicitAny: the result is the model's own, whichever spec it is
-  readonly wrapEmbed: (options: { doEmbed: Call<unknown>; params: unknown; model: unknown }) => Promise<any>;
+  /** Records one `doGenerate`; resolves to the model's own result. */
+  readonly wrapGenerate: (options: GenAiMiddlewareCall) => Promise<ModelResult>;
+  /** Records one `doStream`; resolves to the model's result with its stream observed (the same parts). */
+  readonly wrapStream: (options: GenAiMiddlewareCall) => Promise<ModelResult>;
+  /** Records one `doEmbed`; resolves to the model's own result. */
+  readonly wrapEmbed: (options: {
+    doEmbed: () => PromiseLike<unknown>;
+    params: unknown;
+    model: unknown;
+  }) => Promise<ModelResult>;
 }
 
-interface WrapOptions {
-  doGenerate: Call<unknown>;
-  doStream: Call<unknown>;
+/**
+ * A hook's result: the model's own, whichever specification it follows; typed `any` so that each ai
+ * major's middleware type accepts the hook.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: one type for the v3 (ai 6) and v4 (ai 7) results
+export type ModelResult = any;
+
+/** What ai hands `wrapGenerate` / `wrapStream`: the model's calls, the call options, the model. */
+export interface GenAiMiddlewareCall {
+  doGenerate: () => PromiseLike<unknown>;
+  doStream: () => PromiseLike<unknown>;
   params: unknown;
   model: unknown;
 }
+type WrapOptions = GenAiMiddlewareCall;
 
 const ADAPTER = 'genAiMiddleware';
 const OPTIONS: OptionsSpec<Record<string, never>> = { adapter: ADAPTER, defaultProvider: undefined };

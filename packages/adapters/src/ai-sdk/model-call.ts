@@ -141,7 +141,8 @@ export class ModelCall implements Abandonable {
   failed(error: unknown): void {
     if (this.op.isEnded) return;
     const type = aiSdkErrorType(error, this.signal);
-    this.stop = type === 'cancelled' || read(this.signal, 'aborted') === true ? 'abort' : stopReasonOfError(error);
+    this.stop =
+      type === 'cancelled' || read(this.signal, 'aborted') === true ? 'abort' : stopReasonOfError(error);
     this.settle(() => this.op.fail(error, type));
   }
 

@@ -54,7 +54,7 @@ describe('ai-sdk → setupMetrics → real Prometheus', () => {
           weather: tool({ inputSchema: z.object({ city: z.string() }), execute: async ({ city }) => city }),
           broken: tool({
             inputSchema: z.object({}),
-            execute: async () => {
+            execute: async (): Promise<string> => {
               throw new Error('down');
             },
           }),

@@ -28,6 +28,7 @@ export interface AgentCalls {
  * `gen_ai.invoke_agent.duration` and the counts it is given; every later call is ignored. Never throws.
  */
 export interface AgentInvocation {
+  /** Answered: records the duration and the counts given. */
   end(calls?: AgentCalls): void;
   /** Failed: the duration carries `error.type` (mapped from `error`, or `errorType`). */
   fail(error?: unknown, errorType?: string, calls?: AgentCalls): void;

@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import { DurationSeries, type DurationTimer, Timer } from '../pipeline/duration.js';
+import { DurationSeries, Timer } from '../pipeline/duration.js';
 import { nameOf, optionalName, readOnce, type Warn } from '../pipeline/guard.js';
 import type { SeriesBinder } from '../pipeline/series.js';
 import * as sc from '../semconv.js';
@@ -14,7 +14,12 @@ export interface StartToolOptions {
 }
 
 /** One tool execution: the first `end()` or `fail()` records `gen_ai.execute_tool.duration`; later calls are ignored. */
-export type ToolExecution = DurationTimer;
+export interface ToolExecution {
+  /** The tool returned: records its duration. */
+  end(): void;
+  /** The tool threw: records its duration with `error.type` (mapped from `error`, or `errorType`). */
+  fail(error?: unknown, errorType?: string): void;
+}
 
 interface ToolLabels {
   name: string;

@@ -1,6 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import * as sc from '../semconv.js';
-import { DurationSeries, type DurationTimer, Timer } from './duration.js';
+import { DurationSeries, Timer } from './duration.js';
 import { nameOf, type PipelineLabels, readLabels, validLabels, type Warn } from './guard.js';
 import type { SeriesBinder } from './series.js';
 
@@ -14,7 +14,12 @@ export interface StartStageOptions {
 }
 
 /** A running stage timer: the first `end()` or `fail()` records it; every later call is ignored. */
-export type StageTimer = DurationTimer;
+export interface StageTimer {
+  /** The stage completed: records its duration. */
+  end(): void;
+  /** The stage failed: records its duration with `error.type` (mapped from `error`, or `errorType`). */
+  fail(error?: unknown, errorType?: string): void;
+}
 
 /** Caches stop growing at these sizes: a pair seen later binds per timer (slower, still correct). */
 const MAX_CACHED_STAGES = 1000;
