@@ -98,11 +98,11 @@ async function answer(
     return sendJson(res, 404, headers, errorBody('not_found_error', `no route ${path}`));
   }
   const usage = 'usage' in b ? b.usage : usageOf(b, chunks);
-  if (b.toolCalls?.length) return answerToolUse(res, headers, b, b.toolCalls, model, usage, body);
   const kind = b.content ?? 'text';
-  const stopReason = b.stopReason ?? 'end_turn';
+  const tools = b.toolCalls?.length ? toolUseBlocks(b.toolCalls) : undefined;
+  const stopReason = b.stopReason ?? (tools ? 'tool_use' : 'end_turn');
   if (body.stream !== true) {
-    const message = { ...messageShell(model, fullContent(kind, chunks)), stop_reason: stopReason };
+    const message = { ...messageShell(model, tools ?? fullContent(kind, chunks)), stop_reason: stopReason };
     return sendJson(res, 200, headers, usage === null ? message : { ...message, usage });
   }
   const events: SseEvent[] = [];
@@ -117,20 +117,30 @@ async function answer(
     },
   });
   for (const e of b.injectEvents ?? []) events.push({ text: sse(e.data, e.event), content: false });
-  ev('content_block_start', { index: 0, content_block: blockStart(kind) });
-  ev('ping', {});
-  if (kind === 'tool_use')
-    ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '' } });
-  for (let i = 0; i < chunks; i++) {
-    if (b.errorEvent && i === b.errorEvent.afterChunks) {
-      events.push({ text: sse(errorBody(b.errorEvent.type, 'stream failed'), 'error'), content: false });
-      return streamEvents(res, headers, events, b);
+  if (tools) {
+    // One tool_use block per call, its whole input in one input_json_delta (a content chunk).
+    tools.forEach((block, index) => {
+      ev('content_block_start', { index, content_block: { ...block, input: {} } });
+      const partial_json = JSON.stringify(block.input);
+      ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json } }, true);
+      ev('content_block_stop', { index });
+    });
+  } else {
+    ev('content_block_start', { index: 0, content_block: blockStart(kind) });
+    ev('ping', {});
+    if (kind === 'tool_use')
+      ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '' } });
+    for (let i = 0; i < chunks; i++) {
+      if (b.errorEvent && i === b.errorEvent.afterChunks) {
+        events.push({ text: sse(errorBody(b.errorEvent.type, 'stream failed'), 'error'), content: false });
+        return streamEvents(res, headers, events, b);
+      }
+      ev('content_block_delta', { index: 0, delta: delta(kind, i) }, true);
     }
-    ev('content_block_delta', { index: 0, delta: delta(kind, i) }, true);
+    if (kind === 'thinking')
+      ev('content_block_delta', { index: 0, delta: { type: 'signature_delta', signature: 'sig' } });
+    ev('content_block_stop', { index: 0 });
   }
-  if (kind === 'thinking')
-    ev('content_block_delta', { index: 0, delta: { type: 'signature_delta', signature: 'sig' } });
-  ev('content_block_stop', { index: 0 });
   ev('message_delta', {
     delta: { stop_reason: stopReason, stop_sequence: null },
     usage: 'deltaUsage' in b ? b.deltaUsage : { output_tokens: chunks },
@@ -139,54 +149,8 @@ async function answer(
   return streamEvents(res, headers, events, b);
 }
 
-/** A message whose content is tool_use blocks: JSON, or SSE with one input_json_delta per block. */
-function answerToolUse(
-  res: ServerResponse,
-  headers: Record<string, string>,
-  b: AnthropicServerBehaviour,
-  calls: ToolCallSpec[],
-  model: string,
-  usage: unknown,
-  body: Record<string, unknown>,
-): Promise<void> | void {
-  const stopReason = b.stopReason ?? 'tool_use';
-  const blocks = calls.map((c, i) => ({
-    type: 'tool_use',
-    id: `toolu_${i}`,
-    name: c.name,
-    input: c.arguments,
-  }));
-  if (body.stream !== true) {
-    const message = { ...messageShell(model, blocks), stop_reason: stopReason };
-    return sendJson(res, 200, headers, usage === null ? message : { ...message, usage });
-  }
-  const events: SseEvent[] = [];
-  const ev = (event: string, data: Record<string, unknown>, content = false) =>
-    events.push({ text: sse({ type: event, ...data }, event), content });
-  const startUsage = usage === null || typeof usage !== 'object' ? usage : { ...usage, output_tokens: 1 };
-  ev('message_start', {
-    message: {
-      ...messageShell(model, []),
-      stop_reason: null,
-      ...(usage === null ? {} : { usage: startUsage }),
-    },
-  });
-  blocks.forEach((block, index) => {
-    ev('content_block_start', { index, content_block: { ...block, input: {} } });
-    ev(
-      'content_block_delta',
-      { index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) } },
-      true,
-    );
-    ev('content_block_stop', { index });
-  });
-  ev('message_delta', {
-    delta: { stop_reason: stopReason, stop_sequence: null },
-    usage: 'deltaUsage' in b ? b.deltaUsage : { output_tokens: b.chunks ?? 3 },
-  });
-  ev('message_stop', {});
-  return streamEvents(res, headers, events, b);
-}
+const toolUseBlocks = (calls: ToolCallSpec[]) =>
+  calls.map((c, i) => ({ type: 'tool_use', id: `toolu_${i}`, name: c.name, input: c.arguments }));
 
 const errorBody = (type: string, message: string) => ({ type: 'error', error: { type, message } });
 
