@@ -3,6 +3,7 @@ import { genAiMiddleware, instrumentTools, measureAgent } from '../../src/ai-sdk
 import { aiSdkErrorType } from '../../src/ai-sdk/model-call.js';
 import { providerNameOf } from '../../src/ai-sdk/provider.js';
 import { stopReasonOf, usageOf } from '../../src/ai-sdk/spec.js';
+import { throwingBackends } from '../contract/backends.js';
 import { captureDiag } from '../shared/diag.js';
 import { DURATION, metricsPipeline, tokenSums } from '../shared/harness.js';
 
@@ -284,5 +285,19 @@ describe('measureAgent', () => {
     const m = await harness.collect();
     expect(m.count('gen_ai.invoke_agent.duration', { 'error.type': 'server_error' })).toBe(1);
     await harness.shutdown();
+  });
+});
+
+describe.each(throwingBackends())('a throwing metrics backend (%s)', (_, metrics) => {
+  it('never reaches a tool or an agent invocation', async () => {
+    const log = captureDiag();
+    try {
+      const tools = instrumentTools({ t: { execute: async (x: number) => x + 1 } }, { metrics });
+      expect(await tools.t.execute(1)).toBe(2);
+      const result = { steps: [{ content: [] }] };
+      expect(await measureAgent(async () => result, { metrics, agentName: 'a' })).toBe(result);
+    } finally {
+      log.restore();
+    }
   });
 });
