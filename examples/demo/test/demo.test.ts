@@ -156,11 +156,13 @@ describe('the demo (README command one)', () => {
     const empty: string[] = [];
     let checked = 0;
     // The demo has no batching pipeline: the Serving pipeline row is checked against the reranker
-    // example's Prometheus instead (examples/reranker-server/test/server.test.ts).
+    // example's Prometheus instead (examples/reranker-server/test/server.test.ts). Nor tools or agents:
+    // the Tools and agents row is checked against the AI SDK adapter's end-to-end Prometheus
+    // (packages/adapters/test/ai-sdk/prometheus-e2e.test.ts).
     let row = '';
     for (const panel of dashboard.panels) {
       if (panel.type === 'row') row = panel.title;
-      if (row === 'Serving pipeline') continue;
+      if (row === 'Serving pipeline' || row === 'Tools and agents') continue;
       for (const target of panel.targets ?? []) {
         // The demo runs the default semconv mode (v1.41); Grafana's variables at "All".
         const expr = target.expr

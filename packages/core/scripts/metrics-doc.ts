@@ -65,8 +65,9 @@ Every metric genai-metrics emits, generated from the catalogue. Choose the gener
 | \`both\` | \`semconv: 'both'\` or \`OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental/dup\` | both tables (a name in both is recorded once), plus extensions |
 
 \`latest\` follows semantic-conventions-genai main, which is unreleased: its names may still change.
-Server metrics (\`gen_ai.server.*\`) have the same names in every mode. No metric ever carries prompt
-or response text.
+Server metrics (\`gen_ai.server.*\`) have the same names in every mode, and so do the tool and agent
+metrics (\`gen_ai.execute_tool.*\`, \`gen_ai.invoke_agent.*\`): they come from semantic-conventions-genai,
+v1.41 defines none. No metric ever carries prompt or response text.
 
 ## Semantic conventions v1.41 (\`semconv: 'v1.41'\`)
 

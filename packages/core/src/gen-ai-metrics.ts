@@ -1,4 +1,11 @@
 import { type Attributes, type Meter, type MeterProvider, metrics as otelMetrics } from '@opentelemetry/api';
+import {
+  type AgentInvocation,
+  AgentRecorders,
+  type StartAgentOptions,
+  type StartToolOptions,
+  type ToolExecution,
+} from './agent/index.js';
 import { GenAiMetricProducer } from './aggregate/producer.js';
 import type { MetricDefinition } from './catalogue/catalogue.js';
 import { metricsForMode } from './catalogue/catalogue.js';
@@ -105,6 +112,7 @@ export class GenAiMetrics {
   private readonly ctx: OperationContext;
   private readonly countSeries: (name: string) => number;
   private readonly pipeline: Pipeline;
+  private readonly agents: AgentRecorders;
 
   constructor(options: GenAiMetricsOptions = {}) {
     const o = readOptions(options, OPTION_KEYS, WHERE);
@@ -199,6 +207,11 @@ export class GenAiMetrics {
       (name, attributes) => this.binder.bind(name, attributes),
       (message) => warnOnce(message, message),
     );
+    // Tool and agent timers too.
+    this.agents = new AgentRecorders(
+      (name, attributes) => this.binder.bind(name, attributes),
+      (message) => warnOnce(message, message),
+    );
   }
 
   /**
@@ -223,6 +236,24 @@ export class GenAiMetrics {
   startOperation(options: StartOperationOptions): Operation {
     const values = this.startValues(options);
     return new Operation(this.ctx, values, classifyOperation(values.operation));
+  }
+
+  /**
+   * Starts timing one tool execution now (`gen_ai.execute_tool.duration`, `gen_ai.tool.name`): call
+   * `end()` when the tool returned, `fail(error)` when it threw. Records once; never throws.
+   */
+  startTool(options: StartToolOptions): ToolExecution {
+    return this.agents.startTool(options);
+  }
+
+  /**
+   * Starts timing one agent invocation now (`gen_ai.invoke_agent.duration`, `gen_ai.agent.name`):
+   * `end({ inferenceCalls, toolCalls })` when it answered, `fail(error, undefined, calls)` when it
+   * failed; the counts it is given go to `gen_ai.invoke_agent.inference_calls` / `.tool_calls`.
+   * Records once; never throws.
+   */
+  startAgent(options?: StartAgentOptions): AgentInvocation {
+    return this.agents.startAgent(options);
   }
 
   /**

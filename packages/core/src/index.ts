@@ -1,3 +1,10 @@
+export type {
+  AgentCalls,
+  AgentInvocation,
+  StartAgentOptions,
+  StartToolOptions,
+  ToolExecution,
+} from './agent/index.js';
 export type { ChunkAggregatorOptions } from './aggregate/chunk-aggregator.js';
 export { CHUNK_SERIES_METRICS, ChunkAggregator } from './aggregate/chunk-aggregator.js';
 export type { GenAiMetricProducerOptions, TemporalityOption } from './aggregate/producer.js';

@@ -15,6 +15,9 @@ export const ATTR_GEN_AI_TOKEN_MODALITY = 'gen_ai.token.modality';
 export const ATTR_SERVER_ADDRESS = 'server.address';
 export const ATTR_SERVER_PORT = 'server.port';
 export const ATTR_ERROR_TYPE = 'error.type';
+export const ATTR_GEN_AI_TOOL_NAME = 'gen_ai.tool.name';
+export const ATTR_GEN_AI_TOOL_TYPE = 'gen_ai.tool.type';
+export const ATTR_GEN_AI_AGENT_NAME = 'gen_ai.agent.name';
 
 export const GEN_AI_TOKEN_TYPE_INPUT = 'input';
 export const GEN_AI_TOKEN_TYPE_OUTPUT = 'output';
@@ -46,6 +49,7 @@ export const GEN_AI_PROVIDER = {
   gcpVertexAi: 'gcp.vertex_ai',
   groq: 'groq',
   mistralAi: 'mistral_ai',
+  moonshotAi: 'moonshot_ai',
   perplexity: 'perplexity',
   xAi: 'x_ai',
   // Not semantic conventions: in-process runtimes.
@@ -86,6 +90,12 @@ export const METRIC_GEN_AI_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS =
 export const METRIC_GEN_AI_CLIENT_EMBEDDINGS_DURATION = 'gen_ai.client.embeddings.duration';
 export const METRIC_GEN_AI_CLIENT_EMBEDDINGS_OPERATION_INPUT_TOKENS =
   'gen_ai.client.embeddings.operation.input_tokens';
+
+// Metrics: tools and agents (semantic-conventions-genai main; v1.41 has none, so every mode emits them)
+export const METRIC_GEN_AI_EXECUTE_TOOL_DURATION = 'gen_ai.execute_tool.duration';
+export const METRIC_GEN_AI_INVOKE_AGENT_DURATION = 'gen_ai.invoke_agent.duration';
+export const METRIC_GEN_AI_INVOKE_AGENT_INFERENCE_CALLS = 'gen_ai.invoke_agent.inference_calls';
+export const METRIC_GEN_AI_INVOKE_AGENT_TOOL_CALLS = 'gen_ai.invoke_agent.tool_calls';
 
 // Extensions (not semantic conventions; the `llm.` namespace marks them as ours)
 export const METRIC_LLM_REQUESTS_ACTIVE = 'llm.requests.active';

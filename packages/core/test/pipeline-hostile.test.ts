@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MetricsHandle, setupMetrics } from '../src/index.js';
 
 /**
- * Stages and queues fed every kind of JS value in every position, recorded through the real
+ * Stages, queues, tool timers and agent invocations fed every kind of JS value in every position, recorded through the real
  * Prometheus exporter: nothing may throw into the caller, every timer still records once, and the
  * scrape must still answer with an exposition promtool accepts.
  */
@@ -72,10 +72,11 @@ beforeAll(async () => {
 });
 afterAll(() => metrics.shutdown());
 
-describe('stages and queues with hostile input', () => {
+describe('stages, queues, tools and agents with hostile input', () => {
   it('never throw, record every timer once, and the scrape stays valid', async () => {
     const { genai } = metrics;
     let timers = 0;
+    let tools = 0;
     fc.assert(
       fc.property(hostile, hostile, hostile, hostile, hostile, hostile, (...picks) => {
         const [stage, opts, err, type, qn, n] = picks.map((i) => HOSTILE[i]);
@@ -85,6 +86,15 @@ describe('stages and queues with hostile input', () => {
         else t.end();
         t.end();
         t.fail(err);
+        const tool = genai.startTool(opts as never);
+        tools++;
+        if (typeof n === 'number' && n > 0) tool.fail(err, type as string);
+        else tool.end();
+        tool.end();
+        const run = genai.startAgent(opts as never);
+        run.fail(err, type as string, opts as never);
+        run.end(opts as never);
+        genai.startAgent(stage as never).end({ inferenceCalls: n as number, toolCalls: qn as number });
         const q = genai.queue(qn as string, opts as never);
         q.add(n as number);
         q.remove(n as number);
@@ -103,6 +113,13 @@ describe('stages and queues with hostile input', () => {
       .filter((l) => l.startsWith('llm_stage_duration_count{'))
       .map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)));
     expect(counts.reduce((a, b) => a + b, 0)).toBe(timers);
+    const countOf = (metric: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith(`${metric}_count{`))
+        .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    expect(countOf('gen_ai_execute_tool_duration')).toBe(tools);
+    expect(countOf('gen_ai_invoke_agent_duration')).toBe(2 * tools);
     for (const line of text.split('\n').filter((l) => l.startsWith('llm_queue_size{'))) {
       expect(Number(line.slice(line.lastIndexOf(' ') + 1)), line).toBeGreaterThanOrEqual(0);
     }

@@ -49,7 +49,7 @@ describe('docs/dashboards/genai-metrics.json', () => {
     }
   });
 
-  it('covers traffic, errors, stop reasons, prompt cache, latency, tokens, in-flight, cost, accelerators and the serving pipeline', () => {
+  it('covers traffic, errors, stop reasons, prompt cache, latency, tokens, in-flight, cost, accelerators, the serving pipeline, tools and agents', () => {
     const used = new Set(queries.flatMap((q) => analysePromql(q.expr).metrics));
     for (const name of [
       'gen_ai_client_operation_duration_bucket',
@@ -79,6 +79,11 @@ describe('docs/dashboards/genai-metrics.json', () => {
       'llm_batch_size_bucket',
       'llm_batch_padding_ratio_bucket',
       'llm_sequence_length_bucket',
+      'gen_ai_execute_tool_duration_bucket',
+      'gen_ai_execute_tool_duration_count',
+      'gen_ai_invoke_agent_duration_bucket',
+      'gen_ai_invoke_agent_inference_calls_sum',
+      'gen_ai_invoke_agent_tool_calls_count',
     ]) {
       expect(used.has(name), name).toBe(true);
     }

@@ -128,6 +128,13 @@ export { instrumentAnthropic } from '@genai-metrics/adapters/anthropic';`,
     external: ['@anthropic-ai/sdk'],
   },
   {
+    name: 'core + ai-sdk (Worker)',
+    target: 'worker',
+    source: `export { setupMetrics, withMetricsFlush } from '@genai-metrics/core';
+export { genAiMiddleware, instrumentTools, measureAgent } from '@genai-metrics/adapters/ai-sdk';`,
+    external: ['ai'],
+  },
+  {
     name: 'core + llama-cpp (Node)',
     target: 'node',
     source: `export { setupMetrics } from '@genai-metrics/core';

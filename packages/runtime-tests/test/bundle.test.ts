@@ -18,7 +18,7 @@ const EXPORTERS = [
 ];
 
 describe('bundles', () => {
-  it.each(['core + openai (Worker)', 'core + anthropic (Worker)'])(
+  it.each(['core + openai (Worker)', 'core + anthropic (Worker)', 'core + ai-sdk (Worker)'])(
     'a Worker (workerd conditions, nothing Node external) builds, with only the fetch-based OTLP exporters: %s',
     async (name) => {
       const worker = entry(name);

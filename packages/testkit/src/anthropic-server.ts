@@ -9,6 +9,7 @@ import {
   startScriptedServer,
   streamEvents,
 } from './http/scripted-server.js';
+import type { ToolCallSpec } from './openai-server.js';
 
 /**
  * A local Anthropic-compatible HTTP server for tests and benchmarks: the Messages API
@@ -45,6 +46,11 @@ export interface AnthropicServerBehaviour extends CommonBehaviour {
   disconnectAfterChunks?: number;
   /** Extra events sent right after message_start: `{ event, data }` pairs (odd-shape tests). */
   injectEvents?: Array<{ event: string; data: unknown }>;
+  /**
+   * Answer with these tool_use blocks (`stop_reason: tool_use` unless `stopReason` says otherwise)
+   * instead of the content block; streamed as one input_json_delta per block (each a content chunk).
+   */
+  toolCalls?: ToolCallSpec[];
 }
 
 /** The local Anthropic-compatible server: give `baseURL` to the SDK (it adds `/v1/…` itself). */
@@ -93,9 +99,10 @@ async function answer(
   }
   const usage = 'usage' in b ? b.usage : usageOf(b, chunks);
   const kind = b.content ?? 'text';
-  const stopReason = b.stopReason ?? 'end_turn';
+  const tools = b.toolCalls?.length ? toolUseBlocks(b.toolCalls) : undefined;
+  const stopReason = b.stopReason ?? (tools ? 'tool_use' : 'end_turn');
   if (body.stream !== true) {
-    const message = { ...messageShell(model, fullContent(kind, chunks)), stop_reason: stopReason };
+    const message = { ...messageShell(model, tools ?? fullContent(kind, chunks)), stop_reason: stopReason };
     return sendJson(res, 200, headers, usage === null ? message : { ...message, usage });
   }
   const events: SseEvent[] = [];
@@ -110,20 +117,30 @@ async function answer(
     },
   });
   for (const e of b.injectEvents ?? []) events.push({ text: sse(e.data, e.event), content: false });
-  ev('content_block_start', { index: 0, content_block: blockStart(kind) });
-  ev('ping', {});
-  if (kind === 'tool_use')
-    ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '' } });
-  for (let i = 0; i < chunks; i++) {
-    if (b.errorEvent && i === b.errorEvent.afterChunks) {
-      events.push({ text: sse(errorBody(b.errorEvent.type, 'stream failed'), 'error'), content: false });
-      return streamEvents(res, headers, events, b);
+  if (tools) {
+    // One tool_use block per call, its whole input in one input_json_delta (a content chunk).
+    tools.forEach((block, index) => {
+      ev('content_block_start', { index, content_block: { ...block, input: {} } });
+      const partial_json = JSON.stringify(block.input);
+      ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json } }, true);
+      ev('content_block_stop', { index });
+    });
+  } else {
+    ev('content_block_start', { index: 0, content_block: blockStart(kind) });
+    ev('ping', {});
+    if (kind === 'tool_use')
+      ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '' } });
+    for (let i = 0; i < chunks; i++) {
+      if (b.errorEvent && i === b.errorEvent.afterChunks) {
+        events.push({ text: sse(errorBody(b.errorEvent.type, 'stream failed'), 'error'), content: false });
+        return streamEvents(res, headers, events, b);
+      }
+      ev('content_block_delta', { index: 0, delta: delta(kind, i) }, true);
     }
-    ev('content_block_delta', { index: 0, delta: delta(kind, i) }, true);
+    if (kind === 'thinking')
+      ev('content_block_delta', { index: 0, delta: { type: 'signature_delta', signature: 'sig' } });
+    ev('content_block_stop', { index: 0 });
   }
-  if (kind === 'thinking')
-    ev('content_block_delta', { index: 0, delta: { type: 'signature_delta', signature: 'sig' } });
-  ev('content_block_stop', { index: 0 });
   ev('message_delta', {
     delta: { stop_reason: stopReason, stop_sequence: null },
     usage: 'deltaUsage' in b ? b.deltaUsage : { output_tokens: chunks },
@@ -131,6 +148,9 @@ async function answer(
   ev('message_stop', {});
   return streamEvents(res, headers, events, b);
 }
+
+const toolUseBlocks = (calls: ToolCallSpec[]) =>
+  calls.map((c, i) => ({ type: 'tool_use', id: `toolu_${i}`, name: c.name, input: c.arguments }));
 
 const errorBody = (type: string, message: string) => ({ type: 'error', error: { type, message } });
 

@@ -32,6 +32,19 @@ export interface OpenAIServerBehaviour extends CommonBehaviour {
   responseModel?: string;
   /** Extra SSE data payloads sent right after a stream's first event (odd-shape tests). */
   injectEvents?: unknown[];
+  /** The answer's text (a JSON object for structured output, say), streamed in `chunks` pieces. */
+  text?: string;
+  /**
+   * Chat completions only: answer with these tool calls (`finish_reason: tool_calls`) instead of text;
+   * streamed as one arguments delta per call (each a content chunk).
+   */
+  toolCalls?: ToolCallSpec[];
+}
+
+/** A tool call the server answers with: the tool's name and the arguments object. */
+export interface ToolCallSpec {
+  name: string;
+  arguments: Record<string, unknown>;
 }
 
 /** The local OpenAI-compatible server: `baseURL` ends in /v1. */
@@ -78,7 +91,11 @@ async function answer(
     }));
     return send(res, 200, headers, { object: 'list', data, model, usage: usage('embeddings') });
   }
-  const texts = Array.from({ length: chunks }, (_, i) => `tok${i} `);
+  const texts =
+    b.text === undefined ? Array.from({ length: chunks }, (_, i) => `tok${i} `) : pieces(b.text, chunks);
+  if (api === 'chat' && b.toolCalls?.length) {
+    return answerToolCalls(res, headers, b, b.toolCalls, model, usage('chat'), body);
+  }
   if (body.stream !== true) {
     return send(res, 200, headers, fullAnswer(api, model, texts.join(''), usage));
   }
@@ -236,4 +253,83 @@ function streamEvents(
   }
   out.push({ text: sse('[DONE]'), content: false });
   return out;
+}
+
+/** `text` in `n` consecutive pieces (the last ones empty when the text is shorter than `n`). */
+function pieces(text: string, n: number): string[] {
+  const size = Math.ceil(text.length / Math.max(1, n));
+  return Array.from({ length: Math.max(1, n) }, (_, i) => text.slice(i * size, (i + 1) * size));
+}
+
+/** A chat completion that calls tools: JSON, or SSE with one arguments delta per call. */
+function answerToolCalls(
+  res: ServerResponse,
+  headers: Record<string, string>,
+  b: OpenAIServerBehaviour,
+  calls: ToolCallSpec[],
+  model: string,
+  usage: unknown,
+  body: Record<string, unknown>,
+): Promise<void> | void {
+  const toolCalls = calls.map((c, i) => ({
+    id: `call_${i}`,
+    type: 'function',
+    function: { name: c.name, arguments: JSON.stringify(c.arguments) },
+  }));
+  const base = { id: 'chatcmpl-test', created, model };
+  if (body.stream !== true) {
+    return send(
+      res,
+      200,
+      headers,
+      withUsage(
+        {
+          ...base,
+          object: 'chat.completion',
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: null, tool_calls: toolCalls },
+              finish_reason: 'tool_calls',
+              logprobs: null,
+            },
+          ],
+        },
+        usage,
+      ),
+    );
+  }
+  const chunk = (delta: unknown, finish: string | null, extra: Record<string, unknown> = {}) =>
+    sse({
+      ...base,
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+      ...extra,
+    });
+  const events: SseEvent[] = [{ text: chunk({ role: 'assistant', content: null }, null), content: false }];
+  toolCalls.forEach((call, index) => {
+    const { arguments: args, name } = call.function;
+    events.push({
+      text: chunk(
+        { tool_calls: [{ index, id: call.id, type: 'function', function: { name, arguments: '' } }] },
+        null,
+      ),
+      content: false,
+    });
+    events.push({
+      text: chunk({ tool_calls: [{ index, function: { arguments: args } }] }, null),
+      content: true,
+    });
+  });
+  events.push({ text: chunk({}, 'tool_calls'), content: false });
+  const includeUsage =
+    (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+  if (includeUsage) {
+    events.push({
+      text: sse(withUsage({ ...base, object: 'chat.completion.chunk', choices: [] }, usage)),
+      content: false,
+    });
+  }
+  events.push({ text: sse('[DONE]'), content: false });
+  return writeStream(res, headers, events, b);
 }

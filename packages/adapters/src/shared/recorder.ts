@@ -1,9 +1,12 @@
 import type {
+  AgentCalls,
   ErrorType,
   GaugeSource,
   GenAiMetrics,
+  StartAgentOptions,
   StartModelLoadOptions,
   StartOperationOptions,
+  StartToolOptions,
   Usage,
 } from '@genai-metrics/core';
 import type { Attributes } from '@opentelemetry/api';
@@ -24,6 +27,8 @@ export class Recorder {
   private readonly observeFn: Fn | undefined;
   private readonly modelLoadFn: Fn | undefined;
   private readonly bindFn: Fn | undefined;
+  private readonly toolFn: Fn | undefined;
+  private readonly agentFn: Fn | undefined;
 
   constructor(
     /** The adapter's entry point (`instrumentOpenAI`), for messages. */
@@ -39,6 +44,8 @@ export class Recorder {
     this.observeFn = method('observe');
     this.modelLoadFn = method('startModelLoad');
     this.bindFn = method('bindSeries');
+    this.toolFn = method('startTool');
+    this.agentFn = method('startAgent');
   }
 
   /** Starts one operation; on any failure, an operation that records nothing. Never throws. */
@@ -107,6 +114,36 @@ export class Recorder {
       reportOnce(`${this.adapter}: observing ${metricName}`, error);
     }
     return () => {};
+  }
+
+  /** Times one tool execution (`gen_ai.execute_tool.duration`); inert when the backend cannot. */
+  startTool(options: StartToolOptions): GuardedTimer {
+    return new GuardedTimer(this.adapter, 'tool execution', this.start(this.toolFn, 'startTool', options));
+  }
+
+  /** Times one agent invocation (`gen_ai.invoke_agent.*`); inert when the backend cannot. */
+  startAgent(options: StartAgentOptions): GuardedTimer {
+    return new GuardedTimer(
+      this.adapter,
+      'agent invocation',
+      this.start(this.agentFn, 'startAgent', options),
+    );
+  }
+
+  private start(fn: Fn | undefined, name: string, options: object): TimerLike | undefined {
+    if (fn === undefined) {
+      warnOnce(
+        `no-${name}`,
+        `genai-metrics: ${this.adapter}(): these metrics have no ${name}() (an older @genai-metrics/core?); not recorded`,
+      );
+      return undefined;
+    }
+    try {
+      return fn.call(this.metrics, options) as TimerLike | undefined;
+    } catch (error) {
+      reportOnce(`${this.adapter}: ${name}`, error);
+      return undefined;
+    }
   }
 
   /** Times a model load through core's one entry point (`llm.model.load.duration`). */
@@ -231,5 +268,38 @@ export class GuardedModelLoad {
 
   fail(error?: unknown, errorType?: string): void {
     attempt(this.adapter, 'ModelLoad.fail', () => this.load?.fail(error, errorType));
+  }
+}
+
+interface TimerLike {
+  end(calls?: AgentCalls): void;
+  fail(error?: unknown, errorType?: string, calls?: AgentCalls): void;
+}
+
+/** A core tool execution or agent invocation that cannot throw and settles once. */
+export class GuardedTimer {
+  private ended = false;
+
+  constructor(
+    private readonly adapter: string,
+    private readonly what: string,
+    private readonly timer: TimerLike | undefined,
+  ) {}
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** Completed; `calls` only for an agent invocation. */
+  end(calls?: AgentCalls): void {
+    if (this.ended) return;
+    this.ended = true;
+    attempt(this.adapter, `${this.what} end`, () => this.timer?.end(calls));
+  }
+
+  fail(error?: unknown, errorType?: string, calls?: AgentCalls): void {
+    if (this.ended) return;
+    this.ended = true;
+    attempt(this.adapter, `${this.what} fail`, () => this.timer?.fail(error, errorType, calls));
   }
 }

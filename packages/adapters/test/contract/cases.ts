@@ -9,11 +9,14 @@ import {
 } from '@genai-metrics/testkit';
 import { writeTinyLlamaGguf } from '@genai-metrics/testkit/gguf';
 import { matMulAddModel } from '@genai-metrics/testkit/onnx';
+import { createOpenAI } from 'ai-sdk-openai-v4';
+import { generateText, type LanguageModel, streamText, wrapLanguageModel } from 'ai-v7';
 import Anthropic from 'anthropic-v1';
 import * as nodeLlamaCpp from 'node-llama-cpp';
 import * as ort from 'onnxruntime-node';
 import OpenAI from 'openai-v7';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { genAiMiddleware } from '../../src/ai-sdk/index.js';
 import { instrumentAnthropic, uninstrumentAnthropic } from '../../src/anthropic/index.js';
 import { instrumentLlamaCpp, uninstrumentLlamaCpp } from '../../src/llama-cpp/index.js';
 import { instrumentOnnxRuntime, uninstrumentOnnxRuntime } from '../../src/onnxruntime/index.js';
@@ -22,8 +25,8 @@ import { instrumentOpenAI, uninstrumentOpenAI } from '../../src/openai/index.js'
 /**
  * Every adapter, seen the same way by the contract tests: its real target (an SDK client against the
  * local server, the real runtime module), its entry points, one representative call, the methods it
- * patches, and how many operations a collection shows. A fourth and fifth adapter add a case here and
- * inherit the whole contract suite.
+ * patches, and how many operations a collection shows. A new adapter adds a case here and inherits the
+ * whole contract suite.
  */
 export interface AdapterCase {
   readonly name: string;
@@ -31,6 +34,11 @@ export interface AdapterCase {
   readonly takesKind: boolean;
   /** One of its own options with a wrong value (besides the shared ones). */
   readonly badOption: Record<string, unknown>;
+  /**
+   * A middleware (the AI SDK's): nothing is patched, `instrument` wraps the current model once more
+   * and `uninstrument` goes back to the bare one. The second-call rule is its own (contract.test.ts).
+   */
+  readonly middleware?: true;
   /** Starts what the target needs (servers, models); once per file. */
   start(): Promise<AdapterTarget>;
 }
@@ -214,4 +222,57 @@ export const ONNX_CASE: AdapterCase = {
   },
 };
 
-export const CASES: readonly AdapterCase[] = [OPENAI_CASE, ANTHROPIC_CASE, LLAMA_CASE, ONNX_CASE];
+/** What an AI SDK call shows the app: the answer's text, usage and finish reason, and every stream part. */
+function projected(parts: unknown[]): unknown[] {
+  return parts.map((p) => {
+    const { type, text, delta, finishReason, usage } = p as Record<string, unknown>;
+    return { type, text: text ?? delta, finishReason, usage };
+  });
+}
+
+export const AI_SDK_CASE: AdapterCase = {
+  name: 'ai-sdk',
+  takesKind: false,
+  badOption: { providerName: 42 },
+  middleware: true,
+  async start() {
+    const server: OpenAIServer = await startOpenAIServer();
+    const bare = createOpenAI({ apiKey: 'test', baseURL: server.baseURL }).chat('m');
+    let model: LanguageModel = bare;
+    return {
+      target: bare,
+      instrument(options) {
+        const middleware = genAiMiddleware(options as never);
+        model = wrapLanguageModel({ model: model as never, middleware });
+        return middleware;
+      },
+      uninstrument() {
+        const wrapped = model !== bare;
+        model = bare;
+        return wrapped;
+      },
+      patched: () => [model],
+      async call() {
+        const answer = await generateText({ model, prompt: 'hi', maxRetries: 0 });
+        const stream = streamText({ model, prompt: 'hi', maxRetries: 0 });
+        return JSON.parse(
+          JSON.stringify({
+            answer: { text: answer.text, usage: answer.usage, finishReason: answer.finishReason },
+            parts: projected(await drained(stream.fullStream)),
+          }),
+        );
+      },
+      metric: 'gen_ai.client.operation.duration',
+      opsPerCall: 2,
+      close: () => server.close(),
+    };
+  },
+};
+
+export const CASES: readonly AdapterCase[] = [
+  OPENAI_CASE,
+  ANTHROPIC_CASE,
+  LLAMA_CASE,
+  ONNX_CASE,
+  AI_SDK_CASE,
+];

@@ -5,7 +5,13 @@ import { metricsPipeline } from '../shared/harness.js';
 import { CASES, useTarget } from './cases.js';
 import { buildOptions, hostileOptions } from './hostile.js';
 
-const RUNS: Record<string, number> = { openai: 40, anthropic: 40, 'llama-cpp': 20, onnxruntime: 40 };
+const RUNS: Record<string, number> = {
+  openai: 40,
+  anthropic: 40,
+  'llama-cpp': 20,
+  onnxruntime: 40,
+  'ai-sdk': 40,
+};
 
 /**
  * Every adapter's entry point, given hostile options (Symbols, BigInts, Proxies, cyclic objects,

@@ -17,7 +17,9 @@ export type BucketFamily =
   | 'runDuration' // one runtime forward pass, e.g. an ONNX Runtime run() (s): sub-millisecond for small models
   | 'stageDuration' // one stage of a serving pipeline: tokenize (µs) to inference or queue wait (s)
   | 'sequenceLength' // tokens in one sequence of a batch ({token})
-  | 'paddingRatio'; // padded positions / all positions of a batch (0–1)
+  | 'paddingRatio' // padded positions / all positions of a batch (0–1)
+  | 'agentDuration' // one agent invocation, several model and tool calls (s)
+  | 'callCount'; // model or tool calls per agent invocation ({inference_call}, {tool_call})
 
 export type BucketPresetName = 'semconv' | 'vllm' | 'seed';
 export type BucketPreset = Readonly<Record<BucketFamily, readonly number[]>>;
@@ -43,6 +45,11 @@ const STAGE_DURATION = Object.freeze([...RUN_DURATION, 30, 60]);
 // 0 is a boundary of its own: unpadded batches (every batch of one) land in the first bucket, so
 // "how many batches were padded at all" is one bucket read. 5 % steps where rightly-sized batches live.
 const PADDING_RATIO = Object.freeze([0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]);
+// The GenAI conventions' advice for agent metrics (semantic-conventions-genai): an invocation is several
+// model and tool calls, so its durations start at 0.1 s and double to minutes; calls per invocation
+// double from 1 (a run with no tool call lands at or below the first boundary).
+const AGENT_DURATION = Object.freeze(exponential(0.1, 2, 13));
+const CALL_COUNT = Object.freeze(exponential(1, 2, 8));
 
 /** Default context length for 1-2-5 token buckets when the caller does not give the model's. */
 export const DEFAULT_CONTEXT_LENGTH = 131_072;
@@ -61,6 +68,8 @@ export const semconvPreset: BucketPreset = Object.freeze({
   // No convention advises sequence-length buckets; 1-2-5 keeps resolution where encoder inputs live (16–512).
   sequenceLength: Object.freeze(oneTwoFive(DEFAULT_CONTEXT_LENGTH)),
   paddingRatio: PADDING_RATIO,
+  agentDuration: AGENT_DURATION,
+  callCount: CALL_COUNT,
 });
 
 /** vLLM's own histograms: a long tail to hours for batch/offline serving. */
@@ -87,6 +96,8 @@ export function vllmPreset(contextLength = DEFAULT_CONTEXT_LENGTH): BucketPreset
     stageDuration: Object.freeze([...STAGE_DURATION, 120, 300, 600]),
     sequenceLength: Object.freeze(oneTwoFive(contextLength)),
     paddingRatio: PADDING_RATIO,
+    agentDuration: AGENT_DURATION,
+    callCount: CALL_COUNT,
   });
 }
 
@@ -109,6 +120,8 @@ export function seedPreset(contextLength = DEFAULT_CONTEXT_LENGTH): BucketPreset
     stageDuration: STAGE_DURATION,
     sequenceLength: Object.freeze(oneTwoFive(contextLength)),
     paddingRatio: PADDING_RATIO,
+    agentDuration: AGENT_DURATION,
+    callCount: CALL_COUNT,
   });
 }
 

@@ -1,3 +1,4 @@
+import { AGENT_METRICS } from './agent.js';
 import { CLIENT_METRICS } from './client.js';
 import type { MetricDefinition } from './definition.js';
 import { EXTENSION_METRICS } from './extensions.js';
@@ -8,11 +9,12 @@ export type { InstrumentKind, MetricDefinition, SemconvGeneration } from './defi
 
 /**
  * The single definition of every metric genai-metrics emits, one file per family (client, server,
- * extensions). Instruments, views and docs/metrics.md are all generated from this table.
+ * agent, extensions). Instruments, views and docs/metrics.md are all generated from this table.
  */
 export const CATALOGUE: readonly MetricDefinition[] = Object.freeze([
   ...CLIENT_METRICS,
   ...SERVER_METRICS,
+  ...AGENT_METRICS,
   ...EXTENSION_METRICS,
 ]);
 

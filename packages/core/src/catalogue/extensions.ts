@@ -147,7 +147,7 @@ export const EXTENSION_METRICS: readonly MetricDefinition[] = [
     description:
       'Generations by why they stopped (llm.stop.reason: eog, max_tokens, stop_trigger, custom_stop_trigger, function_calls, refusal, abort, caller_stop, error, other).',
     recordedWhen:
-      'once per generation, when it ends, by the local runtime adapters and the Anthropic adapter (stop_reason)',
+      'once per generation, when it ends, by the local runtime adapters, the Anthropic adapter (stop_reason) and the AI SDK middleware (finishReason)',
   },
   {
     name: sc.METRIC_LLM_MEMORY_USAGE,

@@ -52,7 +52,8 @@ export function readLabels(options: unknown, what: string, warn: Warn): RawLabel
   };
 }
 
-function readOnce(o: Record<string, unknown>, key: string, what: string, warn: Warn): unknown {
+/** `o[key]`, read once; a getter or Proxy trap that throws reads as absent (reported). */
+export function readOnce(o: Record<string, unknown>, key: string, what: string, warn: Warn): unknown {
   try {
     return o[key];
   } catch {
@@ -65,19 +66,21 @@ function readOnce(o: Record<string, unknown>, key: string, what: string, warn: W
 export function validLabels(raw: RawLabels | undefined, what: string, warn: Warn): PipelineLabels {
   const out: PipelineLabels = {};
   if (raw === undefined) return out;
-  const check = (value: unknown, key: keyof PipelineLabels): string | undefined => {
-    if (value === undefined) return undefined;
-    if (typeof value === 'string' && value !== '') return bounded(value, `${what} ${key}`, warn);
-    warn(`genai-metrics: ${what} option '${key}' must be a non-empty string; ignored`);
-    return undefined;
-  };
-  const operation = check(raw.operation, 'operation');
-  const provider = check(raw.provider, 'provider');
-  const requestModel = check(raw.requestModel, 'requestModel');
+  const operation = optionalName(raw.operation, what, 'operation', warn);
+  const provider = optionalName(raw.provider, what, 'provider', warn);
+  const requestModel = optionalName(raw.requestModel, what, 'requestModel', warn);
   if (operation !== undefined) out.operation = operation;
   if (provider !== undefined) out.provider = provider;
   if (requestModel !== undefined) out.requestModel = requestModel;
   return out;
+}
+
+/** An optional label option: a non-empty string (cut to MAX_NAME_LENGTH), else dropped (reported). */
+export function optionalName(value: unknown, what: string, key: string, warn: Warn): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && value !== '') return bounded(value, `${what} ${key}`, warn);
+  warn(`genai-metrics: ${what} option '${key}' must be a non-empty string; ignored`);
+  return undefined;
 }
 
 /** Reads and validates label options in one go (each option read once). */

@@ -1,15 +1,8 @@
-import { type Attributes, diag } from '@opentelemetry/api';
-import { errorTypeOf } from '../operation/error-type.js';
+import type { Attributes } from '@opentelemetry/api';
 import * as sc from '../semconv.js';
-import {
-  errorTypeOverride,
-  nameOf,
-  type PipelineLabels,
-  readLabels,
-  validLabels,
-  type Warn,
-} from './guard.js';
-import type { BoundSeries, SeriesBinder } from './series.js';
+import { DurationSeries, Timer } from './duration.js';
+import { nameOf, type PipelineLabels, readLabels, validLabels, type Warn } from './guard.js';
+import type { SeriesBinder } from './series.js';
 
 export interface StartStageOptions {
   /** `gen_ai.operation.name` of the work the stage belongs to (e.g. `rerank`, `embeddings`). */
@@ -28,76 +21,15 @@ export interface StageTimer {
   fail(error?: unknown, errorType?: string): void;
 }
 
-/** The series one (stage, labels) pair records to: bound once, reused by every timer of the pair. */
-class StageSeries {
-  private ok: BoundSeries | undefined | null = null;
-  private readonly failed = new Map<string, BoundSeries | undefined>();
-
-  constructor(
-    private readonly bind: SeriesBinder,
-    private readonly attributes: Attributes,
-  ) {}
-
-  record(seconds: number, errorType: string | undefined): void {
-    try {
-      let series: BoundSeries | undefined;
-      if (errorType === undefined) {
-        if (this.ok === null) this.ok = this.bind(sc.METRIC_LLM_STAGE_DURATION, this.attributes);
-        series = this.ok;
-      } else {
-        series = this.failed.get(errorType);
-        if (series === undefined && !this.failed.has(errorType)) {
-          series = this.bind(sc.METRIC_LLM_STAGE_DURATION, {
-            ...this.attributes,
-            [sc.ATTR_ERROR_TYPE]: errorType,
-          });
-          // Error types are few (the mapped ones plus the app's overrides); stop caching past a bound.
-          if (this.failed.size < MAX_ERROR_TYPES) this.failed.set(errorType, series);
-        }
-      }
-      series?.record(seconds);
-    } catch (error) {
-      diag.error('genai-metrics: recording a stage failed', error);
-    }
-  }
-}
-
-class Timer implements StageTimer {
-  private done = false;
-  private readonly startedAt = performance.now();
-
-  constructor(private readonly series: StageSeries) {}
-
-  end(): void {
-    if (this.done) return;
-    this.done = true;
-    this.series.record((performance.now() - this.startedAt) / 1000, undefined);
-  }
-
-  fail(error?: unknown, errorType?: string): void {
-    if (this.done) return;
-    this.done = true;
-    const seconds = (performance.now() - this.startedAt) / 1000;
-    let type: string;
-    try {
-      type = errorTypeOverride(errorType) ?? errorTypeOf(error);
-    } catch {
-      type = '_OTHER';
-    }
-    this.series.record(seconds, type);
-  }
-}
-
 /** Caches stop growing at these sizes: a pair seen later binds per timer (slower, still correct). */
 const MAX_CACHED_STAGES = 1000;
-const MAX_ERROR_TYPES = 64;
 
-/** Starts stage timers; one StageSeries per (stage, labels) pair seen. */
+/** Starts stage timers; one DurationSeries per (stage, labels) pair seen. */
 export class Stages {
   /** Timers started without options, by stage name (the common, cheapest case). */
-  private readonly bare = new Map<string, StageSeries>();
+  private readonly bare = new Map<string, DurationSeries>();
   /** Timers started with options, by an unambiguous key of the stage name and labels. */
-  private readonly labelled = new Map<string, StageSeries>();
+  private readonly labelled = new Map<string, DurationSeries>();
 
   constructor(
     private readonly bind: SeriesBinder,
@@ -109,7 +41,11 @@ export class Stages {
     if (options === undefined) {
       let series = this.bare.get(name);
       if (series === undefined) {
-        series = new StageSeries(this.bind, stageAttributes(name, undefined));
+        series = new DurationSeries(
+          this.bind,
+          sc.METRIC_LLM_STAGE_DURATION,
+          stageAttributes(name, undefined),
+        );
         if (this.bare.size < MAX_CACHED_STAGES) this.bare.set(name, series);
       }
       return new Timer(series);
@@ -120,7 +56,7 @@ export class Stages {
     const key = cacheKey(name, labels);
     let series = this.labelled.get(key);
     if (series === undefined) {
-      series = new StageSeries(this.bind, stageAttributes(name, labels));
+      series = new DurationSeries(this.bind, sc.METRIC_LLM_STAGE_DURATION, stageAttributes(name, labels));
       if (this.labelled.size < MAX_CACHED_STAGES) this.labelled.set(key, series);
     }
     return new Timer(series);

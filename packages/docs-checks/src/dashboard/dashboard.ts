@@ -1,3 +1,4 @@
+import { agentPanels } from './agents.js';
 import { DATASOURCE, grafanaVar, layout, type PanelSpec } from './panels.js';
 import { servingPipelinePanels } from './serving.js';
 
@@ -440,6 +441,7 @@ export function buildDashboard(): Record<string, unknown> {
       { title: 'Cost', panels: cost },
       { title: 'Accelerators', panels: hardware },
       { title: 'Serving pipeline', panels: servingPipelinePanels({ filter: F, quantile }) },
+      { title: 'Tools and agents', panels: agentPanels() },
     ]),
   };
 }

@@ -1,0 +1,170 @@
+import type { AgentCalls } from '@genai-metrics/core';
+import { install, uninstallFrom } from '../shared/installation.js';
+import { type AdapterOptions, describe, type OptionsSpec, resolveOptions } from '../shared/options.js';
+import { callObserved, observeOutcome } from '../shared/outcome.js';
+import type { AnyFunction } from '../shared/patcher.js';
+import { isObj, isThenable, read, text } from '../shared/read.js';
+import type { GuardedTimer, Recorder } from '../shared/recorder.js';
+import { aiSdkErrorType } from './model-call.js';
+import { AGENT_NAME } from './tools.js';
+
+export interface MeasureAgentOptions extends Omit<AdapterOptions, 'providerName'> {
+  /** `gen_ai.agent.name`: a low-cardinality name for this agent. */
+  agentName?: string;
+  /** `gen_ai.request.model`, only for an agent that always runs one model. */
+  requestModel?: string;
+}
+
+export interface InstrumentAgentOptions extends Omit<AdapterOptions, 'providerName'> {
+  /** `gen_ai.agent.name`. Default: the agent's `id`, when it has one. */
+  agentName?: string;
+}
+
+interface MeasureExtra {
+  agentName: string | undefined;
+  requestModel: string | undefined;
+}
+
+const MEASURE_OPTIONS: OptionsSpec<MeasureExtra> = {
+  adapter: 'measureAgent',
+  defaultProvider: undefined,
+  extra: {
+    agentName: AGENT_NAME,
+    requestModel: (value, fail) => {
+      if (value === undefined) return undefined;
+      if (typeof value !== 'string' || value === '') {
+        return fail(`'requestModel' must be a non-empty string, got ${describe(value)}`);
+      }
+      return value;
+    },
+  },
+};
+
+const INSTRUMENT_OPTIONS: OptionsSpec<{ agentName: string | undefined }> = {
+  adapter: 'instrumentAgent',
+  defaultProvider: undefined,
+  extra: { agentName: AGENT_NAME },
+};
+
+/**
+ * What one invocation did, from its steps (`generateText` / `streamText` / an Agent's result): each
+ * step is one model call, and each tool result or tool error of a call the model made and this app
+ * ran is one tool call — not a tool the provider ran (`providerExecuted`), not a call the SDK could
+ * not run (`invalid`: an unknown tool, input that failed its schema), not a tool without `execute`.
+ * Undefined when the steps cannot be read: the counts are then unknown, never 0.
+ */
+export function callsOfSteps(steps: unknown): AgentCalls | undefined {
+  try {
+    if (!Array.isArray(steps)) return undefined;
+    let toolCalls = 0;
+    for (const step of steps) {
+      const content = read(step, 'content');
+      if (!Array.isArray(content)) return undefined;
+      const invalid = new Set<unknown>();
+      for (const part of content) {
+        if (read(part, 'type') === 'tool-call' && read(part, 'invalid') === true) {
+          invalid.add(read(part, 'toolCallId'));
+        }
+      }
+      for (const part of content) {
+        const type = read(part, 'type');
+        if (type !== 'tool-result' && type !== 'tool-error') continue;
+        if (read(part, 'providerExecuted') === true || invalid.has(read(part, 'toolCallId'))) continue;
+        toolCalls++;
+      }
+    }
+    return { inferenceCalls: steps.length, toolCalls };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Ends the invocation from what `run` gave: a result with `steps` (an array, or a promise of one). */
+function settleInvocation(timer: GuardedTimer, result: unknown): void {
+  const steps = read(result, 'steps');
+  if (isThenable(steps)) {
+    // streamText: its steps settle when the stream is done (resolved), aborted or failed (rejected).
+    observeOutcome(
+      steps,
+      (value) => timer.end(callsOfSteps(value)),
+      (error) => timer.fail(error, aiSdkErrorType(error)),
+      'measureAgent: observing the steps',
+    );
+  } else {
+    timer.end(callsOfSteps(steps));
+  }
+}
+
+function measured<R>(
+  recorder: Recorder,
+  agentName: string | undefined,
+  requestModel: string | undefined,
+  run: () => R,
+): R {
+  const timer = recorder.startAgent({
+    ...(agentName === undefined ? {} : { name: agentName }),
+    ...(requestModel === undefined ? {} : { requestModel }),
+  });
+  return callObserved(
+    run,
+    (value) => settleInvocation(timer, value),
+    (error) => timer.fail(error, aiSdkErrorType(error)),
+    'measureAgent: observing an invocation',
+  ) as R;
+}
+
+/**
+ * Measures one agent invocation: `run` is called at once and its result returned untouched (the
+ * same promise, the same `streamText` result). The invocation lasts until the result is complete —
+ * `generateText`'s promise, or `streamText`'s steps (the stream finished, was aborted, or failed) —
+ * and records `gen_ai.invoke_agent.duration` and, from the result's steps, the inference and tool
+ * calls it made (`gen_ai.invoke_agent.inference_calls` / `.tool_calls`). A failed invocation records
+ * its `error.type` and no counts (its steps are not known).
+ */
+export function measureAgent<R>(run: () => R, options: MeasureAgentOptions): R {
+  const resolved = resolveOptions(MEASURE_OPTIONS, options);
+  if (typeof run !== 'function') {
+    throw new TypeError(
+      'genai-metrics: measureAgent(run, options) takes a function that starts the invocation: () => generateText({ … })',
+    );
+  }
+  return measured(resolved.recorder, resolved.extra.agentName, resolved.extra.requestModel, run);
+}
+
+/**
+ * Measures every `generate()` and `stream()` of an AI SDK agent (`ToolLoopAgent`, or any object with
+ * the Agent interface's two methods) as one agent invocation each, as `measureAgent` does. The agent
+ * instance is patched in place and returned; `uninstrumentAgent(agent)` undoes it, and a second call
+ * on the same agent changes nothing.
+ */
+export function instrumentAgent<A extends object>(agent: A, options: InstrumentAgentOptions): A {
+  const resolved = resolveOptions(INSTRUMENT_OPTIONS, options);
+  if (
+    !isObj(agent) ||
+    typeof read(agent, 'generate') !== 'function' ||
+    typeof read(agent, 'stream') !== 'function'
+  ) {
+    throw new TypeError(
+      'genai-metrics: instrumentAgent(agent, options) takes an AI SDK agent: new ToolLoopAgent({ model, tools })',
+    );
+  }
+  const agentName = resolved.extra.agentName ?? text(read(agent, 'id'));
+  install(agent, resolved, (patcher) => {
+    for (const method of ['generate', 'stream']) {
+      patcher.wrap(
+        agent,
+        method,
+        (original: AnyFunction) =>
+          function (this: unknown, ...args: unknown[]) {
+            return measured(resolved.recorder, agentName, undefined, () => original.apply(this, args));
+          },
+      );
+    }
+  });
+  return agent;
+}
+
+/** Undoes `instrumentAgent` on this agent; returns whether it was instrumented. */
+export function uninstrumentAgent(agent: object): boolean {
+  return isObj(agent) && uninstallFrom(agent);
+}

@@ -1,0 +1,246 @@
+import { GEN_AI_OPERATION, type GenAiMetrics } from '@genai-metrics/core';
+import { reportOnce, warnOnce } from '../shared/diag.js';
+import { type AdapterOptions, type OptionsSpec, resolveOptions } from '../shared/options.js';
+import { observeOutcome } from '../shared/outcome.js';
+import { isObj, read, text } from '../shared/read.js';
+import type { Recorder } from '../shared/recorder.js';
+import { ModelCall } from './model-call.js';
+import { providerNameOf } from './provider.js';
+import { specOf } from './spec.js';
+import { observedStream } from './stream.js';
+
+export interface GenAiMiddlewareOptions extends AdapterOptions {
+  /**
+   * `gen_ai.provider.name` for every model this middleware wraps. Default: from the model's
+   * `provider` (`openai.chat` → `openai`, `anthropic.messages` → `anthropic`, `google.vertex.chat` →
+   * `gcp.vertex_ai`, …; an unknown provider keeps its first segment).
+   */
+  providerName?: string;
+}
+
+type Call<T> = () => PromiseLike<T>;
+
+/**
+ * The middleware `wrapLanguageModel({ model, middleware })` and `wrapEmbeddingModel({ model,
+ * middleware })` take, for ai 6 and ai 7 alike. The hooks' arguments are typed loosely on purpose:
+ * one object serves both majors' middleware types (their model specifications differ, v3 and v4,
+ * and the version is read from each model per call), and this package never imports `ai`.
+ */
+export interface GenAiMiddleware {
+  /**
+   * `'v4'` at run time. ai 6 and ai 7 read no middleware version (checked in both); the type lets
+   * either major's `wrapLanguageModel` accept the object.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: one value for the v3 (ai 6) and v4 (ai 7) middleware types
+  readonly specificationVersion: any;
+  /** Records one `doGenerate`; resolves to the model's own result. */
+  readonly wrapGenerate: (options: GenAiMiddlewareCall) => Promise<ModelResult>;
+  /** Records one `doStream`; resolves to the model's result with its stream observed (the same parts). */
+  readonly wrapStream: (options: GenAiMiddlewareCall) => Promise<ModelResult>;
+  /** Records one `doEmbed`; resolves to the model's own result. */
+  readonly wrapEmbed: (options: {
+    doEmbed: () => PromiseLike<unknown>;
+    params: unknown;
+    model: unknown;
+  }) => Promise<ModelResult>;
+}
+
+/**
+ * A hook's result: the model's own, whichever specification it follows; typed `any` so that each ai
+ * major's middleware type accepts the hook.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: one type for the v3 (ai 6) and v4 (ai 7) results
+export type ModelResult = any;
+
+/** What ai hands `wrapGenerate` / `wrapStream`: the model's calls, the call options, the model. */
+export interface GenAiMiddlewareCall {
+  doGenerate: () => PromiseLike<unknown>;
+  doStream: () => PromiseLike<unknown>;
+  params: unknown;
+  model: unknown;
+}
+type WrapOptions = GenAiMiddlewareCall;
+
+const ADAPTER = 'genAiMiddleware';
+const OPTIONS: OptionsSpec<Record<string, never>> = { adapter: ADAPTER, defaultProvider: undefined };
+
+interface Context {
+  readonly recorder: Recorder;
+  readonly metrics: GenAiMetrics;
+  readonly providerName: string | undefined;
+}
+
+/** The same options give the same middleware object: `genAiMiddleware(o) === genAiMiddleware(o)`. */
+const made = new WeakMap<GenAiMetrics, Map<string | undefined, GenAiMiddleware>>();
+
+/**
+ * Calls in flight, by the `params` object ai hands down the middleware chain. A model wrapped twice
+ * (the same middleware, or two for the same metrics) passes the same object to both layers: the
+ * outer layer records, the inner one sees its metrics already measuring that call and passes it
+ * through, so every call is recorded once.
+ */
+const inFlight = new WeakMap<object, Context>();
+
+/**
+ * Metrics for every model call of an AI SDK model: `wrapLanguageModel({ model, middleware:
+ * genAiMiddleware({ metrics }) })`. One client operation per `doGenerate` / `doStream` (`chat`, or
+ * `text_completion` for completion models) and per `doEmbed` (`embeddings`), recorded exactly once
+ * however the call ends; the results, streams and errors the SDK gets are the model's own.
+ */
+export function genAiMiddleware(options: GenAiMiddlewareOptions): GenAiMiddleware {
+  const resolved = resolveOptions(OPTIONS, options);
+  let byProvider = made.get(resolved.metrics);
+  const existing = byProvider?.get(resolved.providerName);
+  if (existing) return existing;
+  const ctx: Context = {
+    recorder: resolved.recorder,
+    metrics: resolved.metrics,
+    providerName: resolved.providerName,
+  };
+  const middleware: GenAiMiddleware = Object.freeze({
+    specificationVersion: 'v4',
+    wrapGenerate: (o: WrapOptions) => generate(ctx, o),
+    wrapStream: (o: WrapOptions) => stream(ctx, o),
+    wrapEmbed: (o: { doEmbed: Call<unknown>; params: unknown; model: unknown }) => embed(ctx, o),
+  });
+  if (!byProvider) {
+    byProvider = new Map();
+    made.set(resolved.metrics, byProvider);
+  }
+  byProvider.set(resolved.providerName, middleware);
+  return middleware;
+}
+
+interface Begun {
+  call: ModelCall;
+  /** The call's result arrived (or it failed): inner layers have run by now. */
+  release(): void;
+}
+
+function begin(ctx: Context, options: unknown, kind: 'generate' | 'stream' | 'embed'): Begun | undefined {
+  try {
+    const params = read(options, 'params');
+    const model = read(options, 'model');
+    if (isObj(params)) {
+      const outer = inFlight.get(params);
+      if (outer?.metrics === ctx.metrics) {
+        if (outer.providerName !== ctx.providerName) {
+          warnOnce(
+            `${ADAPTER}:nested`,
+            `genai-metrics: ${ADAPTER}(): a model is wrapped by two genAiMiddleware with different options; each call is recorded once, with the outer one's`,
+          );
+        }
+        return undefined;
+      }
+    }
+    const providerString = read(model, 'provider');
+    const provider = ctx.providerName ?? providerNameOf(providerString);
+    const requestModel = text(read(model, 'modelId'));
+    const operation =
+      kind === 'embed'
+        ? GEN_AI_OPERATION.embeddings
+        : typeof providerString === 'string' && providerString.endsWith('.completion')
+          ? GEN_AI_OPERATION.textCompletion
+          : GEN_AI_OPERATION.chat;
+    const spec = kind === 'embed' ? undefined : specOf(model, ADAPTER);
+    const op = ctx.recorder.startOperation({ operation, provider, requestModel, stream: kind === 'stream' });
+    const stopAt = kind === 'embed' ? undefined : { operation, provider, requestModel };
+    const call = new ModelCall(op, spec, ctx.recorder, stopAt, read(params, 'abortSignal'));
+    if (!isObj(params)) return { call, release: () => {} };
+    const previous = inFlight.get(params);
+    inFlight.set(params, ctx);
+    return {
+      call,
+      release: () => {
+        if (previous) inFlight.set(params, previous);
+        else inFlight.delete(params);
+      },
+    };
+  } catch (error) {
+    reportOnce(`${ADAPTER}: starting a model call`, error);
+    return undefined;
+  }
+}
+
+/** Runs the model's call and observes its promise; returns that very promise. */
+function run<T>(begun: Begun, call: Call<T>, onValue: (value: T) => void): PromiseLike<T> {
+  let result: PromiseLike<T>;
+  try {
+    result = call();
+  } catch (error) {
+    begun.release();
+    begun.call.failed(error);
+    throw error;
+  }
+  observeOutcome(
+    result,
+    (value) => {
+      begun.release();
+      onValue(value as T);
+    },
+    (error) => {
+      begun.release();
+      begun.call.failed(error);
+    },
+    `${ADAPTER}: observing a model call`,
+  );
+  return result;
+}
+
+// The hooks return the model's own promise (generate, embed), or one derived from it that resolves to
+// the same result with the stream observed (stream); `Promise.resolve` only adopts a non-native thenable.
+function generate(ctx: Context, o: WrapOptions): Promise<unknown> {
+  const begun = begin(ctx, o, 'generate');
+  if (begun === undefined) return Promise.resolve(o.doGenerate());
+  return Promise.resolve(run(begun, o.doGenerate, (result) => begun.call.completed(result)));
+}
+
+function embed(
+  ctx: Context,
+  o: { doEmbed: Call<unknown>; params: unknown; model: unknown },
+): Promise<unknown> {
+  const begun = begin(ctx, o, 'embed');
+  if (begun === undefined) return Promise.resolve(o.doEmbed());
+  return Promise.resolve(run(begun, o.doEmbed, (result) => begun.call.embedded(result)));
+}
+
+function stream(ctx: Context, o: WrapOptions): Promise<unknown> {
+  const begun = begin(ctx, o, 'stream');
+  if (begun === undefined) return Promise.resolve(o.doStream());
+  let result: PromiseLike<unknown>;
+  try {
+    result = o.doStream();
+  } catch (error) {
+    begun.release();
+    begun.call.failed(error);
+    throw error;
+  }
+  return Promise.resolve(result).then(
+    (value) => {
+      begun.release();
+      return withObservedStream(value, begun.call);
+    },
+    (error: unknown) => {
+      begun.release();
+      begun.call.failed(error);
+      throw error;
+    },
+  );
+}
+
+/** The stream result with its stream observed; the result itself when it has no stream to observe. */
+function withObservedStream(result: unknown, call: ModelCall): unknown {
+  try {
+    const source = read(result, 'stream');
+    if (typeof read(source, 'getReader') !== 'function') {
+      call.done();
+      return result;
+    }
+    const copy = { ...(result as object) };
+    return Object.assign(copy, { stream: observedStream(source as ReadableStream<unknown>, call) });
+  } catch (error) {
+    reportOnce(`${ADAPTER}: observing a stream`, error);
+    call.done();
+    return result;
+  }
+}

@@ -1,0 +1,212 @@
+import { startAnthropicServer, startOpenAIServer, type ToolCallSpec } from '@genai-metrics/testkit';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  genAiMiddleware,
+  instrumentAgent,
+  instrumentTools,
+  measureAgent,
+  uninstrumentAgent,
+} from '../../src/ai-sdk/index.js';
+import { ACTIVE, collectWhenIdle, DURATION, metricsPipeline, TTFC, tokenSums } from '../shared/harness.js';
+import { useServer } from '../shared/lifecycle.js';
+import { AI_SDKS } from './sdks.js';
+
+const TOOL = 'gen_ai.execute_tool.duration';
+const AGENT = 'gen_ai.invoke_agent.duration';
+const INFERENCE_CALLS = 'gen_ai.invoke_agent.inference_calls';
+const TOOL_CALLS = 'gen_ai.invoke_agent.tool_calls';
+
+/** The model asks for both tools at once, then answers with text. */
+const TOOL_ROUND: ToolCallSpec[] = [
+  { name: 'weather', arguments: { city: 'Paris' } },
+  { name: 'broken', arguments: {} },
+];
+
+const PROVIDERS = [
+  {
+    name: 'openai',
+    start: startOpenAIServer,
+    model: (sdk: (typeof AI_SDKS)[number], url: string) => sdk.openai(url).chat('gpt-test'),
+  },
+  {
+    name: 'anthropic',
+    start: startAnthropicServer as unknown as typeof startOpenAIServer,
+    model: (sdk: (typeof AI_SDKS)[number], url: string) => sdk.anthropic(url)('claude-test'),
+  },
+];
+
+describe.each(AI_SDKS)('$name', (sdk) => {
+  const { ai } = sdk;
+  /** Two tools; `broken` throws. Fresh objects per test: instrumentTools caches its copy by object. */
+  const makeTools = () => ({
+    weather: ai.tool({
+      description: 'the weather',
+      inputSchema: z.object({ city: z.string() }),
+      execute: async ({ city }: { city: string }) => {
+        await new Promise((r) => setTimeout(r, 15));
+        return `sunny in ${city}`;
+      },
+    }),
+    broken: ai.tool({
+      description: 'always fails',
+      inputSchema: z.object({}),
+      execute: async () => {
+        throw new Error('tool down');
+      },
+    }),
+  });
+
+  describe.each(PROVIDERS)('@ai-sdk/$name', (p) => {
+    const server = useServer(p.start);
+    const setup = () => {
+      const { harness, metrics } = metricsPipeline();
+      const model = ai.wrapLanguageModel({
+        model: p.model(sdk, server().baseURL),
+        middleware: genAiMiddleware({ metrics }),
+      });
+      const tools = instrumentTools(makeTools(), { metrics, agentName: 'weather-agent' });
+      return { harness, metrics, model, tools };
+    };
+
+    /** What one loop of the two tools records, whichever way the loop was driven. */
+    async function expectOneLoop(harness: ReturnType<typeof setup>['harness'], streamed: boolean) {
+      const m = await collectWhenIdle(harness);
+      // Two model calls: the tool round, then the answer.
+      expect(m.count(DURATION, { 'gen_ai.operation.name': 'chat' })).toBe(2);
+      expect(tokenSums(m)).toMatchObject({ input: 14, output: 6 });
+      expect(m.count(TTFC)).toBe(streamed ? 2 : 0);
+      // Each tool once: the one that threw with its error.type.
+      const tool = { 'gen_ai.tool.type': 'function', 'gen_ai.agent.name': 'weather-agent' };
+      expect(m.points(TOOL, { 'gen_ai.tool.name': 'weather' })[0]!.attributes).toEqual({
+        ...tool,
+        'gen_ai.tool.name': 'weather',
+      });
+      expect(m.histogram(TOOL, { 'gen_ai.tool.name': 'weather' }).sum).toBeGreaterThanOrEqual(0.01);
+      expect(m.count(TOOL, { 'gen_ai.tool.name': 'broken', 'error.type': '_OTHER' })).toBe(1);
+      expect(m.count(TOOL)).toBe(2);
+      // One agent invocation: two inference calls, two tool calls (the failed one included).
+      expect(m.points(AGENT)).toHaveLength(1);
+      expect(m.points(AGENT)[0]!.attributes).toEqual({ 'gen_ai.agent.name': 'weather-agent' });
+      expect(m.histogram(INFERENCE_CALLS, { 'gen_ai.agent.name': 'weather-agent' })).toMatchObject({
+        count: 1,
+        sum: 2,
+      });
+      expect(m.histogram(TOOL_CALLS, { 'gen_ai.agent.name': 'weather-agent' })).toMatchObject({
+        count: 1,
+        sum: 2,
+      });
+      expect(m.sum(ACTIVE)).toBe(0);
+    }
+
+    /** The SDK saw the tools' own results and errors: instrumenting changed none of them. */
+    function expectToolOutcomes(steps: Array<{ content: Array<Record<string, unknown>> }>) {
+      expect(steps).toHaveLength(2);
+      const parts = steps[0]!.content;
+      expect(parts.find((c) => c.type === 'tool-result')).toMatchObject({
+        toolName: 'weather',
+        output: 'sunny in Paris',
+      });
+      const error = parts.find((c) => c.type === 'tool-error') as { error: Error } | undefined;
+      expect(error?.error.message).toBe('tool down');
+      expect(steps[1]!.content.find((c) => c.type === 'text')).toMatchObject({ text: 'tok0 tok1 tok2 ' });
+    }
+
+    it('generateText with two tools, one throwing, measured as one agent invocation', async () => {
+      const { harness, metrics, model, tools } = setup();
+      server().enqueue({ toolCalls: TOOL_ROUND }, {});
+      const result = await measureAgent(
+        () => ai.generateText({ model, tools, prompt: 'weather?', stopWhen: ai.stepCountIs(5) }),
+        { metrics, agentName: 'weather-agent' },
+      );
+      expectToolOutcomes(result.steps);
+      await expectOneLoop(harness, false);
+      await harness.shutdown();
+    });
+
+    it('streamText with the same tools: the invocation lasts until the stream is done', async () => {
+      const { harness, metrics, model, tools } = setup();
+      server().enqueue({ toolCalls: TOOL_ROUND }, {});
+      const result = measureAgent(
+        () => ai.streamText({ model, tools, prompt: 'weather?', stopWhen: ai.stepCountIs(5) }),
+        { metrics, agentName: 'weather-agent' },
+      );
+      let text = '';
+      for await (const t of result.textStream) text += t;
+      expect(text).toBe('tok0 tok1 tok2 ');
+      expectToolOutcomes(await result.steps);
+      await expectOneLoop(harness, true);
+      await harness.shutdown();
+    });
+
+    it('ToolLoopAgent through instrumentAgent: generate() and stream() are one invocation each; uninstrumentAgent restores it', async () => {
+      const { harness, metrics, model, tools } = setup();
+      const agent = new ai.ToolLoopAgent({ id: 'weather-agent', model, tools, stopWhen: ai.stepCountIs(5) });
+      const generate = agent.generate;
+      expect(instrumentAgent(agent, { metrics })).toBe(agent);
+      expect(instrumentAgent(agent, { metrics })).toBe(agent);
+      server().enqueue({ toolCalls: TOOL_ROUND }, {});
+      expectToolOutcomes((await agent.generate({ prompt: 'weather?' })).steps);
+      await expectOneLoop(harness, false);
+
+      server().enqueue({ toolCalls: TOOL_ROUND }, {});
+      const streamed = await agent.stream({ prompt: 'weather?' });
+      await streamed.consumeStream();
+      const m = await collectWhenIdle(harness);
+      expect(m.count(AGENT, { 'gen_ai.agent.name': 'weather-agent' })).toBe(2);
+      expect(m.histogram(INFERENCE_CALLS).sum).toBe(4);
+      expect(m.histogram(TOOL_CALLS).sum).toBe(4);
+
+      expect(uninstrumentAgent(agent)).toBe(true);
+      expect(uninstrumentAgent(agent)).toBe(false);
+      expect(agent.generate).toBe(generate);
+      expect(Object.hasOwn(agent, 'generate')).toBe(false);
+      server().enqueue({});
+      await agent.generate({ prompt: 'hi' });
+      expect((await harness.collect()).count(AGENT)).toBe(2);
+      await harness.shutdown();
+    });
+
+    it('a failed invocation records its error.type and no call counts (its steps are unknown)', async () => {
+      const { harness, metrics, model, tools } = setup();
+      server().enqueue({ toolCalls: TOOL_ROUND }, { status: 500 });
+      await expect(
+        measureAgent(
+          () => ai.generateText({ model, tools, prompt: 'x', stopWhen: ai.stepCountIs(5), maxRetries: 0 }),
+          {
+            metrics,
+            agentName: 'weather-agent',
+          },
+        ),
+      ).rejects.toMatchObject({ statusCode: 500 });
+      const m = await harness.collect();
+      expect(m.points(AGENT)[0]!.attributes).toEqual({
+        'gen_ai.agent.name': 'weather-agent',
+        'error.type': 'server_error',
+      });
+      expect(m.count(INFERENCE_CALLS)).toBe(0);
+      expect(m.count(TOOL_CALLS)).toBe(0);
+      expect(m.count(TOOL)).toBe(2);
+      await harness.shutdown();
+    });
+
+    it('an aborted streamText invocation ends once as cancelled', async () => {
+      const { harness, metrics, model, tools } = setup();
+      server().enqueue({ chunks: 5, chunkDelayMs: 40 });
+      const controller = new AbortController();
+      const result = measureAgent(
+        () => ai.streamText({ model, tools, prompt: 'x', abortSignal: controller.signal }),
+        { metrics, agentName: 'weather-agent' },
+      );
+      try {
+        for await (const _ of result.textStream) controller.abort();
+      } catch {
+        // ended quietly or with the abort: either way the invocation is over
+      }
+      const m = await collectWhenIdle(harness);
+      expect(m.points(AGENT)[0]!.attributes['error.type']).toBe('cancelled');
+      expect(m.count(AGENT)).toBe(1);
+      await harness.shutdown();
+    });
+  });
+});

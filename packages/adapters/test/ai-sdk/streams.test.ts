@@ -1,0 +1,142 @@
+import { startOpenAIServer } from '@genai-metrics/testkit';
+import { createOpenAI as openaiV3 } from 'ai-sdk-openai-v3';
+import * as ai7 from 'ai-v7';
+import { describe, expect, it } from 'vitest';
+import { genAiMiddleware } from '../../src/ai-sdk/index.js';
+import {
+  ACTIVE,
+  collectWhenIdle,
+  DURATION,
+  metricsPipeline,
+  stopCounts,
+  TPOC,
+  TTFC,
+  tokenSums,
+} from '../shared/harness.js';
+import { collectAfterCollections, useServer } from '../shared/lifecycle.js';
+import { AI_SDKS } from './sdks.js';
+
+/** What differs between any two calls: clocks, and ai 7's own timings of each step. */
+const IGNORED = new Set(['timestamp', 'headers', 'performance']);
+const callOptions = { prompt: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] };
+
+/**
+ * The model stream itself, read by a caller directly (`model.doStream()`, as a custom loop or another
+ * framework does): the reader stopping early, stopping after the answer was complete, never reading;
+ * and the stream the SDK reads being the same parts as without the middleware.
+ */
+describe.each(AI_SDKS)('$name: the model stream', (sdk) => {
+  const server = useServer(startOpenAIServer);
+  const models = (metrics: unknown) => {
+    const bare = sdk.openai(server().baseURL).chat('gpt-test');
+    return {
+      bare,
+      wrapped: sdk.ai.wrapLanguageModel({
+        model: bare,
+        middleware: genAiMiddleware({ metrics: metrics as never }),
+      }),
+    };
+  };
+
+  it('streamText gets exactly the parts it gets from the bare model', async () => {
+    const { harness, metrics } = metricsPipeline();
+    const { bare, wrapped } = models(metrics);
+    const parts = async (model: unknown) => {
+      server().enqueue({ chunks: 4 });
+      const out: unknown[] = [];
+      for await (const part of sdk.ai.streamText({ model, prompt: 'hi' }).fullStream) out.push(part);
+      return JSON.parse(JSON.stringify(out, (k, v) => (IGNORED.has(k) ? undefined : v)));
+    };
+    expect(await parts(wrapped)).toEqual(await parts(bare));
+    expect((await collectWhenIdle(harness)).count(DURATION)).toBe(1);
+    await harness.shutdown();
+  });
+
+  it('a reader that cancels mid-stream: cancelled once, counted as caller_stop, the source cancelled too', async () => {
+    const { harness, metrics } = metricsPipeline();
+    server().enqueue({ chunks: 20, chunkDelayMs: 20 });
+    const { stream } = await models(metrics).wrapped.doStream(callOptions);
+    const reader = stream.getReader();
+    for (let text = 0; text < 2; ) {
+      const { value } = await reader.read();
+      if (value?.type === 'text-delta' && value.delta !== '') text++;
+    }
+    await reader.cancel('enough');
+    const m = await collectWhenIdle(harness);
+    expect(m.points(DURATION)).toHaveLength(1);
+    expect(m.points(DURATION)[0]!.attributes['error.type']).toBe('cancelled');
+    expect(stopCounts(m)).toEqual({ caller_stop: 1 });
+    expect(m.histogram(TTFC).count).toBe(1);
+    expect(m.histogram(TPOC).count).toBe(1);
+    await harness.shutdown();
+  });
+
+  it('a reader that cancels after the finish part: the answer was complete, so the call completed', async () => {
+    const { harness, metrics } = metricsPipeline();
+    const { stream } = await models(metrics).wrapped.doStream(callOptions);
+    const reader = stream.getReader();
+    while ((await reader.read()).value?.type !== 'finish');
+    await reader.cancel();
+    const m = await collectWhenIdle(harness);
+    expect(m.points(DURATION)[0]!.attributes['error.type']).toBeUndefined();
+    expect(tokenSums(m)).toMatchObject({ input: 7, output: 3 });
+    expect(stopCounts(m)).toEqual({ eog: 1 });
+    await harness.shutdown();
+  });
+
+  it('a stream nobody reads ends as cancelled when it is garbage-collected, not in flight forever', async () => {
+    const { harness, metrics } = metricsPipeline();
+    await (async () => {
+      await models(metrics).wrapped.doStream(callOptions);
+    })();
+    const m = await collectAfterCollections(harness);
+    expect(m.sum(ACTIVE)).toBe(0);
+    expect(m.points(DURATION)[0]!.attributes['error.type']).toBe('cancelled');
+    expect(stopCounts(m)).toEqual({ caller_stop: 1 });
+    await harness.shutdown();
+  });
+
+  it('streamed tool calls: one chunk per tool-input delta, not another for the closing tool-call part', async () => {
+    const { harness, metrics } = metricsPipeline();
+    server().enqueue({
+      toolCalls: [
+        { name: 'a', arguments: { x: 1 } },
+        { name: 'b', arguments: { y: 2 } },
+      ],
+    });
+    const result = sdk.ai.streamText({
+      model: models(metrics).wrapped,
+      prompt: 'hi',
+      tools: {
+        a: sdk.ai.tool({ inputSchema: sdk.ai.jsonSchema({ type: 'object' }) }),
+        b: sdk.ai.tool({ inputSchema: sdk.ai.jsonSchema({ type: 'object' }) }),
+      },
+    });
+    await result.consumeStream();
+    const m = await collectWhenIdle(harness);
+    expect(m.histogram(TTFC).count).toBe(1);
+    expect(m.histogram(TPOC).count).toBe(1);
+    expect(stopCounts(m)).toEqual({ function_calls: 1 });
+    await harness.shutdown();
+  });
+});
+
+describe('ai 7 with a v3 provider (@ai-sdk/openai 3.x): ai hands the middleware the model as v4', () => {
+  const server = useServer(startOpenAIServer);
+
+  it('records usage and chunks exactly as for a v4 provider', async () => {
+    const { harness, metrics } = metricsPipeline();
+    const model = ai7.wrapLanguageModel({
+      model: openaiV3({ apiKey: 'test', baseURL: server().baseURL }).chat('gpt-test'),
+      middleware: genAiMiddleware({ metrics }),
+    });
+    server().enqueue({ chunks: 4 }, { chunks: 4 });
+    await ai7.generateText({ model, prompt: 'hi' });
+    await ai7.streamText({ model, prompt: 'hi' }).consumeStream();
+    const m = await collectWhenIdle(harness);
+    expect(m.count(DURATION, { 'gen_ai.provider.name': 'openai' })).toBe(2);
+    expect(tokenSums(m)).toMatchObject({ input: 14, output: 8 });
+    expect(m.histogram(TPOC).count).toBe(3);
+    await harness.shutdown();
+  });
+});

@@ -1,0 +1,45 @@
+import type { Warn } from '../pipeline/guard.js';
+import type { SeriesBinder } from '../pipeline/series.js';
+import { type AgentInvocation, Agents } from './invocation.js';
+import { type ToolExecution, Tools } from './tool.js';
+
+export type { AgentCalls, AgentInvocation, StartAgentOptions } from './invocation.js';
+export type { StartToolOptions, ToolExecution } from './tool.js';
+
+const NOOP: ToolExecution & AgentInvocation = Object.freeze({ end() {}, fail() {} });
+
+/**
+ * Tool executions and agent invocations of one GenAiMetrics, for any agent framework: the AI SDK
+ * adapter drives these, and an app can call them around its own tool and agent code. Entry points
+ * never throw: a failure of our own hands back an inert timer and is reported through diag.
+ */
+export class AgentRecorders {
+  private readonly tools: Tools;
+  private readonly agents: Agents;
+
+  constructor(
+    bind: SeriesBinder,
+    private readonly warn: Warn,
+  ) {
+    this.tools = new Tools(bind, warn);
+    this.agents = new Agents(bind, warn);
+  }
+
+  startTool(options: unknown): ToolExecution {
+    try {
+      return this.tools.start(options);
+    } catch {
+      this.warn('genai-metrics: startTool() failed; this tool execution is not recorded');
+      return NOOP;
+    }
+  }
+
+  startAgent(options?: unknown): AgentInvocation {
+    try {
+      return this.agents.start(options);
+    } catch {
+      this.warn('genai-metrics: startAgent() failed; this agent invocation is not recorded');
+      return NOOP;
+    }
+  }
+}

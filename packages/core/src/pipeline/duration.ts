@@ -1,0 +1,80 @@
+import { type Attributes, diag } from '@opentelemetry/api';
+import { errorTypeOf } from '../operation/error-type.js';
+import * as sc from '../semconv.js';
+import { errorTypeOverride } from './guard.js';
+import type { BoundSeries, SeriesBinder } from './series.js';
+
+/**
+ * The series one duration histogram records to for one attribute set (a stage, a tool): bound once,
+ * reused by every timer of that set, with one more series per `error.type` seen.
+ */
+export class DurationSeries {
+  private ok: BoundSeries | undefined | null = null;
+  private readonly failed = new Map<string, BoundSeries | undefined>();
+
+  constructor(
+    private readonly bind: SeriesBinder,
+    private readonly metricName: string,
+    private readonly attributes: Attributes,
+  ) {}
+
+  record(seconds: number, errorType: string | undefined): void {
+    try {
+      let series: BoundSeries | undefined;
+      if (errorType === undefined) {
+        if (this.ok === null) this.ok = this.bind(this.metricName, this.attributes);
+        series = this.ok;
+      } else {
+        series = this.failed.get(errorType);
+        if (series === undefined && !this.failed.has(errorType)) {
+          series = this.bind(this.metricName, { ...this.attributes, [sc.ATTR_ERROR_TYPE]: errorType });
+          // Error types are few (the mapped ones plus the app's overrides); stop caching past a bound.
+          if (this.failed.size < MAX_ERROR_TYPES) this.failed.set(errorType, series);
+        }
+      }
+      series?.record(seconds);
+    } catch (error) {
+      diag.error(`genai-metrics: recording ${this.metricName} failed`, error);
+    }
+  }
+}
+
+const MAX_ERROR_TYPES = 64;
+
+/** A running duration timer: the first `end()` or `fail()` records it; every later call is ignored. */
+export interface DurationTimer {
+  /** Completed: records its duration. */
+  end(): void;
+  /** Failed: records its duration with `error.type` (mapped from `error`, or `errorType`). */
+  fail(error?: unknown, errorType?: string): void;
+}
+
+/** Times from construction to the first end/fail, into one DurationSeries. */
+export class Timer implements DurationTimer {
+  private done = false;
+  private readonly startedAt = performance.now();
+
+  constructor(private readonly series: DurationSeries) {}
+
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    this.series.record((performance.now() - this.startedAt) / 1000, undefined);
+  }
+
+  fail(error?: unknown, errorType?: string): void {
+    if (this.done) return;
+    this.done = true;
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    this.series.record(seconds, failureType(error, errorType));
+  }
+}
+
+/** The `error.type` of a failure: the caller's override, else core's mapping of the error; never throws. */
+export function failureType(error: unknown, errorType: unknown): string {
+  try {
+    return errorTypeOverride(errorType) ?? errorTypeOf(error);
+  } catch {
+    return '_OTHER';
+  }
+}
