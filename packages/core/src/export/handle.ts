@@ -67,7 +67,10 @@ export class Handle implements MetricsHandle {
   forceFlush(): Promise<void> {
     if (this.shutdownPromise) return Promise.resolve();
     const timeoutMillis = this.timeoutMillis;
-    return bounded(() => this.meterProvider.forceFlush({ timeoutMillis }), timeoutMillis, 'forceFlush');
+    return bounded(() => this.meterProvider.forceFlush({ timeoutMillis }), timeoutMillis, {
+      what: 'forceFlush',
+      setting: 'exportTimeoutMillis',
+    });
   }
 
   shutdown(): Promise<void> {
@@ -81,7 +84,10 @@ export class Handle implements MetricsHandle {
     await this.leaveCluster?.().catch(() => undefined);
     const timeoutMillis = this.timeoutMillis;
     // The periodic reader exports once more on shutdown; the Prometheus reader has nothing to push.
-    await bounded(() => this.meterProvider.shutdown({ timeoutMillis }), timeoutMillis, 'shutdown');
+    await bounded(() => this.meterProvider.shutdown({ timeoutMillis }), timeoutMillis, {
+      what: 'shutdown',
+      setting: 'exportTimeoutMillis',
+    });
     await this.listener?.close().catch(() => undefined);
   }
 }

@@ -1,7 +1,8 @@
+import { bounded } from '../export/bounded.js';
 import type { MetricsHandle } from '../export/handle.js';
 import { describeCaught, describeValue } from '../input/describe.js';
 import { readOptions } from '../input/options.js';
-import { debug, warn } from '../input/report.js';
+import { debug } from '../input/report.js';
 
 export interface WithMetricsFlushOptions {
   /**
@@ -95,7 +96,13 @@ async function afterInvocation(
   timeoutMillis: number,
   context: ExecutionContext | undefined,
 ): Promise<void> {
-  const flushed = flushBounded(metrics, timeoutMillis);
+  // The handle may be anything the caller passed: its forceFlush is read once and may throw.
+  const flushed = bounded(() => metrics.forceFlush(), timeoutMillis, {
+    what: 'the metrics flush after an invocation',
+    setting: 'flushTimeoutMillis',
+    warnEachTime: true,
+    holdProcess: true,
+  });
   if (context) {
     try {
       Reflect.apply(context.waitUntil, context.target, [flushed]);
@@ -107,34 +114,4 @@ async function afterInvocation(
     }
   }
   await flushed;
-}
-
-/** Never rejects: a failed or slow export is logged, and the wait ends after `timeoutMillis`. */
-async function flushBounded(metrics: Flushable, timeoutMillis: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMillis);
-  });
-  let flush: Promise<void>;
-  try {
-    // The handle may be anything the caller passed: its forceFlush is read once and may throw.
-    flush = Promise.resolve(metrics.forceFlush());
-  } catch (error) {
-    flush = Promise.reject(error);
-  }
-  const outcome = await Promise.race([
-    flush.then(
-      () => 'ok' as const,
-      (error: unknown) => {
-        warn(`genai-metrics: metrics flush after invocation failed: ${describeCaught(error)}`);
-        return 'failed' as const;
-      },
-    ),
-    timedOut,
-  ]);
-  clearTimeout(timer);
-  if (outcome === 'timeout') {
-    warn(`genai-metrics: metrics flush after invocation took over ${timeoutMillis} ms; not waiting for it`);
-    flush.catch(() => undefined);
-  }
 }
