@@ -13,8 +13,7 @@ import { resolveSemconvMode, type SemconvMode } from './catalogue/semconv-mode.j
 import { describeCaught, describeValue } from './input/describe.js';
 import { readOptions } from './input/options.js';
 import { ownKeys, readProperty } from './input/read.js';
-import { warnOnce } from './input/report.js';
-import { type InputField, Sanitizer } from './input/sanitizer.js';
+import { Sanitizer } from './input/sanitizer.js';
 import { DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT, MIN_ATTRIBUTE_VALUE_LENGTH_LIMIT } from './input/truncate.js';
 import { type GaugeSource, Gauges } from './instruments/gauges.js';
 import { ModelLoad, type StartModelLoadOptions } from './operation/model-load.js';
@@ -92,7 +91,6 @@ const OPTION_KEYS = [
   'producer',
   'chunkAggregator',
 ] as const;
-const OTHER = '_OTHER';
 
 /**
  * GenAI metrics on one Meter. Adapters call `startOperation` once per user call and drive the
@@ -202,23 +200,19 @@ export class GenAiMetrics {
         this.sanitizer,
       ),
     };
-    // Stage timers and queues record through the same bound-series API as operations.
-    this.pipeline = new Pipeline(
-      (name, attributes) => this.binder.bind(name, attributes),
-      (message) => warnOnce(message, message),
-    );
-    // Tool and agent timers too.
-    this.agents = new AgentRecorders(
-      (name, attributes) => this.binder.bind(name, attributes),
-      (message) => warnOnce(message, message),
-    );
+    // Stage timers, queues, tool and agent timers record through the same bound-series API as
+    // operations, and sanitise what they are given with the same Sanitizer (same length limit, same
+    // `_OTHER`, every problem counted in llm.input.sanitized).
+    const bind = (name: string, attributes: Attributes) => this.binder.bind(name, attributes);
+    this.pipeline = new Pipeline(bind, this.sanitizer);
+    this.agents = new AgentRecorders(bind, this.sanitizer);
   }
 
   /**
    * Starts timing one stage of a serving pipeline (tokenize, queue, inference, postprocess, …) now.
    * The first `end()` or `fail()` records `llm.stage.duration` with `llm.stage` = `stage`; later calls
    * are ignored. Never throws: a name that is not a string is recorded as `_OTHER`, bad options are
-   * dropped, both reported through OTel diag.
+   * dropped, each counted in `llm.input.sanitized` and reported once through OTel diag.
    */
   startStage(stage: string, options?: StartStageOptions): StageTimer {
     return this.pipeline.startStage(stage, options);
@@ -264,6 +258,7 @@ export class GenAiMetrics {
     return new ModelLoad(
       (seconds, attributes) => this.record(sc.METRIC_LLM_MODEL_LOAD_DURATION, seconds, attributes),
       options,
+      this.sanitizer,
     );
   }
 
@@ -328,14 +323,7 @@ export class GenAiMetrics {
   /** The start options as plain values: each property read once, each value sanitised. */
   private startValues(options: unknown): StartValues {
     const s = this.sanitizer;
-    const raw = readStart(options);
-    const operation = this.required(raw.operation, 'operation');
-    const provider = this.required(raw.provider, 'provider');
-    const requestModel = s.text(raw.requestModel, 'requestModel');
-    const serverAddress = s.text(raw.serverAddress, 'serverAddress');
-    const serverPort = s.port(raw.serverPort, 'serverPort');
-    const stream = raw.stream === true;
-    const queued = raw.queued === true;
+    const raw = readStart(s.options(options));
     const rawKind = raw.kind;
     let kind: OperationKind = 'client';
     if (OPERATION_KINDS.includes(rawKind as OperationKind)) kind = rawKind as OperationKind;
@@ -343,30 +331,15 @@ export class GenAiMetrics {
       s.problem('kind', 'unknown_value', rawKind, "use 'client', 'server' or 'both'; 'client' was used");
     }
     return {
-      operation,
-      provider,
-      requestModel: requestModel === '' ? undefined : requestModel,
-      serverAddress: serverAddress === '' ? undefined : serverAddress,
-      serverPort,
-      stream,
+      operation: s.name(raw.operation, 'operation'),
+      provider: s.name(raw.provider, 'provider'),
+      requestModel: s.label(raw.requestModel, 'requestModel'),
+      serverAddress: s.label(raw.serverAddress, 'serverAddress'),
+      serverPort: s.port(raw.serverPort, 'serverPort'),
+      stream: raw.stream === true,
       kind,
-      queued,
+      queued: raw.queued === true,
     };
-  }
-
-  /** A required name: absent or unusable ones are recorded as `_OTHER`. */
-  private required(value: unknown, field: InputField): string {
-    const text = this.sanitizer.text(value, field);
-    if (text !== undefined && text !== '') return text;
-    if (value === undefined || value === null || value === '') {
-      this.sanitizer.problem(
-        field,
-        'missing',
-        value,
-        `startOperation() got no '${field}' name; recorded as '_OTHER'`,
-      );
-    }
-    return OTHER;
   }
 
   /** Counts attributes given to record()/bindSeries() that the catalogue does not declare for the metric. */

@@ -69,7 +69,7 @@ describe('startTool', () => {
     }
   });
 
-  it('a missing or wrong name is recorded as _OTHER, never thrown; long names are cut', async () => {
+  it('a missing or wrong name is recorded as _OTHER, never thrown; long names are cut visibly; each counted', async () => {
     const genai = setup();
     genai.startTool(undefined as never).end();
     genai.startTool({ name: 42 } as never).end();
@@ -77,7 +77,13 @@ describe('startTool', () => {
     const m = await harness.collect();
     expect(m.count(TOOL, { 'gen_ai.tool.name': '_OTHER' })).toBe(2);
     const long = m.points(TOOL).find((p) => String(p.attributes['gen_ai.tool.name']).startsWith('x'));
-    expect(long!.attributes).toEqual({ 'gen_ai.tool.name': 'x'.repeat(256) });
+    expect(long!.attributes).toEqual({ 'gen_ai.tool.name': `${'x'.repeat(242)}...[truncated]` });
+    const sanitized = (field: string, problem: string) =>
+      m.sum('llm.input.sanitized', { 'llm.input.field': field, 'llm.input.problem': problem });
+    expect(sanitized('toolName', 'missing')).toBe(1);
+    expect(sanitized('toolName', 'wrong_type')).toBe(1);
+    expect(sanitized('toolName', 'truncated')).toBe(1);
+    expect(sanitized('toolType', 'wrong_type')).toBe(1);
   });
 });
 
@@ -127,6 +133,12 @@ describe('startAgent', () => {
     expect(m.count(AGENT)).toBe(3);
     expect(m.count(INFERENCE_CALLS)).toBe(0);
     expect(m.histogram(TOOL_CALLS, { 'gen_ai.agent.name': 'a' })).toMatchObject({ count: 1, sum: 2 });
+    const sanitized = (field: string, problem: string) =>
+      m.sum('llm.input.sanitized', { 'llm.input.field': field, 'llm.input.problem': problem });
+    expect(sanitized('inferenceCalls', 'negative')).toBe(1);
+    expect(sanitized('inferenceCalls', 'not_integer')).toBe(1);
+    expect(sanitized('toolCalls', 'not_finite')).toBe(1);
+    expect(sanitized('options', 'wrong_type')).toBe(1);
   });
 
   it('records exactly once whatever sequence of end/fail calls each invocation and tool gets (property)', async () => {

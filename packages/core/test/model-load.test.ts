@@ -60,6 +60,22 @@ describe('startModelLoad', () => {
       { 'gen_ai.provider.name': '_OTHER', 'llm.load.stage': '_OTHER', 'error.type': '_OTHER' },
     ]);
     expect(m.count(LOAD)).toBe(2);
+    // Each option read once (the Proxy's getter throws for each of the four), each problem counted.
+    const sanitized = Object.fromEntries(
+      m
+        .points('llm.input.sanitized')
+        .map((p) => [`${p.attributes['llm.input.field']}:${p.attributes['llm.input.problem']}`, p.value]),
+    );
+    expect(sanitized).toEqual({
+      'provider:unreadable': 1,
+      'loadStage:unreadable': 1,
+      'requestModel:unreadable': 1,
+      'executionProviders:unreadable': 1,
+      'requestModel:wrong_type': 1,
+      'provider:wrong_type': 1,
+      'loadStage:wrong_type': 1,
+      'errorType:wrong_type': 1,
+    });
   });
 });
 

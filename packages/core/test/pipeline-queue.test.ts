@@ -105,5 +105,9 @@ describe('queue', () => {
     expect(m.points(SIZE)).toHaveLength(257);
     expect(m.sum(SIZE, { 'llm.queue': '_OTHER' })).toBe(44);
     expect(m.sum(SIZE)).toBe(300);
+    // Each name folded into _OTHER is counted.
+    expect(
+      m.sum('llm.input.sanitized', { 'llm.input.field': 'queue', 'llm.input.problem': 'too_many' }),
+    ).toBe(44);
   });
 });

@@ -101,13 +101,49 @@ describe('startStage', () => {
     expect(m.points(STAGE)).toHaveLength(4);
   });
 
-  it('cuts names longer than 256 characters', async () => {
+  it('cuts names at the attribute value length limit, visibly, and counts each cut', async () => {
     const genai = setup();
     genai.startStage('x'.repeat(10_000), { requestModel: 'm'.repeat(1000) }).end();
+    genai.startStage('y'.repeat(256)).end(); // at the limit: kept as it is
+    let m = await harness.collect();
+    const [p] = m.points(STAGE, { 'gen_ai.request.model': `${'m'.repeat(242)}...[truncated]` });
+    expect(p!.attributes['llm.stage']).toBe(`${'x'.repeat(242)}...[truncated]`);
+    expect(m.count(STAGE, { 'llm.stage': 'y'.repeat(256) })).toBe(1);
+    const sanitized = (field: string) =>
+      m.sum('llm.input.sanitized', { 'llm.input.field': field, 'llm.input.problem': 'truncated' });
+    expect(sanitized('stage')).toBe(1);
+    expect(sanitized('requestModel')).toBe(1);
+    await harness.shutdown();
+
+    // The same option bounds stage names as every other attribute value.
+    harness = new MetricsHarness({ views: genAiViews() });
+    const short = createGenAiMetrics({ meterProvider: harness.meterProvider, attributeValueLengthLimit: 40 });
+    short.startStage('z'.repeat(41)).end();
+    m = await harness.collect();
+    expect(m.points(STAGE)[0]!.attributes['llm.stage']).toBe(`${'z'.repeat(26)}...[truncated]`);
+    expect(sanitized('stage')).toBe(1);
+  });
+
+  it('counts every name it replaces or drops in llm.input.sanitized, by field and problem', async () => {
+    const genai = setup();
+    genai.startStage(undefined as never).end();
+    genai
+      .startStage(Symbol('s') as never, { operation: 5 as never, provider: '', requestModel: 10n as never })
+      .end();
+    genai.startStage('ok', 'labels' as never).fail(new Error('x'), Symbol('t') as never);
     const m = await harness.collect();
-    const [p] = m.points(STAGE);
-    expect(p!.attributes['llm.stage']).toBe('x'.repeat(256));
-    expect(p!.attributes['gen_ai.request.model']).toBe('m'.repeat(256));
+    const sanitized = (field: string, problem: string) =>
+      m.sum('llm.input.sanitized', { 'llm.input.field': field, 'llm.input.problem': problem });
+    expect(sanitized('stage', 'missing')).toBe(1);
+    expect(sanitized('stage', 'wrong_type')).toBe(1);
+    expect(sanitized('operation', 'wrong_type')).toBe(1);
+    expect(sanitized('requestModel', 'wrong_type')).toBe(1);
+    expect(sanitized('options', 'wrong_type')).toBe(1);
+    expect(sanitized('errorType', 'wrong_type')).toBe(1);
+    // An empty optional label is absent, not a problem.
+    expect(m.sum('llm.input.sanitized')).toBe(6);
+    expect(m.count(STAGE, { 'llm.stage': '_OTHER' })).toBe(2);
+    expect(m.count(STAGE, { 'llm.stage': 'ok', 'error.type': '_OTHER' })).toBe(1);
   });
 
   it('many distinct stages: every one recorded (the cache stops growing, recording does not)', async () => {

@@ -137,3 +137,48 @@ export function optionsOr(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arb
     { weight: 1, arbitrary: fc.constant(new Hostile(16)) },
   );
 }
+
+/** Stands for a field whose getter throws, in a `CountedOptions` record (a marker fast-check can print). */
+export class ThrowingGetter {
+  readonly throws = true;
+}
+
+/** `value instanceof ThrowingGetter`, which itself throws for a Proxy that traps getPrototypeOf. */
+export function isThrowingGetter(value: unknown): value is ThrowingGetter {
+  try {
+    return value instanceof ThrowingGetter;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An options object whose fields are getters that count their reads (a `ThrowingGetter` field's
+ * getter throws, after counting): `value` is what the library under test gets, `maxReads()` the most
+ * any one field was read — a library that reads each option once keeps it at 1 or below, whatever
+ * it does with the values.
+ */
+export class CountedOptions {
+  readonly value: object;
+  private readonly reads = new Map<string, number>();
+
+  constructor(fields: Readonly<Record<string, unknown>>) {
+    const value = {};
+    for (const [key, field] of Object.entries(fields)) {
+      const throws = isThrowingGetter(field);
+      Object.defineProperty(value, key, {
+        enumerable: true,
+        get: () => {
+          this.reads.set(key, (this.reads.get(key) ?? 0) + 1);
+          if (throws) throw new Error(`hostile getter '${key}'`);
+          return field;
+        },
+      });
+    }
+    this.value = value;
+  }
+
+  maxReads(): number {
+    return Math.max(0, ...this.reads.values());
+  }
+}

@@ -1,4 +1,5 @@
-import type { Warn } from '../pipeline/guard.js';
+import { warnOnce } from '../input/report.js';
+import type { Sanitizer } from '../input/sanitizer.js';
 import type { SeriesBinder } from '../pipeline/series.js';
 import { type AgentInvocation, Agents } from './invocation.js';
 import { type ToolExecution, Tools } from './tool.js';
@@ -10,26 +11,24 @@ const NOOP: ToolExecution & AgentInvocation = Object.freeze({ end() {}, fail() {
 
 /**
  * Tool executions and agent invocations of one GenAiMetrics, for any agent framework: the AI SDK
- * adapter drives these, and an app can call them around its own tool and agent code. Entry points
+ * adapter drives these, and an app can call them around its own tool and agent code. Their options
+ * are read and sanitised by the GenAiMetrics' Sanitizer, as every entry point's are. Entry points
  * never throw: a failure of our own hands back an inert timer and is reported through diag.
  */
 export class AgentRecorders {
   private readonly tools: Tools;
   private readonly agents: Agents;
 
-  constructor(
-    bind: SeriesBinder,
-    private readonly warn: Warn,
-  ) {
-    this.tools = new Tools(bind, warn);
-    this.agents = new Agents(bind, warn);
+  constructor(bind: SeriesBinder, sanitizer: Sanitizer) {
+    this.tools = new Tools(bind, sanitizer);
+    this.agents = new Agents(bind, sanitizer);
   }
 
   startTool(options: unknown): ToolExecution {
     try {
       return this.tools.start(options);
     } catch {
-      this.warn('genai-metrics: startTool() failed; this tool execution is not recorded');
+      warnOnce('startTool:failed', 'genai-metrics: startTool() failed; this tool execution is not recorded');
       return NOOP;
     }
   }
@@ -38,7 +37,10 @@ export class AgentRecorders {
     try {
       return this.agents.start(options);
     } catch {
-      this.warn('genai-metrics: startAgent() failed; this agent invocation is not recorded');
+      warnOnce(
+        'startAgent:failed',
+        'genai-metrics: startAgent() failed; this agent invocation is not recorded',
+      );
       return NOOP;
     }
   }

@@ -1,6 +1,9 @@
 import type { Attributes } from '@opentelemetry/api';
-import { DurationSeries, failureType } from '../pipeline/duration.js';
-import { countOf, optionalName, readOnce, type Warn } from '../pipeline/guard.js';
+import { readProperty } from '../input/read.js';
+import { warnOnce } from '../input/report.js';
+import type { InputField, Sanitizer } from '../input/sanitizer.js';
+import { failureType } from '../operation/error-type.js';
+import { DurationSeries } from '../pipeline/duration.js';
 import type { BoundSeries, SeriesBinder } from '../pipeline/series.js';
 import * as sc from '../semconv.js';
 
@@ -44,8 +47,14 @@ class AgentSeries {
     private readonly bind: SeriesBinder,
     durationAttributes: Attributes,
     private readonly countAttributes: Attributes,
+    readonly sanitizer: Sanitizer,
   ) {
-    this.duration = new DurationSeries(bind, sc.METRIC_GEN_AI_INVOKE_AGENT_DURATION, durationAttributes);
+    this.duration = new DurationSeries(
+      bind,
+      sc.METRIC_GEN_AI_INVOKE_AGENT_DURATION,
+      durationAttributes,
+      sanitizer,
+    );
   }
 
   inferenceCalls(n: number): void {
@@ -66,10 +75,7 @@ class Invocation implements AgentInvocation {
   private done = false;
   private readonly startedAt = performance.now();
 
-  constructor(
-    private readonly series: AgentSeries,
-    private readonly warn: Warn,
-  ) {}
+  constructor(private readonly series: AgentSeries) {}
 
   end(calls?: AgentCalls): void {
     if (this.done) return;
@@ -82,35 +88,27 @@ class Invocation implements AgentInvocation {
     if (this.done) return;
     this.done = true;
     const seconds = (performance.now() - this.startedAt) / 1000;
-    this.series.duration.record(seconds, failureType(error, errorType));
+    this.series.duration.record(seconds, failureType(this.series.sanitizer, error, errorType));
     this.recordCalls(calls);
   }
 
+  /** Each count read once; one that is not a non-negative integer is skipped and counted. */
   private recordCalls(calls: unknown): void {
-    if (calls === undefined || calls === null) return;
-    const what = 'agent end()';
-    if (typeof calls !== 'object') {
-      this.warn(`genai-metrics: ${what} takes { inferenceCalls?, toolCalls? }; counts not recorded`);
-      return;
-    }
-    const o = calls as Record<string, unknown>;
-    const inference = this.count(readOnce(o, 'inferenceCalls', what, this.warn), 'inferenceCalls');
-    const tools = this.count(readOnce(o, 'toolCalls', what, this.warn), 'toolCalls');
+    const o = this.series.sanitizer.options(calls);
+    if (o === undefined) return;
+    const inference = this.count(o, 'inferenceCalls');
+    const tools = this.count(o, 'toolCalls');
     try {
       if (inference !== undefined) this.series.inferenceCalls(inference);
       if (tools !== undefined) this.series.toolCalls(tools);
     } catch {
-      this.warn('genai-metrics: recording agent call counts failed');
+      warnOnce('agent-calls:failed', 'genai-metrics: recording agent call counts failed');
     }
   }
 
-  private count(value: unknown, key: string): number | undefined {
-    if (value === undefined) return undefined;
-    const n = countOf(value);
-    if (n === undefined) {
-      this.warn(`genai-metrics: agent '${key}' must be a non-negative integer; not recorded`);
-    }
-    return n;
+  private count(calls: object, key: InputField & keyof AgentCalls): number | undefined {
+    const value = readProperty(calls, key);
+    return value === undefined ? undefined : this.series.sanitizer.count(value, key);
   }
 }
 
@@ -122,25 +120,14 @@ export class Agents {
 
   constructor(
     private readonly bind: SeriesBinder,
-    private readonly warn: Warn,
+    private readonly sanitizer: Sanitizer,
   ) {}
 
   start(options?: unknown): AgentInvocation {
-    const what = 'startAgent';
-    let name: string | undefined;
-    let requestModel: string | undefined;
-    if (typeof options === 'object' && options !== null) {
-      const o = options as Record<string, unknown>;
-      name = optionalName(readOnce(o, 'name', what, this.warn), what, 'name', this.warn);
-      requestModel = optionalName(
-        readOnce(o, 'requestModel', what, this.warn),
-        what,
-        'requestModel',
-        this.warn,
-      );
-    } else if (options !== undefined) {
-      this.warn(`genai-metrics: ${what}() takes an options object { name?, requestModel? }; ignored`);
-    }
+    const s = this.sanitizer;
+    const o = s.options(options);
+    const name = s.label(readProperty(o, 'name'), 'agentName');
+    const requestModel = s.label(readProperty(o, 'requestModel'), 'requestModel');
     const key = `${name?.length ?? -1}:${name ?? ''}|${requestModel ?? ''}`;
     let series = this.series.get(key);
     if (series === undefined) {
@@ -148,9 +135,9 @@ export class Agents {
       if (name !== undefined) counts[sc.ATTR_GEN_AI_AGENT_NAME] = name;
       const duration: Attributes = { ...counts };
       if (requestModel !== undefined) duration[sc.ATTR_GEN_AI_REQUEST_MODEL] = requestModel;
-      series = new AgentSeries(this.bind, duration, counts);
+      series = new AgentSeries(this.bind, duration, counts, s);
       if (this.series.size < MAX_CACHED_AGENTS) this.series.set(key, series);
     }
-    return new Invocation(series, this.warn);
+    return new Invocation(series);
   }
 }

@@ -1,6 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
+import { readProperty } from '../input/read.js';
+import type { Sanitizer } from '../input/sanitizer.js';
 import { DurationSeries, Timer } from '../pipeline/duration.js';
-import { nameOf, optionalName, readOnce, type Warn } from '../pipeline/guard.js';
 import type { SeriesBinder } from '../pipeline/series.js';
 import * as sc from '../semconv.js';
 
@@ -36,7 +37,7 @@ export class Tools {
 
   constructor(
     private readonly bind: SeriesBinder,
-    private readonly warn: Warn,
+    private readonly sanitizer: Sanitizer,
   ) {}
 
   start(options: unknown): ToolExecution {
@@ -44,23 +45,25 @@ export class Tools {
     const key = `${labels.name.length}:${labels.name}|${labels.type?.length ?? -1}:${labels.type ?? ''}|${labels.agentName ?? ''}`;
     let series = this.series.get(key);
     if (series === undefined) {
-      series = new DurationSeries(this.bind, sc.METRIC_GEN_AI_EXECUTE_TOOL_DURATION, toolAttributes(labels));
+      series = new DurationSeries(
+        this.bind,
+        sc.METRIC_GEN_AI_EXECUTE_TOOL_DURATION,
+        toolAttributes(labels),
+        this.sanitizer,
+      );
       if (this.series.size < MAX_CACHED_TOOLS) this.series.set(key, series);
     }
     return new Timer(series);
   }
 
+  /** Each option read once and sanitised; a missing or unusable name is recorded as `_OTHER`. */
   private labelsOf(options: unknown): ToolLabels {
-    const what = 'startTool';
-    if (typeof options !== 'object' || options === null) {
-      this.warn(`genai-metrics: ${what}() takes an options object { name }; recorded as '_OTHER'`);
-      return { name: nameOf(undefined, 'tool', this.warn), type: undefined, agentName: undefined };
-    }
-    const o = options as Record<string, unknown>;
+    const s = this.sanitizer;
+    const o = s.options(options);
     return {
-      name: nameOf(readOnce(o, 'name', what, this.warn), 'tool', this.warn),
-      type: optionalName(readOnce(o, 'type', what, this.warn), what, 'type', this.warn),
-      agentName: optionalName(readOnce(o, 'agentName', what, this.warn), what, 'agentName', this.warn),
+      name: s.name(readProperty(o, 'name'), 'toolName'),
+      type: s.label(readProperty(o, 'type'), 'toolType'),
+      agentName: s.label(readProperty(o, 'agentName'), 'agentName'),
     };
   }
 }

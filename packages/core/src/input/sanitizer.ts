@@ -18,7 +18,16 @@ export type InputField =
   | 'value'
   | 'attributes'
   | 'observation'
-  | 'options';
+  | 'options'
+  | 'stage'
+  | 'queue'
+  | 'toolName'
+  | 'toolType'
+  | 'agentName'
+  | 'inferenceCalls'
+  | 'toolCalls'
+  | 'loadStage'
+  | 'executionProviders';
 
 /** What was wrong with it: the `llm.input.problem` attribute. */
 export type InputProblem =
@@ -28,6 +37,8 @@ export type InputProblem =
   | 'wrong_type'
   /** NaN or ±Infinity: dropped */
   | 'not_finite'
+  /** a count or port that is not a whole number in the safe integer range (1.5, 2 ** 60): dropped */
+  | 'not_integer'
   /** a negative measurement for a histogram or counter: dropped */
   | 'negative'
   /** reading it threw (a getter, a Proxy trap): treated as absent */
@@ -45,11 +56,18 @@ export type InputProblem =
 
 export type ProblemSink = (field: InputField, problem: InputProblem) => void;
 
+/** What a required name (an operation, a provider, a stage, a tool) is recorded as when it is unusable. */
+export const OTHER = '_OTHER';
+
+const MAX_SAFE_COUNT = BigInt(Number.MAX_SAFE_INTEGER);
+
 /**
  * Turns whatever a caller passes into an attribute value or a number: strings (bounded in length),
- * finite numbers and booleans pass, everything else is dropped and counted (`llm.input.sanitized`) and
- * warned about once through diag. Never calls the caller's code: a value is only inspected with
- * `typeof` and compared, never converted with `String()`.
+ * finite numbers and booleans pass, everything else is dropped or replaced by `_OTHER`, counted
+ * (`llm.input.sanitized`) and warned about once through diag. Never calls the caller's code: a value
+ * is only inspected with `typeof` and compared, never converted with `String()`. Every runtime entry
+ * point (startOperation, record, startStage, queue, startTool, startAgent, startModelLoad) reads its
+ * options with `options()` and `readProperty` (each property once) and turns them into values here.
  */
 export class Sanitizer {
   constructor(
@@ -68,12 +86,62 @@ export class Sanitizer {
     return undefined;
   }
 
+  /** An optional name: a non-empty string (bounded in length); '' reads as absent, anything else is dropped. */
+  label(value: unknown, field: InputField): string | undefined {
+    const text = this.text(value, field);
+    return text === '' ? undefined : text;
+  }
+
+  /**
+   * A required name: a non-empty string (bounded in length), else `_OTHER` — counted as `missing`
+   * when absent or empty, as `wrong_type` / `unreadable` otherwise.
+   */
+  name(value: unknown, field: InputField): string {
+    if (typeof value === 'string' && value !== '') {
+      return value.length <= this.maxLength ? value : (this.text(value, field) as string);
+    }
+    const absent = value === undefined || value === null || value === '';
+    this.problem(field, absent ? 'missing' : typeKind(value), value, `recorded as '${OTHER}'`);
+    return OTHER;
+  }
+
   /** An integer port; anything else is dropped. */
   port(value: unknown, field: InputField): number | undefined {
     if (typeof value === 'number' && Number.isInteger(value)) return value === 0 ? 0 : value;
     if (value !== undefined && value !== null) {
-      this.problem(field, typeof value === 'number' ? 'not_finite' : typeKind(value), value);
+      this.problem(field, typeof value === 'number' ? numberKind(value) : typeKind(value), value);
     }
+    return undefined;
+  }
+
+  /**
+   * A count of items: a non-negative safe integer (a BigInt in that range is converted); anything
+   * else is undefined and counted — the caller skips the measurement rather than record it wrong.
+   */
+  count(value: unknown, field: InputField): number | undefined {
+    if (typeof value === 'number') {
+      if (Number.isSafeInteger(value) && value >= 0) return value === 0 ? 0 : value;
+      this.problem(
+        field,
+        value < 0 && value > Number.NEGATIVE_INFINITY ? 'negative' : numberKind(value),
+        value,
+      );
+    } else if (typeof value === 'bigint') {
+      if (value >= 0n && value <= MAX_SAFE_COUNT) return Number(value);
+      this.problem(field, value < 0n ? 'negative' : 'not_integer', value);
+    } else {
+      this.problem(field, typeKind(value), value);
+    }
+    return undefined;
+  }
+
+  /**
+   * A caller's options object, to read fields from with `readProperty`: an object (or a function)
+   * as it is; undefined or null as undefined (no options); anything else counted and ignored.
+   */
+  options(value: unknown): object | undefined {
+    if (typeof value === 'object' || typeof value === 'function') return value ?? undefined;
+    if (value !== undefined) this.problem('options', 'wrong_type', value, 'the options were ignored');
     return undefined;
   }
 
@@ -119,10 +187,16 @@ function typeKind(value: unknown): InputProblem {
   return value === UNREADABLE ? 'unreadable' : 'wrong_type';
 }
 
+/** Why a number that is not a safe integer cannot be a count or a port. */
+function numberKind(value: number): InputProblem {
+  return Number.isFinite(value) ? 'not_integer' : 'not_finite';
+}
+
 const CONSEQUENCE: Record<InputProblem, string> = {
   missing: "recorded as '_OTHER'",
   wrong_type: 'it was dropped',
   not_finite: 'it was dropped',
+  not_integer: 'it was dropped',
   negative: 'it was dropped',
   unreadable: 'it was treated as absent',
   truncated: 'it was cut, with a visible suffix',

@@ -1,4 +1,5 @@
 import { readProperty } from '../input/read.js';
+import type { Sanitizer } from '../input/sanitizer.js';
 
 /**
  * `error.type` values: a small stable set, so dashboards and alerts can group failures without
@@ -66,6 +67,16 @@ export function safeErrorTypeOf(error: unknown): ErrorType {
   } catch {
     return '_OTHER';
   }
+}
+
+/**
+ * The `error.type` a failure records: the caller's override when it is a usable name (bounded in
+ * length; anything else counted by `sanitizer` and ignored), else the mapping of `error`. Every
+ * recorder's `fail(error, errorType)` (operations, stages, tools, agents, model loads) goes through
+ * here. Never throws.
+ */
+export function failureType(sanitizer: Sanitizer, error: unknown, override: unknown): string {
+  return sanitizer.label(override, 'errorType') ?? safeErrorTypeOf(error);
 }
 
 function classify(error: unknown, depth: number): ErrorType {

@@ -1,6 +1,8 @@
 import type { Attributes } from '@opentelemetry/api';
+import { readProperty } from '../input/read.js';
+import type { Sanitizer } from '../input/sanitizer.js';
 import * as sc from '../semconv.js';
-import { type ErrorType, safeErrorTypeOf } from './error-type.js';
+import { type ErrorType, failureType } from './error-type.js';
 
 export interface StartModelLoadOptions {
   /** `gen_ai.provider.name` of the runtime: llama.cpp, onnxruntime, … */
@@ -14,8 +16,6 @@ export interface StartModelLoadOptions {
 }
 
 type RecordSeconds = (seconds: number, attributes: Attributes) => void;
-
-const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /**
  * One model load, from the call to its end, into `llm.model.load.duration`: the one entry point the
@@ -34,19 +34,15 @@ export class ModelLoad {
   constructor(
     private readonly recordSeconds: RecordSeconds,
     options: StartModelLoadOptions,
+    private readonly sanitizer: Sanitizer,
   ) {
-    let o: Partial<StartModelLoadOptions> = {};
-    try {
-      // Read each option once: a getter or Proxy trap runs (or throws) here, never again.
-      const { provider, stage, requestModel, executionProviders } = options ?? {};
-      o = { provider, stage, requestModel, executionProviders };
-    } catch {
-      // Unreadable options: the load is still timed, under placeholder names.
-    }
-    this.provider = text(o.provider) ?? '_OTHER';
-    this.stage = text(o.stage) ?? '_OTHER';
-    this.model = text(o.requestModel);
-    this.executionProviders = text(o.executionProviders);
+    // Each option read once (a getter or Proxy trap runs, or throws, here and never again) and
+    // sanitised: an unusable provider or stage is recorded as `_OTHER`, counted.
+    const o = sanitizer.options(options);
+    this.provider = sanitizer.name(readProperty(o, 'provider'), 'provider');
+    this.stage = sanitizer.name(readProperty(o, 'stage'), 'loadStage');
+    this.model = sanitizer.label(readProperty(o, 'requestModel'), 'requestModel');
+    this.executionProviders = sanitizer.label(readProperty(o, 'executionProviders'), 'executionProviders');
   }
 
   get isEnded(): boolean {
@@ -55,7 +51,9 @@ export class ModelLoad {
 
   /** Names the model once it is known (e.g. from the loaded file's metadata). */
   setModel(model: string | undefined): void {
-    if (!this.ended && text(model) !== undefined) this.model = model;
+    if (this.ended) return;
+    const named = this.sanitizer.label(model, 'requestModel');
+    if (named !== undefined) this.model = named;
   }
 
   end(): void {
@@ -64,7 +62,7 @@ export class ModelLoad {
 
   /** Ends the load as failed. `errorType` overrides core's mapping of the error (`errorTypeOf`). */
   fail(error?: unknown, errorType?: ErrorType | string): void {
-    if (!this.ended) this.finish(text(errorType) ?? safeErrorTypeOf(error));
+    if (!this.ended) this.finish(failureType(this.sanitizer, error, errorType));
   }
 
   /** Records once: the first end() or fail() wins. */

@@ -5,7 +5,7 @@ import { warnOnce } from '../input/report.js';
 import type { Sanitizer } from '../input/sanitizer.js';
 import type { BoundSeries, SeriesBinder } from '../record/bound-series.js';
 import * as sc from '../semconv.js';
-import { type ErrorType, errorTypeOf } from './error-type.js';
+import { type ErrorType, failureType } from './error-type.js';
 import { NONE, type OperationClass, type OperationPlans } from './plan.js';
 import { costOf, type PriceBook } from './prices.js';
 import type { SeriesGroup, SeriesGroups } from './series-group.js';
@@ -207,8 +207,8 @@ export class Operation {
 
   setResponseModel(model: string | undefined): void {
     if (this.ended) return;
-    const sanitised = this.ctx.sanitizer.text(model, 'responseModel');
-    if (sanitised !== undefined && sanitised !== '') this.responseModel = sanitised;
+    const sanitised = this.ctx.sanitizer.label(model, 'responseModel');
+    if (sanitised !== undefined) this.responseModel = sanitised;
   }
 
   /**
@@ -238,14 +238,7 @@ export class Operation {
   fail(error?: unknown, errorType?: ErrorType | string): void {
     if (this.ended) return;
     this.ended = true;
-    let type: string | undefined;
-    try {
-      if (errorType !== undefined) type = this.ctx.sanitizer.text(errorType, 'errorType');
-      if (type === undefined || type === '') type = errorTypeOf(error);
-    } catch {
-      type = '_OTHER';
-    }
-    this.finish(type);
+    this.finish(failureType(this.ctx.sanitizer, error, errorType));
   }
 
   private finish(errorType: string | undefined): void {

@@ -1,7 +1,9 @@
-import { type Attributes, diag } from '@opentelemetry/api';
-import { errorTypeOf } from '../operation/error-type.js';
+import type { Attributes } from '@opentelemetry/api';
+import { describeCaught } from '../input/describe.js';
+import { reportError } from '../input/report.js';
+import type { Sanitizer } from '../input/sanitizer.js';
+import { failureType } from '../operation/error-type.js';
 import * as sc from '../semconv.js';
-import { errorTypeOverride } from './guard.js';
 import type { BoundSeries, SeriesBinder } from './series.js';
 
 /**
@@ -16,6 +18,8 @@ export class DurationSeries {
     private readonly bind: SeriesBinder,
     private readonly metricName: string,
     private readonly attributes: Attributes,
+    /** Sanitises `fail()`'s error.type override, counting what it drops. */
+    readonly sanitizer: Sanitizer,
   ) {}
 
   record(seconds: number, errorType: string | undefined): void {
@@ -33,8 +37,8 @@ export class DurationSeries {
         }
       }
       series?.record(seconds);
-    } catch (error) {
-      diag.error(`genai-metrics: recording ${this.metricName} failed`, error);
+    } catch (caught) {
+      reportError(`genai-metrics: recording ${this.metricName} failed: ${describeCaught(caught)}`);
     }
   }
 }
@@ -66,15 +70,6 @@ export class Timer implements DurationTimer {
     if (this.done) return;
     this.done = true;
     const seconds = (performance.now() - this.startedAt) / 1000;
-    this.series.record(seconds, failureType(error, errorType));
-  }
-}
-
-/** The `error.type` of a failure: the caller's override, else core's mapping of the error; never throws. */
-export function failureType(error: unknown, errorType: unknown): string {
-  try {
-    return errorTypeOverride(errorType) ?? errorTypeOf(error);
-  } catch {
-    return '_OTHER';
+    this.series.record(seconds, failureType(this.series.sanitizer, error, errorType));
   }
 }

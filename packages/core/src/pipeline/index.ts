@@ -1,4 +1,5 @@
-import type { Warn } from './guard.js';
+import { warnOnce } from '../input/report.js';
+import type { Sanitizer } from '../input/sanitizer.js';
 import { type PipelineQueue, Queues } from './queue.js';
 import type { SeriesBinder } from './series.js';
 import { Stages, type StageTimer } from './stage.js';
@@ -10,26 +11,25 @@ const NOOP_TIMER: StageTimer = Object.freeze({ end() {}, fail() {} });
 const NOOP_QUEUE: PipelineQueue = Object.freeze({ add() {}, remove() {}, depth: 0 });
 
 /**
- * Stage timers and queue depths of one GenAiMetrics. Entry points never throw: a failure of our own
- * hands back an inert timer or queue and is reported through diag.
+ * Stage timers and queue depths of one GenAiMetrics. What the app passes is read and sanitised by
+ * the GenAiMetrics' Sanitizer, like every other entry point's input (bounded names, `_OTHER`, counted
+ * in `llm.input.sanitized`). Entry points never throw: a failure of our own hands back an inert timer
+ * or queue and is reported through diag.
  */
 export class Pipeline {
   private readonly stages: Stages;
   private readonly queues: Queues;
 
-  constructor(
-    bind: SeriesBinder,
-    private readonly warn: Warn,
-  ) {
-    this.stages = new Stages(bind, warn);
-    this.queues = new Queues(bind, warn);
+  constructor(bind: SeriesBinder, sanitizer: Sanitizer) {
+    this.stages = new Stages(bind, sanitizer);
+    this.queues = new Queues(bind, sanitizer);
   }
 
   startStage(stage: unknown, options?: unknown): StageTimer {
     try {
       return this.stages.start(stage, options);
     } catch {
-      this.warn('genai-metrics: startStage() failed; this stage is not recorded');
+      warnOnce('startStage:failed', 'genai-metrics: startStage() failed; this stage is not recorded');
       return NOOP_TIMER;
     }
   }
@@ -38,7 +38,7 @@ export class Pipeline {
     try {
       return this.queues.get(name, options);
     } catch {
-      this.warn('genai-metrics: queue() failed; this queue is not recorded');
+      warnOnce('queue:failed', 'genai-metrics: queue() failed; this queue is not recorded');
       return NOOP_QUEUE;
     }
   }

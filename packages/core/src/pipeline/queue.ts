@@ -1,6 +1,8 @@
-import { type Attributes, diag } from '@opentelemetry/api';
+import { describeCaught } from '../input/describe.js';
+import { reportError, warnOnce } from '../input/report.js';
+import { OTHER, type Sanitizer } from '../input/sanitizer.js';
 import * as sc from '../semconv.js';
-import { countOf, labelsOf, nameOf, OTHER, type PipelineLabels, type Warn } from './guard.js';
+import { labelAttributes, labelsKey, readLabels } from './labels.js';
 import type { BoundSeries, SeriesBinder } from './series.js';
 
 export interface QueueOptions {
@@ -14,7 +16,7 @@ export interface QueueOptions {
  * The depth of one named queue (`llm.queue.size`). The depth is kept here as well as in the exported
  * sum so that a `remove` below zero can be clamped: the exported depth never goes negative, and the
  * excess is counted on `llm.queue.underflow` instead. Never throws; a count that is not a
- * non-negative integer is skipped and reported.
+ * non-negative integer is skipped and counted in `llm.input.sanitized`.
  */
 export interface PipelineQueue {
   /** `n` items (default 1) entered the queue. */
@@ -32,7 +34,7 @@ class Queue implements PipelineQueue {
     private readonly name: string,
     private readonly sizeSeries: BoundSeries | undefined,
     private readonly underflowSeries: BoundSeries | undefined,
-    private readonly warn: Warn,
+    private readonly sanitizer: Sanitizer,
   ) {}
 
   get depth(): number {
@@ -40,39 +42,32 @@ class Queue implements PipelineQueue {
   }
 
   add(n: unknown = 1): void {
-    const count = this.countOf(n, 'add');
+    const count = this.sanitizer.count(n, 'value');
     if (!count) return;
     this.size += count;
     this.record(this.sizeSeries, count);
   }
 
   remove(n: unknown = 1): void {
-    const count = this.countOf(n, 'remove');
+    const count = this.sanitizer.count(n, 'value');
     if (!count) return;
     const taken = Math.min(count, this.size);
     this.size -= taken;
     if (taken > 0) this.record(this.sizeSeries, -taken);
     if (taken < count) {
       this.record(this.underflowSeries, count - taken);
-      this.warn(
+      warnOnce(
+        `queue-underflow:${this.name}`,
         `genai-metrics: queue '${this.name}' had fewer items than removed; its size stays at 0 and the excess is counted on llm.queue.underflow`,
       );
     }
   }
 
-  private countOf(n: unknown, method: string): number | undefined {
-    const count = countOf(n);
-    if (count === undefined) {
-      this.warn(`genai-metrics: queue ${method}(n) takes a non-negative integer; the call was skipped`);
-    }
-    return count;
-  }
-
   private record(series: BoundSeries | undefined, value: number): void {
     try {
       series?.record(value);
-    } catch (error) {
-      diag.error('genai-metrics: recording a queue size failed', error);
+    } catch (caught) {
+      reportError(`genai-metrics: recording a queue size failed: ${describeCaught(caught)}`);
     }
   }
 }
@@ -89,42 +84,36 @@ export class Queues {
 
   constructor(
     private readonly bind: SeriesBinder,
-    private readonly warn: Warn,
+    private readonly sanitizer: Sanitizer,
   ) {}
 
   get(name: unknown, options?: unknown): PipelineQueue {
-    let queueName = nameOf(name, 'queue', this.warn);
-    const labels = labelsOf(options, 'queue', this.warn);
-    let key = queueKey(queueName, labels);
+    let queueName = this.sanitizer.name(name, 'queue');
+    let labels = readLabels(options, this.sanitizer, false);
+    let key = labelsKey(queueName, labels);
     let queue = this.queues.get(key);
     if (queue !== undefined) return queue;
     if (this.queues.size >= MAX_QUEUES) {
-      this.warn(`genai-metrics: more than ${MAX_QUEUES} queues; new queue names are recorded as '${OTHER}'`);
+      this.sanitizer.problem(
+        'queue',
+        'too_many',
+        queueName,
+        `more than ${MAX_QUEUES} queues; new queue names are recorded as '${OTHER}'`,
+      );
       queueName = OTHER;
-      key = queueKey(OTHER, {});
+      labels = {};
+      key = labelsKey(OTHER, labels);
       queue = this.queues.get(key);
       if (queue !== undefined) return queue;
     }
-    const attributes = queueAttributes(queueName, queueName === OTHER ? {} : labels);
+    const attributes = labelAttributes(sc.ATTR_LLM_QUEUE, queueName, labels);
     queue = new Queue(
       queueName,
       this.bind(sc.METRIC_LLM_QUEUE_SIZE, attributes),
       this.bind(sc.METRIC_LLM_QUEUE_UNDERFLOW, attributes),
-      this.warn,
+      this.sanitizer,
     );
     this.queues.set(key, queue);
     return queue;
   }
-}
-
-function queueKey(name: string, labels: PipelineLabels): string {
-  const { provider = '', requestModel = '' } = labels;
-  return `${name.length}:${name}|${provider.length}:${provider}|${requestModel}`;
-}
-
-function queueAttributes(name: string, labels: PipelineLabels): Attributes {
-  const attrs: Attributes = { [sc.ATTR_LLM_QUEUE]: name };
-  if (labels.provider !== undefined) attrs[sc.ATTR_GEN_AI_PROVIDER_NAME] = labels.provider;
-  if (labels.requestModel !== undefined) attrs[sc.ATTR_GEN_AI_REQUEST_MODEL] = labels.requestModel;
-  return attrs;
 }

@@ -1,7 +1,7 @@
-import type { Attributes } from '@opentelemetry/api';
+import type { Sanitizer } from '../input/sanitizer.js';
 import * as sc from '../semconv.js';
 import { DurationSeries, Timer } from './duration.js';
-import { nameOf, type PipelineLabels, readLabels, validLabels, type Warn } from './guard.js';
+import { labelAttributes, labelsKey, type PipelineLabels, readLabels } from './labels.js';
 import type { SeriesBinder } from './series.js';
 
 export interface StartStageOptions {
@@ -23,6 +23,7 @@ export interface StageTimer {
 
 /** Caches stop growing at these sizes: a pair seen later binds per timer (slower, still correct). */
 const MAX_CACHED_STAGES = 1000;
+const NO_LABELS: PipelineLabels = Object.freeze({});
 
 /** Starts stage timers; one DurationSeries per (stage, labels) pair seen. */
 export class Stages {
@@ -33,46 +34,31 @@ export class Stages {
 
   constructor(
     private readonly bind: SeriesBinder,
-    private readonly warn: Warn,
+    private readonly sanitizer: Sanitizer,
   ) {}
 
   start(stage: unknown, options?: unknown): StageTimer {
-    const name = nameOf(stage, 'stage', this.warn);
+    const name = this.sanitizer.name(stage, 'stage');
     if (options === undefined) {
       let series = this.bare.get(name);
       if (series === undefined) {
-        series = new DurationSeries(
-          this.bind,
-          sc.METRIC_LLM_STAGE_DURATION,
-          stageAttributes(name, undefined),
-        );
+        series = this.series(name, NO_LABELS);
         if (this.bare.size < MAX_CACHED_STAGES) this.bare.set(name, series);
       }
       return new Timer(series);
     }
-    const raw = readLabels(options, 'startStage', this.warn);
-    if (raw === undefined) return this.start(name);
-    const labels = validLabels(raw, 'startStage', this.warn);
-    const key = cacheKey(name, labels);
+    const labels = readLabels(options, this.sanitizer, true);
+    const key = labelsKey(name, labels);
     let series = this.labelled.get(key);
     if (series === undefined) {
-      series = new DurationSeries(this.bind, sc.METRIC_LLM_STAGE_DURATION, stageAttributes(name, labels));
+      series = this.series(name, labels);
       if (this.labelled.size < MAX_CACHED_STAGES) this.labelled.set(key, series);
     }
     return new Timer(series);
   }
-}
 
-/** Length-prefixed, so no two distinct (stage, labels) pairs share a key whatever their text. */
-function cacheKey(name: string, labels: PipelineLabels): string {
-  const { operation = '', provider = '', requestModel = '' } = labels;
-  return `${name.length}:${name}|${operation.length}:${operation}|${provider.length}:${provider}|${requestModel}`;
-}
-
-function stageAttributes(name: string, labels: PipelineLabels | undefined): Attributes {
-  const attrs: Attributes = { [sc.ATTR_LLM_STAGE]: name };
-  if (labels?.operation !== undefined) attrs[sc.ATTR_GEN_AI_OPERATION_NAME] = labels.operation;
-  if (labels?.provider !== undefined) attrs[sc.ATTR_GEN_AI_PROVIDER_NAME] = labels.provider;
-  if (labels?.requestModel !== undefined) attrs[sc.ATTR_GEN_AI_REQUEST_MODEL] = labels.requestModel;
-  return attrs;
+  private series(name: string, labels: PipelineLabels): DurationSeries {
+    const attributes = labelAttributes(sc.ATTR_LLM_STAGE, name, labels);
+    return new DurationSeries(this.bind, sc.METRIC_LLM_STAGE_DURATION, attributes, this.sanitizer);
+  }
 }
