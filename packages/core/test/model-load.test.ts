@@ -1,6 +1,7 @@
 import { MetricsHarness } from '@genai-metrics/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGenAiMetrics, genAiViews, readLlamaVram } from '../src/index.js';
+import { sanitizedCounts } from './support/expected-sanitized.js';
 
 const LOAD = 'llm.model.load.duration';
 let harness: MetricsHarness;
@@ -61,12 +62,7 @@ describe('startModelLoad', () => {
     ]);
     expect(m.count(LOAD)).toBe(2);
     // Each option read once (the Proxy's getter throws for each of the four), each problem counted.
-    const sanitized = Object.fromEntries(
-      m
-        .points('llm.input.sanitized')
-        .map((p) => [`${p.attributes['llm.input.field']}:${p.attributes['llm.input.problem']}`, p.value]),
-    );
-    expect(sanitized).toEqual({
+    expect(sanitizedCounts(m)).toEqual({
       'provider:unreadable': 1,
       'loadStage:unreadable': 1,
       'requestModel:unreadable': 1,

@@ -1,3 +1,4 @@
+import type { Metrics } from '@genai-metrics/testkit';
 import type { InputField, InputProblem } from '../../src/index.js';
 
 /** What a property read gives back when its getter or Proxy trap throws (the model's stand-in). */
@@ -19,13 +20,13 @@ export function peek(options: object | undefined, key: string): unknown {
  * The hostile-input suites compare it with what was exported.
  */
 export class ExpectedSanitized {
-  readonly counts = new Map<string, number>();
+  readonly counts: Record<string, number> = {};
 
   constructor(private readonly maxLength: number) {}
 
   add(field: InputField, problem: InputProblem): void {
-    const key = `${field}|${problem}`;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    const key = `${field}:${problem}`;
+    this.counts[key] = (this.counts[key] ?? 0) + 1;
   }
 
   /** An options object: read when it is an object or a function; another type is counted and ignored. */
@@ -68,4 +69,13 @@ export class ExpectedSanitized {
     this.add(field, value === THROWS ? 'unreadable' : 'wrong_type');
     return undefined;
   }
+}
+
+/** What `llm.input.sanitized` counted in a collection, as `{ 'field:problem': count }`. */
+export function sanitizedCounts(m: Metrics): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const p of m.points('llm.input.sanitized')) {
+    counts[`${p.attributes['llm.input.field']}:${p.attributes['llm.input.problem']}`] = p.value as number;
+  }
+  return counts;
 }
