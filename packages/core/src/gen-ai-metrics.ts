@@ -10,6 +10,14 @@ import { GenAiMetricProducer } from './aggregate/producer.js';
 import type { MetricDefinition } from './catalogue/catalogue.js';
 import { metricsForMode } from './catalogue/catalogue.js';
 import { resolveSemconvMode, type SemconvMode } from './catalogue/semconv-mode.js';
+import {
+  type ExemplarFilter,
+  NO_SPAN_CAPTURE,
+  resolveExemplarFilter,
+  type SpanCapture,
+  spanCapture,
+} from './exemplar/filter.js';
+import { enterExemplar, leaveExemplar } from './exemplar/slot.js';
 import { describeCaught, describeValue } from './input/describe.js';
 import { readOptions } from './input/options.js';
 import { ownKeys, readProperty } from './input/read.js';
@@ -76,6 +84,13 @@ export interface GenAiMetricsOptions {
   producer?: GenAiMetricProducer;
   /** @deprecated the earlier name of `producer`. */
   chunkAggregator?: GenAiMetricProducer;
+  /**
+   * Which histogram values keep an exemplar (a link from their bucket to the trace they were recorded
+   * in; docs/exemplars.md): `'trace_based'` (default) when an operation or timer starts inside a sampled
+   * span, `'always_on'` inside any valid span, `'always_off'` never. Env `OTEL_METRICS_EXEMPLAR_FILTER`.
+   * Exemplars are kept on the pre-aggregated path only (`producer`); the SDK path keeps none.
+   */
+  exemplarFilter?: ExemplarFilter;
 }
 
 const WHERE = 'genai-metrics: createGenAiMetrics()';
@@ -90,6 +105,7 @@ const OPTION_KEYS = [
   'attributeValueLengthLimit',
   'producer',
   'chunkAggregator',
+  'exemplarFilter',
 ] as const;
 
 /**
@@ -102,6 +118,8 @@ const OPTION_KEYS = [
  */
 export class GenAiMetrics {
   readonly semconv: SemconvMode;
+  /** The exemplar filter in force (option, else `OTEL_METRICS_EXEMPLAR_FILTER`, else `trace_based`). */
+  readonly exemplarFilter: ExemplarFilter;
   readonly meter: Meter;
   private readonly binder: SeriesBinder;
   private readonly sanitizer: Sanitizer;
@@ -111,6 +129,7 @@ export class GenAiMetrics {
   private readonly countSeries: (name: string) => number;
   private readonly pipeline: Pipeline;
   private readonly agents: AgentRecorders;
+  private readonly captureSpan: SpanCapture;
 
   constructor(options: GenAiMetricsOptions = {}) {
     const o = readOptions(options, OPTION_KEYS, WHERE);
@@ -143,6 +162,10 @@ export class GenAiMetrics {
       );
     }
     this.semconv = resolveSemconvMode(o.semconv as SemconvMode | undefined);
+    this.exemplarFilter = resolveExemplarFilter(o.exemplarFilter);
+    // Exemplars live in the producer's series state; SDK instruments keep none (the JS SDK does not
+    // wire its exemplar reservoirs), so without a producer no span is ever looked up.
+    this.captureSpan = producer ? spanCapture(this.exemplarFilter) : NO_SPAN_CAPTURE;
     this.meter = meterOf(o.meter, o.meterProvider);
     const prices = o.prices === undefined ? undefined : new PriceBook(o.prices as PriceTable);
 
@@ -195,6 +218,7 @@ export class GenAiMetrics {
       binder: this.binder,
       sanitizer: this.sanitizer,
       prices,
+      captureSpan: this.captureSpan,
       normalizeModel: modelNormalizer(
         o.normalizeModel as ((m: string) => string) | undefined,
         this.sanitizer,
@@ -202,10 +226,11 @@ export class GenAiMetrics {
     };
     // Stage timers, queues, tool and agent timers record through the same bound-series API as
     // operations, and sanitise what they are given with the same Sanitizer (same length limit, same
-    // `_OTHER`, every problem counted in llm.input.sanitized).
+    // `_OTHER`, every problem counted in llm.input.sanitized), and link their durations to the span they
+    // started in like operations (exemplars).
     const bind = (name: string, attributes: Attributes) => this.binder.bind(name, attributes);
-    this.pipeline = new Pipeline(bind, this.sanitizer);
-    this.agents = new AgentRecorders(bind, this.sanitizer);
+    this.pipeline = new Pipeline(bind, this.sanitizer, this.captureSpan);
+    this.agents = new AgentRecorders(bind, this.sanitizer, this.captureSpan);
   }
 
   /**
@@ -255,8 +280,16 @@ export class GenAiMetrics {
    * `llm.model.load.duration`, from now until `end()` or `fail()`. Records exactly once; never throws.
    */
   startModelLoad(options: StartModelLoadOptions): ModelLoad {
+    const span = this.captureSpan();
     return new ModelLoad(
-      (seconds, attributes) => this.record(sc.METRIC_LLM_MODEL_LOAD_DURATION, seconds, attributes),
+      (seconds, attributes) => {
+        const saved = enterExemplar(span);
+        try {
+          this.record(sc.METRIC_LLM_MODEL_LOAD_DURATION, seconds, attributes);
+        } finally {
+          leaveExemplar(saved);
+        }
+      },
       options,
       this.sanitizer,
     );

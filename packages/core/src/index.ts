@@ -15,6 +15,8 @@ export type { InstrumentKind, MetricDefinition, SemconvGeneration } from './cata
 export { CATALOGUE, findMetric, metricsForMode } from './catalogue/catalogue.js';
 export type { SemconvMode } from './catalogue/semconv-mode.js';
 export { resolveSemconvMode, SEMCONV_MODES } from './catalogue/semconv-mode.js';
+export type { ExemplarFilter } from './exemplar/filter.js';
+export { EXEMPLAR_FILTERS } from './exemplar/filter.js';
 export * from './export/index.js';
 export type { GenAiMetricsOptions } from './gen-ai-metrics.js';
 export { createGenAiMetrics, GenAiMetrics } from './gen-ai-metrics.js';

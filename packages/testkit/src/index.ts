@@ -119,6 +119,7 @@ export function bucketIndex(boundaries: readonly number[], value: number): numbe
   return i;
 }
 export * from './anthropic-server.js';
+export * from './exposition-parse.js';
 export * from './gguf.js';
 export * from './openai-server.js';
 export * from './otlp/otlp-points.js';

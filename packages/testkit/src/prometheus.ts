@@ -34,6 +34,14 @@ export interface PrometheusServerOptions {
   binary?: string;
   /** How long to wait for `/-/ready` (default 30 s). */
   startTimeoutMs?: number;
+  /** `--enable-feature` values, e.g. `['exemplar-storage']` (keeps exemplars; `queryExemplars`). */
+  enableFeatures?: readonly string[];
+}
+
+/** One series' exemplars as `/api/v1/query_exemplars` returns them. */
+export interface ExemplarSeries {
+  seriesLabels: Record<string, string>;
+  exemplars: Array<{ labels: Record<string, string>; value: number; timestamp: number }>;
 }
 
 export interface TargetState {
@@ -80,6 +88,7 @@ export class PrometheusServer {
           dataDir,
           port,
           options.startTimeoutMs ?? 30_000,
+          options.enableFeatures ?? [],
         );
       } catch (error) {
         lastError = error;
@@ -95,6 +104,7 @@ export class PrometheusServer {
     dataDir: string,
     port: number,
     timeoutMs: number,
+    features: readonly string[],
   ): Promise<PrometheusServer> {
     const child = spawn(
       binary,
@@ -104,6 +114,7 @@ export class PrometheusServer {
         `--web.listen-address=127.0.0.1:${port}`,
         '--storage.tsdb.retention.time=1h',
         '--log.level=warn',
+        ...features.map((f) => `--enable-feature=${f}`),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -151,6 +162,40 @@ export class PrometheusServer {
       metric: r.metric,
       value: Number(r.value[1]),
     }));
+  }
+
+  /**
+   * The exemplars stored for the series `promql` selects, between `startMs` and `endMs` (epoch ms;
+   * default the last hour). Needs `enableFeatures: ['exemplar-storage']`.
+   */
+  async queryExemplars(promql: string, startMs = Date.now() - 3_600_000, endMs = Date.now() + 60_000) {
+    const params = new URLSearchParams({
+      query: promql,
+      start: String(startMs / 1000),
+      end: String(endMs / 1000),
+    });
+    const res = await fetch(`${this.url}/api/v1/query_exemplars?${params}`);
+    const body = (await res.json()) as {
+      status: string;
+      error?: string;
+      data?: Array<{
+        seriesLabels: Record<string, string>;
+        exemplars: Array<{ labels: Record<string, string>; value: string; timestamp: number }>;
+      }>;
+    };
+    if (body.status !== 'success' || !body.data) {
+      throw new Error(`prometheus exemplar query failed: ${promql}: ${body.error ?? res.status}`);
+    }
+    return body.data.map(
+      (s): ExemplarSeries => ({
+        seriesLabels: s.seriesLabels,
+        exemplars: s.exemplars.map((e) => ({
+          labels: e.labels,
+          value: Number(e.value),
+          timestamp: e.timestamp,
+        })),
+      }),
+    );
   }
 
   /** The single value of a query that must return exactly one sample. */

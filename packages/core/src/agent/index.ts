@@ -1,3 +1,4 @@
+import type { SpanCapture } from '../exemplar/filter.js';
 import { warnOnce } from '../input/report.js';
 import type { Sanitizer } from '../input/sanitizer.js';
 import type { SeriesBinder } from '../pipeline/series.js';
@@ -19,9 +20,9 @@ export class AgentRecorders {
   private readonly tools: Tools;
   private readonly agents: Agents;
 
-  constructor(bind: SeriesBinder, sanitizer: Sanitizer) {
-    this.tools = new Tools(bind, sanitizer);
-    this.agents = new Agents(bind, sanitizer);
+  constructor(bind: SeriesBinder, sanitizer: Sanitizer, capture: SpanCapture) {
+    this.tools = new Tools(bind, sanitizer, capture);
+    this.agents = new Agents(bind, sanitizer, capture);
   }
 
   startTool(options: unknown): ToolExecution {

@@ -1,4 +1,5 @@
-import type { Attributes } from '@opentelemetry/api';
+import type { Attributes, SpanContext } from '@opentelemetry/api';
+import type { SpanCapture } from '../exemplar/filter.js';
 import { readProperty } from '../input/read.js';
 import { warnOnce } from '../input/report.js';
 import type { InputField, Sanitizer } from '../input/sanitizer.js';
@@ -75,12 +76,16 @@ class Invocation implements AgentInvocation {
   private done = false;
   private readonly startedAt = performance.now();
 
-  constructor(private readonly series: AgentSeries) {}
+  constructor(
+    private readonly series: AgentSeries,
+    /** The span the invocation started in, when its duration may become an exemplar. */
+    private readonly span: SpanContext | undefined,
+  ) {}
 
   end(calls?: AgentCalls): void {
     if (this.done) return;
     this.done = true;
-    this.series.duration.record((performance.now() - this.startedAt) / 1000, undefined);
+    this.series.duration.record((performance.now() - this.startedAt) / 1000, undefined, this.span);
     this.recordCalls(calls);
   }
 
@@ -88,7 +93,7 @@ class Invocation implements AgentInvocation {
     if (this.done) return;
     this.done = true;
     const seconds = (performance.now() - this.startedAt) / 1000;
-    this.series.duration.record(seconds, failureType(this.series.sanitizer, error, errorType));
+    this.series.duration.record(seconds, failureType(this.series.sanitizer, error, errorType), this.span);
     this.recordCalls(calls);
   }
 
@@ -121,6 +126,7 @@ export class Agents {
   constructor(
     private readonly bind: SeriesBinder,
     private readonly sanitizer: Sanitizer,
+    private readonly capture: SpanCapture,
   ) {}
 
   start(options?: unknown): AgentInvocation {
@@ -138,6 +144,6 @@ export class Agents {
       series = new AgentSeries(this.bind, duration, counts, s);
       if (this.series.size < MAX_CACHED_AGENTS) this.series.set(key, series);
     }
-    return new Invocation(series);
+    return new Invocation(series, this.capture());
   }
 }

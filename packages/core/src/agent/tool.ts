@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import type { SpanCapture } from '../exemplar/filter.js';
 import { readProperty } from '../input/read.js';
 import type { Sanitizer } from '../input/sanitizer.js';
 import { DurationSeries, Timer } from '../pipeline/duration.js';
@@ -38,6 +39,7 @@ export class Tools {
   constructor(
     private readonly bind: SeriesBinder,
     private readonly sanitizer: Sanitizer,
+    private readonly capture: SpanCapture,
   ) {}
 
   start(options: unknown): ToolExecution {
@@ -53,7 +55,7 @@ export class Tools {
       );
       if (this.series.size < MAX_CACHED_TOOLS) this.series.set(key, series);
     }
-    return new Timer(series);
+    return new Timer(series, this.capture);
   }
 
   /** Each option read once and sanitised; a missing or unusable name is recorded as `_OTHER`. */

@@ -8,8 +8,10 @@ import {
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
 import type { MetricDefinition } from '../catalogue/catalogue.js';
+import type { WithExemplars } from '../exemplar/exemplar.js';
 import type { Sanitizer } from '../input/sanitizer.js';
 import { SeriesTable, type SeriesTableOptions } from '../record/series-table.js';
+import { hrTime } from './bucket-exemplars.js';
 import { HistogramState, type SeriesState, SumState } from './series-state.js';
 
 const INSTRUMENT_TYPE = {
@@ -81,6 +83,8 @@ export class AggregatedMetric {
               : sumPoint(s as SumState, start, endTime, false),
           );
           s.resetInterval();
+          // A delta point carries the exemplars of its own interval only.
+          if (histogram) (s as HistogramState).exemplars?.clear();
         }
         s.exportedLast = recorded;
       } else {
@@ -119,7 +123,7 @@ function histogramPoint(
   endTime: HrTime,
   total: boolean,
 ): DataPoint<Histogram> {
-  return {
+  const point: DataPoint<Histogram> & WithExemplars = {
     attributes: s.attributes,
     startTime: hrTime(startMs),
     endTime,
@@ -131,15 +135,13 @@ function histogramPoint(
       count: total ? s.totalCount : s.count,
     },
   };
+  // Cumulative points keep each bucket's newest exemplar across collections (Prometheus ignores one
+  // it already stored); absent when the series never had one.
+  const exemplars = s.exemplars?.toExemplars();
+  if (exemplars !== undefined && exemplars.length > 0) point.exemplars = exemplars;
+  return point;
 }
 
 function sumPoint(s: SumState, startMs: number, endTime: HrTime, total: boolean): DataPoint<number> {
   return { attributes: s.attributes, startTime: hrTime(startMs), endTime, value: total ? s.total : s.value };
-}
-
-/** `millisToHrTime` of @opentelemetry/core, which the SDK uses for record and collection times. */
-export function hrTime(epochMillis: number): HrTime {
-  const seconds = Math.trunc(epochMillis / 1000);
-  const nanos = Math.round((epochMillis % 1000) * 1e6);
-  return [seconds, nanos];
 }

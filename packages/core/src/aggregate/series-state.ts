@@ -1,5 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { InstrumentKind } from '../catalogue/catalogue.js';
+import { bucketIndex } from '../exemplar/exemplar.js';
+import { exemplarSlot } from '../exemplar/slot.js';
 import type { Sanitizer } from '../input/sanitizer.js';
 import type { BoundSeries } from '../record/bound-series.js';
 import { isValidMeasurement, measurementProblem } from '../record/measurement.js';
@@ -93,24 +95,22 @@ export class HistogramState extends SeriesState {
 
   /** The bucket `value` falls in: the first boundary >= value, else the +Inf bucket. */
   bucketOf(value: number): number {
-    const b = this.boundaries;
-    let lo = 0;
-    let hi = b.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (b[mid]! < value) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return bucketIndex(this.boundaries, value);
   }
 
   private add(value: number): void {
     if (this.count === 0) this.touch();
-    this.counts[this.bucketOf(value)]!++;
+    const bucket = this.bucketOf(value);
+    this.counts[bucket]!++;
     this.count++;
     this.sum += value;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
+    // Recorded inside a captured span (see exemplar/slot.ts): the bucket's newest exemplar.
+    const slot = exemplarSlot;
+    if (slot.traceId !== undefined) {
+      this.exemplarSlots().offer(bucket, value, slot.timeMs, slot.traceId, slot.spanId!);
+    }
   }
 
   /** Exemplar slots for this series, allocated on first call. */

@@ -27,7 +27,7 @@ export interface JoinClusterOptions {
 export interface JoinedCluster {
   /** Serve the whole cluster's merged data. */
   metricsHandler: MetricsRequestHandler;
-  metricsResponse: () => Promise<Response>;
+  metricsResponse: (request?: Request) => Promise<Response>;
   /** The /metrics URL (ours, or the member's that serves it), with nothing to close when not ours. */
   listener: MetricsListener | undefined;
   /** Last snapshot, unregister, stop the signal hook. */

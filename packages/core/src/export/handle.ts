@@ -21,10 +21,12 @@ export interface MetricsHandle {
   readonly metricsHandler: MetricsRequestHandler;
   /**
    * The Prometheus exposition as a web `Response`, for servers built on `fetch` handlers (Bun.serve,
-   * Deno.serve, Hono, …): `if (url.pathname === '/metrics') return handle.metricsResponse()`. Never
-   * rejects; with another exporter it is a 404 saying so.
+   * Deno.serve, Hono, …): `if (url.pathname === '/metrics') return handle.metricsResponse(request)`.
+   * Give it the request so that its `Accept` header can ask for OpenMetrics (with exemplars), as
+   * Prometheus does; without one it is the text format. Never rejects; with another exporter it is a
+   * 404 saying so.
    */
-  metricsResponse(): Promise<Response>;
+  metricsResponse(request?: Request): Promise<Response>;
   /** URL of the built-in listener (e.g. `http://127.0.0.1:9464/metrics`), when one is open. */
   readonly url: string | undefined;
   /**
@@ -53,12 +55,12 @@ export class Handle implements MetricsHandle {
     readonly serverless: boolean,
     readonly metricsHandler: MetricsRequestHandler,
     private readonly listener: MetricsListener | undefined,
-    private readonly respond: () => Promise<Response>,
+    private readonly respond: (request?: Request) => Promise<Response>,
     private readonly timeoutMillis: number,
   ) {}
 
   /** An arrow, so that it can be passed around unbound (`fetch: handle.metricsResponse`). */
-  readonly metricsResponse = (): Promise<Response> => this.respond();
+  readonly metricsResponse = (request?: Request): Promise<Response> => this.respond(request);
 
   get url(): string | undefined {
     return this.listener?.url;

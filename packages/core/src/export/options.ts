@@ -2,6 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { SemconvMode } from '../catalogue/semconv-mode.js';
 import { type ClusterOptions, type ResolvedCluster, resolveCluster } from '../cluster/options.js';
+import type { ExemplarFilter } from '../exemplar/filter.js';
 import { describeValue, quoteValue } from '../input/describe.js';
 import type { PriceTable } from '../operation/prices.js';
 import { type Env, processEnv } from '../runtime/env.js';
@@ -30,8 +31,15 @@ export interface PrometheusOptions {
   server?: boolean;
   /** Require these credentials on the built-in listener (answers 401 otherwise). */
   auth?: PrometheusAuth;
-  /** Drop the `otel_scope_*` labels. */
+  /** Drop the instrumentation scope entirely: no `otel_scope_info` series, no `otel_scope_*` labels. */
   withoutScopeInfo?: boolean;
+  /**
+   * Where the `otel_scope_name` / `otel_scope_version` labels go. `'info'` (default): one
+   * `otel_scope_info` series per scope, and on a metric's own series only when two scopes export the
+   * same metric name; `'series'`: on every series, as `@opentelemetry/exporter-prometheus` writes them
+   * (docs/exporters.md, "Scope labels").
+   */
+  scopeLabels?: 'info' | 'series';
   /** Drop the `target_info` series. */
   withoutTargetInfo?: boolean;
 }
@@ -89,6 +97,12 @@ export interface SetupMetricsOptions {
    * (docs/cluster.md).
    */
   cluster?: boolean | ClusterOptions;
+  /**
+   * Which histogram values keep an exemplar linking their bucket to a trace: `'trace_based'` (default:
+   * inside a sampled span), `'always_on'`, `'always_off'`. Env `OTEL_METRICS_EXEMPLAR_FILTER`
+   * (docs/exemplars.md).
+   */
+  exemplarFilter?: ExemplarFilter;
   /** @internal Extra producers of pre-aggregated data for the reader (core's chunk aggregator). */
   metricProducers?: MetricProducer[];
 }
@@ -103,6 +117,7 @@ export interface ResolvedPrometheus {
   auth: PrometheusAuth | undefined;
   withoutScopeInfo: boolean;
   withoutTargetInfo: boolean;
+  scopeLabels: 'info' | 'series';
 }
 
 export interface ResolvedOtlp {
@@ -223,6 +238,11 @@ function resolvePrometheus(o: PrometheusOptions, env: Env, serverless: boolean):
     auth: validAuth(o.auth),
     withoutScopeInfo: o.withoutScopeInfo ?? false,
     withoutTargetInfo: o.withoutTargetInfo ?? false,
+    scopeLabels: oneOf(
+      o.scopeLabels ?? 'info',
+      ['info', 'series'] as const,
+      "option 'prometheus.scopeLabels'",
+    ),
   };
 }
 

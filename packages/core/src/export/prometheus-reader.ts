@@ -8,7 +8,7 @@ export interface PrometheusReader {
   /** The exposition handler for this process alone (see exposition.ts). */
   serve: MetricsRequestHandler;
   /** The same exposition as a web `Response` (Bun.serve, Deno.serve, Hono, …). */
-  respond: () => Promise<Response>;
+  respond: (request?: Request) => Promise<Response>;
 }
 
 /**

@@ -28,6 +28,7 @@ export function readSetupOptions(options: unknown): SetupMetricsOptions {
     'handleSignals',
     'attributeValueLengthLimit',
     'aggregation',
+    'exemplarFilter',
     ...NESTED,
   ]);
   for (const key of NESTED) {

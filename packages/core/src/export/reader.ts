@@ -15,7 +15,7 @@ export interface ReaderSetup {
   /** The exposition handler (prometheus), else a 404 that says how to get one. */
   metricsHandler: MetricsRequestHandler;
   /** The same as a web `Response`. */
-  metricsResponse: () => Promise<Response>;
+  metricsResponse: (request?: Request) => Promise<Response>;
   /** Set when a built-in listener should be opened. */
   listen: boolean;
 }

@@ -1,6 +1,7 @@
 import { AggregationTemporality, MeterProvider, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { exportPlatform } from '#export-platform';
 import { GenAiMetricProducer } from '../aggregate/producer.js';
+import { resolveExemplarFilter } from '../exemplar/filter.js';
 import { createGenAiMetrics, type GenAiMetrics } from '../gen-ai-metrics.js';
 import { describeValue } from '../input/describe.js';
 import { type Env, processEnv } from '../runtime/env.js';
@@ -59,6 +60,8 @@ function boundRequestTimeout(config: ResolvedConfig, env: Env = processEnv()): R
 export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<MetricsHandle> {
   const opts = readSetupOptions(options);
   const config = boundRequestTimeout(resolveConfig(opts));
+  // Checked before anything starts (createGenAiMetrics would only refuse it after the reader exists).
+  const exemplarFilter = resolveExemplarFilter(opts.exemplarFilter);
   if (config.handleSignals) assertSignalsSupported();
   const views = genAiViews(opts.views);
   // In a cluster every process needs its own identity (OTLP backends keep series apart by it).
@@ -96,6 +99,7 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
       views: opts.views,
       attributeValueLengthLimit: opts.attributeValueLengthLimit,
       producer,
+      exemplarFilter,
     });
     if (config.cluster && config.exporter === 'prometheus' && reader) {
       // One /metrics for every process of the cluster (docs/cluster.md).

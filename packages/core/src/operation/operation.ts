@@ -1,4 +1,6 @@
-import type { Attributes } from '@opentelemetry/api';
+import type { Attributes, SpanContext } from '@opentelemetry/api';
+import type { SpanCapture } from '../exemplar/filter.js';
+import { enterExemplar, leaveExemplar } from '../exemplar/slot.js';
 import { describeValue } from '../input/describe.js';
 import { readProperty, UNREADABLE } from '../input/read.js';
 import { warnOnce } from '../input/report.js';
@@ -50,6 +52,8 @@ export interface OperationContext {
   readonly binder: SeriesBinder;
   readonly sanitizer: Sanitizer;
   readonly prices: PriceBook | undefined;
+  /** The span an operation starts in, if the exemplar filter lets it link metrics to it. */
+  readonly captureSpan: SpanCapture;
   /** Applies `normalizeModel` and the length bound; undefined for no model. */
   readonly normalizeModel: (
     model: string | undefined,
@@ -101,6 +105,8 @@ export class Operation {
   private readonly stream: boolean;
   /** False for a non-streaming client operation: nothing per chunk is recorded, so nothing is buffered. */
   private readonly timesChunks: boolean;
+  /** The span this operation started in, when its histogram values may become exemplars. */
+  private readonly span: SpanContext | undefined;
 
   /** @internal created by GenAiMetrics.startOperation */
   constructor(
@@ -109,6 +115,7 @@ export class Operation {
     cls: OperationClass,
   ) {
     this.startedAt = performance.now();
+    this.span = ctx.captureSpan();
     this.client = start.kind !== 'server';
     this.server = start.kind !== 'client';
     this.stream = start.stream;
@@ -146,10 +153,13 @@ export class Operation {
       gaps = this.gaps = new Float64Array(GAP_INITIAL);
     } else if (this.gapCount === gaps.length) {
       if (gaps.length >= GAP_FLUSH_AT) {
+        const saved = enterExemplar(this.span);
         try {
           this.flushGaps(this.finalGroup());
         } catch {
           this.gapCount = 0; // never into the caller; the buffered gaps are dropped
+        } finally {
+          leaveExemplar(saved);
         }
       } else {
         const grown = new Float64Array(gaps.length * 2);
@@ -218,6 +228,7 @@ export class Operation {
   dequeued(): void {
     if (this.ended || this.dequeuedOnce) return;
     this.dequeuedOnce = true;
+    const saved = enterExemplar(this.span);
     try {
       this.leaveQueue();
       this.startGroup
@@ -225,6 +236,8 @@ export class Operation {
         .record((performance.now() - this.startedAt) / 1000);
     } catch {
       // never into the caller
+    } finally {
+      leaveExemplar(saved);
     }
   }
 
@@ -243,6 +256,7 @@ export class Operation {
 
   private finish(errorType: string | undefined): void {
     const endedAt = performance.now();
+    const saved = enterExemplar(this.span);
     try {
       this.active.record(-1);
       this.leaveQueue();
@@ -255,6 +269,7 @@ export class Operation {
     } catch {
       // Recording is guarded below this level; this only keeps an unforeseen failure from the caller.
     } finally {
+      leaveExemplar(saved);
       this.gaps = null;
       this.gapTokens = null;
     }

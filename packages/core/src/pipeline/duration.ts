@@ -1,4 +1,6 @@
-import type { Attributes } from '@opentelemetry/api';
+import type { Attributes, SpanContext } from '@opentelemetry/api';
+import type { SpanCapture } from '../exemplar/filter.js';
+import { enterExemplar, leaveExemplar } from '../exemplar/slot.js';
 import { describeCaught } from '../input/describe.js';
 import { reportError } from '../input/report.js';
 import type { Sanitizer } from '../input/sanitizer.js';
@@ -22,7 +24,9 @@ export class DurationSeries {
     readonly sanitizer: Sanitizer,
   ) {}
 
-  record(seconds: number, errorType: string | undefined): void {
+  /** Records one duration; `span` is the span the timer started in (its exemplar), if captured. */
+  record(seconds: number, errorType: string | undefined, span?: SpanContext): void {
+    const saved = enterExemplar(span);
     try {
       let series: BoundSeries | undefined;
       if (errorType === undefined) {
@@ -39,6 +43,8 @@ export class DurationSeries {
       series?.record(seconds);
     } catch (caught) {
       reportError(`genai-metrics: recording ${this.metricName} failed: ${describeCaught(caught)}`);
+    } finally {
+      leaveExemplar(saved);
     }
   }
 }
@@ -57,19 +63,26 @@ export interface DurationTimer {
 export class Timer implements DurationTimer {
   private done = false;
   private readonly startedAt = performance.now();
+  /** The span the timer started in, when its duration may become an exemplar. */
+  private readonly span: SpanContext | undefined;
 
-  constructor(private readonly series: DurationSeries) {}
+  constructor(
+    private readonly series: DurationSeries,
+    capture: SpanCapture,
+  ) {
+    this.span = capture();
+  }
 
   end(): void {
     if (this.done) return;
     this.done = true;
-    this.series.record((performance.now() - this.startedAt) / 1000, undefined);
+    this.series.record((performance.now() - this.startedAt) / 1000, undefined, this.span);
   }
 
   fail(error?: unknown, errorType?: string): void {
     if (this.done) return;
     this.done = true;
     const seconds = (performance.now() - this.startedAt) / 1000;
-    this.series.record(seconds, failureType(this.series.sanitizer, error, errorType));
+    this.series.record(seconds, failureType(this.series.sanitizer, error, errorType), this.span);
   }
 }

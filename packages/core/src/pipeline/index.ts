@@ -1,3 +1,4 @@
+import type { SpanCapture } from '../exemplar/filter.js';
 import { warnOnce } from '../input/report.js';
 import type { Sanitizer } from '../input/sanitizer.js';
 import { type PipelineQueue, Queues } from './queue.js';
@@ -20,8 +21,8 @@ export class Pipeline {
   private readonly stages: Stages;
   private readonly queues: Queues;
 
-  constructor(bind: SeriesBinder, sanitizer: Sanitizer) {
-    this.stages = new Stages(bind, sanitizer);
+  constructor(bind: SeriesBinder, sanitizer: Sanitizer, capture: SpanCapture) {
+    this.stages = new Stages(bind, sanitizer, capture);
     this.queues = new Queues(bind, sanitizer);
   }
 

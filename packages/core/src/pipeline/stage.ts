@@ -1,3 +1,4 @@
+import type { SpanCapture } from '../exemplar/filter.js';
 import type { Sanitizer } from '../input/sanitizer.js';
 import * as sc from '../semconv.js';
 import { DurationSeries, Timer } from './duration.js';
@@ -35,6 +36,7 @@ export class Stages {
   constructor(
     private readonly bind: SeriesBinder,
     private readonly sanitizer: Sanitizer,
+    private readonly capture: SpanCapture,
   ) {}
 
   start(stage: unknown, options?: unknown): StageTimer {
@@ -45,7 +47,7 @@ export class Stages {
         series = this.series(name, NO_LABELS);
         if (this.bare.size < MAX_CACHED_STAGES) this.bare.set(name, series);
       }
-      return new Timer(series);
+      return new Timer(series, this.capture);
     }
     const labels = readLabels(options, this.sanitizer, true);
     const key = labelsKey(name, labels);
@@ -54,7 +56,7 @@ export class Stages {
       series = this.series(name, labels);
       if (this.labelled.size < MAX_CACHED_STAGES) this.labelled.set(key, series);
     }
-    return new Timer(series);
+    return new Timer(series, this.capture);
   }
 
   private series(name: string, labels: PipelineLabels): DurationSeries {

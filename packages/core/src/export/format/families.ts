@@ -1,0 +1,130 @@
+import { diag } from '@opentelemetry/api';
+import { DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { escapeValue, metricName } from './names.js';
+
+/**
+ * Where the `otel_scope_*` labels (the instrumentation scope: which Meter wrote a metric) go:
+ * - `info` (default): one `otel_scope_info` series per scope, and on a metric's own series only when
+ *   two scopes export that metric name (the labels then keep their series apart);
+ * - `series`: on every series, as `@opentelemetry/exporter-prometheus` writes them;
+ * - `none`: nowhere (`withoutScopeInfo`).
+ */
+export type ScopeLabels = 'info' | 'series' | 'none';
+
+export type FamilyType = 'counter' | 'gauge' | 'histogram';
+
+/** One metric of one scope, within its family. */
+export interface FamilyPart {
+  metric: MetricData;
+  /** `otel_scope_name="…",…` when this part's series carry them, else ''. */
+  scopeLabels: string;
+}
+
+/**
+ * One metric family: every exported metric with the same Prometheus name, from any scope. The text
+ * formats allow a name's HELP and TYPE once, with all its samples together; the exporter writes one
+ * block per scope, which Prometheus's parsers refuse ("second TYPE line") when two scopes share a name.
+ */
+export interface Family {
+  /** The name in the text format: counters end in `_total`. */
+  name: string;
+  /** The OpenMetrics family name: counters without `_total`. */
+  omName: string;
+  type: FamilyType;
+  description: string;
+  unit: string;
+  parts: FamilyPart[];
+}
+
+export interface Scope {
+  name: string;
+  version?: string;
+  schemaUrl?: string;
+}
+
+/** The families of a collection, in order of first appearance, and the scopes that contributed. */
+export function familiesOf(
+  resourceMetrics: ResourceMetrics,
+  scopeLabels: ScopeLabels,
+): { families: Family[]; scopes: string[] } {
+  const families: Family[] = [];
+  const byName = new Map<string, Family>();
+  const scopesOf = new Map<Family, Set<string>>();
+  const partScope = new Map<FamilyPart, string>();
+  const scopes: string[] = [];
+  const seenScopes = new Set<string>();
+  for (const { scope, metrics } of resourceMetrics.scopeMetrics) {
+    const labels = scopeLabelsOf(scope);
+    for (const metric of metrics) {
+      const type = familyType(metric);
+      if (type === undefined) {
+        diag.error(
+          `genai-metrics: metric "${metric.descriptor.name}" is an exponential histogram, which the Prometheus text formats cannot carry; it is not exported`,
+        );
+        continue;
+      }
+      const name = metricName(metric.descriptor.name);
+      if (name === undefined) continue;
+      const fullName = type === 'counter' && !name.endsWith('_total') ? `${name}_total` : name;
+      const omName = type === 'counter' ? fullName.slice(0, -'_total'.length) : fullName;
+      let family = byName.get(fullName) ?? byName.get(omName);
+      if (family !== undefined && (family.type !== type || family.name !== fullName)) {
+        diag.warn(
+          `genai-metrics: metric "${metric.descriptor.name}" (${type}) has the Prometheus name of a ${family.type} exported before it; it is left out`,
+        );
+        continue;
+      }
+      if (family === undefined) {
+        family = {
+          name: fullName,
+          omName,
+          type,
+          description: metric.descriptor.description,
+          unit: metric.descriptor.unit,
+          parts: [],
+        };
+        families.push(family);
+        byName.set(fullName, family);
+        byName.set(omName, family);
+        scopesOf.set(family, new Set());
+      }
+      const part: FamilyPart = { metric, scopeLabels: '' };
+      family.parts.push(part);
+      partScope.set(part, labels);
+      scopesOf.get(family)!.add(labels);
+      if (!seenScopes.has(labels)) {
+        seenScopes.add(labels);
+        scopes.push(labels);
+      }
+    }
+  }
+  if (scopeLabels !== 'none') {
+    for (const family of families) {
+      if (scopeLabels === 'series' || scopesOf.get(family)!.size > 1) {
+        for (const part of family.parts) part.scopeLabels = partScope.get(part)!;
+      }
+    }
+  }
+  return { families, scopes };
+}
+
+function familyType(metric: MetricData): FamilyType | undefined {
+  switch (metric.dataPointType) {
+    case DataPointType.HISTOGRAM:
+      return 'histogram';
+    case DataPointType.SUM:
+      return metric.isMonotonic ? 'counter' : 'gauge';
+    case DataPointType.GAUGE:
+      return 'gauge';
+    default:
+      return undefined;
+  }
+}
+
+/** `otel_scope_name="…"[,otel_scope_schema_url="…"][,otel_scope_version="…"]`, the exporter's order. */
+function scopeLabelsOf(scope: Scope): string {
+  let labels = `otel_scope_name="${escapeValue(String(scope.name))}"`;
+  if (scope.schemaUrl) labels += `,otel_scope_schema_url="${escapeValue(String(scope.schemaUrl))}"`;
+  if (scope.version) labels += `,otel_scope_version="${escapeValue(String(scope.version))}"`;
+  return labels;
+}

@@ -1,0 +1,51 @@
+import type { Attributes } from '@opentelemetry/api';
+import { attributeText, escapeValue, labelName } from './names.js';
+
+/**
+ * The labels of a data point's attributes, rendered once per attributes object: `a="x",b="y"` (no
+ * braces). The producer's series and the SDK's accumulations keep the same attributes object from one
+ * collection to the next, so after the first scrape a series' labels cost one WeakMap lookup; the
+ * cache holds nothing a series that is gone still needs.
+ *
+ * Two keys that become one label name (`a.b` and `a_b`) would make Prometheus refuse the whole scrape
+ * (duplicate label); their values are joined with `;` in one label instead, as Prometheus's own OTLP
+ * translation does. On histograms an attribute named `le` would clash with the bucket label and is
+ * written as `key_le`.
+ */
+export class LabelCache {
+  private readonly plain = new WeakMap<Attributes, string>();
+  private readonly histogram = new WeakMap<Attributes, string>();
+
+  get(attributes: Attributes | undefined, isHistogram: boolean): string {
+    if (attributes === undefined || attributes === null || typeof attributes !== 'object') return '';
+    const cache = isHistogram ? this.histogram : this.plain;
+    let labels = cache.get(attributes);
+    if (labels === undefined) {
+      labels = renderLabels(attributes, isHistogram);
+      cache.set(attributes, labels);
+    }
+    return labels;
+  }
+}
+
+export function renderLabels(attributes: Attributes, isHistogram: boolean): string {
+  const names: string[] = [];
+  const values: string[] = [];
+  for (const key of Object.keys(attributes)) {
+    let name = labelName(key);
+    if (isHistogram && name === 'le') name = 'key_le';
+    const text = attributeText(attributes[key]);
+    const at = names.indexOf(name);
+    if (at === -1) {
+      names.push(name);
+      values.push(text);
+    } else {
+      values[at] = `${values[at]};${text}`;
+    }
+  }
+  let out = '';
+  for (let i = 0; i < names.length; i++) {
+    out += `${i === 0 ? '' : ','}${names[i]}="${escapeValue(values[i]!)}"`;
+  }
+  return out;
+}

@@ -1,0 +1,202 @@
+import { parseOpenMetrics, parseTextFormat, promtoolCheckMetrics } from '@genai-metrics/testkit';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { MeterProvider, type MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { afterEach, describe, expect, it } from 'vitest';
+import { renderExposition } from '../../src/export/exposition.js';
+import { serializeToString } from '../../src/export/format/serializer.js';
+import { genAiViews } from '../../src/index.js';
+
+/**
+ * Our serializer against @opentelemetry/exporter-prometheus's, on real SDK data: in the text format with
+ * scope labels on every series (`scopeLabels: 'series'`) the two are equal byte for byte; the
+ * differences on purpose (src/export/format/serializer.ts) each have a test that shows Prometheus's side.
+ */
+const providers: MeterProvider[] = [];
+afterEach(async () => {
+  await Promise.all(providers.splice(0).map((p) => p.shutdown()));
+});
+
+async function collect(record: (provider: MeterProvider) => void): Promise<ResourceMetrics> {
+  const exporter = new PrometheusExporter({ preventServerStart: true });
+  const provider = new MeterProvider({ readers: [exporter as unknown as MetricReader], views: genAiViews() });
+  providers.push(provider);
+  record(provider);
+  const { resourceMetrics } = await (exporter as unknown as MetricReader).collect();
+  return resourceMetrics;
+}
+
+function exporterText(
+  rm: ResourceMetrics,
+  options: { withoutScopeInfo?: boolean; withoutTargetInfo?: boolean } = {},
+) {
+  return new PrometheusSerializer(
+    '',
+    false,
+    undefined,
+    options.withoutTargetInfo,
+    options.withoutScopeInfo,
+  ).serialize(rm as never);
+}
+
+function ours(
+  rm: ResourceMetrics,
+  scopeLabels: 'info' | 'series' | 'none',
+  format: 'text' | 'openmetrics' = 'text',
+) {
+  return serializeToString(rm, { format, scopeLabels, targetInfo: true });
+}
+
+/** Everything the SDK can hand the exposition: every instrument kind, odd attribute values, two scopes. */
+function everything(provider: MeterProvider): void {
+  const meter = provider.getMeter('app', '1.2.3', { schemaUrl: 'https://example.com/schema' });
+  meter.createCounter('requests', { description: 'Requests "served"\nper route \\ method' }).add(3, {
+    route: '/a "quoted"\\ back\nslash',
+    'http.method': 'GET',
+  });
+  meter.createCounter('bytes_total', { unit: 'By' }).add(1.5e21, { ok: true, n: 42, list: ['x', 'y'] });
+  meter
+    .createHistogram('gen_ai.client.operation.duration', { unit: 's', description: 'Duration' })
+    .record(0.3, { 'gen_ai.operation.name': 'chat' });
+  meter.createHistogram('weird', { advice: { explicitBucketBoundaries: [1e-7, 0.5, 1e21] } }).record(2e21);
+  meter.createUpDownCounter('active').add(-2);
+  meter.createObservableGauge('temperature', { unit: 'Cel' }).addCallback((r) => {
+    r.observe(Number.NaN, { sensor: 'nan' });
+    r.observe(Number.POSITIVE_INFINITY, { sensor: 'inf' });
+    r.observe(Number.NEGATIVE_INFINITY, { sensor: '-inf' });
+    r.observe(-0.000001, { sensor: 'tiny' });
+  });
+  const hw = provider.getMeter('@genai-metrics/hardware', '0.1.0');
+  hw.createObservableUpDownCounter('hw.gpu.memory.usage', { unit: 'By' }).addCallback((r) =>
+    r.observe(1024, { 'hw.id': 'gpu0' }),
+  );
+}
+
+describe('the text format against @opentelemetry/exporter-prometheus', () => {
+  it('is byte for byte the exporter’s text with scope labels on every series', async () => {
+    const rm = await collect(everything);
+    const text = ours(rm, 'series');
+    expect(text).toBe(exporterText(rm));
+    expect(promtoolCheckMetrics(text).problems).toEqual([]);
+    expect(parseTextFormat(text).problems).toEqual([]);
+  });
+
+  it('is the exporter’s text without scope labels (withoutScopeInfo), and without target_info', async () => {
+    const rm = await collect(everything);
+    const without = serializeToString(rm, { format: 'text', scopeLabels: 'none', targetInfo: false });
+    expect(without).toBe(exporterText(rm, { withoutScopeInfo: true, withoutTargetInfo: true }));
+  });
+
+  it('by default names each scope once in otel_scope_info instead of on every series', async () => {
+    const rm = await collect(everything);
+    const text = ours(rm, 'info');
+    expect(text).toContain(
+      'otel_scope_info{otel_scope_name="app",otel_scope_schema_url="https://example.com/schema",otel_scope_version="1.2.3"} 1\n',
+    );
+    expect(text).toContain(
+      'otel_scope_info{otel_scope_name="@genai-metrics/hardware",otel_scope_version="0.1.0"} 1\n',
+    );
+    expect(
+      text.split('\n').filter((l) => !l.includes('otel_scope_info') && l.includes('otel_scope_')),
+    ).toEqual([]);
+    // Every sample line of the exporter's text is ours with the scope labels taken out.
+    const stripped = exporterText(rm)
+      .replace(/,?otel_scope_(name|schema_url|version)="[^"]*"/g, '')
+      .replace(/{,/g, '{')
+      .replace(/{}/g, '');
+    const samples = (t: string) =>
+      t.split('\n').filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('otel_scope_info'));
+    expect(samples(text)).toEqual(samples(stripped));
+    expect(promtoolCheckMetrics(text).problems).toEqual([]);
+    expect(text.length).toBeLessThan(exporterText(rm).length);
+  });
+
+  it('writes one family for a name two scopes export (the exporter writes two, which Prometheus refuses)', async () => {
+    const rm = await collect((provider) => {
+      provider.getMeter('a', '1').createCounter('jobs').add(1, { k: 'v' });
+      provider.getMeter('b', '2').createCounter('jobs').add(2, { k: 'v' });
+    });
+    expect(promtoolCheckMetrics(exporterText(rm)).output).toMatch(/second HELP line/);
+    const text = ours(rm, 'info');
+    expect(promtoolCheckMetrics(text).problems).toEqual([]);
+    // The scope labels stay on these series: without them the two would be one series twice.
+    expect(text).toContain('jobs_total{k="v",otel_scope_name="a",otel_scope_version="1"} 1\n');
+    expect(text).toContain('jobs_total{k="v",otel_scope_name="b",otel_scope_version="2"} 2\n');
+    expect(text.match(/# TYPE jobs_total/g)).toHaveLength(1);
+  });
+
+  it('joins attributes that become one label name (the exporter repeats the label, which Prometheus refuses)', async () => {
+    const rm = await collect((provider) =>
+      provider.getMeter('a').createCounter('c').add(1, { 'a.b': 'x', a_b: 'y', '1st': 'z' }),
+    );
+    expect(exporterText(rm)).toContain('c_total{a_b="x",a_b="y",1st="z",otel_scope_name="a"} 1');
+    const text = ours(rm, 'series');
+    expect(text).toContain('c_total{a_b="x;y",key_1st="z",otel_scope_name="a"} 1\n');
+    expect(promtoolCheckMetrics(text).problems).toEqual([]);
+    expect(parseOpenMetrics(ours(rm, 'info', 'openmetrics')).problems).toEqual([]);
+  });
+
+  it('ends an exposition without metrics in a newline (promtool refuses the exporter’s)', async () => {
+    const rm = await collect(() => undefined);
+    const empty = { ...rm, scopeMetrics: [] };
+    expect(exporterText(empty, { withoutTargetInfo: true })).toBe('# no registered metrics');
+    const text = serializeToString(empty, { format: 'text', scopeLabels: 'info', targetInfo: false });
+    expect(text).toBe('# no registered metrics\n');
+    expect(promtoolCheckMetrics(text).exitCode).toBe(0);
+    expect(serializeToString(empty, { format: 'openmetrics', scopeLabels: 'info', targetInfo: false })).toBe(
+      '# EOF\n',
+    );
+  });
+});
+
+describe('OpenMetrics', () => {
+  it('holds the same samples as the text format, with families, # EOF, info types and no # UNIT the name lacks', async () => {
+    const rm = await collect(everything);
+    const om = ours(rm, 'info', 'openmetrics');
+    const parsed = parseOpenMetrics(om);
+    expect(parsed.problems).toEqual([]);
+    expect(om.endsWith('# EOF\n')).toBe(true);
+    expect(om).not.toContain('# UNIT');
+    expect(om).toContain('# TYPE target info\n');
+    expect(om).toContain('# TYPE requests counter\n');
+    expect(om).toContain('# HELP requests Requests \\"served\\"\\nper route \\\\ method\n');
+    const text = parseTextFormat(ours(rm, 'info'));
+    const key = (s: { name: string; labels: Record<string, string>; value: number }) =>
+      `${s.name}${JSON.stringify(Object.entries(s.labels).sort())} ${s.value}`;
+    const samples = (families: typeof parsed.families) => families.flatMap((f) => f.samples.map(key)).sort();
+    expect(samples(parsed.families)).toEqual(samples(text.families));
+  });
+
+  it('keeps a # UNIT line where the name ends in the unit', async () => {
+    const rm = await collect((provider) =>
+      provider.getMeter('a').createHistogram('rpc.duration_seconds', { unit: 'seconds' }).record(1),
+    );
+    const om = ours(rm, 'info', 'openmetrics');
+    expect(om).toContain('# UNIT rpc_duration_seconds seconds\n');
+    expect(parseOpenMetrics(om).problems).toEqual([]);
+  });
+});
+
+describe('renderExposition', () => {
+  it('negotiates: OpenMetrics for Prometheus’s Accept header, text for anything else', async () => {
+    const rm = await collect(everything);
+    const options = { withoutScopeInfo: false, withoutTargetInfo: false };
+    const prometheus =
+      'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+    const om = await renderExposition(rm, options, prometheus);
+    expect(om.contentType).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+    expect(om.body).toBe(ours(rm, 'info', 'openmetrics'));
+    for (const accept of [
+      undefined,
+      '*/*',
+      'text/plain',
+      'text/html,*/*;q=0.8',
+      'application/openmetrics-text;q=0',
+    ]) {
+      const text = await renderExposition(rm, options, accept);
+      expect(text.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
+      expect(text.body).toBe(ours(rm, 'info'));
+    }
+    const series = await renderExposition(rm, { ...options, scopeLabels: 'series' });
+    expect(series.body).toBe(exporterText(rm));
+  });
+});
