@@ -1,6 +1,7 @@
 import type { HrTime } from '@opentelemetry/api';
 import { type Attributes, diag } from '@opentelemetry/api';
 import { DataPointType, type MetricData, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
+import { type Exemplar, exemplarsOf, newestPerBucket, type WithExemplars } from '../exemplar/exemplar.js';
 import { addExact, addExactAll, type ExactSum, roundExact } from './exact-sum.js';
 import { keptAfterExit, type MergeRule, type MergeRules, ruleFor } from './merge-rules.js';
 
@@ -150,8 +151,8 @@ export class Merger {
 
   private combine(acc: MetricAcc, into: PointAcc, p: Point): void {
     const target = into.point;
-    // Unknown fields (exemplars, …) of the later contribution win; known ones are merged below.
-    const { attributes, startTime, endTime, value, exact: _exact, ...unknown } = p;
+    // Unknown fields of the later contribution win; known ones are merged below, exemplars too.
+    const { attributes, startTime, endTime, value, exact: _exact, exemplars, ...unknown } = p;
     Object.assign(target, unknown);
     target.startTime = earlier(target.startTime, startTime);
     target.endTime = later(target.endTime, endTime);
@@ -164,6 +165,7 @@ export class Merger {
         return;
       }
       for (let i = 0; i < a.buckets.counts.length; i++) a.buckets.counts[i]! += b.buckets.counts[i] ?? 0;
+      mergeExemplars(target, exemplars, a.buckets.boundaries);
       a.count += b.count;
       if (b.min !== undefined) a.min = a.min === undefined ? b.min : Math.min(a.min, b.min);
       if (b.max !== undefined) a.max = a.max === undefined ? b.max : Math.max(a.max, b.max);
@@ -249,6 +251,18 @@ function attributesKey(attributes: Attributes): string {
   let key = '';
   for (const k of keys) key += `${JSON.stringify(k)}:${JSON.stringify(attributes[k])},`;
   return key;
+}
+
+/**
+ * Each bucket keeps the newest exemplar of any process (the reservoir's own rule), so a slow request
+ * in one worker stays linked to its trace whichever worker serves the scrape. Cheap: a point carries at
+ * most one exemplar per bucket.
+ */
+function mergeExemplars(target: Point, incoming: unknown, boundaries: readonly number[]): void {
+  const theirs = exemplarsOf({ exemplars: incoming });
+  if (theirs === undefined) return;
+  const ours = exemplarsOf(target as WithExemplars);
+  target.exemplars = newestPerBucket(boundaries, ours, theirs).filter((e): e is Exemplar => e !== undefined);
 }
 
 function sameBoundaries(a: readonly number[], b: readonly number[]): boolean {

@@ -1,3 +1,4 @@
+import { parseOpenMetrics } from '@genai-metrics/testkit';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { DataPointType, type MetricData, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import fc from 'fast-check';
@@ -163,17 +164,38 @@ describe('Merger against the SDK', () => {
     expect(decodeSnapshot(Buffer.from('not a snapshot'))).toBeUndefined();
   });
 
-  it('keeps unknown data-point fields (exemplars, …) as they come', async () => {
-    const scopes = await collect([{ process: 0, instrument: 'h', model: 'a', value: 3 }]);
-    const withExemplar = structuredClone(scopes);
-    (withExemplar[0]!.metrics[0]!.dataPoints[0] as unknown as Record<string, unknown>).exemplars = [
-      { value: 3, traceId: 'abc' },
-    ];
+  it('keeps the newest exemplar of each bucket across processes, through the snapshot files', async () => {
+    const exemplar = (value: number, seconds: number, id: string) => ({
+      filteredAttributes: {},
+      value,
+      timestamp: [seconds, 0],
+      traceId: id.repeat(32),
+      spanId: id.repeat(16),
+    });
+    // Boundaries of 'h' are the SDK defaults: 3 is in (0, 5], 30 in (25, 50], 300 in (250, 500].
+    const withExemplars = async (process: number, exemplars: unknown[]) => {
+      const scopes = structuredClone(await collect([{ process, instrument: 'h', model: 'a', value: 3 }]));
+      (scopes[0]!.metrics[0]!.dataPoints[0] as unknown as Record<string, unknown>).exemplars = exemplars;
+      return throughFile(scopes);
+    };
     const merger = new Merger({ rules: {} });
-    merger.add(scopes, { live: true });
-    merger.add(withExemplar, { live: true });
+    merger.add(await withExemplars(0, [exemplar(3, 100, 'a'), exemplar(30, 300, 'b')]), { live: true });
+    merger.add(await withExemplars(1, [exemplar(4, 200, 'c'), exemplar(30, 250, 'd'), { traceId: 'bad' }]), {
+      live: true,
+    });
+    merger.add(await collect([{ process: 2, instrument: 'h', model: 'a', value: 300 }]), { live: true });
     const point = byName(merger.result()).get('h')!.dataPoints[0] as unknown as Record<string, unknown>;
-    expect(point.exemplars).toEqual([{ value: 3, traceId: 'abc' }]);
-    expect((point.value as { count: number }).count).toBe(2);
+    expect((point.value as { count: number }).count).toBe(3);
+    expect((point.exemplars as Array<{ traceId: string }>).map((e) => e.traceId[0])).toEqual(['c', 'b']);
+    const { body } = await renderExposition(
+      { resource: resourceFromAttributes({}), scopeMetrics: merger.result() },
+      { withoutScopeInfo: true, withoutTargetInfo: true },
+      'application/openmetrics-text',
+    );
+    expect(body).toContain(
+      `h_bucket{model="a",le="5"} 2 # {trace_id="${'c'.repeat(32)}",span_id="${'c'.repeat(16)}"} 4 200\n`,
+    );
+    expect(body).toContain(`h_bucket{model="a",le="50"} 2 # {trace_id="${'b'.repeat(32)}"`);
+    expect(parseOpenMetrics(body).problems).toEqual([]);
   });
 });
