@@ -11,6 +11,7 @@ import type { MetricDefinition } from '../catalogue/catalogue.js';
 import type { WithExemplars } from '../exemplar/exemplar.js';
 import type { Sanitizer } from '../input/sanitizer.js';
 import { SeriesTable, type SeriesTableOptions } from '../record/series-table.js';
+import type { TimeSlice } from '../runtime/time-slice.js';
 import { hrTime } from './bucket-exemplars.js';
 import { HistogramState, type SeriesState, SumState } from './series-state.js';
 
@@ -21,6 +22,9 @@ const INSTRUMENT_TYPE = {
 } as const;
 
 export type AggregatedKind = keyof typeof INSTRUMENT_TYPE;
+
+/** Series collected between two looks at the clock. */
+const SERIES_PER_CHECK = 64;
 
 /**
  * One catalogue metric on the producer path: its admitted series (a SeriesTable) and how to turn them
@@ -66,13 +70,27 @@ export class AggregatedMetric {
     this.descriptor = { ...this.descriptor, unit };
   }
 
-  /** This metric's points for a collection at `nowMs`, or undefined when there are none (as the SDK). */
-  collect(nowMs: number, temporality: AggregationTemporality): MetricData | undefined {
+  /**
+   * This metric's points for a collection at `nowMs`, or undefined when there are none (as the SDK).
+   * Tens of thousands of series take longer than the app can wait: between series, `slice` lets the
+   * event loop turn (each series' point is taken whole, so records in between land in this point or
+   * the next, never in neither).
+   */
+  async collect(
+    nowMs: number,
+    temporality: AggregationTemporality,
+    slice: TimeSlice,
+  ): Promise<MetricData | undefined> {
     const delta = temporality === AggregationTemporality.DELTA;
     const endTime = hrTime(nowMs);
     const points: DataPoint<number | Histogram>[] = [];
     const histogram = this.definition.instrument === 'histogram';
+    let sinceCheck = 0;
     for (const s of this.table.entries()) {
+      if (++sinceCheck === SERIES_PER_CHECK) {
+        sinceCheck = 0;
+        if (slice.due()) await slice.pause();
+      }
       if (delta) {
         const recorded = s.firstRecordMs >= 0;
         if (recorded) {

@@ -11,6 +11,7 @@ import { describeValue } from '../input/describe.js';
 import { readOptions } from '../input/options.js';
 import type { Sanitizer } from '../input/sanitizer.js';
 import type { BoundSeries, SeriesBinder } from '../record/bound-series.js';
+import { SCRAPE_SLICE_MS, TimeSlice } from '../runtime/time-slice.js';
 import * as sc from '../semconv.js';
 import { METER_NAME, VERSION } from '../version.js';
 import {
@@ -92,8 +93,9 @@ export class GenAiMetricProducer implements MetricProducer {
   async collect(): Promise<CollectionResult> {
     const nowMs = Date.now();
     const metrics: MetricData[] = [];
+    const slice = new TimeSlice(SCRAPE_SLICE_MS);
     for (const metric of this.metrics.values()) {
-      const data = metric.collect(nowMs, this.selectTemporality(metric.instrumentType));
+      const data = await metric.collect(nowMs, this.selectTemporality(metric.instrumentType), slice);
       if (data) metrics.push(data);
     }
     return {

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { diag } from '@opentelemetry/api';
 import type { CollectionResult, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { SCRAPE_SLICE_MS, TimeSlice } from '../runtime/time-slice.js';
 import type { ScopeLabels } from './format/families.js';
 import { CONTENT_TYPES, type ExpositionFormat, negotiate } from './format/negotiate.js';
 import { serialize } from './format/serializer.js';
@@ -20,12 +21,6 @@ export interface Exposition {
 }
 
 /**
- * Longest stretch the serializer runs before it lets the event loop turn: a scrape of tens of
- * thousands of series must not hold up the app's requests (and their time to first token) for longer.
- */
-const SLICE_MS = 8;
-
-/**
  * THE seam between collected data and the bytes a scraper reads: every `/metrics` answer, for one
  * process or merged across a cluster, is rendered here by our serializer (export/format/), so the
  * formats can never diverge. `accept` is the scraper's Accept header: OpenMetrics (with exemplars)
@@ -42,7 +37,7 @@ export async function renderExposition(
   return { contentType: CONTENT_TYPES[format], body };
 }
 
-/** The serializer's chunks, yielding to the event loop whenever a slice has run SLICE_MS. */
+/** The serializer's chunks, letting the event loop turn whenever a slice has run SCRAPE_SLICE_MS. */
 async function* slices(
   resourceMetrics: ResourceMetrics,
   options: ExpositionOptions,
@@ -53,20 +48,11 @@ async function* slices(
     scopeLabels: options.withoutScopeInfo ? 'none' : ((options.scopeLabels ?? 'info') satisfies ScopeLabels),
     targetInfo: !options.withoutTargetInfo,
   });
-  let sliceStart = performance.now();
+  const slice = new TimeSlice(SCRAPE_SLICE_MS);
   for (const chunk of chunks) {
     yield chunk;
-    if (performance.now() - sliceStart >= SLICE_MS) {
-      await nextTurn();
-      sliceStart = performance.now();
-    }
+    if (slice.due()) await slice.pause();
   }
-}
-
-/** Lets the event loop run (I/O included) before going on. */
-function nextTurn(): Promise<void> {
-  const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
-  return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
 }
 
 /**

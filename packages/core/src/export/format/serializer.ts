@@ -21,7 +21,7 @@ export interface SerializeOptions {
 }
 
 /** A chunk is handed on once it holds this many characters (the unit of work between yields). */
-const CHUNK_CHARS = 32 * 1024;
+const CHUNK_CHARS = 16 * 1024;
 
 const labelCache = new LabelCache();
 
