@@ -283,11 +283,11 @@ export class GenAiMetrics {
     const span = this.captureSpan();
     return new ModelLoad(
       (seconds, attributes) => {
-        const saved = enterExemplar(span);
+        enterExemplar(span);
         try {
           this.record(sc.METRIC_LLM_MODEL_LOAD_DURATION, seconds, attributes);
         } finally {
-          leaveExemplar(saved);
+          leaveExemplar();
         }
       },
       options,

@@ -1,4 +1,4 @@
-import { context, isSpanContextValid, type SpanContext, TraceFlags, trace } from '@opentelemetry/api';
+import { context, type SpanContext, TraceFlags, trace } from '@opentelemetry/api';
 import { quoteValue } from '../input/describe.js';
 import { type Env, processEnv } from '../runtime/env.js';
 
@@ -53,11 +53,32 @@ export function spanCapture(filter: ExemplarFilter): SpanCapture {
       const span = trace.getSpanContext(context.active());
       if (span === undefined) return undefined;
       if (sampledOnly && (span.traceFlags & TraceFlags.SAMPLED) === 0) return undefined;
-      return isSpanContextValid(span) ? span : undefined;
+      return usable(span) ? span : undefined;
     } catch {
       return undefined; // a broken context manager or span: no exemplar, never an error
     }
   };
+}
+
+const INVALID_TRACE_ID = '00000000000000000000000000000000';
+const INVALID_SPAN_ID = '0000000000000000';
+
+/**
+ * A span context worth linking to: ids of the right length, not the all-zero invalid ones. Cheaper
+ * than the API's `isSpanContextValid` (two regular expressions, a third of a sampled operation's cost);
+ * the ids are escaped when written, so one that is not hex can make a useless exemplar, never a broken
+ * exposition.
+ */
+function usable(span: SpanContext): boolean {
+  const { traceId, spanId } = span;
+  return (
+    typeof traceId === 'string' &&
+    traceId.length === 32 &&
+    traceId !== INVALID_TRACE_ID &&
+    typeof spanId === 'string' &&
+    spanId.length === 16 &&
+    spanId !== INVALID_SPAN_ID
+  );
 }
 
 /** The capture that never finds a span: the SDK recording path keeps no exemplars. */

@@ -77,15 +77,22 @@ export function createExpositionHandler(
       .then(async ({ resourceMetrics, errors }) => {
         if (errors.length > 0) diag.error('genai-metrics: metrics collection errors', ...errors);
         if (!res.headersSent) res.writeHead(200, { 'content-type': CONTENT_TYPES[format] });
-        if (head) return;
+        if (head) return undefined;
+        // A response object without write() (a framework's minimal one): the whole body in end().
+        if (typeof res.write !== 'function') {
+          let body = '';
+          for await (const chunk of slices(resourceMetrics, options, format)) body += chunk;
+          return body;
+        }
         for await (const chunk of slices(resourceMetrics, options, format)) {
-          if (res.destroyed) return;
+          if (res.destroyed) return undefined;
           // Backpressure: a slow scraper makes us wait, not buffer the whole body.
           if (!res.write(chunk)) await drained(res);
         }
+        return undefined;
       })
       .then(
-        () => res.end(),
+        (body) => (body === undefined ? res.end() : res.end(body)),
         (error: unknown) => {
           diag.error('genai-metrics: /metrics failed', error);
           if (!res.headersSent) {

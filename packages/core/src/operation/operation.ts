@@ -153,13 +153,13 @@ export class Operation {
       gaps = this.gaps = new Float64Array(GAP_INITIAL);
     } else if (this.gapCount === gaps.length) {
       if (gaps.length >= GAP_FLUSH_AT) {
-        const saved = enterExemplar(this.span);
+        enterExemplar(this.span);
         try {
           this.flushGaps(this.finalGroup());
         } catch {
           this.gapCount = 0; // never into the caller; the buffered gaps are dropped
         } finally {
-          leaveExemplar(saved);
+          leaveExemplar();
         }
       } else {
         const grown = new Float64Array(gaps.length * 2);
@@ -228,7 +228,7 @@ export class Operation {
   dequeued(): void {
     if (this.ended || this.dequeuedOnce) return;
     this.dequeuedOnce = true;
-    const saved = enterExemplar(this.span);
+    enterExemplar(this.span);
     try {
       this.leaveQueue();
       this.startGroup
@@ -237,7 +237,7 @@ export class Operation {
     } catch {
       // never into the caller
     } finally {
-      leaveExemplar(saved);
+      leaveExemplar();
     }
   }
 
@@ -256,7 +256,7 @@ export class Operation {
 
   private finish(errorType: string | undefined): void {
     const endedAt = performance.now();
-    const saved = enterExemplar(this.span);
+    enterExemplar(this.span);
     try {
       this.active.record(-1);
       this.leaveQueue();
@@ -269,7 +269,7 @@ export class Operation {
     } catch {
       // Recording is guarded below this level; this only keeps an unforeseen failure from the caller.
     } finally {
-      leaveExemplar(saved);
+      leaveExemplar();
       this.gaps = null;
       this.gapTokens = null;
     }

@@ -26,7 +26,7 @@ export class DurationSeries {
 
   /** Records one duration; `span` is the span the timer started in (its exemplar), if captured. */
   record(seconds: number, errorType: string | undefined, span?: SpanContext): void {
-    const saved = enterExemplar(span);
+    enterExemplar(span);
     try {
       let series: BoundSeries | undefined;
       if (errorType === undefined) {
@@ -44,7 +44,7 @@ export class DurationSeries {
     } catch (caught) {
       reportError(`genai-metrics: recording ${this.metricName} failed: ${describeCaught(caught)}`);
     } finally {
-      leaveExemplar(saved);
+      leaveExemplar();
     }
   }
 }
