@@ -41,6 +41,23 @@ describe('docs/dashboards/genai-metrics.json', () => {
     }
   });
 
+  it('asks for exemplars on every latency time series (histogram quantiles), and nowhere else', () => {
+    const panels = dashboard.panels.filter((p: { type: string }) => p.type !== 'row');
+    let latency = 0;
+    for (const p of panels as Array<{
+      type: string;
+      title: string;
+      targets: Array<{ expr: string; exemplar?: boolean }>;
+    }>) {
+      for (const t of p.targets) {
+        const quantile = p.type === 'timeseries' && t.expr.startsWith('histogram_quantile(');
+        if (quantile) latency++;
+        expect(t.exemplar === true, `${p.title}: ${t.expr}`).toBe(quantile);
+      }
+    }
+    expect(latency).toBeGreaterThanOrEqual(10);
+  });
+
   it('the variables query a series every operation emits', () => {
     for (const selector of variableSelectors(dashboard)) {
       const facts = analysePromql(selector);

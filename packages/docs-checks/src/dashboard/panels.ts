@@ -55,6 +55,8 @@ export function panelJson(spec: PanelSpec, id: number, x: number, y: number): Re
       legendFormat: t.legendFormat,
       range: true,
       ...(t.format ? { format: t.format } : {}),
+      // Latency over time: Grafana draws each bucket's exemplar as a dot that links to its trace.
+      ...(hasExemplars(spec, t) ? { exemplar: true } : {}),
     })),
   };
   if (spec.type === 'stat') {
@@ -80,6 +82,14 @@ export function panelJson(spec: PanelSpec, id: number, x: number, y: number): Re
     };
   }
   return panel;
+}
+
+/**
+ * Whether a target asks Prometheus for exemplars: the quantiles of a histogram on a time series panel
+ * (genai-metrics keeps one exemplar per bucket, with the trace id of a sampled request; docs/exemplars.md).
+ */
+export function hasExemplars(spec: PanelSpec, target: Target): boolean {
+  return spec.type === 'timeseries' && target.expr.startsWith('histogram_quantile(');
 }
 
 export function rowJson(title: string, id: number, y: number): Record<string, unknown> {
