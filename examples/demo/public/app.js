@@ -160,6 +160,23 @@ function drawHardware(devices) {
   section.innerHTML = `<table><thead><tr><th>Accelerator</th><th>hw.id</th><th>Utilization</th><th>Memory</th><th>Power</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+/** The slowest duration buckets and the trace each one's newest request ran in (exemplars). */
+function drawExemplars(exemplars) {
+  const section = $('#exemplars');
+  if (exemplars.length === 0) {
+    section.innerHTML =
+      '<small>No exemplars yet (requests run in sampled spans keep one per latency bucket).</small>';
+    return;
+  }
+  const rows = exemplars
+    .map(
+      (e) =>
+        `<tr data-testid="exemplar-row" data-trace-id="${e.traceId}"><td>≤ ${fmtLe(e.le)}</td><td>${fmtSeconds(e.value)}</td><td><code>${e.traceId}</code></td><td>${e.trace ? `${e.trace.name} (${(e.trace.durationMs / 1000).toFixed(2)} s, ${e.trace.status})` : '–'}</td></tr>`,
+    )
+    .join('');
+  section.innerHTML = `<h2>Slowest requests, from the latency buckets' exemplars</h2><table><thead><tr><th>Bucket</th><th>Duration</th><th>trace_id</th><th>Span</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 /** Tokens/s over the last RATE_WINDOW_MS of the server-side history (operations end in bursts). */
 const RATE_WINDOW_MS = 10_000;
 function rates(points) {
@@ -217,6 +234,7 @@ function render(s) {
   ]);
   drawLines(testid('chart-in-flight'), [{ label: 'in flight', values: history.map((p) => p.inFlight) }]);
   drawErrors(testid('chart-errors'), c.errorsByType);
+  drawExemplars(c.exemplars);
   drawHardware(s.hardware);
   $('#hardware').dataset.source = st.hardware;
   document.body.dataset.updates = String(Number(document.body.dataset.updates ?? 0) + 1);

@@ -15,6 +15,7 @@ import { LlamaRuntime } from './model/llama-runtime.js';
 import { ModelServer } from './model/model-server.js';
 import { type DemoOptions, parseOptions } from './options.js';
 import { Terminal } from './terminal.js';
+import { startTracing } from './tracing.js';
 import { type Outcome, Traffic } from './traffic/traffic.js';
 import { type DemoStatus, WebServer } from './web/web-server.js';
 
@@ -34,6 +35,9 @@ async function main(options: DemoOptions): Promise<void> {
     hardware: '',
   };
 
+  // A tracer first: each simulated call runs in a sampled span, which genai-metrics links its latency
+  // buckets to (exemplars, in the OpenMetrics exposition Prometheus asks for).
+  const tracing = startTracing();
   term.progress('setting up metrics (setupMetrics, Prometheus exposition)');
   const metrics = await setupMetrics({
     serviceName: 'genai-metrics-demo',
@@ -69,7 +73,7 @@ async function main(options: DemoOptions): Promise<void> {
   const modelServer = new ModelServer({ runtime, queueMetrics: metrics.genai });
   const modelUrl = await modelServer.listen();
   status.modelEndpoint = modelUrl;
-  const web = new WebServer(metrics, () => status, HOST, options.port);
+  const web = new WebServer(metrics, () => status, HOST, options.port, tracing.lookup);
   const pageUrl = await web.listen();
 
   // The application's side: the official OpenAI SDK, instrumented with one call.
@@ -88,6 +92,7 @@ async function main(options: DemoOptions): Promise<void> {
     onOutcome: (o) => {
       outcomes[o]++;
     },
+    tracer: tracing.tracer,
   });
 
   // Warm-up: a few real requests before the steady traffic, so the first charts are not empty.
@@ -138,6 +143,7 @@ async function main(options: DemoOptions): Promise<void> {
       await hardware.close();
       await web.close();
       await metrics.shutdown();
+      await tracing.shutdown();
       term.line(
         `stopped (calls as the simulated users saw them: ${outcomes.ok} completed, ${outcomes['broke-out']} stopped reading early, ` +
           `${outcomes.error} failed, ${outcomes.aborted} aborted; the metrics count early stops and aborts as error.type=cancelled).`,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { PrometheusServer, promtoolCheckMetrics } from '@genai-metrics/testkit';
+import { PrometheusServer, parseOpenMetrics, promtoolCheckMetrics } from '@genai-metrics/testkit';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './chromium.js';
@@ -36,7 +36,10 @@ describe('the demo (README command one)', () => {
     pageUrl = (await demo.waitFor(/page\s+(http:\/\/127\.0\.0\.1:\d+)\//, 150_000))[1]!;
     modelUrl = (await demo.waitFor(/model\s+(http:\/\/127\.0\.0\.1:\d+\/v1)/, 1000))[1]!;
     // A real Prometheus scrapes the demo while the traffic runs, for the dashboard check.
-    prometheus = await PrometheusServer.start({ targets: [{ url: `${pageUrl}/metrics`, job: 'demo' }] });
+    prometheus = await PrometheusServer.start({
+      targets: [{ url: `${pageUrl}/metrics`, job: 'demo' }],
+      enableFeatures: ['exemplar-storage'],
+    });
     await demo.waitFor(/traffic finished/, 120_000);
     browser = await launchChromium();
   });
@@ -137,6 +140,43 @@ describe('the demo (README command one)', () => {
 
     expect(errors).toEqual([]);
     expect(external).toEqual([]);
+    await page.close();
+  });
+
+  it('links its slowest requests to their traces: exemplars in OpenMetrics, in Prometheus and on the page', async () => {
+    const om = await fetch(`${pageUrl}/metrics`, {
+      headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' },
+    });
+    expect(om.headers.get('content-type')).toMatch(/^application\/openmetrics-text/);
+    const parsed = parseOpenMetrics(await om.text());
+    expect(parsed.problems).toEqual([]);
+    const duration = parsed.families.find((f) => f.name === 'gen_ai_client_operation_duration')!;
+    const linked = duration.samples.filter((s) => s.exemplar && s.labels.gen_ai_provider_name === 'openai');
+    expect(linked.length).toBeGreaterThan(0);
+    for (const s of linked) expect(s.exemplar!.labels.trace_id).toMatch(/^[0-9a-f]{32}$/);
+
+    // Prometheus stored them: the slowest bucket that has one links to a trace the demo ran.
+    await prometheus.waitForScrape();
+    const stored = await prometheus.queryExemplars(
+      'gen_ai_client_operation_duration_bucket{gen_ai_provider_name="openai"}',
+    );
+    const traces = new Set(stored.flatMap((s) => s.exemplars.map((e) => e.labels.trace_id)));
+    expect(traces.size).toBeGreaterThan(0);
+
+    // The page lists the slowest ones, each with a trace id from the scrape and the span the demo recorded.
+    const page = await browser.context.newPage();
+    await page.goto(`${pageUrl}/`);
+    await page.waitForSelector('[data-testid="exemplar-row"]');
+    const rows = await page
+      .locator('[data-testid="exemplar-row"]')
+      .evaluateAll((els) =>
+        els.map((e) => ({ traceId: e.getAttribute('data-trace-id'), text: e.textContent ?? '' })),
+      );
+    const scraped = new Set(linked.map((s) => s.exemplar!.labels.trace_id));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(scraped.has(row.traceId!), row.text).toBe(true);
+    expect(rows.some((r) => r.text.includes('chat '))).toBe(true);
+    expect(rows.some((r) => traces.has(r.traceId!))).toBe(true);
     await page.close();
   });
 

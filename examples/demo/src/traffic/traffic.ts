@@ -1,4 +1,5 @@
 import { seededRandom } from '@genai-metrics/testkit/random';
+import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type OpenAI from 'openai';
 import { PROMPTS, SYSTEM_PROMPTS } from './prompts.js';
 
@@ -16,6 +17,8 @@ export interface TrafficOptions {
   /** Deterministic mix for a given seed. */
   seed?: number;
   onOutcome?: (outcome: Outcome) => void;
+  /** Each call runs in a span of this tracer (its trace becomes the exemplar of its buckets). */
+  tracer?: Tracer;
 }
 
 type Kind = 'stream' | 'json' | 'break' | 'abort' | 'invalid';
@@ -104,8 +107,25 @@ export class Traffic {
     ];
   }
 
+  /** One simulated user call, inside a span when there is a tracer. */
   private async call(kind: Kind): Promise<void> {
-    if (!this.running) return;
+    const { tracer } = this.options;
+    if (!tracer) {
+      await this.callOnce(kind);
+      return;
+    }
+    return tracer.startActiveSpan(`chat ${kind}`, async (span) => {
+      try {
+        const outcome = await this.callOnce(kind);
+        if (outcome === 'error' || outcome === 'aborted') span.setStatus({ code: SpanStatusCode.ERROR });
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private async callOnce(kind: Kind): Promise<Outcome | undefined> {
+    if (!this.running) return undefined;
     const { client, model, onOutcome } = this.options;
     const maxTokens = 8 + Math.floor(this.random() * 32);
     const controller = new AbortController();
@@ -118,7 +138,7 @@ export class Traffic {
           { signal: controller.signal },
         );
         onOutcome?.('ok');
-        return;
+        return 'ok';
       }
       if (kind === 'abort') setTimeout(() => controller.abort(), 20 + this.random() * 200).unref();
       const stream = await client.chat.completions.create(
@@ -136,10 +156,13 @@ export class Traffic {
       for await (const _chunk of stream) {
         if (++chunks >= stopAfter) break;
       }
-      onOutcome?.(kind === 'break' ? 'broke-out' : 'ok');
+      const outcome = kind === 'break' ? 'broke-out' : 'ok';
+      onOutcome?.(outcome);
+      return outcome;
     } catch {
-      const aborted = controller.signal.aborted;
-      onOutcome?.(aborted ? 'aborted' : 'error');
+      const outcome = controller.signal.aborted ? 'aborted' : 'error';
+      onOutcome?.(outcome);
+      return outcome;
     } finally {
       this.stopController.signal.removeEventListener('abort', stopping);
     }

@@ -1,14 +1,18 @@
 /**
- * Reads the Prometheus text exposition the demo serves at /metrics (what a scraper sees) into
- * samples. Only what the page needs: name, labels, value; comments and exemplars are skipped.
+ * Reads the exposition the demo serves at /metrics (what a scraper sees; the text format or
+ * OpenMetrics) into samples. Only what the page needs: name, labels, value, and a bucket's exemplar.
  */
 export interface Sample {
   name: string;
   labels: Record<string, string>;
   value: number;
+  /** OpenMetrics: the trace this bucket's newest value was recorded in. */
+  exemplar?: { traceId: string; value: number };
 }
 
-const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
+// Labels: anything but a quote or brace, or a quoted value (which may hold both).
+const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[^"}]|"(?:[^"\\]|\\.)*")*)\})?\s+(\S+)/;
+const EXEMPLAR = / # \{((?:[^"}]|"(?:[^"\\]|\\.)*")*)\} (\S+)/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
 export function parseExposition(text: string): Sample[] {
@@ -24,7 +28,11 @@ export function parseExposition(text: string): Sample[] {
       }
     }
     const value = m[3] === '+Inf' ? Number.POSITIVE_INFINITY : m[3] === '-Inf' ? -Infinity : Number(m[3]);
-    out.push({ name: m[1]!, labels, value });
+    const sample: Sample = { name: m[1]!, labels, value };
+    const ex = EXEMPLAR.exec(line.slice(m[0].length));
+    const traceId = ex ? /trace_id="([0-9a-f]+)"/.exec(ex[1]!)?.[1] : undefined;
+    if (ex && traceId) sample.exemplar = { traceId, value: Number(ex[2]) };
+    out.push(sample);
   }
   return out;
 }

@@ -16,6 +16,17 @@ export interface HistogramView {
   bars: Bar[];
 }
 
+/** A bucket of the client duration histogram and the trace its newest value was recorded in. */
+export interface ExemplarView {
+  /** The bucket's upper bound, seconds. */
+  le: number;
+  /** The recorded duration, seconds. */
+  value: number;
+  traceId: string;
+  /** The demo's own record of that trace (name, span duration), when it still has it. */
+  trace?: { name: string; durationMs: number; status: 'ok' | 'error' };
+}
+
 /** What the page shows, all read from the /metrics exposition at one instant. */
 export interface Summary {
   at: number;
@@ -28,6 +39,8 @@ export interface Summary {
     timeToFirstChunk: HistogramView;
     inputTokens: number;
     outputTokens: number;
+    /** Slowest buckets first: where a latency alert would start looking. */
+    exemplars: ExemplarView[];
   };
   server: {
     requests: number;
@@ -61,7 +74,30 @@ function histogram(samples: Sample[], metric: string, match: Record<string, stri
   };
 }
 
-export function summarize(samples: Sample[], semconv: SemconvMode, at = Date.now()): Summary {
+/** The exemplars of a histogram's buckets (over all its series), slowest value first. */
+function exemplarsOf(
+  samples: Sample[],
+  metric: string,
+  match: Record<string, string>,
+  lookup: (traceId: string) => ExemplarView['trace'],
+): ExemplarView[] {
+  const out: ExemplarView[] = [];
+  for (const s of samples) {
+    if (s.name !== `${metric}_bucket` || !s.exemplar) continue;
+    if (!Object.entries(match).every(([k, v]) => s.labels[k] === v)) continue;
+    const le = s.labels.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(s.labels.le);
+    const trace = lookup(s.exemplar.traceId);
+    out.push({ le, value: s.exemplar.value, traceId: s.exemplar.traceId, ...(trace ? { trace } : {}) });
+  }
+  return out.sort((a, b) => b.value - a.value).slice(0, 5);
+}
+
+export function summarize(
+  samples: Sample[],
+  semconv: SemconvMode,
+  at = Date.now(),
+  lookup: (traceId: string) => ExemplarView['trace'] = () => undefined,
+): Summary {
   // v1.41 names in v1.41 and both modes; latest's inference names otherwise.
   const family = semconv === 'latest' ? 'gen_ai_client_inference' : 'gen_ai_client_operation';
   const openai = { gen_ai_provider_name: 'openai' };
@@ -112,6 +148,7 @@ export function summarize(samples: Sample[], semconv: SemconvMode, at = Date.now
       timeToFirstChunk: histogram(samples, `${family}_time_to_first_chunk`, openai),
       inputTokens: tokens('input'),
       outputTokens: tokens('output'),
+      exemplars: exemplarsOf(samples, `${family}_duration`, openai, lookup),
     },
     server: {
       requests: sumOf(samples, 'gen_ai_server_request_duration_count'),

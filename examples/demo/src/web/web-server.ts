@@ -3,7 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { MetricsHandle } from '@genai-metrics/core';
 import { parseExposition } from './exposition.js';
-import { type Summary, summarize } from './summary.js';
+import { type ExemplarView, type Summary, summarize } from './summary.js';
+
+/** What Prometheus asks for: OpenMetrics, the format that carries exemplars. */
+const OPENMETRICS = 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5';
 
 const PUBLIC = new URL('../../public/', import.meta.url);
 const STATIC: Record<string, [file: string, type: string]> = {
@@ -48,6 +51,7 @@ export class WebServer {
     private readonly status: () => DemoStatus,
     private readonly host: string,
     private readonly port: number,
+    private readonly traces: (traceId: string) => ExemplarView['trace'] = () => undefined,
   ) {
     this.server = createServer((req, res) => {
       this.route(req, res).catch((error) => {
@@ -86,9 +90,9 @@ export class WebServer {
 
   /** The numbers the page shows, read from this server's own /metrics. */
   async summary(): Promise<Summary & { status: DemoStatus; history: HistoryPoint[] }> {
-    const res = await fetch(`${this.url}/metrics`);
+    const res = await fetch(`${this.url}/metrics`, { headers: { accept: OPENMETRICS } });
     const text = await res.text();
-    const summary = summarize(parseExposition(text), this.metrics.genai.semconv);
+    const summary = summarize(parseExposition(text), this.metrics.genai.semconv, Date.now(), this.traces);
     const last = this.history.at(-1);
     if (!last || summary.at - last.at >= 900) {
       this.history.push({
