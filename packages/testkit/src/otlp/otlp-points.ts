@@ -24,6 +24,15 @@ export interface OtlpPoint {
   sum?: number;
   bucketCounts?: number[];
   explicitBounds?: number[];
+  /** Histogram points: the exemplars the exporter sent (ids as hex). */
+  exemplars?: OtlpExemplar[];
+}
+
+export interface OtlpExemplar {
+  traceId: string;
+  spanId: string;
+  value: number;
+  timeUnixNano: number;
 }
 
 type Obj = Record<string, unknown>;
@@ -37,6 +46,20 @@ function anyValue(v: Obj | undefined): unknown {
   if (v.value === 'intValue') return Number(x);
   if (v.value === 'arrayValue') return ((x as Obj).values as Obj[]).map(anyValue);
   return x;
+}
+
+/** Ids arrive as bytes, which the decoder renders as base64; backends and tests speak hex. */
+function hex(base64: unknown): string {
+  return typeof base64 === 'string' ? Buffer.from(base64, 'base64').toString('hex') : '';
+}
+
+function exemplars(list: unknown): OtlpExemplar[] {
+  return ((list as Obj[] | undefined) ?? []).map((e) => ({
+    traceId: hex(e.traceId),
+    spanId: hex(e.spanId),
+    value: e.value === 'asInt' ? Number(e.asInt) : (e.asDouble as number),
+    timeUnixNano: Number(e.timeUnixNano),
+  }));
 }
 
 function attributes(list: unknown): Record<string, unknown> {
@@ -75,6 +98,7 @@ export function pointsOf(request: Obj): OtlpPoint[] {
             point.sum = p.sum as number;
             point.bucketCounts = (p.bucketCounts as unknown[]).map(Number);
             point.explicitBounds = p.explicitBounds as number[];
+            point.exemplars = exemplars(p.exemplars);
           }
           out.push(point);
         }
