@@ -86,8 +86,9 @@ export interface GenAiMetricsOptions {
   chunkAggregator?: GenAiMetricProducer;
   /**
    * Which histogram values keep an exemplar (a link from their bucket to the trace they were recorded
-   * in; docs/exemplars.md): `'trace_based'` (default) when an operation or timer starts inside a sampled
-   * span, `'always_on'` inside any valid span, `'always_off'` never. Env `OTEL_METRICS_EXEMPLAR_FILTER`.
+   * in; docs/exporters.md, "Exemplars"): `'trace_based'` (default) when an operation or timer starts
+   * inside a sampled span, `'always_on'` inside any valid span, `'always_off'` never. Env
+   * `OTEL_METRICS_EXEMPLAR_FILTER`.
    * Exemplars are kept on the pre-aggregated path only (`producer`); the SDK path keeps none.
    */
   exemplarFilter?: ExemplarFilter;

@@ -100,7 +100,7 @@ export interface SetupMetricsOptions {
   /**
    * Which histogram values keep an exemplar linking their bucket to a trace: `'trace_based'` (default:
    * inside a sampled span), `'always_on'`, `'always_off'`. Env `OTEL_METRICS_EXEMPLAR_FILTER`
-   * (docs/exemplars.md).
+   * (docs/exporters.md, "Exemplars").
    */
   exemplarFilter?: ExemplarFilter;
   /** @internal Extra producers of pre-aggregated data for the reader (core's chunk aggregator). */

@@ -86,7 +86,8 @@ export function panelJson(spec: PanelSpec, id: number, x: number, y: number): Re
 
 /**
  * Whether a target asks Prometheus for exemplars: the quantiles of a histogram on a time series panel
- * (genai-metrics keeps one exemplar per bucket, with the trace id of a sampled request; docs/exemplars.md).
+ * (genai-metrics keeps one exemplar per bucket, with the trace id of a sampled request;
+ * docs/exporters.md, "Exemplars").
  */
 export function hasExemplars(spec: PanelSpec, target: Target): boolean {
   return spec.type === 'timeseries' && target.expr.startsWith('histogram_quantile(');
