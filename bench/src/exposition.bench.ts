@@ -176,7 +176,12 @@ async function scrapeBench(models: number, rounds: number): Promise<void> {
   const stalls = new Map<string, Stall>();
   const over = async (name: string, url: string, accept?: string) => {
     const samples: Stall[] = [];
-    for (let r = 0; r < rounds; r++) samples.push(await largestStall(() => scrapeFromOutside(url, accept)));
+    for (let r = 0; r < rounds; r++) {
+      // Garbage left by the previous variant (prom-client's body is tens of MB) is collected now, not
+      // during this variant's scrape.
+      fullGc();
+      samples.push(await largestStall(() => scrapeFromOutside(url, accept)));
+    }
     // The median scrape's largest stall (the first scrapes also warm the JIT up).
     stalls.set(name, { wall: med(samples.map((x) => x.wall)), cpu: med(samples.map((x) => x.cpu)) });
   };
