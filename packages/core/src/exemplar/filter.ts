@@ -10,6 +10,7 @@ import { type Env, processEnv } from '../runtime/env.js';
  * - `always_off`: none.
  */
 export type ExemplarFilter = 'always_off' | 'always_on' | 'trace_based';
+/** Every valid {@link ExemplarFilter}, as setup errors list them. */
 export const EXEMPLAR_FILTERS: readonly ExemplarFilter[] = ['always_off', 'always_on', 'trace_based'];
 
 /** The option wins; otherwise `OTEL_METRICS_EXEMPLAR_FILTER`; otherwise `trace_based`. */
