@@ -194,9 +194,7 @@ function parsedSamples(parsed: ParsedExposition): string[] {
   return parsed.families
     .filter((f) => !['target_info', 'otel_scope_info', 'target', 'otel_scope'].includes(f.name))
     .flatMap((f) => f.samples)
-    .map((s: ParsedSample) =>
-      sampleKey(s.name, s.labels, s.value),
-    )
+    .map((s: ParsedSample) => sampleKey(s.name, s.labels, s.value))
     .sort();
 }
 
