@@ -198,15 +198,16 @@ function parsedSamples(parsed: ParsedExposition): string[] {
     .sort();
 }
 
+/** The whole exposition of generated metrics, as `/metrics` writes it by default. */
+function render(metrics: Generated[], format: 'text' | 'openmetrics'): string {
+  return serializeToString(toResourceMetrics(metrics), { format, scopeLabels: 'info', targetInfo: true });
+}
+
 describe('serializer (property)', () => {
   it('the text format parses and every sample round-trips', () => {
     fc.assert(
       fc.property(data, (metrics) => {
-        const text = serializeToString(toResourceMetrics(metrics), {
-          format: 'text',
-          scopeLabels: 'info',
-          targetInfo: true,
-        });
+        const text = render(metrics, 'text');
         const parsed = parseTextFormat(text);
         expect(parsed.problems).toEqual([]);
         expect(parsedSamples(parsed)).toEqual(expectedSamples(metrics));
@@ -224,11 +225,7 @@ describe('serializer (property)', () => {
   it('OpenMetrics parses strictly, round-trips, and puts each exemplar on its own bucket', () => {
     fc.assert(
       fc.property(data, (metrics) => {
-        const om = serializeToString(toResourceMetrics(metrics), {
-          format: 'openmetrics',
-          scopeLabels: 'info',
-          targetInfo: true,
-        });
+        const om = render(metrics, 'openmetrics');
         const parsed = parseOpenMetrics(om);
         expect(parsed.problems).toEqual([]);
         expect(parsedSamples(parsed)).toEqual(expectedSamples(metrics));
@@ -253,11 +250,7 @@ describe('serializer (property)', () => {
   it('promtool accepts the text format', () => {
     fc.assert(
       fc.property(data, (metrics) => {
-        const text = serializeToString(toResourceMetrics(metrics), {
-          format: 'text',
-          scopeLabels: 'info',
-          targetInfo: true,
-        });
+        const text = render(metrics, 'text');
         const { exitCode, output } = promtoolCheckMetrics(text);
         // Lint findings about our generated names (no unit suffix, …) are allowed; parse errors are not.
         expect(output).not.toMatch(/error while linting/);
