@@ -165,8 +165,12 @@ function expectedSamples(metrics: Generated[]): string[] {
   for (const m of metrics) {
     for (const p of m.points) {
       const labels: Record<string, string> = {};
-      for (const [k, v] of Object.entries(p.attributes))
-        labels[k.replace(/\./g, '_')] = typeof v === 'string' ? v : JSON.stringify(v);
+      for (const [k, v] of Object.entries(p.attributes)) {
+        const name = k.replace(/\./g, '_');
+        // On a histogram an attribute named `le` would clash with the bucket label (labels.ts).
+        labels[m.kind === 'histogram' && name === 'le' ? 'key_le' : name] =
+          typeof v === 'string' ? v : JSON.stringify(v);
+      }
       if (m.kind === 'counter') out.push(sampleKey(`${m.name}_total`, labels, p.value));
       else if (m.kind === 'gauge') out.push(sampleKey(m.name, labels, p.value));
       else {
