@@ -1,7 +1,7 @@
 /**
  * The app's own server, with the runtime's own API (Bun.serve or Deno.serve), serving `/metrics` from
- * `handle.metricsResponse()` next to its other routes; no second port. Prints its metrics URL and the
- * scenario's result as one JSON line; SIGTERM flushes and ends it (`handleSignals`).
+ * `handle.metricsResponse(request)` next to its other routes; no second port. Prints its metrics URL and
+ * the scenario's result as one JSON line; SIGTERM flushes and ends it (`handleSignals`).
  */
 import { setupMetrics } from '@genai-metrics/core';
 import { runScenario } from './scenario.ts';
@@ -17,7 +17,8 @@ const metrics = await setupMetrics({
 
 function fetch(request: Request): Response | Promise<Response> {
   const { pathname } = new URL(request.url);
-  if (pathname === '/metrics') return metrics.metricsResponse();
+  // The request: its Accept header picks OpenMetrics (what Prometheus asks for) or the text format.
+  if (pathname === '/metrics') return metrics.metricsResponse(request);
   return new Response('the app\n');
 }
 

@@ -56,7 +56,7 @@ describe.each(RUNTIMES)('$name', (runtime) => {
 
   it.each([
     ['the built-in listener (node:http)', 'apps/serve.ts'],
-    ['its own server API and metricsResponse()', 'apps/serve-native.ts'],
+    ['its own server API and metricsResponse(request)', 'apps/serve-native.ts'],
   ])(
     'serves /metrics from %s to a real Prometheus; promtool finds nothing; SIGTERM ends it',
     async (_how, file) => {
