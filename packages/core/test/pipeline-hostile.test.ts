@@ -1,4 +1,4 @@
-import { type Metrics, MetricsHarness, promtoolCheckMetrics, seriesPerMetric } from '@genai-metrics/testkit';
+import { type Metrics, MetricsHarness } from '@genai-metrics/testkit';
 import {
   CountedOptions,
   HUGE,
