@@ -6,6 +6,7 @@ import {
   DataPointType,
   type ScopeMetrics,
 } from '@opentelemetry/sdk-metrics';
+import { SCRAPE_SLICE_MS, TimeSlice } from '../runtime/time-slice.js';
 import { ATTR_LLM_CLUSTER_PROCESS_STATE, METRIC_LLM_CLUSTER_PROCESSES } from '../semconv.js';
 import { METER_NAME, VERSION } from '../version.js';
 import type { PingResult } from './control.js';
@@ -18,7 +19,7 @@ import { commonAttributes, EXITED_LABEL, Merger } from './merge.js';
  * 1. ask every registered member to flush its snapshot, and flush our own, all at once, waiting at most
  *    `collectTimeoutMillis` — a busy or hung member is answered for by its last snapshot;
  * 2. read every snapshot file as one consistent set;
- * 3. merge them (merge.ts) oldest member first, yielding to the event loop between files, and add the
+ * 3. merge them (merge.ts) oldest member first, in time slices (decoding too), and add the
  *    `llm.cluster.processes` self-metric;
  * 4. if a member turned out to be gone, fold it into our totals after answering.
  * Every file only ever grows, and is written before its data is shown, so no scrape shows less than
@@ -36,7 +37,8 @@ export async function collectMerged(member: ClusterMember): Promise<CollectionRe
       .map((r) => askMember(r, 'flush', timeout).then((s) => statuses.set(r.id, s))),
   ]);
 
-  const { files } = await store.snapshots();
+  // Our own file is the snapshot we just wrote: not read back nor decoded again.
+  const { files } = await store.snapshots((name) => member.ownFile(name));
   const foldedSomewhere = new Set(files.flatMap((f) => f.snapshot.folded.ids));
   const counted = files
     .filter((f) => !foldedSomewhere.has(f.id) && sameHost(f.snapshot.member))
@@ -45,6 +47,8 @@ export async function collectMerged(member: ClusterMember): Promise<CollectionRe
         a.snapshot.member.startedAt - b.snapshot.member.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     );
   const merger = new Merger({ rules: config.merge, processLabel: config.processLabel });
+  // Merging is synchronous work on the app's event loop: in slices, the app's requests run in between.
+  const slice = new TimeSlice(SCRAPE_SLICE_MS);
   const resources: Attributes[] = [];
   let exited = 0;
   let gone = false;
@@ -57,11 +61,13 @@ export async function collectMerged(member: ClusterMember): Promise<CollectionRe
       exited += 1;
     }
     const instance = file.snapshot.resource['service.instance.id'];
-    merger.add(file.snapshot.own, { live, label: typeof instance === 'string' ? instance : file.id });
+    await merger.addSliced(
+      file.snapshot.own,
+      { live, label: typeof instance === 'string' ? instance : file.id },
+      slice,
+    );
     exited += file.snapshot.folded.processes;
-    merger.add(file.snapshot.folded.scopes, { live: false, label: EXITED_LABEL });
-    // Decoding and merging are synchronous: give the app's requests a turn between processes.
-    await new Promise((resolve) => setImmediate(resolve));
+    await merger.addSliced(file.snapshot.folded.scopes, { live: false, label: EXITED_LABEL }, slice);
   }
   let answered = 0;
   let late = 0;

@@ -1,3 +1,4 @@
+import { SCRAPE_SLICE_MS, TimeSlice } from '../runtime/time-slice.js';
 import { askMember, sameHost } from './liveness.js';
 import type { ClusterMember } from './member.js';
 import { Merger } from './merge.js';
@@ -59,12 +60,14 @@ export async function foldExited(member: ClusterMember): Promise<void> {
   if (claimed.length === 0) return;
 
   const merger = new Merger({ rules: config.merge, seriesLimit: FOLDED_SERIES_LIMIT });
-  merger.add(member.folded.scopes, { live: false });
+  // Up to FOLDED_SERIES_LIMIT series per metric, on the app's event loop: in slices.
+  const slice = new TimeSlice(SCRAPE_SLICE_MS);
+  await merger.addSliced(member.folded.scopes, { live: false }, slice);
   let processes = member.folded.processes;
   const ids = new Set(member.folded.ids.filter((id) => present.has(id)));
   for (const { file } of claimed) {
-    merger.add(file.snapshot.own, { live: false });
-    merger.add(file.snapshot.folded.scopes, { live: false });
+    await merger.addSliced(file.snapshot.own, { live: false }, slice);
+    await merger.addSliced(file.snapshot.folded.scopes, { live: false }, slice);
     processes += 1 + file.snapshot.folded.processes;
     ids.add(file.id);
     for (const id of file.snapshot.folded.ids) ids.add(id);

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { threadId } from 'node:worker_threads';
 import { type Attributes, diag } from '@opentelemetry/api';
 import type { CollectionResult, ScopeMetrics } from '@opentelemetry/sdk-metrics';
+import { SCRAPE_SLICE_MS, TimeSlice } from '../runtime/time-slice.js';
 import { collectMerged } from './collect-merged.js';
 import { serveControl } from './control.js';
 import { defaultClusterDirectory, removeAbandonedDirectories } from './directory.js';
@@ -13,6 +14,7 @@ import {
   encodeSnapshot,
   type FoldedData,
   type MemberInfo,
+  type MemberSnapshot,
   plainScopes,
   SNAPSHOT_FORMAT,
 } from './snapshot.js';
@@ -37,6 +39,9 @@ export class ClusterMember {
   private timer: NodeJS.Timeout | undefined;
   private server: Server | undefined;
   private left = false;
+  /** The snapshot our file holds; undefined while a write is under way (or failed). */
+  private written: MemberSnapshot | undefined;
+  private readonly ownFileName: string;
 
   private constructor(
     readonly config: ResolvedCluster,
@@ -53,6 +58,7 @@ export class ClusterMember {
       startedAt: Date.now(),
       socket: this.store.socketPath(id),
     };
+    this.ownFileName = this.store.snapshotName(id);
   }
 
   /** Opens the control socket, registers, writes a first snapshot and starts the periodic flush. */
@@ -115,21 +121,31 @@ export class ClusterMember {
   writeSnapshot(): Promise<void> {
     // After leaving, another member may fold our file at any time: never write it again.
     if (this.left) return this.writes;
-    const write = this.writes.then(() =>
-      this.store.writeAtomic(
-        this.store.snapshotPath(this.info.id),
-        encodeSnapshot({
-          format: SNAPSHOT_FORMAT,
-          member: this.info,
-          writtenAt: Date.now(),
-          resource: this.resource,
-          own: this.own,
-          folded: this.folded,
-        }),
-      ),
-    );
+    const write = this.writes.then(async () => {
+      const snapshot: MemberSnapshot = {
+        format: SNAPSHOT_FORMAT,
+        member: this.info,
+        writtenAt: Date.now(),
+        resource: this.resource,
+        own: this.own,
+        folded: this.folded,
+      };
+      // From here until the rename is done the file may hold either snapshot: read it, not this.
+      this.written = undefined;
+      const bytes = await encodeSnapshot(snapshot, new TimeSlice(SCRAPE_SLICE_MS));
+      await this.store.writeAtomic(this.store.snapshotPath(this.info.id), bytes);
+      this.written = snapshot;
+    });
     this.writes = write.catch(() => undefined);
     return write;
+  }
+
+  /**
+   * What our own snapshot file holds, when we know it without reading it: the last snapshot written,
+   * while no newer write is under way. Spares a scrape re-reading and decoding this member's data.
+   */
+  ownFile(name: string): MemberSnapshot | undefined {
+    return name === this.ownFileName ? this.written : undefined;
   }
 
   /** The merged collection of every process of the cluster (what a scrape of any member shows). */

@@ -1,9 +1,13 @@
 import { deserialize, serialize } from 'node:v8';
 import type { Attributes } from '@opentelemetry/api';
 import { DataPointType, type MetricData, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
+import type { TimeSlice } from '../runtime/time-slice.js';
 
-/** Bumped when the file layout changes; a member skips (and reports) snapshots of another format. */
-export const SNAPSHOT_FORMAT = 1;
+/**
+ * Bumped when the file layout changes; a member skips (and reports) snapshots of another format, except
+ * format 1 (before frames), which it still reads, so an upgrade keeps the totals of the processes it replaces.
+ */
+export const SNAPSHOT_FORMAT = 2;
 
 /** Who wrote a snapshot; also the content of its `.member` registration file. */
 export interface MemberInfo {
@@ -68,41 +72,134 @@ function plainMetric(m: MetricData): MetricData {
   } as MetricData;
 }
 
-/** Encodes with the V8 serializer: keeps NaN/±Infinity and is faster than JSON for this shape. */
-export function encodeSnapshot(snapshot: MemberSnapshot): Buffer {
+/**
+ * A snapshot file: `MAGIC`, then frames, each a little-endian uint32 length and one V8-serialized value
+ * (V8's serializer keeps NaN/±Infinity and is faster than JSON for this shape). The first frame is the
+ * snapshot with every metric's points left out; each further frame carries up to `FRAME_POINTS` points
+ * of one metric, in order. Frames rather than one `v8.serialize` call so that writing and reading a
+ * large snapshot never holds the event loop for long: each frame is a fraction of a millisecond, and
+ * the time slice lets the app's requests run in between.
+ */
+const MAGIC = Buffer.from('gmcs');
+/** Points per frame: ~40 kB, well under a millisecond to encode or decode. */
+const FRAME_POINTS = 128;
+/** Files written before frames (one `v8.serialize` of the whole snapshot), still read when met. */
+const LEGACY_FORMAT = 1;
+
+interface Head extends MemberSnapshot {
+  /** How many point frames follow. */
+  frames: number;
+}
+
+interface PointFrame {
+  /** 0: `own`, 1: `folded.scopes`. */
+  target: 0 | 1;
+  scope: number;
+  metric: number;
+  points: object[];
+}
+
+/** Encodes a snapshot, letting the event loop run between frames whenever `slice` is due. */
+export async function encodeSnapshot(snapshot: MemberSnapshot, slice: TimeSlice): Promise<Buffer> {
+  const targets = [snapshot.own, snapshot.folded.scopes];
+  const frames: PointFrame[] = [];
+  for (const [target, scopes] of targets.entries()) {
+    for (const [scope, sm] of scopes.entries()) {
+      for (const [metric, m] of sm.metrics.entries()) {
+        const points = m.dataPoints as object[];
+        for (let i = 0; i < points.length; i += FRAME_POINTS) {
+          frames.push({ target: target as 0 | 1, scope, metric, points: points.slice(i, i + FRAME_POINTS) });
+        }
+      }
+    }
+  }
+  const head: Head = {
+    ...snapshot,
+    own: withoutPoints(snapshot.own),
+    folded: { ...snapshot.folded, scopes: withoutPoints(snapshot.folded.scopes) },
+    frames: frames.length,
+  };
+  const parts: Buffer[] = [MAGIC];
+  const push = (bytes: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(bytes.length);
+    parts.push(length, bytes);
+  };
+  push(serialize(head));
+  for (const frame of frames) {
+    push(serializeFrame(frame));
+    if (slice.due()) await slice.pause();
+  }
+  return Buffer.concat(parts);
+}
+
+function withoutPoints(scopes: readonly ScopeMetrics[]): ScopeMetrics[] {
+  return scopes.map(({ scope, metrics }) => ({
+    scope,
+    metrics: metrics.map((m) => ({ ...m, dataPoints: [] }) as unknown as MetricData),
+  }));
+}
+
+function serializeFrame(frame: PointFrame): Buffer {
   try {
-    return serialize(snapshot);
+    return serialize(frame);
   } catch {
     // An unknown data-point field that cannot be cloned (a function, say): keep the known fields only.
     return serialize({
-      ...snapshot,
-      own: snapshot.own.map((s) => ({ ...s, metrics: s.metrics.map(knownFieldsOnly) })),
+      ...frame,
+      points: (frame.points as Array<Record<string, unknown>>).map(
+        ({ attributes, startTime, endTime, value }) => ({ attributes, startTime, endTime, value }),
+      ),
     });
   }
 }
 
-function knownFieldsOnly(m: MetricData): MetricData {
-  return {
-    ...m,
-    dataPoints: (m.dataPoints as unknown as Array<Record<string, unknown>>).map(
-      ({ attributes, startTime, endTime, value }) => ({ attributes, startTime, endTime, value }),
-    ),
-  } as MetricData;
-}
-
-/** Decodes a snapshot file; undefined when it is not one this version can read. */
-export function decodeSnapshot(bytes: Buffer): MemberSnapshot | undefined {
-  let value: unknown;
+/**
+ * Decodes a snapshot file, frame by frame, letting the event loop run whenever `slice` is due;
+ * undefined when it is not one this version can read (another format, or damaged).
+ */
+export async function decodeSnapshot(bytes: Buffer, slice: TimeSlice): Promise<MemberSnapshot | undefined> {
   try {
-    value = deserialize(bytes);
+    // A legacy file is one V8 value, whose first byte is the serializer's version tag (0xFF).
+    if (bytes[0] === 0xff) {
+      const legacy = valid(deserialize(bytes), LEGACY_FORMAT);
+      return legacy && { ...legacy, format: SNAPSHOT_FORMAT };
+    }
+    if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+    let offset = MAGIC.length;
+    const next = (): unknown => {
+      if (offset + 4 > bytes.length) throw new Error('truncated');
+      const length = bytes.readUInt32LE(offset);
+      const end = offset + 4 + length;
+      if (end > bytes.length) throw new Error('truncated');
+      const value = deserialize(bytes.subarray(offset + 4, end));
+      offset = end;
+      return value;
+    };
+    const head = valid(next(), SNAPSHOT_FORMAT) as Head | undefined;
+    if (!head || !Number.isInteger(head.frames)) return undefined;
+    const targets = [head.own, head.folded.scopes];
+    for (let i = 0; i < head.frames; i++) {
+      const frame = next() as Partial<PointFrame> | null;
+      const metric = targets[frame?.target ?? -1]?.[frame?.scope ?? -1]?.metrics[frame?.metric ?? -1];
+      if (!metric || !Array.isArray(frame?.points)) return undefined;
+      (metric.dataPoints as object[]).push(...frame.points);
+      if (slice.due()) await slice.pause();
+    }
+    if (offset !== bytes.length) return undefined;
+    const { frames: _frames, ...snapshot } = head;
+    return snapshot;
   } catch {
     return undefined;
   }
+}
+
+function valid(value: unknown, format: number): MemberSnapshot | undefined {
   const s = value as Partial<MemberSnapshot> | null;
   if (
     !s ||
     typeof s !== 'object' ||
-    s.format !== SNAPSHOT_FORMAT ||
+    s.format !== format ||
     typeof s.member?.id !== 'string' ||
     !Array.isArray(s.own) ||
     !s.folded ||

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SCRAPE_SLICE_MS, TimeSlice } from '../runtime/time-slice.js';
 import { decodeSnapshot, type MemberInfo, type MemberSnapshot } from './snapshot.js';
 
 /** One snapshot file as read: a member's own, or one claimed by a member folding it in. */
@@ -27,7 +28,7 @@ const READ_ATTEMPTS = 50;
 /**
  * The files of one cluster directory (0700):
  * - `<id>.member`   JSON registration (MemberInfo), written once the control socket listens
- * - `<id>.snap`     the member's snapshot (V8-serialized MemberSnapshot), replaced atomically
+ * - `<id>.snap`     the member's snapshot (MemberSnapshot in V8-serialized frames), replaced atomically
  * - `<id>.snap.claimed-<folder>`  a snapshot of an exited member, claimed by the member folding it
  * - `<id>.sock`     the control socket (where the path is short enough)
  */
@@ -42,8 +43,12 @@ export class ClusterStore {
     return join(this.dir, `${id}.member`);
   }
 
+  snapshotName(id: string): string {
+    return `${id}.snap`;
+  }
+
   snapshotPath(id: string): string {
-    return join(this.dir, `${id}.snap`);
+    return join(this.dir, this.snapshotName(id));
   }
 
   claimedName(id: string, claimer: string): string {
@@ -103,8 +108,14 @@ export class ClusterStore {
    * Every snapshot file, read as one consistent set: when a file vanishes between the listing and the
    * read (a fold claimed or removed it), the whole read starts again, so data that moved from one file
    * to another is never missed. `unreadable` counts files of another format or corrupt ones.
+   * `known` may name a file whose content the caller holds (its own, last written and not being
+   * rewritten): that one is neither read nor decoded again.
    */
-  async snapshots(): Promise<{ files: SnapshotFile[]; unreadable: number }> {
+  async snapshots(
+    known?: (name: string) => MemberSnapshot | undefined,
+  ): Promise<{ files: SnapshotFile[]; unreadable: number }> {
+    // Decoding is synchronous work on the app's event loop: frame by frame, in slices.
+    const slice = new TimeSlice(SCRAPE_SLICE_MS);
     for (let attempt = 1; ; attempt++) {
       const files: SnapshotFile[] = [];
       let unreadable = 0;
@@ -112,6 +123,11 @@ export class ClusterStore {
       for (const name of await this.names()) {
         const match = SNAPSHOT_NAME.exec(name);
         if (!match) continue;
+        const held = known?.(name);
+        if (held) {
+          files.push({ name, id: match[1]!, claimedBy: match[2], snapshot: held });
+          continue;
+        }
         let bytes: Buffer;
         try {
           bytes = await readFile(this.path(name));
@@ -121,7 +137,7 @@ export class ClusterStore {
           moved = true;
           continue;
         }
-        const snapshot = decodeSnapshot(bytes);
+        const snapshot = await decodeSnapshot(bytes, slice);
         if (!snapshot || snapshot.member.id !== match[1]) {
           unreadable++;
           continue;

@@ -12,6 +12,7 @@ import {
   SNAPSHOT_FORMAT,
 } from '../../src/cluster/snapshot.js';
 import { renderExposition } from '../../src/export/exposition.js';
+import { SCRAPE_SLICE_MS, TimeSlice } from '../../src/runtime/time-slice.js';
 import { testProvider } from './support/test-reader.js';
 
 /**
@@ -53,17 +54,20 @@ async function collect(records: readonly Rec[]): Promise<ScopeMetrics[]> {
   return throughFile(resourceMetrics.scopeMetrics);
 }
 
-export function throughFile(scopes: ScopeMetrics[]): ScopeMetrics[] {
+export async function throughFile(scopes: ScopeMetrics[]): Promise<ScopeMetrics[]> {
   const member = { id: crypto.randomUUID(), pid: 1, threadId: 0, host: 'h', startedAt: 0, socket: '' };
-  const bytes = encodeSnapshot({
-    format: SNAPSHOT_FORMAT,
-    member,
-    writtenAt: 0,
-    resource: {},
-    own: plainScopes(scopes),
-    folded: emptyFolded(),
-  });
-  return decodeSnapshot(bytes)!.own;
+  const bytes = await encodeSnapshot(
+    {
+      format: SNAPSHOT_FORMAT,
+      member,
+      writtenAt: 0,
+      resource: {},
+      own: plainScopes(scopes),
+      folded: emptyFolded(),
+    },
+    new TimeSlice(SCRAPE_SLICE_MS),
+  );
+  return (await decodeSnapshot(bytes, new TimeSlice(SCRAPE_SLICE_MS)))!.own;
 }
 
 function byName(scopes: ScopeMetrics[]): Map<string, MetricData> {
@@ -156,12 +160,14 @@ describe('Merger against the SDK', () => {
   it('a snapshot whose unknown fields cannot be cloned keeps the known ones', async () => {
     const scopes = await collect([{ process: 0, instrument: 'c', model: 'a', value: 3 }]);
     (scopes[0]!.metrics[0]!.dataPoints[0] as unknown as Record<string, unknown>).exemplars = [() => 1];
-    const [point] = throughFile(scopes)[0]!.metrics[0]!.dataPoints as unknown as Array<
+    const [point] = (await throughFile(scopes))[0]!.metrics[0]!.dataPoints as unknown as Array<
       Record<string, unknown>
     >;
     expect(point).not.toHaveProperty('exemplars');
     expect(point!.value).toBe(3);
-    expect(decodeSnapshot(Buffer.from('not a snapshot'))).toBeUndefined();
+    expect(
+      await decodeSnapshot(Buffer.from('not a snapshot'), new TimeSlice(SCRAPE_SLICE_MS)),
+    ).toBeUndefined();
   });
 
   it('keeps the newest exemplar of each bucket across processes, through the snapshot files', async () => {
