@@ -39,35 +39,38 @@ export async function collectMerged(member: ClusterMember): Promise<CollectionRe
 
   // Our own file is the snapshot we just wrote: not read back nor decoded again.
   const { files } = await store.snapshots((name) => member.ownFile(name));
-  const foldedSomewhere = new Set(files.flatMap((f) => f.snapshot.folded.ids));
+  const foldedSomewhere = new Set(files.flatMap((f) => f.head.folded.ids));
   const counted = files
-    .filter((f) => !foldedSomewhere.has(f.id) && sameHost(f.snapshot.member))
+    .filter((f) => !foldedSomewhere.has(f.id) && sameHost(f.head.member))
     .sort(
-      (a, b) =>
-        a.snapshot.member.startedAt - b.snapshot.member.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      (a, b) => a.head.member.startedAt - b.head.member.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     );
   const merger = new Merger({ rules: config.merge, processLabel: config.processLabel });
-  // Merging is synchronous work on the app's event loop: in slices, the app's requests run in between.
+  // Decoding and merging are synchronous work on the app's event loop: one time slice for both, so
+  // that no turn of the loop holds the end of one and the start of the other.
   const slice = new TimeSlice(SCRAPE_SLICE_MS);
   const resources: Attributes[] = [];
   let exited = 0;
   let gone = false;
   for (const file of counted) {
+    // One file's points at a time: decoded, merged, and garbage while still young.
+    const snapshot = await file.load(slice);
+    if (!snapshot) continue;
     const status = file.claimedBy === undefined ? (statuses.get(file.id) ?? 'late') : 'gone';
     const live = status !== 'gone';
-    if (live) resources.push(file.snapshot.resource);
+    if (live) resources.push(snapshot.resource);
     else {
       gone = true;
       exited += 1;
     }
-    const instance = file.snapshot.resource['service.instance.id'];
+    const instance = snapshot.resource['service.instance.id'];
     await merger.addSliced(
-      file.snapshot.own,
+      snapshot.own,
       { live, label: typeof instance === 'string' ? instance : file.id },
       slice,
     );
-    exited += file.snapshot.folded.processes;
-    await merger.addSliced(file.snapshot.folded.scopes, { live: false, label: EXITED_LABEL }, slice);
+    exited += snapshot.folded.processes;
+    await merger.addSliced(snapshot.folded.scopes, { live: false, label: EXITED_LABEL }, slice);
   }
   let answered = 0;
   let late = 0;
@@ -78,12 +81,15 @@ export async function collectMerged(member: ClusterMember): Promise<CollectionRe
   merger.add([selfMetric({ answered, late, exited })], { live: true });
   // Something to fold: a snapshot of a gone member, or a registration whose member died early.
   if (gone || [...statuses.values()].includes('gone')) member.foldInBackground();
+  const scopeMetrics = merger.result();
+  // The exposition starts a time slice of its own: in a turn of its own.
+  await slice.pause();
   return {
     resourceMetrics: {
       resource: resourceFromAttributes(
         commonAttributes(resources.length > 0 ? resources : [member.resource]),
       ),
-      scopeMetrics: merger.result(),
+      scopeMetrics,
     },
     errors: [],
   };

@@ -1,3 +1,4 @@
+import { diag } from '@opentelemetry/api';
 import { SCRAPE_SLICE_MS, TimeSlice } from '../runtime/time-slice.js';
 import { askMember, sameHost } from './liveness.js';
 import type { ClusterMember } from './member.js';
@@ -23,12 +24,12 @@ export async function foldExited(member: ClusterMember): Promise<void> {
   const { store, info, config } = member;
   const { files } = await store.snapshots();
   const registrations = new Map((await store.members()).map((r) => [r.id, r]));
-  const foldedSomewhere = new Set(files.flatMap((f) => f.snapshot.folded.ids));
+  const foldedSomewhere = new Set(files.flatMap((f) => f.head.folded.ids));
   const present = new Set(files.map((f) => f.id));
 
   const candidates: SnapshotFile[] = [];
   for (const f of files) {
-    if (f.id === info.id || !sameHost(f.snapshot.member)) continue;
+    if (f.id === info.id || !sameHost(f.head.member)) continue;
     if (foldedSomewhere.has(f.id)) {
       // Its totals are already in someone's folded data: a file left by a folder that died half-way.
       await store.remove(f.name);
@@ -66,11 +67,19 @@ export async function foldExited(member: ClusterMember): Promise<void> {
   let processes = member.folded.processes;
   const ids = new Set(member.folded.ids.filter((id) => present.has(id)));
   for (const { file } of claimed) {
-    await merger.addSliced(file.snapshot.own, { live: false }, slice);
-    await merger.addSliced(file.snapshot.folded.scopes, { live: false }, slice);
-    processes += 1 + file.snapshot.folded.processes;
+    const snapshot = await file.load(slice);
+    if (snapshot) {
+      await merger.addSliced(snapshot.own, { live: false }, slice);
+      await merger.addSliced(snapshot.folded.scopes, { live: false }, slice);
+    } else {
+      // Points damaged inside frames of the right lengths (the disk, not us): none can be kept.
+      diag.warn(
+        `genai-metrics cluster: the snapshot of exited member ${file.id} is damaged; its data is lost`,
+      );
+    }
+    processes += 1 + file.head.folded.processes;
     ids.add(file.id);
-    for (const id of file.snapshot.folded.ids) ids.add(id);
+    for (const id of file.head.folded.ids) ids.add(id);
   }
   member.folded = { ids: [...ids], processes, scopes: merger.result({ keepExact: true }) };
   await member.writeSnapshot();
@@ -78,8 +87,8 @@ export async function foldExited(member: ClusterMember): Promise<void> {
   for (const { file, name } of claimed) {
     await store.remove(name);
     // What the folded member itself had claimed but not yet removed when it died.
-    for (const id of file.snapshot.folded.ids) await store.remove(store.claimedName(id, file.id));
-    await removeLeftovers(member, file.id, file.snapshot.member.socket);
+    for (const id of file.head.folded.ids) await store.remove(store.claimedName(id, file.id));
+    await removeLeftovers(member, file.id, file.head.member.socket);
   }
 }
 

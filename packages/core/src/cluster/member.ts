@@ -122,6 +122,9 @@ export class ClusterMember {
     // After leaving, another member may fold our file at any time: never write it again.
     if (this.left) return this.writes;
     const write = this.writes.then(async () => {
+      // Encoding is sliced; a turn of its own first, not the end of the collection that came before.
+      const slice = new TimeSlice(SCRAPE_SLICE_MS);
+      await slice.pause();
       const snapshot: MemberSnapshot = {
         format: SNAPSHOT_FORMAT,
         member: this.info,
@@ -132,7 +135,7 @@ export class ClusterMember {
       };
       // From here until the rename is done the file may hold either snapshot: read it, not this.
       this.written = undefined;
-      const bytes = await encodeSnapshot(snapshot, new TimeSlice(SCRAPE_SLICE_MS));
+      const bytes = await encodeSnapshot(snapshot, slice);
       await this.store.writeAtomic(this.store.snapshotPath(this.info.id), bytes);
       this.written = snapshot;
     });

@@ -126,7 +126,7 @@ export class Merger {
   private addPoint(acc: MetricAcc, p: Point, label: string | undefined): void {
     let attributes = p.attributes ?? {};
     if (label !== undefined) attributes = { ...attributes, [PROCESS_LABEL]: label };
-    let key = this.keyOf(attributes);
+    let key = attributesKey(attributes);
     let existing = acc.points.get(key);
     const limit = this.options.seriesLimit;
     if (!existing && limit !== undefined && acc.points.size >= limit) {
@@ -147,18 +147,6 @@ export class Merger {
       return;
     }
     this.combine(acc, existing, p);
-  }
-
-  /** Snapshots share one attribute object per set across metrics (pack.ts): key each object once. */
-  private readonly keys = new WeakMap<Attributes, string>();
-
-  private keyOf(attributes: Attributes): string {
-    let key = this.keys.get(attributes);
-    if (key === undefined) {
-      key = attributesKey(attributes);
-      this.keys.set(attributes, key);
-    }
-    return key;
   }
 
   private exactOf(acc: MetricAcc, p: Point): ExactSum | undefined {

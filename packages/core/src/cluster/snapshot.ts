@@ -155,43 +155,79 @@ function serializeFrame(frame: PointFrame): Buffer {
 }
 
 /**
- * Decodes a snapshot file, frame by frame, letting the event loop run whenever `slice` is due;
- * undefined when it is not one this version can read (another format, or damaged).
+ * A snapshot file opened: its head (everything but the points: who wrote it, what it folded) is
+ * decoded at once and its frames checked for length; the points are decoded when asked for, so a
+ * reader can decide from the heads which files count, and hold only one file's points at a time
+ * (decoded objects that die young cost the garbage collector far less than a scrape's worth of them).
  */
-export async function decodeSnapshot(bytes: Buffer, slice: TimeSlice): Promise<MemberSnapshot | undefined> {
+export interface OpenedSnapshot {
+  /** The snapshot with no points in it. */
+  head: MemberSnapshot;
+  /**
+   * The whole snapshot, decoded frame by frame, letting the event loop run whenever `slice` is due;
+   * undefined when a frame is damaged.
+   */
+  load(slice: TimeSlice): Promise<MemberSnapshot | undefined>;
+}
+
+/** Opens a snapshot file; undefined when it is not one this version can read (another format, or damaged). */
+export function openSnapshot(bytes: Buffer): OpenedSnapshot | undefined {
   try {
     // A legacy file is one V8 value, whose first byte is the serializer's version tag (0xFF).
     if (bytes[0] === 0xff) {
       const legacy = valid(deserialize(bytes), LEGACY_FORMAT);
-      return legacy && { ...legacy, format: SNAPSHOT_FORMAT };
+      if (!legacy) return undefined;
+      const whole = { ...legacy, format: SNAPSHOT_FORMAT };
+      return { head: whole, load: async () => whole };
     }
     if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
-    let offset = MAGIC.length;
-    const next = (): unknown => {
-      if (offset + 4 > bytes.length) throw new Error('truncated');
-      const length = bytes.readUInt32LE(offset);
-      const end = offset + 4 + length;
-      if (end > bytes.length) throw new Error('truncated');
-      const value = deserialize(bytes.subarray(offset + 4, end));
+    const frames: Array<[number, number]> = [];
+    for (let offset = MAGIC.length; offset < bytes.length; ) {
+      if (offset + 4 > bytes.length) return undefined;
+      const end = offset + 4 + bytes.readUInt32LE(offset);
+      if (end > bytes.length) return undefined;
+      frames.push([offset + 4, end]);
       offset = end;
-      return value;
-    };
-    const head = valid(next(), SNAPSHOT_FORMAT) as Head | undefined;
-    if (!head || !Number.isInteger(head.frames)) return undefined;
-    const targets = [head.own, head.folded.scopes];
-    for (let i = 0; i < head.frames; i++) {
-      const frame = next() as Partial<PointFrame> | null;
+    }
+    const first = frames.shift();
+    const head = first && (valid(deserialize(bytes.subarray(...first)), SNAPSHOT_FORMAT) as Head | undefined);
+    if (!head || head.frames !== frames.length) return undefined;
+    const { frames: _count, ...snapshot } = head;
+    return { head: snapshot, load: (slice) => loadFrames(snapshot, bytes, frames, slice) };
+  } catch {
+    return undefined;
+  }
+}
+
+async function loadFrames(
+  head: MemberSnapshot,
+  bytes: Buffer,
+  frames: ReadonlyArray<[number, number]>,
+  slice: TimeSlice,
+): Promise<MemberSnapshot | undefined> {
+  const snapshot = {
+    ...head,
+    own: withoutPoints(head.own),
+    folded: { ...head.folded, scopes: withoutPoints(head.folded.scopes) },
+  };
+  const targets = [snapshot.own, snapshot.folded.scopes];
+  try {
+    for (const [start, end] of frames) {
+      const frame = deserialize(bytes.subarray(start, end)) as Partial<PointFrame> | null;
       const metric = targets[frame?.target ?? -1]?.[frame?.scope ?? -1]?.metrics[frame?.metric ?? -1];
       if (!metric || !Array.isArray(frame?.points)) return undefined;
       (metric.dataPoints as object[]).push(...frame.points);
       if (slice.due()) await slice.pause();
     }
-    if (offset !== bytes.length) return undefined;
-    const { frames: _frames, ...snapshot } = head;
-    return snapshot;
   } catch {
     return undefined;
   }
+  return snapshot;
+}
+
+/** Decodes a whole snapshot file (see `openSnapshot`); undefined when it cannot be read. */
+export async function decodeSnapshot(bytes: Buffer, slice: TimeSlice): Promise<MemberSnapshot | undefined> {
+  return openSnapshot(bytes)?.load(slice);
 }
 
 function valid(value: unknown, format: number): MemberSnapshot | undefined {

@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SCRAPE_SLICE_MS, TimeSlice } from '../runtime/time-slice.js';
-import { decodeSnapshot, type MemberInfo, type MemberSnapshot } from './snapshot.js';
+import type { TimeSlice } from '../runtime/time-slice.js';
+import { type MemberInfo, type MemberSnapshot, openSnapshot } from './snapshot.js';
 
 /** One snapshot file as read: a member's own, or one claimed by a member folding it in. */
 export interface SnapshotFile {
@@ -11,7 +11,13 @@ export interface SnapshotFile {
   id: string;
   /** Set when a member has claimed this file to fold it into its own totals. */
   claimedBy: string | undefined;
-  snapshot: MemberSnapshot;
+  /** Who wrote it and what it folded: the snapshot with its points left out (see `load`). */
+  head: MemberSnapshot;
+  /**
+   * The whole snapshot, decoded when needed (one file at a time keeps a scrape's garbage young);
+   * undefined when its points turn out damaged, which the file's frame lengths make very unlikely.
+   */
+  load(slice: TimeSlice): Promise<MemberSnapshot | undefined>;
 }
 
 const ID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -109,13 +115,11 @@ export class ClusterStore {
    * read (a fold claimed or removed it), the whole read starts again, so data that moved from one file
    * to another is never missed. `unreadable` counts files of another format or corrupt ones.
    * `known` may name a file whose content the caller holds (its own, last written and not being
-   * rewritten): that one is neither read nor decoded again.
+   * rewritten): that one is neither read nor decoded again. Only each file's head is decoded here.
    */
   async snapshots(
     known?: (name: string) => MemberSnapshot | undefined,
   ): Promise<{ files: SnapshotFile[]; unreadable: number }> {
-    // Decoding is synchronous work on the app's event loop: frame by frame, in slices.
-    const slice = new TimeSlice(SCRAPE_SLICE_MS);
     for (let attempt = 1; ; attempt++) {
       const files: SnapshotFile[] = [];
       let unreadable = 0;
@@ -125,7 +129,7 @@ export class ClusterStore {
         if (!match) continue;
         const held = known?.(name);
         if (held) {
-          files.push({ name, id: match[1]!, claimedBy: match[2], snapshot: held });
+          files.push({ name, id: match[1]!, claimedBy: match[2], head: held, load: async () => held });
           continue;
         }
         let bytes: Buffer;
@@ -137,12 +141,12 @@ export class ClusterStore {
           moved = true;
           continue;
         }
-        const snapshot = await decodeSnapshot(bytes, slice);
-        if (!snapshot || snapshot.member.id !== match[1]) {
+        const opened = openSnapshot(bytes);
+        if (!opened || opened.head.member.id !== match[1]) {
           unreadable++;
           continue;
         }
-        files.push({ name, id: match[1]!, claimedBy: match[2], snapshot });
+        files.push({ name, id: match[1]!, claimedBy: match[2], ...opened });
       }
       if (!moved) return { files, unreadable };
       if (attempt >= READ_ATTEMPTS) {

@@ -8,6 +8,7 @@ import {
   decodeSnapshot,
   encodeSnapshot,
   type MemberSnapshot,
+  openSnapshot,
   SNAPSHOT_FORMAT,
 } from '../../src/cluster/snapshot.js';
 import { TimeSlice } from '../../src/runtime/time-slice.js';
@@ -89,6 +90,17 @@ describe('snapshot files', () => {
     const snapshot = snapshotOf([histogramScope(1000)], [folded]);
     const bytes = await encodeSnapshot(snapshot, new TimeSlice(5));
     expect(await decodeSnapshot(bytes, new TimeSlice(5))).toEqual(snapshot);
+  });
+
+  it('open with their head alone (who wrote them, what they folded), the points decoded when loaded', async () => {
+    const snapshot = snapshotOf([histogramScope(400)], [histogramScope(200, 'old')]);
+    const opened = openSnapshot(await encodeSnapshot(snapshot, new TimeSlice(5)))!;
+    expect(opened.head.member).toEqual(snapshot.member);
+    expect(opened.head.folded.ids).toEqual(['a']);
+    expect(opened.head.own[0]!.metrics.map((m) => m.dataPoints.length)).toEqual([0, 0]);
+    expect(await opened.load(new TimeSlice(5))).toEqual(snapshot);
+    // Loading twice gives the same, not the points twice.
+    expect(await opened.load(new TimeSlice(5))).toEqual(snapshot);
   });
 
   it('let the event loop run between frames when the slice is due, with the same result', async () => {
