@@ -102,7 +102,7 @@ console.log(
   `### cluster scrape, ${SERIES} attribute sets per process (median of ${ROUNDS}, load ${loadavg()[0]!.toFixed(2)})\n`,
 );
 console.log(
-  '| processes | answered per scrape (mean) | single process, no cluster (baseline) ms | cluster ms | ratio | largest event-loop stall, baseline / serving member ms | the same in the thread\'s CPU time (Node 22+) ms | body MB, baseline / cluster |',
+  "| processes | answered per scrape (mean) | single process, no cluster (baseline) ms | cluster ms | ratio | largest event-loop stall, baseline / serving member ms | the same in the thread's CPU time (Node 22+) ms | body MB, baseline / cluster |",
 );
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) console.log(r);
