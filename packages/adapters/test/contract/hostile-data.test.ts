@@ -46,7 +46,7 @@ function calls(adapter: HttpSdkAdapter<unknown>, metrics: unknown) {
       provider: 'p',
       stream: true,
     });
-    return new HttpCall(op, reader, (e) => sdkErrorType(e, adapter.errorType), 'fuzz');
+    return new HttpCall(op, reader, (e) => sdkErrorType(e, adapter.errorType), 'fuzz', true);
   });
 }
 

@@ -3,18 +3,24 @@ import type { HttpCall } from './call.js';
 
 /**
  * Observes an SDK `APIPromise` without consuming it. Attaching `.then` would parse the body (and
- * break `asResponse()`), so instead we hook the two members every Stainless-generated SDK has
- * (openai v4–v7, @anthropic-ai/sdk 0.x–1.x):
- * - `responsePromise` (the fetch, after retries) rejects with the final error: the call failed;
- * - `parseResponse` is what `then`/`withResponse`/`_thenUnwrap` call to parse: we wrap it on this
- *   instance, so the caller keeps the very same APIPromise object and the data is unchanged.
+ * break `asResponse()`), so instead we hook members every Stainless-generated SDK has (openai v4–v7,
+ * @anthropic-ai/sdk 0.x–1.x), on this instance only, so the caller keeps the very same APIPromise
+ * object and the data is unchanged:
+ * - `responsePromise` (the fetch, after retries) settles once: a rejection is the call's failure;
+ * - `parse()` is what `then`/`catch`/`finally`/`withResponse` call first: the caller subscribed;
+ * - `parseResponse` is what `parse()` and `_thenUnwrap` parse with: its result is the answer.
  * `asResponse()` without parsing ends the operation when the headers arrive (the body is the
  * caller's to read); usage is then unknown.
+ *
+ * Nothing here defines `then` on the promise: an own `then` on any native promise switches off V8's
+ * fast path for promise resolution in the whole process (every `await` of a thenable and every async
+ * generator step pays for it afterwards).
  */
 interface APIPromiseLike {
   responsePromise: Promise<unknown>;
   parseResponse: (...args: unknown[]) => unknown;
   asResponse: () => Promise<unknown>;
+  parse: () => unknown;
 }
 
 export function isObservableAPIPromise(p: unknown): p is APIPromiseLike {
@@ -23,6 +29,7 @@ export function isObservableAPIPromise(p: unknown): p is APIPromiseLike {
   return (
     typeof q.parseResponse === 'function' &&
     typeof q.asResponse === 'function' &&
+    typeof q.parse === 'function' &&
     typeof (q.responsePromise as Promise<unknown> | undefined)?.then === 'function'
   );
 }
@@ -30,84 +37,100 @@ export function isObservableAPIPromise(p: unknown): p is APIPromiseLike {
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function';
 
-/** `onData` gets the parsed result (a Stream for streaming calls) and must end the call or hand it on. */
-export function observeAPIPromise(p: APIPromiseLike, call: HttpCall, onData: (data: unknown) => void): void {
-  const token = abandoned.watch(p, call);
-  // Handling the rejection here also means an un-awaited failed call no longer surfaces as an
-  // unhandled rejection; the caller who awaits still gets the same error.
-  p.responsePromise.then(undefined, (error: unknown) => {
-    abandoned.forget(token);
-    call.fail(error);
-  });
-  const state: ParseState = { parsing: false, delivered: false, token, call, onData };
+/**
+ * What one call's promise (and the promises derived from it) share. A result nobody reads must still
+ * end its call (see abandoned.ts), but watching every promise with the FinalizationRegistry costs more
+ * than the rest of the observation: so a promise is watched only if its headers arrive before anyone
+ * subscribed to it — an awaited call, the common case, never is. Until the headers arrive the
+ * responsePromise reaction below holds the promise, so nothing can be collected unwatched.
+ */
+class Observed {
+  /** Someone holds the result in hand: `parse()`, `asResponse()` or the SDK's own parse ran. */
+  subscribed = false;
+  /** The body is being parsed: the parse ends the call (not the headers of `asResponse()`). */
+  parsing = false;
+  /** The first parse to finish reports; a derived promise re-parsing the same body adds nothing. */
+  delivered = false;
+  /** The FinalizationRegistry token while the caller's promise is watched. */
+  token: object | undefined = undefined;
+
+  constructor(
+    readonly call: HttpCall,
+    /** The promise the caller holds: the created one, or the one derived from it by `_thenUnwrap`. */
+    public held: APIPromiseLike,
+  ) {}
+
+  subscribe(): void {
+    this.subscribed = true;
+    if (this.token !== undefined) {
+      abandoned.forget(this.token);
+      this.token = undefined;
+    }
+  }
+
+  deliver(data: unknown): void {
+    if (this.delivered) return;
+    this.delivered = true;
+    this.call.answer(data);
+  }
+}
+
+/** Observes `p` for `call`: the parsed answer goes to `call.answer()` (a Stream for streamed calls). */
+export function observeAPIPromise(p: APIPromiseLike, call: HttpCall): void {
+  const state = new Observed(call, p);
+  // One reaction per call. Handling the rejection here also means an un-awaited failed call no longer
+  // surfaces as an unhandled rejection; the caller who awaits still gets the same error.
+  p.responsePromise.then(
+    () => {
+      if (!state.subscribed && !call.isEnded) state.token = abandoned.watch(state.held, call);
+    },
+    (error: unknown) => {
+      state.subscribe();
+      call.fail(error);
+    },
+  );
   hookParse(p, state);
 }
 
-interface ParseState {
-  parsing: boolean;
-  /** The first parse to finish reports; a derived promise re-parsing the same body adds nothing. */
-  delivered: boolean;
-  token: object;
-  call: HttpCall;
-  onData: (data: unknown) => void;
-}
-
-function hookParse(p: APIPromiseLike, state: ParseState): void {
+function hookParse(p: APIPromiseLike, state: Observed): void {
   const { call } = state;
-  // A subscriber (await, .then/.catch/.finally all go through `then`) has the result in hand, so the
-  // promise is no longer abandoned — and from then on the SDK may hold no reference to it (v4's
-  // parse() chains `responsePromise.then(this.parseResponse)`): a collection before the headers
-  // arrive must not end the call. Stop watching at subscription, not at parse.
-  const then = (p as unknown as PromiseLike<unknown>).then;
-  if (typeof then === 'function') {
-    Object.defineProperty(p, 'then', {
-      configurable: true,
-      writable: true,
-      value: function instrumentedThen(this: unknown, ...args: unknown[]) {
-        abandoned.forget(state.token);
-        return (then as (...a: unknown[]) => unknown).apply(this, args);
-      },
-    });
-  }
-  const deliver = (data: unknown) => {
-    if (state.delivered) return;
-    state.delivered = true;
-    try {
-      state.onData(data);
-    } catch {
-      call.end();
-    }
+  // then/catch/finally/withResponse all call parse() first: the caller subscribed. From then on the
+  // SDK may hold no reference to the promise (v4's parse() chains `responsePromise.then(
+  // this.parseResponse)`), so a collection before the headers arrive must not end the call.
+  const parse = p.parse;
+  p.parse = function instrumentedParse(this: unknown) {
+    state.subscribe();
+    return parse.call(this);
   };
-  const parse = p.parseResponse;
+
+  const parseResponse = p.parseResponse;
   p.parseResponse = function instrumentedParseResponse(this: unknown, ...args: unknown[]) {
     state.parsing = true;
-    abandoned.forget(state.token);
+    state.subscribe();
     let out: unknown;
     try {
-      out = parse.apply(this, args);
+      out = parseResponse.apply(this, args);
     } catch (error) {
       call.fail(error);
       throw error;
     }
     if (isThenable(out)) {
-      return out.then(
-        (data) => {
-          deliver(data);
-          return data;
-        },
-        (error: unknown) => {
-          call.fail(error);
-          throw error;
-        },
+      // Observed from the side: the SDK gets its own promise back, so the caller's chain is as long
+      // as without us; this reaction was attached first, so the call ends before the caller resumes.
+      // Neither handler throws, so the side promise never rejects unhandled.
+      out.then(
+        (data) => state.deliver(data),
+        (error: unknown) => call.fail(error),
       );
+    } else {
+      state.deliver(out);
     }
-    deliver(out);
     return out;
   };
 
   const asResponse = p.asResponse;
   p.asResponse = function instrumentedAsResponse(this: unknown) {
-    abandoned.forget(state.token);
+    state.subscribe();
     const response = asResponse.call(this);
     // withResponse() calls parse() before asResponse(), so by the time the headers arrive we know
     // whether the body is being parsed (then the parse ends the operation) or left to the caller.
@@ -131,8 +154,11 @@ function hookParse(p: APIPromiseLike, state: ParseState): void {
       const derived: unknown = thenUnwrap.apply(this, args);
       if (isObservableAPIPromise(derived)) {
         // The caller now holds the derived promise; `p` may be collected while it is in flight.
-        abandoned.forget(state.token);
-        state.token = abandoned.watch(derived, call);
+        if (state.token !== undefined) {
+          abandoned.forget(state.token);
+          state.token = abandoned.watch(derived, call);
+        }
+        state.held = derived;
         hookParse(derived, state);
       }
       return derived;

@@ -3,6 +3,7 @@ import { reportOnce } from '../diag.js';
 import type { GuardedOperation } from '../recorder.js';
 import type { Abandonable } from './abandoned.js';
 import type { CallEnd, CallReader, ItemVerdict } from './endpoint.js';
+import { isStreamLike, observeStream } from './stream.js';
 
 /**
  * One SDK call, from `create()` to its end: the Operation and the adapter's reader. Every way a call
@@ -16,10 +17,27 @@ export class HttpCall implements Abandonable {
     readonly reader: CallReader,
     private readonly errorTypeOf: (error: unknown) => ErrorType | string,
     private readonly adapter: string,
+    /** The caller asked for a stream: the parsed answer is a Stream to observe, not the result. */
+    private readonly stream: boolean,
   ) {}
 
   get isEnded(): boolean {
     return this.op.isEnded;
+  }
+
+  /** The SDK parsed the answer: a Stream for a streamed call, else the complete result. */
+  answer(data: unknown): void {
+    try {
+      if (this.stream && isStreamLike(data)) {
+        observeStream(data, this);
+        return;
+      }
+    } catch (error) {
+      reportOnce(`${this.adapter}: observing a stream`, error);
+      this.end();
+      return;
+    }
+    this.result(data);
   }
 
   /** A complete answer arrived. */
