@@ -212,7 +212,12 @@ export class GuardedOperation {
 
   setUsage(usage: Usage): void {
     const op = this.op;
-    if (!this.ended && op) attempt(this.adapter, 'Operation.setUsage', () => op.setUsage(usage));
+    if (this.ended || op === undefined) return;
+    try {
+      op.setUsage(usage);
+    } catch (error) {
+      reportOnce(`${this.adapter}: Operation.setUsage`, error);
+    }
   }
 
   /** Streams repeat the model in every chunk: only a change reaches the operation (no call, no allocation). */
@@ -232,16 +237,25 @@ export class GuardedOperation {
     if (!this.ended && op) attempt(this.adapter, 'Operation.dequeued', () => op.dequeued());
   }
 
+  // end() and fail() run once per call: plain try/catch, no closure.
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    attempt(this.adapter, 'Operation.end', () => this.op?.end());
+    try {
+      this.op?.end();
+    } catch (error) {
+      reportOnce(`${this.adapter}: Operation.end`, error);
+    }
   }
 
   fail(error?: unknown, errorType?: ErrorType | string): void {
     if (this.ended) return;
     this.ended = true;
-    attempt(this.adapter, 'Operation.fail', () => this.op?.fail(error, errorType));
+    try {
+      this.op?.fail(error, errorType);
+    } catch (thrown) {
+      reportOnce(`${this.adapter}: Operation.fail`, thrown);
+    }
   }
 }
 
