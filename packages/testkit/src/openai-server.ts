@@ -39,6 +39,10 @@ export interface OpenAIServerBehaviour extends CommonBehaviour {
    * streamed as one arguments delta per call (each a content chunk).
    */
   toolCalls?: ToolCallSpec[];
+  /** Chat and completions: the answer's `finish_reason` (default `stop`). */
+  finishReason?: string;
+  /** Responses API: answer `status: "incomplete"` with this `incomplete_details.reason` (`max_output_tokens`). */
+  incompleteReason?: string;
 }
 
 /** A tool call the server answers with: the tool's name and the arguments object. */
@@ -97,9 +101,9 @@ async function answer(
     return answerToolCalls(res, headers, b, b.toolCalls, model, usage('chat'), body);
   }
   if (body.stream !== true) {
-    return send(res, 200, headers, fullAnswer(api, model, texts.join(''), usage));
+    return send(res, 200, headers, fullAnswer(api, model, texts.join(''), usage, b));
   }
-  const events = streamEvents(api, model, texts, usage, body);
+  const events = streamEvents(api, model, texts, usage, body, b);
   if (b.injectEvents?.length) {
     events.splice(1, 0, ...b.injectEvents.map((e) => ({ text: sse(e), content: false })));
   }
@@ -136,7 +140,14 @@ function withUsage<T extends Record<string, unknown>>(obj: T, usage: unknown): T
   return usage === null ? obj : { ...obj, usage };
 }
 
-function fullAnswer(api: Api, model: string, text: string, usage: UsageFor): unknown {
+function fullAnswer(
+  api: Api,
+  model: string,
+  text: string,
+  usage: UsageFor,
+  b: OpenAIServerBehaviour,
+): unknown {
+  const finish = b.finishReason ?? 'stop';
   if (api === 'chat') {
     return withUsage(
       {
@@ -145,7 +156,7 @@ function fullAnswer(api: Api, model: string, text: string, usage: UsageFor): unk
         created,
         model,
         choices: [
-          { index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop', logprobs: null },
+          { index: 0, message: { role: 'assistant', content: text }, finish_reason: finish, logprobs: null },
         ],
       },
       usage('chat'),
@@ -158,15 +169,24 @@ function fullAnswer(api: Api, model: string, text: string, usage: UsageFor): unk
         object: 'text_completion',
         created,
         model,
-        choices: [{ index: 0, text, finish_reason: 'stop', logprobs: null }],
+        choices: [{ index: 0, text, finish_reason: finish, logprobs: null }],
       },
       usage('chat'),
     );
   }
-  return responseObject(model, 'completed', text, usage('responses'));
+  return responseObject(model, responseStatus(b), text, usage('responses'), b.incompleteReason);
 }
 
-function responseObject(model: string, status: string, text: string, usage: unknown): unknown {
+const responseStatus = (b: OpenAIServerBehaviour) =>
+  b.incompleteReason === undefined ? 'completed' : 'incomplete';
+
+function responseObject(
+  model: string,
+  status: string,
+  text: string,
+  usage: unknown,
+  incompleteReason?: string,
+): unknown {
   const output = text
     ? [
         {
@@ -178,8 +198,9 @@ function responseObject(model: string, status: string, text: string, usage: unkn
         },
       ]
     : [];
+  const incomplete = status === 'incomplete' ? { incomplete_details: { reason: incompleteReason } } : {};
   return withUsage(
-    { id: 'resp_test', object: 'response', created_at: created, status, model, output },
+    { id: 'resp_test', object: 'response', created_at: created, status, model, output, ...incomplete },
     status === 'in_progress' ? null : usage,
   );
 }
@@ -190,8 +211,10 @@ function streamEvents(
   texts: string[],
   usage: UsageFor,
   body: Record<string, unknown>,
+  b: OpenAIServerBehaviour,
 ): SseEvent[] {
   const out: SseEvent[] = [];
+  const finish = b.finishReason ?? 'stop';
   if (api === 'responses') {
     const ev = (type: string, extra: Record<string, unknown>, content = false) =>
       out.push({ text: sse({ type, ...extra }, type), content });
@@ -214,7 +237,10 @@ function streamEvents(
       output_index: 0,
       item: item('completed', [{ type: 'output_text', text, annotations: [] }]),
     });
-    ev('response.completed', { response: responseObject(model, 'completed', text, usage('responses')) });
+    const status = responseStatus(b);
+    ev(`response.${status}`, {
+      response: responseObject(model, status, text, usage('responses'), b.incompleteReason),
+    });
     return out;
   }
   const includeUsage =
@@ -229,7 +255,7 @@ function streamEvents(
     });
     out.push({ text: sse(chunk({ role: 'assistant', content: '' }, null)), content: false });
     for (const t of texts) out.push({ text: sse(chunk({ content: t }, null)), content: true });
-    out.push({ text: sse(chunk({}, 'stop')), content: false });
+    out.push({ text: sse(chunk({}, finish)), content: false });
     if (includeUsage) {
       out.push({
         text: sse(withUsage({ ...base, object: 'chat.completion.chunk', choices: [] }, usage('chat'))),
@@ -243,7 +269,7 @@ function streamEvents(
       choices: [{ index: 0, text, finish_reason: finish, logprobs: null }],
     });
     for (const t of texts) out.push({ text: sse(chunk(t, null)), content: true });
-    out.push({ text: sse(chunk('', 'stop')), content: false });
+    out.push({ text: sse(chunk('', finish)), content: false });
     if (includeUsage) {
       out.push({
         text: sse(withUsage({ ...base, object: 'text_completion', choices: [] }, usage('chat'))),

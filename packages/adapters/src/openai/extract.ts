@@ -2,6 +2,8 @@ import type { Usage } from '@genai-metrics/core';
 import type { HttpCall } from '../shared/http-sdk/call.js';
 import { isObj, type Obj } from '../shared/read.js';
 import type { GuardedOperation } from '../shared/recorder.js';
+import type { StopReason } from '../shared/stop-reason.js';
+import { finishReasonOf, responseStopReason } from './stop-reason.js';
 
 /**
  * What each OpenAI API says about tokens, model and content, read defensively: responses come from
@@ -10,35 +12,51 @@ import type { GuardedOperation } from '../shared/recorder.js';
  */
 export type Api = 'chat' | 'completions' | 'embeddings' | 'responses';
 
-/** The two usage shapes: Responses API names, then chat/completions/embeddings names. */
-const USAGE_SHAPES = [
-  ['input_tokens', 'output_tokens', 'input_tokens_details', 'output_tokens_details'],
-  ['prompt_tokens', 'completion_tokens', 'prompt_tokens_details', 'completion_tokens_details'],
-] as const;
-
-/** Chat/completions/embeddings usage (`prompt_tokens`…) or Responses usage (`input_tokens`…). */
+/**
+ * Chat/completions/embeddings usage (`prompt_tokens`…) or Responses usage (`input_tokens`…), the
+ * Responses names first. Once per call: written out rather than looped over a table of the two shapes.
+ */
 export function usageOf(raw: unknown): Usage | undefined {
   if (!isObj(raw)) return undefined;
-  for (const [input, output, inputDetails, outputDetails] of USAGE_SHAPES) {
-    if (!(input in raw || output in raw)) continue;
-    const inDetails = isObj(raw[inputDetails]) ? (raw[inputDetails] as Obj) : undefined;
-    const outDetails = isObj(raw[outputDetails]) ? (raw[outputDetails] as Obj) : undefined;
-    return {
-      inputTokens: raw[input] as number,
-      outputTokens: raw[output] as number,
-      cachedInputTokens: inDetails?.cached_tokens as number,
-      reasoningTokens: outDetails?.reasoning_tokens as number,
-    };
+  if ('input_tokens' in raw || 'output_tokens' in raw) {
+    return usage(raw.input_tokens, raw.output_tokens, raw.input_tokens_details, raw.output_tokens_details);
+  }
+  if ('prompt_tokens' in raw || 'completion_tokens' in raw) {
+    return usage(
+      raw.prompt_tokens,
+      raw.completion_tokens,
+      raw.prompt_tokens_details,
+      raw.completion_tokens_details,
+    );
   }
   return undefined;
 }
 
+function usage(input: unknown, output: unknown, inDetails: unknown, outDetails: unknown): Usage {
+  return {
+    inputTokens: input as number,
+    outputTokens: output as number,
+    cachedInputTokens: (isObj(inDetails) ? inDetails.cached_tokens : undefined) as number,
+    reasoningTokens: (isObj(outDetails) ? outDetails.reasoning_tokens : undefined) as number,
+  };
+}
+
+/** Where a call's reader keeps why the answer stopped (`undefined` until the answer says). */
+export interface StopState {
+  readonly api: Api;
+  stop: StopReason | undefined;
+}
+
 /** A complete (non-streamed) answer of any of the four APIs. */
-export function observeResult(op: GuardedOperation, data: unknown): void {
+export function observeResult(op: GuardedOperation, state: StopState, data: unknown): void {
   if (!isObj(data)) return;
   if (typeof data.model === 'string') op.setResponseModel(data.model);
   const usage = usageOf(data.usage);
   if (usage) op.setUsage(usage);
+  if (state.api === 'responses') state.stop = responseStopReason(data);
+  else if (state.api !== 'embeddings' && Array.isArray(data.choices)) {
+    for (const c of data.choices) noteFinish(c, state);
+  }
 }
 
 /** A Responses API `status` of `failed` is an error reported in a 200 answer. */
@@ -67,13 +85,25 @@ function chatDeltaHasContent(delta: unknown): boolean {
   );
 }
 
-function choicesHaveContent(choices: unknown, api: 'chat' | 'completions'): boolean {
+/** Choice 0's `finish_reason` (with `n` > 1, the first choice speaks for the call), once it is set. */
+function noteFinish(choice: unknown, state: StopState): void {
+  if (!isObj(choice)) return;
+  const finish = choice.finish_reason;
+  if (finish !== null && finish !== undefined && (choice.index === 0 || choice.index === undefined)) {
+    state.stop = finishReasonOf(finish);
+  }
+}
+
+/** Whether any streamed choice carries output; notes the finish reason on the way (one pass). */
+function readChoices(choices: unknown, api: 'chat' | 'completions', state: StopState): boolean {
   if (!Array.isArray(choices)) return false;
+  let content = false;
   for (const c of choices) {
     if (!isObj(c)) continue;
-    if (api === 'chat' ? chatDeltaHasContent(c.delta) : nonEmpty(c.text)) return true;
+    if (!content) content = api === 'chat' ? chatDeltaHasContent(c.delta) : nonEmpty(c.text);
+    noteFinish(c, state);
   }
-  return false;
+  return content;
 }
 
 export type ChunkVerdict =
@@ -88,20 +118,21 @@ export type ChunkVerdict =
  * Reads one streamed item: records model and usage on the operation and says what kind of chunk it
  * was. A `response.failed` event fails the operation (the stream itself ends normally).
  */
-export function observeChunk(call: HttpCall, api: Api, item: unknown): ChunkVerdict {
+export function observeChunk(call: HttpCall, state: StopState, item: unknown): ChunkVerdict {
   if (!isObj(item)) return 'other';
   const { op } = call;
-  if (api === 'responses') return observeResponseEvent(call, item);
+  const api = state.api;
+  if (api === 'responses') return observeResponseEvent(call, state, item);
   if (typeof item.model === 'string') op.setResponseModel(item.model);
   const usage = item.usage !== undefined && item.usage !== null ? usageOf(item.usage) : undefined;
   if (usage) op.setUsage(usage);
   if (api !== 'chat' && api !== 'completions') return 'other';
-  if (choicesHaveContent(item.choices, api)) return 'content';
+  if (readChoices(item.choices, api, state)) return 'content';
   if (usage && Array.isArray(item.choices) && item.choices.length === 0) return 'usage-only';
   return 'other';
 }
 
-function observeResponseEvent(call: HttpCall, event: Obj): ChunkVerdict {
+function observeResponseEvent(call: HttpCall, state: StopState, event: Obj): ChunkVerdict {
   const { op } = call;
   const type = event.type;
   if (typeof type !== 'string') return 'other';
@@ -118,6 +149,9 @@ function observeResponseEvent(call: HttpCall, event: Obj): ChunkVerdict {
       if (typeof response.model === 'string') op.setResponseModel(response.model);
       const usage = usageOf(response.usage);
       if (usage) op.setUsage(usage);
+    }
+    if (type === 'response.completed' || type === 'response.incomplete') {
+      state.stop = responseStopReason(response);
     }
     if (type === 'response.failed') call.fail(undefined, responseFailure(response) ?? '_OTHER');
   }

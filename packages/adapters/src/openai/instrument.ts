@@ -1,10 +1,12 @@
 import { GEN_AI_OPERATION, GEN_AI_PROVIDER } from '@genai-metrics/core';
 import type { HttpCall } from '../shared/http-sdk/call.js';
 import { type HttpSdkAdapter, instrumentClient, uninstrumentClient } from '../shared/http-sdk/client.js';
-import type { CallReader, Endpoint, ItemVerdict } from '../shared/http-sdk/endpoint.js';
+import type { CallEnd, CallReader, Endpoint, ItemVerdict, RequestInfo } from '../shared/http-sdk/endpoint.js';
 import type { AdapterOptions } from '../shared/options.js';
 import { isObj } from '../shared/read.js';
-import { type Api, observeChunk, observeResult, responseFailure } from './extract.js';
+import type { Recorder } from '../shared/recorder.js';
+import { recordStop, type StopReason } from '../shared/stop-reason.js';
+import { type Api, observeChunk, observeResult, responseFailure, type StopState } from './extract.js';
 
 export interface InstrumentOpenAIOptions extends AdapterOptions {
   /**
@@ -50,46 +52,64 @@ export const OPENAI_ADAPTER: HttpSdkAdapter<Extra> = {
   },
   clientExample: 'new OpenAI()',
   defaultProvider: GEN_AI_PROVIDER.openai,
-  endpoints: ({ extra }) =>
+  endpoints: ({ extra, recorder }) =>
     (Object.keys(PATHS) as Api[]).map(
       (api): Endpoint => ({
         path: PATHS[api],
         operation: OPERATION_NAME[api],
-        begin: (body, request) => reader(api, body, request.stream && extra.includeUsage),
+        begin: (body, request) => reader(api, body, request, recorder, request.stream && extra.includeUsage),
       }),
     ),
 };
 
 /** Reads one call of `api`; with `includeUsage`, asks a streamed chat/completions call for usage. */
-function reader(api: Api, body: unknown, includeUsage: boolean): CallReader {
+function reader(
+  api: Api,
+  body: unknown,
+  request: RequestInfo,
+  recorder: Recorder,
+  includeUsage: boolean,
+): CallReader {
   if (includeUsage && (api === 'chat' || api === 'completions') && isObj(body)) {
     const so = body.stream_options;
     if (so === undefined || so === null || (isObj(so) && so.include_usage === undefined)) {
       const sent = { ...body, stream_options: { ...(isObj(so) ? so : {}), include_usage: true } };
-      return new OpenAIReader(api, sent, true);
+      return new OpenAIReader(api, sent, request, recorder, true);
     }
   }
-  return new OpenAIReader(api, body, false);
+  return new OpenAIReader(api, body, request, recorder, false);
 }
 
 /** A class, not a closure per call: the per-chunk call site sees one shape and one function. */
-class OpenAIReader implements CallReader {
+class OpenAIReader implements CallReader, StopState {
+  stop: StopReason | undefined = undefined;
+
   constructor(
-    private readonly api: Api,
+    readonly api: Api,
     readonly body: unknown,
+    private readonly request: RequestInfo,
+    private readonly recorder: Recorder,
     /** We added `include_usage`: the usage-only chunk it brings is not the caller's. */
     private readonly hideUsageChunk: boolean,
   ) {}
 
   result(call: HttpCall, data: unknown): string | undefined {
-    observeResult(call.op, data);
+    observeResult(call.op, this, data);
     return this.api === 'responses' ? responseFailure(data) : undefined;
   }
 
   item(call: HttpCall, item: unknown): ItemVerdict {
-    const verdict = observeChunk(call, this.api, item);
+    const verdict = observeChunk(call, this, item);
     if (verdict === 'usage-only') return this.hideUsageChunk ? 'hidden' : 'other';
     return verdict;
+  }
+
+  /** Counts the generation in `llm.generation.stops` (embeddings generate nothing). */
+  finish(_call: HttpCall, how: CallEnd): void {
+    if (this.api === 'embeddings') return;
+    const reason: StopReason = how === 'completed' ? (this.stop ?? 'other') : how;
+    const { provider, model } = this.request;
+    recordStop(this.recorder, { operation: OPERATION_NAME[this.api], provider, requestModel: model }, reason);
   }
 }
 

@@ -43,13 +43,64 @@ export interface StopAttributes {
   requestModel: string | undefined;
 }
 
+type Series = { record(value: number): void };
+/** Stop series bound per recorder; past this many attribute sets the cache starts over. */
+const STOP_SERIES_CACHED = 512;
+
+/**
+ * Each recorder's stop series, bound once per attribute set: a generation's count is then one add
+ * instead of an attribute-set lookup in core (a cost every call of a hosted-API adapter would pay).
+ * Keyed operation → provider → request model → reason, on the values as given (each read once).
+ */
+class StopSeries {
+  private root: Level = new Map();
+  private size = 0;
+
+  constructor(private readonly recorder: Recorder) {}
+
+  get(at: StopAttributes, reason: StopReason): Series {
+    const { operation, provider, requestModel } = at;
+    const byReason = level(level(level(this.root, operation), provider), requestModel);
+    let series = byReason.get(reason) as Series | undefined;
+    if (series === undefined) {
+      if (this.size >= STOP_SERIES_CACHED) {
+        this.root = new Map();
+        this.size = 0;
+        return this.get(at, reason);
+      }
+      const attributes: Attributes = {
+        [ATTR_GEN_AI_OPERATION_NAME]: operation,
+        [ATTR_GEN_AI_PROVIDER_NAME]: provider,
+        [ATTR_LLM_STOP_REASON]: reason,
+      };
+      if (requestModel !== undefined) attributes[ATTR_GEN_AI_REQUEST_MODEL] = requestModel;
+      series = this.recorder.bind(METRIC_LLM_GENERATION_STOPS, attributes);
+      byReason.set(reason, series);
+      this.size++;
+    }
+    return series;
+  }
+}
+
+type Level = Map<string | undefined, unknown>;
+
+function level(parent: Level, key: string | undefined): Level {
+  let next = parent.get(key) as Level | undefined;
+  if (next === undefined) {
+    next = new Map();
+    parent.set(key, next);
+  }
+  return next;
+}
+
+const stopSeries = new WeakMap<Recorder, StopSeries>();
+
 /** Counts one finished generation by why it stopped. Never throws (the recorder is guarded). */
 export function recordStop(recorder: Recorder, at: StopAttributes, reason: StopReason): void {
-  const attributes: Attributes = {
-    [ATTR_GEN_AI_OPERATION_NAME]: at.operation,
-    [ATTR_GEN_AI_PROVIDER_NAME]: at.provider,
-    [ATTR_LLM_STOP_REASON]: reason,
-  };
-  if (at.requestModel !== undefined) attributes[ATTR_GEN_AI_REQUEST_MODEL] = at.requestModel;
-  recorder.record(METRIC_LLM_GENERATION_STOPS, 1, attributes);
+  let series = stopSeries.get(recorder);
+  if (series === undefined) {
+    series = new StopSeries(recorder);
+    stopSeries.set(recorder, series);
+  }
+  series.get(at, reason).record(1);
 }
