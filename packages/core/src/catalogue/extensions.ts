@@ -131,7 +131,7 @@ export const EXTENSION_METRICS: readonly MetricDefinition[] = [
       'Duration of one runtime forward pass (session.run), from the call to its result; includes time queued behind other runs.',
     recordedWhen: 'once per runtime run (onnxruntime adapter), failed runs with error.type',
   },
-  // --- the runtimes' own (docs/adapters/llama-cpp.md says why; the Anthropic adapter counts stop_reason too) ---
+  // --- the runtimes' own (docs/adapters/llama-cpp.md says why; the hosted-API adapters count their stop reasons too) ---
   {
     name: sc.METRIC_LLM_GENERATION_STOPS,
     instrument: 'counter',
@@ -147,7 +147,7 @@ export const EXTENSION_METRICS: readonly MetricDefinition[] = [
     description:
       'Generations by why they stopped (llm.stop.reason: eog, max_tokens, stop_trigger, custom_stop_trigger, function_calls, refusal, abort, caller_stop, error, other).',
     recordedWhen:
-      'once per generation, when it ends, by the local runtime adapters, the Anthropic adapter (stop_reason) and the AI SDK middleware (finishReason)',
+      'once per generation, when it ends, by the local runtime adapters, the OpenAI adapter (finish_reason, Responses status), the Anthropic adapter (stop_reason) and the AI SDK middleware (finishReason)',
   },
   {
     name: sc.METRIC_LLM_MEMORY_USAGE,

@@ -182,7 +182,7 @@ const traffic: PanelSpec[] = [
   {
     title: 'Stops by reason',
     description:
-      'Generations per second by why they stopped (llm.generation.stops: Anthropic stop_reason, node-llama-cpp). ' +
+      'Generations per second by why they stopped (llm.generation.stops: OpenAI finish_reason, Anthropic stop_reason, AI SDK finishReason, node-llama-cpp). ' +
       'max_tokens and refusal are answers, not errors: a rising share means truncated or declined output.',
     type: 'timeseries',
     unit: 'ops',
