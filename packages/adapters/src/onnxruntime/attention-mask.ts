@@ -5,7 +5,7 @@ import {
   METRIC_LLM_SEQUENCE_LENGTH,
 } from '@genai-metrics/core';
 import { type Attributes, diag } from '@opentelemetry/api';
-import type { Recorder } from '../shared/recorder.js';
+import type { GuardedSeries, Recorder } from '../shared/recorder.js';
 import type { OrtFeeds } from './types.js';
 
 /**
@@ -24,7 +24,8 @@ export function validateAttentionMaskOption(option: unknown): AttentionMaskOptio
 
 /** Kept (non-zero) positions per row of a mask, and the positions in all. */
 export interface MaskShape {
-  readonly lengths: Uint32Array;
+  /** One value per row: the form a bound series records in one call (`recordMany`). */
+  readonly lengths: Float64Array;
   readonly positions: number;
 }
 
@@ -52,7 +53,7 @@ export function maskShape(tensor: unknown): MaskShape | undefined {
   for (let i = 1; i < dims.length - 1; i++) if (dims[i] !== 1) return undefined;
   const positions = batch * sequence;
   if (!ArrayBuffer.isView(data) || positions === 0) return undefined;
-  const lengths = new Uint32Array(batch);
+  const lengths = new Float64Array(batch);
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
     if (data.length !== positions) return undefined;
     // Reading a 64-bit element allocates a BigInt; the two 32-bit halves of each element, read as
@@ -84,30 +85,40 @@ function isSize(d: unknown): d is number {
   return typeof d === 'number' && Number.isSafeInteger(d) && d > 0;
 }
 
-/** Attribute sets derived once per run-attribute set (itself built once per session and config). */
-const derived = new WeakMap<Attributes, Attributes>();
-function inputAttributes(attrs: Attributes): Attributes {
-  let out = derived.get(attrs);
-  if (out === undefined) {
-    out = { ...attrs, [ATTR_LLM_SEQUENCE_ROLE]: LLM_SEQUENCE_ROLE_INPUT };
-    derived.set(attrs, out);
+/**
+ * The two series a session's masks are recorded in, bound on the first run that has a mask (a session
+ * without one binds nothing): per row `llm.sequence.length` with role input, per batch
+ * `llm.batch.padding.ratio`, both with the session's run attributes.
+ */
+export class MaskSeries {
+  private bound: { lengths: GuardedSeries; padding: GuardedSeries } | undefined;
+
+  constructor(
+    private readonly recorder: Recorder,
+    private readonly attributes: Attributes,
+  ) {}
+
+  get(): { lengths: GuardedSeries; padding: GuardedSeries } {
+    this.bound ??= {
+      lengths: this.recorder.bind(METRIC_LLM_SEQUENCE_LENGTH, {
+        ...this.attributes,
+        [ATTR_LLM_SEQUENCE_ROLE]: LLM_SEQUENCE_ROLE_INPUT,
+      }),
+      padding: this.recorder.bind(METRIC_LLM_BATCH_PADDING_RATIO, this.attributes),
+    };
+    return this.bound;
   }
-  return out;
 }
 
 let reported = false;
 
 /**
- * One run's sequence shape from its attention mask: one `llm.sequence.length` (role input) per row
- * and one `llm.batch.padding.ratio` (padded positions / all positions). Nothing when the feed is
- * absent; a malformed one is skipped and reported once. Never throws.
+ * One run's sequence shape from its attention mask: one `llm.sequence.length` (role input) per row —
+ * all rows in one `recordMany` on a bound series — and one `llm.batch.padding.ratio` (padded positions
+ * / all positions). Nothing when the feed is absent; a malformed one is skipped and reported once.
+ * Never throws.
  */
-export function recordAttentionMask(
-  recorder: Recorder,
-  option: AttentionMaskOption,
-  attrs: Attributes,
-  feeds: OrtFeeds,
-): void {
+export function recordAttentionMask(option: AttentionMaskOption, series: MaskSeries, feeds: OrtFeeds): void {
   if (option === false) return;
   try {
     const tensor = feeds[option];
@@ -122,13 +133,12 @@ export function recordAttentionMask(
       }
       return;
     }
-    const inputAttrs = inputAttributes(attrs);
+    const { lengths, positions } = shape;
     let kept = 0;
-    for (const length of shape.lengths) {
-      kept += length;
-      recorder.record(METRIC_LLM_SEQUENCE_LENGTH, length, inputAttrs);
-    }
-    recorder.record(METRIC_LLM_BATCH_PADDING_RATIO, (shape.positions - kept) / shape.positions, attrs);
+    for (let i = 0; i < lengths.length; i++) kept += lengths[i]!;
+    const bound = series.get();
+    bound.lengths.recordMany(lengths, lengths.length);
+    bound.padding.record((positions - kept) / positions);
   } catch (error) {
     diag.error('genai-metrics: onnxruntime attention mask could not be read', error);
   }

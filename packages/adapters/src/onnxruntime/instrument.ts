@@ -156,15 +156,16 @@ function runWrapper(original: AnyFunction, config: RunConfig): AnyFunction {
     } catch (error) {
       reportOnce('onnxruntime run instrumentation', error);
     }
-    const call = () => Reflect.apply(original, this, args);
-    if (!recorder) return call();
-    const r = recorder;
-    return callObserved(
-      call,
-      () => r.end(),
-      (error) => r.fail(error),
-      'onnxruntime run',
-    );
+    if (!recorder) return Reflect.apply(original, this, args);
+    let result: unknown;
+    try {
+      result = Reflect.apply(original, this, args);
+    } catch (error) {
+      recorder.fail(error);
+      throw error;
+    }
+    recorder.settleWith(result);
+    return result;
   };
 }
 

@@ -10,8 +10,10 @@ import {
   type OperationKind,
 } from '@genai-metrics/core';
 import type { Attributes } from '@opentelemetry/api';
-import type { GuardedOperation, Recorder } from '../shared/recorder.js';
-import { type AttentionMaskOption, recordAttentionMask } from './attention-mask.js';
+import { reportOnce } from '../shared/diag.js';
+import { read } from '../shared/read.js';
+import type { GuardedOperation, GuardedSeries, Recorder } from '../shared/recorder.js';
+import { type AttentionMaskOption, MaskSeries, recordAttentionMask } from './attention-mask.js';
 import { type BatchSizeOption, batchSizeOf } from './batch-size.js';
 import { onnxErrorType } from './error-type.js';
 import type { ModelNameOption } from './model-source.js';
@@ -52,12 +54,10 @@ export interface SessionInfo {
     active: Attributes;
     batch: Attributes;
     /** Bound once (core's bindSeries): each run then records with no attribute lookup. */
-    series: { active: Recordable; batch: Recordable; run: Recordable };
+    series: { active: GuardedSeries; batch: GuardedSeries; run: GuardedSeries };
+    /** The attention mask's series, bound on the first run with a mask. */
+    mask: MaskSeries;
   };
-}
-
-interface Recordable {
-  record(value: number): void;
 }
 
 function attributesFor(info: SessionInfo, config: RunConfig): NonNullable<SessionInfo['cache']> {
@@ -77,7 +77,7 @@ function attributesFor(info: SessionInfo, config: RunConfig): NonNullable<Sessio
     batch: recorder.bind(METRIC_LLM_BATCH_SIZE, active),
     run: recorder.bind(METRIC_LLM_INFERENCE_RUN_DURATION, run),
   };
-  const cache = { config, run, active, batch: active, series };
+  const cache = { config, run, active, batch: active, series, mask: new MaskSeries(recorder, active) };
   info.cache = cache;
   return cache;
 }
@@ -116,7 +116,24 @@ export class RunRecorder {
       this.attrs.series.active.record(1);
     }
     if (batch !== undefined) this.attrs.series.batch.record(batch);
-    recordAttentionMask(recorder, config.attentionMask, this.attrs.batch, feeds);
+    recordAttentionMask(config.attentionMask, this.attrs.mask, feeds);
+  }
+
+  /**
+   * Ends when `result` (what run() returned: a promise) settles, or now for anything else. Two closures
+   * per run and no guard wrappers: end() and fail() never throw. Never throws; `then` is read once.
+   */
+  settleWith(result: unknown): void {
+    const then = read(result, 'then');
+    if (typeof then !== 'function') {
+      this.end();
+      return;
+    }
+    try {
+      Reflect.apply(then, result, [() => this.end(), (error: unknown) => this.fail(error)]);
+    } catch (error) {
+      reportOnce('onnxruntime run', error);
+    }
   }
 
   end(): void {

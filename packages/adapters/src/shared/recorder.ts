@@ -15,6 +15,13 @@ import { read } from './read.js';
 
 type Fn = (...args: unknown[]) => unknown;
 
+/** A series bound by `Recorder.bind`: records never throw. */
+export interface GuardedSeries {
+  record(value: number): void;
+  /** `count` values from `values` in one call (core's `recordMany`: one bucket search each, no lookup). */
+  recordMany(values: Float64Array, count: number): void;
+}
+
 /**
  * What every adapter records through: the app's `GenAiMetrics` (or an object shaped like it) behind
  * guards, so a metrics backend that throws — a broken exporter, a hostile meter, a test double — never
@@ -74,7 +81,7 @@ export class Recorder {
    * bucket search instead of an attribute lookup. A backend without `bindSeries` records through
    * `record()`. Guarded like `record()`.
    */
-  bind(metricName: string, attributes: Attributes): { record(value: number): void } {
+  bind(metricName: string, attributes: Attributes): GuardedSeries {
     let series: unknown;
     try {
       series = this.bindFn?.call(this.metrics, metricName, attributes);
@@ -82,19 +89,34 @@ export class Recorder {
       reportOnce(`${this.adapter}: binding ${metricName}`, error);
     }
     const record = read(series, 'record');
-    if (typeof record === 'function') {
-      const adapter = this.adapter;
-      return {
-        record(value: number) {
-          try {
-            record.call(series, value);
-          } catch (error) {
-            reportOnce(`${adapter}: recording ${metricName}`, error);
+    const recordMany = read(series, 'recordMany');
+    const adapter = this.adapter;
+    const fallback = (value: number) => this.record(metricName, value, attributes);
+    const one =
+      typeof record === 'function'
+        ? (value: number) => {
+            try {
+              record.call(series, value);
+            } catch (error) {
+              reportOnce(`${adapter}: recording ${metricName}`, error);
+            }
           }
-        },
-      };
-    }
-    return { record: (value: number) => this.record(metricName, value, attributes) };
+        : fallback;
+    return {
+      record: one,
+      recordMany:
+        typeof recordMany === 'function'
+          ? (values: Float64Array, count: number) => {
+              try {
+                recordMany.call(series, values, count);
+              } catch (error) {
+                reportOnce(`${adapter}: recording ${metricName}`, error);
+              }
+            }
+          : (values: Float64Array, count: number) => {
+              for (let i = 0; i < count; i++) one(values[i]!);
+            },
+    };
   }
 
   /** Adds a gauge source; returns its remover (a no-op when the backend refused it). */
