@@ -8,6 +8,8 @@
  * - ai wrap: wrapLanguageModel with a middleware that does nothing (ai's own wrapping cost);
  * - genai-metrics: wrapLanguageModel with genAiMiddleware, recording through what setupMetrics wires
  *   (views + ChunkAggregator);
+ * - genai-metrics (before): with AI_SDK_BENCH_BEFORE=<path to another build's ai-sdk adapter module>,
+ *   that build's genAiMiddleware too (docs/benchmarks.md says how);
  * - ai wrap + pass-through stream (parts in memory only): a middleware that hands on a new stream of the
  *   same parts and records nothing — the floor for any middleware that observes a stream.
  * Two models: the real @ai-sdk/openai chat model on an in-memory `fetch` (its SSE parsing included), and
@@ -101,10 +103,22 @@ const passThrough = {
     return { ...result, stream };
   },
 };
+const beforeModule = process.env.AI_SDK_BENCH_BEFORE;
+const middlewareBefore = beforeModule
+  ? ((await import(beforeModule)) as { genAiMiddleware: typeof genAiMiddleware }).genAiMiddleware
+  : undefined;
 const variants = (model: LanguageModel & object): Record<string, LanguageModel> => ({
   bare: model,
   'ai wrap': wrapLanguageModel({ model: model as never, middleware: doNothing }),
   'genai-metrics': wrapLanguageModel({ model: model as never, middleware: genAiMiddleware({ metrics }) }),
+  ...(middlewareBefore
+    ? {
+        'genai-metrics (before)': wrapLanguageModel({
+          model: model as never,
+          middleware: middlewareBefore({ metrics }),
+        }),
+      }
+    : {}),
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: the models' call options, as ai builds them.

@@ -6,7 +6,9 @@
  *
  * - bare: a client, not instrumented (baseline);
  * - genai-metrics: another instance of the same class, patched by instrumentAnthropic, recording
- *   through what setupMetrics wires (views + ChunkAggregator).
+ *   through what setupMetrics wires (views + the GenAiMetricProducer);
+ * - genai-metrics (before): with ANTHROPIC_BENCH_BEFORE=<path to another build's anthropic adapter
+ *   module>, that build too, on its own instance (docs/benchmarks.md says how).
  * Variants run in interleaved rounds (order rotated each round); the median round is reported; time
  * is this process's CPU time. Run: pnpm bench anthropic
  */
@@ -63,6 +65,13 @@ const clients: Record<string, Anthropic> = {
   bare: new Anthropic(options),
   'genai-metrics': instrumentAnthropic(new Anthropic(options), { metrics }),
 };
+const before = process.env.ANTHROPIC_BENCH_BEFORE;
+if (before) {
+  const { instrumentAnthropic: instrumentBefore } = (await import(before)) as {
+    instrumentAnthropic: typeof instrumentAnthropic;
+  };
+  clients['genai-metrics (before)'] = instrumentBefore(new Anthropic(options), { metrics });
+}
 const messages = [{ role: 'user' as const, content: 'hi' }];
 
 const measure = (work: (c: Anthropic) => Promise<void>, iterations: number) =>

@@ -20,6 +20,7 @@ import * as nodeLlamaCpp from 'node-llama-cpp';
 // Internal pieces, for the isolated hook-path figure (not part of the public API).
 import { observeEvaluate } from '../../packages/adapters/src/llama-cpp/evaluate.js';
 import { Generation } from '../../packages/adapters/src/llama-cpp/generation.js';
+import { Recorder } from '../../packages/adapters/src/shared/recorder.js';
 
 const TOKENS = 64;
 const ROUNDS = 9;
@@ -94,7 +95,11 @@ async function child(variant: string, modelPath: string): Promise<void> {
 /** The adapter's own per-token work alone: the evaluate wrapper and its Operation around a plain async generator. */
 async function hookPath(): Promise<{ bare: number; wrapped: number }> {
   const { genai } = pipeline();
-  const settings = { metrics: genai, provider: 'llama.cpp', kind: 'both' as const };
+  const settings = {
+    recorder: new Recorder('instrumentLlamaCpp', genai),
+    provider: 'llama.cpp',
+    kind: 'both' as const,
+  };
   async function* gen(n: number): AsyncGenerator<number, void, unknown> {
     for (let i = 0; i < n; i++) yield i;
   }

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+
 /**
- * A tiny side-by-side timer: variants run in interleaved rounds (A B A B …) so machine noise (2 shared
- * cores) hits each about equally, and the median round is reported. Figures are only meaningful as
+ * A tiny side-by-side timer: variants run in interleaved rounds (A B C, B C A, …) so machine noise (2
+ * shared cores) hits each about equally, and the median round is reported. Figures are only meaningful as
  * ratios between variants of the same run.
  */
 export interface Variant {
@@ -11,7 +13,10 @@ export interface Variant {
 
 export interface Result {
   name: string;
+  /** Median over the measured rounds. */
   nsPerOp: number;
+  /** Each measured round's ns/op, in round order (every variant runs once per round). */
+  rounds?: number[];
 }
 
 /**
@@ -33,7 +38,9 @@ export function compare(
 ): Result[] {
   const samples = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   for (let r = 0; r < warmup + rounds; r++) {
-    for (const v of variants) {
+    // The order rotates every round (A B C, B C A, …), as in compareAsync.
+    for (let i = 0; i < variants.length; i++) {
+      const v = variants[(i + r) % variants.length]!;
       fullGc();
       const t0 = clockNs(clock);
       v.run(iterations);
@@ -41,7 +48,11 @@ export function compare(
       if (r >= warmup) samples.get(v.name)!.push(ns);
     }
   }
-  return variants.map((v) => ({ name: v.name, nsPerOp: median(samples.get(v.name)!) }));
+  return variants.map((v) => ({
+    name: v.name,
+    nsPerOp: median(samples.get(v.name)!),
+    rounds: samples.get(v.name)!,
+  }));
 }
 
 /**
@@ -100,7 +111,32 @@ export async function compareAsync(
       if (r >= warmup) samples.get(v.name)!.push(ns);
     }
   }
-  return variants.map((v) => ({ name: v.name, nsPerOp: median(samples.get(v.name)!) }));
+  return variants.map((v) => ({
+    name: v.name,
+    nsPerOp: median(samples.get(v.name)!),
+    rounds: samples.get(v.name)!,
+  }));
+}
+
+/**
+ * What `r` adds over `base` per op: the median of the per-round differences when both carry their
+ * rounds, else the difference of the medians. Each round runs every variant once, back to back, so a
+ * per-round difference compares variants measured under the same machine load; the median of those
+ * differences is far steadier on shared cores than the difference of two medians taken from rounds
+ * seconds apart (the load moves in between).
+ */
+export function pairedOverhead(r: Result, base: Result): number {
+  if (!r.rounds || !base.rounds || r.rounds.length !== base.rounds.length) return r.nsPerOp - base.nsPerOp;
+  return median(r.rounds.map((ns, i) => ns - base.rounds![i]!));
+}
+
+/** `/proc/loadavg`'s three averages (the machine's load while a bench runs), or '?' off Linux. */
+export function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return '?';
+  }
 }
 
 /** A table in µs with the ratio to, and the µs added over, the first variant (the baseline). */
@@ -111,7 +147,7 @@ export function printAdded(title: string, results: Result[]): void {
   console.log('|---|---:|---:|---:|');
   for (const r of results) {
     const us = r.nsPerOp / 1000;
-    const added = (r.nsPerOp - base.nsPerOp) / 1000;
+    const added = pairedOverhead(r, base) / 1000;
     console.log(
       `| ${r.name} | ${us.toFixed(1)} | ${(r.nsPerOp / base.nsPerOp).toFixed(3)} | ${added.toFixed(1)} |`,
     );
@@ -130,7 +166,10 @@ export function workVariants(works: Record<string, () => Promise<void>>): AsyncV
   }));
 }
 
-/** A table of per-unit cost against the `bare` variant: value, overhead and ratio. */
+/**
+ * A table of per-unit cost against the `bare` variant: value (median round), overhead (median of the
+ * per-round differences, see `pairedOverhead`) and ratio (of the medians).
+ */
 export function printOverhead(
   title: string,
   unit: 'µs/call' | 'ns/chunk',
@@ -138,15 +177,17 @@ export function printOverhead(
   results: Result[],
   baseline = 'bare',
 ): void {
-  const base = results.find((r) => r.name === baseline)!.nsPerOp / per;
+  const baseResult = results.find((r) => r.name === baseline)!;
+  const base = baseResult.nsPerOp / per;
   const fmt = (ns: number) => (unit === 'µs/call' ? (ns / 1000).toFixed(1) : ns.toFixed(0));
   console.log(`### ${title}\n`);
   console.log(`| variant | ${unit} | overhead vs ${baseline} | ratio to ${baseline} |`);
   console.log('|---|---:|---:|---:|');
-  for (const { name, nsPerOp } of results) {
-    const v = nsPerOp / per;
+  for (const r of results) {
+    const v = r.nsPerOp / per;
+    const added = pairedOverhead(r, baseResult) / per;
     console.log(
-      `| ${name} | ${fmt(v)} | ${name === baseline ? '—' : fmt(v - base)} | ${(v / base).toFixed(3)} |`,
+      `| ${r.name} | ${fmt(v)} | ${r.name === baseline ? '—' : fmt(added)} | ${(v / base).toFixed(3)} |`,
     );
   }
   console.log('');

@@ -1,16 +1,21 @@
 /**
  * Per-run cost of the onnxruntime adapter: the same session.run() on the real CPU runtime, bare and
- * instrumented, in interleaved rounds of one process. Also shows that run() blocks the event loop.
- * Run: pnpm bench onnxruntime
+ * instrumented, in rotated interleaved rounds of one process; the figure is this process's CPU time
+ * (with intraOpNumThreads 1 the forward pass runs on the calling thread), the median round, and the
+ * added time the median of the per-round differences (see measure.ts). Also shows that run() blocks
+ * the event loop. Knob: ONNX_BENCH_ROUNDS (default 21). Run: pnpm bench onnxruntime
  */
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { instrumentOnnxRuntime, trackGeneration } from '@genai-metrics/adapters/onnxruntime';
 import { createGenAiMetrics, GenAiMetricProducer, genAiViews } from '@genai-metrics/core';
 import { MetricsHarness } from '@genai-metrics/testkit';
-import { matMulAddModel, toyLanguageModel } from '@genai-metrics/testkit/onnx';
+import { matMulAddModel, toyLanguageModel, toyRerankerModel } from '@genai-metrics/testkit/onnx';
 import * as ort from 'onnxruntime-node';
 import { compareAsync, printAdded as print } from './measure.js';
+
+const ROUNDS = Number(process.env.ONNX_BENCH_ROUNDS ?? 21);
+const WARMUP = 3;
 
 // What setupMetrics wires by default: every metric pre-aggregated by a GenAiMetricProducer.
 const producer = new GenAiMetricProducer();
@@ -24,6 +29,14 @@ const bare = () => undefined;
 const runsOnly = () => instrumentOnnxRuntime(ort, { metrics, modelName: 'bench' }).uninstrument;
 const runsOnlySdk = () =>
   instrumentOnnxRuntime(ort, { metrics: sdkMetrics, modelName: 'bench' }).uninstrument;
+// ONNX_BENCH_BEFORE=<another build's onnxruntime adapter module>: that build too, on the same session
+// and metrics (e.g. the adapter as it was before a change; docs/benchmarks.md says how).
+const beforeModule = process.env.ONNX_BENCH_BEFORE;
+const instrumentBefore = beforeModule
+  ? ((await import(beforeModule)) as { instrumentOnnxRuntime: typeof instrumentOnnxRuntime })
+      .instrumentOnnxRuntime
+  : undefined;
+const runsOnlyBefore = () => instrumentBefore!(ort, { metrics, modelName: 'bench' }).uninstrument;
 const asEmbeddings = () =>
   instrumentOnnxRuntime(ort, {
     metrics,
@@ -42,15 +55,20 @@ async function runBench(
   const loop = async (n: number) => {
     for (let i = 0; i < n; i++) await session.run(feeds);
   };
-  const results = await compareAsync(
-    [
-      { name: 'bare session.run (baseline)', setup: bare, run: loop },
-      { name: 'instrumented: run metrics, SDK instruments (before)', setup: runsOnlySdk, run: loop },
-      { name: 'instrumented: run metrics (producer, setupMetrics default)', setup: runsOnly, run: loop },
-      { name: "instrumented: run metrics + per-run 'embeddings' operation", setup: asEmbeddings, run: loop },
-    ],
-    iterations,
-  );
+  const variants = [
+    { name: 'bare session.run (baseline)', setup: bare, run: loop },
+    { name: 'instrumented: run metrics, SDK instruments', setup: runsOnlySdk, run: loop },
+    { name: 'instrumented: run metrics (producer, setupMetrics default)', setup: runsOnly, run: loop },
+    { name: "instrumented: run metrics + per-run 'embeddings' operation", setup: asEmbeddings, run: loop },
+  ];
+  if (instrumentBefore) {
+    variants.push({
+      name: 'instrumented: run metrics (producer), ONNX_BENCH_BEFORE build',
+      setup: runsOnlyBefore,
+      run: loop,
+    });
+  }
+  const results = await compareAsync(variants, iterations, ROUNDS, WARMUP, 'cpu');
   print(label, results);
   await session.release();
 }
@@ -74,6 +92,50 @@ await runBench(
   },
   300,
 );
+
+// A reranker batch with an attention mask: the run hook also records each row's sequence length and
+// the batch's padding (attentionMask, on by default); `attentionMask: false` is the same hook without.
+{
+  const session = await ort.InferenceSession.create(toyRerankerModel(), { intraOpNumThreads: 1 });
+  const lengths = [12, 31, 7, 64, 20, 3, 45, 16];
+  const seq = Math.max(...lengths);
+  const ids = new BigInt64Array(lengths.length * seq);
+  const mask = new BigInt64Array(lengths.length * seq);
+  lengths.forEach((len, row) => {
+    for (let i = 0; i < len; i++) {
+      ids[row * seq + i] = BigInt(3 + ((row * 7 + i) % 250));
+      mask[row * seq + i] = 1n;
+    }
+  });
+  const feeds = {
+    input_ids: new ort.Tensor('int64', ids, [lengths.length, seq]),
+    attention_mask: new ort.Tensor('int64', mask, [lengths.length, seq]),
+  };
+  const loop = async (n: number) => {
+    for (let i = 0; i < n; i++) await session.run(feeds);
+  };
+  const noMask = () =>
+    instrumentOnnxRuntime(ort, { metrics, modelName: 'bench', attentionMask: false }).uninstrument;
+  const variants = [
+    { name: 'bare session.run (baseline)', setup: bare, run: loop },
+    { name: 'instrumented: run metrics, attentionMask: false', setup: noMask, run: loop },
+    {
+      name: 'instrumented: run metrics + sequence lengths and padding (default)',
+      setup: runsOnly,
+      run: loop,
+    },
+  ];
+  if (instrumentBefore) {
+    variants.push({
+      name: 'instrumented (default), ONNX_BENCH_BEFORE build',
+      setup: runsOnlyBefore,
+      run: loop,
+    });
+  }
+  const results = await compareAsync(variants, 1000, ROUNDS, WARMUP, 'cpu');
+  print(`Toy reranker, batch ${lengths.length} × ${seq} positions with attention_mask`, results);
+  await session.release();
+}
 
 // What the run hook's records alone cost in this process: the same four SDK calls with the same
 // attribute sets, issued directly on bare instruments (no adapter).
@@ -145,6 +207,9 @@ await runBench(
       },
     ],
     100,
+    ROUNDS,
+    WARMUP,
+    'cpu',
   );
   print('Toy LM, 16-token greedy decode per op', results);
 }

@@ -12,6 +12,8 @@
  * Each iteration is one operation of CHUNKS chunks, recorded through views + ChunkAggregator. CPU time,
  * rotated interleaved rounds, median. Run: pnpm bench openai-stream
  */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Operation } from '@genai-metrics/core';
 import { OPENAI_ADAPTER } from '../../packages/adapters/src/openai/instrument.js';
 import { HttpCall } from '../../packages/adapters/src/shared/http-sdk/call.js';
@@ -63,20 +65,41 @@ const variants: Record<string, () => Promise<void>> = {
   'genai-metrics': async () => {
     const stream = streamOf();
     const op = resolved.recorder.startOperation({ operation: 'chat', provider: 'openai', stream: true });
-    observeStream(stream, new HttpCall(op, chat!.begin({}, request), sdkErrorType, 'bench'));
+    observeStream(stream, new HttpCall(op, chat!.begin({}, request), sdkErrorType, 'bench', true));
     for await (const _ of stream);
   },
 };
 const before = process.env.OPENAI_BENCH_BEFORE;
 if (before) {
-  const { instrumentStream } = (await import(before.replace(/index\.ts$/, 'stream.ts'))) as {
-    instrumentStream: (s: unknown, op: Operation, o: { api: string; hideUsageChunk: boolean }) => void;
-  };
-  variants['genai-metrics (before)'] = async () => {
-    const stream = streamOf();
-    instrumentStream(stream, start(), { api: 'chat', hideUsageChunk: false });
-    for await (const _ of stream);
-  };
+  // The other build's stream observer, in whichever layout it has: the shared HTTP-SDK layer
+  // (shared/http-sdk/stream.ts) or the OpenAI adapter's own stream.ts from before that layer.
+  const src = dirname(dirname(before));
+  if (existsSync(join(src, 'shared/http-sdk/stream.ts'))) {
+    const layer = {
+      ...((await import(join(src, 'shared/http-sdk/stream.ts'))) as { observeStream: typeof observeStream }),
+      ...((await import(join(src, 'shared/http-sdk/call.ts'))) as { HttpCall: typeof HttpCall }),
+      ...((await import(join(src, 'openai/instrument.ts'))) as { OPENAI_ADAPTER: typeof OPENAI_ADAPTER }),
+      ...((await import(join(src, 'shared/options.ts'))) as { resolveOptions: typeof resolveOptions }),
+    };
+    const options = layer.resolveOptions(layer.OPENAI_ADAPTER.options as never, { metrics });
+    const [endpoint] = layer.OPENAI_ADAPTER.endpoints(options as never);
+    variants['genai-metrics (before)'] = async () => {
+      const stream = streamOf();
+      const op = options.recorder.startOperation({ operation: 'chat', provider: 'openai', stream: true });
+      const call = new layer.HttpCall(op, endpoint!.begin({}, request), sdkErrorType, 'bench', true);
+      layer.observeStream(stream, call);
+      for await (const _ of stream);
+    };
+  } else {
+    const { instrumentStream } = (await import(join(src, 'openai/stream.ts'))) as {
+      instrumentStream: (s: unknown, op: Operation, o: { api: string; hideUsageChunk: boolean }) => void;
+    };
+    variants['genai-metrics (before)'] = async () => {
+      const stream = streamOf();
+      instrumentStream(stream, start(), { api: 'chat', hideUsageChunk: false });
+      for await (const _ of stream);
+    };
+  }
 }
 
 const results = await compareAsync(workVariants(variants), ITERATIONS, ROUNDS, 3, 'cpu');
