@@ -8,7 +8,7 @@
  * - genai-metrics: another instance of the same class, patched by instrumentAnthropic, recording
  *   through what setupMetrics wires (views + the GenAiMetricProducer);
  * - genai-metrics (before): with ANTHROPIC_BENCH_BEFORE=<path to another build's anthropic adapter
- *   module>, that build too, on its own instance (docs/benchmarks.md says how).
+ *   module>, that build instead of this one (docs/benchmarks.md says how).
  * Variants run in interleaved rounds (order rotated each round); the median round is reported; time
  * is this process's CPU time. Run: pnpm bench anthropic
  */
@@ -61,17 +61,17 @@ const memory = memoryFetch({
 
 const options = { apiKey: 'bench', baseURL: 'http://127.0.0.1:9', maxRetries: 0, fetch: memory };
 const { harness, metrics } = wiredMetrics();
+// ANTHROPIC_BENCH_BEFORE=<another build's anthropic adapter module>: that build in place of this one,
+// in a process of its own (as OPENAI_BENCH_BEFORE in openai.bench.ts: a build that defines `then` on a
+// promise would slow every variant of the process).
+const before = process.env.ANTHROPIC_BENCH_BEFORE;
+const subject = before
+  ? ((await import(before)) as { instrumentAnthropic: typeof instrumentAnthropic }).instrumentAnthropic
+  : instrumentAnthropic;
 const clients: Record<string, Anthropic> = {
   bare: new Anthropic(options),
-  'genai-metrics': instrumentAnthropic(new Anthropic(options), { metrics }),
+  [before ? 'genai-metrics (before)' : 'genai-metrics']: subject(new Anthropic(options), { metrics }),
 };
-const before = process.env.ANTHROPIC_BENCH_BEFORE;
-if (before) {
-  const { instrumentAnthropic: instrumentBefore } = (await import(before)) as {
-    instrumentAnthropic: typeof instrumentAnthropic;
-  };
-  clients['genai-metrics (before)'] = instrumentBefore(new Anthropic(options), { metrics });
-}
 const messages = [{ role: 'user' as const, content: 'hi' }];
 
 const measure = (work: (c: Anthropic) => Promise<void>, iterations: number) =>
