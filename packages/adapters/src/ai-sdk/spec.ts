@@ -1,7 +1,7 @@
 import type { Usage } from '@genai-metrics/core';
 import { warnOnce } from '../shared/diag.js';
 import { isObj, read, text } from '../shared/read.js';
-import type { StopReason } from '../shared/stop-reason.js';
+import { type StopReason, stopReasonFrom } from '../shared/stop-reason.js';
 
 /**
  * What a model call reports, read the way its language model specification writes it. The version is
@@ -60,9 +60,7 @@ const STOP_REASONS: Readonly<Record<string, StopReason>> = {
 
 export function stopReasonOf(spec: SpecVersion | undefined, finishReason: unknown): StopReason {
   const unified = spec === 'v2' ? finishReason : read(finishReason, 'unified');
-  return typeof unified === 'string' && Object.hasOwn(STOP_REASONS, unified)
-    ? STOP_REASONS[unified]!
-    : 'other';
+  return stopReasonFrom(STOP_REASONS, unified);
 }
 
 /** The model that answered: a generate result's `response.modelId`. */

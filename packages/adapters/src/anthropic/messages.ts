@@ -3,7 +3,7 @@ import type { HttpCall } from '../shared/http-sdk/call.js';
 import type { CallEnd, CallReader, ItemVerdict, RequestInfo } from '../shared/http-sdk/endpoint.js';
 import { isObj } from '../shared/read.js';
 import type { Recorder } from '../shared/recorder.js';
-import { recordStop, type StopReason } from '../shared/stop-reason.js';
+import { recordStop, type StopReason, stopReasonFrom } from '../shared/stop-reason.js';
 
 /**
  * What the Anthropic Messages API says about tokens, model, output and why it stopped, read
@@ -24,7 +24,7 @@ const STOP_REASONS: Readonly<Record<string, StopReason>> = {
 };
 
 export function stopReasonOf(raw: unknown): StopReason {
-  return typeof raw === 'string' && Object.hasOwn(STOP_REASONS, raw) ? STOP_REASONS[raw]! : 'other';
+  return stopReasonFrom(STOP_REASONS, raw);
 }
 
 /** The error body's `type`, for errors that carry no HTTP status (a mid-stream `error` event). */

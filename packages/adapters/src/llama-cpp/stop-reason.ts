@@ -1,4 +1,4 @@
-import type { StopReason } from '../shared/stop-reason.js';
+import { type StopReason, stopReasonFrom } from '../shared/stop-reason.js';
 
 const FROM_RUNTIME: Record<string, StopReason> = {
   eogToken: 'eog',
@@ -11,10 +11,5 @@ const FROM_RUNTIME: Record<string, StopReason> = {
 
 /** Maps node-llama-cpp's `stopReason` to the shared vocabulary; anything new becomes `other`. */
 export function stopReasonOf(runtimeReason: unknown): StopReason {
-  return (
-    (typeof runtimeReason === 'string' &&
-      Object.hasOwn(FROM_RUNTIME, runtimeReason) &&
-      FROM_RUNTIME[runtimeReason]) ||
-    'other'
-  );
+  return stopReasonFrom(FROM_RUNTIME, runtimeReason);
 }

@@ -1,5 +1,5 @@
 import { isObj } from '../shared/read.js';
-import type { StopReason } from '../shared/stop-reason.js';
+import { type StopReason, stopReasonFrom } from '../shared/stop-reason.js';
 
 /**
  * Why an OpenAI answer stopped, on the shared `llm.stop.reason` vocabulary of `llm.generation.stops`
@@ -17,7 +17,7 @@ const FINISH_REASONS: Readonly<Record<string, StopReason>> = {
 };
 
 export function finishReasonOf(raw: unknown): StopReason {
-  return typeof raw === 'string' && Object.hasOwn(FINISH_REASONS, raw) ? FINISH_REASONS[raw]! : 'other';
+  return stopReasonFrom(FINISH_REASONS, raw);
 }
 
 /** Responses API `incomplete_details.reason` of an `incomplete` response. */
@@ -50,9 +50,7 @@ export function responseStopReason(response: unknown): StopReason {
   }
   if (response.status === 'incomplete') {
     const reason = isObj(response.incomplete_details) ? response.incomplete_details.reason : undefined;
-    return typeof reason === 'string' && Object.hasOwn(INCOMPLETE_REASONS, reason)
-      ? INCOMPLETE_REASONS[reason]!
-      : 'other';
+    return stopReasonFrom(INCOMPLETE_REASONS, reason);
   }
   return 'other';
 }

@@ -32,6 +32,11 @@ export type StopReason =
   | 'error'
   | 'other';
 
+/** `raw` looked up in an adapter's table of its runtime's or provider's reasons; anything else is `other`. */
+export function stopReasonFrom(table: Readonly<Record<string, StopReason>>, raw: unknown): StopReason {
+  return typeof raw === 'string' && Object.hasOwn(table, raw) ? table[raw]! : 'other';
+}
+
 /** A thrown abort (`signal.reason`, an SDK's user-abort error) is an abort; anything else an error. */
 export function stopReasonOfError(error: unknown): StopReason {
   return safeErrorTypeOf(error) === 'cancelled' ? 'abort' : 'error';
