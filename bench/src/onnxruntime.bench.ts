@@ -10,7 +10,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { instrumentOnnxRuntime, trackGeneration } from '@genai-metrics/adapters/onnxruntime';
 import { createGenAiMetrics, GenAiMetricProducer, genAiViews } from '@genai-metrics/core';
 import { MetricsHarness } from '@genai-metrics/testkit';
-import { matMulAddModel, toyLanguageModel, toyRerankerModel } from '@genai-metrics/testkit/onnx';
+import { matMulAddModel, paddedRows, toyLanguageModel, toyRerankerModel } from '@genai-metrics/testkit/onnx';
 import * as ort from 'onnxruntime-node';
 import { compareAsync, printAdded as print } from './measure.js';
 
@@ -98,18 +98,11 @@ await runBench(
 {
   const session = await ort.InferenceSession.create(toyRerankerModel(), { intraOpNumThreads: 1 });
   const lengths = [12, 31, 7, 64, 20, 3, 45, 16];
-  const seq = Math.max(...lengths);
-  const ids = new BigInt64Array(lengths.length * seq);
-  const mask = new BigInt64Array(lengths.length * seq);
-  lengths.forEach((len, row) => {
-    for (let i = 0; i < len; i++) {
-      ids[row * seq + i] = BigInt(3 + ((row * 7 + i) % 250));
-      mask[row * seq + i] = 1n;
-    }
-  });
+  const { ids, mask, dims } = paddedRows(lengths);
+  const seq = dims[1];
   const feeds = {
-    input_ids: new ort.Tensor('int64', ids, [lengths.length, seq]),
-    attention_mask: new ort.Tensor('int64', mask, [lengths.length, seq]),
+    input_ids: new ort.Tensor('int64', ids, dims),
+    attention_mask: new ort.Tensor('int64', mask, dims),
   };
   const loop = async (n: number) => {
     for (let i = 0; i < n; i++) await session.run(feeds);

@@ -329,3 +329,25 @@ export function toyRerankerModel(options: ToyRerankerOptions = {}): Uint8Array {
     nodes,
   });
 }
+
+/**
+ * A right-padded batch for `toyRerankerModel`: int64 input ids and attention mask, `[rows, longest]`,
+ * one row per entry of `lengths`. A row's ids depend on its length only (so equal-length rows score
+ * alike); padding is 0 in both. Plain typed arrays: wrap them in the runtime's own tensors.
+ */
+export function paddedRows(lengths: readonly number[]): {
+  ids: BigInt64Array;
+  mask: BigInt64Array;
+  dims: [number, number];
+} {
+  const seq = Math.max(...lengths);
+  const ids = new BigInt64Array(lengths.length * seq);
+  const mask = new BigInt64Array(lengths.length * seq);
+  lengths.forEach((len, row) => {
+    for (let i = 0; i < len; i++) {
+      ids[row * seq + i] = BigInt(3 + ((len * 7 + i) % 250));
+      mask[row * seq + i] = 1n;
+    }
+  });
+  return { ids, mask, dims: [lengths.length, seq] };
+}

@@ -1,6 +1,6 @@
 import { boundariesFor } from '@genai-metrics/core';
 import { bucketIndex } from '@genai-metrics/testkit';
-import { toyRerankerModel } from '@genai-metrics/testkit/onnx';
+import { paddedRows, toyRerankerModel } from '@genai-metrics/testkit/onnx';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { maskShape } from '../../src/onnxruntime/attention-mask.js';
@@ -16,20 +16,12 @@ afterEach(() => {
   handle = undefined;
 });
 
-/** Right-padded int64 feeds for rows of the given lengths (a row's ids depend on its length only; pad 0). */
+/** Right-padded int64 feeds for rows of the given lengths (see paddedRows), the mask under `maskName`. */
 function feeds(lengths: number[], maskName = 'attention_mask'): Record<string, ort.Tensor> {
-  const seq = Math.max(...lengths);
-  const ids = new BigInt64Array(lengths.length * seq);
-  const mask = new BigInt64Array(lengths.length * seq);
-  lengths.forEach((len, row) => {
-    for (let i = 0; i < len; i++) {
-      ids[row * seq + i] = BigInt(3 + ((len * 7 + i) % 250));
-      mask[row * seq + i] = 1n;
-    }
-  });
+  const { ids, mask, dims } = paddedRows(lengths);
   return {
-    input_ids: new ort.Tensor('int64', ids, [lengths.length, seq]),
-    [maskName]: new ort.Tensor('int64', mask, [lengths.length, seq]),
+    input_ids: new ort.Tensor('int64', ids, dims),
+    [maskName]: new ort.Tensor('int64', mask, dims),
   };
 }
 
