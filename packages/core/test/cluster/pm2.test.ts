@@ -14,6 +14,7 @@ import {
   PM2_ENTRY,
   plan,
   samples,
+  waitForApp,
 } from './support/cluster-app.js';
 
 /**
@@ -113,6 +114,7 @@ beforeAll(async () => {
     (t, pids) => pids.length === INSTANCES && registered(t) === INSTANCES,
     `${INSTANCES} PM2 workers`,
   );
+  await waitForApp(appUrl);
   prom = await PrometheusServer.start({ targets: [metricsUrl] });
 }, 180_000);
 

@@ -194,3 +194,25 @@ export async function expectNoResets(prom: PrometheusServer): Promise<void> {
     expect(await prom.queryValue(`sum(resets(${series}[10m]))`), series).toBe(0);
   }
 }
+
+/**
+ * Waits until the app's port answers. A worker joins the cluster (and counts in
+ * `llm.cluster.processes`) before its app server listens, so "every worker registered" does not mean
+ * the shared app port is open yet: on a loaded machine the first requests met ECONNREFUSED.
+ */
+export async function waitForApp(appUrl: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let failure: unknown;
+    try {
+      const res = await fetch(`${appUrl}/pid`, { signal: AbortSignal.timeout(5_000) });
+      await res.arrayBuffer();
+      if (res.ok) return;
+      failure = new Error(`HTTP ${res.status}`);
+    } catch (error) {
+      failure = error;
+    }
+    if (Date.now() > deadline) throw new Error(`the app at ${appUrl} never answered`, { cause: failure });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
