@@ -1,5 +1,6 @@
 /**
- * Serving-pipeline costs, each against bare SDK records in the same run:
+ * Serving-pipeline costs on the record path setupMetrics wires by default (the GenAiMetricProducer),
+ * each against bare SDK records in the same run:
  * 1. `startStage(...).end()` and `queue().add()/remove()` against one bare `Histogram.record` /
  *    `UpDownCounter.add` with the same attributes (what hand-written instrumentation would issue);
  * 2. the onnxruntime adapter's attention-mask hook (sequence lengths and padding) on real runs of the
@@ -9,14 +10,16 @@
  */
 
 import { instrumentOnnxRuntime } from '@genai-metrics/adapters/onnxruntime';
-import { createGenAiMetrics, genAiViews } from '@genai-metrics/core';
+import { createGenAiMetrics, GenAiMetricProducer, genAiViews } from '@genai-metrics/core';
 import { MetricsHarness } from '@genai-metrics/testkit';
 import { toyRerankerModel } from '@genai-metrics/testkit/onnx';
 import * as ort from 'onnxruntime-node';
 import { compare, compareAsync, printAdded, printTable } from './measure.js';
 
-const harness = new MetricsHarness({ views: genAiViews() });
-const genai = createGenAiMetrics({ meterProvider: harness.meterProvider, semconv: 'v1.41' });
+// What setupMetrics wires by default: every metric pre-aggregated by a GenAiMetricProducer.
+const producer = new GenAiMetricProducer();
+const harness = new MetricsHarness({ views: genAiViews(), metricProducers: [producer] });
+const genai = createGenAiMetrics({ meterProvider: harness.meterProvider, semconv: 'v1.41', producer });
 const bareMeter = new MetricsHarness({ views: genAiViews() }).meterProvider.getMeter('bare');
 const bareStage = bareMeter.createHistogram('llm.stage.duration');
 const bareQueue = bareMeter.createUpDownCounter('llm.queue.size');
