@@ -1,4 +1,4 @@
-import type { Attributes, SpanContext } from '@opentelemetry/api';
+import type { SpanContext } from '@opentelemetry/api';
 import type { SpanCapture } from '../exemplar/filter.js';
 import { enterExemplar, leaveExemplar } from '../exemplar/slot.js';
 import { describeValue } from '../input/describe.js';
@@ -33,11 +33,15 @@ export interface StartOperationOptions {
   queued?: boolean;
 }
 
-/** The start options after sanitising: plain values only (see GenAiMetrics.startOperation). */
+/**
+ * The start options after sanitising: plain values only (see GenAiMetrics.startOperation). One object
+ * per operation, owned by it: the constructor normalises `requestModel` in place, and the object is
+ * then the operation's attribute tuple (no tuple allocated per series-group lookup).
+ */
 export interface StartValues {
   readonly operation: string;
   readonly provider: string;
-  readonly requestModel: string | undefined;
+  requestModel: string | undefined;
   readonly serverAddress: string | undefined;
   readonly serverPort: number | undefined;
   readonly stream: boolean;
@@ -93,7 +97,6 @@ export class Operation {
   private reasoningTokens = UNKNOWN;
   /** As reported (sanitised), before normalizeModel: prices are looked up by it first. */
   private responseModel: string | undefined;
-  private readonly requestModel: string | undefined;
   private readonly startGroup: SeriesGroup;
   private readonly active: BoundSeries;
   /** Counted on llm.requests.waiting (started with `queued`, not yet dequeued or ended). */
@@ -121,7 +124,7 @@ export class Operation {
     this.stream = start.stream;
     this.timesChunks = this.server || this.stream;
     this.cls = cls;
-    this.requestModel = ctx.normalizeModel(start.requestModel, 'requestModel');
+    start.requestModel = ctx.normalizeModel(start.requestModel, 'requestModel');
     this.startGroup = this.group(undefined);
     this.active = this.startGroup.series(ctx.plans.active);
     this.active.record(1);
@@ -288,30 +291,10 @@ export class Operation {
   }
 
   private group(responseModel: string | undefined): SeriesGroup {
-    const s = this.start;
-    const tuple = {
-      operation: s.operation,
-      provider: s.provider,
-      requestModel: this.requestModel,
-      responseModel,
-      serverAddress: s.serverAddress,
-      serverPort: s.serverPort,
-    };
-    const build = () => {
-      const attributes: Attributes = {
-        [sc.ATTR_GEN_AI_OPERATION_NAME]: tuple.operation,
-        [sc.ATTR_GEN_AI_PROVIDER_NAME]: tuple.provider,
-      };
-      if (tuple.requestModel !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = tuple.requestModel;
-      if (responseModel !== undefined) attributes[sc.ATTR_GEN_AI_RESPONSE_MODEL] = responseModel;
-      if (tuple.serverAddress !== undefined) attributes[sc.ATTR_SERVER_ADDRESS] = tuple.serverAddress;
-      if (tuple.serverPort !== undefined) attributes[sc.ATTR_SERVER_PORT] = tuple.serverPort;
-      return Object.freeze(attributes);
-    };
     // The start group exists once the constructor has run; response-model groups hang off it.
     return responseModel !== undefined && this.startGroup !== undefined
-      ? this.ctx.groups.withResponse(this.startGroup, tuple, build)
-      : this.ctx.groups.get(tuple, build);
+      ? this.ctx.groups.withResponse(this.startGroup, this.start, responseModel)
+      : this.ctx.groups.get(this.start, responseModel);
   }
 
   private recordClient(group: SeriesGroup, seconds: number, errorType: string | undefined): void {
@@ -377,7 +360,7 @@ export class Operation {
     const { prices } = this.ctx;
     const slot = this.ctx.plans.cost;
     if (!prices || slot === NONE) return;
-    const price = prices.lookup(this.responseModel) ?? prices.lookup(this.requestModel);
+    const price = prices.lookup(this.responseModel) ?? prices.lookup(this.start.requestModel);
     if (!price) return;
     const known = (n: number) => (n === UNKNOWN ? undefined : n);
     // Embeddings produce no output tokens: unknown output means none there, not "unknown".

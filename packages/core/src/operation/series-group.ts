@@ -66,9 +66,21 @@ export interface Tuple {
   readonly operation: string;
   readonly provider: string;
   readonly requestModel: string | undefined;
-  readonly responseModel: string | undefined;
   readonly serverAddress: string | undefined;
   readonly serverPort: number | undefined;
+}
+
+/** The attribute set of a tuple with `responseModel` added (built once per group, on a miss). */
+function attributesOf(t: Tuple, responseModel: string | undefined): Attributes {
+  const attributes: Attributes = {
+    [sc.ATTR_GEN_AI_OPERATION_NAME]: t.operation,
+    [sc.ATTR_GEN_AI_PROVIDER_NAME]: t.provider,
+  };
+  if (t.requestModel !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = t.requestModel;
+  if (responseModel !== undefined) attributes[sc.ATTR_GEN_AI_RESPONSE_MODEL] = responseModel;
+  if (t.serverAddress !== undefined) attributes[sc.ATTR_SERVER_ADDRESS] = t.serverAddress;
+  if (t.serverPort !== undefined) attributes[sc.ATTR_SERVER_PORT] = t.serverPort;
+  return Object.freeze(attributes);
 }
 
 type Level = Map<string | number | undefined, unknown>;
@@ -89,33 +101,35 @@ export class SeriesGroups {
     readonly slots: readonly Slot[],
   ) {}
 
-  /** The group of `start`'s tuple with `responseModel` added (a shortcut through start.responses). */
-  withResponse(start: SeriesGroup, t: Tuple, attributes: () => Attributes): SeriesGroup {
-    const model = t.responseModel!;
-    let group = start.responses?.get(model);
+  /**
+   * The group of `start`'s tuple with `responseModel` added (a shortcut through start.responses). The
+   * tuple is the operation's own object, and nothing is allocated on a hit: this runs once per operation.
+   */
+  withResponse(start: SeriesGroup, t: Tuple, responseModel: string): SeriesGroup {
+    let group = start.responses?.get(responseModel);
     if (group === undefined) {
-      group = this.get(t, attributes);
+      group = this.get(t, responseModel);
       start.responses ??= new Map();
-      if (start.responses.size < RESPONSE_GROUPS_CACHED) start.responses.set(model, group);
+      if (start.responses.size < RESPONSE_GROUPS_CACHED) start.responses.set(responseModel, group);
     }
     return group;
   }
 
-  /** The group for this tuple, creating it with `attributes()` on a miss. */
-  get(t: Tuple, attributes: () => Attributes): SeriesGroup {
+  /** The group for this tuple with `responseModel`, creating it on a miss. */
+  get(t: Tuple, responseModel: string | undefined): SeriesGroup {
     const l1 = this.level(this.root, t.operation);
     const l2 = this.level(l1, t.provider);
     const l3 = this.level(l2, t.requestModel);
-    const l4 = this.level(l3, t.responseModel);
+    const l4 = this.level(l3, responseModel);
     const l5 = this.level(l4, t.serverAddress);
     let group = l5.get(t.serverPort) as SeriesGroup | undefined;
     if (group === undefined) {
       if (this.size >= GROUPS_CACHED) {
         this.root = new Map();
         this.size = 0;
-        return this.get(t, attributes);
+        return this.get(t, responseModel);
       }
-      group = new SeriesGroup(this, attributes());
+      group = new SeriesGroup(this, attributesOf(t, responseModel));
       l5.set(t.serverPort, group);
       this.size++;
     }
