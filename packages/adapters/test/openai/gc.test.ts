@@ -1,8 +1,9 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type OpenAIServer, startOpenAIServer } from '@genai-metrics/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { instrumentOpenAI } from '../../src/openai/index.js';
+import { abandoned } from '../../src/shared/http-sdk/abandoned.js';
 import { DURATION, metricsPipeline, TTFC } from '../shared/harness.js';
 import { SDKS } from './sdks.js';
 
@@ -47,6 +48,40 @@ describe.each(SDKS)('openai v$major: GC during a call', ({ OpenAI }) => {
     expect(m.points(DURATION)).toHaveLength(1);
     expect(m.points(DURATION)[0]!.attributes['error.type']).toBeUndefined();
     expect(m.histogram(TTFC).count).toBe(1);
+    await harness.shutdown();
+  });
+
+  // Watching is what the observation costs most: an awaited call (parse() ran before the headers)
+  // must not be watched; one awaited only after its headers arrived is watched until its parse starts.
+  it('watches only a promise nobody subscribed to by the time its headers arrive', async () => {
+    const { harness, metrics } = metricsPipeline();
+    const client = instrumentOpenAI(new OpenAI({ apiKey: 'test', baseURL: server.baseURL, maxRetries: 0 }), {
+      metrics,
+    });
+    const watch = vi.spyOn(abandoned, 'watch');
+    const forget = vi.spyOn(abandoned, 'forget');
+    const body = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }] };
+    try {
+      server.enqueue({ firstByteDelayMs: 50, chunks: 1 });
+      await client.chat.completions.create(body);
+      expect(watch).not.toHaveBeenCalled();
+
+      server.enqueue({ chunks: 1 });
+      const late = client.chat.completions.create(body);
+      for (let i = 0; i < 100 && watch.mock.calls.length === 0; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(watch).toHaveBeenCalledTimes(1);
+      expect(forget).not.toHaveBeenCalled();
+      await late;
+      expect(forget).toHaveBeenCalledTimes(1);
+      expect(forget.mock.calls[0]![0]).toBe(watch.mock.results[0]!.value);
+    } finally {
+      watch.mockRestore();
+      forget.mockRestore();
+    }
+    const m = await harness.collect();
+    expect(m.histogram(DURATION).count).toBe(2);
+    expect(m.points(DURATION).every((p) => p.attributes['error.type'] === undefined)).toBe(true);
     await harness.shutdown();
   });
 

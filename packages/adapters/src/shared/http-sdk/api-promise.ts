@@ -1,3 +1,4 @@
+import { read } from '../read.js';
 import { abandoned } from './abandoned.js';
 import type { HttpCall } from './call.js';
 
@@ -7,7 +8,9 @@ import type { HttpCall } from './call.js';
  * @anthropic-ai/sdk 0.x–1.x), on this instance only, so the caller keeps the very same APIPromise
  * object and the data is unchanged:
  * - `responsePromise` (the fetch, after retries) settles once: a rejection is the call's failure;
- * - `parse()` is what `then`/`catch`/`finally`/`withResponse` call first: the caller subscribed;
+ * - `parse()` is what `then`/`catch`/`finally`/`withResponse` call first: the caller subscribed.
+ *   It is not hooked: it stores its promise as `parsedPromise` (openai 4–7, @anthropic-ai/sdk
+ *   0.x–1.x), which we read when the headers arrive (see `Observed.parseStarted`);
  * - `parseResponse` is what `parse()` and `_thenUnwrap` parse with: its result is the answer.
  * `asResponse()` without parsing ends the operation when the headers arrive (the body is the
  * caller's to read); usage is then unknown.
@@ -97,7 +100,8 @@ export function observeAPIPromise(p: APIPromiseLike, call: HttpCall): void {
   // surfaces as an unhandled rejection; the caller who awaits still gets the same error.
   p.responsePromise.then(
     () => {
-      if (!state.subscribed && !call.isEnded) state.token = abandoned.watch(state.held, call);
+      if (!state.subscribed && !call.isEnded && !parseStarted(state.held))
+        state.token = abandoned.watch(state.held, call);
     },
     (error: unknown) => {
       state.subscribe();
@@ -107,17 +111,21 @@ export function observeAPIPromise(p: APIPromiseLike, call: HttpCall): void {
   hookParse(p, state);
 }
 
+/**
+ * Has the caller subscribed through `parse()` (then/catch/finally/withResponse call it first)? From
+ * then on the SDK may hold no reference to the promise (v4's parse() chains `responsePromise.then(
+ * this.parseResponse)`), so a collection before the parse runs must not end the call. Read once, when
+ * the headers arrive, rather than hooking `parse()` on every call: one closure and one own property
+ * less per call, and the promise keeps the SDK's own `parse`. An SDK that stored it elsewhere would
+ * only be watched until its parse starts (then `parseResponse` forgets it): slower, still correct —
+ * the registry's cleanup runs as a task, after the parse reaction queued behind ours.
+ */
+function parseStarted(p: APIPromiseLike): boolean {
+  return read(p, 'parsedPromise') !== undefined;
+}
+
 function hookParse(p: APIPromiseLike, state: Observed): void {
   const { call } = state;
-  // then/catch/finally/withResponse all call parse() first: the caller subscribed. From then on the
-  // SDK may hold no reference to the promise (v4's parse() chains `responsePromise.then(
-  // this.parseResponse)`), so a collection before the headers arrive must not end the call.
-  const parse = p.parse;
-  setHook(p, 'parse', function instrumentedParse(this: unknown) {
-    state.subscribe();
-    return parse.call(this);
-  });
-
   const parseResponse = p.parseResponse;
   setHook(p, 'parseResponse', function instrumentedParseResponse(this: unknown, ...args: unknown[]) {
     state.parsing = true;
