@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MetricsHarness, skipWithoutTool } from '@genai-metrics/testkit';
+import { MetricsHarness, requireTool } from '@genai-metrics/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNvmlProvider, detectAccelerators, registerHardwareMetrics } from '../src/index.js';
 import { compileFakeNvml, findCompiler } from './helpers/fake-nvml.js';
 
 const { cc, reason } = findCompiler();
-/** Locally a missing compiler skips (saying why); under CI it fails the file. */
-const skip = skipWithoutTool('a C compiler', cc !== undefined, reason ?? '');
+// A missing compiler fails the file, saying how to install one.
+requireTool('a C compiler', cc !== undefined, reason ?? '');
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
 
@@ -26,142 +26,139 @@ async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Pr
   }
 }
 
-describe.skipIf(skip)(
-  `NVML provider through koffi against a fake libnvidia-ml.so.1${reason ? ` (skipped: ${reason})` : ''}`,
-  () => {
-    let dir: string;
-    let full: string;
-    let old: string;
+describe('NVML provider through koffi against a fake libnvidia-ml.so.1', () => {
+  let dir: string;
+  let full: string;
+  let old: string;
 
-    beforeAll(() => {
-      dir = mkdtempSync(join(tmpdir(), 'fake-nvml-'));
-      full = compileFakeNvml(cc!, dir, 'full');
-      old = compileFakeNvml(cc!, dir, 'old-driver', ['OMIT_MEMORY_V2', 'OMIT_ENERGY', 'OMIT_PROCESSES_V3']);
-    });
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fake-nvml-'));
+    full = compileFakeNvml(cc!, dir, 'full');
+    old = compileFakeNvml(cc!, dir, 'old-driver', ['OMIT_MEMORY_V2', 'OMIT_ENERGY', 'OMIT_PROCESSES_V3']);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    it('reads every value in SI units, v2 memory (reserved excluded) and our own PID’s memory', async () => {
-      await withEnv({ FAKE_NVML_DEVICE_COUNT: '2' }, async () => {
-        const p = createNvmlProvider({ libraryPath: full });
-        const devices = await p.probe();
-        expect(devices.map((d) => [d.id, d.name, d.model])).toEqual([
-          ['GPU-00000000-fake-0000-0000-000000000000', 'nvidia0', 'Fake GPU 0'],
-          ['GPU-00000000-fake-0000-0000-000000000001', 'nvidia1', 'Fake GPU 1'],
-        ]);
-        const [g0, g1] = await p.sample();
-        expect(g1).toMatchObject({
-          vendor: 'NVIDIA',
-          utilization: 0.41,
-          memoryTotal: 9 * GIB,
-          memoryUsed: 2 * GIB, // the v2 struct: v1 would say 2 GiB + 256 MiB reserved
-          power: 150.001,
-          energy: 5000.001,
-          temperature: 61,
-          clocks: { graphics: 1500e6, sm: 1400e6, memory: 9000e6 },
-          processMemoryUsed: 200 * MIB,
-        });
-        expect(g0!.processMemoryUsed).toBe(100 * MIB);
-        await p.close();
+  it('reads every value in SI units, v2 memory (reserved excluded) and our own PID’s memory', async () => {
+    await withEnv({ FAKE_NVML_DEVICE_COUNT: '2' }, async () => {
+      const p = createNvmlProvider({ libraryPath: full });
+      const devices = await p.probe();
+      expect(devices.map((d) => [d.id, d.name, d.model])).toEqual([
+        ['GPU-00000000-fake-0000-0000-000000000000', 'nvidia0', 'Fake GPU 0'],
+        ['GPU-00000000-fake-0000-0000-000000000001', 'nvidia1', 'Fake GPU 1'],
+      ]);
+      const [g0, g1] = await p.sample();
+      expect(g1).toMatchObject({
+        vendor: 'NVIDIA',
+        utilization: 0.41,
+        memoryTotal: 9 * GIB,
+        memoryUsed: 2 * GIB, // the v2 struct: v1 would say 2 GiB + 256 MiB reserved
+        power: 150.001,
+        energy: 5000.001,
+        temperature: 61,
+        clocks: { graphics: 1500e6, sm: 1400e6, memory: 9000e6 },
+        processMemoryUsed: 200 * MIB,
       });
-    });
-
-    it('decodes the R535 32-byte process struct: finds our PID in the second entry', async () => {
-      await withEnv({ FAKE_NVML_PROCESS_STRUCT: '32' }, async () => {
-        const p = createNvmlProvider({ libraryPath: full });
-        await p.probe();
-        const [g0] = await p.sample();
-        expect(g0!.processMemoryUsed).toBe(100 * MIB);
-        await p.close();
-      });
-    });
-
-    it('an old driver without the v2 memory, energy and v3 process symbols: v1 memory, no energy, no guess', async () => {
-      const p = createNvmlProvider({ libraryPath: old });
-      await p.probe();
-      const [g0] = await p.sample();
-      expect(g0!.memoryUsed).toBe(GIB + 256 * MIB);
-      expect(g0!.memoryTotal).toBe(8 * GIB);
-      expect(g0!.energy).toBeUndefined();
-      expect(g0!.processMemoryUsed).toBeUndefined();
-      expect(g0!.power).toBe(150);
+      expect(g0!.processMemoryUsed).toBe(100 * MIB);
       await p.close();
     });
+  });
 
-    it('NOT_SUPPORTED readings are absent, not 0', async () => {
-      await withEnv({ FAKE_NVML_NOT_SUPPORTED: 'power,temperature,utilization' }, async () => {
-        const p = createNvmlProvider({ libraryPath: full });
-        await p.probe();
-        const [g0] = await p.sample();
-        expect(g0!.power).toBeUndefined();
-        expect(g0!.temperature).toBeUndefined();
-        expect(g0!.utilization).toBeUndefined();
-        expect(g0!.memoryTotal).toBe(8 * GIB);
-        await p.close();
-      });
-    });
-
-    it('NVML calls run off the event loop: the loop keeps turning while a slow driver call is in progress', async () => {
+  it('decodes the R535 32-byte process struct: finds our PID in the second entry', async () => {
+    await withEnv({ FAKE_NVML_PROCESS_STRUCT: '32' }, async () => {
       const p = createNvmlProvider({ libraryPath: full });
       await p.probe();
-      await withEnv({ FAKE_NVML_SLOW_MS: '300' }, async () => {
-        let turns = 0;
-        let done = false;
-        const spin = () => {
-          if (done) return;
-          turns++;
-          setImmediate(spin);
-        };
-        setImmediate(spin);
-        const [g0] = await p.sample();
-        done = true;
-        // A blocking call would hold the loop for the whole 300 ms sleep and let no setImmediate run.
-        expect(turns).toBeGreaterThan(0);
-        expect(g0!.power).toBe(150);
-      });
+      const [g0] = await p.sample();
+      expect(g0!.processMemoryUsed).toBe(100 * MIB);
       await p.close();
     });
+  });
 
-    it('driver not loaded, zero devices, or a missing library: no devices and no throw', async () => {
-      await withEnv({ FAKE_NVML_DRIVER_NOT_LOADED: '1' }, async () => {
-        expect(await detectAccelerators({ providers: ['nvml'], nvml: { libraryPath: full } })).toEqual([]);
-      });
-      await withEnv({ FAKE_NVML_DEVICE_COUNT: '0' }, async () => {
-        expect(await detectAccelerators({ providers: ['nvml'], nvml: { libraryPath: full } })).toEqual([]);
-      });
-      expect(
-        await detectAccelerators({ providers: ['nvml'], nvml: { libraryPath: join(dir, 'nope.so') } }),
-      ).toEqual([]);
+  it('an old driver without the v2 memory, energy and v3 process symbols: v1 memory, no energy, no guess', async () => {
+    const p = createNvmlProvider({ libraryPath: old });
+    await p.probe();
+    const [g0] = await p.sample();
+    expect(g0!.memoryUsed).toBe(GIB + 256 * MIB);
+    expect(g0!.memoryTotal).toBe(8 * GIB);
+    expect(g0!.energy).toBeUndefined();
+    expect(g0!.processMemoryUsed).toBeUndefined();
+    expect(g0!.power).toBe(150);
+    await p.close();
+  });
+
+  it('NOT_SUPPORTED readings are absent, not 0', async () => {
+    await withEnv({ FAKE_NVML_NOT_SUPPORTED: 'power,temperature,utilization' }, async () => {
+      const p = createNvmlProvider({ libraryPath: full });
+      await p.probe();
+      const [g0] = await p.sample();
+      expect(g0!.power).toBeUndefined();
+      expect(g0!.temperature).toBeUndefined();
+      expect(g0!.utilization).toBeUndefined();
+      expect(g0!.memoryTotal).toBe(8 * GIB);
+      await p.close();
     });
+  });
 
-    it('gauges: hw.* names, units and attributes from NVML through a real SDK pipeline', async () => {
-      const harness = new MetricsHarness();
-      const hw = registerHardwareMetrics({
-        meterProvider: harness.meterProvider,
-        providers: ['nvml'],
-        nvml: { libraryPath: full },
-      });
-      await hw.ready();
-      const m = await harness.collect();
-      const attrs = {
-        'hw.id': 'GPU-00000000-fake-0000-0000-000000000000',
-        'hw.name': 'nvidia0',
-        'hw.vendor': 'NVIDIA',
-        'hw.model': 'Fake GPU 0',
+  it('NVML calls run off the event loop: the loop keeps turning while a slow driver call is in progress', async () => {
+    const p = createNvmlProvider({ libraryPath: full });
+    await p.probe();
+    await withEnv({ FAKE_NVML_SLOW_MS: '300' }, async () => {
+      let turns = 0;
+      let done = false;
+      const spin = () => {
+        if (done) return;
+        turns++;
+        setImmediate(spin);
       };
-      expect(m.points('hw.gpu.utilization')[0]!.attributes).toEqual(attrs);
-      expect(m.sum('hw.gpu.utilization')).toBe(0.4);
-      expect(m.sum('hw.gpu.memory.usage')).toBe(GIB);
-      expect(m.metric('hw.gpu.memory.usage')!.descriptor.unit).toBe('By');
-      expect(m.sum('hw.gpu.memory.limit')).toBe(8 * GIB);
-      expect(m.sum('hw.gpu.memory.utilization')).toBe(1 / 8);
-      expect(m.points('hw.power')[0]!.attributes).toEqual({ ...attrs, 'hw.type': 'gpu' });
-      expect(m.sum('hw.power')).toBe(150);
-      expect(m.sum('hw.energy')).toBe(5000);
-      expect(m.sum('hw.temperature')).toBe(60);
-      expect(m.sum('llm.hw.gpu.process.memory.usage', { 'process.pid': process.pid })).toBe(100 * MIB);
-      expect(m.sum('llm.hw.gpu.clock.frequency', { 'llm.hw.clock.domain': 'sm' })).toBe(1400e6);
-      await hw.close();
-      await harness.shutdown();
+      setImmediate(spin);
+      const [g0] = await p.sample();
+      done = true;
+      // A blocking call would hold the loop for the whole 300 ms sleep and let no setImmediate run.
+      expect(turns).toBeGreaterThan(0);
+      expect(g0!.power).toBe(150);
     });
-  },
-);
+    await p.close();
+  });
+
+  it('driver not loaded, zero devices, or a missing library: no devices and no throw', async () => {
+    await withEnv({ FAKE_NVML_DRIVER_NOT_LOADED: '1' }, async () => {
+      expect(await detectAccelerators({ providers: ['nvml'], nvml: { libraryPath: full } })).toEqual([]);
+    });
+    await withEnv({ FAKE_NVML_DEVICE_COUNT: '0' }, async () => {
+      expect(await detectAccelerators({ providers: ['nvml'], nvml: { libraryPath: full } })).toEqual([]);
+    });
+    expect(
+      await detectAccelerators({ providers: ['nvml'], nvml: { libraryPath: join(dir, 'nope.so') } }),
+    ).toEqual([]);
+  });
+
+  it('gauges: hw.* names, units and attributes from NVML through a real SDK pipeline', async () => {
+    const harness = new MetricsHarness();
+    const hw = registerHardwareMetrics({
+      meterProvider: harness.meterProvider,
+      providers: ['nvml'],
+      nvml: { libraryPath: full },
+    });
+    await hw.ready();
+    const m = await harness.collect();
+    const attrs = {
+      'hw.id': 'GPU-00000000-fake-0000-0000-000000000000',
+      'hw.name': 'nvidia0',
+      'hw.vendor': 'NVIDIA',
+      'hw.model': 'Fake GPU 0',
+    };
+    expect(m.points('hw.gpu.utilization')[0]!.attributes).toEqual(attrs);
+    expect(m.sum('hw.gpu.utilization')).toBe(0.4);
+    expect(m.sum('hw.gpu.memory.usage')).toBe(GIB);
+    expect(m.metric('hw.gpu.memory.usage')!.descriptor.unit).toBe('By');
+    expect(m.sum('hw.gpu.memory.limit')).toBe(8 * GIB);
+    expect(m.sum('hw.gpu.memory.utilization')).toBe(1 / 8);
+    expect(m.points('hw.power')[0]!.attributes).toEqual({ ...attrs, 'hw.type': 'gpu' });
+    expect(m.sum('hw.power')).toBe(150);
+    expect(m.sum('hw.energy')).toBe(5000);
+    expect(m.sum('hw.temperature')).toBe(60);
+    expect(m.sum('llm.hw.gpu.process.memory.usage', { 'process.pid': process.pid })).toBe(100 * MIB);
+    expect(m.sum('llm.hw.gpu.clock.frequency', { 'llm.hw.clock.domain': 'sm' })).toBe(1400e6);
+    await hw.close();
+    await harness.shutdown();
+  });
+});

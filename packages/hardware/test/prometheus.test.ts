@@ -1,10 +1,5 @@
 import { setupMetrics } from '@genai-metrics/core';
-import {
-  hasPrometheus,
-  PrometheusServer,
-  promtoolCheckMetrics,
-  skipWithoutTool,
-} from '@genai-metrics/testkit';
+import { hasPrometheus, PrometheusServer, promtoolCheckMetrics, requireTool } from '@genai-metrics/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeFixture, registerHardwareMetrics } from '../src/index.js';
 
@@ -29,9 +24,9 @@ const FIXTURE: FakeFixture = {
 
 const GPU_LABELS = { hw_id: 'GPU-e2e-0', hw_name: 'nvidia0', hw_vendor: 'NVIDIA', hw_model: 'E2E GPU' };
 
-const skip = skipWithoutTool('prometheus/promtool', hasPrometheus(), 'run scripts/setup/10-prometheus.sh');
+requireTool('prometheus/promtool', hasPrometheus(), 'run scripts/setup/10-prometheus.sh');
 
-describe.skipIf(skip)('hw gauges in a real Prometheus scrape', () => {
+describe('hw gauges in a real Prometheus scrape', () => {
   let metrics: Awaited<ReturnType<typeof setupMetrics>>;
   let hw: ReturnType<typeof registerHardwareMetrics>;
   let prom: PrometheusServer;
