@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { warnOnce } from '../input/report.js';
 import type { TimeSlice } from '../runtime/time-slice.js';
 import { type MemberInfo, type MemberSnapshot, openSnapshot } from './snapshot.js';
 
@@ -113,13 +114,12 @@ export class ClusterStore {
   /**
    * Every snapshot file, read as one consistent set: when a file vanishes between the listing and the
    * read (a fold claimed or removed it), the whole read starts again, so data that moved from one file
-   * to another is never missed. `unreadable` counts files of another format or corrupt ones.
+   * to another is never missed. Files of another format or corrupt ones are left out, with a warning
+   * (once per process) so a data gap is never silent.
    * `known` may name a file whose content the caller holds (its own, last written and not being
    * rewritten): that one is neither read nor decoded again. Only each file's head is decoded here.
    */
-  async snapshots(
-    known?: (name: string) => MemberSnapshot | undefined,
-  ): Promise<{ files: SnapshotFile[]; unreadable: number }> {
+  async snapshots(known?: (name: string) => MemberSnapshot | undefined): Promise<{ files: SnapshotFile[] }> {
     for (let attempt = 1; ; attempt++) {
       const files: SnapshotFile[] = [];
       let unreadable = 0;
@@ -148,7 +148,15 @@ export class ClusterStore {
         }
         files.push({ name, id: match[1]!, claimedBy: match[2], ...opened });
       }
-      if (!moved) return { files, unreadable };
+      if (!moved) {
+        if (unreadable > 0) {
+          warnOnce(
+            'cluster:unreadable-snapshot',
+            `genai-metrics cluster: ${unreadable} snapshot file(s) in ${this.dir} could not be read (another format or damaged) and were left out of the scrape`,
+          );
+        }
+        return { files };
+      }
       if (attempt >= READ_ATTEMPTS) {
         throw new Error(
           `genai-metrics cluster: the snapshot files in ${this.dir} kept moving during ${READ_ATTEMPTS} reads`,

@@ -1,5 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { serialize } from 'node:v8';
-import { ValueType } from '@opentelemetry/api';
+import { DiagLogLevel, diag, ValueType } from '@opentelemetry/api';
 import { AggregationTemporality, DataPointType, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +14,7 @@ import {
   openSnapshot,
   SNAPSHOT_FORMAT,
 } from '../../src/cluster/snapshot.js';
+import { ClusterStore } from '../../src/cluster/store.js';
 import { TimeSlice } from '../../src/runtime/time-slice.js';
 
 /**
@@ -133,6 +137,29 @@ describe('snapshot files', () => {
       ...[head, frame].flatMap((b) => [Buffer.from(Uint32Array.of(b.length).buffer), b]),
     ]);
     expect(await decodeSnapshot(framed, slice)).toBeUndefined();
+  });
+});
+
+describe('ClusterStore.snapshots', () => {
+  it('leaves a damaged file out of the scrape and says so, reading the good ones', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'genai-metrics-store-'));
+    const warnings: string[] = [];
+    diag.setLogger(
+      { warn: (m: string) => warnings.push(m), error() {}, info() {}, debug() {}, verbose() {} },
+      DiagLogLevel.WARN,
+    );
+    try {
+      const store = new ClusterStore(dir);
+      const good = snapshotOf([histogramScope(3)]);
+      await writeFile(store.snapshotPath(good.member.id), await encodeSnapshot(good, new TimeSlice(5)));
+      await writeFile(store.snapshotPath(crypto.randomUUID()), Buffer.from('not a snapshot'));
+      const { files } = await store.snapshots();
+      expect(files.map((f) => f.id)).toEqual([good.member.id]);
+      expect(warnings.some((w) => w.includes('1 snapshot file(s)') && w.includes('left out'))).toBe(true);
+    } finally {
+      diag.disable();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
