@@ -24,19 +24,30 @@ function leadingDim(value: unknown): number | undefined {
   return typeof d === 'number' && Number.isSafeInteger(d) && d > 0 ? d : undefined;
 }
 
-/** The batch size of one run, or undefined when it has none (or reading the feeds failed). Never throws. */
+/**
+ * The batch size of one run, or undefined when it has none (or reading the feeds failed). Never throws.
+ * `firstInput`: the session's first input name when the caller already knows it (read once per
+ * session, see firstInputOf); without it, `'first-input'` reads it from the session.
+ */
 export function batchSizeOf(
   option: BatchSizeOption,
   session: OrtSessionLike,
   feeds: OrtFeeds,
+  firstInput?: string,
 ): number | undefined {
   if (option === false || feeds === null || typeof feeds !== 'object') return undefined;
   try {
     if (typeof option === 'function') return option(feeds);
     if (option !== 'first-input') return leadingDim(feeds[option]);
-    const first = read(read(session, 'inputNames'), 0);
-    return leadingDim(typeof first === 'string' ? feeds[first] : Object.values(feeds)[0]);
+    const first = firstInput ?? firstInputOf(session);
+    return leadingDim(first !== undefined ? feeds[first] : Object.values(feeds)[0]);
   } catch {
     return undefined;
   }
+}
+
+/** The name of the session's first input (`session.inputNames[0]`), or undefined. Never throws. */
+export function firstInputOf(session: OrtSessionLike): string | undefined {
+  const first = read(read(session, 'inputNames'), 0);
+  return typeof first === 'string' ? first : undefined;
 }

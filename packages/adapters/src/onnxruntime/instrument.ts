@@ -149,17 +149,21 @@ function createWrapper(original: AnyFunction, config: RunConfig): AnyFunction {
 }
 
 function runWrapper(original: AnyFunction, config: RunConfig): AnyFunction {
-  return function run(this: unknown, ...args: unknown[]): unknown {
+  // The per-run path of a microsecond-scale model: `arguments` is forwarded as it came (no rest array
+  // and Reflect.apply per run; run()'s arity — feeds, fetches, options — is the original's business).
+  return function run(this: unknown, feeds: unknown): unknown {
     let recorder: RunRecorder | undefined;
     try {
-      recorder = new RunRecorder(config, infoOf(this as object), this as OrtSessionLike, args[0] as OrtFeeds);
+      recorder = new RunRecorder(config, infoOf(this as object), this as OrtSessionLike, feeds as OrtFeeds);
     } catch (error) {
       reportOnce('onnxruntime run instrumentation', error);
     }
-    if (!recorder) return Reflect.apply(original, this, args);
+    // biome-ignore lint/complexity/noArguments: forwards every argument without copying them per run
+    if (!recorder) return original.apply(this, arguments as unknown as unknown[]);
     let result: unknown;
     try {
-      result = Reflect.apply(original, this, args);
+      // biome-ignore lint/complexity/noArguments: as above
+      result = original.apply(this, arguments as unknown as unknown[]);
     } catch (error) {
       recorder.fail(error);
       throw error;

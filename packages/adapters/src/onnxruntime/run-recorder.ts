@@ -14,7 +14,7 @@ import { reportOnce } from '../shared/diag.js';
 import { read } from '../shared/read.js';
 import type { GuardedOperation, GuardedSeries, Recorder } from '../shared/recorder.js';
 import { type AttentionMaskOption, MaskSeries, recordAttentionMask } from './attention-mask.js';
-import { type BatchSizeOption, batchSizeOf } from './batch-size.js';
+import { type BatchSizeOption, batchSizeOf, firstInputOf } from './batch-size.js';
 import { onnxErrorType } from './error-type.js';
 import type { ModelNameOption } from './model-source.js';
 import type { OrtFeeds, OrtSessionLike } from './types.js';
@@ -47,22 +47,38 @@ export interface SessionInfo {
   readonly model: string | undefined;
   /** Requested execution providers, unknown for sessions created before instrumentation. */
   readonly executionProviders: string | undefined;
-  /** Attribute sets and the series bound to them, built once per (session, config). */
-  cache?: {
-    config: RunConfig;
-    run: Attributes;
-    active: Attributes;
-    batch: Attributes;
-    /** Bound once (core's bindSeries): each run then records with no attribute lookup. */
-    series: { active: GuardedSeries; batch: GuardedSeries; run: GuardedSeries };
-    /** The attention mask's series, bound on the first run with a mask. */
-    mask: MaskSeries;
-  };
+  /** What every run of this session records into, built on its first run (per config). */
+  plan?: RunPlan;
 }
 
-function attributesFor(info: SessionInfo, config: RunConfig): NonNullable<SessionInfo['cache']> {
-  const cached = info.cache;
-  if (cached && cached.config === config) return cached;
+/**
+ * Everything a run of one session needs, worked out once per (session, config) so that a run does
+ * no attribute work and follows no chain of objects: the series bound to the session's attribute sets
+ * (core's bindSeries: each record is a bucket search, no attribute lookup) and its first input.
+ */
+interface RunPlan {
+  readonly config: RunConfig;
+  /** gen_ai.operation.name, provider and model: llm.requests.active and llm.batch.size. */
+  readonly active: GuardedSeries;
+  readonly batch: GuardedSeries;
+  /** The same plus the execution providers: llm.inference.run.duration of a completed run. */
+  readonly run: GuardedSeries;
+  /** run's attribute set, for a failed run (recorded with its error.type, unbound). */
+  readonly runAttributes: Attributes;
+  readonly requestModel: string | undefined;
+  /** The attention mask's series, bound on the first run with a mask. */
+  readonly mask: MaskSeries;
+  /**
+   * The session's first input name, for the default batch size: a session's inputs are fixed when it
+   * is created, so it is read once here rather than through the session's getters on every run.
+   * Undefined when it could not be read; batchSizeOf then reads the session itself.
+   */
+  readonly firstInput: string | undefined;
+}
+
+function planFor(info: SessionInfo, config: RunConfig, session: OrtSessionLike): RunPlan {
+  const cached = info.plan;
+  if (cached !== undefined && cached.config === config) return cached;
   const model = info.model ?? config.fixedModelName;
   const active: Attributes = {
     [ATTR_GEN_AI_OPERATION_NAME]: config.operation,
@@ -72,14 +88,18 @@ function attributesFor(info: SessionInfo, config: RunConfig): NonNullable<Sessio
   const run: Attributes = { ...active };
   if (info.executionProviders !== undefined) run[ATTR_LLM_EXECUTION_PROVIDERS] = info.executionProviders;
   const { recorder } = config;
-  const series = {
+  const plan: RunPlan = {
+    config,
     active: recorder.bind(METRIC_LLM_REQUESTS_ACTIVE, active),
     batch: recorder.bind(METRIC_LLM_BATCH_SIZE, active),
     run: recorder.bind(METRIC_LLM_INFERENCE_RUN_DURATION, run),
+    runAttributes: run,
+    requestModel: model,
+    mask: new MaskSeries(recorder, active),
+    firstInput: config.batchSize === 'first-input' ? firstInputOf(session) : undefined,
   };
-  const cache = { config, run, active, batch: active, series, mask: new MaskSeries(recorder, active) };
-  info.cache = cache;
-  return cache;
+  info.plan = plan;
+  return plan;
 }
 
 /**
@@ -89,41 +109,57 @@ function attributesFor(info: SessionInfo, config: RunConfig): NonNullable<Sessio
 export class RunRecorder {
   private done = false;
   private readonly startedAt = performance.now();
-  private readonly attrs: NonNullable<SessionInfo['cache']>;
+  private readonly plan: RunPlan;
   private readonly operation: GuardedOperation | undefined;
 
-  constructor(
-    private readonly config: RunConfig,
-    info: SessionInfo,
-    session: OrtSessionLike,
-    feeds: OrtFeeds,
-  ) {
-    this.attrs = attributesFor(info, config);
-    const { recorder } = config;
-    // Read the feeds before anything is counted: whatever they hold, nothing below can throw.
-    const batch = batchSizeOf(config.batchSize, session, feeds);
-    const tokens = config.inputTokens ? safeCall(config.inputTokens, feeds) : undefined;
+  constructor(config: RunConfig, info: SessionInfo, session: OrtSessionLike, feeds: OrtFeeds) {
+    const plan = planFor(info, config, session);
+    this.plan = plan;
+    // Read the feeds before anything is counted: whatever they hold, nothing below can throw. An
+    // option that is off costs one comparison.
+    const batch =
+      config.batchSize === false ? undefined : batchSizeOf(config.batchSize, session, feeds, plan.firstInput);
     if (config.perRunOperation !== undefined) {
+      const tokens = config.inputTokens ? safeCall(config.inputTokens, feeds) : undefined;
       // The Operation counts itself in llm.requests.active; counting the run too would double it.
-      this.operation = recorder.startOperation({
+      this.operation = config.recorder.startOperation({
         operation: config.operation,
         provider: config.provider,
-        requestModel: this.attrs.active[ATTR_GEN_AI_REQUEST_MODEL] as string | undefined,
+        requestModel: plan.requestModel,
         kind: config.perRunOperation,
       });
       if (tokens !== undefined) this.operation.setUsage({ inputTokens: tokens });
     } else {
-      this.attrs.series.active.record(1);
+      this.operation = undefined;
+      plan.active.record(1);
     }
-    if (batch !== undefined) this.attrs.series.batch.record(batch);
-    recordAttentionMask(config.attentionMask, this.attrs.mask, feeds);
+    if (batch !== undefined) plan.batch.record(batch);
+    if (config.attentionMask !== false) recordAttentionMask(config.attentionMask, plan.mask, feeds);
   }
 
   /**
-   * Ends when `result` (what run() returned: a promise) settles, or now for anything else. Two closures
-   * per run and no guard wrappers: end() and fail() never throw. Never throws; `then` is read once.
+   * Ends when `result` (what run() returned: a promise) settles, or now for anything else. Never throws;
+   * two closures per run, and no guard wrappers: end() and fail() never throw.
+   *
+   * onnxruntime-node's run() is an async function: its result is a native promise, whose `then` is
+   * called directly — no guarded read of `then`, no argument array (this is the per-run path of models
+   * that run in microseconds). When that throws (a revoked Proxy fails `instanceof`, a Proxy or a
+   * subclass claiming to be a Promise has a `then` that throws), the result goes the guarded way, as
+   * any other value: `then` read once through `read`, a value without one ends the run now, a `then`
+   * that throws fails it (the caller's `await` rejects with that error too).
    */
   settleWith(result: unknown): void {
+    try {
+      if (result instanceof Promise) {
+        result.then(
+          () => this.end(),
+          (error: unknown) => this.fail(error),
+        );
+        return;
+      }
+    } catch {
+      // the guarded way below
+    }
     const then = read(result, 'then');
     if (typeof then !== 'function') {
       this.end();
@@ -133,6 +169,7 @@ export class RunRecorder {
       Reflect.apply(then, result, [() => this.end(), (error: unknown) => this.fail(error)]);
     } catch (error) {
       reportOnce('onnxruntime run', error);
+      this.fail(error);
     }
   }
 
@@ -160,15 +197,15 @@ export class RunRecorder {
   }
 
   private finish(errorType: string | undefined): void {
-    const { recorder } = this.config;
+    const { plan } = this;
     const seconds = (performance.now() - this.startedAt) / 1000;
-    if (errorType === undefined) this.attrs.series.run.record(seconds);
+    if (errorType === undefined) plan.run.record(seconds);
     else
-      recorder.record(METRIC_LLM_INFERENCE_RUN_DURATION, seconds, {
-        ...this.attrs.run,
+      plan.config.recorder.record(METRIC_LLM_INFERENCE_RUN_DURATION, seconds, {
+        ...plan.runAttributes,
         [ATTR_ERROR_TYPE]: errorType,
       });
-    if (this.operation === undefined) this.attrs.series.active.record(-1);
+    if (this.operation === undefined) plan.active.record(-1);
   }
 }
 

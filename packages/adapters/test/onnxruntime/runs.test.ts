@@ -239,3 +239,75 @@ describe('instrumentOnnxRuntime: never hurts the app', () => {
     await harness.shutdown();
   });
 });
+
+describe('instrumentOnnxRuntime: whatever run() returns', () => {
+  // A native promise takes the per-run fast path (its then called directly); everything else, and a
+  // promise-like whose then throws, the guarded one. Either way: the very value back, one record.
+  const cases: Array<[string, () => unknown, 'ok' | 'failed']> = [
+    ['a native promise', () => Promise.resolve('out'), 'ok'],
+    ['a rejected native promise', () => Promise.reject(new Error('boom')), 'failed'],
+    [
+      'a Promise subclass',
+      () => {
+        class Sub<T> extends Promise<T> {}
+        return Sub.resolve('out');
+      },
+      'ok',
+    ],
+    [
+      'a promise whose own then throws',
+      () =>
+        Object.defineProperty(Promise.resolve('out'), 'then', {
+          value: () => {
+            throw new Error('then broke');
+          },
+        }),
+      'failed',
+    ],
+    [
+      'a revoked Proxy (instanceof throws)',
+      () => {
+        const { proxy, revoke } = Proxy.revocable({}, {});
+        revoke();
+        return proxy;
+      },
+      'ok',
+    ],
+    [
+      'a Proxy claiming Promise.prototype, without then',
+      () => new Proxy({}, { getPrototypeOf: () => Promise.prototype }),
+      'ok',
+    ],
+    ['a plain value', () => ({ Y: 1 }), 'ok'],
+  ];
+
+  it.each(cases)('%s: the same value back, recorded once', async (_name, make, outcome) => {
+    const { harness, metrics } = setup();
+    let returned: unknown;
+    class InferenceSession {
+      static async create() {
+        return new InferenceSession();
+      }
+      readonly inputNames = ['X'];
+      run(_feeds: unknown): unknown {
+        returned = make();
+        return returned;
+      }
+    }
+    handle = instrumentOnnxRuntime({ InferenceSession } as never, { metrics, modelName: 'fake' });
+    const result = new InferenceSession().run({ X: floats(2) });
+    expect(result).toBe(returned);
+    await Promise.resolve()
+      .then(() => result)
+      .catch(() => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    const m = await harness.collect();
+    expect(m.count(RUN)).toBe(1);
+    expect(m.points(RUN).filter((p) => p.attributes['error.type'] !== undefined)).toHaveLength(
+      outcome === 'failed' ? 1 : 0,
+    );
+    expect(m.histogram('llm.batch.size').count).toBe(1);
+    expect(m.sum('llm.requests.active')).toBe(0);
+    await harness.shutdown();
+  });
+});
