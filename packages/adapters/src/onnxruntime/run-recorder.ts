@@ -141,32 +141,23 @@ export class RunRecorder {
    * Ends when `result` (what run() returned: a promise) settles, or now for anything else. Never throws;
    * two closures per run, and no guard wrappers: end() and fail() never throw.
    *
-   * onnxruntime-node's run() is an async function: its result is a native promise, whose `then` is
-   * called directly — no guarded read of `then`, no argument array (this is the per-run path of models
-   * that run in microseconds). When that throws (a revoked Proxy fails `instanceof`, a Proxy or a
-   * subclass claiming to be a Promise has a `then` that throws), the result goes the guarded way, as
-   * any other value: `then` read once through `read`, a value without one ends the run now, a `then`
-   * that throws fails it (the caller's `await` rejects with that error too).
+   * `then` is read once (through `read`: a revoked Proxy or a throwing getter reads as none, and the
+   * run ends now) and called once, with `call` — no argument array per run, which for onnxruntime-node's
+   * native promise compiles to a direct call (this is the per-run path of models that run in
+   * microseconds). A `then` that throws fails the run: the caller's `await` rejects with that error too.
    */
   settleWith(result: unknown): void {
-    try {
-      if (result instanceof Promise) {
-        result.then(
-          () => this.end(),
-          (error: unknown) => this.fail(error),
-        );
-        return;
-      }
-    } catch {
-      // the guarded way below
-    }
     const then = read(result, 'then');
     if (typeof then !== 'function') {
       this.end();
       return;
     }
     try {
-      Reflect.apply(then, result, [() => this.end(), (error: unknown) => this.fail(error)]);
+      then.call(
+        result,
+        () => this.end(),
+        (error: unknown) => this.fail(error),
+      );
     } catch (error) {
       reportOnce('onnxruntime run', error);
       this.fail(error);

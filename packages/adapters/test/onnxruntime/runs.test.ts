@@ -241,8 +241,8 @@ describe('instrumentOnnxRuntime: never hurts the app', () => {
 });
 
 describe('instrumentOnnxRuntime: whatever run() returns', () => {
-  // A native promise takes the per-run fast path (its then called directly); everything else, and a
-  // promise-like whose then throws, the guarded one. Either way: the very value back, one record.
+  // then is read once and called once, whatever the value: the very value back, one record, and a
+  // then that throws or cannot be read never leaves the run counted in flight.
   const cases: Array<[string, () => unknown, 'ok' | 'failed']> = [
     ['a native promise', () => Promise.resolve('out'), 'ok'],
     ['a rejected native promise', () => Promise.reject(new Error('boom')), 'failed'],
@@ -265,7 +265,7 @@ describe('instrumentOnnxRuntime: whatever run() returns', () => {
       'failed',
     ],
     [
-      'a revoked Proxy (instanceof throws)',
+      'a revoked Proxy (reading then throws)',
       () => {
         const { proxy, revoke } = Proxy.revocable({}, {});
         revoke();
