@@ -23,6 +23,13 @@ export class SeriesGroup {
    * at the end of an operation instead of a walk of the whole trie.
    */
   responses: Map<string, SeriesGroup> | undefined;
+  /**
+   * The response model of the last `withResponse` hit and its group: most operations of one request
+   * tuple come back with the same response model, and comparing one string costs far less than a
+   * Map.get beside an SDK that has evicted the Map from the CPU caches (see SeriesGroups.get).
+   */
+  lastResponseModel: string | undefined = undefined;
+  lastResponseGroup: SeriesGroup | undefined = undefined;
 
   constructor(
     private readonly groups: SeriesGroups,
@@ -95,6 +102,13 @@ type Level = Map<string | number | undefined, unknown>;
 export class SeriesGroups {
   private root: Level = new Map();
   private size = 0;
+  /**
+   * The tuple of the last request-group lookup and its group. Consecutive operations usually share
+   * their tuple (one client, one model), and beside a real SDK — whose own work per call evicts our
+   * data from the CPU caches — the six Map levels cost a cache miss each (tables, keys); five
+   * string comparisons against one object do not. The values are compared, not the tuple object.
+   */
+  private last: { tuple: Tuple; group: SeriesGroup } | undefined = undefined;
 
   constructor(
     private readonly binder: SeriesBinder,
@@ -106,17 +120,28 @@ export class SeriesGroups {
    * tuple is the operation's own object, and nothing is allocated on a hit: this runs once per operation.
    */
   withResponse(start: SeriesGroup, t: Tuple, responseModel: string): SeriesGroup {
+    if (start.lastResponseModel === responseModel) return start.lastResponseGroup!;
     let group = start.responses?.get(responseModel);
     if (group === undefined) {
       group = this.get(t, responseModel);
       start.responses ??= new Map();
       if (start.responses.size < RESPONSE_GROUPS_CACHED) start.responses.set(responseModel, group);
     }
+    start.lastResponseModel = responseModel;
+    start.lastResponseGroup = group;
     return group;
   }
 
   /** The group for this tuple with `responseModel`, creating it on a miss. */
   get(t: Tuple, responseModel: string | undefined): SeriesGroup {
+    const last = responseModel === undefined ? this.last : undefined;
+    if (last !== undefined && sameTuple(last.tuple, t)) return last.group;
+    const group = this.lookUp(t, responseModel);
+    if (responseModel === undefined) this.last = { tuple: copyTuple(t), group };
+    return group;
+  }
+
+  private lookUp(t: Tuple, responseModel: string | undefined): SeriesGroup {
     const l1 = this.level(this.root, t.operation);
     const l2 = this.level(l1, t.provider);
     const l3 = this.level(l2, t.requestModel);
@@ -127,7 +152,7 @@ export class SeriesGroups {
       if (this.size >= GROUPS_CACHED) {
         this.root = new Map();
         this.size = 0;
-        return this.get(t, responseModel);
+        return this.lookUp(t, responseModel);
       }
       group = new SeriesGroup(this, attributesOf(t, responseModel));
       l5.set(t.serverPort, group);
@@ -150,3 +175,19 @@ export class SeriesGroups {
     return next;
   }
 }
+
+const sameTuple = (a: Tuple, b: Tuple): boolean =>
+  a.requestModel === b.requestModel &&
+  a.operation === b.operation &&
+  a.provider === b.provider &&
+  a.serverAddress === b.serverAddress &&
+  a.serverPort === b.serverPort;
+
+/** The values only: the operation's own object is mutable (its request model is normalised in place). */
+const copyTuple = (t: Tuple): Tuple => ({
+  operation: t.operation,
+  provider: t.provider,
+  requestModel: t.requestModel,
+  serverAddress: t.serverAddress,
+  serverPort: t.serverPort,
+});
