@@ -57,13 +57,20 @@ export class Recorder {
 
   /** Starts one operation; on any failure, an operation that records nothing. Never throws. */
   startOperation(options: StartOperationOptions): GuardedOperation {
-    let op: OperationLike | undefined;
+    return new GuardedOperation(this.adapter, this.startBackendOperation(options));
+  }
+
+  /**
+   * The backend's own operation, unguarded, for a subclass of GuardedOperation to hold (one object
+   * per call instead of two); undefined when it could not be started. Never throws.
+   */
+  startBackendOperation(options: StartOperationOptions): OperationLike | undefined {
     try {
-      op = this.startOp?.call(this.metrics, options) as OperationLike | undefined;
+      return this.startOp?.call(this.metrics, options) as OperationLike | undefined;
     } catch (error) {
       reportOnce(`${this.adapter}: starting an operation`, error);
+      return undefined;
     }
-    return new GuardedOperation(this.adapter, op);
   }
 
   /** A catalogue histogram or counter outside an operation (batch size, stop reasons, …). */
@@ -186,7 +193,8 @@ export class Recorder {
   }
 }
 
-interface OperationLike {
+/** What adapters need of a core `Operation` (a custom backend's may be any object shaped like it). */
+export interface OperationLike {
   chunk(tokens?: number): void;
   setUsage(usage: Usage): void;
   setResponseModel(model: string | undefined): void;
@@ -213,8 +221,8 @@ export class GuardedOperation {
   private responseModel: string | undefined;
 
   constructor(
-    private readonly adapter: string,
-    private readonly op: OperationLike | undefined,
+    protected readonly adapter: string,
+    private readonly backend: OperationLike | undefined,
   ) {}
 
   get isEnded(): boolean {
@@ -223,7 +231,7 @@ export class GuardedOperation {
 
   /** The per-chunk path: no closure, no allocation. */
   chunk(tokens?: number): void {
-    const op = this.op;
+    const op = this.backend;
     if (this.ended || op === undefined) return;
     try {
       op.chunk(tokens);
@@ -233,7 +241,7 @@ export class GuardedOperation {
   }
 
   setUsage(usage: Usage): void {
-    const op = this.op;
+    const op = this.backend;
     if (this.ended || op === undefined) return;
     try {
       op.setUsage(usage);
@@ -244,18 +252,18 @@ export class GuardedOperation {
 
   /** Streams repeat the model in every chunk: only a change reaches the operation (no call, no allocation). */
   setResponseModel(model: unknown): void {
-    if (this.ended || this.op === undefined || typeof model !== 'string' || model === this.responseModel)
+    if (this.ended || this.backend === undefined || typeof model !== 'string' || model === this.responseModel)
       return;
     this.responseModel = model;
     try {
-      this.op.setResponseModel(model);
+      this.backend.setResponseModel(model);
     } catch (error) {
       reportOnce(`${this.adapter}: Operation.setResponseModel`, error);
     }
   }
 
   dequeued(): void {
-    const op = this.op;
+    const op = this.backend;
     if (!this.ended && op) attempt(this.adapter, 'Operation.dequeued', () => op.dequeued());
   }
 
@@ -264,7 +272,7 @@ export class GuardedOperation {
     if (this.ended) return;
     this.ended = true;
     try {
-      this.op?.end();
+      this.backend?.end();
     } catch (error) {
       reportOnce(`${this.adapter}: Operation.end`, error);
     }
@@ -274,7 +282,7 @@ export class GuardedOperation {
     if (this.ended) return;
     this.ended = true;
     try {
-      this.op?.fail(error, errorType);
+      this.backend?.fail(error, errorType);
     } catch (thrown) {
       reportOnce(`${this.adapter}: Operation.fail`, thrown);
     }

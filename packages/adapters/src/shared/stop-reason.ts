@@ -100,12 +100,39 @@ function level(parent: Level, key: string | undefined): Level {
 
 const stopSeries = new WeakMap<Recorder, StopSeries>();
 
+/**
+ * The last count's key and series. Consecutive generations usually share all five (one client, one
+ * model, ending the same way), and beside a real SDK the WeakMap and the four Map levels cost a cache
+ * miss each (see HttpCall): five comparisons do not. Holds the recorder strongly — one recorder, as
+ * long as it is the last one used.
+ */
+let last: { recorder: Recorder; at: StopAttributes; reason: StopReason; series: Series } | undefined;
+
 /** Counts one finished generation by why it stopped. Never throws (the recorder is guarded). */
 export function recordStop(recorder: Recorder, at: StopAttributes, reason: StopReason): void {
+  const l = last;
+  if (
+    l !== undefined &&
+    l.reason === reason &&
+    l.at.requestModel === at.requestModel &&
+    l.recorder === recorder &&
+    l.at.operation === at.operation &&
+    l.at.provider === at.provider
+  ) {
+    l.series.record(1);
+    return;
+  }
   let series = stopSeries.get(recorder);
   if (series === undefined) {
     series = new StopSeries(recorder);
     stopSeries.set(recorder, series);
   }
-  series.get(at, reason).record(1);
+  const bound = series.get(at, reason);
+  last = {
+    recorder,
+    at: { operation: at.operation, provider: at.provider, requestModel: at.requestModel },
+    reason,
+    series: bound,
+  };
+  bound.record(1);
 }

@@ -41,12 +41,13 @@ function calls(adapter: HttpSdkAdapter<unknown>, metrics: unknown) {
   return adapter.endpoints(options).map((endpoint) => () => {
     const request = { stream: true, model: 'm', provider: 'p' };
     const reader = endpoint.begin({ model: 'm', stream: true }, request);
-    const op = options.recorder.startOperation({
+    const op = options.recorder.startBackendOperation({
       operation: endpoint.operation,
       provider: 'p',
       stream: true,
     });
-    return new HttpCall(op, reader, (e) => sdkErrorType(e, adapter.errorType), 'fuzz', true);
+    const settings = { adapter: 'fuzz', errorType: (e: unknown) => sdkErrorType(e, adapter.errorType) };
+    return new HttpCall(op, reader, settings, true);
   });
 }
 

@@ -1,6 +1,5 @@
-import { read } from '../read.js';
 import { abandoned } from './abandoned.js';
-import type { HttpCall } from './call.js';
+import { HttpCall } from './call.js';
 
 /**
  * Observes an SDK `APIPromise` without consuming it. Attaching `.then` would parse the body (and
@@ -10,7 +9,7 @@ import type { HttpCall } from './call.js';
  * - `responsePromise` (the fetch, after retries) settles once: a rejection is the call's failure;
  * - `parse()` is what `then`/`catch`/`finally`/`withResponse` call first: the caller subscribed.
  *   It is not hooked: it stores its promise as `parsedPromise` (openai 4–7, @anthropic-ai/sdk
- *   0.x–1.x), which we read when the headers arrive (see `Observed.parseStarted`);
+ *   0.x–1.x), which we read when the headers arrive (see `ObservedCall.headers`);
  * - `parseResponse` is what `parse()` and `_thenUnwrap` parse with: its result is the answer.
  * `asResponse()` without parsing ends the operation when the headers arrive (the body is the
  * caller's to read); usage is then unknown.
@@ -56,13 +55,14 @@ const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function';
 
 /**
- * What one call's promise (and the promises derived from it) share. A result nobody reads must still
- * end its call (see abandoned.ts), but watching every promise with the FinalizationRegistry costs more
- * than the rest of the observation: so a promise is watched only if its headers arrive before anyone
- * subscribed to it — an awaited call, the common case, never is. Until the headers arrive the
- * responsePromise reaction below holds the promise, so nothing can be collected unwatched.
+ * A call observed through its APIPromise, with what that promise (and the promises derived from it)
+ * share. A result nobody reads must still end its call (see abandoned.ts), but watching every promise
+ * with the FinalizationRegistry costs more than the rest of the observation: so a promise is watched
+ * only if its headers arrive before anyone subscribed to it — an awaited call, the common case, never
+ * is. Until the headers arrive the responsePromise reaction below holds the promise, so nothing can be
+ * collected unwatched. The state lives on the call itself: one object per call (see call.ts).
  */
-class Observed {
+export class ObservedCall extends HttpCall {
   /** Someone holds the result in hand: `parse()`, `asResponse()` or the SDK's own parse ran. */
   subscribed = false;
   /** The body is being parsed: the parse ends the call (not the headers of `asResponse()`). */
@@ -71,12 +71,12 @@ class Observed {
   delivered = false;
   /** The FinalizationRegistry token while the caller's promise is watched. */
   token: object | undefined = undefined;
-
-  constructor(
-    readonly call: HttpCall,
-    /** The promise the caller holds: the created one, or the one derived from it by `_thenUnwrap`. */
-    public held: APIPromiseLike,
-  ) {}
+  /**
+   * Until the headers arrive, the promise the caller holds: the created one, or the one derived from
+   * it by `_thenUnwrap`. Cleared then: this call is the FinalizationRegistry's held value, which must
+   * not reference the object it watches (or that object could never be collected).
+   */
+  held: APIPromiseLike | undefined = undefined;
 
   subscribe(): void {
     this.subscribed = true;
@@ -89,26 +89,34 @@ class Observed {
   deliver(data: unknown): void {
     if (this.delivered) return;
     this.delivered = true;
-    this.call.answer(data);
+    this.answer(data);
+  }
+
+  /** The headers arrived: an unsubscribed result is watched from now on. */
+  headers(): void {
+    const held = this.held;
+    this.held = undefined;
+    if (held !== undefined && !this.subscribed && !this.isEnded && !parseStarted(held))
+      this.token = abandoned.watch(held, this);
+  }
+
+  /** The request failed (after the SDK's retries). */
+  refused(error: unknown): void {
+    this.subscribe();
+    this.fail(error);
   }
 }
 
 /** Observes `p` for `call`: the parsed answer goes to `call.answer()` (a Stream for streamed calls). */
-export function observeAPIPromise(p: APIPromiseLike, call: HttpCall): void {
-  const state = new Observed(call, p);
+export function observeAPIPromise(p: APIPromiseLike, call: ObservedCall): void {
+  call.held = p;
   // One reaction per call. Handling the rejection here also means an un-awaited failed call no longer
   // surfaces as an unhandled rejection; the caller who awaits still gets the same error.
   p.responsePromise.then(
-    () => {
-      if (!state.subscribed && !call.isEnded && !parseStarted(state.held))
-        state.token = abandoned.watch(state.held, call);
-    },
-    (error: unknown) => {
-      state.subscribe();
-      call.fail(error);
-    },
+    () => call.headers(),
+    (error: unknown) => call.refused(error),
   );
-  hookParse(p, state);
+  hookParse(p, call);
 }
 
 /**
@@ -121,15 +129,18 @@ export function observeAPIPromise(p: APIPromiseLike, call: HttpCall): void {
  * the registry's cleanup runs as a task, after the parse reaction queued behind ours.
  */
 function parseStarted(p: APIPromiseLike): boolean {
-  return read(p, 'parsedPromise') !== undefined;
+  try {
+    return (p as { parsedPromise?: unknown }).parsedPromise !== undefined;
+  } catch {
+    return false;
+  }
 }
 
-function hookParse(p: APIPromiseLike, state: Observed): void {
-  const { call } = state;
+function hookParse(p: APIPromiseLike, call: ObservedCall): void {
   const parseResponse = p.parseResponse;
   setHook(p, 'parseResponse', function instrumentedParseResponse(this: unknown, ...args: unknown[]) {
-    state.parsing = true;
-    state.subscribe();
+    call.parsing = true;
+    call.subscribe();
     let out: unknown;
     try {
       out = parseResponse.apply(this, args);
@@ -142,24 +153,24 @@ function hookParse(p: APIPromiseLike, state: Observed): void {
       // as without us; this reaction was attached first, so the call ends before the caller resumes.
       // Neither handler throws, so the side promise never rejects unhandled.
       out.then(
-        (data) => state.deliver(data),
+        (data) => call.deliver(data),
         (error: unknown) => call.fail(error),
       );
     } else {
-      state.deliver(out);
+      call.deliver(out);
     }
     return out;
   });
 
   const asResponse = p.asResponse;
   setHook(p, 'asResponse', function instrumentedAsResponse(this: unknown) {
-    state.subscribe();
+    call.subscribe();
     const response = asResponse.call(this);
     // withResponse() calls parse() before asResponse(), so by the time the headers arrive we know
     // whether the body is being parsed (then the parse ends the operation) or left to the caller.
     response.then(
       () => {
-        if (!state.parsing) call.end();
+        if (!call.parsing) call.end();
       },
       () => {},
     );
@@ -174,12 +185,13 @@ function hookParse(p: APIPromiseLike, state: Observed): void {
       const derived: unknown = thenUnwrap.apply(this, args);
       if (isObservableAPIPromise(derived)) {
         // The caller now holds the derived promise; `p` may be collected while it is in flight.
-        if (state.token !== undefined) {
-          abandoned.forget(state.token);
-          state.token = abandoned.watch(derived, call);
+        if (call.held !== undefined)
+          call.held = derived; // watched when the headers arrive
+        else if (call.token !== undefined) {
+          abandoned.forget(call.token);
+          call.token = abandoned.watch(derived, call);
         }
-        state.held = derived;
-        hookParse(derived, state);
+        hookParse(derived, call);
       }
       return derived;
     });

@@ -1,28 +1,43 @@
 import type { ErrorType } from '@genai-metrics/core';
 import { reportOnce } from '../diag.js';
-import type { GuardedOperation } from '../recorder.js';
+import { GuardedOperation, type OperationLike } from '../recorder.js';
 import type { Abandonable } from './abandoned.js';
 import type { CallEnd, CallReader, ItemVerdict } from './endpoint.js';
 import { isStreamLike, observeStream } from './stream.js';
 
+/** What every call of one instrumented client shares. */
+export interface CallSettings {
+  /** The adapter's entry point (`instrumentOpenAI`), for messages. */
+  readonly adapter: string;
+  readonly errorType: (error: unknown) => ErrorType;
+}
+
 /**
- * One SDK call, from `create()` to its end: the Operation and the adapter's reader. Every way a call
- * ends goes through `end()`, `fail()` or `cancel()` here, so the reader's `finish` runs and the
- * operation settles exactly once, and nothing either does can throw into the SDK or the caller.
+ * One SDK call, from `create()` to its end: the guarded Operation itself (one object per call, not a
+ * call holding an operation; see below) and the adapter's reader. Every way a call ends goes through
+ * `end()`, `fail()` or `cancel()` here, so the reader's `finish` runs and the operation settles
+ * exactly once, and nothing either does can throw into the SDK or the caller.
+ *
+ * Why one object: beside a real SDK, whose own work per call evicts our code and data from the CPU
+ * caches, each object and layer a call walks through costs a cache miss or more — far more than its
+ * instructions (docs/benchmarks.md, "openai": the per-call footprint). So the call is its operation's
+ * guard, and api-promise.ts keeps its observation state on a subclass of it.
  */
-export class HttpCall implements Abandonable {
+export class HttpCall extends GuardedOperation implements Abandonable {
   constructor(
-    readonly op: GuardedOperation,
+    backend: OperationLike | undefined,
     /** Read directly on the per-chunk path (see stream.ts); everything else goes through the methods. */
     readonly reader: CallReader,
-    private readonly errorTypeOf: (error: unknown) => ErrorType | string,
-    private readonly adapter: string,
+    private readonly settings: CallSettings,
     /** The caller asked for a stream: the parsed answer is a Stream to observe, not the result. */
     private readonly stream: boolean,
-  ) {}
+  ) {
+    super(settings.adapter, backend);
+  }
 
-  get isEnded(): boolean {
-    return this.op.isEnded;
+  /** The operation readers record onto: this call (model, usage and chunks, guarded). */
+  get op(): GuardedOperation {
+    return this;
   }
 
   /** The SDK parsed the answer: a Stream for a streamed call, else the complete result. */
@@ -58,28 +73,28 @@ export class HttpCall implements Abandonable {
     return 'other';
   }
 
-  end(): void {
-    if (this.op.isEnded) return;
+  override end(): void {
+    if (this.isEnded) return;
     this.finish('completed');
-    this.op.end();
+    super.end();
   }
 
   /**
    * Failed with `error` (mapped to an error.type unless `errorType` is given); an error that maps to
    * `cancelled` (the SDK's user-abort error) counts as an abort.
    */
-  fail(error: unknown, errorType?: string, how?: CallEnd): void {
-    if (this.op.isEnded) return;
+  override fail(error: unknown, errorType?: string, how?: CallEnd): void {
+    if (this.isEnded) return;
     let type = errorType;
     if (type === undefined) {
       try {
-        type = this.errorTypeOf(error);
+        type = this.settings.errorType(error);
       } catch {
         type = '_OTHER';
       }
     }
     this.finish(how ?? (type === 'cancelled' ? 'abort' : 'error'));
-    this.op.fail(error, type);
+    super.fail(error, type);
   }
 
   /** Ended before its answer was complete: an abort, or the caller stopped reading. */

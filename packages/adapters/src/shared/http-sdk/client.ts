@@ -4,8 +4,9 @@ import { install, uninstallFrom } from '../installation.js';
 import { type OptionsSpec, type ResolvedOptions, resolveOptions } from '../options.js';
 import type { AnyFunction, Patcher } from '../patcher.js';
 import { isObj, read } from '../read.js';
-import { isObservableAPIPromise, observeAPIPromise } from './api-promise.js';
-import { HttpCall } from './call.js';
+import type { OperationLike } from '../recorder.js';
+import { isObservableAPIPromise, ObservedCall, observeAPIPromise } from './api-promise.js';
+import { type CallSettings, HttpCall } from './call.js';
 import type { CallReader, Endpoint, RequestInfo } from './endpoint.js';
 import { sdkErrorType } from './errors.js';
 import { type ServerInfo, serverInfoCache } from './server.js';
@@ -56,7 +57,7 @@ export function instrumentClient<Client, Extra>(
     const context: CallContext = {
       adapter: name,
       options,
-      server: () => server(read(client, 'baseURL')),
+      server: () => server(baseURLOf(client)),
       errorType: (error) => sdkErrorType(error, adapter.errorType),
     };
     let patched = 0;
@@ -85,11 +86,9 @@ function resourceOf(client: object, endpoint: Endpoint): object | undefined {
   return isObj(at) && typeof read(at, endpoint.method ?? 'create') === 'function' ? at : undefined;
 }
 
-interface CallContext {
-  readonly adapter: string;
+interface CallContext extends CallSettings {
   readonly options: ResolvedOptions<unknown>;
   readonly server: () => ServerInfo;
-  readonly errorType: (error: unknown) => ErrorType;
 }
 
 /** The wrapper returns exactly what the SDK returned; every step of ours is guarded. */
@@ -99,10 +98,10 @@ function patchEndpoint(patcher: Patcher, resource: object, endpoint: Endpoint, c
       let reader: CallReader | undefined;
       let request: CallRequest | undefined;
       try {
-        const model = read(body, 'model');
+        const model = field(body, 'model');
         const server = ctx.server();
         request = {
-          stream: read(body, 'stream') === true,
+          stream: field(body, 'stream') === true,
           model: typeof model === 'string' ? model : undefined,
           provider: server.provider,
           server,
@@ -116,7 +115,8 @@ function patchEndpoint(patcher: Patcher, resource: object, endpoint: Endpoint, c
         p = original.call(this, reader ? reader.body : body, ...rest);
       } catch (error) {
         // The SDK rejected the arguments before sending anything: still one (failed) operation.
-        if (reader && request) startCall(ctx, endpoint, request, reader).fail(error);
+        if (reader && request)
+          new HttpCall(startOperation(ctx, endpoint, request), reader, ctx, request.stream).fail(error);
         throw error;
       }
       if (!reader || !request) return p;
@@ -128,7 +128,10 @@ function patchEndpoint(patcher: Patcher, resource: object, endpoint: Endpoint, c
           );
           return p;
         }
-        observeAPIPromise(p, startCall(ctx, endpoint, request, reader));
+        observeAPIPromise(
+          p,
+          new ObservedCall(startOperation(ctx, endpoint, request), reader, ctx, request.stream),
+        );
       } catch (error) {
         reportOnce(`${ctx.adapter}: observing a call`, error);
       }
@@ -137,13 +140,39 @@ function patchEndpoint(patcher: Patcher, resource: object, endpoint: Endpoint, c
   });
 }
 
+/**
+ * The per-call reads, each a plain property load at its own site (inlined, monomorphic) rather than
+ * through the generic `read()`, whose `target[key]` is a megamorphic load: beside a real SDK, the
+ * stub-cache probe behind such a load is one more cache miss per read (see call.ts).
+ */
+function field(body: unknown, key: 'model' | 'stream'): unknown {
+  if (typeof body !== 'object' || body === null) return undefined;
+  try {
+    return key === 'model' ? (body as { model?: unknown }).model : (body as { stream?: unknown }).stream;
+  } catch {
+    return undefined;
+  }
+}
+
+function baseURLOf(client: object): unknown {
+  try {
+    return (client as { baseURL?: unknown }).baseURL;
+  } catch {
+    return undefined;
+  }
+}
+
 interface CallRequest extends RequestInfo {
   readonly server: ServerInfo;
 }
 
-function startCall(ctx: CallContext, endpoint: Endpoint, request: CallRequest, reader: CallReader): HttpCall {
+function startOperation(
+  ctx: CallContext,
+  endpoint: Endpoint,
+  request: CallRequest,
+): OperationLike | undefined {
   const { server } = request;
-  const op = ctx.options.recorder.startOperation({
+  return ctx.options.recorder.startBackendOperation({
     operation: endpoint.operation,
     provider: server.provider,
     requestModel: request.model,
@@ -151,5 +180,4 @@ function startCall(ctx: CallContext, endpoint: Endpoint, request: CallRequest, r
     serverPort: server.port,
     stream: request.stream,
   });
-  return new HttpCall(op, reader, ctx.errorType, ctx.adapter, request.stream);
 }
