@@ -53,6 +53,7 @@ const resolved = resolveOptions(OPENAI_ADAPTER.options as never, { metrics });
 const [chat] = OPENAI_ADAPTER.endpoints(resolved as never);
 const request = { stream: true, model: 'gpt-bench', provider: 'openai' };
 
+const settings = { adapter: 'bench', errorType: sdkErrorType };
 const variants: Record<string, () => Promise<void>> = {
   bare: async () => {
     for await (const _ of streamOf());
@@ -64,8 +65,12 @@ const variants: Record<string, () => Promise<void>> = {
   },
   'genai-metrics': async () => {
     const stream = streamOf();
-    const op = resolved.recorder.startOperation({ operation: 'chat', provider: 'openai', stream: true });
-    observeStream(stream, new HttpCall(op, chat!.begin({}, request), sdkErrorType, 'bench', true));
+    const op = resolved.recorder.startBackendOperation({
+      operation: 'chat',
+      provider: 'openai',
+      stream: true,
+    });
+    observeStream(stream, new HttpCall(op, chat!.begin({}, request), settings, true));
     for await (const _ of stream);
   },
 };
@@ -85,8 +90,24 @@ if (before) {
     const [endpoint] = layer.OPENAI_ADAPTER.endpoints(options as never);
     variants['genai-metrics (before)'] = async () => {
       const stream = streamOf();
-      const op = options.recorder.startOperation({ operation: 'chat', provider: 'openai', stream: true });
-      const call = new layer.HttpCall(op, endpoint!.begin({}, request), sdkErrorType, 'bench', true);
+      const reader = endpoint!.begin({}, request);
+      // Before the call became its operation's guard (5 parameters), it held a GuardedOperation.
+      const OldCall = layer.HttpCall as unknown as new (...args: unknown[]) => HttpCall;
+      const call =
+        OldCall.length === 5
+          ? new OldCall(
+              options.recorder.startOperation({ operation: 'chat', provider: 'openai', stream: true }),
+              reader,
+              sdkErrorType,
+              'bench',
+              true,
+            )
+          : new OldCall(
+              options.recorder.startBackendOperation({ operation: 'chat', provider: 'openai', stream: true }),
+              reader,
+              settings,
+              true,
+            );
       layer.observeStream(stream, call);
       for await (const _ of stream);
     };
