@@ -13,6 +13,16 @@ export interface MemoryApi {
   headers: Record<string, string>;
 }
 
+/** The non-streamed chat completion the OpenAI benches answer with (model, usage, finish reason). */
+export const CHAT_COMPLETION = {
+  id: 'chatcmpl-bench',
+  object: 'chat.completion',
+  created: 1_700_000_000,
+  model: 'gpt-bench-2025',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello there.' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 },
+};
+
 export function memoryFetch(api: MemoryApi): (url: unknown, init?: { body?: unknown }) => Promise<Response> {
   const encoder = new TextEncoder();
   const answer = encoder.encode(JSON.stringify(api.json));

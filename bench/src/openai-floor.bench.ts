@@ -28,7 +28,7 @@ import { MetricsHarness } from '@genai-metrics/testkit';
 import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
 import OpenAI from 'openai';
 import { compareAsync, pairedOverhead, printOverhead, workVariants } from './measure.js';
-import { memoryFetch } from './memory-fetch.js';
+import { CHAT_COMPLETION, memoryFetch } from './memory-fetch.js';
 
 const CALLS = Number(process.env.OPENAI_BENCH_CALLS ?? 25);
 const ROUNDS = Number(process.env.OPENAI_BENCH_ROUNDS ?? 301);
@@ -39,14 +39,7 @@ new OpenAIInstrumentation().setMeterProvider(upstreamHarness.meterProvider);
 const OpenAICjs = createRequire(import.meta.url)('openai').OpenAI as typeof OpenAI;
 
 const fetch = memoryFetch({
-  json: {
-    id: 'chatcmpl-bench',
-    object: 'chat.completion',
-    created: 1_700_000_000,
-    model: 'gpt-bench-2025',
-    choices: [{ index: 0, message: { role: 'assistant', content: 'Hello there.' }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 },
-  },
+  json: CHAT_COMPLETION,
   events: [],
   headers: { 'x-request-id': 'req_bench' },
 });

@@ -23,7 +23,7 @@ import { MetricsHarness } from '@genai-metrics/testkit';
 import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
 import OpenAI from 'openai';
 import { compareAsync, pairedOverhead, printOverhead, type Result, workVariants } from './measure.js';
-import { memoryFetch } from './memory-fetch.js';
+import { CHAT_COMPLETION, memoryFetch } from './memory-fetch.js';
 import { wiredMetrics } from './wired-metrics.js';
 
 const CHUNKS = 500;
@@ -45,14 +45,7 @@ const OpenAICjs = createRequire(import.meta.url)('openai').OpenAI as typeof Open
 const chunk = (rest: Record<string, unknown>) =>
   `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1_700_000_000, model: 'gpt-bench-2025', ...rest })}`;
 const memory = memoryFetch({
-  json: {
-    id: 'chatcmpl-bench',
-    object: 'chat.completion',
-    created: 1_700_000_000,
-    model: 'gpt-bench-2025',
-    choices: [{ index: 0, message: { role: 'assistant', content: 'Hello there.' }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 },
-  },
+  json: CHAT_COMPLETION,
   events: [
     ...Array.from({ length: CHUNKS }, (_, i) =>
       chunk({ choices: [{ index: 0, delta: { content: `tok${i} ` }, finish_reason: null }] }),
