@@ -338,7 +338,10 @@ describe('GenAiMetricProducer ≡ SDK instruments behind genAiViews()', () => {
       }),
       { numRuns: RUNS },
     );
-    // The mixes are not vacuous: most runs end with data on both sides to compare.
-    expect(compared).toBeGreaterThan(RUNS / 2);
+    // The mixes are not vacuous: many runs end with data on both sides to compare. About half do
+    // (runs without a start, or whose data a delta collection already exported, end empty), and
+    // exactly half has been seen in CI, so the bound is a quarter: far from vacuous, never flaky.
+    if (process.env.FUZZ_REPORT) console.log(`compared ${compared} of ${RUNS}`);
+    expect(compared).toBeGreaterThan(RUNS / 4);
   }, 120_000);
 });
