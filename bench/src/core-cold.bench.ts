@@ -7,15 +7,12 @@
  * (docs/benchmarks.md, "openai: measured in place"). Rounds alternate; the median round is shown.
  * Knobs: CORE_COLD_OPS (operations per round, 300), CORE_COLD_ROUNDS (15). Run: pnpm bench core-cold
  */
-import { createGenAiMetrics, GenAiMetricProducer, genAiViews } from '@genai-metrics/core';
-import { MetricsHarness } from '@genai-metrics/testkit';
+import { wiredMetrics } from './wired-metrics.js';
 
 const OPS = Number(process.env.CORE_COLD_OPS ?? 300);
 const ROUNDS = Number(process.env.CORE_COLD_ROUNDS ?? 15);
 
-const producer = new GenAiMetricProducer();
-const harness = new MetricsHarness({ views: genAiViews(), metricProducers: [producer] });
-const metrics = createGenAiMetrics({ meterProvider: harness.meterProvider, semconv: 'v1.41', producer });
+const { harness, metrics } = wiredMetrics();
 
 function operation(): void {
   const op = metrics.startOperation({

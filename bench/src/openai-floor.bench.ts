@@ -17,18 +17,13 @@
  */
 import { createRequire } from 'node:module';
 import { instrumentOpenAI } from '@genai-metrics/adapters/openai';
-import {
-  createGenAiMetrics,
-  GenAiMetricProducer,
-  type GenAiMetrics,
-  type GenAiMetricsOptions,
-  genAiViews,
-} from '@genai-metrics/core';
+import { type GenAiMetrics, type GenAiMetricsOptions, genAiViews } from '@genai-metrics/core';
 import { MetricsHarness } from '@genai-metrics/testkit';
 import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
 import OpenAI from 'openai';
 import { compareAsync, pairedOverhead, printOverhead, workVariants } from './measure.js';
 import { CHAT_COMPLETION, memoryFetch } from './memory-fetch.js';
+import { type CoreModule, wiredMetrics } from './wired-metrics.js';
 
 const CALLS = Number(process.env.OPENAI_BENCH_CALLS ?? 25);
 const ROUNDS = Number(process.env.OPENAI_BENCH_ROUNDS ?? 301);
@@ -45,23 +40,9 @@ const fetch = memoryFetch({
 });
 const options = { apiKey: 'bench', baseURL: 'http://127.0.0.1:9/v1', maxRetries: 0, fetch };
 
-interface Core {
-  createGenAiMetrics: typeof createGenAiMetrics;
-  GenAiMetricProducer: typeof GenAiMetricProducer;
-  genAiViews: typeof genAiViews;
-}
-/** What setupMetrics wires (views + a pre-aggregating producer, semconv v1.41), from a given core build. */
-function wired(core: Core, extra: Partial<GenAiMetricsOptions> = {}): GenAiMetrics {
-  const producer = new core.GenAiMetricProducer();
-  const harness = new MetricsHarness({ views: core.genAiViews(), metricProducers: [producer] });
-  return core.createGenAiMetrics({
-    meterProvider: harness.meterProvider,
-    semconv: 'v1.41',
-    producer,
-    ...extra,
-  });
-}
-const thisCore: Core = { createGenAiMetrics, GenAiMetricProducer, genAiViews };
+/** What setupMetrics wires (views + a pre-aggregating producer), from this core or another build's. */
+const wired = (extra: Partial<GenAiMetricsOptions> = {}, core?: CoreModule) =>
+  wiredMetrics(extra, core).metrics;
 
 type Create = (this: unknown, body: { model: string }, requestOptions?: unknown) => unknown;
 interface Parsed {
@@ -101,23 +82,23 @@ function minimal(client: OpenAI, metrics: GenAiMetrics | undefined): OpenAI {
 
 const clients: Record<string, OpenAI> = {
   bare: new OpenAI(options),
-  'genai-metrics': instrumentOpenAI(new OpenAI(options), { metrics: wired(thisCore) }),
-  'minimal wrapper + core Operation': minimal(new OpenAI(options), wired(thisCore)),
+  'genai-metrics': instrumentOpenAI(new OpenAI(options), { metrics: wired() }),
+  'minimal wrapper + core Operation': minimal(new OpenAI(options), wired()),
   'minimal wrapper + core Operation, exemplars off': minimal(
     new OpenAI(options),
-    wired(thisCore, { exemplarFilter: 'always_off' }),
+    wired({ exemplarFilter: 'always_off' }),
   ),
   'minimal wrapper, no Operation': minimal(new OpenAI(options), undefined),
   upstream: new OpenAICjs(options),
 };
 const beforeRoot = process.env.FLOOR_BEFORE_ROOT;
 if (beforeRoot) {
-  const core = (await import(`${beforeRoot}/packages/core/dist/index.js`)) as Core;
+  const core = (await import(`${beforeRoot}/packages/core/dist/index.js`)) as CoreModule;
   const adapter = (await import(`${beforeRoot}/packages/adapters/dist/openai/index.js`)) as {
     instrumentOpenAI: typeof instrumentOpenAI;
   };
   clients['genai-metrics (FLOOR_BEFORE_ROOT)'] = adapter.instrumentOpenAI(new OpenAI(options), {
-    metrics: wired(core),
+    metrics: wired({}, core),
   });
 }
 
