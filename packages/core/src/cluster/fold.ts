@@ -13,7 +13,10 @@ export const FOLDED_SERIES_LIMIT = 20_000;
  * counted stays in every later scrape while their files go away (the directory does not grow with
  * restarts). Without locks, and safe against several members folding at once or dying half-way:
  * 1. a file is claimed by renaming it to `<id>.snap.claimed-<this member>` (only one rename wins);
- * 2. the claimed data is added to this member's folded totals, whose `ids` now name the member;
+ * 2. the claimed file is read again and its data added to this member's folded totals, whose `ids`
+ *    now name the member — read again because the listing may be old by then: deciding that a member
+ *    is gone takes a round trip per member, and until it died the member went on writing its file
+ *    (its snapshot may even have folded another member meanwhile, whose data would be lost with it);
  * 3. this member's snapshot is written (atomically) — from here on readers skip the claimed file;
  * 4. only then is the claimed file removed.
  * A reader that sees a file vanish mid-read starts again (ClusterStore.snapshots), and any file whose
@@ -54,9 +57,13 @@ export async function foldExited(member: ClusterMember): Promise<void> {
     }
   }
   const claimed: Array<{ file: SnapshotFile; name: string }> = [];
-  for (const file of candidates) {
-    const name = await store.claim(file.name, file.id, info.id);
-    if (name) claimed.push({ file, name });
+  for (const candidate of candidates) {
+    const name = await store.claim(candidate.name, candidate.id, info.id);
+    if (!name) continue;
+    // What the file holds now, not what the listing read (see step 2 above). Removed since: a folder
+    // found its data already in some member's folded totals. Unreadable now: the listing's copy.
+    const file = await store.read(name);
+    if (file !== 'gone') claimed.push({ file: file ?? candidate, name });
   }
   if (claimed.length === 0) return;
 

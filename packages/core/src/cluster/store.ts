@@ -167,6 +167,24 @@ export class ClusterStore {
     }
   }
 
+  /**
+   * One snapshot file as it is now (after a claim: what the claimed file holds); `gone` when it no
+   * longer exists, undefined when it cannot be read or decoded.
+   */
+  async read(name: string): Promise<SnapshotFile | 'gone' | undefined> {
+    const match = SNAPSHOT_NAME.exec(name);
+    if (!match) return undefined;
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(this.path(name));
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : undefined;
+    }
+    const opened = openSnapshot(bytes);
+    if (!opened || opened.head.member.id !== match[1]) return undefined;
+    return { name, id: match[1]!, claimedBy: match[2], ...opened };
+  }
+
   /** Claims a file for folding by renaming it; false when another member got there first. */
   async claim(name: string, id: string, claimer: string): Promise<string | undefined> {
     const claimed = this.claimedName(id, claimer);

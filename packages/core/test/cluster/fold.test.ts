@@ -6,6 +6,7 @@ import type { Counter } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { foldExited } from '../../src/cluster/fold.js';
 import { ClusterMember } from '../../src/cluster/member.js';
 import { resolveCluster } from '../../src/cluster/options.js';
 import { testProvider } from './support/test-reader.js';
@@ -150,4 +151,40 @@ describe('exited members folded into the totals', () => {
       { numRuns: 12 },
     );
   }, 120_000);
+
+  it('folds what a claimed file holds when it is claimed, not what an older listing read', async () => {
+    // A fold lists the files, then asks each owner whether it is alive, one round trip each. Meanwhile
+    // an owner may fold another member into its own file and die: claiming that file must not fold
+    // the listing's older copy (found by the test above: the other member's total vanished).
+    const dir = await mkdtemp(join(tmpdir(), 'genai-metrics-fold-'));
+    dirs.push(dir);
+    const folder = await joinMember(dir);
+    const x = await joinMember(dir);
+    const y = await joinMember(dir);
+    for (const l of [folder, x, y]) await (l.member as unknown as { folding?: Promise<void> }).folding;
+    y.ints.add(5);
+    await y.member.flush();
+    await crash(y);
+
+    const store = folder.member.store;
+    const members = store.members.bind(store);
+    let raced = false;
+    // foldExited reads the registrations right after listing the snapshots: the moment to race it.
+    store.members = async () => {
+      if (!raced) {
+        raced = true;
+        await foldExited(x.member); // x folds y (y's file goes), then dies
+        await crash(x);
+      }
+      return members();
+    };
+    await foldExited(folder.member);
+    store.members = members;
+    expect(raced).toBe(true);
+
+    expect(totalOf(await folder.member.collect(), 'ints')).toBe(5);
+    expect(folder.member.folded.ids).toEqual(expect.arrayContaining([x.member.info.id, y.member.info.id]));
+    await folder.member.leave();
+    await folder.provider.shutdown();
+  });
 });
