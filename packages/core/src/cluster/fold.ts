@@ -61,7 +61,8 @@ export async function foldExited(member: ClusterMember): Promise<void> {
     const name = await store.claim(candidate.name, candidate.id, info.id);
     if (!name) continue;
     // What the file holds now, not what the listing read (see step 2 above). Removed since: a folder
-    // found its data already in some member's folded totals. Unreadable now: the listing's copy.
+    // found its data already in some member's folded totals. Damaged since: the listing's copy. A
+    // failed read ends this fold (the claim stays ours: the next fold takes it up again).
     const file = await store.read(name);
     if (file !== 'gone') claimed.push({ file: file ?? candidate, name });
   }

@@ -132,21 +132,10 @@ export class ClusterStore {
           files.push({ name, id: match[1]!, claimedBy: match[2], head: held, load: async () => held });
           continue;
         }
-        let bytes: Buffer;
-        try {
-          bytes = await readFile(this.path(name));
-        } catch (error) {
-          // Any other failure would leave a member's totals out: fail the read instead.
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-          moved = true;
-          continue;
-        }
-        const opened = openSnapshot(bytes);
-        if (!opened || opened.head.member.id !== match[1]) {
-          unreadable++;
-          continue;
-        }
-        files.push({ name, id: match[1]!, claimedBy: match[2], ...opened });
+        const file = await this.read(name, match);
+        if (file === 'gone') moved = true;
+        else if (file === undefined) unreadable++;
+        else files.push(file);
       }
       if (!moved) {
         if (unreadable > 0) {
@@ -168,17 +157,18 @@ export class ClusterStore {
   }
 
   /**
-   * One snapshot file as it is now (after a claim: what the claimed file holds); `gone` when it no
-   * longer exists, undefined when it cannot be read or decoded.
+   * One snapshot file as it is now (a fold reads the file it claimed again); `gone` when it no longer
+   * exists, undefined when it is not a snapshot of ours (another format, damaged). Any other failure
+   * to read it throws: going on without it would leave a member's totals out.
    */
-  async read(name: string): Promise<SnapshotFile | 'gone' | undefined> {
-    const match = SNAPSHOT_NAME.exec(name);
+  async read(name: string, match = SNAPSHOT_NAME.exec(name)): Promise<SnapshotFile | 'gone' | undefined> {
     if (!match) return undefined;
     let bytes: Buffer;
     try {
       bytes = await readFile(this.path(name));
     } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : undefined;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+      throw error;
     }
     const opened = openSnapshot(bytes);
     if (!opened || opened.head.member.id !== match[1]) return undefined;
