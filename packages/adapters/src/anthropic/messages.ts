@@ -150,7 +150,7 @@ export class MessagesReader extends StopCountingReader {
 
   result(call: HttpCall, data: unknown): undefined {
     if (!isObj(data)) return undefined;
-    call.op.setResponseModel(data.model);
+    call.setResponseModel(data.model);
     this.usage.merge(data.usage, true);
     this.stopReason = data.stop_reason;
     return undefined;
@@ -163,7 +163,7 @@ export class MessagesReader extends StopCountingReader {
     if (type === 'message_start') {
       const message = event.message;
       if (isObj(message)) {
-        call.op.setResponseModel(message.model);
+        call.setResponseModel(message.model);
         this.usage.merge(message.usage, false);
       }
     } else if (type === 'message_delta') {
@@ -176,7 +176,7 @@ export class MessagesReader extends StopCountingReader {
 
   override finish(call: HttpCall, how: CallEnd): void {
     const usage = this.usage.toUsage();
-    if (usage) call.op.setUsage(usage);
+    if (usage) call.setUsage(usage);
     super.finish(call, how);
   }
 }
@@ -190,7 +190,7 @@ export class CompletionReader extends StopCountingReader {
 
   item(call: HttpCall, event: unknown): ItemVerdict {
     if (!isObj(event)) return 'other';
-    call.op.setResponseModel(event.model);
+    call.setResponseModel(event.model);
     if (event.stop_reason != null) this.stopReason = event.stop_reason;
     return nonEmpty(event.completion) ? 'content' : 'other';
   }

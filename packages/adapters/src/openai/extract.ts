@@ -120,12 +120,11 @@ export type ChunkVerdict =
  */
 export function observeChunk(call: HttpCall, state: StopState, item: unknown): ChunkVerdict {
   if (!isObj(item)) return 'other';
-  const { op } = call;
   const api = state.api;
   if (api === 'responses') return observeResponseEvent(call, state, item);
-  if (typeof item.model === 'string') op.setResponseModel(item.model);
+  if (typeof item.model === 'string') call.setResponseModel(item.model);
   const usage = item.usage !== undefined && item.usage !== null ? usageOf(item.usage) : undefined;
-  if (usage) op.setUsage(usage);
+  if (usage) call.setUsage(usage);
   if (api !== 'chat' && api !== 'completions') return 'other';
   if (readChoices(item.choices, api, state)) return 'content';
   if (usage && Array.isArray(item.choices) && item.choices.length === 0) return 'usage-only';
@@ -133,7 +132,6 @@ export function observeChunk(call: HttpCall, state: StopState, item: unknown): C
 }
 
 function observeResponseEvent(call: HttpCall, state: StopState, event: Obj): ChunkVerdict {
-  const { op } = call;
   const type = event.type;
   if (typeof type !== 'string') return 'other';
   if (type.endsWith('.delta')) return nonEmpty(event.delta) ? 'content' : 'other';
@@ -146,9 +144,9 @@ function observeResponseEvent(call: HttpCall, state: StopState, event: Obj): Chu
   ) {
     const response = event.response;
     if (isObj(response)) {
-      if (typeof response.model === 'string') op.setResponseModel(response.model);
+      if (typeof response.model === 'string') call.setResponseModel(response.model);
       const usage = usageOf(response.usage);
-      if (usage) op.setUsage(usage);
+      if (usage) call.setUsage(usage);
     }
     if (type === 'response.completed' || type === 'response.incomplete') {
       state.stop = responseStopReason(response);

@@ -94,7 +94,7 @@ class OpenAIReader implements CallReader, StopState {
   ) {}
 
   result(call: HttpCall, data: unknown): string | undefined {
-    observeResult(call.op, this, data);
+    observeResult(call, this, data);
     return this.api === 'responses' ? responseFailure(data) : undefined;
   }
 

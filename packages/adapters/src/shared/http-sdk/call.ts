@@ -35,11 +35,6 @@ export class HttpCall extends GuardedOperation implements Abandonable {
     super(settings.adapter, backend);
   }
 
-  /** The operation readers record onto: this call (model, usage and chunks, guarded). */
-  get op(): GuardedOperation {
-    return this;
-  }
-
   /** The SDK parsed the answer: a Stream for a streamed call, else the complete result. */
   answer(data: unknown): void {
     try {

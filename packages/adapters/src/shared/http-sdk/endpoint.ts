@@ -40,9 +40,9 @@ export type CallEnd = 'completed' | 'error' | 'abort' | 'caller_stop';
 export interface CallReader {
   /** The body to send: the caller's own, unless the adapter must ask for more (OpenAI `includeUsage`). */
   readonly body: unknown;
-  /** A complete answer: model and usage onto `call.op`; returns an `error.type` if the answer is a failure. */
+  /** A complete answer: model and usage onto `call` (the guarded operation); returns an `error.type` if the answer is a failure. */
   result(call: HttpCall, data: unknown): string | undefined;
-  /** One streamed item: model and usage onto `call.op`; may end the call (a failure event). */
+  /** One streamed item: model and usage onto `call`; may end the call (a failure event). */
   item(call: HttpCall, item: unknown): ItemVerdict;
   /** Runs once, just before the operation ends however it ends (apply usage, count the stop reason). */
   finish?(call: HttpCall, how: CallEnd): void;

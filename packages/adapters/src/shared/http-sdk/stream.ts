@@ -63,7 +63,7 @@ function observeIterator(
   call: HttpCall,
   signal: AbortSignal | undefined,
 ): AsyncIterator<unknown> {
-  const { op, reader } = call;
+  const { reader } = call;
   const onError = (error: unknown): never => {
     call.fail(error);
     throw error;
@@ -83,7 +83,7 @@ function observeIterator(
     } catch (error) {
       verdict = call.unreadable(error);
     }
-    if (verdict === 'content') op.chunk();
+    if (verdict === 'content') call.chunk();
     else if (verdict === 'hidden') return it.next().then(onResult, onError);
     return result;
   };
