@@ -57,7 +57,7 @@ export async function joinCluster(options: JoinClusterOptions): Promise<JoinedCl
   try {
     if (options.listen) {
       const { listener: own, url } = await openClusterListener(member, prometheus, metricsHandler);
-      listener = { url, close: () => own?.close() ?? Promise.resolve() };
+      listener = { url, close: (graceMillis) => own?.close(graceMillis) ?? Promise.resolve() };
     }
   } catch (error) {
     await member.leave().catch(() => undefined);

@@ -36,11 +36,14 @@ export interface MetricsHandle {
    */
   forceFlush(): Promise<void>;
   /**
-   * Flushes, stops the reader and closes the listener, within the export timeout (plus closing the
-   * listener). Idempotent: later calls return the first promise. Never rejects.
+   * Closes the listener (a scrape in flight gets the export timeout to finish), then flushes and
+   * stops the reader, within the export timeout. Idempotent: later calls return the first promise. Never rejects.
    */
   shutdown(): Promise<void>;
 }
+
+/** The longest shutdown waits for a scrape in flight. */
+const SCRAPE_GRACE_MAX_MS = 10_000;
 
 export class Handle implements MetricsHandle {
   private shutdownPromise: Promise<void> | undefined;
@@ -85,11 +88,13 @@ export class Handle implements MetricsHandle {
     this.genai.close();
     await this.leaveCluster?.().catch(() => undefined);
     const timeoutMillis = this.timeoutMillis;
+    // Before the reader stops: a scrape in flight still collects, and gets the export timeout to finish
+    // (no more than a scraper waits for one: Prometheus's scrape_timeout is 10 s by default).
+    await this.listener?.close(Math.min(timeoutMillis, SCRAPE_GRACE_MAX_MS)).catch(() => undefined);
     // The periodic reader exports once more on shutdown; the Prometheus reader has nothing to push.
     await bounded(() => this.meterProvider.shutdown({ timeoutMillis }), timeoutMillis, {
       what: 'shutdown',
       setting: 'exportTimeoutMillis',
     });
-    await this.listener?.close().catch(() => undefined);
   }
 }

@@ -12,6 +12,10 @@ export type MetricsRequestHandler = (req: IncomingMessage, res: ServerResponse) 
  */
 export class PrometheusListener {
   private server: Server | undefined;
+  /** Requests being answered; close() lets them finish (see there). */
+  private inFlight = 0;
+  /** Set by close(): called whenever a request in flight is done. */
+  private onIdle: (() => void) | undefined;
 
   constructor(
     private readonly config: ResolvedPrometheus,
@@ -42,6 +46,11 @@ export class PrometheusListener {
         res.writeHead(401, { 'www-authenticate': `${scheme} realm="metrics"` }).end();
         return;
       }
+      this.inFlight++;
+      res.once('close', () => {
+        this.inFlight--;
+        this.onIdle?.();
+      });
       this.serve(req, res);
     });
     // The listener alone must not keep a process alive (same as the exporter's own server).
@@ -57,14 +66,34 @@ export class PrometheusListener {
     });
   }
 
-  close(): Promise<void> {
+  /**
+   * Stops accepting connections and resolves once the listener is closed. A scrape in flight gets up
+   * to `graceMillis` to finish: cutting it off fails that scrape in Prometheus and loses the last
+   * values an app had before it stopped. Idle keep-alive connections (scrapers keep them open) are
+   * closed at once, the rest when the last scrape is done or the grace is over.
+   */
+  close(graceMillis = 0): Promise<void> {
     const server = this.server;
     this.server = undefined;
     if (!server) return Promise.resolve();
     return new Promise((resolve) => {
-      server.close(() => resolve());
-      // Scrapers keep connections alive; do not wait for them to go idle.
-      server.closeAllConnections();
+      const closeAll = () => {
+        this.onIdle = undefined;
+        clearTimeout(timer);
+        server.closeAllConnections();
+      };
+      const timer = setTimeout(closeAll, graceMillis);
+      timer.unref?.();
+      server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      // A finished response leaves its keep-alive connection open; once no scrape is left, none is needed.
+      this.onIdle = () => {
+        if (this.inFlight === 0) setImmediate(closeAll);
+      };
+      server.closeIdleConnections();
+      this.onIdle();
     });
   }
 }

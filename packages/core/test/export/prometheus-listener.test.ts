@@ -78,6 +78,60 @@ describe('the built-in /metrics listener', () => {
     await first;
     await expect(fetch(url)).rejects.toThrow();
   });
+
+  it('lets a scrape in flight when shutdown() starts finish with the whole exposition', async () => {
+    const h = await setupMetrics({ prometheus: { port: 0 }, exportTimeoutMillis: 5_000 });
+    recordOne(h);
+    // An app gauge whose callback holds the collection open until the test lets it go.
+    let collecting!: () => void;
+    const started = new Promise<void>((resolve) => (collecting = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    h.meterProvider
+      .getMeter('app')
+      .createObservableGauge('app.slow')
+      .addCallback(async (result) => {
+        collecting();
+        await gate;
+        result.observe(1);
+      });
+    const scrape = fetch(h.url!).then(
+      async (res) => ({ status: res.status, body: await res.text() }),
+      (error: unknown) => ({ status: 0, body: String(error) }),
+    );
+    await started;
+    const shutdown = h.shutdown();
+    // Long enough for a shutdown that does not wait for the scrape to have cut it off.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    release();
+    const { status, body } = await scrape;
+    await shutdown;
+    expect(status).toBe(200);
+    expect(body).toMatch(/^app_slow 1$/m);
+    expect(body).toMatch(/^gen_ai_client_token_usage_sum\{.*gen_ai_token_type="output".*\} 7$/m);
+    await expect(fetch(h.url!)).rejects.toThrow();
+  });
+
+  it('does not wait past the export timeout for a scrape that never finishes', async () => {
+    const h = await setupMetrics({ prometheus: { port: 0 }, exportTimeoutMillis: 200 });
+    let collecting!: () => void;
+    const started = new Promise<void>((resolve) => (collecting = resolve));
+    h.meterProvider
+      .getMeter('app')
+      .createObservableGauge('app.hung')
+      .addCallback(() => {
+        collecting();
+        return new Promise<void>(() => undefined);
+      });
+    const scrape = fetch(h.url!).then(
+      (res) => res.text(),
+      (error: unknown) => error,
+    );
+    await started;
+    // Resolves (the test would time out otherwise); the hung scrape is cut off.
+    await h.shutdown();
+    expect(await scrape).toBeInstanceOf(Error);
+  });
 });
 
 describe('metricsHandler mounted in the app’s own server', () => {

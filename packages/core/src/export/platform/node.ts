@@ -11,7 +11,7 @@ export const exportPlatform: ExportPlatform = {
     const { PrometheusListener } = await import('../prometheus-listener.js');
     const listener = new PrometheusListener(config, serve);
     const url = await listener.listen();
-    return { url, close: () => listener.close() };
+    return { url, close: (graceMillis) => listener.close(graceMillis) };
   },
   async joinCluster(options) {
     const { joinCluster } = await import('../../cluster/join.js');

@@ -24,5 +24,6 @@ export interface ExportPlatform {
 
 export interface MetricsListener {
   readonly url: string;
-  close(): Promise<void>;
+  /** Closes the listener, letting a scrape in flight finish within `graceMillis`. */
+  close(graceMillis?: number): Promise<void>;
 }
