@@ -135,6 +135,39 @@ describe('the text format against @opentelemetry/exporter-prometheus', () => {
     expect(parseOpenMetrics(ours(rm, 'info', 'openmetrics')).problems).toEqual([]);
   });
 
+  it('leaves out a metric whose sample names another family writes (the exporter writes both, which parsers refuse)', async () => {
+    const rm = await collect((provider) => {
+      const meter = provider.getMeter('a');
+      meter.createHistogram('latency').record(1);
+      meter.createGauge('latency.count').record(5); // latency_count: the histogram's count
+      meter.createCounter('jobs').add(1);
+      meter.createGauge('jobs.created').record(7); // jobs_created: OpenMetrics' counter suffix
+      meter.createGauge('target.info').record(9); // target_info: the resource's series
+      meter.createGauge('target').record(3); // target: the resource's OpenMetrics family
+      meter.createGauge('otel.scope.info').record(4);
+    });
+    expect(promtoolCheckMetrics(exporterText(rm)).exitCode).toBe(1);
+    const text = ours(rm, 'info');
+    expect(promtoolCheckMetrics(text).problems).toEqual([]);
+    expect(parseTextFormat(text).problems).toEqual([]);
+    const om = ours(rm, 'info', 'openmetrics');
+    expect(parseOpenMetrics(om).problems).toEqual([]);
+    for (const exposition of [text, om]) {
+      expect(exposition).toContain('latency_count 1\n');
+      expect(exposition).toContain('jobs_total 1\n');
+      expect(exposition).toMatch(/^target_info\{.*\} 1$/m);
+      expect(exposition).toMatch(/^otel_scope_info\{.*\} 1$/m);
+      expect(exposition).not.toMatch(
+        /^(latency_count 5|jobs_created|target_info 9|target 3|otel_scope_info 4)/m,
+      );
+    }
+    // Without the resource's and scopes' series, their names are free.
+    const bare = serializeToString(rm, { format: 'openmetrics', scopeLabels: 'none', targetInfo: false });
+    expect(bare).toContain('target 3\n');
+    expect(bare).toContain('target_info 9\n');
+    expect(parseOpenMetrics(bare).problems).toEqual([]);
+  });
+
   it('ends an exposition without metrics in a newline (promtool refuses the exporter’s)', async () => {
     const rm = await collect(() => undefined);
     const empty = { ...rm, scopeMetrics: [] };

@@ -42,13 +42,25 @@ export interface Scope {
   schemaUrl?: string;
 }
 
-/** The families of a collection, in order of first appearance, and the scopes that contributed. */
+/**
+ * The families of a collection, in order of first appearance, and the scopes that contributed.
+ * `targetInfo`: the exposition writes the `target` info family (its names are taken).
+ */
 export function familiesOf(
   resourceMetrics: ResourceMetrics,
   scopeLabels: ScopeLabels,
+  targetInfo: boolean,
 ): { families: Family[]; scopes: string[] } {
   const families: Family[] = [];
   const byName = new Map<string, Family>();
+  // Every sample name a family writes (or may: OpenMetrics' `_created`), and whose it is. Two families
+  // writing one name make promtool and OpenMetrics parsers refuse the whole scrape; the exporter
+  // writes both (a gauge `x.count` beside a histogram `x`, a gauge named `target_info`).
+  const owners = new Map<string, string>();
+  if (targetInfo) for (const n of sampleNames('info', 'target')) owners.set(n, 'target_info (the resource)');
+  if (scopeLabels === 'info') {
+    for (const n of sampleNames('info', 'otel_scope')) owners.set(n, 'otel_scope_info (the scopes)');
+  }
   const scopesOf = new Map<Family, Set<string>>();
   const partScope = new Map<FamilyPart, string>();
   const scopes: string[] = [];
@@ -67,14 +79,18 @@ export function familiesOf(
       if (name === undefined) continue;
       const fullName = type === 'counter' && !name.endsWith('_total') ? `${name}_total` : name;
       const omName = type === 'counter' ? fullName.slice(0, -'_total'.length) : fullName;
-      let family = byName.get(fullName) ?? byName.get(omName);
-      if (family !== undefined && (family.type !== type || family.name !== fullName)) {
-        diag.warn(
-          `genai-metrics: metric "${metric.descriptor.name}" (${type}) has the Prometheus name of a ${family.type} exported before it; it is left out`,
-        );
-        continue;
-      }
+      let family = byName.get(fullName);
+      if (family?.type !== type) family = undefined;
       if (family === undefined) {
+        const names = sampleNames(type, omName);
+        const owner = names.map((n) => owners.get(n)).find((o) => o !== undefined);
+        if (owner !== undefined) {
+          diag.warn(
+            `genai-metrics: metric "${metric.descriptor.name}" (${type}) would write samples named like those of ${owner}, exported before it; it is left out`,
+          );
+          continue;
+        }
+        for (const n of names) owners.set(n, `${fullName} (a ${type})`);
         family = {
           name: fullName,
           omName,
@@ -85,7 +101,6 @@ export function familiesOf(
         };
         families.push(family);
         byName.set(fullName, family);
-        byName.set(omName, family);
         scopesOf.set(family, new Set());
       }
       const part: FamilyPart = { metric, scopeLabels: '' };
@@ -106,6 +121,20 @@ export function familiesOf(
     }
   }
   return { families, scopes };
+}
+
+/** The sample names of a family of `type` named `base` (its OpenMetrics name: a counter's without `_total`). */
+function sampleNames(type: FamilyType | 'info', base: string): string[] {
+  switch (type) {
+    case 'counter':
+      return [base, `${base}_total`, `${base}_created`];
+    case 'histogram':
+      return [base, `${base}_bucket`, `${base}_count`, `${base}_sum`, `${base}_created`];
+    case 'info':
+      return [base, `${base}_info`];
+    default:
+      return [base];
+  }
 }
 
 function familyType(metric: MetricData): FamilyType | undefined {

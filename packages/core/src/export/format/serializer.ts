@@ -35,13 +35,14 @@ const labelCache = new LabelCache();
  * In the text format with `scopeLabels: 'series'` the output is the exporter's, byte for byte
  * (test/export/serializer-equivalence.test.ts), except where the exporter writes what Prometheus refuses:
  * a name exported by two scopes is one family here (HELP/TYPE once); colliding label names are joined;
- * a label name never starts with a digit; an empty exposition ends in a newline.
+ * a label name never starts with a digit; a metric whose samples another family names is left out
+ * (families.ts); an empty exposition ends in a newline.
  *
  * A generator of chunks, so the caller can write each one and let the event loop run in between.
  */
 export function* serialize(resourceMetrics: ResourceMetrics, options: SerializeOptions): Generator<string> {
   const om = options.format === 'openmetrics';
-  const { families, scopes } = familiesOf(resourceMetrics, options.scopeLabels);
+  const { families, scopes } = familiesOf(resourceMetrics, options.scopeLabels, options.targetInfo);
   let out = '';
   if (options.targetInfo) {
     out += infoFamily(om, 'target', 'Target metadata');
