@@ -218,6 +218,9 @@ describe('renderExposition', () => {
     const om = await renderExposition(rm, options, prometheus);
     expect(om.contentType).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
     expect(om.body).toBe(ours(rm, 'info', 'openmetrics'));
+    // Media types are case-insensitive (RFC 9110, 8.3.1).
+    const shouted = await renderExposition(rm, options, 'Application/OpenMetrics-Text; Version=1.0.0');
+    expect(shouted.contentType).toBe(om.contentType);
     for (const accept of [
       undefined,
       '*/*',

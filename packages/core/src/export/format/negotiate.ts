@@ -13,7 +13,8 @@ export const CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = {
  * text format — for curl, browsers, promtool, and any header we cannot read.
  */
 export function negotiate(accept: string | undefined): ExpositionFormat {
-  if (typeof accept !== 'string' || !accept.includes('openmetrics')) return 'text';
+  // Media types and parameter names are case-insensitive (RFC 9110, 8.3.1).
+  if (typeof accept !== 'string' || !/openmetrics/i.test(accept)) return 'text';
   let openMetrics = -1;
   let text = -1;
   for (const range of accept.split(',')) {
