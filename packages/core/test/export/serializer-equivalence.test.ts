@@ -1,8 +1,11 @@
 import { parseOpenMetrics, parseTextFormat, promtoolCheckMetrics } from '@genai-metrics/testkit';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, type MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderExposition } from '../../src/export/exposition.js';
+import { sanitize } from '../../src/export/format/names.js';
 import { serializeToString } from '../../src/export/format/serializer.js';
 import { genAiViews } from '../../src/index.js';
 
@@ -166,6 +169,59 @@ describe('the text format against @opentelemetry/exporter-prometheus', () => {
     expect(bare).toContain('target 3\n');
     expect(bare).toContain('target_info 9\n');
     expect(parseOpenMetrics(bare).problems).toEqual([]);
+  });
+
+  it('is byte for byte the exporter’s text for any names, descriptions, units and attribute values (property)', async () => {
+    // Wider than the round-trip property (serializer-property.test.ts): keys with every character
+    // class the sanitizer treats differently, any UTF-16 text (control characters, lone surrogates)
+    // in values, descriptions, units and the scope, and every instrument kind.
+    const text = fc.string({ unit: 'binary', maxLength: 12 });
+    const key = fc.string({
+      unit: fc.constantFrom('a', 'B', '_', '.', '-', '/', ' ', 'é', '9', ':', '"', '\\', '\n'),
+      minLength: 1,
+      maxLength: 6,
+    });
+    const value = fc.oneof(
+      text,
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.array(fc.oneof(text, fc.integer()), { maxLength: 2 }),
+    );
+    // Only keys the exporter writes as Prometheus accepts them (the differences on purpose are tested above).
+    const labelKeys = (keys: string[], reserved: RegExp) => {
+      const names = keys.map(sanitize);
+      return new Set(names).size === names.length && names.every((n) => n !== '' && !reserved.test(n));
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_.\-/]{0,10}$/),
+        fc.constantFrom('counter', 'upDownCounter', 'histogram', 'gauge'),
+        fc.record({ description: text, unit: text }),
+        fc.dictionary(key, value, { maxKeys: 4 }),
+        fc.dictionary(key, value, { maxKeys: 3 }),
+        text,
+        async (name, kind, options, attributes, resource, scope) => {
+          fc.pre(labelKeys(Object.keys(attributes), /^([0-9]|le$|otel_scope_)/));
+          fc.pre(labelKeys(Object.keys(resource), /^[0-9]/));
+          const exporter = new PrometheusExporter({ preventServerStart: true });
+          const provider = new MeterProvider({
+            readers: [exporter as unknown as MetricReader],
+            resource: resourceFromAttributes(resource as never),
+          });
+          const meter = provider.getMeter(scope, scope);
+          if (kind === 'counter') meter.createCounter(name, options).add(2, attributes as never);
+          if (kind === 'upDownCounter') meter.createUpDownCounter(name, options).add(-2, attributes as never);
+          if (kind === 'histogram') meter.createHistogram(name, options).record(2, attributes as never);
+          if (kind === 'gauge') meter.createGauge(name, options).record(2, attributes as never);
+          const { resourceMetrics } = await (exporter as unknown as MetricReader).collect();
+          await provider.shutdown();
+          expect(resourceMetrics.scopeMetrics[0]?.metrics).toHaveLength(1);
+          expect(ours(resourceMetrics, 'series')).toBe(exporterText(resourceMetrics));
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('ends an exposition without metrics in a newline (promtool refuses the exporter’s)', async () => {
