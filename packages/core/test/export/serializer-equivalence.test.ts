@@ -1,7 +1,12 @@
 import { parseOpenMetrics, parseTextFormat, promtoolCheckMetrics } from '@genai-metrics/testkit';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, type MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationType,
+  MeterProvider,
+  type MetricReader,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderExposition } from '../../src/export/exposition.js';
@@ -253,6 +258,36 @@ describe('OpenMetrics', () => {
       `${s.name}${JSON.stringify(Object.entries(s.labels).sort())} ${s.value}`;
     const samples = (families: typeof parsed.families) => families.flatMap((f) => f.samples.map(key)).sort();
     expect(samples(parsed.families)).toEqual(samples(text.families));
+  });
+
+  it('writes a histogram’s _count only beside its _sum, and no _sum beside negative buckets', async () => {
+    // The SDK leaves out the sum of histograms over instruments that can go down; OpenMetrics writes
+    // _count if and only if _sum, and no _sum where a bucket is negative (it would not be a counter).
+    const exporter = new PrometheusExporter({ preventServerStart: true });
+    const histogram = (instrumentName: string, boundaries: number[]) => ({
+      instrumentName,
+      aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM as const, options: { boundaries } },
+    });
+    const provider = new MeterProvider({
+      readers: [exporter as unknown as MetricReader],
+      views: [histogram('queue.depth', [1, 10]), histogram('offset', [-1, 0, 1])],
+    });
+    providers.push(provider);
+    const meter = provider.getMeter('a');
+    meter.createUpDownCounter('queue.depth').add(3);
+    meter.createHistogram('offset').record(0.5);
+    meter.createHistogram('latency').record(0.5);
+    const { resourceMetrics: rm } = await (exporter as unknown as MetricReader).collect();
+    const om = ours(rm, 'info', 'openmetrics');
+    expect(parseOpenMetrics(om).problems).toEqual([]);
+    expect(om).toContain('queue_depth_bucket{le="+Inf"} 1\n');
+    expect(om).not.toMatch(/^queue_depth_(count|sum)/m);
+    expect(om).toContain('offset_bucket{le="+Inf"} 1\n');
+    expect(om).not.toMatch(/^offset_(count|sum)/m);
+    expect(om).toContain('latency_count 1\nlatency_sum 0.5\n');
+    // The text format keeps the exporter's lines.
+    expect(ours(rm, 'series')).toBe(exporterText(rm));
+    expect(ours(rm, 'info')).toMatch(/^queue_depth_count 1$/m);
   });
 
   it('keeps a # UNIT line where the name ends in the unit', async () => {

@@ -144,9 +144,16 @@ function histogramLines(family: Family, labels: string, point: DataPoint<Histogr
   const le = leOf(boundaries);
   const exemplars = om ? exemplarsOf(point as WithExemplars) : undefined;
   const byBucket = exemplars === undefined ? undefined : newestPerBucket(boundaries, exemplars);
-  let totals = `${name}_count${braces} ${formatValue(value.count)}\n`;
-  if (value.sum !== undefined && value.sum !== null)
-    totals += `${name}_sum${braces} ${formatValue(value.sum)}\n`;
+  const hasSum = value.sum !== undefined && value.sum !== null;
+  let totals = '';
+  if (!om) {
+    totals = `${name}_count${braces} ${formatValue(value.count)}\n`;
+    if (hasSum) totals += `${name}_sum${braces} ${formatValue(value.sum!)}\n`;
+  } else if (hasSum && !(boundaries.length > 0 && boundaries[0]! < 0)) {
+    // OpenMetrics: _count if and only if _sum, and no _sum where a bucket is negative (it would not
+    // be a counter). The SDK leaves the sum out for instruments that can go down; +Inf holds the count.
+    totals = `${name}_count${braces} ${formatValue(value.count)}\n${name}_sum${braces} ${formatValue(value.sum!)}\n`;
+  }
   let lines = om ? '' : totals;
   // The exporter's loop: cumulative counts, the last bucket (or an explicit Infinity boundary) is +Inf.
   let cumulative = 0;
