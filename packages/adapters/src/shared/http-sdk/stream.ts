@@ -51,6 +51,17 @@ export function observeStream(stream: StreamLike, call: HttpCall): void {
 }
 
 /**
+ * %AsyncIteratorPrototype%, the prototype of every async generator object: its
+ * `[Symbol.asyncIterator]() { return this }` makes an iterator iterable. The SDKs' iterators are
+ * async generators, and callers iterate them directly (`for await (const c of
+ * stream[Symbol.asyncIterator]())`); ours must be iterable too (and, on runtimes that define it on
+ * this prototype, disposable with `await using`, which calls our `return`).
+ */
+const ASYNC_ITERATOR_PROTOTYPE: object = Object.getPrototypeOf(
+  Object.getPrototypeOf(async function* () {}).prototype,
+);
+
+/**
  * Per streamed item this costs one promise reaction (the `then` below) plus the adapter's reading of
  * the item and core's `chunk()`; nothing else is allocated. The reaction cannot be avoided: the time
  * of a chunk is the moment its promise settles, and only a reaction runs then. Returning the SDK's
@@ -87,9 +98,8 @@ function observeIterator(
     else if (verdict === 'hidden') return it.next().then(onResult, onError);
     return result;
   };
-  const wrapped: AsyncIterator<unknown> = {
-    next: (value?: unknown) => it.next(value as never).then(onResult, onError),
-  };
+  const wrapped = Object.create(ASYNC_ITERATOR_PROTOTYPE) as AsyncIterator<unknown>;
+  wrapped.next = (value?: unknown) => it.next(value as never).then(onResult, onError);
   if (typeof it.return === 'function') {
     // The caller stopped early (`break`, a cancelled ReadableStream, a closed tee branch): the
     // generation was cut short, so the call ends as cancelled, without output usage.

@@ -1,0 +1,91 @@
+import {
+  type AnthropicServer,
+  type OpenAIServer,
+  startAnthropicServer,
+  startOpenAIServer,
+} from '@genai-metrics/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { instrumentAnthropic } from '../../src/anthropic/index.js';
+import { instrumentOpenAI } from '../../src/openai/index.js';
+import { SDKS as ANTHROPIC_SDKS } from '../anthropic/sdks.js';
+import { SDKS as OPENAI_SDKS } from '../openai/sdks.js';
+import { collectWhenIdle, DURATION, metricsPipeline } from './harness.js';
+import type { AnyClientClass } from './sdks.js';
+
+const messages = [{ role: 'user', content: 'hi' }];
+
+/** One SDK major, seen the same way: a bare and an instrumented client, and a streamed call on each. */
+interface StreamSdk {
+  name: string;
+  start(): Promise<{
+    close(): Promise<void>;
+    enqueue(...b: Array<{ chunks?: number; chunkDelayMs?: number }>): void;
+    baseURL: string;
+  }>;
+  client(baseURL: string, instrument: boolean, metrics?: unknown): unknown;
+  stream(
+    client: unknown,
+    model: string,
+  ): Promise<AsyncIterable<unknown> & { tee(): AsyncIterable<unknown>[] }>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: each SDK major's client is driven through one code path.
+type Any = any;
+const openai = ({ major, OpenAI }: { major: number; OpenAI: AnyClientClass }): StreamSdk => ({
+  name: `openai v${major}`,
+  start: (): Promise<OpenAIServer> => startOpenAIServer(),
+  client(baseURL, instrument, metrics) {
+    const c = new OpenAI({ apiKey: 'test', baseURL, maxRetries: 0 });
+    return instrument ? instrumentOpenAI(c, { metrics: metrics as Any }) : c;
+  },
+  stream: (c, model) => (c as Any).chat.completions.create({ model, messages, stream: true }),
+});
+const anthropic = ({ major, Anthropic }: { major: number; Anthropic: AnyClientClass }): StreamSdk => ({
+  name: `anthropic v${major}`,
+  start: (): Promise<AnthropicServer> => startAnthropicServer(),
+  client(baseURL, instrument, metrics) {
+    const c = new Anthropic({ apiKey: 'test', baseURL, maxRetries: 0 });
+    return instrument ? instrumentAnthropic(c, { metrics: metrics as Any }) : c;
+  },
+  stream: (c, model) => (c as Any).messages.create({ model, max_tokens: 64, messages, stream: true }),
+});
+
+/**
+ * Ways of reading an SDK `Stream` beyond a plain `for await`, through the shared HTTP-SDK layer:
+ * whatever the caller does with the stream's iterator, it gets what the bare SDK gives, and the call
+ * is recorded once, for what really happened.
+ */
+describe.each([...OPENAI_SDKS.map(openai), ...ANTHROPIC_SDKS.map(anthropic)])(
+  '$name: stream consumers',
+  (sdk) => {
+    let server: Awaited<ReturnType<StreamSdk['start']>>;
+    beforeAll(async () => {
+      server = await sdk.start();
+    });
+    afterAll(() => server.close());
+
+    function setup() {
+      const { harness, metrics } = metricsPipeline();
+      return { harness, client: sdk.client(server.baseURL, true, metrics) };
+    }
+
+    it('the iterator a stream hands out is async iterable, as the SDK’s own is', async () => {
+      const { harness, client } = setup();
+      const bare = (await sdk.stream(sdk.client(server.baseURL, false), 'bare'))[Symbol.asyncIterator]();
+      const ours = (await sdk.stream(client, 'ours'))[Symbol.asyncIterator]();
+      expect(typeof (bare as Any)[Symbol.asyncIterator]).toBe('function');
+      expect(typeof (ours as Any)[Symbol.asyncIterator]).toBe('function');
+      expect((ours as Any)[Symbol.asyncIterator]()).toBe(ours);
+      const count = async (it: unknown) => {
+        let n = 0;
+        for await (const _ of it as AsyncIterable<unknown>) n++;
+        return n;
+      };
+      expect(await count(ours)).toBe(await count(bare));
+      const m = await collectWhenIdle(harness);
+      expect(m.histogram(DURATION, { 'gen_ai.request.model': 'ours' }).count).toBe(1);
+      expect(m.points(DURATION)[0]!.attributes['error.type']).toBeUndefined();
+      await harness.shutdown();
+    });
+  },
+);
