@@ -9,7 +9,8 @@ import { instrumentAnthropic } from '../../src/anthropic/index.js';
 import { instrumentOpenAI } from '../../src/openai/index.js';
 import { SDKS as ANTHROPIC_SDKS } from '../anthropic/sdks.js';
 import { SDKS as OPENAI_SDKS } from '../openai/sdks.js';
-import { collectWhenIdle, DURATION, metricsPipeline } from './harness.js';
+import { ACTIVE, collectWhenIdle, DURATION, metricsPipeline, stopCounts } from './harness.js';
+import { collectAfterCollections } from './lifecycle.js';
 import type { AnyClientClass } from './sdks.js';
 
 const messages = [{ role: 'user', content: 'hi' }];
@@ -87,5 +88,43 @@ describe.each([...OPENAI_SDKS.map(openai), ...ANTHROPIC_SDKS.map(anthropic)])(
       expect(m.points(DURATION)[0]!.attributes['error.type']).toBeUndefined();
       await harness.shutdown();
     });
+    // Leaving a tee branch, a half-read iterator or a released reader calls no `return()`: only the
+    // garbage collector can tell that the caller left the stream.
+    it.each([
+      [
+        'a tee branch left with break',
+        (s: Awaited<ReturnType<StreamSdk['stream']>>) => breakOut(s.tee()[0]!),
+      ],
+      [
+        'an iterator read once, then dropped',
+        (s: Awaited<ReturnType<StreamSdk['stream']>>) => s[Symbol.asyncIterator]().next(),
+      ],
+      [
+        'a ReadableStream reader released after one read',
+        async (s: Awaited<ReturnType<StreamSdk['stream']>>) => {
+          const reader = (s as Any).toReadableStream().getReader();
+          await reader.read();
+          reader.releaseLock();
+        },
+      ],
+    ])('%s ends as cancelled (caller_stop) once collected', async (_name, leave) => {
+      const { harness, client } = setup();
+      server.enqueue({ chunks: 3 });
+      await (async () => {
+        await leave(await sdk.stream(client, 'left'));
+      })();
+      const m = await collectAfterCollections(harness);
+      expect(m.sum(ACTIVE)).toBe(0);
+      expect(m.histogram(DURATION, { 'error.type': 'cancelled', 'gen_ai.request.model': 'left' }).count).toBe(
+        1,
+      );
+      expect(m.count(DURATION)).toBe(1);
+      expect(stopCounts(m)).toEqual({ caller_stop: 1 });
+      await harness.shutdown();
+    });
   },
 );
+
+async function breakOut(s: AsyncIterable<unknown>): Promise<void> {
+  for await (const _ of s) break;
+}

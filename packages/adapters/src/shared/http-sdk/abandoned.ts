@@ -4,8 +4,8 @@ export interface Abandonable {
 }
 
 /**
- * Results the caller dropped without reading: an APIPromise never awaited, or a Stream never
- * iterated. Nothing else can tell us the caller gave up, so when the garbage collector reclaims
+ * Results the caller dropped without reading: an APIPromise never awaited, a Stream never
+ * iterated, or a stream's iterator dropped before the stream ended. Nothing else can tell us the caller gave up, so when the garbage collector reclaims
  * such an object its call ends as `cancelled` (duration up to that moment, no usage). Until then it
  * counts in `llm.requests.active`. Objects that were read are unregistered first, so this never
  * fires for them; a FinalizationRegistry holds no strong reference to the watched object (the held

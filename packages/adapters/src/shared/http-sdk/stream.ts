@@ -76,6 +76,7 @@ function observeIterator(
 ): AsyncIterator<unknown> {
   const { reader } = call;
   const onError = (error: unknown): never => {
+    abandoned.forget(token);
     call.fail(error);
     throw error;
   };
@@ -84,6 +85,7 @@ function observeIterator(
   ): IteratorResult<unknown> | Promise<IteratorResult<unknown>> => {
     if (result.done) {
       // The SDKs end an aborted stream quietly (no error): an abort is not a completion.
+      abandoned.forget(token);
       if (signal?.aborted) call.cancel(signal.reason, 'abort');
       else call.end();
       return result;
@@ -100,16 +102,24 @@ function observeIterator(
   };
   const wrapped = Object.create(ASYNC_ITERATOR_PROTOTYPE) as AsyncIterator<unknown>;
   wrapped.next = (value?: unknown) => it.next(value as never).then(onResult, onError);
+  // A caller can leave the stream without `return()`: break out of a tee branch (the SDKs' tee
+  // branches have no `return` or, in openai 7, return the source only once both close), drop a
+  // half-read iterator, release a ReadableStream reader without cancelling it. Only the garbage
+  // collector can tell: when this iterator is reclaimed before the stream ended, the caller left.
+  // Registered on the iterator, not the stream: a `for await` holds the iterator, not the stream.
+  const token = abandoned.watch(wrapped, call);
   if (typeof it.return === 'function') {
     // The caller stopped early (`break`, a cancelled ReadableStream, a closed tee branch): the
     // generation was cut short, so the call ends as cancelled, without output usage.
     wrapped.return = (value?: unknown) => {
+      abandoned.forget(token);
       call.cancel(undefined, 'caller_stop');
       return it.return!(value);
     };
   }
   if (typeof it.throw === 'function') {
     wrapped.throw = (error?: unknown) => {
+      abandoned.forget(token);
       call.fail(error);
       return it.throw!(error);
     };
