@@ -9,7 +9,7 @@ import { instrumentAnthropic } from '../../src/anthropic/index.js';
 import { instrumentOpenAI } from '../../src/openai/index.js';
 import { SDKS as ANTHROPIC_SDKS } from '../anthropic/sdks.js';
 import { SDKS as OPENAI_SDKS } from '../openai/sdks.js';
-import { ACTIVE, collectWhenIdle, DURATION, metricsPipeline, stopCounts } from './harness.js';
+import { ACTIVE, collectWhenIdle, DURATION, metricsPipeline, STOPS, stopCounts } from './harness.js';
 import { collectAfterCollections } from './lifecycle.js';
 import type { AnyClientClass } from './sdks.js';
 
@@ -120,6 +120,25 @@ describe.each([...OPENAI_SDKS.map(openai), ...ANTHROPIC_SDKS.map(anthropic)])(
       );
       expect(m.count(DURATION)).toBe(1);
       expect(stopCounts(m)).toEqual({ caller_stop: 1 });
+      await harness.shutdown();
+    });
+
+    it('a second reader the SDK refuses (a consumed stream) leaves the call to the first one', async () => {
+      const { harness, client } = setup();
+      server.enqueue({ chunks: 3, chunkDelayMs: 20 });
+      const stream = await sdk.stream(client, 'first');
+      const first = (async () => {
+        let n = 0;
+        for await (const _ of stream) n++;
+        return n;
+      })();
+      await expect(breakOut(stream)).rejects.toThrow(/consumed stream/);
+      expect(await first).toBeGreaterThan(3);
+      const m = await collectWhenIdle(harness);
+      expect(m.histogram(DURATION, { 'gen_ai.request.model': 'first' }).count).toBe(1);
+      expect(m.points(DURATION)[0]!.attributes['error.type']).toBeUndefined();
+      expect(m.sum(STOPS)).toBe(1);
+      expect(stopCounts(m)).not.toHaveProperty('error');
       await harness.shutdown();
     });
   },

@@ -44,6 +44,10 @@ export function observeStream(stream: StreamLike, call: HttpCall): void {
     else signal.addEventListener('abort', onAbort, { once: true });
   }
   stream.iterator = function instrumentedIterator(this: unknown) {
+    // The SDKs let one iterator read a stream: a later one throws 'Cannot iterate over a consumed
+    // stream' to its own caller, while the first reads on. Only the first is the call's; observing
+    // a later one would fail the call with that error (or end it at a stray return()).
+    if (iterating) return inner.call(this);
     iterating = true;
     abandoned.forget(token);
     return observeIterator(inner.call(this), call, signal);
