@@ -6,6 +6,7 @@ import {
   collectWhenIdle,
   DURATION,
   metricsPipeline,
+  stopCounts,
   TOKENS,
   TPOC,
   TTFC,
@@ -115,6 +116,28 @@ describe.each(SDKS)('openai v$major: SDK surface', ({ major, OpenAI }) => {
       count: 2,
     });
     expect(m.count(DURATION)).toBe(3);
+    await harness.shutdown();
+  });
+
+  // The answer arrived and its tokens were spent; what failed is the SDK's own parse of the content on
+  // the caller's side (here JSON.parse of a structured output): an answer, not a failed call.
+  it('parse() whose content the SDK cannot parse: the caller gets its error, the call is an answer with usage', async () => {
+    const { harness, client } = setup();
+    const chat = major === 4 ? client.beta.chat.completions : client.chat.completions;
+    server().enqueue({ text: 'not json', chunks: 2 });
+    const schema = { name: 'x', schema: { type: 'object' }, strict: true };
+    await expect(
+      chat.parse({
+        model: 'bad-json',
+        messages,
+        response_format: { type: 'json_schema', json_schema: schema },
+      }),
+    ).rejects.toThrow(SyntaxError);
+    const m = await collectWhenIdle(harness);
+    expect(m.count(DURATION)).toBe(1);
+    expect(m.points(DURATION)[0]!.attributes['error.type']).toBeUndefined();
+    expect(tokenSums(m)).toEqual({ input: 7, output: 2, count: 2 });
+    expect(stopCounts(m)).toEqual({ eog: 1 });
     await harness.shutdown();
   });
 

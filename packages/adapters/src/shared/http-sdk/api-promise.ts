@@ -179,9 +179,20 @@ function hookParse(p: APIPromiseLike, call: ObservedCall): void {
 
   // Recent v7 clients give each APIPromise its own `_thenUnwrap` that parses through a closure, not
   // through `this.parseResponse`: hook the derived promise too (SDK helpers such as parse() use it).
+  // The answer is the SDK's parse before the helper's transform, as with `this.parseResponse` (and
+  // in openai 4–6): a transform that throws on the content (`chat.completions.parse()` of invalid
+  // JSON, a length-limited structured output) fails the caller's promise, not the call, whose
+  // answer and usage arrived.
   const thenUnwrap = (p as { _thenUnwrap?: unknown })._thenUnwrap;
   if (typeof thenUnwrap === 'function' && Object.hasOwn(p, '_thenUnwrap')) {
     setHook(p, '_thenUnwrap', function instrumentedThenUnwrap(this: unknown, ...args: unknown[]) {
+      const transform = args[0];
+      if (typeof transform === 'function') {
+        args[0] = function deliverThenTransform(this: unknown, data: unknown, ...rest: unknown[]) {
+          call.deliver(data);
+          return transform.call(this, data, ...rest);
+        };
+      }
       const derived: unknown = thenUnwrap.apply(this, args);
       if (isObservableAPIPromise(derived)) {
         // The caller now holds the derived promise; `p` may be collected while it is in flight.
