@@ -11,7 +11,10 @@ import type { ModelCall } from './model-call.js';
  * - the source errors → the same error reaches the reader, and the call fails with it;
  * - the reader cancels (ai cancels on abort; a direct reader may stop early) → the reason goes on to
  *   the source, and the call is cancelled (or completed, when the `finish` part had arrived).
- * A stream nobody ever reads ends as cancelled when it is garbage-collected.
+ * A stream the reader leaves before its end — never read, or read part-way and dropped (ai 7's
+ * `streamText` stops reading the model stream where its caller stopped: a `break`, a cancelled
+ * response) — ends as cancelled when it is garbage-collected: nothing else tells us. It stays
+ * watched until it ends, so a stream that was read from is no exception.
  *
  * Per part this costs one `read()` promise and its reaction plus the part's own switch; the
  * middleware bench (bench/src/ai-sdk.bench.ts) measures it against the bare model.
@@ -20,18 +23,18 @@ export function observedStream(source: ReadableStream<unknown>, call: ModelCall)
   const reader = source.getReader();
   let closed = false;
   let token: object | undefined;
+  const end = () => {
+    closed = true;
+    if (token !== undefined) abandoned.forget(token);
+  };
   const stream = new ReadableStream<unknown>(
     {
       pull(controller) {
-        if (token !== undefined) {
-          abandoned.forget(token);
-          token = undefined;
-        }
         return reader.read().then(
           (result) => {
             if (closed) return;
             if (result.done) {
-              closed = true;
+              end();
               call.done();
               controller.close();
               return;
@@ -45,15 +48,14 @@ export function observedStream(source: ReadableStream<unknown>, call: ModelCall)
           },
           (error: unknown) => {
             if (closed) return;
-            closed = true;
+            end();
             call.failed(error);
             controller.error(error);
           },
         );
       },
       cancel(reason) {
-        closed = true;
-        if (token !== undefined) abandoned.forget(token);
+        end();
         call.cancelled(reason);
         return reader.cancel(reason);
       },

@@ -96,6 +96,43 @@ describe.each(AI_SDKS)('$name: the model stream', (sdk) => {
     await harness.shutdown();
   });
 
+  it('a stream read part-way and then dropped ends as cancelled when it is garbage-collected', async () => {
+    const { harness, metrics } = metricsPipeline();
+    server().enqueue({ chunks: 30 });
+    await (async () => {
+      const { stream } = await models(metrics).wrapped.doStream(callOptions);
+      const reader = stream.getReader();
+      for (let text = 0; text < 2; ) {
+        const { value } = await reader.read();
+        if (value?.type === 'text-delta' && value.delta !== '') text++;
+      }
+    })();
+    const m = await collectAfterCollections(harness);
+    expect(m.sum(ACTIVE)).toBe(0);
+    expect(m.points(DURATION)).toHaveLength(1);
+    expect(m.points(DURATION)[0]!.attributes['error.type']).toBe('cancelled');
+    expect(stopCounts(m)).toEqual({ caller_stop: 1 });
+    expect(m.histogram(TTFC).count).toBe(1);
+    await harness.shutdown();
+  });
+
+  it('streamText left after a break (ai 7 stops reading the model stream): the call still ends, once', async () => {
+    const { harness, metrics } = metricsPipeline();
+    server().enqueue({ chunks: 30 });
+    await (async () => {
+      const result = sdk.ai.streamText({ model: models(metrics).wrapped, prompt: 'hi' });
+      for await (const _ of result.textStream) break;
+    })();
+    const m = await collectAfterCollections(harness);
+    expect(m.sum(ACTIVE)).toBe(0);
+    expect(m.points(DURATION)).toHaveLength(1);
+    // ai 6 reads the model stream to its end anyway; ai 7 stops where the caller stopped.
+    const errorType = m.points(DURATION)[0]!.attributes['error.type'];
+    expect(errorType).toBe(sdk.name === 'ai 6' ? undefined : 'cancelled');
+    expect(stopCounts(m)).toEqual(sdk.name === 'ai 6' ? { eog: 1 } : { caller_stop: 1 });
+    await harness.shutdown();
+  });
+
   it('streamed tool calls: one chunk per tool-input delta, not another for the closing tool-call part', async () => {
     const { harness, metrics } = metricsPipeline();
     server().enqueue({
