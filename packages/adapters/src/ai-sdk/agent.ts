@@ -1,4 +1,5 @@
 import type { AgentCalls } from '@genai-metrics/core';
+import { type Abandonable, abandoned } from '../shared/http-sdk/abandoned.js';
 import { install, uninstallFrom } from '../shared/installation.js';
 import { type AdapterOptions, describe, type OptionsSpec, resolveOptions } from '../shared/options.js';
 import { callObserved, observeOutcome } from '../shared/outcome.js';
@@ -79,15 +80,47 @@ export function callsOfSteps(steps: unknown): AgentCalls | undefined {
   }
 }
 
+/**
+ * A `streamText` result's steps, without reading its `steps` getter: in ai 6 and 7 that getter calls
+ * `consumeStream()`, which reads the whole stream — a loop the caller stopped reading would run on
+ * (more model calls, more tool executions) only because it was measured. ai keeps the promise the
+ * getter returns in its `_steps` (a DelayedPromise, whose `promise` getter only creates the promise):
+ * read there, and through `steps` only for a result without it (a generate result's array, another
+ * framework's promise).
+ */
+function stepsOf(result: unknown): unknown {
+  const pending = read(read(result, '_steps'), 'promise');
+  return isThenable(pending) ? pending : read(result, 'steps');
+}
+
+/** A streamText invocation the caller left unread: nothing settles its steps. */
+class LeftInvocation implements Abandonable {
+  constructor(private readonly timer: GuardedTimer) {}
+  abandon(): void {
+    this.timer.fail(undefined, 'cancelled');
+  }
+}
+
 /** Ends the invocation from what `run` gave: a result with `steps` (an array, or a promise of one). */
 function settleInvocation(timer: GuardedTimer, result: unknown): void {
-  const steps = read(result, 'steps');
+  const steps = stepsOf(result);
   if (isThenable(steps)) {
-    // streamText: its steps settle when the stream is done (resolved), aborted or failed (rejected).
+    // streamText: its steps settle when the stream is done (resolved), aborted or failed (rejected);
+    // a result the caller dropped before that ends as cancelled when it is garbage-collected.
+    const token = isObj(result) ? abandoned.watch(result, new LeftInvocation(timer)) : undefined;
+    const settled = () => {
+      if (token !== undefined) abandoned.forget(token);
+    };
     observeOutcome(
       steps,
-      (value) => timer.end(callsOfSteps(value)),
-      (error) => timer.fail(error, aiSdkErrorType(error)),
+      (value) => {
+        settled();
+        timer.end(callsOfSteps(value));
+      },
+      (error) => {
+        settled();
+        timer.fail(error, aiSdkErrorType(error));
+      },
       'measureAgent: observing the steps',
     );
   } else {
@@ -119,7 +152,8 @@ function measured<R>(
  * `generateText`'s promise, or `streamText`'s steps (the stream finished, was aborted, or failed) —
  * and records `gen_ai.invoke_agent.duration` and, from the result's steps, the inference and tool
  * calls it made (`gen_ai.invoke_agent.inference_calls` / `.tool_calls`). A failed invocation records
- * its `error.type` and no counts (its steps are not known).
+ * its `error.type` and no counts (its steps are not known). A `streamText` result is never read here:
+ * one the caller leaves unread ends as cancelled when it is garbage-collected.
  */
 export function measureAgent<R>(run: () => R, options: MeasureAgentOptions): R {
   const resolved = resolveOptions(MEASURE_OPTIONS, options);

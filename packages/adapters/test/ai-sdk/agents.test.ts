@@ -9,7 +9,7 @@ import {
   uninstrumentAgent,
 } from '../../src/ai-sdk/index.js';
 import { ACTIVE, collectWhenIdle, DURATION, metricsPipeline, TTFC, tokenSums } from '../shared/harness.js';
-import { useServer } from '../shared/lifecycle.js';
+import { collectAfterCollections, useServer } from '../shared/lifecycle.js';
 import { AI_SDKS } from './sdks.js';
 
 const TOOL = 'gen_ai.execute_tool.duration';
@@ -187,6 +187,37 @@ describe.each(AI_SDKS)('$name', (sdk) => {
       expect(m.count(INFERENCE_CALLS)).toBe(0);
       expect(m.count(TOOL_CALLS)).toBe(0);
       expect(m.count(TOOL)).toBe(2);
+      await harness.shutdown();
+    });
+
+    it('measureAgent does not read on a streamText the caller left: the loop stops as it would unmeasured, and the invocation ends as cancelled when collected', async () => {
+      const { harness, metrics, model, tools } = setup();
+      server().enqueue({ toolCalls: TOOL_ROUND }, {});
+      const requestsBefore = server().requests.length;
+      let consumed = 0;
+      await (async () => {
+        const result = measureAgent(
+          () => {
+            const r = ai.streamText({ model, tools, prompt: 'weather?', stopWhen: ai.stepCountIs(5) });
+            const consume = r.consumeStream.bind(r);
+            r.consumeStream = (...args: unknown[]) => {
+              consumed++;
+              return consume(...args);
+            };
+            return r;
+          },
+          { metrics, agentName: 'weather-agent' },
+        );
+        for await (const part of result.fullStream) if (part.type === 'tool-call') break;
+      })();
+      const m = await collectAfterCollections(harness, (c) => c.sum(ACTIVE) === 0 && c.count(AGENT) > 0);
+      expect(consumed).toBe(0);
+      // The tool round only: nobody read on, so ai asked the model nothing more.
+      expect(server().requests.length - requestsBefore).toBe(1);
+      expect(m.points(AGENT)).toHaveLength(1);
+      expect(m.points(AGENT)[0]!.attributes['error.type']).toBe('cancelled');
+      expect(m.count(INFERENCE_CALLS)).toBe(0);
+      expect(m.sum(ACTIVE)).toBe(0);
       await harness.shutdown();
     });
 

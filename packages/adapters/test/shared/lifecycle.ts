@@ -47,13 +47,17 @@ export function usePrometheusE2E<S extends { close(): Promise<void> }>(
 
 /**
  * Collects until every operation has ended, running real garbage collections in between (V8's
- * gc(), exposed to this test only): for results the caller dropped without reading.
+ * gc(), exposed to this test only): for results the caller dropped without reading. `done` says
+ * when to stop (default: no operation in flight).
  */
-export async function collectAfterCollections(harness: MetricsHarness): Promise<Metrics> {
+export async function collectAfterCollections(
+  harness: MetricsHarness,
+  done: (m: Metrics) => boolean = (m) => m.sum(ACTIVE) === 0,
+): Promise<Metrics> {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
   let m = await harness.collect();
-  for (let i = 0; i < 20 && m.sum(ACTIVE) !== 0; i++) {
+  for (let i = 0; i < 20 && !done(m); i++) {
     gc();
     await new Promise((r) => setTimeout(r, 20));
     m = await harness.collect();
