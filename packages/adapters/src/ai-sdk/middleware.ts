@@ -73,13 +73,22 @@ interface Context {
 /** The same options give the same middleware object: `genAiMiddleware(o) === genAiMiddleware(o)`. */
 const made = new WeakMap<GenAiMetrics, Map<string | undefined, GenAiMiddleware>>();
 
+/** A layer measuring a call: its options, and the model it was handed (ai's wrapper of the next layer). */
+interface Layer {
+  readonly ctx: Context;
+  readonly model: unknown;
+}
+
 /**
  * Calls in flight, by the `params` object ai hands down the middleware chain. A model wrapped twice
  * (the same middleware, or two for the same metrics) passes the same object to both layers: the
  * outer layer records, the inner one sees its metrics already measuring that call and passes it
- * through, so every call is recorded once.
+ * through, so every call is recorded once. The inner layer is handed a different model than the
+ * outer (the outer's is ai's wrapper around the inner): concurrent calls of one model that share a
+ * call-options object (`model.doGenerate(options)` twice at once) see the same model, so each is
+ * recorded.
  */
-const inFlight = new WeakMap<object, Context>();
+const inFlight = new WeakMap<object, Layer[]>();
 
 /**
  * Metrics for every model call of an AI SDK model: `wrapLanguageModel({ model, middleware:
@@ -122,8 +131,10 @@ function begin(ctx: Context, options: unknown, kind: 'generate' | 'stream' | 'em
     const params = read(options, 'params');
     const model = read(options, 'model');
     if (isObj(params)) {
-      const outer = inFlight.get(params);
-      if (outer?.metrics === ctx.metrics) {
+      const outer = inFlight
+        .get(params)
+        ?.find((l) => l.ctx.metrics === ctx.metrics && l.model !== model)?.ctx;
+      if (outer) {
         if (outer.providerName !== ctx.providerName) {
           warnOnce(
             `${ADAPTER}:nested`,
@@ -147,13 +158,16 @@ function begin(ctx: Context, options: unknown, kind: 'generate' | 'stream' | 'em
     const stopAt = kind === 'embed' ? undefined : { operation, provider, requestModel };
     const call = new ModelCall(op, spec, ctx.recorder, stopAt, read(params, 'abortSignal'));
     if (!isObj(params)) return { call, release: () => {} };
-    const previous = inFlight.get(params);
-    inFlight.set(params, ctx);
+    const layer: Layer = { ctx, model };
+    const layers = inFlight.get(params) ?? [];
+    layers.push(layer);
+    inFlight.set(params, layers);
     return {
       call,
       release: () => {
-        if (previous) inFlight.set(params, previous);
-        else inFlight.delete(params);
+        const at = layers.indexOf(layer);
+        if (at !== -1) layers.splice(at, 1);
+        if (layers.length === 0 && inFlight.get(params) === layers) inFlight.delete(params);
       },
     };
   } catch (error) {

@@ -133,6 +133,24 @@ describe.each(AI_SDKS)('$name: the model stream', (sdk) => {
     await harness.shutdown();
   });
 
+  it('concurrent calls that share one call-options object are each recorded; a model wrapped twice still once', async () => {
+    const { harness, metrics } = metricsPipeline();
+    const { wrapped } = models(metrics);
+    await Promise.all([wrapped.doGenerate(callOptions), wrapped.doGenerate(callOptions)]);
+    const streams = await Promise.all([wrapped.doStream(callOptions), wrapped.doStream(callOptions)]);
+    for (const { stream } of streams) for await (const _ of stream);
+    const twice = sdk.ai.wrapLanguageModel({
+      model: wrapped,
+      middleware: genAiMiddleware({ metrics: metrics as never }),
+    });
+    await Promise.all([twice.doGenerate(callOptions), twice.doGenerate(callOptions)]);
+    const m = await collectWhenIdle(harness);
+    expect(m.count(DURATION)).toBe(6);
+    expect(tokenSums(m)).toMatchObject({ input: 42, output: 18 });
+    expect(m.histogram(TTFC).count).toBe(2);
+    await harness.shutdown();
+  });
+
   it('streamed tool calls: one chunk per tool-input delta, not another for the closing tool-call part', async () => {
     const { harness, metrics } = metricsPipeline();
     server().enqueue({
