@@ -86,11 +86,19 @@ export function callsOfSteps(steps: unknown): AgentCalls | undefined {
  * (more model calls, more tool executions) only because it was measured. ai keeps the promise the
  * getter returns in its `_steps` (a DelayedPromise, whose `promise` getter only creates the promise):
  * read there, and through `steps` only for a result without it (a generate result's array, another
- * framework's promise).
+ * framework's promise). A result with neither (ai 7's `experimental_streamTextLowMemory`) ends when its
+ * `finishReason` settles — which reads nothing there — with its counts unknown.
  */
-function stepsOf(result: unknown): unknown {
+function stepsOf(result: unknown): { steps: unknown; fromAi: boolean } {
   const pending = read(read(result, '_steps'), 'promise');
-  return isThenable(pending) ? pending : read(result, 'steps');
+  if (isThenable(pending)) return { steps: pending, fromAi: true };
+  const steps = read(result, 'steps');
+  if (steps !== undefined) return { steps, fromAi: false };
+  const finish = read(result, 'finishReason');
+  return {
+    steps: isThenable(finish) ? Promise.resolve(finish).then(() => undefined) : undefined,
+    fromAi: false,
+  };
 }
 
 /** A streamText invocation the caller left unread: nothing settles its steps. */
@@ -103,11 +111,13 @@ class LeftInvocation implements Abandonable {
 
 /** Ends the invocation from what `run` gave: a result with `steps` (an array, or a promise of one). */
 function settleInvocation(timer: GuardedTimer, result: unknown): void {
-  const steps = stepsOf(result);
+  const { steps, fromAi } = stepsOf(result);
   if (isThenable(steps)) {
-    // streamText: its steps settle when the stream is done (resolved), aborted or failed (rejected);
-    // a result the caller dropped before that ends as cancelled when it is garbage-collected.
-    const token = isObj(result) ? abandoned.watch(result, new LeftInvocation(timer)) : undefined;
+    // streamText: its steps settle when the stream is done (resolved), aborted or failed (rejected).
+    // ai's result object, which its stream's pipeline holds while anyone can read it, ends as
+    // cancelled when it is garbage-collected before that (a wrapper like the low-memory result's is
+    // not held by its streams, so it is not watched).
+    const token = fromAi && isObj(result) ? abandoned.watch(result, new LeftInvocation(timer)) : undefined;
     const settled = () => {
       if (token !== undefined) abandoned.forget(token);
     };

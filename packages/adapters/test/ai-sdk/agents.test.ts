@@ -221,6 +221,27 @@ describe.each(AI_SDKS)('$name', (sdk) => {
       await harness.shutdown();
     });
 
+    it.runIf(sdk.name === 'ai 7')(
+      'experimental_streamTextLowMemory (a result without steps): the invocation lasts until its stream ends, without counts',
+      async () => {
+        const { harness, metrics, model } = setup();
+        server().enqueue({ chunks: 3 });
+        const result = measureAgent(() => ai.experimental_streamTextLowMemory({ model, prompt: 'x' }), {
+          metrics,
+          agentName: 'weather-agent',
+        });
+        expect((await harness.collect()).count(AGENT)).toBe(0);
+        let text = '';
+        for await (const t of result.textStream) text += t;
+        expect(text).toBe('tok0 tok1 tok2 ');
+        const m = await collectWhenIdle(harness);
+        expect(m.points(AGENT)[0]!.attributes).toEqual({ 'gen_ai.agent.name': 'weather-agent' });
+        expect(m.count(AGENT)).toBe(1);
+        expect(m.count(INFERENCE_CALLS)).toBe(0);
+        await harness.shutdown();
+      },
+    );
+
     it('an aborted streamText invocation ends once as cancelled', async () => {
       const { harness, metrics, model, tools } = setup();
       server().enqueue({ chunks: 5, chunkDelayMs: 40 });
