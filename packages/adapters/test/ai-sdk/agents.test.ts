@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { startAnthropicServer, startOpenAIServer, type ToolCallSpec } from '@genai-metrics/testkit';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -218,6 +220,30 @@ describe.each(AI_SDKS)('$name', (sdk) => {
       expect(m.points(AGENT)[0]!.attributes['error.type']).toBe('cancelled');
       expect(m.count(INFERENCE_CALLS)).toBe(0);
       expect(m.sum(ACTIVE)).toBe(0);
+      await harness.shutdown();
+    });
+
+    it('a streamText invocation read only through its destructured textStream, with collections between chunks, completes with its counts', async () => {
+      const { harness, metrics, model } = setup();
+      server().enqueue({ chunks: 6, chunkDelayMs: 30 });
+      // Only the stream is kept: the result object itself is garbage as soon as this returns.
+      const textStream = (() =>
+        measureAgent(() => ai.streamText({ model, prompt: 'x' }), { metrics, agentName: 'weather-agent' })
+          .textStream)();
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      let text = '';
+      for await (const t of textStream) {
+        text += t;
+        gc();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(text).toBe('tok0 tok1 tok2 tok3 tok4 tok5 ');
+      gc();
+      const m = await collectWhenIdle(harness);
+      expect(m.points(AGENT)).toHaveLength(1);
+      expect(m.points(AGENT)[0]!.attributes['error.type']).toBeUndefined();
+      expect(m.histogram(INFERENCE_CALLS).sum).toBe(1);
       await harness.shutdown();
     });
 
