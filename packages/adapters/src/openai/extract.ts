@@ -3,6 +3,7 @@ import type { HttpCall } from '../shared/http-sdk/call.js';
 import { isObj, type Obj } from '../shared/read.js';
 import type { GuardedOperation } from '../shared/recorder.js';
 import type { StopReason } from '../shared/stop-reason.js';
+import { responseFailure } from './error-type.js';
 import { finishReasonOf, responseStopReason } from './stop-reason.js';
 
 /**
@@ -57,15 +58,6 @@ export function observeResult(op: GuardedOperation, state: StopState, data: unkn
   else if (state.api !== 'embeddings' && Array.isArray(data.choices)) {
     for (const c of data.choices) noteFinish(c, state);
   }
-}
-
-/** A Responses API `status` of `failed` is an error reported in a 200 answer. */
-export function responseFailure(data: unknown): string | undefined {
-  if (!isObj(data) || data.status !== 'failed') return undefined;
-  const code = isObj(data.error) ? data.error.code : undefined;
-  if (code === 'rate_limit_exceeded') return 'rate_limited';
-  if (code === 'server_error') return 'server_error';
-  return '_OTHER';
 }
 
 const nonEmpty = (v: unknown) =>

@@ -6,7 +6,8 @@ import type { AdapterOptions } from '../shared/options.js';
 import { isObj } from '../shared/read.js';
 import type { Recorder } from '../shared/recorder.js';
 import { recordStop, type StopReason } from '../shared/stop-reason.js';
-import { type Api, observeChunk, observeResult, responseFailure, type StopState } from './extract.js';
+import { openaiErrorType, responseFailure } from './error-type.js';
+import { type Api, observeChunk, observeResult, type StopState } from './extract.js';
 
 export interface InstrumentOpenAIOptions extends AdapterOptions {
   /**
@@ -52,6 +53,7 @@ export const OPENAI_ADAPTER: HttpSdkAdapter<Extra> = {
   },
   clientExample: 'new OpenAI()',
   defaultProvider: GEN_AI_PROVIDER.openai,
+  errorType: openaiErrorType,
   endpoints: ({ extra, recorder }) =>
     (Object.keys(PATHS) as Api[]).map(
       (api): Endpoint => ({

@@ -150,6 +150,40 @@ describe.each(SDKS)('openai v$major: streams', ({ OpenAI }) => {
     await harness.shutdown();
   });
 
+  it('an error event mid-stream → one failed operation, error.type from the body (OpenAI or an OpenAI-compatible server)', async () => {
+    const { harness, client } = setup();
+    const bodies = [
+      { message: 'The server had an error', type: 'server_error', param: null, code: null },
+      { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' },
+      // vLLM's shape: the HTTP status as the code, its exception class as the type.
+      { object: 'error', message: 'bad', type: 'BadRequestError', param: null, code: 400 },
+      { message: 'something new', type: 'brand_new_error', code: 'brand_new' },
+    ];
+    server().enqueue(...bodies.map((error) => ({ chunks: 3, injectEvents: [{ error }] })));
+    for (const [i] of bodies.entries()) {
+      const stream = await client.chat.completions.create({ model: `m${i}`, messages, stream: true });
+      await expect(
+        (async () => {
+          for await (const _ of stream);
+        })(),
+      ).rejects.toThrow();
+    }
+    const m = await collectWhenIdle(harness);
+    expect(m.count(DURATION)).toBe(bodies.length);
+    const typeOf = (model: string) =>
+      m.points(DURATION).find((p) => p.attributes['gen_ai.request.model'] === model)?.attributes[
+        'error.type'
+      ];
+    expect([typeOf('m0'), typeOf('m1'), typeOf('m2'), typeOf('m3')]).toEqual([
+      'server_error',
+      'rate_limited',
+      'invalid_request',
+      '_OTHER',
+    ]);
+    expect(m.sum(ACTIVE)).toBe(0);
+    await harness.shutdown();
+  });
+
   it('AbortSignal mid-stream → cancelled; a stream aborted before iteration → cancelled', async () => {
     const { harness, client } = setup();
     server().enqueue({ chunks: 30, chunkDelayMs: 10 }, { chunks: 3 });

@@ -1,0 +1,43 @@
+import { type ErrorType, errorTypeOf } from '@genai-metrics/core';
+import { isObj } from '../shared/read.js';
+
+/**
+ * OpenAI's error codes and types, as its error bodies carry them (`{ error: { type, code } }`): in a
+ * Responses API answer or event with `status: "failed"`, and in an `error` event mid-stream, which
+ * the SDK throws as an `APIError` with no HTTP status and the body's `type` and `code` on it.
+ */
+const BY_CODE: Readonly<Record<string, ErrorType>> = {
+  rate_limit_exceeded: 'rate_limited',
+  server_error: 'server_error',
+  invalid_request_error: 'invalid_request',
+};
+
+/**
+ * `error.type` of a body's `code` and `type` (the code first: it is the finer of the two), or
+ * undefined when neither says. A number code is an HTTP status: OpenAI-compatible servers (vLLM,
+ * for one) send mid-stream errors as `{ type: 'BadRequestError', code: 400 }`.
+ */
+function ofBody(code: unknown, type: unknown): ErrorType | undefined {
+  if (typeof code === 'string' && Object.hasOwn(BY_CODE, code)) return BY_CODE[code];
+  if (typeof code === 'number' && Number.isInteger(code) && code >= 400 && code <= 599)
+    return errorTypeOf({ status: code });
+  if (typeof type === 'string' && Object.hasOwn(BY_CODE, type)) return BY_CODE[type];
+  return undefined;
+}
+
+/**
+ * For errors without an HTTP status (an `error` event mid-stream): the error body's code or type.
+ * An error with a status is core's to map (429, 5xx, other 4xx).
+ */
+export function openaiErrorType(error: object): ErrorType | undefined {
+  const e = error as { status?: unknown; code?: unknown; type?: unknown };
+  if (e.status !== undefined && e.status !== null) return undefined;
+  return ofBody(e.code, e.type);
+}
+
+/** A Responses API answer with `status: "failed"`: an error reported in a 200 answer. */
+export function responseFailure(data: unknown): string | undefined {
+  if (!isObj(data) || data.status !== 'failed') return undefined;
+  const error = isObj(data.error) ? data.error : undefined;
+  return ofBody(error?.code, error?.type) ?? '_OTHER';
+}
