@@ -75,7 +75,7 @@ export function parseOpenMetrics(text: string): ParsedExposition {
       continue;
     }
     if (line.startsWith('#')) {
-      const m = /^# (TYPE|HELP|UNIT) (\S+)(?: (.*))?$/.exec(line);
+      const m = /^# (TYPE|HELP|UNIT) (\S+)(?: (.*))?$/s.exec(line);
       if (!m) {
         problems.push(`${where}: not a TYPE, HELP or UNIT line: ${line}`);
         continue;
@@ -147,7 +147,7 @@ export function parseTextFormat(text: string): ParsedExposition {
     const where = `line ${n + 1}`;
     if (line.trim() === '') continue;
     if (line.startsWith('#')) {
-      const m = /^# (TYPE|HELP) (\S+)(?: (.*))?$/.exec(line);
+      const m = /^# (TYPE|HELP) (\S+)(?: (.*))?$/s.exec(line);
       if (!m) continue; // a comment
       const [, kind, name, rest = ''] = m;
       if (!METRIC_NAME.test(name!)) problems.push(`${where}: bad metric name ${name}`);

@@ -104,7 +104,7 @@ function toResourceMetrics(metrics: Generated[]): ResourceMetrics {
         metrics: metrics.map((m): MetricData => {
           const descriptor = {
             name: m.name,
-            description: 'help with "quotes" \\ and\nnewlines',
+            description: 'help with "quotes" \\ and\nnewlines, a\rCR and a\u2028line separator',
             unit: '',
             valueType: ValueType.DOUBLE,
             type: InstrumentType.COUNTER,
@@ -224,7 +224,7 @@ describe('serializer (property)', () => {
           service_name: 'prop "svc"\n',
         });
         for (const f of parsed.families.filter((f) => metrics.some((m) => f.name.startsWith(m.name)))) {
-          expect(f.help).toBe('help with "quotes" \\ and\nnewlines');
+          expect(f.help).toBe('help with "quotes" \\ and\nnewlines, a\rCR and a\u2028line separator');
         }
       }),
       { numRuns: 150 },
