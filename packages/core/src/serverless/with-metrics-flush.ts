@@ -3,6 +3,7 @@ import type { MetricsHandle } from '../export/handle.js';
 import { describeCaught, describeValue } from '../input/describe.js';
 import { readOptions } from '../input/options.js';
 import { debug } from '../input/report.js';
+import { isUnreadResponse, onBodyEnd } from './response-body.js';
 
 export interface WithMetricsFlushOptions {
   /**
@@ -25,6 +26,12 @@ type Flushable = Pick<MetricsHandle, 'forceFlush'>;
  * `fetch(request, env, ctx)`, Netlify's `context`), the flush is handed to it instead of awaited: the
  * response goes out at once and the runtime keeps the instance alive until the export is done (still
  * bounded by `flushTimeoutMillis`).
+ *
+ * When the handler returns a `Response` with a body (a streamed answer), the operations recorded while
+ * the runtime reads that body belong to the invocation too: the flush runs once the body has ended,
+ * failed or been cancelled. The Response given back is a copy with the same status, status text and
+ * headers whose body passes the original's chunks through; without an execution context, the body's
+ * end reaches the runtime only after the flush.
  *
  * `handle` may be the promise `setupMetrics()` returns, so no top-level await is needed:
  *
@@ -54,14 +61,26 @@ export function withMetricsFlush<This, Args extends unknown[], Result>(
   return async function wrapped(this: This, ...args: Args): Promise<Awaited<Result>> {
     const metrics = await ready;
     const context = executionContextIn(args);
+    // The handle may be anything the caller passed: its forceFlush is read once and may throw.
+    const flush = () =>
+      bounded(() => metrics.forceFlush(), timeoutMillis, {
+        what: 'the metrics flush after an invocation',
+        setting: 'flushTimeoutMillis',
+        warnEachTime: true,
+        holdProcess: true,
+      });
     let result: Awaited<Result>;
     try {
       result = await handler.apply(this, args);
     } catch (error) {
-      await afterInvocation(metrics, timeoutMillis, context);
+      await afterInvocation(flush(), context);
       throw error;
     }
-    await afterInvocation(metrics, timeoutMillis, context);
+    if (isUnreadResponse(result)) {
+      const streamed = flushAfterBody(result, flush, context);
+      if (streamed) return streamed as Awaited<Result>;
+    }
+    await afterInvocation(flush(), context);
     return result;
   };
 }
@@ -91,27 +110,55 @@ function executionContextIn(args: readonly unknown[]): ExecutionContext | undefi
 }
 
 /** Hands the bounded flush to `waitUntil` when there is one that accepts it; awaits it otherwise. */
-async function afterInvocation(
-  metrics: Flushable,
-  timeoutMillis: number,
-  context: ExecutionContext | undefined,
-): Promise<void> {
-  // The handle may be anything the caller passed: its forceFlush is read once and may throw.
-  const flushed = bounded(() => metrics.forceFlush(), timeoutMillis, {
-    what: 'the metrics flush after an invocation',
-    setting: 'flushTimeoutMillis',
-    warnEachTime: true,
-    holdProcess: true,
-  });
-  if (context) {
-    try {
-      Reflect.apply(context.waitUntil, context.target, [flushed]);
-      return;
-    } catch (error) {
-      debug(
-        `genai-metrics: waitUntil refused the metrics flush (${describeCaught(error)}); awaiting it instead`,
-      );
-    }
+async function afterInvocation(flushed: Promise<void>, context: ExecutionContext | undefined): Promise<void> {
+  if (!(context && handOver(context, flushed))) await flushed;
+}
+
+/** Whether `waitUntil` took `promise` (it throws when called too late, or on a look-alike object). */
+function handOver(context: ExecutionContext, promise: Promise<void>): boolean {
+  try {
+    Reflect.apply(context.waitUntil, context.target, [promise]);
+    return true;
+  } catch (error) {
+    debug(
+      `genai-metrics: waitUntil refused the metrics flush (${describeCaught(error)}); awaiting it instead`,
+    );
+    return false;
   }
-  await flushed;
+}
+
+/**
+ * A streamed Response's operations end while the runtime reads its body, after the handler returned
+ * (response-body.ts): the flush runs once the body has ended. With an execution context, `waitUntil`
+ * gets a promise that flushes at the body's end, and the body ends on time; without one, the body's end
+ * is delivered after the flush, so the runtime sees the response complete only once it was exported.
+ * Returns the Response to give back (the original's status and headers, a body that passes its chunks
+ * through), or undefined when the body cannot be followed (then the caller flushes at once).
+ */
+function flushAfterBody(
+  response: Response,
+  flush: () => Promise<void>,
+  context: ExecutionContext | undefined,
+): Response | undefined {
+  let handedOver = false;
+  let bodyEnded!: () => void;
+  const ended = new Promise<void>((resolve) => {
+    bodyEnded = resolve;
+  });
+  let copy: Response;
+  try {
+    copy = onBodyEnd(response, () => {
+      bodyEnded();
+      return handedOver ? Promise.resolve() : flush();
+    });
+  } catch (error) {
+    debug(`genai-metrics: cannot follow the response body (${describeCaught(error)}); flushing at once`);
+    return undefined;
+  }
+  if (context)
+    handedOver = handOver(
+      context,
+      ended.then(() => (handedOver ? flush() : undefined)),
+    );
+  return copy;
 }
