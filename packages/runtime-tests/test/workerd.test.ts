@@ -120,6 +120,28 @@ it('concurrent requests in one isolate: every operation exported exactly once ac
   }
 });
 
+it('a streamed Response: its operation, which ends as the body is sent, is flushed after the body (ctx.waitUntil)', async () => {
+  const mf = new Miniflare({
+    modules: true,
+    script: (await bundleWorker(`${APPS}worker-stream.ts`)).code,
+    compatibilityDate: '2025-09-01',
+    bindings: { OTLP_URL: receiver.metricsEndpoint },
+  });
+  const before = receiver.exports.length;
+  try {
+    const response = await mf.dispatchFetch('http://worker.test/');
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    expect(await response.text()).toBe('data: 1\n\ndata: 2\n\ndata: 3\n\n');
+    // No other request follows: only this invocation's own flush can bring the operation.
+    const received = () =>
+      totalsOf(receiver.exports.slice(before).flatMap((e) => (e.accepted ? e.points : [])));
+    await until(() => received().operations >= 1, 'the streamed operation at the receiver');
+    expect(received()).toMatchObject({ operations: 1, succeeded: 1, firstChunks: 1, chunkGaps: 2 });
+  } finally {
+    await mf.dispose();
+  }
+});
+
 it('what workerd lacks fails at setup, naming the runtime and the alternative (never at import)', async () => {
   const mf = new Miniflare({
     modules: true,
