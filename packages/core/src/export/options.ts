@@ -6,6 +6,7 @@ import type { ExemplarFilter } from '../exemplar/filter.js';
 import { describeValue, quoteValue } from '../input/describe.js';
 import type { PriceTable } from '../operation/prices.js';
 import { type Env, processEnv } from '../runtime/env.js';
+import { MAX_TIMER_MS } from '../runtime/max-timer.js';
 import type { GenAiViewsOptions } from '../view/gen-ai-views.js';
 
 export type ExporterName = 'prometheus' | 'otlp' | 'console' | 'none';
@@ -143,7 +144,7 @@ export interface ResolvedConfig {
 
 const PREFIX = 'genai-metrics: setupMetrics';
 /** setTimeout's maximum: in serverless mode only explicit flushes export. */
-const NEVER_MS = 2_147_483_647;
+const NEVER_MS = MAX_TIMER_MS;
 
 /**
  * Options beat environment variables, which beat defaults. Every value is validated here, so a
@@ -326,19 +327,20 @@ function positiveInt(
   name: string,
   envName: string,
 ) {
+  // Also bounded above: a longer timer fires at once (MAX_TIMER_MS).
+  const valid = (n: number) => Number.isSafeInteger(n) && n > 0 && n <= MAX_TIMER_MS;
+  const expected = `must be a positive integer (ms) of at most ${MAX_TIMER_MS}`;
   if (option !== undefined) {
-    if (typeof option !== 'number' || !Number.isSafeInteger(option) || option <= 0) {
-      throw new RangeError(
-        `${PREFIX}: option '${name}' must be a positive integer (ms), got ${describeValue(option)}`,
-      );
+    if (typeof option !== 'number' || !valid(option)) {
+      throw new RangeError(`${PREFIX}: option '${name}' ${expected}, got ${describeValue(option)}`);
     }
     return option;
   }
   const raw = nonEmpty(envValue);
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n <= 0) {
-    throw new RangeError(`${PREFIX}: ${envName} must be a positive integer (ms), got '${raw}'`);
+  if (!valid(n)) {
+    throw new RangeError(`${PREFIX}: ${envName} ${expected}, got '${raw}'`);
   }
   return n;
 }

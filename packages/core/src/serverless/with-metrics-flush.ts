@@ -3,6 +3,7 @@ import type { MetricsHandle } from '../export/handle.js';
 import { describeCaught, describeValue } from '../input/describe.js';
 import { readOptions } from '../input/options.js';
 import { debug } from '../input/report.js';
+import { MAX_TIMER_MS } from '../runtime/max-timer.js';
 import { isUnreadResponse, onBodyEnd } from './response-body.js';
 
 export interface WithMetricsFlushOptions {
@@ -49,9 +50,15 @@ export function withMetricsFlush<This, Args extends unknown[], Result>(
   const timeoutMillis =
     readOptions(options, ['flushTimeoutMillis'], 'genai-metrics: withMetricsFlush()').flushTimeoutMillis ??
     2_000;
-  if (typeof timeoutMillis !== 'number' || !Number.isFinite(timeoutMillis) || timeoutMillis <= 0) {
+  // Bounded above too: a longer timer fires at once, and the invocation would not wait for its flush.
+  if (
+    typeof timeoutMillis !== 'number' ||
+    !Number.isFinite(timeoutMillis) ||
+    timeoutMillis <= 0 ||
+    timeoutMillis > MAX_TIMER_MS
+  ) {
     throw new RangeError(
-      `genai-metrics: withMetricsFlush 'flushTimeoutMillis' must be a positive number of ms, got ${describeValue(timeoutMillis)}`,
+      `genai-metrics: withMetricsFlush 'flushTimeoutMillis' must be a positive number of ms of at most ${MAX_TIMER_MS}, got ${describeValue(timeoutMillis)}`,
     );
   }
   const ready = Promise.resolve(handle);

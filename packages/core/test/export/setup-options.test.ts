@@ -124,6 +124,29 @@ describe('resolveConfig: options beat environment variables, which beat defaults
     ).toThrow(/must not exceed the export interval/);
   });
 
+  it('refuses an interval or timeout longer than a JavaScript timer can wait, which would fire at once', async () => {
+    // setInterval/setTimeout treat anything above 2147483647 ms as 1 ms: a "35-day" interval would
+    // export every millisecond, and a timeout would give up at once.
+    expect(() => resolveConfig({ exportIntervalMillis: 3_000_000_000 }, {})).toThrow(
+      /option 'exportIntervalMillis' must be a positive integer \(ms\) of at most 2147483647/,
+    );
+    expect(() =>
+      resolveConfig(
+        {},
+        env({ OTEL_METRIC_EXPORT_INTERVAL: '4000000000', OTEL_METRIC_EXPORT_TIMEOUT: '3000000000' }),
+      ),
+    ).toThrow(/OTEL_METRIC_EXPORT_INTERVAL must be a positive integer \(ms\) of at most 2147483647/);
+    expect(() => resolveConfig({ serverless: true, exportTimeoutMillis: 3_000_000_000 }, {})).toThrow(
+      /option 'exportTimeoutMillis' must be a positive integer \(ms\) of at most 2147483647/,
+    );
+    expect(resolveConfig({ exportIntervalMillis: 2_147_483_647 }, {}).exportIntervalMillis).toBe(
+      2_147_483_647,
+    );
+    await expect(setupMetrics({ exporter: 'otlp', exportIntervalMillis: 3_000_000_000 })).rejects.toThrow(
+      /exportIntervalMillis/,
+    );
+  });
+
   it('refuses malformed auth, OTLP URL and timeout', () => {
     expect(() => resolveConfig({ prometheus: { auth: { bearerToken: '' } } }, {})).toThrow(
       /'prometheus.auth' must be/,

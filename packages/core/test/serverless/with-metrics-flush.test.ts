@@ -149,6 +149,10 @@ describe('withMetricsFlush', () => {
   it('refuses a handler that is not a function and a bad timeout', () => {
     expect(() => withMetricsFlush(metrics, undefined as never)).toThrow(/needs the handler function/);
     expect(() => withMetricsFlush(metrics, () => 1, { flushTimeoutMillis: 0 })).toThrow(/flushTimeoutMillis/);
+    // Above setTimeout's maximum the timer fires at once: the invocation would not wait for its flush.
+    expect(() => withMetricsFlush(metrics, () => 1, { flushTimeoutMillis: 3_000_000_000 })).toThrow(
+      /'flushTimeoutMillis' must be a positive number of ms of at most 2147483647/,
+    );
   });
 });
 
