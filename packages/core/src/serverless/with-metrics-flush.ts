@@ -61,7 +61,8 @@ export function withMetricsFlush<This, Args extends unknown[], Result>(
       `genai-metrics: withMetricsFlush 'flushTimeoutMillis' must be a positive number of ms of at most ${MAX_TIMER_MS}, got ${describeValue(timeoutMillis)}`,
     );
   }
-  const ready = Promise.resolve(handle);
+  if (!isThenable(handle)) assertFlushable(handle);
+  const ready = Promise.resolve(handle).then((resolved) => assertFlushable(resolved));
   // A setup failure is reported by the invocation that needs the handle, not as an unhandled rejection.
   ready.catch(() => undefined);
 
@@ -90,6 +91,38 @@ export function withMetricsFlush<This, Args extends unknown[], Result>(
     await afterInvocation(flush(), context);
     return result;
   };
+}
+
+/**
+ * A wrong first argument (the handle's `genai`, nothing, a look-alike) would otherwise only warn on each
+ * invocation while nothing is ever exported: refused when wrapping, or — for a promise — by the
+ * invocation, as a failed setup is. Read defensively: a throwing getter is "not a handle".
+ */
+function assertFlushable(value: unknown): Flushable {
+  let forceFlush: unknown;
+  try {
+    forceFlush = (value as Partial<Flushable> | null | undefined)?.forceFlush;
+  } catch {
+    forceFlush = undefined;
+  }
+  if (typeof forceFlush !== 'function') {
+    throw new TypeError(
+      `genai-metrics: withMetricsFlush(handle, handler) needs the handle setupMetrics() returns (or its promise), got ${describeValue(value)}`,
+    );
+  }
+  return value as Flushable;
+}
+
+function isThenable(value: unknown): boolean {
+  try {
+    return (
+      (typeof value === 'object' || typeof value === 'function') &&
+      value !== null &&
+      typeof (value as { then?: unknown }).then === 'function'
+    );
+  } catch {
+    return false;
+  }
 }
 
 type WaitUntil = (promise: Promise<unknown>) => void;

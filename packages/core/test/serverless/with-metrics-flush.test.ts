@@ -144,10 +144,19 @@ describe('withMetricsFlush', () => {
     const failed = setupMetrics({ exporter: 'bogus' as never });
     const handler = withMetricsFlush(failed, async () => 'never');
     await expect(handler()).rejects.toThrow(/option 'exporter' is 'bogus'/);
+    // A promise of something that is not a handle fails the invocation the same way.
+    const notAHandle = withMetricsFlush(Promise.resolve(metrics.genai) as never, async () => 'never');
+    await expect(notAHandle()).rejects.toThrow(/needs the handle setupMetrics\(\) returns/);
   });
 
   it('refuses a handler that is not a function and a bad timeout', () => {
     expect(() => withMetricsFlush(metrics, undefined as never)).toThrow(/needs the handler function/);
+    // Not a handle (its GenAiMetrics, nothing, a look-alike): refused at wrap time, not a warning per invocation.
+    for (const notAHandle of [metrics.genai, undefined, {}, { forceFlush: 1 }]) {
+      expect(() => withMetricsFlush(notAHandle as never, () => 1)).toThrow(
+        /needs the handle setupMetrics\(\) returns \(or its promise\)/,
+      );
+    }
     expect(() => withMetricsFlush(metrics, () => 1, { flushTimeoutMillis: 0 })).toThrow(/flushTimeoutMillis/);
     // Above setTimeout's maximum the timer fires at once: the invocation would not wait for its flush.
     expect(() => withMetricsFlush(metrics, () => 1, { flushTimeoutMillis: 3_000_000_000 })).toThrow(
