@@ -8,6 +8,7 @@ import type { Sanitizer } from '../input/sanitizer.js';
 import type { BoundSeries, SeriesBinder } from '../record/bound-series.js';
 import * as sc from '../semconv.js';
 import { type ErrorType, failureType } from './error-type.js';
+import { operationsInFlight } from './in-flight.js';
 import { NONE, type OperationClass, type OperationPlans } from './plan.js';
 import { costOf, type PriceBook } from './prices.js';
 import type { SeriesGroup, SeriesGroups } from './series-group.js';
@@ -130,6 +131,7 @@ export class Operation {
     this.active.record(1);
     this.waiting = start.queued;
     if (this.waiting) this.startGroup.series(ctx.plans.waiting).record(1);
+    operationsInFlight.count++; // last: an operation whose constructor threw is never ended
   }
 
   /** True once end() or fail() has been called. */
@@ -259,6 +261,7 @@ export class Operation {
 
   private finish(errorType: string | undefined): void {
     const endedAt = performance.now();
+    operationsInFlight.count--;
     enterExemplar(this.span);
     try {
       this.active.record(-1);

@@ -3,6 +3,7 @@ import type { MetricsHandle } from '../export/handle.js';
 import { describeCaught, describeValue } from '../input/describe.js';
 import { readOptions } from '../input/options.js';
 import { debug } from '../input/report.js';
+import { operationsInFlight } from '../operation/in-flight.js';
 import { MAX_TIMER_MS } from '../runtime/max-timer.js';
 import { isUnreadResponse, onBodyEnd } from './response-body.js';
 
@@ -28,8 +29,9 @@ type Flushable = Pick<MetricsHandle, 'forceFlush'>;
  * response goes out at once and the runtime keeps the instance alive until the export is done (still
  * bounded by `flushTimeoutMillis`).
  *
- * When the handler returns a `Response` with a body (a streamed answer), the operations recorded while
- * the runtime reads that body belong to the invocation too: the flush runs once the body has ended,
+ * When the handler returns a `Response` with a body while an operation is still running (a streamed
+ * answer), the operations recorded while the runtime reads that body belong to the invocation too: the
+ * flush runs once the body has ended,
  * failed or been cancelled. The Response given back is a copy with the same status, status text and
  * headers whose body passes the original's chunks through; without an execution context, the body's
  * end reaches the runtime only after the flush.
@@ -84,7 +86,9 @@ export function withMetricsFlush<This, Args extends unknown[], Result>(
       await afterInvocation(flush(), context);
       throw error;
     }
-    if (isUnreadResponse(result)) {
+    // Only while an operation is still running can the body be relaying one (a streamed answer); a
+    // Response built after every operation ended is returned as it is, flushed before it goes out.
+    if (operationsInFlight.count > 0 && isUnreadResponse(result)) {
       const streamed = flushAfterBody(result, flush, context);
       if (streamed) return streamed as Awaited<Result>;
     }

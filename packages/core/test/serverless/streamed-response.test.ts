@@ -143,6 +143,25 @@ describe('withMetricsFlush and a streamed Response', () => {
     expect(countFor('errored-stream')).toBe(1);
   });
 
+  it('a Response built after every operation ended comes back as the very same object, flushed before it returns', async () => {
+    const op = metrics.genai.startOperation({
+      operation: 'chat',
+      provider: 'openai',
+      requestModel: 'json-answer',
+    });
+    const built = Response.json({ answer: 'tok0' });
+    const handler = withMetricsFlush(metrics, async () => {
+      op.setUsage({ inputTokens: 2, outputTokens: 3 });
+      op.end();
+      return built;
+    });
+    const response = await handler();
+    // Not a copy: the body (and the length the runtime sends with it) stays the handler's own.
+    expect(response).toBe(built);
+    expect(countFor('json-answer')).toBe(1);
+    expect(await response.json()).toEqual({ answer: 'tok0' });
+  });
+
   it('a Response without a body comes back as the very same object', async () => {
     const empty = new Response(null, { status: 204 });
     const handler = withMetricsFlush(metrics, async () => empty);
