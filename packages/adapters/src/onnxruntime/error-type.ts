@@ -1,9 +1,9 @@
 import { errorTypeOf } from '@genai-metrics/core';
 
 // onnxruntime-common validates feeds/fetches with TypeError/RangeError and plain Errors, and the
-// native binding reports bad inputs (wrong dtype, shape, unknown name) with these messages.
+// native binding reports bad inputs (wrong dtype, rank, shape, unknown name) with these messages.
 const INVALID_INPUT =
-  /is missing in 'feeds'|Unexpected input data type|invalid (input|output) name|Got invalid dimensions|INVALID_ARGUMENT|must be an object|cannot be/i;
+  /is missing in 'feeds'|Unexpected input data type|invalid (input|output) name|Got invalid dimensions|Invalid rank for input|INVALID_ARGUMENT|must be an object|cannot be/i;
 
 /**
  * error.type of a failed run or create: bad inputs are the caller's invalid_request, the rest as core

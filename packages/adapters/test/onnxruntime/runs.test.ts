@@ -120,6 +120,22 @@ describe('instrumentOnnxRuntime: runs on the real CPU runtime', () => {
     await harness.shutdown();
   });
 
+  it('records a run fed a tensor of the wrong rank as invalid_request, like one of the wrong shape', async () => {
+    const { harness, metrics } = setup();
+    handle = instrumentOnnxRuntime(ort, { metrics, modelName: 'mm' });
+    const session = await ort.InferenceSession.create(matMulAddModel());
+    const rank = await session
+      .run({ X: new ort.Tensor('float32', new Float32Array(4).fill(1), [4]) })
+      .catch((e: unknown) => e);
+    expect(String(rank)).toMatch(/Invalid rank for input/);
+    const shape = await session.run({ X: floats(2, 5) }).catch((e: unknown) => e);
+    expect(String(shape)).toMatch(/invalid dimensions/);
+    const m = await harness.collect();
+    expect(m.histogram(RUN, { 'error.type': 'invalid_request' }).count).toBe(2);
+    expect(m.count(RUN)).toBe(2);
+    await harness.shutdown();
+  });
+
   it('records a failed create with error.type and still names the model by base name', async () => {
     const { harness, metrics } = setup();
     handle = instrumentOnnxRuntime(ort, { metrics });
