@@ -4,7 +4,7 @@ import { callObserved, guard } from '../shared/outcome.js';
 import type { Patcher } from '../shared/patcher.js';
 import { read } from '../shared/read.js';
 import { observeEvaluate } from './evaluate.js';
-import { Generation, type GenerationSettings } from './generation.js';
+import { Generation, type GenerationSettings, sequenceDisposedError } from './generation.js';
 import type { SequenceCalls } from './sequence-calls.js';
 import { stopReasonOf } from './stop-reason.js';
 import type { AnyThis, SequenceLike } from './types.js';
@@ -122,6 +122,7 @@ export function installGenerationHooks(
           calls.remove(sequence, g);
           fn();
         });
+      safe(() => g.endWhenDisposed(() => settle(() => g.fail(sequenceDisposedError(), undefined))));
       // Observe the caller's own promise (or value); it is returned untouched.
       return callObserved(
         () => orig.apply(this, args),
@@ -156,6 +157,7 @@ export function installGenerationHooks(
               const g = new Generation(settings, sequence, GEN_AI_OPERATION.textCompletion, true);
               g.begin(false);
               g.evaluating(args[0]);
+              safe(() => g.endWhenDisposed(() => g.fail(sequenceDisposedError(), undefined)));
               return g;
             } catch (error) {
               reportOnce(HOOK, error);

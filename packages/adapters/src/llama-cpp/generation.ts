@@ -32,6 +32,8 @@ export class Generation {
   private promptTokens: number | undefined;
   private evaluatedAtFirstToken: number | undefined;
   private finished = false;
+  /** The sequence's dispose listener while the call runs (see `endWhenDisposed`). */
+  private disposal: { dispose(): void } | undefined;
 
   constructor(
     private readonly settings: GenerationSettings | null,
@@ -82,6 +84,24 @@ export class Generation {
     if (kept !== undefined && added !== undefined) this.promptTokens = kept + added;
   }
 
+  /**
+   * Ends the call as failed when its sequence is disposed before it settles. The runtime does not
+   * always settle it then: node-llama-cpp 3.22 leaves a completion disposed while it samples pending
+   * forever (its repeat-penalty callback throws inside the decode batch, an unhandled rejection), and
+   * a custom evaluate loop whose sampling callback throws so waits for good too. `onDisposed` runs at
+   * most once; finish() stops listening.
+   */
+  endWhenDisposed(onDisposed: () => void): void {
+    if (this.finished || this.op === null || read(this.sequence, 'disposed') === true) return;
+    const relay = read(this.sequence, 'onDispose');
+    const create = read(relay, 'createListener');
+    if (typeof create !== 'function') return;
+    const handle: unknown = create.call(relay, () => {
+      if (!this.finished) onDisposed();
+    });
+    if (typeof read(handle, 'dispose') === 'function') this.disposal = handle as { dispose(): void };
+  }
+
   /** One generated token. */
   token(): void {
     if (this.evaluatedAtFirstToken === undefined) {
@@ -95,6 +115,13 @@ export class Generation {
   finish(reason: StopReason, error?: unknown, failed = false): void {
     if (this.finished) return;
     this.finished = true;
+    const disposal = this.disposal;
+    this.disposal = undefined;
+    try {
+      disposal?.dispose();
+    } catch (e) {
+      reportOnce('llama-cpp dispose listener', e);
+    }
     const op = this.op;
     if (op === null) return;
     try {
@@ -141,6 +168,11 @@ export class Generation {
       op.setUsage({ inputTokens: evaluatedInput + outputTokens, outputTokens: 0 });
     }
   }
+}
+
+/** What a call whose sequence was disposed under it fails with: the runtime's own message (error.type _OTHER). */
+export function sequenceDisposedError(): Error {
+  return new Error('Object is disposed');
 }
 
 function num(v: unknown): number | undefined {
