@@ -1,5 +1,6 @@
 import { GEN_AI_OPERATION } from '@genai-metrics/core';
 import { reportOnce } from '../shared/diag.js';
+import { type Abandonable, abandoned } from '../shared/http-sdk/abandoned.js';
 import { callObserved, guard } from '../shared/outcome.js';
 import type { Patcher } from '../shared/patcher.js';
 import { read } from '../shared/read.js';
@@ -143,7 +144,8 @@ export function installGenerationHooks(
         if (read(args[1], '_noSampling') === true) return inner; // embeddings/ranking, not generation
         const sequence = this as SequenceLike;
         let own = false;
-        return observeEvaluate(inner, {
+        const dropped: DroppedLoop = { generation: undefined };
+        const loop = observeEvaluate(inner, {
           start() {
             try {
               const outer = calls.current(sequence);
@@ -158,6 +160,7 @@ export function installGenerationHooks(
               g.begin(false);
               g.evaluating(args[0]);
               safe(() => g.endWhenDisposed(() => g.fail(sequenceDisposedError(), undefined)));
+              dropped.generation = g;
               return g;
             } catch (error) {
               reportOnce(HOOK, error);
@@ -169,6 +172,11 @@ export function installGenerationHooks(
           stopped: (g) => own && safe(() => g.finish('caller_stop')),
           failed: (g, error) => own && safe(() => g.fail(error, undefined)),
         });
+        // A loop the caller drops unfinished without return() ends when it is collected. The watch
+        // holds `dropped` only (made outside this scope, so it cannot keep the loop alive); once the
+        // generation has finished, abandon() does nothing.
+        abandoned.watch(loop, abandonLoop(dropped));
+        return loop;
       };
     })
   ) {
@@ -186,6 +194,15 @@ export function installGenerationHooks(
     });
   }
   return patched;
+}
+
+/** The custom evaluate loop's own generation, once started: what a dropped loop ends. */
+interface DroppedLoop {
+  generation: Generation | undefined;
+}
+
+function abandonLoop(dropped: DroppedLoop): Abandonable {
+  return { abandon: () => safe(() => dropped.generation?.abandon()) };
 }
 
 const HOOK = 'llama-cpp hook';

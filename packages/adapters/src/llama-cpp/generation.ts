@@ -32,6 +32,8 @@ export class Generation {
   private promptTokens: number | undefined;
   private evaluatedAtFirstToken: number | undefined;
   private finished = false;
+  /** No usage is reported (see `abandon`). */
+  private usageUnknown = false;
   /** The sequence's dispose listener while the call runs (see `endWhenDisposed`). */
   private disposal: { dispose(): void } | undefined;
 
@@ -144,6 +146,16 @@ export class Generation {
     else op.end();
   }
 
+  /**
+   * The caller dropped its evaluate loop unfinished, without return(): ends it as cancelled, like an
+   * HTTP stream the caller left (see http-sdk/abandoned.ts), with no usage — by the time the garbage
+   * collector tells us, the sequence's meter may count later calls too.
+   */
+  abandon(): void {
+    this.usageUnknown = true;
+    this.finish('caller_stop', abortError(undefined), true);
+  }
+
   /** Ends the call from a rejection: an abort when the call's signal fired, else an error. */
   fail(error: unknown, signal: unknown): void {
     const aborted = read(signal, 'aborted') === true;
@@ -152,7 +164,7 @@ export class Generation {
   }
 
   private reportUsage(op: GuardedOperation): void {
-    if (!this.started) return;
+    if (!this.started || this.usageUnknown) return;
     const meter = read(this.sequence, 'tokenMeter');
     const inNow = num(read(meter, 'usedInputTokens'));
     const outNow = num(read(meter, 'usedOutputTokens'));

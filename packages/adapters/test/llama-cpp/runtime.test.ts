@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import * as nodeLlamaCpp from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instrumentLlamaCpp } from '../../src/llama-cpp/index.js';
+import { collectAfterCollections } from '../shared/lifecycle.js';
 import { type LlamaFixture, meterOf, startLlamaFixture } from './fixture.js';
 
 const MODEL = 'tiny-llama';
@@ -96,6 +97,37 @@ describe('instrumentLlamaCpp: custom loops, load, gauges, uninstrument', () => {
     const m2 = await f.harness.collect();
     expect(m2.count(SERVER_DURATION, { 'error.type': '_OTHER' })).toBe(1);
     expect(m2.sum('llm.requests.active')).toBe(0);
+  });
+
+  it('ends a custom evaluate loop the caller dropped unfinished, once it is collected, as cancelled', async () => {
+    const seq = (await f.context()).getSequence();
+    await f.harness.collect();
+    // Read two tokens, then let go of the loop without return() (no `for await`, no break).
+    await (async () => {
+      const loop = seq.evaluate(f.model.tokenize('Hello world', true));
+      await loop.next();
+      await loop.next();
+    })();
+    const attrs = { 'gen_ai.operation.name': 'text_completion', 'gen_ai.request.model': MODEL };
+    const m = await collectAfterCollections(f.harness, (m) => m.count(SERVER_DURATION) > 0);
+    expect(m.count(SERVER_DURATION, { ...attrs, 'error.type': 'cancelled' })).toBe(1);
+    expect(m.count(SERVER_DURATION)).toBe(1);
+    expect(m.sum(STOPS, { ...attrs, 'llm.stop.reason': 'caller_stop' })).toBe(1);
+    // A loop the caller closed is recorded as it ended, and nothing more once it is collected.
+    await (async () => {
+      const closed = seq.evaluate([f.model.tokens.bos!]);
+      await closed.next();
+      await closed.return(undefined);
+    })();
+    const closed = await f.harness.collect();
+    expect(closed.sum(STOPS, { ...attrs, 'llm.stop.reason': 'caller_stop' })).toBe(1);
+    expect(closed.points(SERVER_DURATION).map((p) => p.attributes['error.type'])).toEqual([undefined]);
+    let later = 0;
+    await collectAfterCollections(f.harness, (m) => {
+      later += m.count(SERVER_DURATION);
+      return false;
+    });
+    expect(later).toBe(0);
   });
 
   it('observes context utilization per sequence and runtime memory', async () => {
