@@ -5,6 +5,7 @@ import {
   METRIC_LLM_SEQUENCE_LENGTH,
 } from '@genai-metrics/core';
 import { type Attributes, diag } from '@opentelemetry/api';
+import { reportOnce } from '../shared/diag.js';
 import type { GuardedSeries, Recorder } from '../shared/recorder.js';
 import type { OrtFeeds } from './types.js';
 
@@ -140,6 +141,7 @@ export function recordAttentionMask(option: AttentionMaskOption, series: MaskSer
     bound.lengths.recordMany(lengths, lengths.length);
     bound.padding.record((positions - kept) / positions);
   } catch (error) {
-    diag.error('genai-metrics: onnxruntime attention mask could not be read', error);
+    // The feeds are the app's (a Proxy, a getter): once per process, not once per run.
+    reportOnce('reading the onnxruntime attention mask', error);
   }
 }

@@ -1,6 +1,7 @@
 import { boundariesFor } from '@genai-metrics/core';
 import { bucketIndex } from '@genai-metrics/testkit';
-import { paddedRows, toyRerankerModel } from '@genai-metrics/testkit/onnx';
+import { matMulAddModel, paddedRows, toyRerankerModel } from '@genai-metrics/testkit/onnx';
+import { DiagLogLevel, diag } from '@opentelemetry/api';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { maskShape } from '../../src/onnxruntime/attention-mask.js';
@@ -224,5 +225,35 @@ describe('maskShape', () => {
     expect(m.histogram(LENGTH).count).toBe(2);
     expect(m.histogram(PADDING).count).toBe(1);
     expect(m.count('llm.inference.run.duration')).toBe(2);
+  });
+
+  it('a mask feed that throws when read is reported once, not once per run', async () => {
+    const errors: unknown[] = [];
+    diag.setLogger(
+      { error: (...a) => errors.push(a), warn() {}, info() {}, debug() {}, verbose() {} },
+      DiagLogLevel.ERROR,
+    );
+    try {
+      const { harness, metrics } = setup();
+      handle = instrumentOnnxRuntime(ort, { metrics });
+      const session = await ort.InferenceSession.create(matMulAddModel());
+      // The runtime reads X only; the instrumentation's read of the mask is what throws.
+      const hostile = new Proxy(
+        { X: new ort.Tensor('float32', new Float32Array(8), [2, 4]) },
+        {
+          get: (target, key) => {
+            if (key === 'attention_mask') throw new Error('a getter of the app');
+            return Reflect.get(target, key);
+          },
+        },
+      );
+      for (let i = 0; i < 5; i++) await session.run(hostile);
+      const m = await harness.collect();
+      expect(m.count('llm.inference.run.duration')).toBe(5);
+      expect(m.points(LENGTH)).toHaveLength(0);
+      expect(errors.length).toBeLessThanOrEqual(1);
+    } finally {
+      diag.disable();
+    }
   });
 });
