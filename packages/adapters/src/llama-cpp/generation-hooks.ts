@@ -2,8 +2,8 @@ import { GEN_AI_OPERATION } from '@genai-metrics/core';
 import { reportOnce } from '../shared/diag.js';
 import { type Abandonable, abandoned } from '../shared/http-sdk/abandoned.js';
 import { callObserved, guard } from '../shared/outcome.js';
-import type { Patcher } from '../shared/patcher.js';
-import { read } from '../shared/read.js';
+import type { AnyFunction, Patcher } from '../shared/patcher.js';
+import { isObj, read } from '../shared/read.js';
 import { observeEvaluate } from './evaluate.js';
 import { Generation, type GenerationSettings, sequenceDisposedError } from './generation.js';
 import type { SequenceCalls } from './sequence-calls.js';
@@ -134,53 +134,68 @@ export function installGenerationHooks(
     };
   }
 
-  // Custom generation loops: evaluate() outside any outer call is a generation of its own.
-  if (
-    targets.sequence &&
-    patcher.wrap(targets.sequence, 'evaluate', (orig) => {
-      return function (this: unknown, ...args: unknown[]): unknown {
-        const inner = orig.apply(this, args);
-        if (!isAsyncGenerator(inner)) return inner;
-        if (read(args[1], '_noSampling') === true) return inner; // embeddings/ranking, not generation
-        const sequence = this as SequenceLike;
-        let own = false;
-        const dropped: DroppedLoop = { generation: undefined };
-        const loop = observeEvaluate(inner, {
-          start() {
-            try {
-              const outer = calls.current(sequence);
-              if (outer) {
-                outer.begin(true);
-                outer.evaluating(args[0]);
-                return outer;
-              }
-              own = true;
-              safe(() => onSequence(sequence));
-              const g = new Generation(settings, sequence, GEN_AI_OPERATION.textCompletion, true);
-              g.begin(false);
-              g.evaluating(args[0]);
-              safe(() => g.endWhenDisposed(() => g.fail(sequenceDisposedError(), undefined)));
-              dropped.generation = g;
-              return g;
-            } catch (error) {
-              reportOnce(HOOK, error);
-              return undefined;
-            }
-          },
-          token: (g) => safe(() => g.token()),
-          done: (g) => own && safe(() => g.finish('eog')),
-          stopped: (g) => own && safe(() => g.finish('caller_stop')),
-          failed: (g, error) => own && safe(() => g.fail(error, undefined)),
+  // Custom generation loops: evaluate() or evaluateWithMetadata() outside any outer call is a
+  // generation of its own. node-llama-cpp builds evaluate() on evaluateWithMetadata(), handing it the
+  // very token array it was given: that inner call is the loop the evaluate() wrapper observes already,
+  // so the sequence's delegating evaluate() tokens pass it through unobserved.
+  const delegating = new WeakMap<object, unknown>();
+  const loopHook = (optionsArg: number, delegates: boolean) => (orig: AnyFunction) =>
+    function (this: unknown, ...args: unknown[]): unknown {
+      const sequence = this as SequenceLike;
+      const tokens = args[0];
+      if (!delegates && isObj(sequence) && isObj(tokens) && delegating.get(sequence) === tokens) {
+        return orig.apply(this, args);
+      }
+      const inner = orig.apply(this, args);
+      if (!isAsyncGenerator(inner)) return inner;
+      if (read(args[optionsArg], '_noSampling') === true) return inner; // embeddings/ranking, not generation
+      let own = false;
+      const dropped: DroppedLoop = { generation: undefined };
+      // The loop is over: its evaluateWithMetadata() call no longer delegates; an own generation ends.
+      const settle = (end: () => void) =>
+        safe(() => {
+          if (delegates && isObj(sequence) && delegating.get(sequence) === tokens)
+            delegating.delete(sequence);
+          if (own) end();
         });
-        // A loop the caller drops unfinished without return() ends when it is collected. The watch
-        // holds `dropped` only (made outside this scope, so it cannot keep the loop alive); once the
-        // generation has finished, abandon() does nothing.
-        abandoned.watch(loop, abandonLoop(dropped));
-        return loop;
-      };
-    })
-  ) {
+      const loop = observeEvaluate(inner, {
+        start() {
+          try {
+            if (delegates && isObj(sequence) && isObj(tokens)) delegating.set(sequence, tokens);
+            const outer = calls.current(sequence);
+            if (outer) {
+              outer.begin(true);
+              outer.evaluating(tokens);
+              return outer;
+            }
+            own = true;
+            safe(() => onSequence(sequence));
+            const g = new Generation(settings, sequence, GEN_AI_OPERATION.textCompletion, true);
+            g.begin(false);
+            g.evaluating(tokens);
+            safe(() => g.endWhenDisposed(() => g.fail(sequenceDisposedError(), undefined)));
+            dropped.generation = g;
+            return g;
+          } catch (error) {
+            reportOnce(HOOK, error);
+            return undefined;
+          }
+        },
+        token: (g) => safe(() => g.token()),
+        done: (g) => settle(() => g.finish('eog')),
+        stopped: (g) => settle(() => g.finish('caller_stop')),
+        failed: (g, error) => settle(() => g.fail(error, undefined)),
+      });
+      // A loop the caller drops unfinished without return() ends when it is collected. The watch
+      // holds `dropped` only (made outside this scope, so it cannot keep the loop alive); once the
+      // generation has finished, abandon() does nothing.
+      abandoned.watch(loop, abandonLoop(dropped));
+      return loop;
+    };
+  if (targets.sequence && patcher.wrap(targets.sequence, 'evaluate', loopHook(1, true)))
     patched.push('evaluate');
+  if (targets.sequence && patcher.wrap(targets.sequence, 'evaluateWithMetadata', loopHook(2, false))) {
+    patched.push('evaluateWithMetadata');
   }
 
   // Chat loads the prompt with evaluateWithoutGeneratingNewTokens before it samples: that is when the

@@ -43,7 +43,7 @@ function targetsOf(mod: unknown) {
 /**
  * Instruments the node-llama-cpp module object the app imported (`import * as nlc from 'node-llama-cpp'`)
  * by patching its classes' prototypes: LlamaCompletion, LlamaChatSession, LlamaChat,
- * LlamaContextSequence.evaluate (custom loops), Llama.loadModel and LlamaModel.createContext. Call it
+ * LlamaContextSequence.evaluate / evaluateWithMetadata (custom loops), Llama.loadModel and LlamaModel.createContext. Call it
  * before loading models so load times and memory are seen. A second call on the same module changes
  * nothing and returns the same instrumentation.
  */

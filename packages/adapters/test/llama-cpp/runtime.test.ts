@@ -17,6 +17,7 @@ const PATCHED: [string, string][] = [
   ['LlamaChatSession', 'completePromptWithMeta'],
   ['LlamaChat', 'generateResponse'],
   ['LlamaContextSequence', 'evaluate'],
+  ['LlamaContextSequence', 'evaluateWithMetadata'],
   ['LlamaContextSequence', 'evaluateWithoutGeneratingNewTokens'],
   ['LlamaContext', 'getSequence'],
   ['Llama', 'loadModel'],
@@ -97,6 +98,29 @@ describe('instrumentLlamaCpp: custom loops, load, gauges, uninstrument', () => {
     const m2 = await f.harness.collect();
     expect(m2.count(SERVER_DURATION, { 'error.type': '_OTHER' })).toBe(1);
     expect(m2.sum('llm.requests.active')).toBe(0);
+  });
+
+  it('counts a custom evaluateWithMetadata loop once, as it counts evaluate', async () => {
+    const seq = (await f.context()).getSequence();
+    await f.harness.collect();
+    const got: unknown[] = [];
+    for await (const item of seq.evaluateWithMetadata(f.model.tokenize('Hello world', true), {
+      confidence: true,
+    })) {
+      got.push(item);
+      if (got.length === 4) break;
+    }
+    expect(got[0]).toEqual({ token: expect.any(Number), confidence: expect.any(Number) });
+    const meter = meterOf(seq);
+    const m = await f.harness.collect();
+    const attrs = { 'gen_ai.operation.name': 'text_completion', 'gen_ai.request.model': MODEL };
+    expect(m.count(SERVER_DURATION, attrs)).toBe(1);
+    expect(m.count(SERVER_DURATION)).toBe(1);
+    expect(m.sum(STOPS, { ...attrs, 'llm.stop.reason': 'caller_stop' })).toBe(1);
+    expect(m.histogram(TOKENS, { ...attrs, 'gen_ai.token.type': 'output' }).sum).toBe(meter.output);
+    expect(m.histogram(TOKENS, { ...attrs, 'gen_ai.token.type': 'input' }).sum).toBe(meter.input + 1);
+    expect(m.histogram('gen_ai.server.time_per_output_token', attrs).count).toBe(3);
+    expect(m.sum('llm.requests.active')).toBe(0);
   });
 
   it('ends a custom evaluate loop the caller dropped unfinished, once it is collected, as cancelled', async () => {
