@@ -39,6 +39,8 @@ export class ClusterMember {
   private timer: NodeJS.Timeout | undefined;
   private server: Server | undefined;
   private left = false;
+  /** Set when `leave()` starts: no fold may start after it (see `leave`). */
+  private leaving: Promise<void> | undefined;
   /** The snapshot our file holds; undefined while a write is under way (or failed). */
   private written: MemberSnapshot | undefined;
   private readonly ownFileName: string;
@@ -161,7 +163,7 @@ export class ClusterMember {
 
   /** Folds exited members into this one's totals, one fold at a time, never throwing. */
   foldInBackground(): void {
-    if (this.left || this.folding) return;
+    if (this.left || this.leaving || this.folding) return;
     this.folding = foldExited(this)
       .catch((error) => diag.warn('genai-metrics cluster: folding exited processes failed', error))
       .finally(() => {
@@ -173,8 +175,15 @@ export class ClusterMember {
    * Leaves the cluster: a last snapshot, then the registration and socket go. The snapshot stays until
    * a live member folds it into its totals.
    */
-  async leave(): Promise<void> {
-    if (this.left) return;
+  leave(): Promise<void> {
+    // Set before the first await: a fold that started after the wait for the current one (a scrape
+    // served meanwhile starts one) would claim a gone member's file once our last snapshot is written,
+    // find it can no longer write, and still remove that file: the gone member's totals would vanish.
+    this.leaving ??= this.leaveOnce();
+    return this.leaving;
+  }
+
+  private async leaveOnce(): Promise<void> {
     clearInterval(this.timer);
     await this.folding;
     await this.flush().catch((error) => diag.warn('genai-metrics cluster: last flush failed', error));

@@ -188,4 +188,43 @@ describe('exited members folded into the totals', () => {
     await folder.member.leave();
     await folder.provider.shutdown();
   });
+
+  it('starts no fold once a member is leaving, so a gone member folded then is not lost', async () => {
+    // A scrape served while a member leaves (SIGTERM, `pm2 reload`) may start a fold; one that got to
+    // its write after the last snapshot found it could not write, and still removed the gone member's
+    // file (found by hand: the gone member's total vanished).
+    const dir = await mkdtemp(join(tmpdir(), 'genai-metrics-fold-'));
+    dirs.push(dir);
+    const leaving = await joinMember(dir);
+    const gone = await joinMember(dir);
+    for (const l of [leaving, gone]) await (l.member as unknown as { folding?: Promise<void> }).folding;
+    gone.ints.add(7);
+    await gone.member.flush();
+    await crash(gone);
+
+    // Hold any fold right after it lists the snapshots, until the member has left.
+    const store = leaving.member.store;
+    const members = store.members.bind(store);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    store.members = async () => {
+      await held;
+      return members();
+    };
+    const left = leaving.member.leave();
+    await new Promise((resolve) => setImmediate(resolve));
+    leaving.member.foldInBackground(); // what collectMerged does when it meets a gone member
+    await left;
+    release();
+    await (leaving.member as unknown as { folding?: Promise<void> }).folding;
+    store.members = members;
+
+    const next = await joinMember(dir);
+    await (next.member as unknown as { folding?: Promise<void> }).folding;
+    expect(totalOf(await next.member.collect(), 'ints')).toBe(7);
+    await next.member.leave();
+    for (const l of [leaving, next]) await l.provider.shutdown();
+  });
 });
