@@ -29,6 +29,9 @@ export async function foldExited(member: ClusterMember): Promise<void> {
   const registrations = new Map((await store.members()).map((r) => [r.id, r]));
   const foldedSomewhere = new Set(files.flatMap((f) => f.head.folded.ids));
   const present = new Set(files.map((f) => f.id));
+  // In our folded totals but not yet in our file: the fold's write failed (a full disk). Our next
+  // snapshot shows them; folding them again would count them twice.
+  const unwritten = new Set(member.folded.ids);
 
   const candidates: SnapshotFile[] = [];
   for (const f of files) {
@@ -38,6 +41,7 @@ export async function foldExited(member: ClusterMember): Promise<void> {
       await store.remove(f.name);
       continue;
     }
+    if (unwritten.has(f.id)) continue;
     // Claimed by another member that is still alive: that member finishes the fold.
     const owner = f.claimedBy === undefined ? f.id : f.claimedBy;
     if (owner === info.id) {

@@ -227,4 +227,44 @@ describe('exited members folded into the totals', () => {
     await next.member.leave();
     for (const l of [leaving, next]) await l.provider.shutdown();
   });
+
+  it('counts a gone member once when the fold could not write its file (a full disk) and folds again', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'genai-metrics-fold-'));
+    dirs.push(dir);
+    const folder = await joinMember(dir);
+    const gone = await joinMember(dir);
+    for (const l of [folder, gone]) await (l.member as unknown as { folding?: Promise<void> }).folding;
+    gone.ints.add(5);
+    await gone.member.flush();
+    await crash(gone);
+
+    // The disk is full: no snapshot of the folder can be written (a fault no test machine can make).
+    const store = folder.member.store;
+    const write = store.writeAtomic.bind(store);
+    let full = true;
+    store.writeAtomic = async (path, data) => {
+      if (full && path.endsWith('.snap'))
+        throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      return write(path, data);
+    };
+    await expect(foldExited(folder.member)).rejects.toThrow('ENOSPC');
+    const folding = () => (folder.member as unknown as { folding?: Promise<void> }).folding;
+    // Every scrape meanwhile meets the claimed file and starts a fold.
+    for (let i = 0; i < 3; i++) {
+      expect(totalOf(await folder.member.collect(), 'ints')).toBe(5);
+      await folding();
+    }
+    full = false;
+    store.writeAtomic = write;
+
+    expect(totalOf(await folder.member.collect(), 'ints')).toBe(5);
+    await folding();
+    expect(totalOf(await folder.member.collect(), 'ints')).toBe(5);
+    await foldExited(folder.member);
+    expect((await readdir(dir)).filter((n) => n.includes('.snap'))).toEqual([
+      `${folder.member.info.id}.snap`,
+    ]);
+    await folder.member.leave();
+    await folder.provider.shutdown();
+  });
 });
