@@ -13,6 +13,7 @@ import type { PingResult } from './control.js';
 import { askMember, sameHost } from './liveness.js';
 import type { ClusterMember } from './member.js';
 import { commonAttributes, EXITED_LABEL, Merger } from './merge.js';
+import type { SnapshotFile } from './store.js';
 
 /**
  * One scrape of the whole cluster, from whichever member the scraper reached:
@@ -45,6 +46,7 @@ export async function collectMerged(member: ClusterMember): Promise<CollectionRe
     .sort(
       (a, b) => a.head.member.startedAt - b.head.member.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     );
+  await markLeft(member, counted, statuses);
   const merger = new Merger({ rules: config.merge, processLabel: config.processLabel });
   // Decoding and merging are synchronous work on the app's event loop: one time slice for both, so
   // that no turn of the loop holds the end of one and the start of the other.
@@ -93,6 +95,24 @@ export async function collectMerged(member: ClusterMember): Promise<CollectionRe
     },
     errors: [],
   };
+}
+
+/**
+ * A member that left (`shutdown()`: `pm2 scale` down, a graceful stop) removed its registration; its
+ * last snapshot stays until a live member folds it. Such a file is not a late member: it is gone (its
+ * requests in flight and queue depths leave the merge, its totals stay, and it gets folded). A member
+ * registers before its first snapshot, so registrations listed after the snapshots name every member
+ * still there — the first listing may predate one that joined since.
+ */
+async function markLeft(
+  member: ClusterMember,
+  counted: readonly SnapshotFile[],
+  statuses: Map<string, PingResult>,
+): Promise<void> {
+  const unasked = counted.filter((f) => f.claimedBy === undefined && !statuses.has(f.id));
+  if (unasked.length === 0) return;
+  const registered = new Set((await member.store.members()).map((r) => r.id));
+  for (const f of unasked) if (!registered.has(f.id)) statuses.set(f.id, 'gone');
 }
 
 function within(promise: Promise<unknown>, ms: number): Promise<PingResult> {

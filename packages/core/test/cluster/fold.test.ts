@@ -267,4 +267,40 @@ describe('exited members folded into the totals', () => {
     await folder.member.leave();
     await folder.provider.shutdown();
   });
+
+  it('takes a member that left (shutdown) as gone: its requests in flight leave, its totals are folded', async () => {
+    // `pm2 scale` down or a graceful stop with handleSignals: leave() removes the registration and
+    // keeps the last snapshot. Taken for a live member, its up-down counters stayed in every scrape,
+    // it was counted in no process state and never folded (found by hand).
+    const dir = await mkdtemp(join(tmpdir(), 'genai-metrics-fold-'));
+    dirs.push(dir);
+    const stays = await joinMember(dir);
+    const leaves = await joinMember(dir);
+    for (const l of [stays, leaves]) await (l.member as unknown as { folding?: Promise<void> }).folding;
+    const active = leaves.provider.getMeter('fold-test').createUpDownCounter('active');
+    active.add(3);
+    leaves.ints.add(4);
+    await leaves.member.leave();
+    await leaves.provider.shutdown();
+
+    const processes = (result: Awaited<ReturnType<ClusterMember['collect']>>) =>
+      Object.fromEntries(
+        result.resourceMetrics.scopeMetrics
+          .flatMap((s) => s.metrics)
+          .filter((m) => m.descriptor.name === 'llm.cluster.processes')
+          .flatMap((m) => m.dataPoints as Array<{ attributes: Record<string, unknown>; value: unknown }>)
+          .map((p) => [p.attributes['llm.cluster.process.state'], p.value]),
+      );
+    const first = await stays.member.collect();
+    expect(totalOf(first, 'ints')).toBe(4);
+    expect(totalOf(first, 'active')).toBe(0);
+    expect(processes(first)).toEqual({ answered: 1, late: 0, exited: 1 });
+    await (stays.member as unknown as { folding?: Promise<void> }).folding;
+    expect((await readdir(dir)).filter((n) => n.includes('.snap'))).toEqual([`${stays.member.info.id}.snap`]);
+    const next = await stays.member.collect();
+    expect(totalOf(next, 'ints')).toBe(4);
+    expect(processes(next)).toEqual({ answered: 1, late: 0, exited: 1 });
+    await stays.member.leave();
+    await stays.provider.shutdown();
+  });
 });
