@@ -71,11 +71,20 @@ export class ClusterMember {
     resource: Attributes,
   ): Promise<ClusterMember> {
     const member = new ClusterMember(config, id, collectOwn, resource);
-    await member.store.ensure();
-    // Order matters: a registration always has a socket to ask, and a snapshot always a registration.
-    member.server = await serveControl(member.info.socket, () => member.flush());
-    await member.register();
-    await member.flush();
+    try {
+      await member.store.ensure();
+      // Order matters: a registration always has a socket to ask, and a snapshot always a registration.
+      member.server = await serveControl(member.info.socket, () => member.flush());
+      await member.register();
+      await member.flush();
+    } catch (error) {
+      // Nothing left behind that looks like a live member: its socket closes, its registration goes.
+      await new Promise<void>((resolve) =>
+        member.server ? member.server.close(() => resolve()) : resolve(),
+      );
+      await member.store.remove(`${id}.member`);
+      throw directoryError(member.store.dir, error);
+    }
     member.timer = setInterval(() => {
       member.flush().catch(() => undefined);
     }, config.flushIntervalMillis);
@@ -192,4 +201,17 @@ export class ClusterMember {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     await this.store.remove(`${this.info.id}.member`);
   }
+}
+
+/**
+ * A failure of the file system at setup (a path that is not a directory, no permission, a full disk)
+ * names the setting to change; the raw error says only which call failed.
+ */
+function directoryError(dir: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code !== 'string') return error;
+  return new Error(
+    `genai-metrics: setupMetrics option 'cluster.directory': cannot keep the cluster's files in ${dir} (${code}: ${(error as Error).message}); set 'cluster.directory' or GENAI_METRICS_CLUSTER_DIR to a writable directory on a local disk`,
+    { cause: error },
+  );
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,16 @@ describe('setupMetrics({ cluster })', () => {
     );
     await expect(setupMetrics({ cluster: 'yes' as never })).rejects.toThrow("'cluster' must be true, false");
     await expect(setupMetrics({ cluster: true, serverless: true })).rejects.toThrow('cannot be combined');
+  });
+
+  it('rejects a directory it cannot write with the setting to change', async () => {
+    const dir = await directory();
+    const file = join(dir, 'a-file');
+    await writeFile(file, '');
+    const bad = join(file, 'cluster');
+    await expect(setupMetrics({ prometheus: { port: 0 }, cluster: { directory: bad } })).rejects.toThrow(
+      `setupMetrics option 'cluster.directory': cannot keep the cluster's files in ${bad} (ENOTDIR`,
+    );
   });
 
   it('a second member asking for the same port uses the first one’s listener, which serves both', async () => {
