@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worker_threads';
 
 /**
  * Where the processes of one cluster meet. Every process computes the same directory without talking
@@ -15,6 +16,8 @@ import { join } from 'node:path';
  * The root process's start time (Linux) guards against a reused pid meeting an old directory.
  */
 export function defaultClusterDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  const shared = isMainThread ? undefined : getEnvironmentData(THREADS_KEY);
+  if (typeof shared === 'string' && shared !== '') return shared;
   // node:cluster reads NODE_UNIQUE_ID and deletes it before user code runs; `isWorker` remembers.
   const inClusterWorker = cluster.isWorker;
   const rootPid = inClusterWorker ? process.ppid : process.pid;
@@ -22,6 +25,18 @@ export function defaultClusterDirectory(env: NodeJS.ProcessEnv = process.env): s
   const key = `${rootPid}\u0000${processStartTime(rootPid)}\u0000${app}`;
   const hash = createHash('sha256').update(key).digest('hex').slice(0, 16);
   return join(baseDirectory(), `${rootPid}-${hash}`);
+}
+
+/**
+ * The key under which a member that joined hands its default directory to the worker threads its
+ * process starts afterwards. Worker threads' environment data, not `process.env`: child processes
+ * inherit the environment, and an app this process starts (a helper service, a CLI) is not part of
+ * its cluster — through the environment it joined it, its data summed into this app's /metrics.
+ */
+const THREADS_KEY = 'genai-metrics.cluster.directory';
+
+export function shareWithThreads(directory: string): void {
+  if (getEnvironmentData(THREADS_KEY) === undefined) setEnvironmentData(THREADS_KEY, directory);
 }
 
 /** Per user, so that two users' clusters never share files (the directories are 0700). */

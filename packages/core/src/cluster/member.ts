@@ -6,7 +6,7 @@ import type { CollectionResult, ScopeMetrics } from '@opentelemetry/sdk-metrics'
 import { SCRAPE_SLICE_MS, TimeSlice } from '../runtime/time-slice.js';
 import { collectMerged } from './collect-merged.js';
 import { serveControl } from './control.js';
-import { defaultClusterDirectory, removeAbandonedDirectories } from './directory.js';
+import { defaultClusterDirectory, removeAbandonedDirectories, shareWithThreads } from './directory.js';
 import { foldExited } from './fold.js';
 import type { ResolvedCluster } from './options.js';
 import {
@@ -91,9 +91,9 @@ export class ClusterMember {
     member.timer.unref();
     if (config.directory === undefined) {
       void removeAbandonedDirectories(member.store.dir);
-      // Worker threads started from now on (they copy the environment) meet in this same directory,
-      // even where they could not work it out (threads of a node:cluster worker).
-      process.env.GENAI_METRICS_CLUSTER_DIR ??= member.store.dir;
+      // Worker threads started from now on meet in this same directory, even where they could not
+      // work it out (threads of a node:cluster worker).
+      shareWithThreads(member.store.dir);
     }
     member.foldInBackground();
     return member;

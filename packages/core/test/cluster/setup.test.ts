@@ -1,13 +1,18 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultClusterDirectory } from '../../src/cluster/directory.js';
 import { type MetricsHandle, setupMetrics } from '../../src/index.js';
 import { samples } from './support/cluster-app.js';
 
 /** setupMetrics({ cluster }) in one process: options, the listener hand-over, a port taken by a stranger. */
+const execFileAsync = promisify(execFile);
+const OTHER_APP = fileURLToPath(new URL('./fixtures/other-app.ts', import.meta.url));
 const handles: MetricsHandle[] = [];
 const dirs: string[] = [];
 afterEach(async () => {
@@ -110,5 +115,26 @@ describe('setupMetrics({ cluster })', () => {
     expect(app('api', '0')).toBe(app('api', '3'));
     expect(app('api', '0')).not.toBe(app('worker', '1'));
     expect(defaultClusterDirectory({})).toMatch(new RegExp(`${process.pid}-[0-9a-f]{16}$`));
+  });
+
+  it('keeps another app this process starts out of its cluster, whose /metrics shows neither’s data', async () => {
+    // Handing the directory to threads through process.env handed it to child processes too: a helper
+    // app started by a clustered one joined its cluster and served its scrape (found by hand).
+    const own = await setupMetrics({ serviceName: 'this-app', prometheus: { port: 0 }, cluster: true });
+    handles.push(own);
+    dirs.push(defaultClusterDirectory());
+    own.genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: 'this-app' }).end();
+    const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', OTHER_APP], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const other = JSON.parse(stdout.trim().split('\n').at(-1)!) as { url: string; text: string };
+    expect(other.url).not.toBe(own.url);
+    const model = (name: string) => ({ gen_ai_request_model: name });
+    expect(samples(other.text, 'gen_ai_client_operation_duration_count', model('other-app'))).toEqual([5]);
+    expect(samples(other.text, 'gen_ai_client_operation_duration_count', model('this-app'))).toEqual([]);
+    const text = await (await fetch(own.url!)).text();
+    expect(samples(text, 'gen_ai_client_operation_duration_count', model('this-app'))).toEqual([1]);
+    expect(samples(text, 'gen_ai_client_operation_duration_count', model('other-app'))).toEqual([]);
   });
 });
