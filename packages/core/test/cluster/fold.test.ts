@@ -12,7 +12,7 @@ import { resolveCluster } from '../../src/cluster/options.js';
 import { testProvider } from './support/test-reader.js';
 
 /**
- * Model-based: members join, record, die without a word (their control socket closes, as when a
+ * Model-based: members join, record, leave (shutdown) or die without a word (their control socket closes, as when a
  * worker thread ends or a process is killed) and scrapes are served by any live member, in random
  * order. Every scrape must show exactly the total recorded by members whose data was written, never
  * less than an earlier scrape, and the directory must not keep a file per member that ever lived.
@@ -85,12 +85,14 @@ function totalOf(result: Awaited<ReturnType<ClusterMember['collect']>>, name: st
 type Step =
   | { kind: 'record'; who: number; n: number }
   | { kind: 'crash'; who: number }
+  | { kind: 'leave'; who: number }
   | { kind: 'join' }
   | { kind: 'scrape'; who: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('record' as const), who: fc.nat(), n: fc.integer({ min: 1, max: 20 }) }),
   fc.record({ kind: fc.constant('crash' as const), who: fc.nat() }),
+  fc.record({ kind: fc.constant('leave' as const), who: fc.nat() }),
   fc.record({ kind: fc.constant('join' as const) }),
   fc.record({ kind: fc.constant('scrape' as const), who: fc.nat() }),
 );
@@ -131,6 +133,12 @@ describe('exited members folded into the totals', () => {
             const [l] = live.splice(s.who % live.length, 1);
             dead += l!.written;
             await crash(l!);
+          } else if (s.kind === 'leave' && live.length > 1) {
+            // A graceful stop: the last snapshot holds all it recorded.
+            const [l] = live.splice(s.who % live.length, 1);
+            dead += l!.recorded;
+            await l!.member.leave();
+            await l!.provider.shutdown();
           } else if (s.kind === 'scrape') {
             await scrape(live[s.who % live.length]!);
           }
