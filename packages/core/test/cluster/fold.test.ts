@@ -74,6 +74,27 @@ async function crash(l: Live): Promise<void> {
   await l.provider.shutdown();
 }
 
+/** The fold a member has under way, if any (to wait for it). */
+const folding = (l: Live) => (l.member as unknown as { folding?: Promise<void> }).folding;
+
+/** Two members of a fresh directory, their first folds done. */
+async function twoMembers(): Promise<[Live, Live]> {
+  const dir = await mkdtemp(join(tmpdir(), 'genai-metrics-fold-'));
+  dirs.push(dir);
+  const pair: [Live, Live] = [await joinMember(dir), await joinMember(dir)];
+  for (const l of pair) await folding(l);
+  return pair;
+}
+
+/** A live member beside one that wrote `ints` and died. */
+async function besideGone(ints: number): Promise<Live> {
+  const [live, gone] = await twoMembers();
+  gone.ints.add(ints);
+  await gone.member.flush();
+  await crash(gone);
+  return live;
+}
+
 function totalOf(result: Awaited<ReturnType<ClusterMember['collect']>>, name: string): number {
   for (const s of result.resourceMetrics.scopeMetrics)
     for (const m of s.metrics)
@@ -146,7 +167,7 @@ describe('exited members folded into the totals', () => {
         const last = live[0]!;
         await scrape(last);
         // Let the fold that scrape started finish, then scrape again: same totals, fewer files.
-        await (last.member as unknown as { folding?: Promise<void> }).folding;
+        await folding(last);
         await scrape(last);
         const snapshots = (await readdir(dir)).filter((n) => n.includes('.snap'));
         expect(snapshots.length).toBeLessThanOrEqual(live.length);
@@ -170,7 +191,7 @@ describe('exited members folded into the totals', () => {
     const folder = await joinMember(dir);
     const x = await joinMember(dir);
     const y = await joinMember(dir);
-    for (const l of [folder, x, y]) await (l.member as unknown as { folding?: Promise<void> }).folding;
+    for (const l of [folder, x, y]) await folding(l);
     y.ints.add(5);
     await y.member.flush();
     await crash(y);
@@ -201,14 +222,7 @@ describe('exited members folded into the totals', () => {
     // A scrape served while a member leaves (SIGTERM, `pm2 reload`) may start a fold; one that got to
     // its write after the last snapshot found it could not write, and still removed the gone member's
     // file (found by hand: the gone member's total vanished).
-    const dir = await mkdtemp(join(tmpdir(), 'genai-metrics-fold-'));
-    dirs.push(dir);
-    const leaving = await joinMember(dir);
-    const gone = await joinMember(dir);
-    for (const l of [leaving, gone]) await (l.member as unknown as { folding?: Promise<void> }).folding;
-    gone.ints.add(7);
-    await gone.member.flush();
-    await crash(gone);
+    const leaving = await besideGone(7);
 
     // Hold any fold right after it lists the snapshots, until the member has left.
     const store = leaving.member.store;
@@ -226,25 +240,18 @@ describe('exited members folded into the totals', () => {
     leaving.member.foldInBackground(); // what collectMerged does when it meets a gone member
     await left;
     release();
-    await (leaving.member as unknown as { folding?: Promise<void> }).folding;
+    await folding(leaving);
     store.members = members;
 
-    const next = await joinMember(dir);
-    await (next.member as unknown as { folding?: Promise<void> }).folding;
+    const next = await joinMember(store.dir);
+    await folding(next);
     expect(totalOf(await next.member.collect(), 'ints')).toBe(7);
     await next.member.leave();
     for (const l of [leaving, next]) await l.provider.shutdown();
   });
 
   it('counts a gone member once when the fold could not write its file (a full disk) and folds again', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'genai-metrics-fold-'));
-    dirs.push(dir);
-    const folder = await joinMember(dir);
-    const gone = await joinMember(dir);
-    for (const l of [folder, gone]) await (l.member as unknown as { folding?: Promise<void> }).folding;
-    gone.ints.add(5);
-    await gone.member.flush();
-    await crash(gone);
+    const folder = await besideGone(5);
 
     // The disk is full: no snapshot of the folder can be written (a fault no test machine can make).
     const store = folder.member.store;
@@ -256,20 +263,19 @@ describe('exited members folded into the totals', () => {
       return write(path, data);
     };
     await expect(foldExited(folder.member)).rejects.toThrow('ENOSPC');
-    const folding = () => (folder.member as unknown as { folding?: Promise<void> }).folding;
     // Every scrape meanwhile meets the claimed file and starts a fold.
     for (let i = 0; i < 3; i++) {
       expect(totalOf(await folder.member.collect(), 'ints')).toBe(5);
-      await folding();
+      await folding(folder);
     }
     full = false;
     store.writeAtomic = write;
 
     expect(totalOf(await folder.member.collect(), 'ints')).toBe(5);
-    await folding();
+    await folding(folder);
     expect(totalOf(await folder.member.collect(), 'ints')).toBe(5);
     await foldExited(folder.member);
-    expect((await readdir(dir)).filter((n) => n.includes('.snap'))).toEqual([
+    expect((await readdir(store.dir)).filter((n) => n.includes('.snap'))).toEqual([
       `${folder.member.info.id}.snap`,
     ]);
     await folder.member.leave();
@@ -280,11 +286,7 @@ describe('exited members folded into the totals', () => {
     // `pm2 scale` down or a graceful stop with handleSignals: leave() removes the registration and
     // keeps the last snapshot. Taken for a live member, its up-down counters stayed in every scrape,
     // it was counted in no process state and never folded (found by hand).
-    const dir = await mkdtemp(join(tmpdir(), 'genai-metrics-fold-'));
-    dirs.push(dir);
-    const stays = await joinMember(dir);
-    const leaves = await joinMember(dir);
-    for (const l of [stays, leaves]) await (l.member as unknown as { folding?: Promise<void> }).folding;
+    const [stays, leaves] = await twoMembers();
     const active = leaves.provider.getMeter('fold-test').createUpDownCounter('active');
     active.add(3);
     leaves.ints.add(4);
@@ -303,8 +305,10 @@ describe('exited members folded into the totals', () => {
     expect(totalOf(first, 'ints')).toBe(4);
     expect(totalOf(first, 'active')).toBe(0);
     expect(processes(first)).toEqual({ answered: 1, late: 0, exited: 1 });
-    await (stays.member as unknown as { folding?: Promise<void> }).folding;
-    expect((await readdir(dir)).filter((n) => n.includes('.snap'))).toEqual([`${stays.member.info.id}.snap`]);
+    await folding(stays);
+    expect((await readdir(stays.member.store.dir)).filter((n) => n.includes('.snap'))).toEqual([
+      `${stays.member.info.id}.snap`,
+    ]);
     const next = await stays.member.collect();
     expect(totalOf(next, 'ints')).toBe(4);
     expect(processes(next)).toEqual({ answered: 1, late: 0, exited: 1 });
