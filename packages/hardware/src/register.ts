@@ -2,6 +2,7 @@ import { type Meter, type MeterProvider, metrics } from '@opentelemetry/api';
 import type { ProviderOptions } from './detect/provider-factory.js';
 import {
   autoChoices,
+  DEFAULT_PROBE_TIMEOUT_MS,
   type ProviderChoice,
   type Selection,
   selectProviders,
@@ -11,7 +12,7 @@ import { warnOnce } from './diag.js';
 import { createInstruments, observeSamples } from './gauges/instruments.js';
 import { Sampler, settleWithin } from './gauges/sampler.js';
 import { loadFakeFixture } from './providers/fake/fake-provider.js';
-import { describe, read, readOptions } from './sanitize.js';
+import { describe, millisecondsOption, read, readOptions } from './sanitize.js';
 import type { DeviceInfo, HardwareProvider } from './types.js';
 import { VERSION } from './version.js';
 
@@ -29,6 +30,11 @@ export interface HardwareMetricsOptions extends ProviderOptions {
    * goes on in the background). Default 250 ms.
    */
   collectTimeoutMs?: number;
+  /**
+   * How long detection waits for one provider's probe (a driver whose init hangs) before skipping that
+   * provider and probing the next. Default 15 000 ms.
+   */
+  probeTimeoutMs?: number;
 }
 
 export interface HardwareMetricsHandle {
@@ -44,6 +50,7 @@ const OPTION_KEYS = [
   'providers',
   'minIntervalMs',
   'collectTimeoutMs',
+  'probeTimeoutMs',
   'sysfsRoot',
   'nvml',
   'nvidiaSmi',
@@ -72,16 +79,6 @@ function meterOf(options: HardwareMetricsOptions): Meter {
   return meter as Meter;
 }
 
-function nonNegative(name: string, v: number | undefined, fallback: number): number {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new RangeError(
-      `@genai-metrics/hardware: '${name}' must be a finite number of milliseconds ≥ 0, got ${describe(v)}`,
-    );
-  }
-  return v;
-}
-
 /**
  * Registers the hw.* gauges with ONE batch observable callback over all detected providers. Setup is
  * synchronous and never touches a device; detection runs in the background and collections before it
@@ -93,14 +90,15 @@ export function registerHardwareMetrics(options: HardwareMetricsOptions = {}): H
   const choices = validateProviderChoices(opts.providers);
   // The fake provider's fixture is an option like any other: a bad one fails here, not in the background.
   if (choices?.includes('fake')) loadFakeFixture(opts.fake);
-  const minIntervalMs = nonNegative('minIntervalMs', opts.minIntervalMs, 1000);
-  const collectTimeoutMs = nonNegative('collectTimeoutMs', opts.collectTimeoutMs, 250);
+  const minIntervalMs = millisecondsOption('minIntervalMs', opts.minIntervalMs, 1000);
+  const collectTimeoutMs = millisecondsOption('collectTimeoutMs', opts.collectTimeoutMs, 250);
+  const probeTimeoutMs = millisecondsOption('probeTimeoutMs', opts.probeTimeoutMs, DEFAULT_PROBE_TIMEOUT_MS);
   const meter = meterOf(opts);
 
   const sampler = new Sampler(minIntervalMs, collectTimeoutMs);
   let closed = false;
   let providers: HardwareProvider[] = [];
-  const detection = selectProviders(choices ?? autoChoices(), opts)
+  const detection = selectProviders(choices ?? autoChoices(), opts, probeTimeoutMs)
     .catch((error): Selection => {
       warnOnce('registry', 'provider detection failed', error);
       return { providers: [], devices: [] };

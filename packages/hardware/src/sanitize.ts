@@ -139,3 +139,14 @@ export function readOptions(given: unknown, keys: readonly string[], where: stri
   }
   return out;
 }
+
+/** A duration option in milliseconds: finite and ≥ 0, or `fallback` when not given; else a setup error. */
+export function millisecondsOption(name: string, v: unknown, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw new RangeError(
+      `@genai-metrics/hardware: '${name}' must be a finite number of milliseconds ≥ 0, got ${describe(v)}`,
+    );
+  }
+  return v;
+}

@@ -175,6 +175,43 @@ describe('hw.* gauges', () => {
     ]);
   });
 
+  it('a provider whose probe never settles is skipped after probeTimeoutMs: the others report, ready() resolves, it is closed once its probe ends', async () => {
+    const warnings: string[] = [];
+    diag.setLogger(
+      { warn: (m: string) => warnings.push(m), error() {}, info() {}, debug() {}, verbose() {} },
+      { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+    );
+    cleanups.push(() => diag.disable());
+    const stuck = { release: [] as Array<(d: DeviceSample[]) => void>, closed: 0 };
+    const hanging: HardwareProvider = {
+      name: 'hanging-driver',
+      // nvmlInit on a GPU that fell off the bus: the call does not return.
+      probe: () => new Promise<DeviceSample[]>((r) => stuck.release.push(r)),
+      sample: async () => [{ id: 'h0', type: 'gpu', provider: 'hanging-driver', utilization: 1 }],
+      close() {
+        stuck.closed++;
+      },
+    };
+    const { harness } = await setup({ providers: [hanging, 'fake'], fake: GPU, probeTimeoutMs: 1 });
+    const m = await harness.collect();
+    expect(m.points('hw.gpu.memory.limit').map((p) => p.attributes['hw.id'])).toEqual([
+      'fake-gpu-0',
+      'fake-gpu-1',
+    ]);
+    const devices = await detectAccelerators({ providers: [hanging, 'fake'], fake: GPU, probeTimeoutMs: 1 });
+    expect(devices.map((d) => d.id)).toEqual(['fake-gpu-0', 'fake-gpu-1', 'fake-npu-0']);
+    expect(warnings).toContain(
+      '@genai-metrics/hardware: hanging-driver: probe did not finish within 1 ms (probeTimeoutMs); skipping it',
+    );
+    // The probes finish late: the skipped provider is released, never used.
+    expect(stuck.release).toHaveLength(2);
+    for (const r of stuck.release) r([{ id: 'h0', type: 'gpu', provider: 'hanging-driver' }]);
+    await new Promise((r) => setImmediate(r));
+    expect(stuck.closed).toBe(2);
+    const ids = (await harness.collect()).points('hw.gpu.utilization').map((p) => p.attributes['hw.id']);
+    expect(ids).toEqual(['fake-gpu-0']);
+  });
+
   it('the fake fixture from a JSON file named by GENAI_METRICS_FAKE_HARDWARE plays its frames in turn', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fake-hw-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -200,6 +237,7 @@ describe('hw.* gauges', () => {
       /unknown provider "cuda"; use one of nvml/,
     );
     expect(() => registerHardwareMetrics({ minIntervalMs: -1 })).toThrow(/'minIntervalMs' must be/);
+    expect(() => registerHardwareMetrics({ probeTimeoutMs: Number.NaN })).toThrow(/'probeTimeoutMs' must be/);
     expect(() => registerHardwareMetrics({ providers: 'nvml' as never })).toThrow(/must be an array/);
     expect(() => registerHardwareMetrics({ providers: ['fake'] })).toThrow(/'fake' provider needs a fixture/);
     expect(() =>

@@ -56,6 +56,14 @@ export function copyChoices(choices: unknown): unknown[] {
   return out;
 }
 
+/**
+ * How long one probe may take before its provider is skipped. nvidia-smi's own probe gives up at 15 s; an
+ * NVML init on a GPU that fell off the bus, or an app's provider, may never return, and detection is
+ * sequential: without a bound, one stuck driver would hide every other device and keep ready() and
+ * detectAccelerators() pending forever.
+ */
+export const DEFAULT_PROBE_TIMEOUT_MS = 15_000;
+
 /** The names to try when the app did not choose: the auto order, plus `fake` when its env var is set. */
 export function autoChoices(): ProviderChoice[] {
   return process.env[FAKE_HARDWARE_ENV] ? [...AUTO_ORDER, 'fake'] : [...AUTO_ORDER];
@@ -69,6 +77,7 @@ export function autoChoices(): ProviderChoice[] {
 export async function selectProviders(
   choices: ProviderChoice[],
   options: ProviderOptions,
+  probeTimeoutMs: number = DEFAULT_PROBE_TIMEOUT_MS,
 ): Promise<Selection> {
   const providers: HardwareProvider[] = [];
   const devices: DeviceInfo[] = [];
@@ -85,12 +94,8 @@ export async function selectProviders(
       warnOnce(typeof choice === 'string' ? choice : 'provider', 'cannot be created; skipping it', error);
       continue;
     }
-    let found: DeviceInfo[] = [];
-    try {
-      found = await provider.probe();
-    } catch (error) {
-      warnOnce(provider.name, 'probe failed; skipping it', error);
-    }
+    const found = await probeWithin(provider, probeTimeoutMs);
+    if (found === undefined) continue; // too late: closed once its probe ends
     // llama.cpp instances may be registered after setup, so its provider stays even with none yet.
     if (found.length === 0 && provider.name !== 'llama-cpp') {
       await Promise.resolve(provider.close()).catch(() => undefined);
@@ -101,4 +106,36 @@ export async function selectProviders(
     devices.push(...found);
   }
   return { providers, devices };
+}
+
+/**
+ * The provider's devices (none when its probe fails), or `undefined` when the probe does not finish within
+ * `ms`: that provider is closed once its probe ends, not before, so whatever the probe opens (an NVML
+ * handle) is released rather than opened after a close.
+ */
+async function probeWithin(provider: HardwareProvider, ms: number): Promise<DeviceInfo[] | undefined> {
+  let probe: Promise<DeviceInfo[]>;
+  try {
+    probe = Promise.resolve(provider.probe());
+  } catch (error) {
+    probe = Promise.reject(error);
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+    timer.unref?.();
+  });
+  try {
+    const found = await Promise.race([probe, late]);
+    if (found !== 'late') return found;
+  } catch (error) {
+    warnOnce(provider.name, 'probe failed; skipping it', error);
+    return [];
+  } finally {
+    clearTimeout(timer);
+  }
+  warnOnce(provider.name, `probe did not finish within ${ms} ms (probeTimeoutMs); skipping it`);
+  const release = () => Promise.resolve(provider.close()).catch(() => undefined);
+  probe.then(release, release);
+  return undefined;
 }
