@@ -75,13 +75,14 @@ const count = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) &
  * The latest value of each usage field across a call. Streams report input and cache tokens in
  * `message_start` and the output in `message_delta`, cumulatively (a later value replaces, never
  * adds); recent API versions repeat the input fields in `message_delta`. `message_start`'s
- * `output_tokens` is a placeholder and is ignored.
+ * `output_tokens` (and its breakdown) is a placeholder and is ignored.
  */
 class UsageState {
   private input: unknown;
   private cacheRead: unknown;
   private cacheWrite: unknown;
   private output: unknown;
+  private thinking: unknown;
   private seen = false;
 
   merge(usage: unknown, withOutput: boolean): void {
@@ -91,7 +92,12 @@ class UsageState {
     this.input = keep(usage.input_tokens, this.input);
     this.cacheRead = keep(usage.cache_read_input_tokens, this.cacheRead);
     this.cacheWrite = keep(usage.cache_creation_input_tokens, this.cacheWrite);
-    if (withOutput) this.output = keep(usage.output_tokens, this.output);
+    if (withOutput) {
+      this.output = keep(usage.output_tokens, this.output);
+      // `output_tokens_details.thinking_tokens`: the reasoning part of output_tokens (SDK 0.9x+).
+      const details = usage.output_tokens_details;
+      if (isObj(details)) this.thinking = keep(details.thinking_tokens, this.thinking);
+    }
   }
 
   /**
@@ -114,6 +120,7 @@ class UsageState {
       cachedInputTokens: cacheRead as number,
       cacheWriteInputTokens: cacheWrite as number,
       outputTokens: this.output as number,
+      reasoningTokens: this.thinking as number,
     };
   }
 }

@@ -62,6 +62,36 @@ describe.each(SDKS)('anthropic v$major: requests', ({ major, Anthropic }) => {
     await harness.shutdown();
   });
 
+  it('thinking tokens (usage.output_tokens_details.thinking_tokens) are reasoning output, streamed or not', async () => {
+    const { harness, client } = setup({}, 'both');
+    const usage = { input_tokens: 4, output_tokens: 10, output_tokens_details: { thinking_tokens: 6 } };
+    server().enqueue(
+      { content: 'thinking', usage },
+      // Streamed: the breakdown arrives with the cumulative output count in message_delta.
+      {
+        content: 'thinking',
+        chunks: 4,
+        usage: { input_tokens: 4, output_tokens: 1 },
+        deltaUsage: { output_tokens: 12, output_tokens_details: { thinking_tokens: 9 } },
+      },
+    );
+    await client.messages.create({ model: 'plain', max_tokens: 64, messages });
+    const stream = await client.messages.create({
+      model: 'streamed',
+      max_tokens: 64,
+      messages,
+      stream: true,
+    });
+    for await (const _ of stream);
+    const m = await harness.collect();
+    const reasoning = (model: string) =>
+      m.sum(`${LATEST}.reasoning.output_tokens`, { 'gen_ai.request.model': model });
+    expect(reasoning('plain')).toBe(6);
+    expect(reasoning('streamed')).toBe(9);
+    expect(m.sum(`${LATEST}.output_tokens`)).toBe(22);
+    await harness.shutdown();
+  });
+
   it('max_tokens, refusal and tool_use are answers, not errors: counted by stop reason', async () => {
     const { harness, client } = setup();
     server().enqueue(
