@@ -39,6 +39,30 @@ describe('server attributes from the base URL', () => {
     expect(serverInfo(`https://${host('api', 'groq', 'com')}/openai/v1`, 'custom').provider).toBe('custom');
   });
 
+  it('Azure OpenAI on every Azure front door: openai.azure.com, cognitiveservices.azure.com, and /openai paths of Foundry hosts', () => {
+    const host = (...labels: string[]) => labels.join('.');
+    // The AzureOpenAI client appends /openai to its endpoint; newer resources answer on cognitiveservices.
+    expect(
+      serverInfo(`https://${host('myres', 'cognitiveservices', 'azure', 'com')}/openai`, undefined),
+    ).toEqual({
+      address: host('myres', 'cognitiveservices', 'azure', 'com'),
+      port: 443,
+      provider: 'azure.ai.openai',
+    });
+    // A Foundry resource serves Azure OpenAI under /openai/v1 and the model inference API elsewhere.
+    const foundry = host('myres', 'services', 'ai', 'azure', 'com');
+    expect(serverInfo(`https://${foundry}/openai/v1/`, undefined).provider).toBe('azure.ai.openai');
+    expect(serverInfo(`https://${foundry}/models`, undefined).provider).toBe('azure.ai.inference');
+    // Not an Azure host: the path says nothing (a proxy may mount anything under /openai).
+    expect(serverInfo('http://127.0.0.1:8080/openai/v1', undefined).provider).toBe('openai');
+    expect(serverInfo(`https://${foundry}/openai/v1`, undefined, 'anthropic').provider).toBe(
+      'azure.ai.openai',
+    );
+    expect(serverInfo(`https://${foundry}/anthropic`, undefined, 'anthropic').provider).toBe(
+      'azure.ai.inference',
+    );
+  });
+
   it("falls back to the SDK's own provider; regional cloud hosts still match", () => {
     const host = (...labels: string[]) => labels.join('.');
     expect(inferProvider('127.0.0.1', 'anthropic')).toBe('anthropic');

@@ -18,6 +18,8 @@ const P = GEN_AI_PROVIDER;
 // matches as the last part of a hyphenated one (`us-east5-aiplatform` is Vertex AI in us-east5).
 const PROVIDER_LABELS: ReadonlyArray<readonly [labels: readonly string[], provider: string]> = [
   [['openai', 'azure'], P.azureAiOpenai],
+  // Newer Azure OpenAI resources answer on <name>.cognitiveservices.azure.com (AzureOpenAI adds /openai).
+  [['cognitiveservices', 'azure'], P.azureAiOpenai],
   [['services', 'ai', 'azure'], P.azureAiInference],
   [['groq'], P.groq],
   [['deepseek'], P.deepseek],
@@ -66,6 +68,10 @@ export function serverInfo(
             ? 80
             : undefined;
       if (address) inferred = inferProvider(address, fallback);
+      // A Foundry resource (<name>.services.ai.azure.com) serves Azure OpenAI under /openai and the model
+      // inference API elsewhere: only on that host does the path tell which.
+      if (inferred === P.azureAiInference && /^\/openai(\/|$)/i.test(url.pathname))
+        inferred = P.azureAiOpenai;
     } catch {
       // Not a URL: no address attributes rather than a wrong one.
     }
