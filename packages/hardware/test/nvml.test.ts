@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { MetricsHarness, requireTool } from '@genai-metrics/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNvmlProvider, detectAccelerators, registerHardwareMetrics } from '../src/index.js';
@@ -117,6 +119,31 @@ describe('NVML provider through koffi against a fake libnvidia-ml.so.1', () => {
       expect(g0!.power).toBe(150);
     });
     await p.close();
+  });
+
+  it('close() while a sample is still inside the library: the app lives on (unloaded only once the call returns)', () => {
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./helpers/close-during-sample.ts', import.meta.url)), full],
+      {
+        cwd: process.cwd(),
+        encoding: 'utf8',
+        env: { ...process.env, FAKE_NVML_SLOW_MS: '300' },
+        timeout: 60_000,
+      },
+    );
+    // Unloading under a running call (or calling into the unloaded library) was a SIGSEGV.
+    expect({ signal: child.signal, status: child.status, stderr: child.stderr }).toEqual({
+      signal: null,
+      status: 0,
+      stderr: '',
+    });
+    // The sample's calls issued before close() complete; any it makes afterwards are refused.
+    expect(JSON.parse(child.stdout)).toEqual({
+      devices: 1,
+      outcome: expect.stringMatching(/^sampled [01]$/),
+      after: [],
+    });
   });
 
   it('driver not loaded, zero devices, or a missing library: no devices and no throw', async () => {

@@ -68,8 +68,19 @@ const SIGNATURES = {
 
 export type NvmlFunction = keyof typeof SIGNATURES;
 
-/** One opened NVML library: each function is present or not (older drivers lack the newer ones). */
+/**
+ * One opened NVML library: each function is present or not (older drivers lack the newer ones).
+ *
+ * Calls run on koffi's worker threads, so a call may still be inside the library when the app closes
+ * the provider: unloading then (or calling into it afterwards) is a segfault that takes the app down.
+ * `close()` therefore refuses new calls at once and shuts NVML down and unloads it only once every call
+ * in flight has returned.
+ */
 export class NvmlLibrary {
+  private inFlight = 0;
+  private closed = false;
+  private onIdle: (() => void) | undefined;
+
   private constructor(
     private readonly fns: Partial<Record<NvmlFunction, Fn>>,
     private readonly lib: { unload(): void },
@@ -95,15 +106,63 @@ export class NvmlLibrary {
     return this.fns[fn] !== undefined;
   }
 
-  /** Calls `fn` on a koffi worker thread; resolves with the nvmlReturn_t. */
+  /** Calls `fn` on a koffi worker thread; resolves with the nvmlReturn_t. Rejects once closed. */
   call(fn: NvmlFunction, ...args: unknown[]): Promise<number> {
+    if (this.closed) return Promise.reject(new Error('NVML library is closed'));
+    return this.run(fn, args);
+  }
+
+  private run(fn: NvmlFunction, args: unknown[]): Promise<number> {
     const f = this.fns[fn];
     if (!f) return Promise.reject(new Error(`NVML function for ${fn} is missing`));
+    this.inFlight++;
     return new Promise((resolve, reject) => {
-      f.async(...args, (err: unknown, ret: number) => (err ? reject(err) : resolve(ret)));
+      try {
+        f.async(...args, (err: unknown, ret: number) => {
+          this.returned();
+          if (err) reject(err);
+          else resolve(ret);
+        });
+      } catch (error) {
+        this.returned();
+        reject(error);
+      }
     });
   }
 
+  private returned(): void {
+    if (--this.inFlight === 0) this.onIdle?.();
+  }
+
+  /**
+   * Refuses new calls, then — once no call is inside the library — runs `nvmlShutdown` and unloads it.
+   * Resolves when that is done, or after `waitMs` if a call is still stuck in the driver (the release
+   * then happens when it returns; a call that never returns keeps the library loaded, never crashes).
+   */
+  close(waitMs = 1000): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    const idle =
+      this.inFlight === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            this.onIdle = resolve;
+          });
+    const released = idle.then(async () => {
+      await this.run('shutdown', []).catch(() => undefined);
+      this.unload();
+    });
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, waitMs);
+      timer.unref?.();
+      released.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Unloads without nvmlShutdown: only for a library whose nvmlInit failed (no call in flight). */
   unload(): void {
     try {
       this.lib.unload();

@@ -90,16 +90,19 @@ export function createNvmlProvider(options: NvmlProviderOptions = {}): HardwareP
       const list = await devices();
       const l = lib;
       if (!l) return [];
-      return Promise.all(list.map((g) => sampleGpu(l, g)));
+      try {
+        return await Promise.all(list.map((g) => sampleGpu(l, g)));
+      } catch (error) {
+        if (lib !== l) return []; // closed mid-sample: its remaining calls were refused, not failed
+        throw error;
+      }
     },
     async close() {
       const l = lib;
       lib = undefined;
       gpus = [];
-      if (l) {
-        await l.call('shutdown').catch(() => undefined);
-        l.unload();
-      }
+      // Waits for the calls of a sample still in flight: unloading under them would crash the app.
+      if (l) await l.close();
     },
   };
 }
