@@ -53,6 +53,27 @@ function finite(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
+/**
+ * The range each reading can physically take: a utilisation above 100 % or a negative byte count, watt,
+ * joule or clock is a broken sensor or driver (junk in a sysfs file, a struct NVML did not fill), and is
+ * reported as absent rather than as a wrong value. Temperatures may be below 0 °C.
+ */
+const AMOUNT = [0, Number.POSITIVE_INFINITY] as const;
+const RANGES = {
+  utilization: [0, 1],
+  memoryUsed: AMOUNT,
+  memoryTotal: AMOUNT,
+  power: AMOUNT,
+  energy: AMOUNT,
+  temperature: [-273.15, Number.POSITIVE_INFINITY],
+  processMemoryUsed: AMOUNT,
+} as const;
+
+function inRange(value: unknown, [low, high]: readonly [number, number]): number | undefined {
+  const v = finite(value);
+  return v !== undefined && v >= low && v <= high ? v : undefined;
+}
+
 /** Plain copies of a provider's samples; a sample without a usable id or type is dropped. */
 export function sanitizeSamples(samples: unknown): DeviceSample[] {
   const out: DeviceSample[] = [];
@@ -72,23 +93,15 @@ export function sanitizeSamples(samples: unknown): DeviceSample[] {
       const v = text(read(s, key));
       if (v !== undefined) sample[key] = v;
     }
-    for (const key of [
-      'utilization',
-      'memoryUsed',
-      'memoryTotal',
-      'power',
-      'energy',
-      'temperature',
-      'processMemoryUsed',
-    ] as const) {
-      const v = finite(read(s, key));
+    for (const key of Object.keys(RANGES) as Array<keyof typeof RANGES>) {
+      const v = inRange(read(s, key), RANGES[key]);
       if (v !== undefined) sample[key] = v;
     }
     const clocks = read(s, 'clocks');
     if (clocks !== undefined) {
       const c: ClockSample = {};
       for (const key of ['graphics', 'sm', 'memory'] as const) {
-        const v = finite(read(clocks, key));
+        const v = inRange(read(clocks, key), AMOUNT);
         if (v !== undefined) c[key] = v;
       }
       sample.clocks = c;

@@ -73,6 +73,33 @@ describe('sysfs providers against a fixture tree', () => {
     expect(asleep!.memoryTotal).toBe(24 * GIB);
   });
 
+  it('junk in sysfs files is absent, never a wrong point: out-of-range busy percent, negative bytes and watts, text', async () => {
+    const junk = new SysfsTree();
+    const dev = junk.pciDevice('class/drm/card0', '0000:03:00.0', 'amdgpu', '0x1002', '0x73BF');
+    junk
+      .file(`${dev}/gpu_busy_percent`, 250)
+      .file(`${dev}/mem_info_vram_used`, -4096)
+      .file(`${dev}/mem_info_vram_total`, 16 * GIB)
+      .file(`${dev}/hwmon/hwmon0/power1_input`, -5_000_000)
+      .file(`${dev}/hwmon/hwmon0/energy1_input`, 'N/A')
+      .file(`${dev}/hwmon/hwmon0/temp1_input`, 'nan')
+      .file(`${dev}/hwmon/hwmon0/freq1_input`, -1);
+    const harness = new MetricsHarness();
+    const hw = registerHardwareMetrics({
+      meterProvider: harness.meterProvider,
+      providers: ['amdgpu'],
+      sysfsRoot: junk.root,
+    });
+    await hw.ready();
+    const m = await harness.collect();
+    await hw.close();
+    await harness.shutdown();
+    junk.remove();
+    // Only the one sane reading (the VRAM size) has a point; no utilisation of 250 %, no negative VRAM.
+    const names = m.names().filter((n) => m.points(n).length > 0);
+    expect(names).toEqual(['hw.gpu.memory.limit']);
+  });
+
   it('intel-gpu: i915 and xe clocks, hwmon energy in J, no utilisation (needs perf privileges)', async () => {
     const p = createIntelGpuProvider({ sysfsRoot: t.root });
     const samples = await p.sample();
