@@ -8,6 +8,7 @@ import { truncate } from './truncate.js';
 export type InputField =
   | 'operation'
   | 'provider'
+  | 'chunkTokens'
   | 'requestModel'
   | 'responseModel'
   | 'serverAddress'

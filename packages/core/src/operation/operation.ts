@@ -141,10 +141,13 @@ export class Operation {
 
   /**
    * A response chunk (client) or a batch of `tokens` generated tokens (server) arrived. The first
-   * call fixes time to first chunk/token; each later call adds one gap.
+   * call fixes time to first chunk/token; each later call adds one gap. `tokens` is a positive whole
+   * number; any other value is timed as one token and counted in `llm.input.sanitized`.
    */
   chunk(tokens = 1): void {
     if (this.ended || !this.timesChunks) return;
+    // The default skips this; any other value is checked off the common path.
+    if (tokens !== 1) tokens = this.batchTokens(tokens);
     const now = performance.now();
     if (this.firstChunkAt < 0) {
       this.firstChunkAt = now;
@@ -177,13 +180,32 @@ export class Operation {
         }
       }
     }
-    if (tokens !== 1 && Number.isInteger(tokens) && tokens > 1) {
+    if (tokens !== 1) {
       if (this.gapTokens === null) this.gapTokens = new Float64Array(gaps.length).fill(1);
       this.gapTokens[this.gapCount] = tokens;
     } else if (this.gapTokens !== null) {
       this.gapTokens[this.gapCount] = 1;
     }
     gaps[this.gapCount++] = gapSeconds;
+  }
+
+  /**
+   * The tokens of one `chunk()` batch: a positive safe integer (a BigInt in that range converted).
+   * Anything else — 0, NaN, 2.5, 2 ** 60, '4', a Symbol — would divide a gap into a wrong per-token
+   * time, so the batch is timed as one token and the value counted in llm.input.sanitized.
+   */
+  private batchTokens(tokens: unknown): number {
+    if (typeof tokens === 'number' && Number.isSafeInteger(tokens) && tokens > 1) return tokens;
+    const count = this.ctx.sanitizer.count(tokens, 'chunkTokens');
+    if (count === 0) {
+      this.ctx.sanitizer.problem(
+        'chunkTokens',
+        'unknown_value',
+        tokens,
+        'a batch carries at least one token',
+      );
+    }
+    return count === undefined || count === 0 ? 1 : count;
   }
 
   /**
