@@ -1,7 +1,7 @@
 import type { Attributes, BatchObservableCallback, Meter, ObservableGauge } from '@opentelemetry/api';
 import type { MetricDefinition } from '../catalogue/catalogue.js';
 import { describeValue } from '../input/describe.js';
-import { readProperty } from '../input/read.js';
+import { readProperty, UNREADABLE } from '../input/read.js';
 import type { Sanitizer } from '../input/sanitizer.js';
 import { SeriesTable, type SeriesTableOptions } from '../record/series-table.js';
 
@@ -11,6 +11,66 @@ export interface GaugeObservation {
   attributes?: Attributes;
 }
 export type GaugeSource = () => Iterable<GaugeObservation> | undefined;
+
+/**
+ * The iterator over what `source` returned for this collection, or undefined — counted in
+ * llm.input.sanitized and warned about — when it threw or returned something that is not iterable
+ * (an async source's Promise). Returning undefined or null means "nothing now" and is not counted.
+ */
+function iteratorOf(source: GaugeSource, name: string, sanitizer: Sanitizer): Iterator<unknown> | undefined {
+  let returned: unknown;
+  try {
+    returned = source();
+  } catch {
+    sanitizer.problem('observation', 'unreadable', UNREADABLE, `a ${name} source threw; it was skipped`);
+    return undefined;
+  }
+  if (returned === undefined || returned === null) return undefined;
+  let method: unknown;
+  try {
+    method = (returned as { [Symbol.iterator]?: unknown })[Symbol.iterator];
+  } catch {
+    method = UNREADABLE;
+  }
+  if (typeof method !== 'function') {
+    settle(returned);
+    sanitizer.problem(
+      'observation',
+      method === UNREADABLE ? 'unreadable' : 'wrong_type',
+      returned,
+      `a ${name} source must return an array or another iterable of { value, attributes }, synchronously ` +
+        '(a Promise is not one: an async source cannot run inside a collection); it was skipped',
+    );
+    return undefined;
+  }
+  try {
+    const iterator: unknown = method.call(returned);
+    if (iterator !== null && typeof iterator === 'object') return iterator as Iterator<unknown>;
+  } catch {
+    // reported below
+  }
+  sanitizer.problem(
+    'observation',
+    'unreadable',
+    UNREADABLE,
+    `a ${name} source's iterator could not be made; it was skipped`,
+  );
+  return undefined;
+}
+
+/**
+ * Marks a Promise (or other thenable) an async source returned as handled: nobody awaits it, and a
+ * rejected one would otherwise be an unhandled rejection, which ends a Node process by default.
+ */
+function settle(value: unknown): void {
+  const then = readProperty(value, 'then');
+  if (typeof then !== 'function') return;
+  try {
+    then.call(value, undefined, () => undefined);
+  } catch {
+    // a thenable whose then() throws has nothing left to handle
+  }
+}
 
 /** More observations than this from one source in one collection are skipped (an endless iterable must not stall a scrape). */
 const MAX_OBSERVATIONS_PER_SOURCE = 10_000;
@@ -49,31 +109,35 @@ export class Gauges {
     }
     this.batchCallback = (result) => {
       for (const { gauge, sources, table } of this.gauges.values()) {
+        const name = table.definition.name;
         for (const source of sources) {
-          let observations: Iterable<GaugeObservation> | undefined;
-          try {
-            observations = source();
-          } catch {
-            continue;
-          }
-          if (observations === undefined || observations === null) continue;
+          const iterator = iteratorOf(source, name, sanitizer);
+          if (iterator === undefined) continue;
           let seen = 0;
           try {
-            for (const o of observations) {
+            for (;;) {
+              const step = iterator.next();
+              if (step.done) break;
               if (++seen > MAX_OBSERVATIONS_PER_SOURCE) {
                 sanitizer.problem(
                   'observation',
                   'too_many',
                   undefined,
-                  `the rest of this ${table.definition.name} source's observations were skipped`,
+                  `the rest of this ${name} source's observations were skipped`,
                 );
+                iterator.return?.();
                 break;
               }
+              const o = step.value;
               const value = readProperty(o, 'value');
               if (typeof value !== 'number' || !Number.isFinite(value)) {
                 sanitizer.problem(
                   'observation',
-                  typeof value === 'number' ? 'not_finite' : 'wrong_type',
+                  typeof value === 'number'
+                    ? 'not_finite'
+                    : value === UNREADABLE
+                      ? 'unreadable'
+                      : 'wrong_type',
                   value,
                 );
                 continue;
@@ -81,7 +145,12 @@ export class Gauges {
               result.observe(gauge, value, table.bind(readProperty(o, 'attributes'), sanitizer));
             }
           } catch {
-            // a throwing iterator ends this source's observations for this collection
+            sanitizer.problem(
+              'observation',
+              'unreadable',
+              UNREADABLE,
+              `iterating what a ${name} source returned threw; the rest of its observations were skipped`,
+            );
           }
         }
       }
