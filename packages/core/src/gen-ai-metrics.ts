@@ -20,7 +20,7 @@ import {
 import { enterExemplar, leaveExemplar } from './exemplar/slot.js';
 import { describeCaught, describeValue } from './input/describe.js';
 import { readOptions } from './input/options.js';
-import { ownKeys, readProperty } from './input/read.js';
+import { markHandled, ownKeys, readProperty, UNREADABLE } from './input/read.js';
 import { Sanitizer } from './input/sanitizer.js';
 import { DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT, MIN_ATTRIBUTE_VALUE_LENGTH_LIMIT } from './input/truncate.js';
 import { type GaugeSource, Gauges } from './instruments/gauges.js';
@@ -426,8 +426,22 @@ function modelNormalizer(
     try {
       out = fn(model);
     } catch {
+      sanitizer.problem(
+        field,
+        'unreadable',
+        UNREADABLE,
+        'normalizeModel threw; the model name was kept as given',
+      );
       return model;
     }
-    return typeof out === 'string' && out !== '' ? sanitizer.text(out, field) : model;
+    if (typeof out === 'string') return out === '' ? model : sanitizer.text(out, field);
+    markHandled(out); // an async normalizeModel: its Promise is never awaited
+    sanitizer.problem(
+      field,
+      'wrong_type',
+      out,
+      'normalizeModel must return a string, synchronously; the model name was kept as given',
+    );
+    return model;
   };
 }

@@ -53,3 +53,18 @@ export function copyArray(value: unknown, limit = Number.POSITIVE_INFINITY): unk
   for (let i = 0; i < n; i++) out.push(readProperty(value, String(i)));
   return out;
 }
+
+/**
+ * Marks a Promise (or other thenable) that a caller's callback returned where a plain value was due
+ * (an async gauge source, an async normalizeModel) as handled: nobody awaits it, and a rejected one
+ * would otherwise be an unhandled rejection, which ends a Node process by default. `then` is read once.
+ */
+export function markHandled(value: unknown): void {
+  const then = readProperty(value, 'then');
+  if (typeof then !== 'function') return;
+  try {
+    then.call(value, undefined, () => undefined);
+  } catch {
+    // a thenable whose then() throws has nothing left to handle
+  }
+}

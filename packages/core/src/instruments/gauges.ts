@@ -1,7 +1,7 @@
 import type { Attributes, BatchObservableCallback, Meter, ObservableGauge } from '@opentelemetry/api';
 import type { MetricDefinition } from '../catalogue/catalogue.js';
 import { describeValue } from '../input/describe.js';
-import { readProperty, UNREADABLE } from '../input/read.js';
+import { markHandled, readProperty, UNREADABLE } from '../input/read.js';
 import type { Sanitizer } from '../input/sanitizer.js';
 import { SeriesTable, type SeriesTableOptions } from '../record/series-table.js';
 
@@ -33,7 +33,7 @@ function iteratorOf(source: GaugeSource, name: string, sanitizer: Sanitizer): It
     method = UNREADABLE;
   }
   if (typeof method !== 'function') {
-    settle(returned);
+    markHandled(returned);
     sanitizer.problem(
       'observation',
       method === UNREADABLE ? 'unreadable' : 'wrong_type',
@@ -56,20 +56,6 @@ function iteratorOf(source: GaugeSource, name: string, sanitizer: Sanitizer): It
     `a ${name} source's iterator could not be made; it was skipped`,
   );
   return undefined;
-}
-
-/**
- * Marks a Promise (or other thenable) an async source returned as handled: nobody awaits it, and a
- * rejected one would otherwise be an unhandled rejection, which ends a Node process by default.
- */
-function settle(value: unknown): void {
-  const then = readProperty(value, 'then');
-  if (typeof then !== 'function') return;
-  try {
-    then.call(value, undefined, () => undefined);
-  } catch {
-    // a thenable whose then() throws has nothing left to handle
-  }
 }
 
 /** More observations than this from one source in one collection are skipped (an endless iterable must not stall a scrape). */
