@@ -92,6 +92,24 @@ describe('genAiViews', () => {
     expect(() => validateBoundaries('x', boundaries)).toThrow(message);
   });
 
+  it('refuses a contextLength that is not a whole number of tokens, naming the option', () => {
+    // Infinity used to fail inside oneTwoFive() (an error naming a function the caller never called),
+    // and 0.5 gave the token histograms no boundaries at all, silently.
+    for (const contextLength of [Number.POSITIVE_INFINITY, 0.5, 0, -1, Number.NaN, 1.5, 2 ** 60]) {
+      for (const preset of ['vllm', 'seed', 'semconv'] as const) {
+        expect(() => genAiViews({ preset, contextLength }), `${preset} ${contextLength}`).toThrow(
+          /^genai-metrics: genAiViews\(\): 'contextLength' must be/,
+        );
+      }
+    }
+    const tokens = (v: ReturnType<typeof genAiViews>) => {
+      const view = v.find((x) => x.instrumentName === 'gen_ai.client.token.usage');
+      return (view!.aggregation as { options: { boundaries: number[] } }).options.boundaries;
+    };
+    expect(tokens(genAiViews({ preset: 'vllm', contextLength: 1 }))).toEqual([1]);
+    expect(tokens(genAiViews({ preset: 'vllm', contextLength: 4096 })).at(-1)).toBe(2000);
+  });
+
   it('rejects bucket overrides for names that are not our histograms, listing valid names', () => {
     expect(() => genAiViews({ buckets: { 'gen_ai.client.operation.durations': [1] } })).toThrow(
       /not a histogram genai-metrics records; valid names: .*gen_ai\.client\.operation\.duration/,

@@ -102,9 +102,14 @@ export function resolveViewLimits(options: GenAiViewsOptions | undefined): {
 function resolveViews(options: unknown): ResolvedViews {
   const o = readOptions(options, KEYS, WHERE);
   const contextLength = o.contextLength;
-  if (contextLength !== undefined && (typeof contextLength !== 'number' || !(contextLength > 0))) {
+  // A whole number of tokens: Infinity would fail inside the 1-2-5 builder, and below 1 the token
+  // buckets would have no boundary at all.
+  if (
+    contextLength !== undefined &&
+    (typeof contextLength !== 'number' || !Number.isSafeInteger(contextLength) || contextLength < 1)
+  ) {
     throw new RangeError(
-      `${WHERE}: 'contextLength' must be a positive number, got ${describeValue(contextLength)}`,
+      `${WHERE}: 'contextLength' must be the model's context length in tokens, a whole number of at least 1 (e.g. 131072), got ${describeValue(contextLength)}`,
     );
   }
   return {
