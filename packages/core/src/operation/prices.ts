@@ -1,5 +1,5 @@
 import { describeValue } from '../input/describe.js';
-import { readRecord } from '../input/options.js';
+import { readRecord, refuseUnknownKeys } from '../input/options.js';
 import { readProperty, UNREADABLE } from '../input/read.js';
 
 /** Price of one million tokens of each kind, in the table's currency. */
@@ -13,6 +13,7 @@ export interface ModelPrice {
 export type PriceTable = Readonly<Record<string, ModelPrice>>;
 
 const LOOKUP_CACHE_LIMIT = 512;
+const PRICE_FIELDS = ['input', 'output', 'cachedInput'] as const;
 
 /**
  * Looks up prices by model name: an exact key first, else the longest key that the model name
@@ -31,8 +32,12 @@ export class PriceBook {
     }
     this.table = new Map();
     for (const [model, price] of Object.entries(readRecord(table, "genai-metrics: 'prices'"))) {
+      // A misspelt field (`cachedinput`) would price cached tokens at the full input price, silently.
+      if (price !== null && typeof price === 'object') {
+        refuseUnknownKeys(price, PRICE_FIELDS, `genai-metrics: prices['${model}']`);
+      }
       const read: Partial<Record<keyof ModelPrice, number>> = {};
-      for (const field of ['input', 'output', 'cachedInput'] as const) {
+      for (const field of PRICE_FIELDS) {
         const v = readProperty(price, field);
         if (field === 'cachedInput' && v === undefined) continue;
         if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
