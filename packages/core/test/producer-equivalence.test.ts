@@ -103,13 +103,20 @@ type Cmd =
   | { c: 'end'; op: number }
   | { c: 'fail'; op: number; status: number; type?: string }
   | { c: 'record'; name: string; value: number; model: string }
+  | { c: 'timer'; what: 'tool' | 'agent' | 'stage' | 'load'; name: string }
+  | { c: 'timerEnd'; t: number; failed: boolean; calls?: number }
+  | { c: 'queue'; name: string; n: number }
   | { c: 'tick'; ms: number }
   | { c: 'collect' };
 
 const models = fc.oneof(
   fc.constantFrom('gpt-4o', 'gpt-4o-mini', 'llama'),
   fc.nat(40).map((n) => `m${n}`),
+  // Cut at the length limit: both paths must cut alike and count alike.
+  fc.constantFrom('x'.repeat(300), 'y'.repeat(40)),
 );
+/** Values on bucket boundaries (the SDK's buckets are (lower, upper]), at or past the last one, -0. */
+const edgeValues = fc.constantFrom(-0, 0, 1, 2, 4, 1024, 1025, 5e-324, 0.001, 0.1, 81.92, 1e12);
 const op = fc.nat(30);
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   {
@@ -129,7 +136,11 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   },
   {
     weight: 6,
-    arbitrary: fc.record({ c: fc.constant('chunk' as const), op, tokens: fc.integer({ min: 1, max: 3 }) }),
+    arbitrary: fc.record({
+      c: fc.constant('chunk' as const),
+      op,
+      tokens: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constantFrom(0, 64, 2.5, Number.NaN)),
+    }),
   },
   {
     weight: 2,
@@ -176,8 +187,31 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
         'llm.generation.stops',
         'llm.inference.run.duration',
       ),
-      value: fc.oneof(fc.double({ min: 0, max: 100, noNaN: true }), fc.constant(-1)),
+      value: fc.oneof(fc.double({ min: 0, max: 100, noNaN: true }), fc.constant(-1), edgeValues),
       model: models,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      c: fc.constant('timer' as const),
+      what: fc.constantFrom('tool' as const, 'agent' as const, 'stage' as const, 'load' as const),
+      name: fc.oneof(fc.constantFrom('search', 'tokenize'), models),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record(
+      { c: fc.constant('timerEnd' as const), t: op, failed: fc.boolean(), calls: fc.nat(20) },
+      { requiredKeys: ['c', 't', 'failed'] },
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      c: fc.constant('queue' as const),
+      name: fc.constantFrom('q1', 'q2'),
+      n: fc.integer({ min: -3, max: 3 }),
     }),
   },
   {
@@ -206,8 +240,14 @@ const config = fc.record({
   prices: fc.boolean(),
 });
 
+interface Timer {
+  end(calls?: unknown): void;
+  fail(error?: unknown, errorType?: string, calls?: unknown): void;
+}
+
 class Side {
   readonly ops: Operation[] = [];
+  readonly timers: { what: string; timer: Timer }[] = [];
   constructor(
     readonly genai: GenAiMetrics,
     readonly reader: PeriodicExportingMetricReader,
@@ -237,6 +277,33 @@ class Side {
           'llm.stop.reason': 'eog',
         });
         return;
+      case 'timer': {
+        const g = this.genai;
+        const timer: Timer =
+          c.what === 'tool'
+            ? g.startTool({ name: c.name, type: 'function' })
+            : c.what === 'agent'
+              ? (g.startAgent({ name: c.name }) as Timer)
+              : c.what === 'stage'
+                ? g.startStage(c.name, { provider: 'openai' })
+                : g.startModelLoad({ provider: 'llama.cpp', stage: 'model', requestModel: c.name });
+        this.timers.push({ what: c.what, timer });
+        return;
+      }
+      case 'timerEnd': {
+        const t = this.timers[c.t % Math.max(1, this.timers.length)];
+        if (!t) return;
+        const calls = c.calls === undefined ? undefined : { inferenceCalls: c.calls, toolCalls: c.calls % 3 };
+        if (c.failed) t.timer.fail(new Error('timer'), undefined, t.what === 'agent' ? calls : undefined);
+        else t.timer.end(t.what === 'agent' ? calls : undefined);
+        return;
+      }
+      case 'queue': {
+        const q = this.genai.queue(c.name, { provider: 'vllm' });
+        if (c.n >= 0) q.add(c.n);
+        else q.remove(-c.n);
+        return;
+      }
       case 'tick':
       case 'collect':
         return;
@@ -327,6 +394,7 @@ describe('GenAiMetricProducer ≡ SDK instruments behind genAiViews()', () => {
           }
           vi.advanceTimersByTime(250);
           for (const o of [...sdk.ops, ...pre.ops]) o.end();
+          for (const t of [...sdk.timers, ...pre.timers]) t.timer.end();
           const last = await sdk.collect();
           expect(await pre.collect()).toEqual(last);
           if (Object.keys(last).length > 0) compared++;

@@ -83,7 +83,8 @@ class SdkSeries implements BoundSeries {
       return;
     }
     try {
-      this.write(value, this.attributes);
+      // + 0 turns -0 into 0, as the producer does: the SDK would export a min and max of -0.
+      this.write(value + 0, this.attributes);
     } catch (caught) {
       // The app's Meter is the app's code (attach path): a throwing one must not reach the caller.
       reportError(`genai-metrics: recording ${this.definition.name} failed: ${describeCaught(caught)}`);
