@@ -98,6 +98,11 @@ export class Operation {
   private reasoningTokens = UNKNOWN;
   /** As reported (sanitised), before normalizeModel: prices are looked up by it first. */
   private responseModel: string | undefined;
+  /**
+   * The request model as given (sanitised), before normalizeModel folds it into a label: prices are
+   * keyed by real model names, so it is looked up before the folded one (only when prices are set).
+   */
+  private readonly requestModelAsGiven: string | undefined;
   private readonly startGroup: SeriesGroup;
   private readonly active: BoundSeries;
   /** Counted on llm.requests.waiting (started with `queued`, not yet dequeued or ended). */
@@ -125,6 +130,7 @@ export class Operation {
     this.stream = start.stream;
     this.timesChunks = this.server || this.stream;
     this.cls = cls;
+    this.requestModelAsGiven = start.requestModel;
     start.requestModel = ctx.normalizeModel(start.requestModel, 'requestModel');
     this.startGroup = this.group(undefined);
     this.active = this.startGroup.series(ctx.plans.active);
@@ -385,7 +391,10 @@ export class Operation {
     const { prices } = this.ctx;
     const slot = this.ctx.plans.cost;
     if (!prices || slot === NONE) return;
-    const price = prices.lookup(this.responseModel) ?? prices.lookup(this.start.requestModel);
+    const price =
+      prices.lookup(this.responseModel) ??
+      prices.lookup(this.requestModelAsGiven) ??
+      prices.lookup(this.start.requestModel);
     if (!price) return;
     const known = (n: number) => (n === UNKNOWN ? undefined : n);
     // Embeddings produce no output tokens: unknown output means none there, not "unknown".

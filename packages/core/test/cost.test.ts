@@ -1,0 +1,56 @@
+import { MetricsHarness } from '@genai-metrics/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createGenAiMetrics, type GenAiMetricsOptions, genAiViews } from '../src/index.js';
+
+let harness: MetricsHarness;
+afterEach(() => harness?.shutdown());
+
+function setup(extra: GenAiMetricsOptions) {
+  harness = new MetricsHarness({ views: genAiViews() });
+  return createGenAiMetrics({ meterProvider: harness.meterProvider, ...extra });
+}
+
+const PRICES = { 'gpt-4o': { input: 2.5, output: 10, cachedInput: 1.25 } };
+/** Folds every gpt-4o variant into one label value, as docs/cardinality.md suggests for bounding labels. */
+const FOLD = (m: string) => (m.startsWith('gpt-4o') ? 'openai-4o' : m);
+
+describe('llm.usage.cost', () => {
+  it('prices a model by the name it was called with, whether or not a response model came back', async () => {
+    // normalizeModel shapes labels; prices are keyed by real model names. The response model was priced
+    // by its name as reported, but the request model only by its folded label, so the same call was
+    // priced or not depending on whether the provider echoed a model name.
+    const genai = setup({ prices: PRICES, normalizeModel: FOLD });
+    for (const response of [undefined, 'gpt-4o-2024-08-06']) {
+      const op = genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: 'gpt-4o' });
+      if (response) op.setResponseModel(response);
+      op.setUsage({ inputTokens: 1000, outputTokens: 200 });
+      op.end();
+    }
+    const m = await harness.collect();
+    expect(m.points('llm.usage.cost').map((p) => p.value)).toEqual([0.0045, 0.0045]);
+    expect(m.points('llm.usage.cost').map((p) => p.attributes['gen_ai.request.model'])).toEqual([
+      'openai-4o',
+      'openai-4o',
+    ]);
+  });
+
+  it('still prices by the folded name when the table is keyed by it', async () => {
+    const genai = setup({ prices: { 'openai-4o': { input: 1, output: 1 } }, normalizeModel: FOLD });
+    const op = genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: 'gpt-4o-mini' });
+    op.setUsage({ inputTokens: 1_000_000, outputTokens: 1_000_000 });
+    op.end();
+    expect((await harness.collect()).sum('llm.usage.cost')).toBe(2);
+  });
+
+  it('charges cached input at its price, never more cached tokens than input tokens', async () => {
+    const genai = setup({ prices: PRICES });
+    const op = genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: 'gpt-4o' });
+    op.setUsage({ inputTokens: 1000, outputTokens: 0, cachedInputTokens: 400 });
+    op.end();
+    const capped = genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: 'gpt-4o' });
+    capped.setUsage({ inputTokens: 100, outputTokens: 0, cachedInputTokens: 5000 });
+    capped.end();
+    // (600 × 2.5 + 400 × 1.25) / 1e6 and 100 × 1.25 / 1e6
+    expect((await harness.collect()).sum('llm.usage.cost')).toBeCloseTo(0.002 + 0.000125, 15);
+  });
+});
