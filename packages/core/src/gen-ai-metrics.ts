@@ -162,6 +162,15 @@ export class GenAiMetrics {
         `${WHERE}: 'producer' must be a GenAiMetricProducer, got ${describeValue(producer)}`,
       );
     }
+    // The producer's views decide the series and buckets of what it records; different ones given
+    // here would be ignored for those metrics without a word.
+    const differs =
+      producer && o.views !== undefined ? producer.viewsDifference(o.views as GenAiViewsOptions) : undefined;
+    if (differs !== undefined) {
+      throw new RangeError(
+        `${WHERE}: 'views' differ from the producer's in ${differs}; give new GenAiMetricProducer({ views }) and createGenAiMetrics({ views }) the same views`,
+      );
+    }
     this.semconv = resolveSemconvMode(o.semconv as SemconvMode | undefined);
     this.exemplarFilter = resolveExemplarFilter(o.exemplarFilter);
     // Exemplars live in the producer's series state; SDK instruments keep none (the JS SDK does not

@@ -19,6 +19,7 @@ import {
   type GenAiViewsOptions,
   resolveViewLimits,
   snapshotViews,
+  viewsDifference,
 } from '../view/gen-ai-views.js';
 import { type AggregatedKind, AggregatedMetric } from './aggregated-metric.js';
 
@@ -53,10 +54,13 @@ const SCOPE = { name: METER_NAME, version: VERSION, schemaUrl: undefined };
 export class GenAiMetricProducer implements MetricProducer {
   private readonly metrics = new Map<string, AggregatedMetric>();
   private readonly selectTemporality: AggregationTemporalitySelector;
+  /** The views options it was built with (a plain copy), to check a GenAiMetrics' against. */
+  private readonly views: GenAiViewsOptions;
 
   constructor(options: GenAiMetricProducerOptions = {}) {
     const o = readOptions(options, ['views', 'temporality'], 'genai-metrics: new GenAiMetricProducer()');
     const views = snapshotViews(o.views) ?? {};
+    this.views = views;
     const limits = resolveViewLimits(views);
     this.selectTemporality = temporalitySelector(o.temporality as TemporalityOption | undefined);
     for (const def of CATALOGUE) {
@@ -64,6 +68,14 @@ export class GenAiMetricProducer implements MetricProducer {
       const boundaries = def.instrument === 'histogram' ? [...boundariesFor(def.name, views)] : undefined;
       this.metrics.set(def.name, new AggregatedMetric(def, limits, boundaries, def.unit));
     }
+  }
+
+  /**
+   * @internal Which part of `views` would make other series or buckets than this producer's own views
+   * (see viewsDifference), or undefined when they agree.
+   */
+  viewsDifference(views: GenAiViewsOptions | undefined): string | undefined {
+    return viewsDifference(this.views, views);
   }
 
   /** @internal whether this producer records `metricName`. */

@@ -87,6 +87,34 @@ export function boundariesFor(metricName: string, options: GenAiViewsOptions = {
   return resolved.overrides.get(metricName) ?? resolved.preset[def.buckets];
 }
 
+/**
+ * Which part of two views options would make different series or buckets: `cardinalityLimit`,
+ * `attributes` or `buckets` (a preset or an override), or undefined when they agree. A producer and the
+ * GenAiMetrics recording into it must agree, or the GenAiMetrics' options would be ignored unseen.
+ */
+export function viewsDifference(
+  a: GenAiViewsOptions | undefined,
+  b: GenAiViewsOptions | undefined,
+): string | undefined {
+  const ra = resolveViews(a ?? {});
+  const rb = resolveViews(b ?? {});
+  if (
+    (ra.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT) !== (rb.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT)
+  ) {
+    return 'cardinalityLimit';
+  }
+  const allow = (r: ResolvedViews) =>
+    r.attributes ? [...new Set(r.attributes)].sort().join('\u0000') : undefined;
+  if (allow(ra) !== allow(rb)) return 'attributes';
+  for (const def of CATALOGUE) {
+    if (!def.buckets) continue;
+    const x = ra.overrides.get(def.name) ?? ra.preset[def.buckets];
+    const y = rb.overrides.get(def.name) ?? rb.preset[def.buckets];
+    if (x.length !== y.length || x.some((v, i) => v !== y[i])) return `buckets of ${def.name}`;
+  }
+  return undefined;
+}
+
 /** What the series tables need from the views options: the allow-list and the cardinality limit. */
 export function resolveViewLimits(options: GenAiViewsOptions | undefined): {
   allowList: ReadonlySet<string> | undefined;
