@@ -110,6 +110,21 @@ describe('genAiViews', () => {
     expect(tokens(genAiViews({ preset: 'vllm', contextLength: 4096 })).at(-1)).toBe(2000);
   });
 
+  it('refuses an allow-list name that no catalogue metric carries, instead of dropping every attribute', () => {
+    // A typo ('gen_ai.operation.nme') used to be accepted, and every series lost that attribute silently.
+    expect(() => genAiViews({ attributes: ['gen_ai.operation.nme', 'gen_ai.provider.name'] })).toThrow(
+      /^genai-metrics: genAiViews\(\): 'attributes' names 'gen_ai.operation.nme', which no genai-metrics metric carries; did you mean 'gen_ai.operation.name'\?/,
+    );
+    expect(() => createGenAiMetrics({ views: { attributes: ['model'] } })).toThrow(
+      /'attributes' names 'model'/,
+    );
+    expect(() =>
+      genAiViews({
+        attributes: ['gen_ai.operation.name', 'otel.metric.overflow', 'llm.stage', 'error.type'],
+      }),
+    ).not.toThrow();
+  });
+
   it('rejects bucket overrides for names that are not our histograms, listing valid names', () => {
     expect(() => genAiViews({ buckets: { 'gen_ai.client.operation.durations': [1] } })).toThrow(
       /not a histogram genai-metrics records; valid names: .*gen_ai\.client\.operation\.duration/,

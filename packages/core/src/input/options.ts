@@ -48,7 +48,7 @@ export function refuseUnknownKeys(value: object, keys: readonly string[], where:
  * A known key that `key` is probably a misspelling of: the same but for case, the start of it
  * (`flushTimeout`), or at most 2 edits away.
  */
-function closest(key: string, keys: readonly string[]): string | undefined {
+export function closest(key: string, keys: readonly string[]): string | undefined {
   const lower = key.toLowerCase();
   let best: string | undefined;
   let bestDistance = 3;

@@ -6,8 +6,8 @@ import {
 import { type BucketPresetName, resolvePreset } from '../buckets/presets.js';
 import { validateBoundaries } from '../buckets/validate.js';
 import { CATALOGUE, findMetric } from '../catalogue/catalogue.js';
-import { describeValue } from '../input/describe.js';
-import { readOptions, readRecord } from '../input/options.js';
+import { describeValue, quoteValue } from '../input/describe.js';
+import { closest, readOptions, readRecord } from '../input/options.js';
 import { copyArray } from '../input/read.js';
 import { DEFAULT_CARDINALITY_LIMIT, OVERFLOW_ATTRIBUTE } from '../record/series-table.js';
 
@@ -173,6 +173,16 @@ function validateAllowList(attributes: unknown): string[] {
   if (list === undefined || list.some((a) => typeof a !== 'string' || a === '')) {
     throw new TypeError(
       "genai-metrics: 'attributes' must be an array of attribute names, e.g. ['gen_ai.operation.name']",
+    );
+  }
+  // The allow-list applies to catalogue metrics only, which carry catalogue attributes only: any other
+  // name is a typo, and would silently drop that attribute from every series.
+  const known = [...new Set(CATALOGUE.flatMap((d) => d.attributes)), OVERFLOW_ATTRIBUTE];
+  for (const name of list as string[]) {
+    if (known.includes(name)) continue;
+    const near = closest(name, known);
+    throw new RangeError(
+      `${WHERE}: 'attributes' names ${quoteValue(name)}, which no genai-metrics metric carries${near ? `; did you mean '${near}'?` : ''} (docs/metrics.md lists each metric's attributes)`,
     );
   }
   return list as string[];
