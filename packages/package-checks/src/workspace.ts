@@ -35,6 +35,7 @@ export interface Manifest {
   exports?: Record<string, string | Record<string, string>>;
   typesVersions?: Record<string, Record<string, string[]>>;
   files?: string[];
+  engines?: { node?: string };
   [key: string]: unknown;
 }
 

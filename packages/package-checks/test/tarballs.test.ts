@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { checkPackage, type Problem } from '@arethetypeswrong/core';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
+import semver from 'semver';
 import { describe, expect, inject, it } from 'vitest';
 import { openTarball } from '../src/pack.js';
 import { run } from '../src/run.js';
@@ -73,6 +74,29 @@ describe.each(packages)('$name tarball', ({ name, dir, entryPoints, manifest, pa
     }
   });
 
+  // The READMEs promise CommonJS apps `require()` on every Node the package installs on. Node loads ES
+  // modules with require() unflagged from 20.19 on the 20 line, 22.12 on the 22 line and 23.0 on; 21.x
+  // and 22.0–22.11 (22.11 was the first 22 LTS) throw ERR_REQUIRE_ESM, so `engines` must leave them out.
+  it('`engines.node` admits only Node versions whose require() loads ES modules', () => {
+    const range = manifest.engines?.node;
+    expect(range, 'engines.node').toBeTypeOf('string');
+    const requireEsm = (v: string) => semver.satisfies(v, '^20.19.0 || >=22.12.0');
+    for (const v of [
+      '20.18.3',
+      '20.19.0',
+      '20.20.2',
+      '21.7.3',
+      '22.0.0',
+      '22.11.0',
+      '22.12.0',
+      '22.15.0',
+      '23.0.0',
+      '24.0.0',
+    ]) {
+      expect(semver.satisfies(v, range!), `Node ${v} against engines ${range}`).toBe(requireEsm(v));
+    }
+  });
+
   it('publint: no errors, warnings or suggestions (strict)', async () => {
     const tarball = readFileSync(tarballs[name]!);
     const { messages, pkg } = await publint({
@@ -96,7 +120,7 @@ describe.each(packages)('$name tarball', ({ name, dir, entryPoints, manifest, pa
 /**
  * The one arethetypeswrong finding we accept: "CJSResolvesToESM" under `node16-cjs`. The packages are
  * ESM only, and TypeScript's `module: node16` models Node 16, where `require()` of ESM throws. Node
- * ≥ 20.19 (our `engines`) loads them with `require()` (require(esm)), and TypeScript ≥ 5.8 models that
+ * 20.19+ and 22.12+ (our `engines`) loads them with `require()` (require(esm)), and TypeScript ≥ 5.8 models that
  * under `module: nodenext`; consumers.test.ts proves both with a real CommonJS app and a CommonJS
  * TypeScript consumer.
  */
