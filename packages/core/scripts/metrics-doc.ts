@@ -3,7 +3,13 @@
  * `pnpm docs:metrics` writes it; test/metrics-doc.test.ts fails when the file is stale.
  */
 import { CATALOGUE, type MetricDefinition, metricsForMode } from '../src/catalogue/catalogue.js';
-import { type BucketFamily, buckets, ERROR_TYPES } from '../src/index.js';
+import {
+  ATTR_LLM_CLUSTER_PROCESS_STATE,
+  type BucketFamily,
+  buckets,
+  ERROR_TYPES,
+  METRIC_LLM_CLUSTER_PROCESSES,
+} from '../src/index.js';
 
 const TYPE_NAMES: Record<MetricDefinition['instrument'], string> = {
   histogram: 'Histogram',
@@ -82,6 +88,17 @@ ${table(latest)}
 These are not semantic conventions; the \`llm.\` namespace marks them as ours.
 
 ${table(extensions)}
+
+## Outside the catalogue
+
+Written without a catalogue instrument, so no view, preset or \`semconv\` mode changes them:
+
+| metric | type | unit | attributes | Prometheus name | recorded |
+|---|---|---|---|---|---|
+| \`${METRIC_LLM_CLUSTER_PROCESSES}\` | Gauge | \`{process}\` | \`${ATTR_LLM_CLUSTER_PROCESS_STATE}\` | \`${METRIC_LLM_CLUSTER_PROCESSES.replaceAll('.', '_')}\` | by every scrape of a cluster (\`setupMetrics({ cluster: true })\`): the processes that answered, were late or have exited ([cluster.md](cluster.md#the-self-metric)) |
+
+The GPU/NPU gauges of \`@genai-metrics/hardware\` (\`hw.*\` and the \`llm.hw.*\` extensions) are listed in
+[hardware.md](hardware.md#metrics).
 
 ## Buckets
 
