@@ -20,6 +20,13 @@ describe.each(publishedPackages())('$name README', (pkg) => {
     expect(missing, `undocumented in ${pkg.folder}/README.md`).toEqual([]);
   });
 
+  // TypeScript before 5.8 refuses an ESM import from a CommonJS file under `nodenext` (TS1479), so a
+  // README that sends CommonJS TypeScript files there must say which TypeScript they need.
+  it('names the TypeScript version a CommonJS file needs when it points CommonJS files at nodenext', () => {
+    const advice = readme.match(/CommonJS files need `nodenext`[^)]*/)?.[0];
+    if (advice !== undefined) expect(advice).toMatch(/TypeScript ≥ 5\.8/);
+  });
+
   it('links only to files that exist', () => {
     for (const [, target] of readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
       if (/^[a-z]+:/.test(target!)) continue;
