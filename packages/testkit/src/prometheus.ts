@@ -23,6 +23,8 @@ export interface ScrapeTarget {
   /** Job label; default `target<N>`. */
   job?: string;
   bearerToken?: string;
+  /** `authorization.type` beside `bearerToken`; Prometheus sends it verbatim (default `Bearer`). */
+  authorizationType?: string;
   basicAuth?: { username: string; password: string };
 }
 
@@ -332,6 +334,9 @@ function scrapeConfig(targets: PrometheusServerOptions['targets'], intervalSecon
     ];
     if (target.bearerToken !== undefined) {
       lines.push(`    authorization:`, `      credentials: ${JSON.stringify(target.bearerToken)}`);
+      if (target.authorizationType !== undefined) {
+        lines.push(`      type: ${JSON.stringify(target.authorizationType)}`);
+      }
     }
     if (target.basicAuth) {
       lines.push(

@@ -125,12 +125,17 @@ function listenError(error: NodeJS.ErrnoException, config: ResolvedPrometheus): 
 function authorized(req: IncomingMessage, auth: PrometheusAuth): boolean {
   const header = req.headers.authorization;
   if (typeof header !== 'string') return false;
-  const expected =
+  const [scheme, expected] =
     'bearerToken' in auth
-      ? `Bearer ${auth.bearerToken}`
-      : `Basic ${Buffer.from(`${auth.basic.username}:${auth.basic.password}`).toString('base64')}`;
+      ? ['bearer', auth.bearerToken]
+      : ['basic', Buffer.from(`${auth.basic.username}:${auth.basic.password}`).toString('base64')];
+  // The scheme is a case-insensitive token followed by one or more spaces (RFC 9110 §11.1); Prometheus
+  // sends its `authorization.type` as configured, so `type: bearer` arrives as `bearer <token>`.
+  const parts = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) +(.*)$/s.exec(header);
+  const schemeMatches = parts?.[1]?.toLowerCase() === scheme;
   // Compare digests so that neither length nor content leaks through timing.
-  return timingSafeEqual(digest(header), digest(expected));
+  const credentialsMatch = timingSafeEqual(digest(parts?.[2] ?? ''), digest(expected));
+  return schemeMatches && credentialsMatch;
 }
 
 function digest(s: string): Buffer {

@@ -186,6 +186,29 @@ describe('auth on the built-in listener', () => {
     await right.arrayBuffer();
   });
 
+  // RFC 9110 §11.1: the scheme is a case-insensitive token, and one or more spaces follow it.
+  it('reads the scheme case-insensitively; the credentials stay exact', async () => {
+    const bearer = await setup({ prometheus: { port: 0, auth: { bearerToken: 's3cret' } } });
+    const basic = await setup({
+      prometheus: { port: 0, auth: { basic: { username: 'prom', password: 'pw' } } },
+    });
+    const creds = Buffer.from('prom:pw').toString('base64');
+    const status = async (url: string, authorization: string) => {
+      const res = await fetch(url, { headers: { authorization } });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    for (const header of ['bearer s3cret', 'BEARER s3cret', 'Bearer   s3cret']) {
+      expect(await status(bearer.url!, header), header).toBe(200);
+    }
+    for (const header of ['bearer S3CRET', 'Basic s3cret', 'bearers3cret', 'bearer', 'xbearer s3cret']) {
+      expect(await status(bearer.url!, header), header).toBe(401);
+    }
+    expect(await status(basic.url!, `basic ${creds}`)).toBe(200);
+    expect(await status(basic.url!, `bearer ${creds}`)).toBe(401);
+    expect(await status(basic.url!, `basic ${creds.toLowerCase()}`)).toBe(401);
+  });
+
   it('basic: checks user and password', async () => {
     const h = await setup({ prometheus: { port: 0, auth: { basic: { username: 'prom', password: 'pw' } } } });
     const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
@@ -206,12 +229,14 @@ describe('auth on the built-in listener', () => {
         { url: bearer.url!, job: 'bearer', bearerToken: 'tok' },
         { url: basic.url!, job: 'basic', basicAuth: { username: 'u', password: 'p' } },
         { url: bearer.url!, job: 'anonymous' },
+        // Prometheus writes `authorization.type` as given: `type: bearer` sends `bearer tok`.
+        { url: bearer.url!, job: 'lowercase', bearerToken: 'tok', authorizationType: 'bearer' },
       ],
     });
     try {
-      const up = await prom.waitForQuery('up', (s) => s.length === 3);
+      const up = await prom.waitForQuery('up', (s) => s.length === 4);
       const byJob = Object.fromEntries(up.map((s) => [s.metric.job, s.value]));
-      expect(byJob).toEqual({ bearer: 1, basic: 1, anonymous: 0 });
+      expect(byJob).toEqual({ bearer: 1, basic: 1, anonymous: 0, lowercase: 1 });
     } finally {
       await prom.stop();
     }
