@@ -218,7 +218,7 @@ function resolvePrometheus(o: PrometheusOptions, env: Env, serverless: boolean):
     portSource = 'option';
   } else if (nonEmpty(env.OTEL_EXPORTER_PROMETHEUS_PORT) !== undefined) {
     port = validPort(
-      Number(env.OTEL_EXPORTER_PROMETHEUS_PORT),
+      decimalInteger(env.OTEL_EXPORTER_PROMETHEUS_PORT),
       'OTEL_EXPORTER_PROMETHEUS_PORT',
       env.OTEL_EXPORTER_PROMETHEUS_PORT,
     );
@@ -338,7 +338,7 @@ function positiveInt(
   }
   const raw = nonEmpty(envValue);
   if (raw === undefined) return undefined;
-  const n = Number(raw);
+  const n = decimalInteger(raw);
   if (!valid(n)) {
     throw new RangeError(`${PREFIX}: ${envName} ${expected}, got '${raw}'`);
   }
@@ -350,6 +350,16 @@ function parseBool(raw: string | undefined, name: string): boolean {
   if (v === undefined || v === 'false' || v === '0') return false;
   if (v === 'true' || v === '1') return true;
   throw new RangeError(`${PREFIX}: ${name} must be 'true' or 'false', got '${raw}'`);
+}
+
+/**
+ * An environment variable that holds a whole number, written in decimal digits only: `Number()` would
+ * also take `0x10`, `1e3` or `0b1`, which nobody means for a port or a number of milliseconds — a typo
+ * there becomes some other value instead of a clear error. NaN for anything else.
+ */
+function decimalInteger(raw: string | undefined): number {
+  const t = raw?.trim();
+  return t !== undefined && /^[0-9]+$/.test(t) ? Number(t) : Number.NaN;
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

@@ -49,6 +49,13 @@ describe('resolveConfig: options beat environment variables, which beat defaults
     expect(() => resolveConfig({}, env({ OTEL_EXPORTER_PROMETHEUS_PORT: 'nine' }))).toThrow(
       /OTEL_EXPORTER_PROMETHEUS_PORT must be a port number 0-65535, got 'nine'/,
     );
+    // Decimal digits only: Number() would read these as 16, 1000 and 1, a typo become another port.
+    for (const raw of ['0x10', '1e3', '0b1', '9464.0', '+9464']) {
+      expect(() => resolveConfig({}, env({ OTEL_EXPORTER_PROMETHEUS_PORT: raw }))).toThrow(
+        `OTEL_EXPORTER_PROMETHEUS_PORT must be a port number 0-65535, got '${raw}'`,
+      );
+    }
+    expect(resolveConfig({}, env({ OTEL_EXPORTER_PROMETHEUS_PORT: ' 9999 ' })).prometheus.port).toBe(9999);
     expect(() => resolveConfig({ prometheus: { port: 70_000 } }, {})).toThrow(
       /'prometheus.port' must be a port number/,
     );
@@ -119,6 +126,11 @@ describe('resolveConfig: options beat environment variables, which beat defaults
     expect(() => resolveConfig({}, env({ OTEL_METRIC_EXPORT_INTERVAL: '-1' }))).toThrow(
       /OTEL_METRIC_EXPORT_INTERVAL must be a positive integer/,
     );
+    for (const raw of ['5e3', '0x1388', '5000.5']) {
+      expect(() => resolveConfig({}, env({ OTEL_METRIC_EXPORT_INTERVAL: raw }))).toThrow(
+        /OTEL_METRIC_EXPORT_INTERVAL must be a positive integer/,
+      );
+    }
     expect(() =>
       resolveConfig({}, env({ OTEL_METRIC_EXPORT_INTERVAL: '1000', OTEL_METRIC_EXPORT_TIMEOUT: '2000' })),
     ).toThrow(/must not exceed the export interval/);
