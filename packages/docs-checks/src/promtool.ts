@@ -50,3 +50,53 @@ export async function checkExpressions(exprs: string[]): Promise<PromtoolResult>
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+export interface SeriesInput {
+  /** `name{label="value",…}` */
+  series: string;
+  /** promtool's expanding notation, e.g. `0+60x20`. */
+  values: string;
+}
+
+/**
+ * Evaluates one PromQL expression over synthetic series with `promtool test rules`: the expression
+ * becomes a recording rule, and the test expects exactly `expected` (labels → value) at `evalTime`.
+ * An empty `expected` asserts the query returns nothing.
+ */
+export async function testExpression(options: {
+  expr: string;
+  input: SeriesInput[];
+  interval: string;
+  evalTime: string;
+  expected: { labels: string; value: number }[];
+}): Promise<PromtoolResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'genai-promql-test-'));
+  try {
+    const record = 'check:expression';
+    writeFileSync(
+      join(dir, 'rules.yml'),
+      JSON.stringify({ groups: [{ name: 'check', rules: [{ record, expr: options.expr }] }] }),
+    );
+    const test = {
+      rule_files: ['rules.yml'],
+      evaluation_interval: options.interval,
+      tests: [
+        {
+          interval: options.interval,
+          input_series: options.input,
+          promql_expr_test: [
+            {
+              expr: record,
+              eval_time: options.evalTime,
+              exp_samples: options.expected.map((s) => ({ labels: `${record}${s.labels}`, value: s.value })),
+            },
+          ],
+        },
+      ],
+    };
+    writeFileSync(join(dir, 'test.yml'), JSON.stringify(test));
+    return await promtool(['test', 'rules', 'test.yml'], dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

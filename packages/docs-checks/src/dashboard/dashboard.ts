@@ -69,7 +69,9 @@ const overview: PanelSpec[] = [
     ],
     targets: [
       {
-        expr: `sum(${countsAcross('gen_ai_operation_name', ', error_type!=""')}) / sum(${countsAcross('gen_ai_operation_name')})`,
+        // Operations without a failure have no error_type series: `or … * 0` counts them as 0, so a
+        // healthy service reads 0 % instead of "No data"; `> 0` keeps an idle one at "No data", not NaN.
+        expr: `sum((${countsAcross('gen_ai_operation_name', ', error_type!=""')}) or (${countsAcross('gen_ai_operation_name')}) * 0) / (sum(${countsAcross('gen_ai_operation_name')}) > 0)`,
         legendFormat: 'errors',
       },
     ],
