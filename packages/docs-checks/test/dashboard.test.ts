@@ -4,7 +4,7 @@ import { dashboardQueries, variableSelectors } from '../src/dashboard/expression
 import { DASHBOARD_PATH, dashboardText } from '../src/dashboard/file.js';
 import { exposedMetrics, exposedSeries, INFRASTRUCTURE_LABELS } from '../src/prometheus-names.js';
 import { analysePromql } from '../src/promql.js';
-import { checkExpressions, testExpression } from '../src/promtool.js';
+import { checkExpressions, type SeriesInput, testExpression } from '../src/promtool.js';
 
 const text = readFileSync(DASHBOARD_PATH, 'utf8');
 const dashboard = JSON.parse(text);
@@ -112,24 +112,21 @@ describe('docs/dashboards/genai-metrics.json', () => {
     const [errorRate] = queries.filter((q) => q.panel === 'Error rate');
     const chat =
       'job="app",gen_ai_provider_name="openai",gen_ai_operation_name="chat",gen_ai_request_model="m"';
+    /** The panel's value 5 minutes into series sampled every 15 s. */
+    const errorRateAt = (input: SeriesInput[], expected: { labels: string; value: number }[]) =>
+      testExpression({ expr: errorRate!.expr, interval: '15s', evalTime: '5m', input, expected });
 
     it('reads 0 (not "No data") while every operation succeeds', async () => {
-      const result = await testExpression({
-        expr: errorRate!.expr,
-        interval: '15s',
-        evalTime: '5m',
-        input: [{ series: `gen_ai_client_operation_duration_count{${chat}}`, values: '0+15x40' }],
-        expected: [{ labels: '', value: 0 }],
-      });
+      const result = await errorRateAt(
+        [{ series: `gen_ai_client_operation_duration_count{${chat}}`, values: '0+15x40' }],
+        [{ labels: '', value: 0 }],
+      );
       expect(result.ok, result.output).toBe(true);
     });
 
     it('reads the failed fraction, both generations counted once', async () => {
-      const result = await testExpression({
-        expr: errorRate!.expr,
-        interval: '15s',
-        evalTime: '5m',
-        input: [
+      const result = await errorRateAt(
+        [
           // `both` mode: the same 60 operations/min on v1.41 and latest names, 6 of them failing.
           { series: `gen_ai_client_operation_duration_count{${chat}}`, values: '0+13.5x40' },
           {
@@ -142,19 +139,16 @@ describe('docs/dashboards/genai-metrics.json', () => {
             values: '0+1.5x40',
           },
         ],
-        expected: [{ labels: '', value: 0.1 }],
-      });
+        [{ labels: '', value: 0.1 }],
+      );
       expect(result.ok, result.output).toBe(true);
     });
 
     it('returns nothing without traffic', async () => {
-      const result = await testExpression({
-        expr: errorRate!.expr,
-        interval: '15s',
-        evalTime: '5m',
-        input: [{ series: `gen_ai_client_operation_duration_count{${chat}}`, values: '5x40' }],
-        expected: [],
-      });
+      const result = await errorRateAt(
+        [{ series: `gen_ai_client_operation_duration_count{${chat}}`, values: '5x40' }],
+        [],
+      );
       expect(result.ok, result.output).toBe(true);
     });
   });
