@@ -1,4 +1,4 @@
-import { type GenAiMetrics, OPERATION_KINDS, type OperationKind } from '@genai-metrics/core';
+import { closest, type GenAiMetrics, OPERATION_KINDS, type OperationKind } from '@genai-metrics/core';
 import { warnOnce } from './diag.js';
 import { isObj, read } from './read.js';
 import { Recorder } from './recorder.js';
@@ -53,8 +53,9 @@ const RENAMED: Readonly<Record<string, string>> = { provider: 'providerName' };
 /**
  * Reads and checks an adapter's options once, at setup. Each option is read exactly once (a getter
  * runs once; a getter or Proxy trap that throws becomes a TypeError naming the option); a wrong value
- * throws a `TypeError` that says what to change, before anything is patched. Unknown names get a
- * warning (a typo must not silently do nothing).
+ * throws a `TypeError` that says what to change, before anything is patched. An unknown name is such
+ * an error too, naming the closest known one, as core's setup functions do: a warning through OTel
+ * `diag` is silent unless the app registered a logger, so a typo (`providerNmae`) would do nothing.
  */
 export function resolveOptions<Extra>(spec: OptionsSpec<Extra>, options: unknown): ResolvedOptions<Extra> {
   const { adapter } = spec;
@@ -100,8 +101,12 @@ export function resolveOptions<Extra>(spec: OptionsSpec<Extra>, options: unknown
   for (const name of Object.keys(spec.extra ?? {}) as (keyof Extra & string)[]) {
     extra[name] = spec.extra![name](get(name), fail);
   }
+  refuseUnknown(
+    o,
+    [...COMMON, ...(spec.defaultKind === undefined ? [] : ['kind']), ...Object.keys(spec.extra ?? {})],
+    fail,
+  );
   spec.check?.(extra, fail);
-  warnUnknown(adapter, o, Object.keys(spec.extra ?? {}), spec.defaultKind !== undefined);
 
   return {
     adapter,
@@ -131,23 +136,21 @@ function metricsOf(value: unknown, fail: Fail): GenAiMetrics {
   );
 }
 
-const COMMON = new Set(['metrics', 'providerName', ...Object.keys(RENAMED)]);
+const COMMON = ['metrics', 'providerName'];
 
-function warnUnknown(
-  adapter: string,
-  options: Record<string, unknown>,
-  own: readonly string[],
-  takesKind: boolean,
-): void {
+function refuseUnknown(options: Record<string, unknown>, known: readonly string[], fail: Fail): void {
   let keys: string[];
   try {
     keys = Object.keys(options);
   } catch {
-    return; // a Proxy that refuses to list its keys: nothing to warn about
+    return; // a Proxy that refuses to list its keys: its known options were read one by one
   }
   for (const key of keys) {
-    if (COMMON.has(key) || own.includes(key) || (key === 'kind' && takesKind)) continue;
-    warnOnce(`unknown:${adapter}:${key}`, `genai-metrics: ${adapter}(): unknown option '${key}' is ignored`);
+    if (known.includes(key) || Object.hasOwn(RENAMED, key)) continue;
+    const near = closest(key, known);
+    fail(
+      `unknown option ${describe(key)}${near ? `; did you mean '${near}'?` : ''} (it takes ${known.map((k) => `'${k}'`).join(', ')})`,
+    );
   }
 }
 
