@@ -38,11 +38,22 @@ export class Patcher {
     return this.isActive;
   }
 
-  /** Wraps `target[name]` when it is a function we may replace; returns whether it did. */
+  /**
+   * Wraps `target[name]` when it is a function we may replace; returns whether it did. Never throws:
+   * a target that cannot take the wrapper (frozen, sealed, a refusing Proxy) is left as it is.
+   */
   wrap(target: unknown, name: string, make: (original: AnyFunction) => AnyFunction): boolean {
     if (target === null || (typeof target !== 'object' && typeof target !== 'function')) return false;
-    const own = Object.getOwnPropertyDescriptor(target, name);
-    const original = (own ? own.value : (target as Record<string, unknown>)[name]) as unknown;
+    let own: PropertyDescriptor | undefined;
+    let original: unknown;
+    try {
+      // A Proxy's traps may throw here; a frozen, sealed or non-extensible object takes no new property.
+      own = Object.getOwnPropertyDescriptor(target, name);
+      original = own ? own.value : (target as Record<string, unknown>)[name];
+      if (!own && !Object.isExtensible(target)) return false;
+    } catch {
+      return false;
+    }
     if (typeof original !== 'function' || isWrapped(original)) return false;
     if (own && !(own.writable || own.configurable)) return false;
     const inner = make(original as AnyFunction);
@@ -53,12 +64,16 @@ export class Patcher {
     Object.defineProperty(wrapped, 'name', { value: (original as AnyFunction).name, configurable: true });
     Object.defineProperty(wrapped, 'length', { value: (original as AnyFunction).length, configurable: true });
     Object.defineProperty(wrapped, WRAPPED, { value: original });
-    Object.defineProperty(target, name, {
-      value: wrapped,
-      writable: own?.writable ?? true,
-      enumerable: own?.enumerable ?? false,
-      configurable: own?.configurable ?? true,
-    });
+    try {
+      Object.defineProperty(target, name, {
+        value: wrapped,
+        writable: own?.writable ?? true,
+        enumerable: own?.enumerable ?? false,
+        configurable: own?.configurable ?? true,
+      });
+    } catch {
+      return false; // a Proxy whose defineProperty trap refuses: left as it is
+    }
     this.restores.push(() => {
       // Put the original back only if nobody wrapped ours since; else ours stays, calling through.
       if ((target as Record<string, unknown>)[name] !== wrapped) return;
