@@ -20,8 +20,11 @@ export { EXEMPLAR_FILTERS } from './exemplar/filter.js';
 export * from './export/index.js';
 export type { GenAiMetricsOptions } from './gen-ai-metrics.js';
 export { createGenAiMetrics, GenAiMetrics } from './gen-ai-metrics.js';
-/** The misspelling check behind every setup function's unknown-option error (adapters use it too). */
-export { closest } from './input/options.js';
+/**
+ * The known name that a misspelt one is probably meant as (or undefined): the check behind every setup
+ * function's unknown-option error, shared with @genai-metrics/adapters so both suggest alike.
+ */
+export { closest as closestKnownName } from './input/options.js';
 export type { InputField, InputProblem } from './input/sanitizer.js';
 export { DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT, TRUNCATION_SUFFIX } from './input/truncate.js';
 export type { GaugeObservation, GaugeSource } from './instruments/gauges.js';

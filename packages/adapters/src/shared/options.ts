@@ -1,4 +1,9 @@
-import { closest, type GenAiMetrics, OPERATION_KINDS, type OperationKind } from '@genai-metrics/core';
+import {
+  closestKnownName,
+  type GenAiMetrics,
+  OPERATION_KINDS,
+  type OperationKind,
+} from '@genai-metrics/core';
 import { warnOnce } from './diag.js';
 import { isObj, read } from './read.js';
 import { Recorder } from './recorder.js';
@@ -147,7 +152,7 @@ function refuseUnknown(options: Record<string, unknown>, known: readonly string[
   }
   for (const key of keys) {
     if (known.includes(key) || Object.hasOwn(RENAMED, key)) continue;
-    const near = closest(key, known);
+    const near = closestKnownName(key, known);
     fail(
       `unknown option ${describe(key)}${near ? `; did you mean '${near}'?` : ''} (it takes ${known.map((k) => `'${k}'`).join(', ')})`,
     );
