@@ -1,6 +1,12 @@
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
-import { createGenAiMetrics, GenAiMetricProducer, genAiViews, withMetricsFlush } from '../src/index.js';
+import {
+  createGenAiMetrics,
+  GenAiMetricProducer,
+  genAiViews,
+  setupMetrics,
+  withMetricsFlush,
+} from '../src/index.js';
 
 /**
  * A misspelt option used to be ignored without a word: `createGenAiMetrics({ meterprovider })` recorded
@@ -105,5 +111,37 @@ describe('setup options with a key the function does not take', () => {
     );
     expect(() => createGenAiMetrics(unlistable)).not.toThrow();
     expect(() => genAiViews({ preset: 'vllm', contextLength: 4096, cardinalityLimit: 10 })).not.toThrow();
+  });
+});
+
+describe('setupMetrics with a key it does not take', () => {
+  const cases: [string, Record<string, unknown>, string, string][] = [
+    [
+      'top level',
+      { exporter: 'none', exportIntervalMilis: 5000 },
+      'exportIntervalMilis',
+      'exportIntervalMillis',
+    ],
+    ['prometheus', { exporter: 'prometheus', prometheus: { prot: 0 } }, 'prot', 'port'],
+    ['otlp', { exporter: 'otlp', otlp: { urll: 'http://127.0.0.1:9/v1/metrics' } }, 'urll', 'url'],
+  ];
+  for (const [where, options, key, suggestion] of cases) {
+    it(`refuses '${key}' (${where}), suggesting '${suggestion}', before anything starts`, async () => {
+      const setup = Promise.resolve().then(() => setupMetrics(options as never));
+      await expect(setup).rejects.toThrow(TypeError);
+      await expect(setup).rejects.toThrow(`unknown option '${key}'; did you mean '${suggestion}'?`);
+    });
+  }
+
+  it('takes every documented option, and any resource attribute names', async () => {
+    const handle = await setupMetrics({
+      exporter: 'none',
+      serviceName: 'svc',
+      resourceAttributes: { 'deployment.environment.name': 'test', anything_at_all: 'x' },
+      exportIntervalMillis: 60_000,
+      cluster: false,
+      metricProducers: [],
+    });
+    await handle.shutdown();
   });
 });
