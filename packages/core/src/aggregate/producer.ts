@@ -9,7 +9,7 @@ import {
 import { CATALOGUE, type MetricDefinition } from '../catalogue/catalogue.js';
 import { describeValue } from '../input/describe.js';
 import { readOptions } from '../input/options.js';
-import { markHandled, readProperty } from '../input/read.js';
+import { markHandled } from '../input/read.js';
 import { warnOnce } from '../input/report.js';
 import type { Sanitizer } from '../input/sanitizer.js';
 import type { BoundSeries, SeriesBinder } from '../record/bound-series.js';
@@ -135,8 +135,7 @@ function temporalitySelector(option: TemporalityOption | undefined): Aggregation
         if (chosen !== AggregationTemporality.CUMULATIVE) {
           // An async selector: its Promise is nobody's to await, and a rejected one would end the
           // process (an unhandled rejection); the choice must be made now, so it is cumulative.
-          const promise = typeof readProperty(chosen, 'then') === 'function';
-          if (promise) markHandled(chosen);
+          const promise = markHandled(chosen);
           warnOnce(
             'temporality-selector',
             `genai-metrics: the temporality selector returned ${promise ? 'a Promise (it must answer synchronously, not be async)' : describeValue(chosen)}, not AggregationTemporality.DELTA or CUMULATIVE; cumulative is used`,

@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../runtime/max-timer.js';
 import { MERGE_RULES, type MergeRule, type MergeRules } from './merge-rules.js';
 
 /** `setupMetrics({ cluster: { … } })`; `cluster: true` takes every default. */
@@ -69,7 +70,7 @@ export function resolveCluster(
 
 function positive(value: number | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value <= 0 || value > 2_147_483_647) {
+  if (!Number.isSafeInteger(value) || value <= 0 || value > MAX_TIMER_MS) {
     throw new RangeError(`${PREFIX}.${name}' must be a positive integer (ms), got ${String(value)}`);
   }
   return value;

@@ -54,17 +54,24 @@ export function copyArray(value: unknown, limit = Number.POSITIVE_INFINITY): unk
   return out;
 }
 
+/** Whether `value` is a Promise or other thenable: its `then`, read once, is a function. Never throws. */
+export function isThenable(value: unknown): boolean {
+  return typeof readProperty(value, 'then') === 'function';
+}
+
 /**
  * Marks a Promise (or other thenable) that a caller's callback returned where a plain value was due
  * (an async gauge source, an async normalizeModel) as handled: nobody awaits it, and a rejected one
  * would otherwise be an unhandled rejection, which ends a Node process by default. `then` is read once.
+ * Returns whether `value` was a thenable.
  */
-export function markHandled(value: unknown): void {
+export function markHandled(value: unknown): boolean {
   const then = readProperty(value, 'then');
-  if (typeof then !== 'function') return;
+  if (typeof then !== 'function') return false;
   try {
     then.call(value, undefined, () => undefined);
   } catch {
     // a thenable whose then() throws has nothing left to handle
   }
+  return true;
 }

@@ -2,6 +2,7 @@ import { bounded } from '../export/bounded.js';
 import type { MetricsHandle } from '../export/handle.js';
 import { describeCaught, describeValue } from '../input/describe.js';
 import { readOptions } from '../input/options.js';
+import { isThenable } from '../input/read.js';
 import { debug } from '../input/report.js';
 import { operationsInFlight } from '../operation/in-flight.js';
 import { MAX_TIMER_MS } from '../runtime/max-timer.js';
@@ -115,18 +116,6 @@ function assertFlushable(value: unknown): Flushable {
     );
   }
   return value as Flushable;
-}
-
-function isThenable(value: unknown): boolean {
-  try {
-    return (
-      (typeof value === 'object' || typeof value === 'function') &&
-      value !== null &&
-      typeof (value as { then?: unknown }).then === 'function'
-    );
-  } catch {
-    return false;
-  }
 }
 
 type WaitUntil = (promise: Promise<unknown>) => void;
