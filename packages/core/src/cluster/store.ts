@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { warnOnce } from '../input/report.js';
 import type { TimeSlice } from '../runtime/time-slice.js';
 import { type MemberInfo, type MemberSnapshot, openSnapshot } from './snapshot.js';
@@ -43,7 +43,7 @@ export class ClusterStore {
   constructor(readonly dir: string) {}
 
   async ensure(): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await makeDirectories(this.dir);
   }
 
   memberPath(id: string): string {
@@ -193,5 +193,34 @@ export class ClusterStore {
 
   async removePath(path: string): Promise<void> {
     await unlink(path).catch(() => undefined);
+  }
+}
+
+/**
+ * `mkdir -p` with mode 0700, one level at a time. Not `mkdir(dir, { recursive: true })`: Node 20's
+ * recursive mkdir never returns under a directory whose file system answers ENOENT to mkdir
+ * (`/proc/x/cluster`, `/sys/...`: it creates the parent, which exists, and retries forever), which hung
+ * setupMetrics and kept one libuv thread spinning. Here each level is tried at most twice, so such a
+ * path fails with mkdir's own error, which setup turns into a message naming the setting.
+ */
+async function makeDirectories(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { mode: 0o700 });
+    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      if ((await stat(dir)).isDirectory()) return;
+      throw error;
+    }
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw error;
+    await makeDirectories(parent);
+  }
+  try {
+    await mkdir(dir, { mode: 0o700 });
+  } catch (error) {
+    // Another member created it between our two attempts.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !(await stat(dir)).isDirectory()) throw error;
   }
 }

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -46,6 +47,21 @@ describe('setupMetrics({ cluster })', () => {
     await expect(setupMetrics({ prometheus: { port: 0 }, cluster: { directory: bad } })).rejects.toThrow(
       `setupMetrics option 'cluster.directory': cannot keep the cluster's files in ${bad} (ENOTDIR`,
     );
+  });
+
+  // Node's own recursive mkdir never returns here (it re-creates /proc, which exists, and retries).
+  it.runIf(existsSync('/proc/self'))('rejects a directory under /proc instead of hanging', async () => {
+    const bad = '/proc/genai-metrics-no-such/cluster';
+    await expect(setupMetrics({ prometheus: { port: 0 }, cluster: { directory: bad } })).rejects.toThrow(
+      `setupMetrics option 'cluster.directory': cannot keep the cluster's files in ${bad} (ENOENT`,
+    );
+  });
+
+  it('creates missing parent directories, private to the user', async () => {
+    const dir = join(await directory(), 'a', 'b', 'cluster');
+    handles.push(await setupMetrics({ prometheus: { port: 0 }, cluster: { directory: dir } }));
+    for (const d of [dir, dirname(dir), dirname(dirname(dir))])
+      expect((await stat(d)).mode & 0o777).toBe(0o700);
   });
 
   it('a second member asking for the same port uses the first one’s listener, which serves both', async () => {
