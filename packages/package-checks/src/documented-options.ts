@@ -42,3 +42,18 @@ export function mentionsOption(readme: string, option: string): boolean {
   const escaped = option.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`\`[^\`\\n]*\\b${escaped}\\b[^\`\\n]*\``).test(readme);
 }
+
+/**
+ * Whether a README names an export: in a code span (one may wrap across a line, as a long call does) or
+ * a code block, or through the family it belongs to written as `` `PREFIX_*` `` — the name constants
+ * (`METRIC_*`, `ATTR_*`), one per name of the metric reference, which a README points to as a family
+ * instead of listing eighty of them.
+ */
+export function mentionsExport(readme: string, name: string): boolean {
+  const word = new RegExp(`\\b${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`);
+  // Matched left to right, the spans pair their backticks as markdown does (fenced blocks first).
+  const code = [...readme.matchAll(/```[\s\S]*?```|`[^`]+`/g)].map((m) => m[0]);
+  if (code.some((span) => word.test(span))) return true;
+  const families = code.flatMap((span) => /^`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_)\*`$/.exec(span)?.[1] ?? []);
+  return families.some((prefix) => name.startsWith(prefix));
+}
