@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CATALOGUE } from '@genai-metrics/core';
@@ -41,6 +41,35 @@ describe('guides', () => {
       const prom = toPrometheusName(d.name);
       const shortened = prom.replace(/^gen_ai_client_inference_usage/, '…');
       expect(text.includes(prom) || text.includes(shortened), prom).toBe(true);
+    }
+  });
+});
+
+// OTel JS has two lines whose api ranges do not overlap (sdk-metrics 2.x peers api <1.10, 3.x ≥1.10): an
+// install command that leaves either unpinned gets api 1.10 next to the Node-20 SDK, and npm answers
+// ERESOLVE. Every `npm i` a page tells a user to run names one line for both.
+describe('install commands', () => {
+  const pages = ['../README.md', ...readdirSync(DOCS, { recursive: true, encoding: 'utf8' })]
+    .filter((page) => page.endsWith('.md'))
+    .concat([
+      '../packages/core/README.md',
+      '../packages/adapters/README.md',
+      '../packages/hardware/README.md',
+    ]);
+  const commands = pages.flatMap((page) =>
+    [...read(page).matchAll(/^\s*npm i(?:nstall)? [^\n`]*@opentelemetry\/sdk-metrics[^\n`]*/gm)].map((m) => ({
+      page,
+      command: m[0].trim(),
+    })),
+  );
+
+  it('pin @opentelemetry/api and sdk-metrics to one OTel line', () => {
+    expect(commands.length).toBeGreaterThan(2);
+    for (const { page, command } of commands) {
+      const api = /@opentelemetry\/api@(\S+)/.exec(command)?.[1];
+      const sdk = /@opentelemetry\/sdk-metrics@(\S+)/.exec(command)?.[1];
+      const line = `${api} + ${sdk}`;
+      expect(['~1.9 + ^2', '^1.10 + ^3'], `${page}: ${command}`).toContain(line);
     }
   });
 });
