@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 
@@ -30,30 +29,6 @@ export function extractSnippets(page: string, markdown: string): Snippet[] {
     open.lines.push(text.slice(Math.min(open.indent, text.search(/\S|$/))));
   });
   return out;
-}
-
-/** The markdown pages a user reads: the top-level README, each package's and example's, and docs/. */
-export function documentationPages(root: string): string[] {
-  const inFolder = (folder: string, depth = 1): string[] =>
-    readdirSync(join(root, folder), { withFileTypes: true }).flatMap((entry) => {
-      const path = join(folder, entry.name);
-      if (entry.isDirectory())
-        return depth > 0 && entry.name !== 'node_modules' ? inFolder(path, depth - 1) : [];
-      return entry.name.endsWith('.md') ? [path] : [];
-    });
-  const readmes = (folder: string) =>
-    readdirSync(join(root, folder), { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => join(folder, entry.name, 'README.md'))
-      .filter((path) => {
-        try {
-          readFileSync(join(root, path));
-          return true;
-        } catch {
-          return false;
-        }
-      });
-  return ['README.md', ...readmes('packages'), ...readmes('examples'), ...inFolder('docs')];
 }
 
 /**

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { documentationPages, extractSnippets, type PageContext, typeCheckSnippets } from '../src/snippets.js';
+import { documentationPages } from '../src/pages.js';
+import { extractSnippets, type PageContext, typeCheckSnippets } from '../src/snippets.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 // Where the blocks are placed: this package, whose devDependencies are the SDKs the docs import.
