@@ -18,13 +18,6 @@ const SIGNAL_FLUSH_BOUND_MS = 10_000;
 /** The OTLP exporters' own per-request timeout when nothing sets one. */
 const OTLP_EXPORTER_DEFAULT_TIMEOUT_MS = 10_000;
 
-/**
- * The reader gives up on an export after `exportTimeoutMillis`, but the exporter's HTTP request keeps
- * going until its own timeout (10 s by default) and holds the event loop open that long — a process
- * would linger ~10 s after `shutdown()` resolved against a collector that never answers. Unless the
- * app chose a request timeout (option or OTEL_EXPORTER_OTLP_(METRICS_)TIMEOUT), the request may take no
- * longer than the export it belongs to.
- */
 /** `aggregation`: how operation metrics are recorded (docs/exporters.md, "Recording paths"). */
 function resolveAggregation(value: unknown): 'producer' | 'sdk' {
   if (value === undefined || value === 'producer' || value === 'sdk') return value ?? 'producer';
@@ -33,6 +26,13 @@ function resolveAggregation(value: unknown): 'producer' | 'sdk' {
   );
 }
 
+/**
+ * The reader gives up on an export after `exportTimeoutMillis`, but the exporter's HTTP request keeps
+ * going until its own timeout (10 s by default) and holds the event loop open that long — a process
+ * would linger ~10 s after `shutdown()` resolved against a collector that never answers. Unless the
+ * app chose a request timeout (option or OTEL_EXPORTER_OTLP_(METRICS_)TIMEOUT), the request may take no
+ * longer than the export it belongs to.
+ */
 function boundRequestTimeout(config: ResolvedConfig, env: Env = processEnv()): ResolvedConfig {
   if (
     config.exporter !== 'otlp' ||
