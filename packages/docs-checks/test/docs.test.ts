@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CATALOGUE } from '@genai-metrics/core';
+import { buckets, CATALOGUE } from '@genai-metrics/core';
 import { describe, expect, it } from 'vitest';
 import { documentationPages, headingAnchors, relativeLinks } from '../src/pages.js';
 import { toPrometheusName } from '../src/prometheus-names.js';
@@ -37,6 +37,21 @@ describe('guides', () => {
       'notes',
       'notes-1',
     ]);
+  });
+
+  // The page's arithmetic (boundaries + 3 series per histogram) is only as good as its boundary counts,
+  // which the presets own: it named a "preset with 25 boundaries" that no preset has.
+  it('cardinality.md counts the duration buckets the presets define', () => {
+    const text = read('cardinality.md').replace(/\s+/g, ' ');
+    const semconv = buckets.semconv.duration.length;
+    const vllm = buckets.vllm().duration.length;
+    expect(text).toContain(`has ${semconv} boundaries: **${semconv + 3} Prometheus series`);
+    expect(text).toContain(
+      `duration buckets (${vllm} boundaries, ${vllm + 3} series per attribute combination)`,
+    );
+    expect(text).toContain(
+      `~${((vllm + 3) / (semconv + 3)).toFixed(1)}× the series of the ${semconv}-boundary default`,
+    );
   });
 
   it('migration-semconv.md maps every client metric of both generations, with its Prometheus name', () => {
