@@ -133,11 +133,30 @@ export function guardProvider(p: object): HardwareProvider {
   };
 }
 
-/** Options read once into a plain object; a getter that throws is a setup error naming the option. */
+/**
+ * Options read once into a plain object; a getter that throws is a setup error naming the option. An
+ * own key the function does not take is one too: a misspelt `meterprovider` would otherwise register the
+ * gauges on the global (often no-op) provider without a word — the rule @genai-metrics/core's setup
+ * functions follow (core is only an optional peer here, so the message lists the names instead of
+ * borrowing core's closest-name guess). Options whose keys cannot be listed (a Proxy's ownKeys trap
+ * throws) are read as before.
+ */
 export function readOptions(given: unknown, keys: readonly string[], where: string): Record<string, unknown> {
   if (given === undefined) return {};
   if (given === null || typeof given !== 'object') {
     throw new TypeError(`@genai-metrics/hardware: ${where} takes an options object, got ${describe(given)}`);
+  }
+  let own: string[] | undefined;
+  try {
+    own = Object.keys(given);
+  } catch {
+    own = undefined;
+  }
+  const unknown = own?.find((key) => !keys.includes(key));
+  if (unknown !== undefined) {
+    throw new TypeError(
+      `@genai-metrics/hardware: ${where}: unknown option ${describe(unknown)} (it takes ${keys.map((k) => `'${k}'`).join(', ')})`,
+    );
   }
   const out: Record<string, unknown> = {};
   for (const key of keys) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetricsHarness } from '@genai-metrics/testkit';
 import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api';
-import { DataPointType } from '@opentelemetry/sdk-metrics';
+import { DataPointType, MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type DeviceSample,
@@ -243,5 +243,17 @@ describe('hw.* gauges', () => {
     expect(() =>
       registerHardwareMetrics({ providers: ['fake'], fake: { devices: [{ id: 1 }] } as never }),
     ).toThrow(/every device needs a string "id"/);
+  });
+
+  // A misspelt option used to be ignored: `meterprovider` registered the gauges on the global provider
+  // (a no-op one unless the app set it), so the app exported no hw.* series and nothing said why.
+  it('an option name it does not take is a setup error listing the ones it does', async () => {
+    const own = new MeterProvider();
+    expect(() => registerHardwareMetrics({ meterprovider: own } as never)).toThrow(
+      /registerHardwareMetrics\(\): unknown option "meterprovider" \(it takes 'meter', 'meterProvider', /,
+    );
+    await expect(detectAccelerators({ probeTimeout: 5 } as never)).rejects.toThrow(
+      /detectAccelerators\(\): unknown option "probeTimeout" \(it takes 'providers', 'probeTimeoutMs', /,
+    );
   });
 });
