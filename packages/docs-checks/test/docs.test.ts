@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,25 @@ describe('guides', () => {
       return !headingAnchors(readFileSync(file, 'utf8')).has(link.anchor);
     });
     expect(broken.map((l) => `${l.page} → ${l.target}`)).toEqual([]);
+  });
+
+  // Pages name source and test files in code spans (`record/sdk-binder.ts`, `../exemplars.test.ts`), often
+  // by the end of their path; a file renamed or folded away leaves the page describing one that is gone.
+  it('name only source files that exist', () => {
+    const tracked = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).split('\n');
+    // The adapter template's files are the ones a contributor creates; prometheus.yml is the user's own.
+    const exempt = (path: string) => /(^|\/)foo[./]/.test(path) || path === 'prometheus.yml';
+    const missing = documentationPages(ROOT).flatMap((page) =>
+      [...read(join('..', page)).matchAll(/`([\w./-]+\.(?:ts|mts|js|mjs|json|ya?ml|sh))`/g)]
+        .map((m) => m[1]!)
+        .filter((path) => !exempt(path))
+        .filter((path) => {
+          const tail = path.replace(/^(\.\.?\/)+/, '');
+          return !tracked.some((file) => file === tail || file.endsWith(`/${tail}`));
+        })
+        .map((path) => `${page}: ${path}`),
+    );
+    expect(missing).toEqual([]);
   });
 
   it('reads a heading as GitHub anchors it', () => {
