@@ -76,7 +76,7 @@ export function createExpositionHandler(
     collect()
       .then(async ({ resourceMetrics, errors }) => {
         if (errors.length > 0) diag.error('genai-metrics: metrics collection errors', ...errors);
-        if (!res.headersSent) res.writeHead(200, { 'content-type': CONTENT_TYPES[format] });
+        if (!res.headersSent) res.writeHead(200, { 'content-type': CONTENT_TYPES[format], vary: 'Accept' });
         if (head) return undefined;
         // A response object without write() (a framework's minimal one): the whole body in end().
         if (typeof res.write !== 'function') {
@@ -131,7 +131,7 @@ export function createExpositionResponder(
           await chunks.return(undefined);
         },
       });
-      return new Response(body, { headers: { 'content-type': CONTENT_TYPES[format] } });
+      return new Response(body, { headers: { 'content-type': CONTENT_TYPES[format], vary: 'Accept' } });
     } catch (error) {
       return new Response(`# failed to export metrics: ${String(error)}\n`, {
         status: 500,

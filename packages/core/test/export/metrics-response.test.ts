@@ -43,6 +43,9 @@ describe('metricsResponse', () => {
     const body = await response.text();
     const fromListener = await fetch(metrics.url!, { headers: { accept } });
     expect(fromListener.headers.get('content-type')).toBe(response.headers.get('content-type'));
+    // The body depends on Accept: a cache between us and a scraper must not hand one format to another.
+    expect(response.headers.get('vary')).toBe('Accept');
+    expect(fromListener.headers.get('vary')).toBe('Accept');
     expect(await fromListener.text()).toBe(body);
     expect(parseOpenMetrics(body).problems).toEqual([]);
     expect(body).toContain('# TYPE gen_ai_client_token_usage histogram\n');
