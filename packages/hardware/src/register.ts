@@ -1,5 +1,5 @@
 import { type Meter, type MeterProvider, metrics } from '@opentelemetry/api';
-import type { ProviderOptions } from './detect/provider-factory.js';
+import { type ProviderOptions, readProviderOptions } from './detect/provider-factory.js';
 import {
   autoChoices,
   DEFAULT_PROBE_TIMEOUT_MS,
@@ -86,7 +86,10 @@ function meterOf(options: HardwareMetricsOptions): Meter {
  */
 export function registerHardwareMetrics(options: HardwareMetricsOptions = {}): HardwareMetricsHandle {
   // Read once: every later use sees plain values, and app-supplied providers are guarded.
-  const opts = readOptions(options, OPTION_KEYS, 'registerHardwareMetrics()') as HardwareMetricsOptions;
+  const opts = readProviderOptions(
+    readOptions(options, OPTION_KEYS, 'registerHardwareMetrics()') as HardwareMetricsOptions,
+    'registerHardwareMetrics()',
+  );
   const choices = validateProviderChoices(opts.providers);
   // The fake provider's fixture is an option like any other: a bad one fails here, not in the background.
   if (choices?.includes('fake')) loadFakeFixture(opts.fake);

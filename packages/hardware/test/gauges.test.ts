@@ -255,5 +255,12 @@ describe('hw.* gauges', () => {
     await expect(detectAccelerators({ probeTimeout: 5 } as never)).rejects.toThrow(
       /detectAccelerators\(\): unknown option "probeTimeout" \(it takes 'providers', 'probeTimeoutMs', /,
     );
+    // The providers' own option objects too: a misspelt libraryPath loaded the default library.
+    expect(() => registerHardwareMetrics({ nvml: { libaryPath: '/opt/x.so' } } as never)).toThrow(
+      /registerHardwareMetrics\(\) option 'nvml': unknown option "libaryPath" \(it takes 'libraryPath'\)/,
+    );
+    await expect(detectAccelerators({ nvidiaSmi: { loopMS: 5 } } as never)).rejects.toThrow(
+      /detectAccelerators\(\) option 'nvidiaSmi': unknown option "loopMS" \(it takes 'path', 'loopMs', /,
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { millisecondsOption, readOptions } from '../sanitize.js';
 import type { DeviceInfo } from '../types.js';
-import type { ProviderOptions } from './provider-factory.js';
+import { type ProviderOptions, readProviderOptions } from './provider-factory.js';
 import {
   autoChoices,
   DEFAULT_PROBE_TIMEOUT_MS,
@@ -20,7 +20,10 @@ export interface DetectOptions extends ProviderOptions {
 
 /** The accelerators this process can read, with the provider that would read each. Never throws for a missing driver. */
 export async function detectAccelerators(options: DetectOptions = {}): Promise<DeviceInfo[]> {
-  const opts = readOptions(options, OPTION_KEYS, 'detectAccelerators()') as DetectOptions;
+  const opts = readProviderOptions(
+    readOptions(options, OPTION_KEYS, 'detectAccelerators()') as DetectOptions,
+    'detectAccelerators()',
+  );
   const choices = validateProviderChoices(opts.providers);
   const probeTimeoutMs = millisecondsOption('probeTimeoutMs', opts.probeTimeoutMs, DEFAULT_PROBE_TIMEOUT_MS);
   const { providers, devices } = await selectProviders(choices ?? autoChoices(), opts, probeTimeoutMs);

@@ -8,6 +8,7 @@ import {
   type NvidiaSmiProviderOptions,
 } from '../providers/nvidia-smi/nvidia-smi-provider.js';
 import { createNvmlProvider, type NvmlProviderOptions } from '../providers/nvml/nvml-provider.js';
+import { readOptions } from '../sanitize.js';
 import type { HardwareProvider, ProviderName } from '../types.js';
 
 /** Options that reach the built-in providers (all optional; defaults read the real machine). */
@@ -32,6 +33,24 @@ export const AUTO_ORDER: readonly ProviderName[] = [
   'intel-npu',
   'llama-cpp',
 ];
+
+/**
+ * The option objects of the providers that take some, read once and refused when they carry a key the
+ * provider does not take: `nvml: { libaryPath }` would otherwise load the default library without a
+ * word. `fake` is a fixture (devices, not options) and is checked when it is loaded.
+ */
+export function readProviderOptions<T extends ProviderOptions>(opts: T, where: string): T {
+  const out = { ...opts };
+  if (opts.nvml !== undefined) out.nvml = readOptions(opts.nvml, ['libraryPath'], `${where} option 'nvml'`);
+  if (opts.nvidiaSmi !== undefined) {
+    out.nvidiaSmi = readOptions(
+      opts.nvidiaSmi,
+      ['path', 'loopMs', 'restartBackoffMs'],
+      `${where} option 'nvidiaSmi'`,
+    );
+  }
+  return out;
+}
 
 export const PROVIDER_NAMES: ReadonlySet<string> = new Set<ProviderName>([...AUTO_ORDER, 'fake']);
 
