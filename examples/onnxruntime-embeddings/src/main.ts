@@ -1,7 +1,10 @@
 import { startEmbeddingsServer } from './server.js';
 
 const port = Number(process.env.PORT ?? 8080);
-const server = await startEmbeddingsServer(port);
+const server = await startEmbeddingsServer(port).catch((error: Error) => {
+  console.error(error.message);
+  process.exit(1);
+});
 console.log(`embeddings: curl -s ${server.url}/v1/embeddings -d '{"input":["hello","world"]}'`);
 console.log(`metrics:    curl -s ${server.url}/metrics`);
 const stop = () => {

@@ -84,16 +84,33 @@ export async function startEmbeddingsServer(port = 0, host = '127.0.0.1'): Promi
     }
     send(res, 404, { error: 'POST /v1/embeddings or GET /metrics' });
   });
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const release = async (): Promise<void> => {
+    instrumentation.uninstrument();
+    await session.release();
+    await metrics.shutdown();
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    // A taken port (EADDRINUSE) used to end the process with an unhandled 'error' event and a stack.
+    await release();
+    throw new Error(
+      `onnxruntime-embeddings: cannot listen on ${host}:${port} (${(error as NodeJS.ErrnoException).code ?? error}); set PORT to a free port`,
+    );
+  }
   const { port: bound } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${bound}`,
     metrics,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      instrumentation.uninstrument();
-      await session.release();
-      await metrics.shutdown();
+      await release();
     },
   };
 }

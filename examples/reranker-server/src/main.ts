@@ -1,7 +1,10 @@
 import { startRerankerServer } from './server.js';
 
 const port = Number(process.env.PORT ?? 8080);
-const server = await startRerankerServer({ port });
+const server = await startRerankerServer({ port }).catch((error: Error) => {
+  console.error(error.message);
+  process.exit(1);
+});
 console.log(
   `rerank:  curl -s ${server.url}/rerank -d '{"query":"fast cars","documents":["a red sports car","a slow boat"]}'`,
 );

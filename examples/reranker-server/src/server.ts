@@ -103,7 +103,26 @@ export async function startRerankerServer(options: RerankerServerOptions = {}): 
     }
     send(res, 404, { error: 'POST /rerank or GET /metrics' });
   });
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const release = async (): Promise<void> => {
+    instrumentation.uninstrument();
+    await session.release();
+    await metrics.shutdown();
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    // A taken port (EADDRINUSE) used to end the process with an unhandled 'error' event and a stack.
+    await release();
+    throw new Error(
+      `reranker-server: cannot listen on ${host}:${port} (${(error as NodeJS.ErrnoException).code ?? error}); set PORT to a free port`,
+    );
+  }
   const { port: bound } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${bound}`,
@@ -112,9 +131,7 @@ export async function startRerankerServer(options: RerankerServerOptions = {}): 
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      instrumentation.uninstrument();
-      await session.release();
-      await metrics.shutdown();
+      await release();
     },
   };
 }

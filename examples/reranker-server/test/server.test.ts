@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { PrometheusServer, promtoolCheckMetrics } from '@genai-metrics/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLoad } from '../src/load.js';
@@ -152,4 +155,29 @@ describe('examples/reranker-server with a real Prometheus', () => {
     }
     expect(empty).toEqual([]);
   });
+});
+
+/** The README's `pnpm start` on a port something else holds: one line saying what to change, exit code 1. */
+describe('src/main.ts', () => {
+  it('says which port is taken and what to set, instead of crashing with a stack', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as AddressInfo;
+    try {
+      const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))],
+          { env: { ...process.env, PORT: String(port) }, timeout: 60_000 },
+          (error, _stdout, stderr) => resolve({ code: error ? (error.code as number | null) : 0, stderr }),
+        );
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr.trim()).toBe(
+        `reranker-server: cannot listen on 127.0.0.1:${port} (EADDRINUSE); set PORT to a free port`,
+      );
+    } finally {
+      holder.close();
+    }
+  }, 90_000);
 });
