@@ -178,7 +178,10 @@ export function resolveConfig(options: SetupMetricsOptions, env: Env = processEn
   const exportTimeoutMillis = timeout ?? 30_000;
   // The SDK refuses a timeout longer than the interval; clamp the default timeout, keep explicit ones.
   const exportIntervalMillis = serverless ? NEVER_MS : (interval ?? 60_000);
-  if (timeout !== undefined && timeout > exportIntervalMillis) {
+  // Only a pushing exporter has an interval (its periodic reader refuses a longer timeout); Prometheus
+  // is pulled, and its timeout bounds forceFlush() and shutdown() alone.
+  const pushes = exporter === 'otlp' || exporter === 'console';
+  if (pushes && timeout !== undefined && timeout > exportIntervalMillis) {
     throw new RangeError(
       `${PREFIX}: the export timeout (${timeout} ms) must not exceed the export interval (${exportIntervalMillis} ms); ` +
         'lower OTEL_METRIC_EXPORT_TIMEOUT / exportTimeoutMillis or raise OTEL_METRIC_EXPORT_INTERVAL / exportIntervalMillis',

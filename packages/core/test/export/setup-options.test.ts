@@ -131,9 +131,28 @@ describe('resolveConfig: options beat environment variables, which beat defaults
         /OTEL_METRIC_EXPORT_INTERVAL must be a positive integer/,
       );
     }
-    expect(() =>
-      resolveConfig({}, env({ OTEL_METRIC_EXPORT_INTERVAL: '1000', OTEL_METRIC_EXPORT_TIMEOUT: '2000' })),
-    ).toThrow(/must not exceed the export interval/);
+    for (const exporter of ['otlp', 'console']) {
+      expect(() =>
+        resolveConfig(
+          {},
+          env({
+            OTEL_METRICS_EXPORTER: exporter,
+            OTEL_METRIC_EXPORT_INTERVAL: '1000',
+            OTEL_METRIC_EXPORT_TIMEOUT: '2000',
+          }),
+        ),
+      ).toThrow(/must not exceed the export interval/);
+    }
+    // Prometheus is pulled: there is no export interval to exceed, and the timeout bounds only
+    // forceFlush() and shutdown(). A deployment-wide OTEL_METRIC_EXPORT_TIMEOUT above the default
+    // interval used to fail setup over an interval nothing uses.
+    for (const exporter of ['prometheus', 'none']) {
+      const c = resolveConfig(
+        {},
+        env({ OTEL_METRICS_EXPORTER: exporter, OTEL_METRIC_EXPORT_TIMEOUT: '90000' }),
+      );
+      expect(c.exportTimeoutMillis).toBe(90000);
+    }
   });
 
   it('refuses an interval or timeout longer than a JavaScript timer can wait, which would fire at once', async () => {
