@@ -56,10 +56,21 @@ export class Patcher {
     }
     if (typeof original !== 'function' || isWrapped(original)) return false;
     if (own && !(own.writable || own.configurable)) return false;
-    const inner = make(original as AnyFunction);
+    // An inherited method is called as the prototype has it at call time, not as it was when we
+    // wrapped: a prototype patch made later (the upstream instrumentation-openai enabled after us, an
+    // app's own monkey patch of the SDK class) must still run for this instance, and one undone later
+    // must stop running.
+    const proto = own ? undefined : protoOf(target);
+    const current: AnyFunction = proto
+      ? function (this: unknown, ...args: unknown[]): unknown {
+          const now = readMethod(proto, name);
+          return (now ?? (original as AnyFunction)).apply(this, args);
+        }
+      : (original as AnyFunction);
+    const inner = make(current);
     const patcher = this;
     const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-      return patcher.isActive ? inner.apply(this, args) : (original as AnyFunction).apply(this, args);
+      return patcher.isActive ? inner.apply(this, args) : current.apply(this, args);
     };
     Object.defineProperty(wrapped, 'name', { value: (original as AnyFunction).name, configurable: true });
     Object.defineProperty(wrapped, 'length', { value: (original as AnyFunction).length, configurable: true });
@@ -98,6 +109,25 @@ export class Patcher {
         reportOnce('an uninstrument step', error);
       }
     }
+  }
+}
+
+function protoOf(target: object): object | undefined {
+  try {
+    const proto: unknown = Object.getPrototypeOf(target);
+    return proto !== null && typeof proto === 'object' ? proto : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `proto[name]` when it is a function now; undefined when it is not, or reading it throws. */
+function readMethod(proto: object, name: string): AnyFunction | undefined {
+  try {
+    const fn = (proto as Record<string, unknown>)[name];
+    return typeof fn === 'function' ? (fn as AnyFunction) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
