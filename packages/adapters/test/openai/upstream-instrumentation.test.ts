@@ -15,7 +15,7 @@ import { useServer } from '../shared/lifecycle.js';
  * ours may be left on the client.
  */
 const require = createRequire(import.meta.url);
-const MAJORS = ['openai-v5', 'openai-v6'] as const;
+const MAJORS = ['openai-v4', 'openai-v5', 'openai-v6'] as const;
 type Client = {
   chat: { completions: { create(body: object): Promise<{ choices: { message: { content: string } }[] }> } };
 };

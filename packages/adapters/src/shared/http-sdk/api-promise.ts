@@ -117,6 +117,28 @@ export function observeAPIPromise(p: APIPromiseLike, call: ObservedCall): void {
     (error: unknown) => call.refused(error),
   );
   hookParse(p, call);
+  // Someone subscribed before we saw the promise: a wrapper outside ours (the upstream
+  // instrumentation-openai calls `.then` on it) already ran `parse()`, and openai v4's parse read
+  // `this.parseResponse` right then, so our hook would never run and the call never end. Observe the
+  // SDK's own parsed promise from the side instead (deliver() reports once, if both run).
+  const parsed = parsedPromiseOf(p);
+  if (parsed !== undefined) {
+    call.parsing = true;
+    call.subscribe();
+    parsed.then(
+      (data) => call.deliver(data),
+      (error: unknown) => call.fail(error),
+    );
+  }
+}
+
+function parsedPromiseOf(p: APIPromiseLike): PromiseLike<unknown> | undefined {
+  try {
+    const parsed = (p as { parsedPromise?: unknown }).parsedPromise;
+    return isThenable(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
