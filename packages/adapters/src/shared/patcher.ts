@@ -1,12 +1,41 @@
-import { reportOnce } from './diag.js';
+import { reportOnce, warnOnce } from './diag.js';
 
 export type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 
 /**
- * Marks our wrappers, under a registry symbol so that a second copy of this package (two versions in
- * one app) sees them too and never wraps a method twice.
+ * Marks our wrappers (the value is the function wrapped), under a registry symbol so that a second
+ * copy of this package (two versions in one app) sees them too.
  */
 const WRAPPED = Symbol.for('genai-metrics.adapters.wrapped');
+/** A wrapper's {@link WrapperState}, under a registry symbol for the same reason. */
+const STATE = Symbol.for('genai-metrics.adapters.state');
+
+/**
+ * What one of our wrappers tells a wrapper of ours stacked on it (from this copy of the package or
+ * another): two installations on one method — two copies of the package instrumenting one client or
+ * module — must record each call once, and undoing either must leave the other recording.
+ */
+interface WrapperState {
+  /** Does this wrapper, or one of ours beneath it, record the calls? */
+  records(): boolean;
+  /** Puts back what this wrapper replaced, if its installation is undone and it is on top again. */
+  settle(): void;
+}
+
+function stateOf(fn: unknown): WrapperState | undefined {
+  try {
+    return (fn as { [STATE]?: WrapperState })[STATE];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Does `fn`, a wrapper of ours, record its calls? One of an older copy (no state) is taken to. */
+function records(fn: unknown): boolean {
+  if (!isWrapped(fn)) return false;
+  const state = stateOf(fn);
+  return state === undefined || state.records();
+}
 
 /** Is `fn` a wrapper of ours (from any copy of this package)? */
 export function isWrapped(fn: unknown): boolean {
@@ -29,6 +58,10 @@ export function isWrapped(fn: unknown): boolean {
  *   it again on top (then `restore()` leaves their wrapper in place). Once restored, ours calls
  *   straight through to the original, so no adapter has to check for it.
  * - The wrapper keeps the original's `name` and `length`.
+ * - A method already wrapped by another installation of ours (another copy of this package) is
+ *   wrapped again on top; the lower one records while it is installed, this one once it is undone,
+ *   so every call is recorded once whichever is undone first (the first installation's options stay
+ *   in force, as for a second call on the same target).
  */
 export class Patcher {
   private isActive = true;
@@ -54,7 +87,7 @@ export class Patcher {
     } catch {
       return false;
     }
-    if (typeof original !== 'function' || isWrapped(original)) return false;
+    if (typeof original !== 'function') return false;
     if (own && !(own.writable || own.configurable)) return false;
     // An inherited method is called as the prototype has it at call time, not as it was when we
     // wrapped: a prototype patch made later (the upstream instrumentation-openai enabled after us, an
@@ -69,12 +102,41 @@ export class Patcher {
       : (original as AnyFunction);
     const inner = make(current);
     const patcher = this;
+    // A wrapper of ours beneath this one (checked per call only when there may be one): while it
+    // records, this one calls straight through.
+    const mayStack = proto !== undefined || isWrapped(original);
+    const beneathRecords = (): boolean => records(proto ? readMethod(proto, name) : original);
+    if (beneathRecords()) {
+      warnOnce(
+        'stacked',
+        'genai-metrics: a method is already instrumented by another copy of @genai-metrics/adapters; that ' +
+          "copy's options stay in force and it records the calls until it is uninstrumented, then this one does",
+      );
+    }
     const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-      return patcher.isActive ? inner.apply(this, args) : current.apply(this, args);
+      return patcher.isActive && !(mayStack && beneathRecords())
+        ? inner.apply(this, args)
+        : current.apply(this, args);
     };
     Object.defineProperty(wrapped, 'name', { value: (original as AnyFunction).name, configurable: true });
     Object.defineProperty(wrapped, 'length', { value: (original as AnyFunction).length, configurable: true });
     Object.defineProperty(wrapped, WRAPPED, { value: original });
+    const restore = () => {
+      // Put the original back only if nobody wrapped ours since; else ours stays, calling through,
+      // until what is on top of it is undone (a wrapper of ours then settles it: see below).
+      if ((target as Record<string, unknown>)[name] !== wrapped) return;
+      if (own) Object.defineProperty(target, name, own);
+      else delete (target as Record<string, unknown>)[name];
+      // What is exposed now may be a wrapper of ours whose installation was undone while we sat on it.
+      stateOf((target as Record<string, unknown>)[name])?.settle();
+    };
+    const state: WrapperState = {
+      records: () => patcher.isActive || (mayStack && beneathRecords()),
+      settle: () => {
+        if (!patcher.isActive) restore();
+      },
+    };
+    Object.defineProperty(wrapped, STATE, { value: state });
     try {
       Object.defineProperty(target, name, {
         value: wrapped,
@@ -85,12 +147,7 @@ export class Patcher {
     } catch {
       return false; // a Proxy whose defineProperty trap refuses: left as it is
     }
-    this.restores.push(() => {
-      // Put the original back only if nobody wrapped ours since; else ours stays, calling through.
-      if ((target as Record<string, unknown>)[name] !== wrapped) return;
-      if (own) Object.defineProperty(target, name, own);
-      else delete (target as Record<string, unknown>)[name];
-    });
+    this.restores.push(restore);
     return true;
   }
 

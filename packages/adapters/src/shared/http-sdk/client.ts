@@ -3,7 +3,7 @@ import { diag } from '@opentelemetry/api';
 import { reportOnce, warnOnce } from '../diag.js';
 import { install, uninstallFrom } from '../installation.js';
 import { type OptionsSpec, type ResolvedOptions, resolveOptions } from '../options.js';
-import { type AnyFunction, isWrapped, type Patcher } from '../patcher.js';
+import type { AnyFunction, Patcher } from '../patcher.js';
 import { isObj, read } from '../read.js';
 import type { OperationLike } from '../recorder.js';
 import { isObservableAPIPromise, ObservedCall, observeAPIPromise } from './api-promise.js';
@@ -65,18 +65,13 @@ export function instrumentClient<Client, Extra>(
     const refused: string[] = [];
     for (const { endpoint, resource } of found) {
       if (patchEndpoint(patcher, resource, endpoint, context)) patched++;
-      else if (!isWrapped(read(resource, endpoint.method ?? 'create'))) refused.push(label(endpoint));
+      else refused.push(label(endpoint));
     }
     if (refused.length > 0) {
       const why = `could not patch ${refused.join(', ')}: the object is frozen, sealed or non-extensible (or a Proxy refusing changes); call ${name}() before freezing the client`;
       if (patched === 0) throw new TypeError(`genai-metrics: ${name}(): ${why}`);
       // Each time, not once: it names this client's refused methods, and setup runs once per client.
       diag.warn(`genai-metrics: ${name}(): ${why}; those calls are not recorded`);
-    } else if (patched === 0) {
-      warnOnce(
-        `wrapped-elsewhere:${name}`,
-        `genai-metrics: ${name}(): these methods are already wrapped by another copy of @genai-metrics/adapters; left as they are`,
-      );
     }
   });
   return client;
