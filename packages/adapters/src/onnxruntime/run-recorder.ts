@@ -79,7 +79,9 @@ interface RunPlan {
 function planFor(info: SessionInfo, config: RunConfig, session: OrtSessionLike): RunPlan {
   const cached = info.plan;
   if (cached !== undefined && cached.config === config) return cached;
-  const model = info.model ?? config.fixedModelName;
+  // A fixed name names every session, one named by an installation since undone too; a session
+  // keeps the name it was created with only when this installation has no fixed name to give.
+  const model = config.fixedModelName ?? info.model;
   const active: Attributes = {
     [ATTR_GEN_AI_OPERATION_NAME]: config.operation,
     [ATTR_GEN_AI_PROVIDER_NAME]: config.provider,
