@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import * as onnxA from '../../src/onnxruntime/index.js';
 import * as openaiA from '../../src/openai/index.js';
 import { startLlamaFixture } from '../llama-cpp/fixture.js';
-import { floats, ort, setup } from '../onnxruntime/helpers.js';
+import { floats, ort, proto as sessionPrototype, setup } from '../onnxruntime/helpers.js';
 import { captureDiag } from '../shared/diag.js';
 import { DURATION, metricsPipeline } from '../shared/harness.js';
 import { useServer } from '../shared/lifecycle.js';
@@ -78,7 +78,7 @@ describe('two copies instrumenting one onnxruntime module', () => {
       (await a.harness.collect()).count(RUNS),
       (await b.harness.collect()).count(RUNS),
     ];
-    const proto = ort.InferenceSession.prototype as unknown as Record<string, unknown>;
+    const proto = sessionPrototype() as unknown as Record<string, unknown>;
     const pristine = proto.run;
     const handleA = onnxA.instrumentOnnxRuntime(ort, { metrics: a.metrics });
     const handleB = onnxB.instrumentOnnxRuntime(ort, { metrics: b.metrics });
