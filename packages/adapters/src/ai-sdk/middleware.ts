@@ -87,8 +87,23 @@ interface Layer {
  * outer (the outer's is ai's wrapper around the inner): concurrent calls of one model that share a
  * call-options object (`model.doGenerate(options)` twice at once) see the same model, so each is
  * recorded.
+ *
+ * A middleware between the two layers that transforms the params (ai's own
+ * `defaultSettingsMiddleware`, anything returning `{ ...params, temperature }`) hands the inner layer
+ * a new object, but the prompt (or the embedding values) inside it is still the same array: calls are
+ * also keyed by that, so such a call is not recorded twice either.
  */
 const inFlight = new WeakMap<object, Layer[]>();
+
+/** The objects one call is known by down the chain: its params, and the prompt or values they hold. */
+function callKeys(params: object): object[] {
+  const keys = [params];
+  for (const field of ['prompt', 'values']) {
+    const inner = read(params, field);
+    if (isObj(inner)) keys.push(inner);
+  }
+  return keys;
+}
 
 /**
  * Metrics for every model call of an AI SDK model: `wrapLanguageModel({ model, middleware:
@@ -130,9 +145,10 @@ function begin(ctx: Context, options: unknown, kind: 'generate' | 'stream' | 'em
   try {
     const params = read(options, 'params');
     const model = read(options, 'model');
-    if (isObj(params)) {
+    const keys = isObj(params) ? callKeys(params) : [];
+    for (const key of keys) {
       const outer = inFlight
-        .get(params)
+        .get(key)
         ?.find((l) => l.ctx.metrics === ctx.metrics && l.model !== model)?.ctx;
       if (outer) {
         if (outer.providerName !== ctx.providerName) {
@@ -157,17 +173,22 @@ function begin(ctx: Context, options: unknown, kind: 'generate' | 'stream' | 'em
     const op = ctx.recorder.startOperation({ operation, provider, requestModel, stream: kind === 'stream' });
     const stopAt = kind === 'embed' ? undefined : { operation, provider, requestModel };
     const call = new ModelCall(op, spec, ctx.recorder, stopAt, read(params, 'abortSignal'));
-    if (!isObj(params)) return { call, release: () => {} };
     const layer: Layer = { ctx, model };
-    const layers = inFlight.get(params) ?? [];
-    layers.push(layer);
-    inFlight.set(params, layers);
+    for (const key of keys) {
+      const layers = inFlight.get(key) ?? [];
+      layers.push(layer);
+      inFlight.set(key, layers);
+    }
     return {
       call,
       release: () => {
-        const at = layers.indexOf(layer);
-        if (at !== -1) layers.splice(at, 1);
-        if (layers.length === 0 && inFlight.get(params) === layers) inFlight.delete(params);
+        for (const key of keys) {
+          const layers = inFlight.get(key);
+          if (layers === undefined) continue;
+          const at = layers.indexOf(layer);
+          if (at !== -1) layers.splice(at, 1);
+          if (layers.length === 0) inFlight.delete(key);
+        }
       },
     };
   } catch (error) {
