@@ -123,8 +123,10 @@ export class Patcher {
     Object.defineProperty(wrapped, WRAPPED, { value: original });
     const restore = () => {
       // Put the original back only if nobody wrapped ours since; else ours stays, calling through,
-      // until what is on top of it is undone (a wrapper of ours then settles it: see below).
-      if ((target as Record<string, unknown>)[name] !== wrapped) return;
+      // until what is on top of it is undone (a wrapper of ours then settles it: see below). Read as
+      // an own property, not through `get`: a tracing Proxy (Langfuse's observeOpenAI) returns a
+      // fresh function for every read, never ours, and ours would stay on the real object forever.
+      if (Object.getOwnPropertyDescriptor(target, name)?.value !== wrapped) return;
       if (own) Object.defineProperty(target, name, own);
       else delete (target as Record<string, unknown>)[name];
       // What is exposed now may be a wrapper of ours whose installation was undone while we sat on it.
