@@ -4,7 +4,7 @@ import { MetricsHarness, startOpenAIServer } from '@genai-metrics/testkit';
 import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { instrumentOpenAI, uninstrumentOpenAI } from '../../src/openai/index.js';
-import { DURATION, metricsPipeline } from '../shared/harness.js';
+import { DURATION, metricsPipeline, TTFC } from '../shared/harness.js';
 import { useServer } from '../shared/lifecycle.js';
 
 /**
@@ -64,23 +64,37 @@ describe.each(MAJORS)('%s beside the upstream instrumentation-openai', (pkg) => 
       expect((await chat(client)).choices[0]!.message.content).toBe('tok0 tok1 tok2 ');
       expect((await ours.harness.collect()).count(DURATION)).toBe(1);
       expect((await up.collect()).count(DURATION)).toBe(1);
+      // A stream: both replace its iterator; the caller reads the same chunks, each side times it once.
+      const stream = await client.chat.completions.create({
+        model: 'm',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+      });
+      let text = '';
+      for await (const chunk of stream as AsyncIterable<{ choices: { delta: { content?: string } }[] }>)
+        text += chunk.choices[0]?.delta.content ?? '';
+      expect(text).toBe('tok0 tok1 tok2 ');
+      const streamed = { 'gen_ai.operation.name': 'chat' };
+      expect((await ours.harness.collect()).histogram(TTFC, streamed).count).toBe(1);
+      expect((await up.collect()).count(DURATION)).toBe(2);
+      expect((await ours.harness.collect()).count(DURATION)).toBe(2);
 
       // Undo one side: the other still records each call once.
       uninstrumentOpenAI(client);
       await chat(client);
-      expect((await ours.harness.collect()).count(DURATION)).toBe(1);
-      expect((await up.collect()).count(DURATION)).toBe(2);
+      expect((await ours.harness.collect()).count(DURATION)).toBe(2);
+      expect((await up.collect()).count(DURATION)).toBe(3);
       instrumentOpenAI(client, { metrics: ours.metrics });
       upstream.disable();
       await chat(client);
-      expect((await ours.harness.collect()).count(DURATION)).toBe(2);
-      expect((await up.collect()).count(DURATION)).toBe(2);
+      expect((await ours.harness.collect()).count(DURATION)).toBe(3);
+      expect((await up.collect()).count(DURATION)).toBe(3);
 
       uninstrumentOpenAI(client);
       expect(createOf(client)).toBeUndefined();
       await chat(client);
-      expect((await ours.harness.collect()).count(DURATION)).toBe(2);
-      expect((await up.collect()).count(DURATION)).toBe(2);
+      expect((await ours.harness.collect()).count(DURATION)).toBe(3);
+      expect((await up.collect()).count(DURATION)).toBe(3);
       await Promise.all([ours.harness.shutdown(), up.shutdown()]);
     },
   );
