@@ -71,7 +71,9 @@ describe.each(MAJORS)('%s beside the upstream instrumentation-openai', (pkg) => 
         stream: true,
       });
       let text = '';
-      for await (const chunk of stream as AsyncIterable<{ choices: { delta: { content?: string } }[] }>)
+      for await (const chunk of stream as unknown as AsyncIterable<{
+        choices: { delta: { content?: string } }[];
+      }>)
         text += chunk.choices[0]?.delta.content ?? '';
       expect(text).toBe('tok0 tok1 tok2 ');
       const streamed = { 'gen_ai.operation.name': 'chat' };
