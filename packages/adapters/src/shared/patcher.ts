@@ -38,7 +38,7 @@ function records(fn: unknown): boolean {
 }
 
 /** Is `fn` a wrapper of ours (from any copy of this package)? */
-export function isWrapped(fn: unknown): boolean {
+function isWrapped(fn: unknown): boolean {
   try {
     return typeof fn === 'function' && WRAPPED in fn;
   } catch {
@@ -129,8 +129,11 @@ export class Patcher {
       if (Object.getOwnPropertyDescriptor(target, name)?.value !== wrapped) return;
       if (own) Object.defineProperty(target, name, own);
       else delete (target as Record<string, unknown>)[name];
-      // What is exposed now may be a wrapper of ours whose installation was undone while we sat on it.
-      stateOf((target as Record<string, unknown>)[name])?.settle();
+      // What is exposed now may be a wrapper of ours whose installation was undone while we sat on it
+      // (read as an own property first, for the Proxy's sake again).
+      const exposed =
+        Object.getOwnPropertyDescriptor(target, name)?.value ?? (target as Record<string, unknown>)[name];
+      stateOf(exposed)?.settle();
     };
     const state: WrapperState = {
       records: () => patcher.isActive || (mayStack && beneathRecords()),
