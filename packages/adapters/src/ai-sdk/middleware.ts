@@ -147,9 +147,7 @@ function begin(ctx: Context, options: unknown, kind: 'generate' | 'stream' | 'em
     const model = read(options, 'model');
     const keys = isObj(params) ? callKeys(params) : [];
     for (const key of keys) {
-      const outer = inFlight
-        .get(key)
-        ?.find((l) => l.ctx.metrics === ctx.metrics && l.model !== model)?.ctx;
+      const outer = inFlight.get(key)?.find((l) => l.ctx.metrics === ctx.metrics && l.model !== model)?.ctx;
       if (outer) {
         if (outer.providerName !== ctx.providerName) {
           warnOnce(
