@@ -147,6 +147,37 @@ describe('semconv latest and both', () => {
     expect(m.points('gen_ai.client.token.usage')).toHaveLength(0);
   });
 
+  it('usage counters carry the required gen_ai.token.modality (unknown: no provider breakdown is read); the per-operation histograms do not', async () => {
+    const genai = setup('latest');
+    const op = genai.startOperation(CHAT);
+    op.setUsage({
+      inputTokens: 10,
+      outputTokens: 4,
+      cachedInputTokens: 6,
+      cacheWriteInputTokens: 1,
+      reasoningTokens: 2,
+    });
+    op.end();
+    const m = await harness.collect();
+    for (const kind of [
+      'input_tokens',
+      'output_tokens',
+      'cache_read.input_tokens',
+      'cache_write.input_tokens',
+      'reasoning.output_tokens',
+    ]) {
+      const points = m.points(`gen_ai.client.inference.usage.${kind}`);
+      expect(points, kind).toHaveLength(1);
+      expect(points[0]!.attributes['gen_ai.token.modality'], kind).toBe('unknown');
+    }
+    for (const name of [
+      'gen_ai.client.inference.operation.input_tokens',
+      'gen_ai.client.inference.operation.output_tokens',
+    ]) {
+      expect(m.points(name)[0]!.attributes['gen_ai.token.modality'], name).toBeUndefined();
+    }
+  });
+
   it('does not record per-operation token histograms for failed operations', async () => {
     const genai = setup('latest');
     const op = genai.startOperation(CHAT);

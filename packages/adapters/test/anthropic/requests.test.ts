@@ -56,6 +56,8 @@ describe.each(SDKS)('anthropic v$major: requests', ({ major, Anthropic }) => {
     expect(m.sum(`${LATEST}.cache_read.input_tokens`)).toBe(20);
     expect(m.sum(`${LATEST}.cache_write.input_tokens`)).toBe(3);
     expect(m.sum(`${LATEST}.output_tokens`)).toBe(5);
+    // gen_ai.token.modality is required on the usage counters; the API gives no modality breakdown.
+    expect(m.points(`${LATEST}.input_tokens`)[0]!.attributes['gen_ai.token.modality']).toBe('unknown');
     expect(m.count(h.TTFC)).toBe(0);
     expect(m.sum(h.ACTIVE)).toBe(0);
     expect(h.stopCounts(m)).toEqual({ eog: 1 });

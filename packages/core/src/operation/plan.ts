@@ -27,6 +27,13 @@ export interface Slot {
   readonly extra: Attributes | undefined;
 }
 
+/**
+ * The latest usage counters require `gen_ai.token.modality`; the conventions ask for `unknown` when
+ * the usage is not broken down by modality, and operations report one total per token kind. The
+ * per-operation histograms carry no modality (their percentiles would not add up across modalities).
+ */
+const UNKNOWN_MODALITY: Attributes = { [sc.ATTR_GEN_AI_TOKEN_MODALITY]: 'unknown' };
+
 /** "Not recorded in this semconv mode": slot index -1. */
 export const NONE = -1;
 
@@ -107,6 +114,7 @@ export function buildPlans(mode: SemconvMode, binder: SeriesBinder, withCost: bo
     const tokenType = (type: string) =>
       v141 ? slot(sc.METRIC_GEN_AI_CLIENT_TOKEN_USAGE, { [sc.ATTR_GEN_AI_TOKEN_TYPE]: type }) : NONE;
     const when = (on: boolean, metric: string) => (on ? slot(metric) : NONE);
+    const usage = (metric: string) => (inference ? slot(metric, UNKNOWN_MODALITY) : NONE);
     return {
       durations: some(...durations),
       timeToFirstChunk: some(...ttfc),
@@ -117,11 +125,11 @@ export function buildPlans(mode: SemconvMode, binder: SeriesBinder, withCost: bo
         ? slot(sc.METRIC_GEN_AI_CLIENT_INFERENCE_OPERATION_INPUT_TOKENS)
         : when(embeddings, sc.METRIC_GEN_AI_CLIENT_EMBEDDINGS_OPERATION_INPUT_TOKENS),
       operationOutputTokens: when(inference, sc.METRIC_GEN_AI_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS),
-      usageInput: when(inference, sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS),
-      usageOutput: when(inference, sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS),
-      usageCacheRead: when(inference, sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS),
-      usageCacheWrite: when(inference, sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS),
-      usageReasoning: when(inference, sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_REASONING_OUTPUT_TOKENS),
+      usageInput: usage(sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS),
+      usageOutput: usage(sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS),
+      usageCacheRead: usage(sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS),
+      usageCacheWrite: usage(sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS),
+      usageReasoning: usage(sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_REASONING_OUTPUT_TOKENS),
     };
   };
 
