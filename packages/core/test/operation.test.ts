@@ -260,6 +260,31 @@ describe('server kind', () => {
     expect(m.histogram('gen_ai.client.operation.time_per_output_chunk').count).toBe(1);
     expect(m.histogram('gen_ai.server.time_per_output_token').count).toBe(1);
   });
+
+  it('a failed or cancelled server operation records its duration with error.type, and no token timings', async () => {
+    const genai = setup();
+    for (const error of [new Error('boom'), Object.assign(new Error('stop'), { name: 'AbortError' })]) {
+      const op = genai.startOperation({
+        operation: 'chat',
+        provider: 'llama.cpp',
+        kind: 'both',
+        stream: true,
+      });
+      op.chunk();
+      op.chunk();
+      op.chunk();
+      op.fail(error);
+    }
+    const m = await harness.collect();
+    expect(m.count('gen_ai.server.request.duration', { 'error.type': '_OTHER' })).toBe(1);
+    expect(m.count('gen_ai.server.request.duration', { 'error.type': 'cancelled' })).toBe(1);
+    // "for successful responses": the conventions' definition of both server token timings.
+    expect(m.points('gen_ai.server.time_to_first_token')).toHaveLength(0);
+    expect(m.points('gen_ai.server.time_per_output_token')).toHaveLength(0);
+    // The client chunk timings are defined for every streaming call.
+    expect(m.count('gen_ai.client.operation.time_to_first_chunk')).toBe(2);
+    expect(m.count('gen_ai.client.operation.time_per_output_chunk')).toBe(4);
+  });
 });
 
 describe('cost', () => {

@@ -168,6 +168,13 @@ describe('instrumentLlamaCpp: completions and chat on real node-llama-cpp', () =
       },
     });
     await expect(call).rejects.toThrow();
+    const rejected = await f.harness.collect();
+    expect(rejected.count(SERVER_DURATION, { 'error.type': 'cancelled' })).toBe(1);
+    // The server token timings are for successful responses only: the rejected call produced two
+    // tokens before its abort, yet adds no TTFT and no TPOT.
+    expect(rejected.points('gen_ai.server.time_to_first_token')).toHaveLength(0);
+    expect(rejected.points('gen_ai.server.time_per_output_token')).toHaveLength(0);
+    expect(rejected.sum(STOPS, { 'llm.stop.reason': 'abort' })).toBe(1);
     // stopOnAbortSignal: the runtime resolves instead of throwing; that is an abort stop, not an error.
     const controller2 = new AbortController();
     let tokens2 = 0;
@@ -181,9 +188,10 @@ describe('instrumentLlamaCpp: completions and chat on real node-llama-cpp', () =
     });
     expect(res.metadata.stopReason).toBe('abort');
     const m = await f.harness.collect();
-    expect(m.count(SERVER_DURATION)).toBe(2);
-    expect(m.count(SERVER_DURATION, { 'error.type': 'cancelled' })).toBe(1);
-    expect(m.sum(STOPS, { 'llm.stop.reason': 'abort' })).toBe(2);
+    expect(m.count(SERVER_DURATION)).toBe(1);
+    expect(m.count(SERVER_DURATION, { 'error.type': 'cancelled' })).toBe(0);
+    expect(m.count('gen_ai.server.time_to_first_token')).toBe(1);
+    expect(m.sum(STOPS, { 'llm.stop.reason': 'abort' })).toBe(1);
     expect(m.sum('llm.requests.active')).toBe(0);
   });
 

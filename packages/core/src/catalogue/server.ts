@@ -22,8 +22,8 @@ export const SERVER_METRICS: readonly MetricDefinition[] = [
     generation: 'all',
     origin: 'semconv',
     attributes: COMMON_ATTRIBUTES,
-    description: 'Time to generate the first token, from the start of the request.',
-    recordedWhen: 'once per server-kind operation that produced a token',
+    description: 'Time to generate the first token, from the start of the request, for successful responses.',
+    recordedWhen: 'once per successful server-kind operation that produced a token',
   },
   {
     name: sc.METRIC_GEN_AI_SERVER_TIME_PER_OUTPUT_TOKEN,
@@ -33,8 +33,8 @@ export const SERVER_METRICS: readonly MetricDefinition[] = [
     generation: 'all',
     origin: 'semconv',
     attributes: COMMON_ATTRIBUTES,
-    description: 'Time per output token generated after the first token.',
+    description: 'Time per output token generated after the first token, for successful responses.',
     recordedWhen:
-      'once per token batch after the first: the gap divided by the tokens it carried (one record per token when tokens arrive singly)',
+      'once per token batch after the first, for successful server-kind operations: the gap divided by the tokens it carried (one record per token when tokens arrive singly)',
   },
 ];

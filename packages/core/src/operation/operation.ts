@@ -298,7 +298,7 @@ export class Operation {
       const group = this.finalGroup();
       if (this.client) this.recordClient(group, seconds, errorType);
       if (this.server) this.recordServer(group, seconds, errorType);
-      this.flushGaps(group);
+      this.flushGaps(group, errorType === undefined);
       this.recordCost(group);
     } catch {
       // Recording is guarded below this level; this only keeps an unforeseen failure from the caller.
@@ -361,14 +361,21 @@ export class Operation {
 
   private recordServer(group: SeriesGroup, seconds: number, errorType: string | undefined): void {
     const plan = this.ctx.plans.server;
-    if (errorType === undefined) group.record(plan.duration, seconds);
-    else group.failed(plan.duration, errorType).record(seconds);
+    if (errorType !== undefined) {
+      group.failed(plan.duration, errorType).record(seconds);
+      return; // the token timings are defined for successful responses only
+    }
+    group.record(plan.duration, seconds);
     if (this.firstChunkAt >= 0)
       group.record(plan.timeToFirstToken, (this.firstChunkAt - this.startedAt) / 1000);
   }
 
-  /** Hands buffered gaps to the per-chunk and per-token series, then empties the buffer. */
-  private flushGaps(group: SeriesGroup): void {
+  /**
+   * Hands buffered gaps to the per-chunk and per-token series, then empties the buffer. The server's
+   * time per output token is for successful responses only (`succeeded` false at a failed end); a
+   * generation longer than GAP_FLUSH_AT tokens has its earlier gaps recorded before its end is known.
+   */
+  private flushGaps(group: SeriesGroup, succeeded = true): void {
     const gaps = this.gaps;
     const count = this.gapCount;
     if (gaps === null || count === 0) return;
@@ -377,7 +384,7 @@ export class Operation {
       const slots = this.ctx.plans.client[this.cls].timePerOutputChunk;
       for (let i = 0; i < slots.length; i++) group.series(slots[i]!).recordMany(gaps, count);
     }
-    if (this.server && this.ctx.plans.server.timePerOutputToken !== NONE) {
+    if (this.server && succeeded && this.ctx.plans.server.timePerOutputToken !== NONE) {
       const tokens = this.gapTokens;
       if (tokens !== null) {
         // Mean per-token time of each batch: the gap divided by the tokens it carried.
