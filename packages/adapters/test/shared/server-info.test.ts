@@ -35,6 +35,9 @@ describe('server attributes from the base URL', () => {
     expect(inferProvider(host('api', 'x', 'ai'))).toBe('x_ai');
     expect(inferProvider(host('api', 'mistral', 'ai'))).toBe('mistral_ai');
     expect(inferProvider(host('generativelanguage', 'googleapis', 'com'))).toBe('gcp.gemini');
+    // Moonshot AI's OpenAI- and Anthropic-compatible APIs (.ai and .cn): a well-known provider name.
+    expect(inferProvider(host('api', 'moonshot', 'ai'))).toBe('moonshot_ai');
+    expect(inferProvider(host('api', 'moonshot', 'cn'), 'anthropic')).toBe('moonshot_ai');
     expect(inferProvider('127.0.0.1')).toBe('openai');
     expect(serverInfo(`https://${host('api', 'groq', 'com')}/openai/v1`, 'custom').provider).toBe('custom');
   });

@@ -25,6 +25,7 @@ const PROVIDER_LABELS: ReadonlyArray<readonly [labels: readonly string[], provid
   [['deepseek'], P.deepseek],
   [['mistral'], P.mistralAi],
   [['perplexity'], P.perplexity],
+  [['moonshot'], P.moonshotAi],
   [['x', 'ai'], P.xAi],
   [['generativelanguage', 'googleapis'], P.gcpGemini],
   [['aiplatform', 'googleapis'], P.gcpVertexAi],
