@@ -33,11 +33,14 @@ export function usageOf(raw: unknown): Usage | undefined {
   return undefined;
 }
 
+/** The input details carry both cache counts (each a part of the input total), the output details the reasoning part. */
 function usage(input: unknown, output: unknown, inDetails: unknown, outDetails: unknown): Usage {
+  const inD = isObj(inDetails) ? inDetails : undefined;
   return {
     inputTokens: input as number,
     outputTokens: output as number,
-    cachedInputTokens: (isObj(inDetails) ? inDetails.cached_tokens : undefined) as number,
+    cachedInputTokens: inD?.cached_tokens as number,
+    cacheWriteInputTokens: inD?.cache_write_tokens as number,
     reasoningTokens: (isObj(outDetails) ? outDetails.reasoning_tokens : undefined) as number,
   };
 }

@@ -95,6 +95,52 @@ describe.each(SDKS)('openai v$major: requests', ({ OpenAI }) => {
     await harness.shutdown();
   });
 
+  it('usage details: cache reads, cache writes and reasoning of chat and responses answers, streamed or not', async () => {
+    const { harness, metrics } = metricsPipeline('latest');
+    const client = instrumentOpenAI(
+      new OpenAI({ apiKey: 'test', baseURL: server().baseURL, maxRetries: 0 }),
+      { metrics },
+    );
+    // The API's shapes: prompt_tokens_details / input_tokens_details carry both cache counts, each
+    // a part of the input total; the reasoning count is a part of the output total.
+    const chat = {
+      prompt_tokens: 50,
+      completion_tokens: 9,
+      total_tokens: 59,
+      prompt_tokens_details: { cached_tokens: 20, cache_write_tokens: 30 },
+      completion_tokens_details: { reasoning_tokens: 4 },
+    };
+    const responses = {
+      input_tokens: 50,
+      output_tokens: 9,
+      total_tokens: 59,
+      input_tokens_details: { cached_tokens: 20, cache_write_tokens: 30 },
+      output_tokens_details: { reasoning_tokens: 4 },
+    };
+    server().enqueue({ usage: chat }, { usage: chat }, { usage: responses }, { usage: responses });
+    await client.chat.completions.create({ model: 'chat', messages });
+    const stream = await client.chat.completions.create({
+      model: 'chat',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    for await (const _ of stream);
+    await client.responses.create({ model: 'resp', input: 'hi' });
+    for await (const _ of await client.responses.create({ model: 'resp', input: 'hi', stream: true }));
+    const m = await collectWhenIdle(harness);
+    const usage = 'gen_ai.client.inference.usage';
+    for (const model of ['chat', 'resp']) {
+      const of = (kind: string) => m.sum(`${usage}.${kind}`, { 'gen_ai.request.model': model });
+      expect(of('input_tokens'), model).toBe(100);
+      expect(of('cache_read.input_tokens'), model).toBe(40);
+      expect(of('cache_write.input_tokens'), model).toBe(60);
+      expect(of('output_tokens'), model).toBe(18);
+      expect(of('reasoning.output_tokens'), model).toBe(8);
+    }
+    await harness.shutdown();
+  });
+
   it('retries inside one create() count as one operation', async () => {
     const { harness, client } = setup({ maxRetries: 2 });
     const before = server().requests.length;
