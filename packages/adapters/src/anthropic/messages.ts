@@ -75,7 +75,9 @@ const count = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) &
  * The latest value of each usage field across a call. Streams report input and cache tokens in
  * `message_start` and the output in `message_delta`, cumulatively (a later value replaces, never
  * adds); recent API versions repeat the input fields in `message_delta`. `message_start`'s
- * `output_tokens` (and its breakdown) is a placeholder and is ignored.
+ * `output_tokens` (and its breakdown) is a placeholder and is ignored. A cumulative input count never
+ * shrinks: compatible servers (SGLang) send `input_tokens: 0` in `message_delta`, which would erase the
+ * real count, so a smaller valid input-side count keeps the larger one seen.
  */
 class UsageState {
   private input: unknown;
@@ -89,9 +91,11 @@ class UsageState {
     if (!isObj(usage)) return;
     this.seen = true;
     const keep = (v: unknown, old: unknown) => (v === undefined || v === null ? old : v);
-    this.input = keep(usage.input_tokens, this.input);
-    this.cacheRead = keep(usage.cache_read_input_tokens, this.cacheRead);
-    this.cacheWrite = keep(usage.cache_creation_input_tokens, this.cacheWrite);
+    const grow = (v: unknown, old: unknown) =>
+      count(v) && count(old) ? Math.max(v as number, old as number) : keep(v, old);
+    this.input = grow(usage.input_tokens, this.input);
+    this.cacheRead = grow(usage.cache_read_input_tokens, this.cacheRead);
+    this.cacheWrite = grow(usage.cache_creation_input_tokens, this.cacheWrite);
     if (withOutput) {
       this.output = keep(usage.output_tokens, this.output);
       // `output_tokens_details.thinking_tokens`: the reasoning part of output_tokens (SDK 0.9x+).

@@ -80,6 +80,33 @@ describe.each(SDKS)('anthropic v$major: streams', ({ Anthropic }) => {
     await harness.shutdown();
   });
 
+  it("input counts are cumulative too: a message_delta that zeroes them (compatible servers) keeps message_start's, a larger one wins", async () => {
+    const { harness, client } = setup();
+    server().enqueue(
+      // SGLang's Anthropic endpoint sends input_tokens: 0 in message_delta; the API's counts never shrink.
+      {
+        chunks: 3,
+        inputTokens: 11,
+        cacheReadTokens: 20,
+        cacheWriteTokens: 4,
+        deltaUsage: {
+          input_tokens: 0,
+          cache_read_input_tokens: 0,
+          cache_creation_input_tokens: 0,
+          output_tokens: 3,
+        },
+      },
+      // A server-side tool loop grows the input during the turn: the final, larger count is the one billed.
+      { chunks: 2, inputTokens: 5, deltaUsage: { input_tokens: 9, output_tokens: 2 } },
+    );
+    await drain(await client.messages.create(params('zeroed')));
+    await drain(await client.messages.create(params('grown')));
+    const m = await harness.collect();
+    expect(h.tokenSums(m, { 'gen_ai.request.model': 'zeroed' })).toEqual({ input: 35, output: 3, count: 2 });
+    expect(h.tokenSums(m, { 'gen_ai.request.model': 'grown' })).toEqual({ input: 9, output: 2, count: 2 });
+    await harness.shutdown();
+  });
+
   it.each(['tool_use', 'thinking'] as const)(
     '%s deltas are output; empty JSON and signatures are not',
     async (content) => {
