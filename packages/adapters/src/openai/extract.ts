@@ -28,18 +28,30 @@ export function usageOf(raw: unknown): Usage | undefined {
       raw.completion_tokens,
       raw.prompt_tokens_details,
       raw.completion_tokens_details,
+      // DeepSeek's own API puts its cache hits at the top level (prompt_tokens = hits + misses).
+      raw.prompt_cache_hit_tokens,
     );
   }
   return undefined;
 }
 
-/** The input details carry both cache counts (each a part of the input total), the output details the reasoning part. */
-function usage(input: unknown, output: unknown, inDetails: unknown, outDetails: unknown): Usage {
+/**
+ * The input details carry both cache counts (each a part of the input total), the output details the
+ * reasoning part; `cacheHits` is the cache read when the details do not say.
+ */
+function usage(
+  input: unknown,
+  output: unknown,
+  inDetails: unknown,
+  outDetails: unknown,
+  cacheHits?: unknown,
+): Usage {
   const inD = isObj(inDetails) ? inDetails : undefined;
+  const cached = inD?.cached_tokens;
   return {
     inputTokens: input as number,
     outputTokens: output as number,
-    cachedInputTokens: inD?.cached_tokens as number,
+    cachedInputTokens: (cached === undefined || cached === null ? cacheHits : cached) as number,
     cacheWriteInputTokens: inD?.cache_write_tokens as number,
     reasoningTokens: (isObj(outDetails) ? outDetails.reasoning_tokens : undefined) as number,
   };

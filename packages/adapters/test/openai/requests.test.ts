@@ -141,6 +141,34 @@ describe.each(SDKS)('openai v$major: requests', ({ OpenAI }) => {
     await harness.shutdown();
   });
 
+  it("DeepSeek's top-level prompt_cache_hit_tokens is the cache read when the usage has no prompt_tokens_details", async () => {
+    const { harness, metrics } = metricsPipeline('latest');
+    const client = instrumentOpenAI(
+      new OpenAI({ apiKey: 'test', baseURL: server().baseURL, maxRetries: 0 }),
+      { metrics },
+    );
+    // prompt_tokens = hit + miss: the hits are a part of the input, as OpenAI's cached_tokens are.
+    const deepseek = {
+      prompt_tokens: 100,
+      completion_tokens: 5,
+      total_tokens: 105,
+      prompt_cache_hit_tokens: 80,
+      prompt_cache_miss_tokens: 20,
+    };
+    // Both shapes (a proxy in front): the standard nested count wins, nothing is read twice.
+    const both = { ...deepseek, prompt_tokens_details: { cached_tokens: 64 } };
+    server().enqueue({ usage: deepseek }, { usage: both });
+    await client.chat.completions.create({ model: 'native', messages });
+    await client.chat.completions.create({ model: 'proxied', messages });
+    const m = await harness.collect();
+    const cacheRead = (model: string) =>
+      m.sum('gen_ai.client.inference.usage.cache_read.input_tokens', { 'gen_ai.request.model': model });
+    expect(cacheRead('native')).toBe(80);
+    expect(cacheRead('proxied')).toBe(64);
+    expect(m.sum('gen_ai.client.inference.usage.input_tokens')).toBe(200);
+    await harness.shutdown();
+  });
+
   it('retries inside one create() count as one operation', async () => {
     const { harness, client } = setup({ maxRetries: 2 });
     const before = server().requests.length;
