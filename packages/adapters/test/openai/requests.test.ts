@@ -17,8 +17,8 @@ import { SDKS } from './sdks.js';
 describe.each(SDKS)('openai v$major: requests', ({ OpenAI }) => {
   const server = useServer(startOpenAIServer);
 
-  function setup(clientOptions: Record<string, unknown> = {}) {
-    const { harness, metrics } = metricsPipeline();
+  function setup(clientOptions: Record<string, unknown> = {}, semconv: 'v1.41' | 'latest' = 'v1.41') {
+    const { harness, metrics } = metricsPipeline(semconv);
     const client = instrumentOpenAI(
       new OpenAI({ apiKey: 'test', baseURL: server().baseURL, maxRetries: 0, ...clientOptions }),
       { metrics },
@@ -96,11 +96,7 @@ describe.each(SDKS)('openai v$major: requests', ({ OpenAI }) => {
   });
 
   it('usage details: cache reads, cache writes and reasoning of chat and responses answers, streamed or not', async () => {
-    const { harness, metrics } = metricsPipeline('latest');
-    const client = instrumentOpenAI(
-      new OpenAI({ apiKey: 'test', baseURL: server().baseURL, maxRetries: 0 }),
-      { metrics },
-    );
+    const { harness, client } = setup({}, 'latest');
     // The API's shapes: prompt_tokens_details / input_tokens_details carry both cache counts, each
     // a part of the input total; the reasoning count is a part of the output total.
     const chat = {
@@ -142,11 +138,7 @@ describe.each(SDKS)('openai v$major: requests', ({ OpenAI }) => {
   });
 
   it("DeepSeek's top-level prompt_cache_hit_tokens is the cache read when the usage has no prompt_tokens_details", async () => {
-    const { harness, metrics } = metricsPipeline('latest');
-    const client = instrumentOpenAI(
-      new OpenAI({ apiKey: 'test', baseURL: server().baseURL, maxRetries: 0 }),
-      { metrics },
-    );
+    const { harness, client } = setup({}, 'latest');
     // prompt_tokens = hit + miss: the hits are a part of the input, as OpenAI's cached_tokens are.
     const deepseek = {
       prompt_tokens: 100,
