@@ -144,6 +144,25 @@ describe('docs/dashboards/genai-metrics.json', () => {
       expect(result.ok, result.output).toBe(true);
     });
 
+    it("leaves out the caller's own cancellations, as gen_ai:client_error_ratio:rate5m does", async () => {
+      const result = await errorRateAt(
+        [
+          // 60 operations/min: 45 complete, 12 cancelled by the caller (stop button, `break`), 3 fail.
+          { series: `gen_ai_client_operation_duration_count{${chat}}`, values: '0+11.25x40' },
+          {
+            series: `gen_ai_client_operation_duration_count{${chat},error_type="cancelled"}`,
+            values: '0+3x40',
+          },
+          {
+            series: `gen_ai_client_operation_duration_count{${chat},error_type="server_error"}`,
+            values: '0+0.75x40',
+          },
+        ],
+        [{ labels: '', value: 0.05 }],
+      );
+      expect(result.ok, result.output).toBe(true);
+    });
+
     it('returns nothing without traffic', async () => {
       const result = await errorRateAt(
         [{ series: `gen_ai_client_operation_duration_count{${chat}}`, values: '5x40' }],

@@ -58,7 +58,8 @@ const overview: PanelSpec[] = [
   },
   {
     title: 'Error rate',
-    description: 'Fraction of operations that failed (error.type set).',
+    description:
+      'Fraction of operations that failed (error.type set, except cancelled: the caller aborted or stopped reading, which Errors by error.type still shows).',
     type: 'stat',
     unit: 'percentunit',
     w: 4,
@@ -71,7 +72,8 @@ const overview: PanelSpec[] = [
       {
         // Operations without a failure have no error_type series: `or … * 0` counts them as 0, so a
         // healthy service reads 0 % instead of "No data"; `> 0` keeps an idle one at "No data", not NaN.
-        expr: `sum((${countsAcross('gen_ai_operation_name', ', error_type!=""')}) or (${countsAcross('gen_ai_operation_name')}) * 0) / (sum(${countsAcross('gen_ai_operation_name')}) > 0)`,
+        // The caller's own cancellations are not failures (as in gen_ai:client_error_ratio:rate5m).
+        expr: `sum((${countsAcross('gen_ai_operation_name', ', error_type!="", error_type!="cancelled"')}) or (${countsAcross('gen_ai_operation_name')}) * 0) / (sum(${countsAcross('gen_ai_operation_name')}) > 0)`,
         legendFormat: 'errors',
       },
     ],
