@@ -172,3 +172,47 @@ describe('docs/dashboards/genai-metrics.json', () => {
     });
   });
 });
+
+describe('the Accelerators row, evaluated by promtool over two hosts of one job', () => {
+  // hw.id is unique on one host only: two identical machines report the same PCI address.
+  const card = 'job="app",hw_id="0000:03:00.0",hw_name="card0"';
+  const input: SeriesInput[] = [
+    { series: `hw_gpu_utilization{${card},instance="host-a:9464"}`, values: '0.9x20' },
+    { series: `hw_gpu_utilization{${card},instance="host-b:9464"}`, values: '0.1x20' },
+    { series: `hw_gpu_memory_usage{${card},instance="host-a:9464"}`, values: '15x20' },
+    { series: `hw_gpu_memory_usage{${card},instance="host-b:9464"}`, values: '4x20' },
+    { series: `hw_gpu_memory_limit{${card},instance="host-a:9464"}`, values: '16x20' },
+    { series: `hw_gpu_memory_limit{${card},instance="host-b:9464"}`, values: '24x20' },
+    { series: `hw_power{${card},instance="host-a:9464",hw_type="gpu"}`, values: '300x20' },
+    { series: `hw_power{${card},instance="host-b:9464",hw_type="gpu"}`, values: '90x20' },
+  ];
+  const perHost: Record<string, [number, number]> = {
+    'GPU utilization': [0.9, 0.1],
+    'GPU memory used': [15, 4],
+    'GPU memory limit': [16, 24],
+    Power: [300, 90],
+  };
+  const accelerator = queries.filter(
+    (q) => q.semconv === 'v1.41' && ['GPU utilization', 'GPU memory', 'Power'].includes(q.panel),
+  );
+
+  it('has one series per host and device, never a max over hosts', async () => {
+    expect(accelerator.length).toBe(4);
+    for (const q of accelerator) {
+      const key =
+        q.panel === 'GPU memory' ? `GPU memory ${q.expr.includes('limit') ? 'limit' : 'used'}` : q.panel;
+      const [a, b] = perHost[key]!;
+      const result = await testExpression({
+        expr: `sum by (instance) (${q.expr})`,
+        interval: '1m',
+        evalTime: '5m',
+        input,
+        expected: [
+          { labels: '{instance="host-a:9464"}', value: a },
+          { labels: '{instance="host-b:9464"}', value: b },
+        ],
+      });
+      expect(result.ok, `${key}: ${q.expr}\n${result.output}`).toBe(true);
+    }
+  });
+});

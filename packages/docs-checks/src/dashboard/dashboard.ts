@@ -14,6 +14,10 @@ import { servingPipelinePanels } from './serving.js';
  */
 
 const F = 'job=~"$job", gen_ai_provider_name=~"$provider", gen_ai_request_model=~"$model"';
+/**
+ * Accelerator panels: per instance and hw.id, because hw.id is unique on one host only (a PCI address,
+ * nvidia0), so identical machines of one job report the same one.
+ */
 const HW = 'job=~"$job"';
 const RI = '$__rate_interval';
 const BY_OP = 'gen_ai_operation_name, gen_ai_request_model';
@@ -340,7 +344,10 @@ const hardware: PanelSpec[] = [
     w: 8,
     h: 8,
     targets: [
-      { expr: `max by (hw_id, hw_name) (hw_gpu_utilization{${HW}})`, legendFormat: '{{hw_name}} {{hw_id}}' },
+      {
+        expr: `max by (instance, hw_id, hw_name) (hw_gpu_utilization{${HW}})`,
+        legendFormat: '{{instance}} {{hw_name}} {{hw_id}}',
+      },
     ],
   },
   {
@@ -351,8 +358,14 @@ const hardware: PanelSpec[] = [
     w: 8,
     h: 8,
     targets: [
-      { expr: `max by (hw_id) (hw_gpu_memory_usage{${HW}})`, legendFormat: 'used {{hw_id}}' },
-      { expr: `max by (hw_id) (hw_gpu_memory_limit{${HW}})`, legendFormat: 'limit {{hw_id}}' },
+      {
+        expr: `max by (instance, hw_id) (hw_gpu_memory_usage{${HW}})`,
+        legendFormat: 'used {{instance}} {{hw_id}}',
+      },
+      {
+        expr: `max by (instance, hw_id) (hw_gpu_memory_limit{${HW}})`,
+        legendFormat: 'limit {{instance}} {{hw_id}}',
+      },
     ],
   },
   {
@@ -362,7 +375,7 @@ const hardware: PanelSpec[] = [
     unit: 'watt',
     w: 8,
     h: 8,
-    targets: [{ expr: `max by (hw_id) (hw_power{${HW}})`, legendFormat: '{{hw_id}}' }],
+    targets: [{ expr: `max by (instance, hw_id) (hw_power{${HW}})`, legendFormat: '{{instance}} {{hw_id}}' }],
   },
 ];
 
