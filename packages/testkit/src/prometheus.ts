@@ -38,6 +38,8 @@ export interface PrometheusServerOptions {
   startTimeoutMs?: number;
   /** `--enable-feature` values, e.g. `['exemplar-storage']` (keeps exemplars; `queryExemplars`). */
   enableFeatures?: readonly string[];
+  /** Rule files (absolute paths) Prometheus loads and evaluates, recording and alerting rules alike. */
+  ruleFiles?: readonly string[];
 }
 
 /** One series' exemplars as `/api/v1/query_exemplars` returns them. */
@@ -78,7 +80,10 @@ export class PrometheusServer {
     }
     const dataDir = await mkdtemp(join(tmpdir(), 'genai-metrics-prom-'));
     const configFile = join(dataDir, 'prometheus.yml');
-    await writeFile(configFile, scrapeConfig(options.targets, options.scrapeIntervalSeconds ?? 1));
+    await writeFile(
+      configFile,
+      scrapeConfig(options.targets, options.scrapeIntervalSeconds ?? 1, options.ruleFiles ?? []),
+    );
     // A free port can be taken between probing and binding; retry a few times on that race.
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -320,7 +325,11 @@ function hasBinary(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v "${name}"`], { stdio: 'ignore' }).status === 0;
 }
 
-function scrapeConfig(targets: PrometheusServerOptions['targets'], intervalSeconds: number): string {
+function scrapeConfig(
+  targets: PrometheusServerOptions['targets'],
+  intervalSeconds: number,
+  ruleFiles: readonly string[],
+): string {
   if (targets.length === 0) throw new Error('PrometheusServer needs at least one target');
   const jobs = targets.map((t, i) => {
     const target: ScrapeTarget = typeof t === 'string' ? { url: t } : t;
@@ -352,6 +361,7 @@ function scrapeConfig(targets: PrometheusServerOptions['targets'], intervalSecon
     `  scrape_interval: ${intervalSeconds}s`,
     `  scrape_timeout: ${intervalSeconds}s`,
     `  evaluation_interval: ${intervalSeconds}s`,
+    ...(ruleFiles.length > 0 ? ['rule_files:', ...ruleFiles.map((f) => `  - ${JSON.stringify(f)}`)] : []),
     'scrape_configs:',
     ...jobs,
     '',
