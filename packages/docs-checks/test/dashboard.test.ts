@@ -216,3 +216,56 @@ describe('the Accelerators row, evaluated by promtool over two hosts of one job'
     }
   });
 });
+
+describe('the panels that join semconv generations, over a job whose instances run different modes', () => {
+  // Moving to latest instance by instance: a runs `both`, b already `latest`; 60 chat calls/min each,
+  // a failing 1, b 24; 240 output tokens/min each.
+  const chat =
+    'job="app",gen_ai_provider_name="openai",gen_ai_operation_name="chat",gen_ai_request_model="m"';
+  const a = `${chat},instance="a"`;
+  const b = `${chat},instance="b"`;
+  const input: SeriesInput[] = [
+    { series: `gen_ai_client_operation_duration_count{${a}}`, values: '0+59x20' },
+    { series: `gen_ai_client_operation_duration_count{${a},error_type="server_error"}`, values: '0+1x20' },
+    { series: `gen_ai_client_inference_duration_count{${a}}`, values: '0+59x20' },
+    { series: `gen_ai_client_inference_duration_count{${a},error_type="server_error"}`, values: '0+1x20' },
+    { series: `gen_ai_client_token_usage_sum{${a},gen_ai_token_type="output"}`, values: '0+240x20' },
+    {
+      series: `gen_ai_client_inference_usage_output_tokens_total{${a},gen_ai_token_modality="text"}`,
+      values: '0+240x20',
+    },
+    { series: `gen_ai_client_inference_duration_count{${b}}`, values: '0+36x20' },
+    { series: `gen_ai_client_inference_duration_count{${b},error_type="server_error"}`, values: '0+24x20' },
+    {
+      series: `gen_ai_client_inference_usage_output_tokens_total{${b},gen_ai_token_modality="text"}`,
+      values: '0+240x20',
+    },
+  ];
+  const expected: Record<string, number> = {
+    'Requests/s': 2,
+    'Error rate': 25 / 120,
+    'Request rate': 2,
+    'Errors by error.type': 25 / 60,
+    'Tokens/s out': 8,
+  };
+
+  it('count every instance once', async () => {
+    const joined = queries.filter(
+      (q) =>
+        q.semconv === 'v1.41' &&
+        ['Requests/s', 'Error rate', 'Request rate', 'Errors by error.type', 'Tokens/s'].includes(q.panel),
+    );
+    for (const q of joined) {
+      if (q.panel === 'Tokens/s' && !q.expr.includes('"output"')) continue;
+      const want = expected[q.panel === 'Tokens/s' ? 'Tokens/s out' : q.panel]!;
+      const result = await testExpression({
+        expr: `round(sum(${q.expr}), 0.0001)`,
+        interval: '1m',
+        evalTime: '10m',
+        input,
+        expected: [{ labels: '', value: Math.round(want * 10_000) / 10_000 }],
+      });
+      expect(result.ok, `${q.panel}: ${q.expr}\n${result.output}`).toBe(true);
+    }
+  });
+});

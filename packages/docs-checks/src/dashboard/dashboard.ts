@@ -7,8 +7,8 @@ import { servingPipelinePanels } from './serving.js';
  * writes it, and a test fails when the file and this definition differ.
  *
  * Semconv generations: counts and tokens are read from every generation's names joined with `or`
- * (grouped by operation, so nothing counts twice in `both` mode and latest's inference, embeddings
- * and other-operation names add up). Latency histograms cannot be merged across names, so the
+ * (per scrape target and operation, so nothing counts twice in `both` mode, latest's inference,
+ * embeddings and other-operation names add up, and instances of one job may run different modes). Latency histograms cannot be merged across names, so the
  * `semconv` variable picks the family: v1.41 `gen_ai_client_operation_*`, latest
  * `gen_ai_client_inference_*`.
  */
@@ -23,21 +23,38 @@ const RI = '$__rate_interval';
 const BY_OP = 'gen_ai_operation_name, gen_ai_request_model';
 const DURATION_FAMILIES = ['operation', 'inference', 'embeddings'] as const;
 
-/** `sum by (by) (rate(<family>_duration_count{...}))` for each generation, joined with `or`. */
+/**
+ * Generations joined with `or` per scrape target (one target runs one mode), then summed by `by`:
+ * joined over a whole job instead, the v1.41 series of an instance still in `both` would hide the
+ * traffic of another instance already on `latest` while a job moves instance by instance.
+ */
+function joinPerTarget(by: string, parts: ((perTarget: string) => string)[]): string {
+  return `sum by (${by}) (${parts.map((part) => part(`${by}, job, instance`)).join(' or ')})`;
+}
+
+/** `rate(<family>_duration_count{...})` of every generation, joined per target and summed by `by`. */
 function countsAcross(by: string, extraMatchers = ''): string {
-  return DURATION_FAMILIES.map(
-    (f) => `sum by (${by}) (rate(gen_ai_client_${f}_duration_count{${F}${extraMatchers}}[${RI}]))`,
-  ).join(' or ');
+  return joinPerTarget(
+    by,
+    DURATION_FAMILIES.map(
+      (f) => (g: string) =>
+        `sum by (${g}) (rate(gen_ai_client_${f}_duration_count{${F}${extraMatchers}}[${RI}]))`,
+    ),
+  );
 }
 
 function tokensAcross(direction: 'input' | 'output', by: string): string {
   const parts = [
-    `sum by (${by}) (rate(gen_ai_client_token_usage_sum{${F}, gen_ai_token_type="${direction}"}[${RI}]))`,
-    `sum by (${by}) (rate(gen_ai_client_inference_usage_${direction}_tokens_total{${F}}[${RI}]))`,
+    (g: string) =>
+      `sum by (${g}) (rate(gen_ai_client_token_usage_sum{${F}, gen_ai_token_type="${direction}"}[${RI}]))`,
+    (g: string) =>
+      `sum by (${g}) (rate(gen_ai_client_inference_usage_${direction}_tokens_total{${F}}[${RI}]))`,
   ];
   if (direction === 'input')
-    parts.push(`sum by (${by}) (rate(gen_ai_client_embeddings_operation_input_tokens_sum{${F}}[${RI}]))`);
-  return parts.join(' or ');
+    parts.push(
+      (g) => `sum by (${g}) (rate(gen_ai_client_embeddings_operation_input_tokens_sum{${F}}[${RI}]))`,
+    );
+  return joinPerTarget(by, parts);
 }
 
 function quantile(q: number, bucketSeries: string, by = 'le'): string {
