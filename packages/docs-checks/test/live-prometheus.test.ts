@@ -81,6 +81,16 @@ async function waitForRuleEvaluation(prom: PrometheusServer, after: number): Pro
   throw new Error('the rule groups were not evaluated in 30 s');
 }
 
+/** When the rule group last finished an evaluation (RFC 3339, as the rules API gives it). */
+async function lastEvaluation(prom: PrometheusServer, group: string): Promise<string> {
+  const res = (await (await fetch(`${prom.url}/api/v1/rules`)).json()) as {
+    data: { groups: { name: string; lastEvaluation: string }[] };
+  };
+  const found = res.data.groups.find((g) => g.name === group);
+  if (!found) throw new Error(`no rule group ${group}`);
+  return found.lastEvaluation;
+}
+
 let prometheus: PrometheusServer;
 const apps = new Map<SemconvMode, MetricsHandle>();
 let rulesDir: string;
@@ -168,25 +178,27 @@ describe('recording and alert rules, loaded by a real Prometheus scraping each s
   it('per operation, the ratios are the calls made: nothing counted twice or left out', async () => {
     const chat = (mode: string) =>
       `{job="${mode}",gen_ai_provider_name="openai",gen_ai_operation_name="chat",gen_ai_request_model="gpt-4o"}`;
+    // Read every recorded series of one evaluation: Prometheus commits rule by rule, so a query at
+    // "now" can meet one rule's newer sample beside another's older one.
+    const at = await lastEvaluation(prometheus, 'genai-metrics.client');
+    const value = async (promql: string) => {
+      const params = new URLSearchParams({ query: promql, time: at });
+      const body = (await (await fetch(`${prometheus.url}/api/v1/query?${params}`)).json()) as {
+        data: { result: { value: [number, string] }[] };
+      };
+      expect(body.data.result, promql).toHaveLength(1);
+      return Number(body.data.result[0]!.value[1]);
+    };
     for (const mode of MODES) {
       // 5 chat calls a round: 1 failed, 1 cancelled by the caller (not a failure).
-      expect(await prometheus.queryValue(`gen_ai:client_error_ratio:rate5m${chat(mode)}`), mode).toBeCloseTo(
-        0.2,
-        10,
-      );
+      expect(await value(`gen_ai:client_error_ratio:rate5m${chat(mode)}`), mode).toBeCloseTo(0.2, 10);
       // 30 input tokens over 5 calls; 6 output tokens.
-      expect(
-        await prometheus.queryValue(
-          `gen_ai:client_input_tokens:rate5m${chat(mode)} / gen_ai:client_requests:rate5m${chat(mode)}`,
-        ),
-        mode,
-      ).toBeCloseTo(6, 10);
-      expect(
-        await prometheus.queryValue(
-          `gen_ai:client_output_tokens:rate5m${chat(mode)} / gen_ai:client_requests:rate5m${chat(mode)}`,
-        ),
-        mode,
-      ).toBeCloseTo(1.2, 10);
+      const perCall = (tokens: string) =>
+        value(
+          `gen_ai:client_${tokens}_tokens:rate5m${chat(mode)} / gen_ai:client_requests:rate5m${chat(mode)}`,
+        );
+      expect(await perCall('input'), mode).toBeCloseTo(6, 10);
+      expect(await perCall('output'), mode).toBeCloseTo(1.2, 10);
     }
     // Nothing counted twice in `both`: the rules join the generations with `or`, which never adds;
     // a join that missed (labels differing) would show as extra series in the test above.
@@ -223,8 +235,8 @@ describe('the Grafana dashboard against the same Prometheus', { timeout: 60_000 
   const expand = (expr: string, vars: { semconv: string; job: string; provider?: string; model?: string }) =>
     expr
       .replaceAll(grafanaVar('semconv'), vars.semconv)
-      .replaceAll('$__rate_interval', '1m')
-      .replaceAll('$__range', '5m')
+      .replaceAll('$__rate_interval', '5m')
+      .replaceAll('$__range', '10m')
       .replaceAll('$job', vars.job)
       .replaceAll('$provider', vars.provider ?? '.*')
       .replaceAll('$model', vars.model ?? '.*');
