@@ -269,3 +269,47 @@ describe('the panels that join semconv generations, over a job whose instances r
     }
   });
 });
+
+describe('the client duration panels, over streams the caller dropped', () => {
+  // 60 calls a minute within 1.28 s; 6 dropped streams a minute, ended as cancelled by the garbage
+  // collector 40.96–81.92 s later. The provider's p95 is 1.28 * 0.95 = 1.216 s.
+  const chat =
+    'job="app",gen_ai_provider_name="openai",gen_ai_operation_name="chat",gen_ai_request_model="m"';
+  const input: SeriesInput[] = [
+    { series: `gen_ai_client_operation_duration_bucket{${chat},le="1.28"}`, values: '0+60x20' },
+    { series: `gen_ai_client_operation_duration_bucket{${chat},le="81.92"}`, values: '0+60x20' },
+    { series: `gen_ai_client_operation_duration_bucket{${chat},le="+Inf"}`, values: '0+60x20' },
+    {
+      series: `gen_ai_client_operation_duration_bucket{${chat},error_type="cancelled",le="1.28"}`,
+      values: '0x20',
+    },
+    {
+      series: `gen_ai_client_operation_duration_bucket{${chat},error_type="cancelled",le="81.92"}`,
+      values: '0+6x20',
+    },
+    {
+      series: `gen_ai_client_operation_duration_bucket{${chat},error_type="cancelled",le="+Inf"}`,
+      values: '0+6x20',
+    },
+  ];
+
+  it('leave them out of the quantiles, as gen_ai:client_duration_bucket:rate5m does', async () => {
+    const p95 = queries.filter(
+      (q) =>
+        q.semconv === 'v1.41' &&
+        q.expr.startsWith('histogram_quantile(0.95') &&
+        q.expr.includes('gen_ai_client_operation_duration_bucket{'),
+    );
+    expect(p95.map((q) => q.panel).sort()).toEqual(['Operation duration', 'p95 duration']);
+    for (const q of p95) {
+      const result = await testExpression({
+        expr: `round(${q.expr}, 0.001)`,
+        interval: '1m',
+        evalTime: '10m',
+        input,
+        expected: [{ labels: '', value: 1.216 }],
+      });
+      expect(result.ok, `${q.panel}: ${q.expr}\n${result.output}`).toBe(true);
+    }
+  });
+});

@@ -57,15 +57,24 @@ function tokensAcross(direction: 'input' | 'output', by: string): string {
   return joinPerTarget(by, parts);
 }
 
-function quantile(q: number, bucketSeries: string, by = 'le'): string {
-  return `histogram_quantile(${q}, sum by (${by}) (rate(${bucketSeries}{${F}}[${RI}])))`;
+function quantile(q: number, bucketSeries: string, by = 'le', matchers = F): string {
+  return `histogram_quantile(${q}, sum by (${by}) (rate(${bucketSeries}{${matchers}}[${RI}])))`;
 }
 
-function quantiles(bucketSeries: string, qs: number[]): PanelSpec['targets'] {
-  return qs.map((q) => ({ expr: quantile(q, bucketSeries), legendFormat: `p${Math.round(q * 100)}` }));
+function quantiles(bucketSeries: string, qs: number[], matchers = F): PanelSpec['targets'] {
+  return qs.map((q) => ({
+    expr: quantile(q, bucketSeries, 'le', matchers),
+    legendFormat: `p${Math.round(q * 100)}`,
+  }));
 }
 
 const CLIENT = `gen_ai_client_${grafanaVar('semconv')}`;
+/**
+ * Client operation durations without error.type "cancelled" (as gen_ai:client_duration_bucket:rate5m):
+ * those end when the caller stopped reading, or when the garbage collector reclaimed a stream nobody
+ * finished, minutes later, not when the provider answered.
+ */
+const DURATION_F = `${F}, error_type!="cancelled"`;
 
 const overview: PanelSpec[] = [
   {
@@ -102,13 +111,13 @@ const overview: PanelSpec[] = [
   {
     title: 'p95 duration',
     description:
-      'p95 operation duration (the semconv variable picks v1.41 operation.* or latest inference.*).',
+      'p95 operation duration, operations the caller cancelled left out (the semconv variable picks v1.41 operation.* or latest inference.*).',
     type: 'stat',
     unit: 's',
     w: 4,
     h: 4,
     thresholds: [{ value: 10, color: 'red' }],
-    targets: [{ expr: quantile(0.95, `${CLIENT}_duration_bucket`), legendFormat: 'p95' }],
+    targets: [{ expr: quantile(0.95, `${CLIENT}_duration_bucket`, 'le', DURATION_F), legendFormat: 'p95' }],
   },
   {
     title: 'p95 time to first chunk',
@@ -243,12 +252,12 @@ const traffic: PanelSpec[] = [
 const latency: PanelSpec[] = [
   {
     title: 'Operation duration',
-    description: 'p50 / p95 / p99 of client operation duration.',
+    description: 'p50 / p95 / p99 of client operation duration (operations the caller cancelled left out).',
     type: 'timeseries',
     unit: 's',
     w: 8,
     h: 8,
-    targets: quantiles(`${CLIENT}_duration_bucket`, [0.5, 0.95, 0.99]),
+    targets: quantiles(`${CLIENT}_duration_bucket`, [0.5, 0.95, 0.99], DURATION_F),
   },
   {
     title: 'Time to first chunk',
@@ -270,14 +279,14 @@ const latency: PanelSpec[] = [
   },
   {
     title: 'Duration heatmap',
-    description: 'Operations per duration bucket.',
+    description: 'Operations per duration bucket (operations the caller cancelled left out).',
     type: 'heatmap',
     unit: 's',
     w: 12,
     h: 8,
     targets: [
       {
-        expr: `sum by (le) (increase(${CLIENT}_duration_bucket{${F}}[${RI}]))`,
+        expr: `sum by (le) (increase(${CLIENT}_duration_bucket{${DURATION_F}}[${RI}]))`,
         legendFormat: '{{le}}',
         format: 'heatmap',
       },
