@@ -313,3 +313,35 @@ describe('the client duration panels, over streams the caller dropped', () => {
     }
   });
 });
+
+describe('the server request duration, over generations the caller dropped', () => {
+  const local =
+    'job="app",gen_ai_provider_name="llama.cpp",gen_ai_operation_name="chat",gen_ai_request_model="tiny"';
+  const input: SeriesInput[] = [
+    { series: `gen_ai_server_request_duration_bucket{${local},le="1.28"}`, values: '0+60x20' },
+    { series: `gen_ai_server_request_duration_bucket{${local},le="81.92"}`, values: '0+60x20' },
+    { series: `gen_ai_server_request_duration_bucket{${local},le="+Inf"}`, values: '0+60x20' },
+    {
+      series: `gen_ai_server_request_duration_bucket{${local},error_type="cancelled",le="81.92"}`,
+      values: '0+6x20',
+    },
+    {
+      series: `gen_ai_server_request_duration_bucket{${local},error_type="cancelled",le="+Inf"}`,
+      values: '0+6x20',
+    },
+  ];
+
+  it('leaves them out of the p95, as gen_ai:server_request_duration:p95_5m does', async () => {
+    const [p95] = queries.filter(
+      (q) => q.semconv === 'v1.41' && q.expr.includes('gen_ai_server_request_duration_bucket'),
+    );
+    const result = await testExpression({
+      expr: `round(${p95!.expr}, 0.001)`,
+      interval: '1m',
+      evalTime: '10m',
+      input,
+      expected: [{ labels: '', value: 1.216 }],
+    });
+    expect(result.ok, result.output).toBe(true);
+  });
+});

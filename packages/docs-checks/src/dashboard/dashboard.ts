@@ -70,7 +70,7 @@ function quantiles(bucketSeries: string, qs: number[], matchers = F): PanelSpec[
 
 const CLIENT = `gen_ai_client_${grafanaVar('semconv')}`;
 /**
- * Client operation durations without error.type "cancelled" (as gen_ai:client_duration_bucket:rate5m):
+ * Operation and server request durations without error.type "cancelled" (as the recording rules):
  * those end when the caller stopped reading, or when the garbage collector reclaimed a stream nobody
  * finished, minutes later, not when the provider answered.
  */
@@ -327,13 +327,17 @@ const latency: PanelSpec[] = [
   },
   {
     title: 'Server: request duration and model load',
-    description: 'p95 server request duration, and p95 model load time by stage (llm.model.load.duration).',
+    description:
+      'p95 server request duration (requests the caller cancelled left out), and p95 model load time by stage (llm.model.load.duration).',
     type: 'timeseries',
     unit: 's',
     w: 8,
     h: 8,
     targets: [
-      { expr: quantile(0.95, 'gen_ai_server_request_duration_bucket'), legendFormat: 'request p95' },
+      {
+        expr: quantile(0.95, 'gen_ai_server_request_duration_bucket', 'le', DURATION_F),
+        legendFormat: 'request p95',
+      },
       {
         expr: quantile(0.95, 'llm_model_load_duration_bucket', 'le, llm_load_stage'),
         legendFormat: 'load p95 {{llm_load_stage}}',
