@@ -274,8 +274,10 @@ describe('the duration p95 panels, over operations the caller dropped', () => {
   // 60 calls a minute within 1.28 s; 6 dropped a minute, ended as cancelled by the garbage collector
   // 40.96–81.92 s later (client streams, and node-llama-cpp generations on the server side too).
   // What the provider or runtime took: p95 = 1.28 * 0.95 = 1.216 s, as the recording rules read it.
-  const labels = 'job="app",gen_ai_provider_name="p",gen_ai_operation_name="chat",gen_ai_request_model="m"';
-  const dropped = (metric: string): SeriesInput[] => [
+  const operation =
+    'job="app",gen_ai_provider_name="p",gen_ai_operation_name="chat",gen_ai_request_model="m"';
+  const agent = 'job="app",gen_ai_agent_name="a"';
+  const dropped = (metric: string, labels: string): SeriesInput[] => [
     { series: `${metric}_bucket{${labels},le="1.28"}`, values: '0+60x20' },
     { series: `${metric}_bucket{${labels},le="81.92"}`, values: '0+60x20' },
     { series: `${metric}_bucket{${labels},le="+Inf"}`, values: '0+60x20' },
@@ -284,9 +286,11 @@ describe('the duration p95 panels, over operations the caller dropped', () => {
   ];
 
   it.each([
-    ['gen_ai_client_operation_duration', ['Operation duration', 'p95 duration']],
-    ['gen_ai_server_request_duration', ['Server: request duration and model load']],
-  ])('%s: leave them out', async (metric, panels) => {
+    ['gen_ai_client_operation_duration', operation, ['Operation duration', 'p95 duration'], ''],
+    ['gen_ai_server_request_duration', operation, ['Server: request duration and model load'], ''],
+    // measureAgent: a streamText result left unread ends as cancelled when it is reclaimed.
+    ['gen_ai_invoke_agent_duration', agent, ['Agent run duration'], '{gen_ai_agent_name="a"}'],
+  ])('%s: leave them out', async (metric, labels, panels, resultLabels) => {
     const p95 = queries.filter(
       (q) =>
         q.semconv === 'v1.41' &&
@@ -299,8 +303,8 @@ describe('the duration p95 panels, over operations the caller dropped', () => {
         expr: `round(${q.expr}, 0.001)`,
         interval: '1m',
         evalTime: '10m',
-        input: dropped(metric),
-        expected: [{ labels: '', value: 1.216 }],
+        input: dropped(metric, labels),
+        expected: [{ labels: resultLabels, value: 1.216 }],
       });
       expect(result.ok, `${q.panel}: ${q.expr}\n${result.output}`).toBe(true);
     }

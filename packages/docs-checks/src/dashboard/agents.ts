@@ -9,8 +9,14 @@ const RI = '$__rate_interval';
 const F = 'job=~"$job"';
 
 /** `histogram_quantile(q, …)` of one histogram, per `by` label. */
-const quantile = (q: number, metric: string, by: string) =>
-  `histogram_quantile(${q}, sum by (le, ${by}) (rate(${metric}_bucket{${F}}[${RI}])))`;
+const quantile = (q: number, metric: string, by: string, matchers = F) =>
+  `histogram_quantile(${q}, sum by (le, ${by}) (rate(${metric}_bucket{${matchers}}[${RI}])))`;
+
+/**
+ * Agent runs without error.type "cancelled": a run whose streamText result was left unread ends so
+ * when the garbage collector reclaims it, with the duration up to then (docs/adapters/ai-sdk.md).
+ */
+const RUNS_F = `${F}, error_type!="cancelled"`;
 
 /** Mean value per observation, per agent: calls per invocation. */
 const perRun = (metric: string) =>
@@ -67,13 +73,14 @@ export function agentPanels(): PanelSpec[] {
     },
     {
       title: 'Agent run duration',
-      description: 'p50 / p95 of one agent invocation, end to end (gen_ai.invoke_agent.duration).',
+      description:
+        'p50 / p95 of one agent invocation, end to end (gen_ai.invoke_agent.duration; runs the caller cancelled left out).',
       type: 'timeseries',
       unit: 's',
       w: 12,
       h: 8,
       targets: [0.5, 0.95].map((q) => ({
-        expr: quantile(q, 'gen_ai_invoke_agent_duration', 'gen_ai_agent_name'),
+        expr: quantile(q, 'gen_ai_invoke_agent_duration', 'gen_ai_agent_name', RUNS_F),
         legendFormat: `p${q * 100} {{gen_ai_agent_name}}`,
       })),
     },
