@@ -46,6 +46,8 @@ export type InputProblem =
   | 'unreadable'
   /** longer than the attribute value length limit: cut, with a visible suffix */
   | 'truncated'
+  /** a string with half of a UTF-16 surrogate pair, which UTF-8 cannot carry: written with U+FFFD in its place */
+  | 'lone_surrogate'
   /** not one of the values the option accepts: the default is used */
   | 'unknown_value'
   /** not a metric of the active semconv mode, or not one that can be recorded this way: skipped */
@@ -61,6 +63,12 @@ export type ProblemSink = (field: InputField, problem: InputProblem) => void;
 export const OTHER = '_OTHER';
 
 const MAX_SAFE_COUNT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** ES2024's well-formed string methods (every runtime core supports has them; the lib target is ES2023). */
+interface WellFormedString {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
 
 /**
  * Turns whatever a caller passes into an attribute value or a number: strings (bounded in length),
@@ -79,9 +87,10 @@ export class Sanitizer {
   /** A string attribute value; anything else is dropped (undefined). */
   text(value: unknown, field: InputField): string | undefined {
     if (typeof value === 'string') {
-      if (value.length <= this.maxLength) return value;
-      this.problem(field, 'truncated', value);
-      return truncate(value, this.maxLength);
+      const text = this.wellFormed(value, field);
+      if (text.length <= this.maxLength) return text;
+      this.problem(field, 'truncated', text);
+      return truncate(text, this.maxLength);
     }
     if (value !== undefined && value !== null) this.typeProblem(field, value);
     return undefined;
@@ -98,9 +107,7 @@ export class Sanitizer {
    * when absent or empty, as `wrong_type` / `unreadable` otherwise.
    */
   name(value: unknown, field: InputField): string {
-    if (typeof value === 'string' && value !== '') {
-      return value.length <= this.maxLength ? value : (this.text(value, field) as string);
-    }
+    if (typeof value === 'string' && value !== '') return this.text(value, field) as string;
     const absent = value === undefined || value === null || value === '';
     this.problem(field, absent ? 'missing' : typeKind(value), value, `recorded as '${OTHER}'`);
     return OTHER;
@@ -179,6 +186,19 @@ export class Sanitizer {
     );
   }
 
+  /**
+   * `value` with every lone surrogate replaced by U+FFFD, counted. UTF-8 cannot carry half of a
+   * surrogate pair, so the exposition (and the OTLP encoder) writes U+FFFD for it anyway: left as it
+   * is, `m\uD800` and `m\uDC00` would be two series here and one label set in the scrape, written twice
+   * (Prometheus keeps one of them and loses the other's operations).
+   */
+  private wellFormed(value: string, field: InputField): string {
+    const s = value as unknown as WellFormedString;
+    if (s.isWellFormed()) return value;
+    this.problem(field, 'lone_surrogate', value);
+    return s.toWellFormed();
+  }
+
   private typeProblem(field: InputField, value: unknown): void {
     this.problem(field, typeKind(value), value);
   }
@@ -201,6 +221,7 @@ const CONSEQUENCE: Record<InputProblem, string> = {
   negative: 'it was dropped',
   unreadable: 'it was treated as absent',
   truncated: 'it was cut, with a visible suffix',
+  lone_surrogate: 'each lone surrogate was replaced by U+FFFD',
   unknown_value: 'the default was used',
   unknown_metric: 'nothing was recorded',
   undeclared_attribute: 'the attribute was dropped',

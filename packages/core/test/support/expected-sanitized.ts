@@ -41,6 +41,7 @@ export class ExpectedSanitized {
   label(value: unknown, field: InputField): void {
     if (value === undefined || value === null || value === '') return;
     if (typeof value === 'string') {
+      if (!(value as string & { isWellFormed(): boolean }).isWellFormed()) this.add(field, 'lone_surrogate');
       if (value.length > this.maxLength) this.add(field, 'truncated');
     } else {
       this.add(field, value === THROWS ? 'unreadable' : 'wrong_type');
