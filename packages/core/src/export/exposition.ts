@@ -1,11 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import { diag } from '@opentelemetry/api';
 import type { CollectionResult, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { MAX_TIMER_MS } from '../runtime/max-timer.js';
 import { SCRAPE_SLICE_MS, TimeSlice } from '../runtime/time-slice.js';
 import type { ScopeLabels } from './format/families.js';
 import { CONTENT_TYPES, type ExpositionFormat, negotiate } from './format/negotiate.js';
 import { serialize } from './format/serializer.js';
 import type { MetricsRequestHandler } from './prometheus-listener.js';
+import { BUSY_BODY, BUSY_HEADERS, DEFAULT_SCRAPE_TIMEOUT_MS, ScrapeSlots } from './scrape-slots.js';
 
 /** What the exposition includes beside the data points (the `prometheus` options of setupMetrics). */
 export interface ExpositionOptions {
@@ -13,6 +15,11 @@ export interface ExpositionOptions {
   withoutTargetInfo: boolean;
   /** Where the scope labels go (see ScopeLabels); `withoutScopeInfo` wins. Default `info`. */
   scopeLabels?: 'info' | 'series';
+  /**
+   * The longest one scrape may take, collection and body together (the export timeout): a scraper
+   * that stops reading is cut off then, and what its scrape held is let go. Default 30 s.
+   */
+  scrapeTimeoutMillis?: number;
 }
 
 export interface Exposition {
@@ -59,13 +66,34 @@ async function* slices(
  * The `(req, res)` handler behind `handle.metricsHandler`: collects (one reader, or the cluster's
  * merge), negotiates the format, and streams the body slice by slice. Never throws into the server
  * that mounted it; a failure after the first bytes ends the response early (the scraper sees a
- * truncated body and fails that scrape).
+ * truncated body and fails that scrape). Bounded: at most MAX_SCRAPES_IN_FLIGHT scrapes at once (503
+ * beyond), each cut off after `scrapeTimeoutMillis` (scrape-slots.ts says why).
  */
 export function createExpositionHandler(
   collect: () => Promise<CollectionResult>,
   options: ExpositionOptions,
 ): MetricsRequestHandler {
+  const slots = new ScrapeSlots();
+  const timeoutMillis = scrapeTimeout(options);
   return (req, res) => {
+    const release = slots.take();
+    if (release === undefined) {
+      res.writeHead(503, BUSY_HEADERS).end(BUSY_BODY);
+      return;
+    }
+    // A scraper that stops reading would keep the body's write, and the collection behind it, waiting
+    // for as long as its connection stays open (node:http has no response timeout).
+    const deadline = setTimeout(() => res.destroy(), timeoutMillis);
+    deadline.unref?.();
+    const done = () => {
+      clearTimeout(deadline);
+      release();
+    };
+    try {
+      res.once('close', done);
+    } catch {
+      // a framework's minimal response object: done when the body is
+    }
     let format: ExpositionFormat = 'text';
     try {
       format = negotiate(typeof req.headers?.accept === 'string' ? req.headers.accept : undefined);
@@ -76,6 +104,7 @@ export function createExpositionHandler(
     collect()
       .then(async ({ resourceMetrics, errors }) => {
         if (errors.length > 0) diag.error('genai-metrics: metrics collection errors', ...errors);
+        if (res.destroyed) return undefined;
         if (!res.headersSent) res.writeHead(200, { 'content-type': CONTENT_TYPES[format], vary: 'Accept' });
         if (head) return undefined;
         // A response object without write() (a framework's minimal one): the whole body in end().
@@ -92,7 +121,11 @@ export function createExpositionHandler(
         return undefined;
       })
       .then(
-        (body) => (body === undefined ? res.end() : res.end(body)),
+        (body) => {
+          if (res.destroyed) return;
+          if (body === undefined) res.end();
+          else res.end(body);
+        },
         (error: unknown) => {
           diag.error('genai-metrics: /metrics failed', error);
           if (!res.headersSent) {
@@ -102,43 +135,95 @@ export function createExpositionHandler(
             res.destroy();
           }
         },
-      );
+      )
+      .finally(done);
   };
 }
 
 /**
  * The same as a web `Response`, for fetch-style servers (`handle.metricsResponse`), with the body as
  * a stream serialised on demand. `request` (optional) is read for its Accept header. Never rejects.
+ * Bounded as the handler is: a body not read to its end within `scrapeTimeoutMillis` is ended with an
+ * error, which lets go of its collection and its slot.
  */
 export function createExpositionResponder(
   collect: () => Promise<CollectionResult>,
   options: ExpositionOptions,
 ): (request?: Request) => Promise<Response> {
+  const slots = new ScrapeSlots();
+  const timeoutMillis = scrapeTimeout(options);
   return async (request) => {
+    const release = slots.take();
+    if (release === undefined) return new Response(BUSY_BODY, { status: 503, headers: BUSY_HEADERS });
+    let deadline: ReturnType<typeof setTimeout> | undefined;
+    const done = () => {
+      clearTimeout(deadline);
+      release();
+    };
+    // Before the body exists, the deadline only marks the scrape as over (its slot is given back).
+    let expired = false;
+    let expire = () => {
+      expired = true;
+      done();
+    };
+    deadline = setTimeout(() => expire(), timeoutMillis);
+    if (typeof deadline === 'object') deadline.unref?.();
+    const tooLong = `genai-metrics: the scrape took over ${timeoutMillis} ms; cut off`;
     try {
       const format = negotiate(acceptOf(request));
       const { resourceMetrics, errors } = await collect();
       if (errors.length > 0) diag.error('genai-metrics: metrics collection errors', ...errors);
+      if (expired) {
+        return new Response(`# ${tooLong}\n`, {
+          status: 503,
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
+        });
+      }
       const chunks = slices(resourceMetrics, options, format);
       const encoder = new TextEncoder();
       const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          expire = () => {
+            done();
+            controller.error(new Error(tooLong));
+            chunks.return(undefined).catch(() => undefined);
+          };
+        },
         async pull(controller) {
-          const next = await chunks.next();
-          if (next.done) controller.close();
-          else controller.enqueue(encoder.encode(next.value));
+          let next: IteratorResult<string>;
+          try {
+            next = await chunks.next();
+          } catch (error) {
+            done();
+            throw error;
+          }
+          if (next.done) {
+            done();
+            controller.close();
+          } else {
+            controller.enqueue(encoder.encode(next.value));
+          }
         },
         async cancel() {
+          done();
           await chunks.return(undefined);
         },
       });
       return new Response(body, { headers: { 'content-type': CONTENT_TYPES[format], vary: 'Accept' } });
     } catch (error) {
+      done();
       return new Response(`# failed to export metrics: ${String(error)}\n`, {
         status: 500,
         headers: { 'content-type': 'text/plain; charset=utf-8' },
       });
     }
   };
+}
+
+/** The scrape deadline: the export timeout, within what a timer can wait. */
+function scrapeTimeout(options: ExpositionOptions): number {
+  const ms = options.scrapeTimeoutMillis;
+  return typeof ms === 'number' && ms > 0 ? Math.min(ms, MAX_TIMER_MS) : DEFAULT_SCRAPE_TIMEOUT_MS;
 }
 
 /** Resolves when `res` can take more, or is closed. */

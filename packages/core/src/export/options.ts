@@ -83,7 +83,10 @@ export interface SetupMetricsOptions {
   otlp?: OtlpOptions;
   /** Push/console export interval. Env `OTEL_METRIC_EXPORT_INTERVAL`; default 60000 ms. */
   exportIntervalMillis?: number;
-  /** Push/console export timeout. Env `OTEL_METRIC_EXPORT_TIMEOUT`; default 30000 ms. */
+  /**
+   * Push/console export timeout, and the longest one scrape may take (a scraper that stops reading is
+   * cut off then). Env `OTEL_METRIC_EXPORT_TIMEOUT`; default 30000 ms.
+   */
   exportTimeoutMillis?: number;
   /**
    * Serverless function mode (env `GENAI_METRICS_SERVERLESS=true`): delta temporality by default, no
@@ -119,6 +122,8 @@ export interface ResolvedPrometheus {
   withoutScopeInfo: boolean;
   withoutTargetInfo: boolean;
   scopeLabels: 'info' | 'series';
+  /** The longest one scrape may take: the export timeout (a scrape is the pull exporter's export). */
+  scrapeTimeoutMillis: number;
 }
 
 export interface ResolvedOtlp {
@@ -193,20 +198,28 @@ export function resolveConfig(options: SetupMetricsOptions, env: Env = processEn
       `${PREFIX}: 'cluster' and serverless mode cannot be combined (a function instance is one process); drop one of them`,
     );
   }
+  const boundedTimeout =
+    timeout === undefined ? Math.min(exportTimeoutMillis, exportIntervalMillis) : timeout;
   return {
     exporter,
     serverless,
-    prometheus: resolvePrometheus(options.prometheus ?? {}, env, serverless),
+    prometheus: {
+      ...resolvePrometheus(options.prometheus ?? {}, env, serverless),
+      scrapeTimeoutMillis: boundedTimeout,
+    },
     otlp: resolveOtlp(options.otlp ?? {}, env, serverless),
     exportIntervalMillis,
-    exportTimeoutMillis:
-      timeout === undefined ? Math.min(exportTimeoutMillis, exportIntervalMillis) : timeout,
+    exportTimeoutMillis: boundedTimeout,
     handleSignals: options.handleSignals ?? false,
     cluster,
   };
 }
 
-function resolvePrometheus(o: PrometheusOptions, env: Env, serverless: boolean): ResolvedPrometheus {
+function resolvePrometheus(
+  o: PrometheusOptions,
+  env: Env,
+  serverless: boolean,
+): Omit<ResolvedPrometheus, 'scrapeTimeoutMillis'> {
   if (o === null || typeof o !== 'object') throw new TypeError(`${PREFIX}: 'prometheus' must be an object`);
   const host = o.host ?? nonEmpty(env.OTEL_EXPORTER_PROMETHEUS_HOST) ?? '127.0.0.1';
   if (typeof host !== 'string' || host === '') {
