@@ -63,4 +63,28 @@ describe('label values with lone surrogates', () => {
       await prom.stop();
     }
   }, 60_000);
+
+  it('are looked for only in what is kept of a long value', async () => {
+    const h = await setupMetrics({ prometheus: { port: 0 } });
+    handles.push(h);
+    // Lone surrogates past the length limit are cut off with the rest; one before it is replaced.
+    h.genai
+      .startOperation({
+        operation: 'chat',
+        provider: 'p',
+        requestModel: `a${'\uDC00'.repeat(1000)}`.padStart(2000, 'x'),
+      })
+      .end();
+    h.genai
+      .startOperation({ operation: 'chat', provider: 'p', requestModel: `\uD800${'y'.repeat(1000)}` })
+      .end();
+    const text = await (await fetch(h.url!)).text();
+    expect(text).toMatch(
+      /^llm_input_sanitized_total\{llm_input_field="requestModel",llm_input_problem="truncated"\} 2$/m,
+    );
+    expect(text).toMatch(
+      /^llm_input_sanitized_total\{llm_input_field="requestModel",llm_input_problem="lone_surrogate"\} 1$/m,
+    );
+    expect(text).toMatch(/gen_ai_request_model="\uFFFDy+\.\.\.\[truncated\]"/);
+  });
 });

@@ -87,10 +87,10 @@ export class Sanitizer {
   /** A string attribute value; anything else is dropped (undefined). */
   text(value: unknown, field: InputField): string | undefined {
     if (typeof value === 'string') {
-      const text = this.wellFormed(value, field);
-      if (text.length <= this.maxLength) return text;
-      this.problem(field, 'truncated', text);
-      return truncate(text, this.maxLength);
+      if (value.length <= this.maxLength) return this.wellFormed(value, field);
+      this.problem(field, 'truncated', value);
+      // Cut first: the check then reads at most maxLength code units of a string of any size.
+      return this.wellFormed(truncate(value, this.maxLength), field);
     }
     if (value !== undefined && value !== null) this.typeProblem(field, value);
     return undefined;

@@ -41,8 +41,15 @@ export class ExpectedSanitized {
   label(value: unknown, field: InputField): void {
     if (value === undefined || value === null || value === '') return;
     if (typeof value === 'string') {
-      if (!(value as string & { isWellFormed(): boolean }).isWellFormed()) this.add(field, 'lone_surrogate');
-      if (value.length > this.maxLength) this.add(field, 'truncated');
+      // What is kept of a long value: the part before the suffix, less a high surrogate at the cut.
+      let kept = value;
+      if (value.length > this.maxLength) {
+        this.add(field, 'truncated');
+        let cut = this.maxLength - '...[truncated]'.length;
+        if (/[\uD800-\uDBFF]/.test(value.charAt(cut - 1))) cut--;
+        kept = value.slice(0, cut);
+      }
+      if (!(kept as string & { isWellFormed(): boolean }).isWellFormed()) this.add(field, 'lone_surrogate');
     } else {
       this.add(field, value === THROWS ? 'unreadable' : 'wrong_type');
     }
