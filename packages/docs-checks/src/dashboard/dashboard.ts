@@ -1,5 +1,17 @@
 import { agentPanels } from './agents.js';
-import { DATASOURCE, grafanaVar, layout, type PanelSpec } from './panels.js';
+import { hardwarePanels } from './hardware.js';
+import { DATASOURCE, layout, type PanelSpec } from './panels.js';
+import {
+  BY_OP,
+  CLIENT,
+  countsAcross,
+  DURATION_F,
+  F,
+  quantile,
+  quantiles,
+  RI,
+  tokensAcross,
+} from './queries.js';
 import { servingPipelinePanels } from './serving.js';
 
 /**
@@ -12,69 +24,6 @@ import { servingPipelinePanels } from './serving.js';
  * `semconv` variable picks the family: v1.41 `gen_ai_client_operation_*`, latest
  * `gen_ai_client_inference_*`.
  */
-
-const F = 'job=~"$job", gen_ai_provider_name=~"$provider", gen_ai_request_model=~"$model"';
-/**
- * Accelerator panels: per instance and hw.id, because hw.id is unique on one host only (a PCI address,
- * nvidia0), so identical machines of one job report the same one.
- */
-const HW = 'job=~"$job"';
-const RI = '$__rate_interval';
-const BY_OP = 'gen_ai_operation_name, gen_ai_request_model';
-const DURATION_FAMILIES = ['operation', 'inference', 'embeddings'] as const;
-
-/**
- * Generations joined with `or` per scrape target (one target runs one mode), then summed by `by`:
- * joined over a whole job instead, the v1.41 series of an instance still in `both` would hide the
- * traffic of another instance already on `latest` while a job moves instance by instance.
- */
-function joinPerTarget(by: string, parts: ((perTarget: string) => string)[]): string {
-  return `sum by (${by}) (${parts.map((part) => part(`${by}, job, instance`)).join(' or ')})`;
-}
-
-/** `rate(<family>_duration_count{...})` of every generation, joined per target and summed by `by`. */
-function countsAcross(by: string, extraMatchers = ''): string {
-  return joinPerTarget(
-    by,
-    DURATION_FAMILIES.map(
-      (f) => (g: string) =>
-        `sum by (${g}) (rate(gen_ai_client_${f}_duration_count{${F}${extraMatchers}}[${RI}]))`,
-    ),
-  );
-}
-
-function tokensAcross(direction: 'input' | 'output', by: string): string {
-  const parts = [
-    (g: string) =>
-      `sum by (${g}) (rate(gen_ai_client_token_usage_sum{${F}, gen_ai_token_type="${direction}"}[${RI}]))`,
-    (g: string) =>
-      `sum by (${g}) (rate(gen_ai_client_inference_usage_${direction}_tokens_total{${F}}[${RI}]))`,
-  ];
-  if (direction === 'input')
-    parts.push(
-      (g) => `sum by (${g}) (rate(gen_ai_client_embeddings_operation_input_tokens_sum{${F}}[${RI}]))`,
-    );
-  return joinPerTarget(by, parts);
-}
-
-function quantile(q: number, bucketSeries: string, by = 'le', matchers = F): string {
-  return `histogram_quantile(${q}, sum by (${by}) (rate(${bucketSeries}{${matchers}}[${RI}])))`;
-}
-
-function quantiles(bucketSeries: string, qs: number[], matchers = F): PanelSpec['targets'] {
-  return qs.map((q) => ({
-    expr: quantile(q, bucketSeries, 'le', matchers),
-    legendFormat: `p${Math.round(q * 100)}`,
-  }));
-}
-
-const CLIENT = `gen_ai_client_${grafanaVar('semconv')}`;
-/**
- * Operation and server request durations without error.type "cancelled" (as the recording rules):
- * those end when the caller stopped reading, or when the garbage collector reclaimed a stream nobody
- * finished, minutes later, not when the provider answered.
- */
-const DURATION_F = `${F}, error_type!="cancelled"`;
 
 const overview: PanelSpec[] = [
   {
@@ -363,52 +312,6 @@ const cost: PanelSpec[] = [
   },
 ];
 
-const hardware: PanelSpec[] = [
-  {
-    title: 'GPU utilization',
-    description: 'hw.gpu.utilization per accelerator (0–1).',
-    type: 'timeseries',
-    unit: 'percentunit',
-    min: 0,
-    max: 1,
-    w: 8,
-    h: 8,
-    targets: [
-      {
-        expr: `max by (instance, hw_id, hw_name) (hw_gpu_utilization{${HW}})`,
-        legendFormat: '{{instance}} {{hw_name}} {{hw_id}}',
-      },
-    ],
-  },
-  {
-    title: 'GPU memory',
-    description: 'hw.gpu.memory.usage and .limit per accelerator.',
-    type: 'timeseries',
-    unit: 'bytes',
-    w: 8,
-    h: 8,
-    targets: [
-      {
-        expr: `max by (instance, hw_id) (hw_gpu_memory_usage{${HW}})`,
-        legendFormat: 'used {{instance}} {{hw_id}}',
-      },
-      {
-        expr: `max by (instance, hw_id) (hw_gpu_memory_limit{${HW}})`,
-        legendFormat: 'limit {{instance}} {{hw_id}}',
-      },
-    ],
-  },
-  {
-    title: 'Power',
-    description: 'hw.power per device (W).',
-    type: 'timeseries',
-    unit: 'watt',
-    w: 8,
-    h: 8,
-    targets: [{ expr: `max by (instance, hw_id) (hw_power{${HW}})`, legendFormat: '{{instance}} {{hw_id}}' }],
-  },
-];
-
 function queryVariable(name: string, label: string, query: string): Record<string, unknown> {
   return {
     name,
@@ -486,7 +389,7 @@ export function buildDashboard(): Record<string, unknown> {
       { title: 'Traffic', panels: traffic },
       { title: 'Latency', panels: latency },
       { title: 'Cost', panels: cost },
-      { title: 'Accelerators', panels: hardware },
+      { title: 'Accelerators', panels: hardwarePanels() },
       { title: 'Serving pipeline', panels: servingPipelinePanels({ filter: F, quantile }) },
       { title: 'Tools and agents', panels: agentPanels() },
     ]),
