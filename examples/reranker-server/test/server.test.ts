@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { PrometheusServer, promtoolCheckMetrics } from '@genai-metrics/testkit';
+import { PrometheusServer, promtoolCheckMetrics, runOnTakenPort } from '@genai-metrics/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLoad } from '../src/load.js';
 import { type RerankerServer, startRerankerServer } from '../src/server.js';
@@ -160,24 +158,10 @@ describe('examples/reranker-server with a real Prometheus', () => {
 /** The README's `pnpm start` on a port something else holds: one line saying what to change, exit code 1. */
 describe('src/main.ts', () => {
   it('says which port is taken and what to set, instead of crashing with a stack', async () => {
-    const holder = createServer();
-    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
-    const { port } = holder.address() as AddressInfo;
-    try {
-      const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        execFile(
-          process.execPath,
-          ['--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))],
-          { env: { ...process.env, PORT: String(port) }, timeout: 60_000 },
-          (error, _stdout, stderr) => resolve({ code: error ? (error.code as number | null) : 0, stderr }),
-        );
-      });
-      expect(run.code).toBe(1);
-      expect(run.stderr.trim()).toBe(
-        `reranker-server: cannot listen on 127.0.0.1:${port} (EADDRINUSE); set PORT to a free port`,
-      );
-    } finally {
-      holder.close();
-    }
+    const run = await runOnTakenPort(fileURLToPath(new URL('../src/main.ts', import.meta.url)));
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      `reranker-server: cannot listen on 127.0.0.1:${run.port} (EADDRINUSE); set PORT to a free port`,
+    );
   }, 90_000);
 });

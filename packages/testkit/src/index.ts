@@ -121,6 +121,7 @@ export function bucketIndex(boundaries: readonly number[], value: number): numbe
 export * from './anthropic-server.js';
 export * from './exposition-parse.js';
 export * from './gguf.js';
+export * from './http/taken-port.js';
 export * from './openai-server.js';
 export * from './otlp/otlp-points.js';
 export * from './otlp/otlp-receiver.js';
