@@ -24,7 +24,7 @@ import {
  * The pre-aggregated path (GenAiMetricProducer) must export exactly what SDK instruments behind
  * `genAiViews()` export, point for point: names, descriptors, temporality, attributes, bucket counts,
  * sums, min/max, start and end times. Both pipelines get the same randomised mix of operations
- * (streams, failures, usage shapes, response models, queue marks, one-off records), with collections
+ * (streams, failures, abandoned operations, usage shapes, response models, queue marks, one-off records), with collections
  * in the middle of operations, under a fake clock so both see the same instants.
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
@@ -102,6 +102,8 @@ type Cmd =
   | { c: 'dequeued'; op: number }
   | { c: 'end'; op: number }
   | { c: 'fail'; op: number; status: number; type?: string }
+  | { c: 'seen'; op: number }
+  | { c: 'abandon'; op: number }
   | { c: 'record'; name: string; value: number; model: string }
   | { c: 'timer'; what: 'tool' | 'agent' | 'stage' | 'load'; name: string }
   | { c: 'timerEnd'; t: number; failed: boolean; calls?: number }
@@ -165,6 +167,9 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ c: fc.constant('dequeued' as const), op }) },
   { weight: 3, arbitrary: fc.record({ c: fc.constant('end' as const), op }) },
+  { weight: 1, arbitrary: fc.record({ c: fc.constant('seen' as const), op }) },
+  // Ends at an earlier instant than now (the last chunk or seen() mark): the same on both sides.
+  { weight: 2, arbitrary: fc.record({ c: fc.constant('abandon' as const), op }) },
   {
     weight: 2,
     arbitrary: fc.record(
@@ -325,6 +330,12 @@ class Side {
         break;
       case 'end':
         target.end();
+        break;
+      case 'seen':
+        target.seen();
+        break;
+      case 'abandon':
+        target.abandon();
         break;
       case 'fail':
         target.fail(Object.assign(new Error('failed'), c.status ? { status: c.status } : {}), c.type);

@@ -87,6 +87,8 @@ export class Operation {
   private readonly startedAt: number;
   private firstChunkAt = -1;
   private lastChunkAt = -1;
+  /** The last `seen()` mark: a sign of life that is not a chunk (see `abandon()`). */
+  private lastSeenAt = -1;
   private gaps: Float64Array | null = null;
   /** Tokens per gap, allocated only when a chunk carries more than one token. */
   private gapTokens: Float64Array | null = null;
@@ -287,8 +289,32 @@ export class Operation {
     this.finish(failureType(this.ctx.sanitizer, error, errorType));
   }
 
-  private finish(errorType: string | undefined): void {
-    const endedAt = performance.now();
+  /**
+   * The caller was seen now without a chunk: a result or stream handed over to it. Only `abandon()`
+   * reads the mark, so call it where a result may later be dropped unread — once per result, not per
+   * item (it reads the clock; `chunk()` already marks each chunk).
+   */
+  seen(): void {
+    if (!this.ended) this.lastSeenAt = performance.now();
+  }
+
+  /**
+   * The caller left without a word — its result was garbage-collected unread, or its stream dropped
+   * half-read — and the operation ends as failed with error.type `cancelled`, timed to the caller's
+   * last sign of life: the later of the last `chunk()` and the last `seen()` (its start if neither).
+   * Not to now: the collector runs seconds to minutes after the caller left, and that wait is no
+   * part of the operation. `llm.requests.active` drops now, as at any end; per-chunk timings are as
+   * recorded. A dedicated method rather than an end time for `fail()`: the operation already holds
+   * its last chunk's time, so an adapter needs no clock of its own per chunk, and "when was the caller
+   * last seen" is decided in one place for every adapter.
+   */
+  abandon(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.finish('cancelled', Math.max(this.startedAt, this.lastChunkAt, this.lastSeenAt));
+  }
+
+  private finish(errorType: string | undefined, endedAt = performance.now()): void {
     operationsInFlight.count--;
     enterExemplar(this.span);
     try {
