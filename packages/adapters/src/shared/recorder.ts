@@ -201,6 +201,9 @@ export interface OperationLike {
   dequeued(): void;
   end(): void;
   fail(error?: unknown, errorType?: string): void;
+  /** core 0.x before `abandon()` has neither: the operation then fails as `cancelled`, timed to now. */
+  seen?(): void;
+  abandon?(): void;
 }
 
 /** Runs one call into the backend; a throw is reported once and goes no further. */
@@ -285,6 +288,34 @@ export class GuardedOperation {
       this.backend?.fail(error, errorType);
     } catch (thrown) {
       reportOnce(`${this.adapter}: Operation.fail`, thrown);
+    }
+  }
+
+  /** The result was handed to the caller: its last sign of life if it is dropped unread (core `seen()`). */
+  seen(): void {
+    const op = this.backend;
+    if (this.ended || op === undefined) return;
+    try {
+      op.seen?.();
+    } catch (error) {
+      reportOnce(`${this.adapter}: Operation.seen`, error);
+    }
+  }
+
+  /**
+   * The caller left without a word (see http-sdk/abandoned.ts): `cancelled`, timed by core to the last
+   * chunk or `seen()` mark, not to the garbage collection that told us. A backend without `abandon`
+   * fails the operation as `cancelled` instead.
+   */
+  abandon(): void {
+    if (this.ended) return;
+    this.ended = true;
+    const op = this.backend;
+    try {
+      if (typeof op?.abandon === 'function') op.abandon();
+      else op?.fail(undefined, 'cancelled');
+    } catch (thrown) {
+      reportOnce(`${this.adapter}: Operation.abandon`, thrown);
     }
   }
 }

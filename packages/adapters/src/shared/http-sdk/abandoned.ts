@@ -5,11 +5,15 @@ export interface Abandonable {
 
 /**
  * Results the caller dropped without reading: an APIPromise never awaited, a Stream never
- * iterated, or a stream's iterator dropped before the stream ended. Nothing else can tell us the caller gave up, so when the garbage collector reclaims
- * such an object its call ends as `cancelled` (duration up to that moment, no usage). Until then it
- * counts in `llm.requests.active`. Objects that were read are unregistered first, so this never
- * fires for them; a FinalizationRegistry holds no strong reference to the watched object (the held
- * call must not reference it either).
+ * iterated, or a stream's iterator dropped before the stream ended. Nothing else can tell us the
+ * caller gave up, so when the garbage collector reclaims such an object its call ends as `cancelled`,
+ * with no usage. Its duration is not measured up to the collection, which comes seconds to minutes
+ * after the caller left and would make the recorded latency arbitrary: core's `Operation.abandon()`
+ * ends it at the caller's last sign of life — the last chunk or part it was given, else the moment
+ * the answer or stream was handed over (the adapter's `seen()` mark). Until the collection it counts
+ * in `llm.requests.active`, which drops then. Objects that were read are unregistered first, so this
+ * never fires for them; a FinalizationRegistry holds no strong reference to the watched object (the
+ * held call must not reference it either).
  */
 class Abandoned {
   private readonly registry =

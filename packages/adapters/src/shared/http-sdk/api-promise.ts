@@ -96,8 +96,12 @@ export class ObservedCall extends HttpCall {
   headers(): void {
     const held = this.held;
     this.held = undefined;
-    if (held !== undefined && !this.subscribed && !this.isEnded && !parseStarted(held))
+    if (held !== undefined && !this.subscribed && !this.isEnded && !parseStarted(held)) {
+      // The answer is there for the caller to take: if it never does, the call ends here, not at the
+      // garbage collection (the clock is read only on this rare path, never for an awaited call).
+      this.seen();
       this.token = abandoned.watch(held, this);
+    }
   }
 
   /** The request failed (after the SDK's retries). */

@@ -97,9 +97,14 @@ export class HttpCall extends GuardedOperation implements Abandonable {
     this.fail(reason, 'cancelled', how);
   }
 
-  /** The garbage collector reclaimed the result unread (see abandoned.ts). */
-  abandon(): void {
-    this.cancel(undefined, 'caller_stop');
+  /**
+   * The garbage collector reclaimed the result unread (see abandoned.ts): cancelled, the caller having
+   * stopped, and timed to its last sign of life (the last chunk, or the hand-over marked by `seen()`).
+   */
+  override abandon(): void {
+    if (this.isEnded) return;
+    this.finish('caller_stop');
+    super.abandon();
   }
 
   private finish(how: CallEnd): void {

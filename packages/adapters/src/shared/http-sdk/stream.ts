@@ -29,7 +29,9 @@ export function isStreamLike(value: unknown): value is StreamLike {
 export function observeStream(stream: StreamLike, call: HttpCall): void {
   const inner = stream.iterator;
   // Until someone iterates, the only ways this stream can end are an abort of its controller or
-  // the caller dropping it (FinalizationRegistry, see abandoned.ts).
+  // the caller dropping it (FinalizationRegistry, see abandoned.ts). Handed over now: if it is
+  // dropped unread, this is when the caller was last seen (one clock read per streamed call).
+  call.seen();
   const token = abandoned.watch(stream, call);
   const signal = stream.controller?.signal;
   let iterating = false;
@@ -111,6 +113,7 @@ function observeIterator(
   // half-read iterator, release a ReadableStream reader without cancelling it. Only the garbage
   // collector can tell: when this iterator is reclaimed before the stream ended, the caller left.
   // Registered on the iterator, not the stream: a `for await` holds the iterator, not the stream.
+  // The call is then timed to the last chunk the caller was given (core's `abandon()`).
   const token = abandoned.watch(wrapped, call);
   if (typeof it.return === 'function') {
     // The caller stopped early (`break`, a cancelled ReadableStream, a closed tee branch): the
