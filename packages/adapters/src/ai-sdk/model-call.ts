@@ -162,9 +162,19 @@ export class ModelCall implements Abandonable {
     this.settle(() => this.op.fail(aborted ? (read(this.signal, 'reason') ?? reason) : reason, type));
   }
 
-  /** The garbage collector reclaimed the stream unread (see shared/http-sdk/abandoned.ts). */
+  /**
+   * The garbage collector reclaimed the stream unread (see shared/http-sdk/abandoned.ts): the caller
+   * stopped, and the call is timed to the last output chunk it was given, or to the stream's
+   * hand-over. After the `finish` part, or once the call's signal fired, it ends as `cancelled()` decides.
+   */
   abandon(): void {
-    this.cancelled(undefined);
+    if (this.op.isEnded) return;
+    if ((this.finished && this.pendingError === NO_ERROR) || read(this.signal, 'aborted') === true) {
+      this.cancelled(undefined);
+      return;
+    }
+    this.stop = 'caller_stop';
+    this.settle(() => this.op.abandon());
   }
 
   private settle(end: () => void): void {

@@ -14,7 +14,8 @@ import type { ModelCall } from './model-call.js';
  * A stream the reader leaves before its end — never read, or read part-way and dropped (ai 7's
  * `streamText` stops reading the model stream where its caller stopped: a `break`, a cancelled
  * response) — ends as cancelled when it is garbage-collected: nothing else tells us. It stays
- * watched until it ends, so a stream that was read from is no exception.
+ * watched until it ends, so a stream that was read from is no exception. Its duration ends at the
+ * last output chunk the reader was given, or at the hand-over if it read none, not at the collection.
  *
  * Per part this costs one `read()` promise and its reaction plus the part's own switch; the
  * middleware bench (bench/src/ai-sdk.bench.ts) measures it against the bare model.
@@ -62,6 +63,8 @@ export function observedStream(source: ReadableStream<unknown>, call: ModelCall)
     },
     { highWaterMark: 0 },
   );
+  // Handed over now: a stream left unread is timed to here (one clock read per streamed call).
+  call.op.seen();
   token = abandoned.watch(stream, call);
   return stream;
 }

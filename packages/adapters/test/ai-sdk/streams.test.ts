@@ -19,6 +19,13 @@ import { AI_SDKS } from './sdks.js';
 /** What differs between any two calls: clocks, and ai 7's own timings of each step. */
 const IGNORED = new Set(['timestamp', 'headers', 'performance']);
 const callOptions = { prompt: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] };
+/**
+ * How long a left stream lingers before the collection that reveals it: the server answers at once,
+ * so a duration timed to the caller's last sign of life is far below it, one timed to the collection
+ * above it.
+ */
+const LINGER_MS = 1000;
+const linger = () => new Promise((r) => setTimeout(r, LINGER_MS));
 
 /**
  * The model stream itself, read by a caller directly (`model.doStream()`, as a custom loop or another
@@ -84,19 +91,21 @@ describe.each(AI_SDKS)('$name: the model stream', (sdk) => {
     await harness.shutdown();
   });
 
-  it('a stream nobody reads ends as cancelled when it is garbage-collected, not in flight forever', async () => {
+  it('a stream nobody reads ends as cancelled when it is garbage-collected, timed to its hand-over', async () => {
     const { harness, metrics } = metricsPipeline();
     await (async () => {
       await models(metrics).wrapped.doStream(callOptions);
     })();
+    await linger();
     const m = await collectAfterCollections(harness);
     expect(m.sum(ACTIVE)).toBe(0);
     expect(m.points(DURATION)[0]!.attributes['error.type']).toBe('cancelled');
+    expect(m.histogram(DURATION).sum * 1000).toBeLessThan(LINGER_MS);
     expect(stopCounts(m)).toEqual({ caller_stop: 1 });
     await harness.shutdown();
   });
 
-  it('a stream read part-way and then dropped ends as cancelled when it is garbage-collected', async () => {
+  it('a stream read part-way and then dropped ends as cancelled when it is garbage-collected, timed to its last chunk', async () => {
     const { harness, metrics } = metricsPipeline();
     server().enqueue({ chunks: 30 });
     await (async () => {
@@ -107,12 +116,17 @@ describe.each(AI_SDKS)('$name: the model stream', (sdk) => {
         if (value?.type === 'text-delta' && value.delta !== '') text++;
       }
     })();
+    await linger();
     const m = await collectAfterCollections(harness);
     expect(m.sum(ACTIVE)).toBe(0);
     expect(m.points(DURATION)).toHaveLength(1);
     expect(m.points(DURATION)[0]!.attributes['error.type']).toBe('cancelled');
     expect(stopCounts(m)).toEqual({ caller_stop: 1 });
     expect(m.histogram(TTFC).count).toBe(1);
+    // The per-chunk series are those of the chunks read; the duration ends at the last of them.
+    const seconds = m.histogram(DURATION).sum;
+    expect(seconds * 1000).toBeLessThan(LINGER_MS);
+    expect(seconds).toBeCloseTo(m.histogram(TTFC).sum + m.histogram(TPOC).sum, 9);
     await harness.shutdown();
   });
 
@@ -123,6 +137,7 @@ describe.each(AI_SDKS)('$name: the model stream', (sdk) => {
       const result = sdk.ai.streamText({ model: models(metrics).wrapped, prompt: 'hi' });
       for await (const _ of result.textStream) break;
     })();
+    await linger();
     const m = await collectAfterCollections(harness);
     expect(m.sum(ACTIVE)).toBe(0);
     expect(m.points(DURATION)).toHaveLength(1);
@@ -130,6 +145,7 @@ describe.each(AI_SDKS)('$name: the model stream', (sdk) => {
     const errorType = m.points(DURATION)[0]!.attributes['error.type'];
     expect(errorType).toBe(sdk.name === 'ai 6' ? undefined : 'cancelled');
     expect(stopCounts(m)).toEqual(sdk.name === 'ai 6' ? { eog: 1 } : { caller_stop: 1 });
+    expect(m.histogram(DURATION).sum * 1000).toBeLessThan(LINGER_MS);
     await harness.shutdown();
   });
 
