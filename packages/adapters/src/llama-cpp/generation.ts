@@ -34,6 +34,8 @@ export class Generation {
   private finished = false;
   /** No usage is reported (see `abandon`). */
   private usageUnknown = false;
+  /** The caller left without a word (see `abandon`). */
+  private left = false;
   /** The sequence's dispose listener while the call runs (see `endWhenDisposed`). */
   private disposal: { dispose(): void } | undefined;
 
@@ -142,17 +144,21 @@ export class Generation {
     } catch (e) {
       reportOnce('llama-cpp usage', e);
     }
-    if (failed) op.fail(error);
+    if (this.left) op.abandon();
+    else if (failed) op.fail(error);
     else op.end();
   }
 
   /**
    * The caller dropped its evaluate loop unfinished, without return(): ends it as cancelled, like an
-   * HTTP stream the caller left (see http-sdk/abandoned.ts), with no usage — by the time the garbage
-   * collector tells us, the sequence's meter may count later calls too.
+   * HTTP stream the caller left (see http-sdk/abandoned.ts), timed to the last token the loop gave
+   * the caller (core's `abandon()`), not to the collection, and with no usage — by the time the
+   * garbage collector tells us, the sequence's meter may count later calls too.
    */
   abandon(): void {
+    if (this.finished) return;
     this.usageUnknown = true;
+    this.left = true;
     this.finish('caller_stop', abortError(undefined), true);
   }
 

@@ -123,18 +123,24 @@ describe('instrumentLlamaCpp: custom loops, load, gauges, uninstrument', () => {
     expect(m.sum('llm.requests.active')).toBe(0);
   });
 
-  it('ends a custom evaluate loop the caller dropped unfinished, once it is collected, as cancelled', async () => {
+  it('ends a custom evaluate loop the caller dropped unfinished, once it is collected, as cancelled at its last token', async () => {
     const seq = (await f.context()).getSequence();
     await f.harness.collect();
     // Read two tokens, then let go of the loop without return() (no `for await`, no break).
-    await (async () => {
+    const readFor = await (async () => {
+      const from = performance.now();
       const loop = seq.evaluate(f.model.tokenize('Hello world', true));
       await loop.next();
       await loop.next();
+      return performance.now() - from;
     })();
+    // The collection that tells us comes well after the caller left; the duration must not include it.
+    await new Promise((r) => setTimeout(r, 500));
     const attrs = { 'gen_ai.operation.name': 'text_completion', 'gen_ai.request.model': MODEL };
     const m = await collectAfterCollections(f.harness, (m) => m.count(SERVER_DURATION) > 0);
     expect(m.count(SERVER_DURATION, { ...attrs, 'error.type': 'cancelled' })).toBe(1);
+    // Timed from the loop's start to the second token, both within the reads.
+    expect(m.histogram(SERVER_DURATION, attrs).sum * 1000).toBeLessThanOrEqual(readFor);
     expect(m.count(SERVER_DURATION)).toBe(1);
     expect(m.sum(STOPS, { ...attrs, 'llm.stop.reason': 'caller_stop' })).toBe(1);
     // A loop the caller closed is recorded as it ended, and nothing more once it is collected.
