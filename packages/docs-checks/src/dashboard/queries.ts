@@ -57,7 +57,7 @@ export function quantiles(bucketSeries: string, qs: number[], matchers = F): Pan
 export const CLIENT = `gen_ai_client_${grafanaVar('semconv')}`;
 /**
  * Operation and server request durations without error.type "cancelled" (as the recording rules):
- * those end when the caller stopped reading, or when the garbage collector reclaimed a stream nobody
- * finished, minutes later, not when the provider answered.
+ * those end when the caller stopped reading (a break, a stop button, or the last chunk it was given
+ * before it dropped the result), not when the provider answered: the caller's patience, not latency.
  */
 export const DURATION_F = `${F}, error_type!="cancelled"`;
