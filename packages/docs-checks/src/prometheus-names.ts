@@ -1,4 +1,9 @@
-import { CATALOGUE, type InstrumentKind } from '@genai-metrics/core';
+import {
+  ATTR_LLM_CLUSTER_PROCESS_STATE,
+  CATALOGUE,
+  type InstrumentKind,
+  METRIC_LLM_CLUSTER_PROCESSES,
+} from '@genai-metrics/core';
 import { HARDWARE_METRICS } from './hardware-metrics.js';
 
 /** A metric as the OTel Prometheus exporter exposes it. */
@@ -33,7 +38,19 @@ export function seriesNames(metric: ExposedMetric): string[] {
   }
 }
 
-/** Every metric we emit: the core catalogue (all semconv generations) plus the hardware gauges. */
+/**
+ * The cluster's self-metric: not in the catalogue (no instrument records it), written by the merge of
+ * every `setupMetrics({ cluster })` scrape (core's cluster/collect-merged.ts).
+ */
+const CLUSTER_METRICS = [
+  {
+    name: METRIC_LLM_CLUSTER_PROCESSES,
+    instrument: 'gauge' as const,
+    attributes: [ATTR_LLM_CLUSTER_PROCESS_STATE],
+  },
+];
+
+/** Every metric we emit: the core catalogue (all semconv generations), the cluster's self-metric and the hardware gauges. */
 export function exposedMetrics(): ExposedMetric[] {
   const fromCatalogue = CATALOGUE.map((d) => ({
     otelName: d.name,
@@ -41,13 +58,13 @@ export function exposedMetrics(): ExposedMetric[] {
     instrument: d.instrument,
     labels: d.attributes.map(toPrometheusName),
   }));
-  const hardware = HARDWARE_METRICS.map((d) => ({
+  const others = [...CLUSTER_METRICS, ...HARDWARE_METRICS].map((d) => ({
     otelName: d.name,
     promName: toPrometheusName(d.name),
     instrument: d.instrument,
     labels: d.attributes.map(toPrometheusName),
   }));
-  return [...fromCatalogue, ...hardware];
+  return [...fromCatalogue, ...others];
 }
 
 /** Series name → metric, for every series the exporter can write. */
