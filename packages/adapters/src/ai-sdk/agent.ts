@@ -109,8 +109,39 @@ class LeftInvocation implements Abandonable {
   }
 }
 
+/**
+ * Ends an invocation whose ai `streamText` steps resolved. ai resolves them also when the loop
+ * stopped before its `finish` — a later model call failed, or (ai 6) the caller's signal aborted it
+ * after the first step — with the steps done so far; its `finishReason` (read from `_finishReason`,
+ * settled before `steps`, so nothing is consumed) is then `other` instead of the last step's own.
+ * Such an invocation failed: `cancelled` when the signal it was given fired, else `_OTHER` (the
+ * error went to the stream's reader, not to `steps`); its counts are unknown, as for any failure.
+ * A loop whose last step itself finished as `other` cannot be told apart, and is taken as done.
+ */
+function endFromSteps(timer: GuardedTimer, result: unknown, steps: unknown, signal: unknown): void {
+  const finish = read(read(result, '_finishReason'), 'promise');
+  const last = Array.isArray(steps) && steps.length > 0 ? steps[steps.length - 1] : undefined;
+  if (!isThenable(finish) || last === undefined) {
+    timer.end(callsOfSteps(steps));
+    return;
+  }
+  observeOutcome(
+    finish,
+    (reason) => {
+      if (reason === read(last, 'finishReason')) timer.end(callsOfSteps(steps));
+      else
+        timer.fail(
+          undefined,
+          read(signal, 'aborted') === true ? aiSdkErrorType(undefined, signal) : '_OTHER',
+        );
+    },
+    () => timer.end(callsOfSteps(steps)),
+    'measureAgent: reading the finish reason',
+  );
+}
+
 /** Ends the invocation from what `run` gave: a result with `steps` (an array, or a promise of one). */
-function settleInvocation(timer: GuardedTimer, result: unknown): void {
+function settleInvocation(timer: GuardedTimer, result: unknown, signal?: unknown): void {
   const { steps, fromAi } = stepsOf(result);
   if (isThenable(steps)) {
     // streamText: its steps settle when the stream is done (resolved), aborted or failed (rejected).
@@ -125,7 +156,8 @@ function settleInvocation(timer: GuardedTimer, result: unknown): void {
       steps,
       (value) => {
         settled();
-        timer.end(callsOfSteps(value));
+        if (fromAi) endFromSteps(timer, result, value, signal);
+        else timer.end(callsOfSteps(value));
       },
       (error) => {
         settled();
@@ -143,6 +175,7 @@ function measured<R>(
   agentName: string | undefined,
   requestModel: string | undefined,
   run: () => R,
+  signal?: unknown,
 ): R {
   const timer = recorder.startAgent({
     ...(agentName === undefined ? {} : { name: agentName }),
@@ -150,7 +183,7 @@ function measured<R>(
   });
   return callObserved(
     run,
-    (value) => settleInvocation(timer, value),
+    (value) => settleInvocation(timer, value, signal),
     (error) => timer.fail(error, aiSdkErrorType(error)),
     'measureAgent: observing an invocation',
   ) as R;
@@ -200,7 +233,13 @@ export function instrumentAgent<A extends object>(agent: A, options: InstrumentA
         method,
         (original: AnyFunction) =>
           function (this: unknown, ...args: unknown[]) {
-            return measured(resolved.recorder, agentName, undefined, () => original.apply(this, args));
+            return measured(
+              resolved.recorder,
+              agentName,
+              undefined,
+              () => original.apply(this, args),
+              read(args[0], 'abortSignal'),
+            );
           },
       );
     }

@@ -267,6 +267,61 @@ describe.each(AI_SDKS)('$name', (sdk) => {
         await harness.shutdown();
       });
 
+    it('a streamText loop whose second model call fails is a failed invocation, not a done one with the first step counted', async () => {
+      const { harness, metrics, model, tools } = setup();
+      server().enqueue({ toolCalls: TOOL_ROUND }, { status: 500 });
+      const result = measureAgent(
+        () =>
+          ai.streamText({
+            model,
+            tools,
+            prompt: 'x',
+            stopWhen: ai.stepCountIs(5),
+            maxRetries: 0,
+            onError() {},
+          }),
+        { metrics, agentName: 'weather-agent' },
+      );
+      await result.consumeStream();
+      // ai resolves the steps all the same, with the one step done: only its finishReason tells.
+      expect(await result.steps).toHaveLength(1);
+      const m = await collectWhenIdle(harness);
+      expect(m.count(DURATION, { 'error.type': 'server_error' })).toBe(1);
+      expect(m.points(AGENT).map((p) => p.attributes)).toEqual([
+        { 'gen_ai.agent.name': 'weather-agent', 'error.type': '_OTHER' },
+      ]);
+      expect(m.count(AGENT)).toBe(1);
+      expect(m.count(INFERENCE_CALLS)).toBe(0);
+      expect(m.count(TOOL_CALLS)).toBe(0);
+      await harness.shutdown();
+    });
+
+    it('a ToolLoopAgent stream aborted by its signal after the tool round ends as cancelled', async () => {
+      const { harness, metrics, model, tools } = setup();
+      const agent = instrumentAgent(
+        new ai.ToolLoopAgent({ id: 'weather-agent', model, tools, stopWhen: ai.stepCountIs(5) }),
+        { metrics },
+      );
+      server().enqueue({ toolCalls: TOOL_ROUND }, { chunks: 10, chunkDelayMs: 30 });
+      const controller = new AbortController();
+      const result = await agent.stream({ prompt: 'weather?', abortSignal: controller.signal });
+      let deltas = 0;
+      try {
+        for await (const part of result.fullStream) {
+          if (part.type === 'text-delta' && ++deltas === 2) controller.abort();
+        }
+      } catch {
+        // ai 7 throws the abort to the reader, ai 6 ends the stream with an abort part
+      }
+      const m = await collectWhenIdle(harness);
+      expect(m.count(TOOL)).toBe(2);
+      expect(m.points(AGENT).map((p) => p.attributes)).toEqual([
+        { 'gen_ai.agent.name': 'weather-agent', 'error.type': 'cancelled' },
+      ]);
+      expect(m.count(AGENT)).toBe(1);
+      await harness.shutdown();
+    });
+
     it('an aborted streamText invocation ends once as cancelled', async () => {
       const { harness, metrics, model, tools } = setup();
       server().enqueue({ chunks: 5, chunkDelayMs: 40 });
