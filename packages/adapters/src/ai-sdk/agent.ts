@@ -81,6 +81,53 @@ export function callsOfSteps(steps: unknown): AgentCalls | undefined {
 }
 
 /**
+ * Tools ai ran for approvals the call answered (`tool-approval-response`s in its messages): ai runs
+ * them before the first step and puts their results in a `tool` message that no step's content has —
+ * in this invocation, where they ran, they count as tool calls. A denied one (`execution-denied`) did
+ * not run; an approval ai found invalid cannot be told from a tool that failed, and counts as one.
+ */
+function approvedToolRuns(messages: unknown): number {
+  if (!Array.isArray(messages)) return 0;
+  let runs = 0;
+  for (const message of messages) {
+    // ai 6 has them at the head of the first step's response messages, before its assistant message.
+    if (read(message, 'role') !== 'tool') break;
+    const content = read(message, 'content');
+    if (!Array.isArray(content)) continue;
+    for (const part of content) {
+      if (read(part, 'type') === 'tool-result' && read(read(part, 'output'), 'type') !== 'execution-denied') {
+        runs++;
+      }
+    }
+  }
+  return runs;
+}
+
+/**
+ * Ends the invocation with the counts of its steps and the approved tools ai ran before them: ai 7
+ * keeps those messages in the result's `initialResponseMessages` (generateText) or its pending
+ * `_initialResponseMessages` (streamText, settled before its steps), ai 6 in the first step's
+ * response messages.
+ */
+function endWithCalls(timer: GuardedTimer, result: unknown, steps: unknown): void {
+  const calls = callsOfSteps(steps);
+  if (calls === undefined) {
+    timer.end(undefined);
+    return;
+  }
+  const end = (messages: unknown) =>
+    timer.end({ ...calls, toolCalls: (calls.toolCalls ?? 0) + approvedToolRuns(messages) });
+  const initial = read(result, 'initialResponseMessages');
+  const pending = read(read(result, '_initialResponseMessages'), 'promise');
+  if (Array.isArray(initial)) end(initial);
+  else if (isThenable(pending)) {
+    observeOutcome(pending, end, () => timer.end(calls), 'measureAgent: reading approved tool runs');
+  } else {
+    end(read(read(Array.isArray(steps) ? steps[0] : undefined, 'response'), 'messages'));
+  }
+}
+
+/**
  * A `streamText` result's steps, without reading its `steps` getter: in ai 6 and 7 that getter calls
  * `consumeStream()`, which reads the whole stream — a loop the caller stopped reading would run on
  * (more model calls, more tool executions) only because it was measured. ai keeps the promise the
@@ -122,20 +169,20 @@ function endFromSteps(timer: GuardedTimer, result: unknown, steps: unknown, sign
   const finish = read(read(result, '_finishReason'), 'promise');
   const last = Array.isArray(steps) && steps.length > 0 ? steps[steps.length - 1] : undefined;
   if (!isThenable(finish) || last === undefined) {
-    timer.end(callsOfSteps(steps));
+    endWithCalls(timer, result, steps);
     return;
   }
   observeOutcome(
     finish,
     (reason) => {
-      if (reason === read(last, 'finishReason')) timer.end(callsOfSteps(steps));
+      if (reason === read(last, 'finishReason')) endWithCalls(timer, result, steps);
       else
         timer.fail(
           undefined,
           read(signal, 'aborted') === true ? aiSdkErrorType(undefined, signal) : '_OTHER',
         );
     },
-    () => timer.end(callsOfSteps(steps)),
+    () => endWithCalls(timer, result, steps),
     'measureAgent: reading the finish reason',
   );
 }
@@ -157,7 +204,7 @@ function settleInvocation(timer: GuardedTimer, result: unknown, signal?: unknown
       (value) => {
         settled();
         if (fromAi) endFromSteps(timer, result, value, signal);
-        else timer.end(callsOfSteps(value));
+        else endWithCalls(timer, result, value);
       },
       (error) => {
         settled();
@@ -166,7 +213,7 @@ function settleInvocation(timer: GuardedTimer, result: unknown, signal?: unknown
       'measureAgent: observing the steps',
     );
   } else {
-    timer.end(callsOfSteps(steps));
+    endWithCalls(timer, result, steps);
   }
 }
 

@@ -267,6 +267,61 @@ describe.each(AI_SDKS)('$name', (sdk) => {
         await harness.shutdown();
       });
 
+    it.each(['generateText', 'streamText'])(
+      '%s: a tool run on approval counts in the invocation that ran it; a denied one nowhere',
+      async (fn) => {
+        const { harness, metrics, model } = setup();
+        const gated = () =>
+          ai.tool({ inputSchema: z.object({}), needsApproval: true, execute: async () => 'done' });
+        const tools = instrumentTools(
+          { deploy: gated(), wipe: gated() },
+          { metrics, agentName: 'weather-agent' },
+        );
+        /** One measured invocation: a streamText result is measured itself, then read to its end. */
+        const run = async (input: Record<string, unknown>) => {
+          const options = { model, tools, stopWhen: ai.stepCountIs(5), ...input };
+          const agent = { metrics, agentName: 'weather-agent' };
+          if (fn === 'generateText') return measureAgent(() => ai.generateText(options), agent);
+          const result = measureAgent(() => ai.streamText(options), agent);
+          await result.consumeStream();
+          return { steps: await result.steps, response: await result.response };
+        };
+        server().enqueue({
+          toolCalls: [
+            { name: 'deploy', arguments: {} },
+            { name: 'wipe', arguments: {} },
+          ],
+        });
+        const asked = await run({ prompt: 'ship it' });
+        const requests = asked.steps[0].content.filter(
+          (c: { type: string }) => c.type === 'tool-approval-request',
+        );
+        expect(requests.map((r: { toolCall: { toolName: string } }) => r.toolCall.toolName)).toEqual([
+          'deploy',
+          'wipe',
+        ]);
+        server().enqueue({});
+        const answers = requests.map((r: { approvalId: string }, i: number) => ({
+          type: 'tool-approval-response',
+          approvalId: r.approvalId,
+          approved: i === 0,
+        }));
+        const messages = [
+          { role: 'user', content: 'ship it' },
+          ...asked.response.messages,
+          { role: 'tool', content: answers },
+        ];
+        await run({ messages });
+        const m = await collectWhenIdle(harness);
+        // deploy ran once, in the second invocation; wipe was denied and never ran.
+        expect(m.count(TOOL, { 'gen_ai.tool.name': 'deploy' })).toBe(1);
+        expect(m.count(TOOL)).toBe(1);
+        expect(m.histogram(INFERENCE_CALLS)).toMatchObject({ count: 2, sum: 2 });
+        expect(m.histogram(TOOL_CALLS)).toMatchObject({ count: 2, sum: 1 });
+        await harness.shutdown();
+      },
+    );
+
     it('a streamText loop whose second model call fails is a failed invocation, not a done one with the first step counted', async () => {
       const { harness, metrics, model, tools } = setup();
       server().enqueue({ toolCalls: TOOL_ROUND }, { status: 500 });
