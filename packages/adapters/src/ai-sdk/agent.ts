@@ -110,6 +110,13 @@ function approvedToolRuns(messages: unknown): number {
  * response messages.
  */
 function endWithCalls(timer: GuardedTimer, result: unknown, steps: unknown): void {
+  // The last model call ended with an error inside its answer (an Anthropic `error` event in a 200
+  // stream): ai keeps that step, with finishReason `error`, and ends the loop as if it were done.
+  // The error went to the stream's reader, so its type is not known here.
+  if (Array.isArray(steps) && read(steps[steps.length - 1], 'finishReason') === 'error') {
+    timer.fail(undefined, '_OTHER');
+    return;
+  }
   const calls = callsOfSteps(steps);
   if (calls === undefined) {
     timer.end(undefined);

@@ -322,6 +322,32 @@ describe.each(AI_SDKS)('$name', (sdk) => {
       },
     );
 
+    // The Anthropic server sends an `error` event inside a 200 stream (the OpenAI one has no such end).
+    if (p.name === 'anthropic')
+      it('a streamText loop whose last answer the provider broke off with an error event is a failed invocation', async () => {
+        const { harness, metrics, model, tools } = setup();
+        server().enqueue({ toolCalls: TOOL_ROUND }, {
+          chunks: 3,
+          errorEvent: { afterChunks: 1, type: 'overloaded_error' },
+        } as never);
+        const result = measureAgent(
+          () => ai.streamText({ model, tools, prompt: 'x', stopWhen: ai.stepCountIs(5), onError() {} }),
+          { metrics, agentName: 'weather-agent' },
+        );
+        await result.consumeStream();
+        // ai resolves both steps: the second one's finishReason is the only trace of the error.
+        expect((await result.steps).map((s: { finishReason: string }) => s.finishReason)).toEqual([
+          'tool-calls',
+          'error',
+        ]);
+        const m = await collectWhenIdle(harness);
+        expect(m.points(AGENT).map((p) => p.attributes)).toEqual([
+          { 'gen_ai.agent.name': 'weather-agent', 'error.type': '_OTHER' },
+        ]);
+        expect(m.count(INFERENCE_CALLS)).toBe(0);
+        await harness.shutdown();
+      });
+
     it('a streamText loop whose second model call fails is a failed invocation, not a done one with the first step counted', async () => {
       const { harness, metrics, model, tools } = setup();
       server().enqueue({ toolCalls: TOOL_ROUND }, { status: 500 });
