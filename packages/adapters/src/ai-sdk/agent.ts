@@ -14,6 +14,12 @@ export interface MeasureAgentOptions extends Omit<AdapterOptions, 'providerName'
   agentName?: string;
   /** `gen_ai.request.model`, only for an agent that always runs one model. */
   requestModel?: string;
+  /**
+   * The `abortSignal` you give the call. ai 6 ends a `streamText` loop aborted after its first step
+   * as it ends one whose later model call failed; with the signal, the invocation is `cancelled`, not
+   * `_OTHER`. (`instrumentAgent` reads it from the call's options.)
+   */
+  abortSignal?: AbortSignal;
 }
 
 export interface InstrumentAgentOptions extends Omit<AdapterOptions, 'providerName'> {
@@ -24,6 +30,7 @@ export interface InstrumentAgentOptions extends Omit<AdapterOptions, 'providerNa
 interface MeasureExtra {
   agentName: string | undefined;
   requestModel: string | undefined;
+  abortSignal: AbortSignal | undefined;
 }
 
 const MEASURE_OPTIONS: OptionsSpec<MeasureExtra> = {
@@ -37,6 +44,13 @@ const MEASURE_OPTIONS: OptionsSpec<MeasureExtra> = {
         return fail(`'requestModel' must be a non-empty string, got ${describe(value)}`);
       }
       return value;
+    },
+    abortSignal: (value, fail) => {
+      if (value === undefined) return undefined;
+      if (typeof read(value, 'aborted') !== 'boolean') {
+        return fail(`'abortSignal' must be an AbortSignal, got ${describe(value)}`);
+      }
+      return value as AbortSignal;
     },
   },
 };
@@ -259,7 +273,13 @@ export function measureAgent<R>(run: () => R, options: MeasureAgentOptions): R {
       'genai-metrics: measureAgent(run, options) takes a function that starts the invocation: () => generateText({ … })',
     );
   }
-  return measured(resolved.recorder, resolved.extra.agentName, resolved.extra.requestModel, run);
+  return measured(
+    resolved.recorder,
+    resolved.extra.agentName,
+    resolved.extra.requestModel,
+    run,
+    resolved.extra.abortSignal,
+  );
 }
 
 /**

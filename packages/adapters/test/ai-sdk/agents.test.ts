@@ -377,31 +377,47 @@ describe.each(AI_SDKS)('$name', (sdk) => {
       await harness.shutdown();
     });
 
-    it('a ToolLoopAgent stream aborted by its signal after the tool round ends as cancelled', async () => {
-      const { harness, metrics, model, tools } = setup();
-      const agent = instrumentAgent(
-        new ai.ToolLoopAgent({ id: 'weather-agent', model, tools, stopWhen: ai.stepCountIs(5) }),
-        { metrics },
-      );
-      server().enqueue({ toolCalls: TOOL_ROUND }, { chunks: 10, chunkDelayMs: 30 });
-      const controller = new AbortController();
-      const result = await agent.stream({ prompt: 'weather?', abortSignal: controller.signal });
-      let deltas = 0;
-      try {
-        for await (const part of result.fullStream) {
-          if (part.type === 'text-delta' && ++deltas === 2) controller.abort();
+    it.each(['instrumentAgent', 'measureAgent'])(
+      '%s: a stream aborted by its signal after the tool round ends as cancelled',
+      async (how) => {
+        const { harness, metrics, model, tools } = setup();
+        server().enqueue({ toolCalls: TOOL_ROUND }, { chunks: 10, chunkDelayMs: 30 });
+        const controller = new AbortController();
+        const abortSignal = controller.signal;
+        const result =
+          how === 'instrumentAgent'
+            ? await instrumentAgent(
+                new ai.ToolLoopAgent({ id: 'weather-agent', model, tools, stopWhen: ai.stepCountIs(5) }),
+                { metrics },
+              ).stream({ prompt: 'weather?', abortSignal })
+            : measureAgent(
+                () =>
+                  ai.streamText({
+                    model,
+                    tools,
+                    prompt: 'weather?',
+                    stopWhen: ai.stepCountIs(5),
+                    abortSignal,
+                  }),
+                { metrics, agentName: 'weather-agent', abortSignal },
+              );
+        let deltas = 0;
+        try {
+          for await (const part of result.fullStream) {
+            if (part.type === 'text-delta' && ++deltas === 2) controller.abort();
+          }
+        } catch {
+          // ai 7 throws the abort to the reader, ai 6 ends the stream with an abort part
         }
-      } catch {
-        // ai 7 throws the abort to the reader, ai 6 ends the stream with an abort part
-      }
-      const m = await collectWhenIdle(harness);
-      expect(m.count(TOOL)).toBe(2);
-      expect(m.points(AGENT).map((p) => p.attributes)).toEqual([
-        { 'gen_ai.agent.name': 'weather-agent', 'error.type': 'cancelled' },
-      ]);
-      expect(m.count(AGENT)).toBe(1);
-      await harness.shutdown();
-    });
+        const m = await collectWhenIdle(harness);
+        expect(m.count(TOOL)).toBe(2);
+        expect(m.points(AGENT).map((p) => p.attributes)).toEqual([
+          { 'gen_ai.agent.name': 'weather-agent', 'error.type': 'cancelled' },
+        ]);
+        expect(m.count(AGENT)).toBe(1);
+        await harness.shutdown();
+      },
+    );
 
     it('an aborted streamText invocation ends once as cancelled', async () => {
       const { harness, metrics, model, tools } = setup();

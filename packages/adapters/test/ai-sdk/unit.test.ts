@@ -282,6 +282,9 @@ describe('measureAgent', () => {
       ),
     ).toThrow(boom);
     expect(() => measureAgent('not a function' as never, { metrics })).toThrow(/takes a function/);
+    expect(() => measureAgent(() => 1, { metrics, abortSignal: 'stop' as never })).toThrow(
+      /'abortSignal' must be an AbortSignal/,
+    );
     const m = await harness.collect();
     expect(m.count('gen_ai.invoke_agent.duration', { 'error.type': 'server_error' })).toBe(1);
     await harness.shutdown();
