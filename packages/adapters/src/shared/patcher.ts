@@ -94,10 +94,12 @@ export class Patcher {
     // app's own monkey patch of the SDK class) must still run for this instance, and one undone later
     // must stop running.
     const proto = own ? undefined : protoOf(target);
+    // Per call, `arguments` is forwarded as it came: no rest array (this runs on every SDK call).
     const current: AnyFunction = proto
-      ? function (this: unknown, ...args: unknown[]): unknown {
+      ? function (this: unknown): unknown {
           const now = readMethod(proto, name);
-          return (now ?? (original as AnyFunction)).apply(this, args);
+          // biome-ignore lint/complexity/noArguments: forwards every argument without copying them per call
+          return (now ?? (original as AnyFunction)).apply(this, arguments as unknown as unknown[]);
         }
       : (original as AnyFunction);
     const inner = make(current);
@@ -105,7 +107,18 @@ export class Patcher {
     // A wrapper of ours beneath this one (checked per call only when there may be one): while it
     // records, this one calls straight through.
     const mayStack = proto !== undefined || isWrapped(original);
-    const beneathRecords = (): boolean => records(proto ? readMethod(proto, name) : original);
+    // The method beneath is almost always the SDK's own: remembered once seen not to be ours, so a
+    // call checks one identity instead of a symbol on a function.
+    let plain: unknown;
+    const beneathRecords = (): boolean => {
+      const beneath = proto ? readMethod(proto, name) : original;
+      if (beneath === plain) return false;
+      if (!isWrapped(beneath)) {
+        plain = beneath;
+        return false;
+      }
+      return records(beneath);
+    };
     if (beneathRecords()) {
       warnOnce(
         'stacked',
@@ -113,10 +126,13 @@ export class Patcher {
           "copy's options stay in force and it records the calls until it is uninstrumented, then this one does",
       );
     }
-    const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-      return patcher.isActive && !(mayStack && beneathRecords())
-        ? inner.apply(this, args)
-        : current.apply(this, args);
+    const wrapped = function (this: unknown): unknown {
+      if (patcher.isActive && !(mayStack && beneathRecords())) {
+        // biome-ignore lint/complexity/noArguments: as above
+        return inner.apply(this, arguments as unknown as unknown[]);
+      }
+      // biome-ignore lint/complexity/noArguments: as above
+      return current.apply(this, arguments as unknown as unknown[]);
     };
     Object.defineProperty(wrapped, 'name', { value: (original as AnyFunction).name, configurable: true });
     Object.defineProperty(wrapped, 'length', { value: (original as AnyFunction).length, configurable: true });
