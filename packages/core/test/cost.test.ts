@@ -53,4 +53,41 @@ describe('llm.usage.cost', () => {
     // (600 × 2.5 + 400 × 1.25) / 1e6 and 100 × 1.25 / 1e6
     expect((await harness.collect()).sum('llm.usage.cost')).toBeCloseTo(0.002 + 0.000125, 15);
   });
+
+  it('charges cache writes at their own price, within what input is left after cache reads', async () => {
+    // Anthropic prices a 5-minute cache write at 1.25× the input price; the tokens are part of input.
+    const genai = setup({
+      prices: { 'claude-x': { input: 3, output: 15, cachedInput: 0.3, cacheWriteInput: 3.75 } },
+    });
+    const op = genai.startOperation({ operation: 'chat', provider: 'anthropic', requestModel: 'claude-x' });
+    op.setUsage({
+      inputTokens: 10_000,
+      outputTokens: 100,
+      cachedInputTokens: 2000,
+      cacheWriteInputTokens: 5000,
+    });
+    op.end();
+    const capped = genai.startOperation({
+      operation: 'chat',
+      provider: 'anthropic',
+      requestModel: 'claude-x',
+    });
+    capped.setUsage({
+      inputTokens: 100,
+      outputTokens: 0,
+      cachedInputTokens: 60,
+      cacheWriteInputTokens: 5000,
+    });
+    capped.end();
+    // (3000 × 3 + 2000 × 0.3 + 5000 × 3.75 + 100 × 15) / 1e6, and (60 × 0.3 + 40 × 3.75) / 1e6
+    expect((await harness.collect()).sum('llm.usage.cost')).toBeCloseTo(0.02985 + 0.000168, 15);
+  });
+
+  it('charges cache writes at the input price when the table gives none', async () => {
+    const genai = setup({ prices: PRICES });
+    const op = genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: 'gpt-4o' });
+    op.setUsage({ inputTokens: 1000, outputTokens: 0, cacheWriteInputTokens: 1000 });
+    op.end();
+    expect((await harness.collect()).sum('llm.usage.cost')).toBeCloseTo(0.0025, 15);
+  });
 });

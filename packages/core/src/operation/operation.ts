@@ -432,7 +432,13 @@ export class Operation {
     const known = (n: number) => (n === UNKNOWN ? undefined : n);
     // Embeddings produce no output tokens: unknown output means none there, not "unknown".
     const output = this.cls === 'embeddings' && this.outputTokens === UNKNOWN ? 0 : known(this.outputTokens);
-    const value = costOf(price, known(this.inputTokens), output, known(this.cachedInputTokens));
+    const value = costOf(
+      price,
+      known(this.inputTokens),
+      output,
+      known(this.cachedInputTokens),
+      known(this.cacheWriteInputTokens),
+    );
     if (value !== undefined) group.record(slot, value);
   }
 

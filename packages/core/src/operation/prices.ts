@@ -6,14 +6,20 @@ import { readProperty, UNREADABLE } from '../input/read.js';
 export interface ModelPrice {
   input: number;
   output: number;
-  /** Price of cached input tokens; defaults to `input`. */
+  /** Price of cached input tokens (cache reads); defaults to `input`. */
   cachedInput?: number;
+  /**
+   * Price of input tokens written to the provider's prompt cache (Anthropic charges 1.25× or 2× the
+   * input price for them, OpenAI's `cache_write_tokens`); defaults to `input`.
+   */
+  cacheWriteInput?: number;
 }
 
 export type PriceTable = Readonly<Record<string, ModelPrice>>;
 
 const LOOKUP_CACHE_LIMIT = 512;
-const PRICE_FIELDS = ['input', 'output', 'cachedInput'] as const;
+const PRICE_FIELDS = ['input', 'output', 'cachedInput', 'cacheWriteInput'] as const;
+const OPTIONAL_FIELDS: ReadonlySet<string> = new Set(['cachedInput', 'cacheWriteInput']);
 
 /**
  * Looks up prices by model name: an exact key first, else the longest key that the model name
@@ -27,7 +33,7 @@ export class PriceBook {
   constructor(table: PriceTable) {
     if (table === null || typeof table !== 'object') {
       throw new TypeError(
-        "genai-metrics: 'prices' must map model names to { input, output, cachedInput? } per 1M tokens",
+        "genai-metrics: 'prices' must map model names to { input, output, cachedInput?, cacheWriteInput? } per 1M tokens",
       );
     }
     this.table = new Map();
@@ -39,7 +45,7 @@ export class PriceBook {
       const read: Partial<Record<keyof ModelPrice, number>> = {};
       for (const field of PRICE_FIELDS) {
         const v = readProperty(price, field);
-        if (field === 'cachedInput' && v === undefined) continue;
+        if (OPTIONAL_FIELDS.has(field) && v === undefined) continue;
         if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
           throw new RangeError(
             `genai-metrics: prices['${model}'].${field} must be a non-negative number (price per 1M tokens), got ${v === UNREADABLE ? 'an unreadable value' : describeValue(v)}`,
@@ -67,18 +73,26 @@ export class PriceBook {
   }
 }
 
-/** Cost of one operation, or undefined when the counts it needs are unknown. */
+/**
+ * Cost of one operation, or undefined when the counts it needs are unknown. Cache reads and cache
+ * writes are parts of the input count (every adapter reports input that way: the conventions' input
+ * tokens include them), so each is priced at its own rate and the rest at the input price; neither may
+ * take more tokens than the input has left.
+ */
 export function costOf(
   price: ModelPrice,
   input: number | undefined,
   output: number | undefined,
   cached: number | undefined,
+  cacheWrite?: number,
 ): number | undefined {
   if (input === undefined || output === undefined) return undefined;
   const cachedIn = Math.min(cached ?? 0, input);
+  const written = Math.min(cacheWrite ?? 0, input - cachedIn);
   return (
-    ((input - cachedIn) * price.input +
+    ((input - cachedIn - written) * price.input +
       cachedIn * (price.cachedInput ?? price.input) +
+      written * (price.cacheWriteInput ?? price.input) +
       output * price.output) /
     1e6
   );

@@ -4,7 +4,7 @@ export interface Usage {
   outputTokens?: number;
   /** Input tokens served from a cache (provider prompt cache, or KV-cache reuse in local runtimes). Part of inputTokens. */
   cachedInputTokens?: number;
-  /** Input tokens written to a provider cache. */
+  /** Input tokens written to a provider cache. Part of inputTokens. */
   cacheWriteInputTokens?: number;
   /** Output tokens spent on reasoning. Part of outputTokens. */
   reasoningTokens?: number;
