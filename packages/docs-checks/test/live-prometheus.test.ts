@@ -58,6 +58,13 @@ async function round(g: GenAiMetrics): Promise<void> {
   local.chunk();
   local.setUsage({ inputTokens: 3, outputTokens: 2 });
   local.end();
+  // A request the runtime serves and fails (server metrics only): half of its requests fail.
+  g.startOperation({
+    operation: 'text_completion',
+    provider: 'llama.cpp',
+    requestModel: 'tiny',
+    kind: 'server',
+  }).fail(new Error('out of memory'));
   g.record('llm.generation.stops', 1, {
     'gen_ai.operation.name': 'chat',
     'gen_ai.provider.name': 'openai',
@@ -204,7 +211,7 @@ describe('recording and alert rules, loaded by a real Prometheus scraping each s
     // a join that missed (labels differing) would show as extra series in the test above.
   });
 
-  it('GenAiErrorRateHigh goes pending in every mode (20 % of chat calls fail)', async () => {
+  it('GenAiErrorRateHigh and GenAiServerErrorRateHigh go pending in every mode (20 % of chat calls fail, half the served requests)', async () => {
     const res = (await (await fetch(`${prometheus.url}/api/v1/alerts`)).json()) as {
       data: { alerts: { labels: Record<string, string>; state: string }[] };
     };
@@ -213,7 +220,15 @@ describe('recording and alert rules, loaded by a real Prometheus scraping each s
       .map((a) => a.labels.job)
       .sort();
     expect(jobs).toEqual([...MODES].sort());
-    const others = res.data.alerts.filter((a) => a.labels.alertname !== 'GenAiErrorRateHigh');
+    // Half of the requests the in-process runtime serves fail: its own alert, in every mode.
+    const served = res.data.alerts
+      .filter((a) => a.labels.alertname === 'GenAiServerErrorRateHigh')
+      .map((a) => `${a.labels.job} ${a.labels.gen_ai_provider_name} ${a.labels.gen_ai_operation_name}`)
+      .sort();
+    expect(served).toEqual([...MODES].sort().map((mode) => `${mode} llama.cpp text_completion`));
+    const others = res.data.alerts.filter(
+      (a) => a.labels.alertname !== 'GenAiErrorRateHigh' && a.labels.alertname !== 'GenAiServerErrorRateHigh',
+    );
     expect(others).toEqual([]);
   });
 });

@@ -45,7 +45,7 @@ describe('docs/prometheus rules', () => {
       ),
     );
     const alerts = rules.flatMap((r) => (r.alert ? [r.alert] : []));
-    expect(alerts.length).toBe(8);
+    expect(alerts.length).toBe(9);
     for (const a of alerts) expect(tested.has(a), a).toBe(true);
   });
 
