@@ -112,4 +112,90 @@ describe('Operation.abandon()', () => {
     expect(d.sum).toBeCloseTo(0.07, 9);
     expect(m.metric('gen_ai.client.operation.duration')?.dataPoints).toHaveLength(1);
   });
+
+  it('{ completed: true }: a stream left after its final part completed at that part, with its usage and chunk timings', async () => {
+    const genai = setup();
+    const op = genai.startOperation({ ...CHAT, stream: true });
+    tick(100);
+    op.chunk();
+    tick(50);
+    op.chunk();
+    op.setUsage({ inputTokens: 7, outputTokens: 2 });
+    tick(20);
+    op.seen(); // the final part was given
+    tick(45_000); // the caller dropped the stream before it closed; the collector came later
+    op.abandon({ completed: true });
+    op.abandon();
+    const m = await harness.collect();
+    const d = m.histogram('gen_ai.client.operation.duration');
+    expect(d.count).toBe(1);
+    expect(d.sum).toBeCloseTo(0.17, 9);
+    expect(m.metric('gen_ai.client.operation.duration')?.dataPoints[0]?.attributes).not.toHaveProperty(
+      'error.type',
+    );
+    expect(m.histogram('gen_ai.client.operation.time_per_output_chunk').sum).toBeCloseTo(0.05, 9);
+    expect(m.histogram('gen_ai.client.token.usage', { 'gen_ai.token.type': 'output' }).sum).toBe(2);
+    expect(m.sum('llm.requests.active')).toBe(0);
+  });
+
+  it('takes only a literal true as completed; options that throw or lie end it as cancelled, without throwing', async () => {
+    const genai = setup();
+    const hostile = [
+      new Proxy(
+        {},
+        {
+          get() {
+            throw new Error('trap');
+          },
+        },
+      ),
+      { completed: 'yes' },
+      Symbol('s'),
+      null,
+    ];
+    for (const options of hostile) {
+      const op = genai.startOperation(CHAT);
+      tick(10);
+      expect(() => op.abandon(options as never)).not.toThrow();
+    }
+    const m = await harness.collect();
+    expect(m.histogram('gen_ai.client.operation.duration', CANCELLED).count).toBe(hostile.length);
+  });
+});
+
+describe('AgentInvocation.abandon()', () => {
+  const AGENT = 'gen_ai.invoke_agent.duration';
+
+  it('ends as cancelled at the last seen() mark, with no counts, once', async () => {
+    const genai = setup();
+    const invocation = genai.startAgent({ name: 'planner' });
+    tick(80);
+    invocation.seen(); // the result was handed over
+    tick(30_000);
+    invocation.abandon();
+    invocation.end({ inferenceCalls: 2, toolCalls: 1 });
+    invocation.abandon();
+    const m = await harness.collect();
+    const d = m.histogram(AGENT, { 'gen_ai.agent.name': 'planner', ...CANCELLED });
+    expect([d.count, d.sum]).toEqual([1, expect.closeTo(0.08, 9)]);
+    expect(m.count('gen_ai.invoke_agent.inference_calls')).toBe(0);
+    expect(m.count('gen_ai.invoke_agent.tool_calls')).toBe(0);
+  });
+
+  it('ends at its start when never seen, and ignores a mark or an abandon after its end', async () => {
+    const genai = setup();
+    const never = genai.startAgent({ name: 'never' });
+    const ended = genai.startAgent({ name: 'ended' });
+    tick(40);
+    ended.end();
+    tick(500);
+    ended.seen();
+    ended.abandon();
+    never.abandon();
+    const m = await harness.collect();
+    const never0 = m.histogram(AGENT, { 'gen_ai.agent.name': 'never', ...CANCELLED });
+    expect([never0.count, never0.sum]).toEqual([1, 0]);
+    const done = m.histogram(AGENT, { 'gen_ai.agent.name': 'ended' });
+    expect([done.count, done.sum]).toEqual([1, expect.closeTo(0.04, 9)]);
+  });
 });

@@ -103,7 +103,7 @@ type Cmd =
   | { c: 'end'; op: number }
   | { c: 'fail'; op: number; status: number; type?: string }
   | { c: 'seen'; op: number }
-  | { c: 'abandon'; op: number }
+  | { c: 'abandon'; op: number; completed: boolean }
   | { c: 'record'; name: string; value: number; model: string }
   | { c: 'timer'; what: 'tool' | 'agent' | 'stage' | 'load'; name: string }
   | { c: 'timerEnd'; t: number; failed: boolean; calls?: number }
@@ -169,7 +169,11 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ c: fc.constant('end' as const), op }) },
   { weight: 1, arbitrary: fc.record({ c: fc.constant('seen' as const), op }) },
   // Ends at an earlier instant than now (the last chunk or seen() mark): the same on both sides.
-  { weight: 2, arbitrary: fc.record({ c: fc.constant('abandon' as const), op }) },
+  // … as cancelled, or (completed) as a success: its chunk gaps and usage then flush as at end().
+  {
+    weight: 2,
+    arbitrary: fc.record({ c: fc.constant('abandon' as const), op, completed: fc.boolean() }),
+  },
   {
     weight: 2,
     arbitrary: fc.record(
@@ -335,7 +339,7 @@ class Side {
         target.seen();
         break;
       case 'abandon':
-        target.abandon();
+        target.abandon(c.completed ? { completed: true } : undefined);
         break;
       case 'fail':
         target.fail(Object.assign(new Error('failed'), c.status ? { status: c.status } : {}), c.type);

@@ -8,7 +8,7 @@ import { type ToolExecution, Tools } from './tool.js';
 export type { AgentCalls, AgentInvocation, StartAgentOptions } from './invocation.js';
 export type { StartToolOptions, ToolExecution } from './tool.js';
 
-const NOOP: ToolExecution & AgentInvocation = Object.freeze({ end() {}, fail() {} });
+const NOOP: ToolExecution & AgentInvocation = Object.freeze({ end() {}, fail() {}, seen() {}, abandon() {} });
 
 /**
  * Tool executions and agent invocations of one GenAiMetrics, for any agent framework: the AI SDK

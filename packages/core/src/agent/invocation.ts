@@ -36,6 +36,17 @@ export interface AgentInvocation {
   end(calls?: AgentCalls): void;
   /** Failed: the duration carries `error.type` (mapped from `error`, or `errorType`). */
   fail(error?: unknown, errorType?: string, calls?: AgentCalls): void;
+  /**
+   * The caller was seen now: its result (a stream it may leave unread) was handed over. Only
+   * `abandon()` reads the mark, as `Operation.seen()`.
+   */
+  seen(): void;
+  /**
+   * The caller left without a word (its result was garbage-collected unread): failed with
+   * `error.type=cancelled`, no counts, timed to the last `seen()` mark (its start if none) — not to
+   * now, which can be minutes after the caller left. As `Operation.abandon()`.
+   */
+  abandon(): void;
 }
 
 /** The series of one (agent name, model) pair, bound on first use. */
@@ -75,6 +86,8 @@ class AgentSeries {
 class Invocation implements AgentInvocation {
   private done = false;
   private readonly startedAt = performance.now();
+  /** The last `seen()` mark (see `abandon()`). */
+  private lastSeenAt = -1;
 
   constructor(
     private readonly series: AgentSeries,
@@ -95,6 +108,17 @@ class Invocation implements AgentInvocation {
     const seconds = (performance.now() - this.startedAt) / 1000;
     this.series.duration.record(seconds, failureType(this.series.sanitizer, error, errorType), this.span);
     this.recordCalls(calls);
+  }
+
+  seen(): void {
+    if (!this.done) this.lastSeenAt = performance.now();
+  }
+
+  abandon(): void {
+    if (this.done) return;
+    this.done = true;
+    const seconds = (Math.max(this.startedAt, this.lastSeenAt) - this.startedAt) / 1000;
+    this.series.duration.record(seconds, 'cancelled', this.span);
   }
 
   /** Each count read once; one that is not a non-negative integer is skipped and counted. */

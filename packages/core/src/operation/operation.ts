@@ -307,11 +307,21 @@ export class Operation {
    * recorded. A dedicated method rather than an end time for `fail()`: the operation already holds
    * its last chunk's time, so an adapter needs no clock of its own per chunk, and "when was the caller
    * last seen" is decided in one place for every adapter.
+   *
+   * `{ completed: true }`: the caller left after the answer was complete (a stream dropped after its
+   * final part, before it closed) — the operation ends as completed, at that same last sign of life
+   * (the adapter marks the final part with `seen()`). An option of `abandon()` rather than an end time
+   * for `end()`: it is the same event, a departure found late and timed by the operation's own marks;
+   * only its outcome differs, and no other caller of `end()` has an earlier time to give.
    */
-  abandon(): void {
+  abandon(options?: { completed?: boolean }): void {
     if (this.ended) return;
     this.ended = true;
-    this.finish('cancelled', Math.max(this.startedAt, this.lastChunkAt, this.lastSeenAt));
+    const completed = readProperty(options, 'completed') === true;
+    this.finish(
+      completed ? undefined : 'cancelled',
+      Math.max(this.startedAt, this.lastChunkAt, this.lastSeenAt),
+    );
   }
 
   private finish(errorType: string | undefined, endedAt = performance.now()): void {
