@@ -114,6 +114,8 @@ export class ModelCall implements Abandonable {
         return;
       case 'finish': {
         this.finished = true;
+        // The answer is complete now: a stream left after this part is timed to here (see abandon()).
+        this.op.seen();
         const usage = usageOf(this.spec, read(part, 'usage'));
         if (usage) this.op.setUsage(usage);
         this.stop = stopReasonOf(this.spec, read(part, 'finishReason'));
@@ -165,11 +167,17 @@ export class ModelCall implements Abandonable {
   /**
    * The garbage collector reclaimed the stream unread (see shared/http-sdk/abandoned.ts): the caller
    * stopped, and the call is timed to the last output chunk it was given, or to the stream's
-   * hand-over. After the `finish` part, or once the call's signal fired, it ends as `cancelled()` decides.
+   * hand-over. After the `finish` part the answer was complete: the call completed, at the time that
+   * part was given (its `seen()` mark), not at the collection. Once the call's signal fired it ends
+   * as `cancelled()` decides.
    */
   abandon(): void {
     if (this.op.isEnded) return;
-    if ((this.finished && this.pendingError === NO_ERROR) || read(this.signal, 'aborted') === true) {
+    if (this.finished && this.pendingError === NO_ERROR) {
+      this.settle(() => this.op.abandon(true));
+      return;
+    }
+    if (read(this.signal, 'aborted') === true) {
       this.cancelled(undefined);
       return;
     }

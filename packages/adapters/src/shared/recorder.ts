@@ -203,7 +203,7 @@ export interface OperationLike {
   fail(error?: unknown, errorType?: string): void;
   /** core 0.x before `abandon()` has neither: the operation then fails as `cancelled`, timed to now. */
   seen?(): void;
-  abandon?(): void;
+  abandon?(options?: { completed?: boolean }): void;
 }
 
 /** Runs one call into the backend; a throw is reported once and goes no further. */
@@ -304,15 +304,17 @@ export class GuardedOperation {
 
   /**
    * The caller left without a word (see http-sdk/abandoned.ts): `cancelled`, timed by core to the last
-   * chunk or `seen()` mark, not to the garbage collection that told us. A backend without `abandon`
-   * fails the operation as `cancelled` instead.
+   * chunk or `seen()` mark, not to the garbage collection that told us. `completed`: the answer was
+   * complete when the caller left, and the operation ends as completed at that mark. A backend without
+   * `abandon` ends (or fails as `cancelled`) now instead.
    */
-  abandon(): void {
+  abandon(completed = false): void {
     if (this.ended) return;
     this.ended = true;
     const op = this.backend;
     try {
-      if (typeof op?.abandon === 'function') op.abandon();
+      if (typeof op?.abandon === 'function') op.abandon(completed ? { completed } : undefined);
+      else if (completed) op?.end();
       else op?.fail(undefined, 'cancelled');
     } catch (thrown) {
       reportOnce(`${this.adapter}: Operation.abandon`, thrown);
@@ -349,6 +351,9 @@ export class GuardedModelLoad {
 interface TimerLike {
   end(calls?: AgentCalls): void;
   fail(error?: unknown, errorType?: string, calls?: AgentCalls): void;
+  /** An agent invocation's (core 0.x before them has neither, nor has a tool execution). */
+  seen?(): void;
+  abandon?(): void;
 }
 
 /** A core tool execution or agent invocation that cannot throw and settles once. */
@@ -376,5 +381,25 @@ export class GuardedTimer {
     if (this.ended) return;
     this.ended = true;
     attempt(this.adapter, `${this.what} fail`, () => this.timer?.fail(error, errorType, calls));
+  }
+
+  /** The result was handed over: the invocation's last sign of life if it is dropped unread. */
+  seen(): void {
+    if (this.ended) return;
+    attempt(this.adapter, `${this.what} seen`, () => this.timer?.seen?.());
+  }
+
+  /**
+   * The caller left without a word: `cancelled`, timed by core to the last `seen()` mark; a backend
+   * without `abandon` fails it as `cancelled` now.
+   */
+  abandon(): void {
+    if (this.ended) return;
+    this.ended = true;
+    attempt(this.adapter, `${this.what} abandon`, () => {
+      const timer = this.timer;
+      if (typeof timer?.abandon === 'function') timer.abandon();
+      else timer?.fail(undefined, 'cancelled');
+    });
   }
 }

@@ -91,6 +91,24 @@ describe.each(AI_SDKS)('$name: the model stream', (sdk) => {
     await harness.shutdown();
   });
 
+  it('a stream dropped after its finish part, before it closed, completed when that part was given, not at the collection', async () => {
+    const { harness, metrics } = metricsPipeline();
+    await (async () => {
+      const { stream } = await models(metrics).wrapped.doStream(callOptions);
+      const reader = stream.getReader();
+      while ((await reader.read()).value?.type !== 'finish');
+    })();
+    await linger();
+    const m = await collectAfterCollections(harness);
+    expect(m.sum(ACTIVE)).toBe(0);
+    expect(m.points(DURATION)).toHaveLength(1);
+    expect(m.points(DURATION)[0]!.attributes['error.type']).toBeUndefined();
+    expect(m.histogram(DURATION).sum * 1000).toBeLessThan(LINGER_MS);
+    expect(tokenSums(m)).toMatchObject({ input: 7, output: 3 });
+    expect(stopCounts(m)).toEqual({ eog: 1 });
+    await harness.shutdown();
+  });
+
   it('a stream nobody reads ends as cancelled when it is garbage-collected, timed to its hand-over', async () => {
     const { harness, metrics } = metricsPipeline();
     await (async () => {
