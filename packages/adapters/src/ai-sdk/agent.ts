@@ -169,11 +169,17 @@ function stepsOf(result: unknown): { steps: unknown; fromAi: boolean } {
   };
 }
 
-/** A streamText invocation the caller left unread: nothing settles its steps. */
+/**
+ * A streamText invocation the caller left unread: nothing settles its steps. It ends as `cancelled`,
+ * timed to the hand-over of its result (core's `abandon()` reads the `seen()` mark), not to the
+ * collection that reveals it. The parts the caller read from its streams would be a later sign of
+ * life, but ai keeps its per-part state in closures and gives each reader its own branch of the
+ * stream: seeing them would mean reading or replacing the stream the caller gets, which we never do.
+ */
 class LeftInvocation implements Abandonable {
   constructor(private readonly timer: GuardedTimer) {}
   abandon(): void {
-    this.timer.fail(undefined, 'cancelled');
+    this.timer.abandon();
   }
 }
 
@@ -216,7 +222,11 @@ function settleInvocation(timer: GuardedTimer, result: unknown, signal?: unknown
     // ai's result object, which its stream's pipeline holds while anyone can read it, ends as
     // cancelled when it is garbage-collected before that (a wrapper like the low-memory result's is
     // not held by its streams, so it is not watched).
-    const token = fromAi && isObj(result) ? abandoned.watch(result, new LeftInvocation(timer)) : undefined;
+    let token: object | undefined;
+    if (fromAi && isObj(result)) {
+      timer.seen(); // handed over now: a result left unread is timed to here
+      token = abandoned.watch(result, new LeftInvocation(timer));
+    }
     const settled = () => {
       if (token !== undefined) abandoned.forget(token);
     };
@@ -264,7 +274,7 @@ function measured<R>(
  * and records `gen_ai.invoke_agent.duration` and, from the result's steps, the inference and tool
  * calls it made (`gen_ai.invoke_agent.inference_calls` / `.tool_calls`). A failed invocation records
  * its `error.type` and no counts (its steps are not known). A `streamText` result is never read here:
- * one the caller leaves unread ends as cancelled when it is garbage-collected.
+ * one the caller leaves unread ends as cancelled when it is garbage-collected, timed to its hand-over.
  */
 export function measureAgent<R>(run: () => R, options: MeasureAgentOptions): R {
   const resolved = resolveOptions(MEASURE_OPTIONS, options);

@@ -18,6 +18,9 @@ const TOOL = 'gen_ai.execute_tool.duration';
 const AGENT = 'gen_ai.invoke_agent.duration';
 const INFERENCE_CALLS = 'gen_ai.invoke_agent.inference_calls';
 const TOOL_CALLS = 'gen_ai.invoke_agent.tool_calls';
+/** How long a left result lingers before the collection that reveals it (see streams.test.ts). */
+const LINGER_MS = 1000;
+const linger = () => new Promise((r) => setTimeout(r, LINGER_MS));
 
 /** The model asks for both tools at once, then answers with text. */
 const TOOL_ROUND: ToolCallSpec[] = [
@@ -192,7 +195,7 @@ describe.each(AI_SDKS)('$name', (sdk) => {
       await harness.shutdown();
     });
 
-    it('measureAgent does not read on a streamText the caller left: the loop stops as it would unmeasured, and the invocation ends as cancelled when collected', async () => {
+    it('measureAgent does not read on a streamText the caller left: the loop stops as it would unmeasured, and the invocation ends as cancelled when collected, timed to its hand-over', async () => {
       const { harness, metrics, model, tools } = setup();
       server().enqueue({ toolCalls: TOOL_ROUND }, {});
       const requestsBefore = server().requests.length;
@@ -212,8 +215,11 @@ describe.each(AI_SDKS)('$name', (sdk) => {
         );
         for await (const part of result.fullStream) if (part.type === 'tool-call') break;
       })();
+      await linger();
       const m = await collectAfterCollections(harness, (c) => c.sum(ACTIVE) === 0 && c.count(AGENT) > 0);
       expect(consumed).toBe(0);
+      // Timed to the hand-over of the result, not to the collection that revealed the caller left.
+      expect(m.histogram(AGENT).sum * 1000).toBeLessThan(LINGER_MS);
       // The tool round only: nobody read on, so ai asked the model nothing more.
       expect(server().requests.length - requestsBefore).toBe(1);
       expect(m.points(AGENT)).toHaveLength(1);
