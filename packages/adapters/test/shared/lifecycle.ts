@@ -25,7 +25,8 @@ export function useServer<S extends { close(): Promise<void>; reset(): void }>(
 export function usePrometheusE2E<S extends { close(): Promise<void> }>(
   serviceName: string,
   start: () => Promise<S>,
-  drive: (server: S, metrics: MetricsHandle) => Promise<void>,
+  /** `scraped()` waits for a scrape, so a series can be seen once before it grows (what rate() needs). */
+  drive: (server: S, metrics: MetricsHandle, scraped: () => Promise<void>) => Promise<void>,
 ): () => PrometheusServer {
   let server: S | undefined;
   let metrics: MetricsHandle | undefined;
@@ -34,7 +35,7 @@ export function usePrometheusE2E<S extends { close(): Promise<void> }>(
     server = await start();
     metrics = await setupMetrics({ prometheus: { port: 0 }, serviceName });
     prom = await PrometheusServer.start({ targets: [metrics.url!] });
-    await drive(server, metrics);
+    await drive(server, metrics, () => prom!.waitForScrape());
     await prom.waitForScrape();
   }, 90_000);
   afterAll(async () => {
