@@ -310,3 +310,37 @@ describe('the duration p95 panels, over operations the caller dropped', () => {
     }
   });
 });
+
+describe('the panels that divide (means and shares), over a service gone idle', () => {
+  // Every series they read exists and stands still: no operation in the last rate interval, so each
+  // sum and count rate is 0 and a bare division reads 0/0 = NaN, drawn as "NaN" instead of no value.
+  const labels =
+    'job="app",gen_ai_provider_name="p",gen_ai_operation_name="chat",gen_ai_request_model="m",gen_ai_agent_name="a"';
+  const dividing = queries.filter((q) => q.semconv === 'v1.41' && q.expr.includes(' / '));
+
+  it('read nothing, not NaN', async () => {
+    expect(dividing.map((q) => q.panel)).toEqual(
+      expect.arrayContaining([
+        'Error rate',
+        'Prompt cache share of input',
+        'Calls per agent run',
+        'Batch size',
+        'Padding ratio',
+      ]),
+    );
+    for (const q of dividing) {
+      const input = analysePromql(q.expr).metrics.map((m) => ({
+        series: `${m}{${labels}${m.endsWith('_bucket') ? ',le="+Inf"' : ''}}`,
+        values: '7x20',
+      }));
+      const result = await testExpression({
+        expr: q.expr,
+        interval: '1m',
+        evalTime: '10m',
+        input,
+        expected: [],
+      });
+      expect(result.ok, `${q.panel}: ${q.expr}\n${result.output}`).toBe(true);
+    }
+  });
+});

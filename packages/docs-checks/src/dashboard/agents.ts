@@ -1,4 +1,5 @@
 import type { PanelSpec } from './panels.js';
+import { ratio } from './queries.js';
 
 const RI = '$__rate_interval';
 /**
@@ -20,7 +21,10 @@ const RUNS_F = `${F}, error_type!="cancelled"`;
 
 /** Mean value per observation, per agent: calls per invocation. */
 const perRun = (metric: string) =>
-  `sum by (gen_ai_agent_name) (rate(${metric}_sum{${F}}[${RI}])) / sum by (gen_ai_agent_name) (rate(${metric}_count{${F}}[${RI}]))`;
+  ratio(
+    `sum by (gen_ai_agent_name) (rate(${metric}_sum{${F}}[${RI}]))`,
+    `sum by (gen_ai_agent_name) (rate(${metric}_count{${F}}[${RI}]))`,
+  );
 
 /**
  * The "Tools and agents" row: how long each tool takes and how often it fails

@@ -10,6 +10,7 @@ import {
   quantile,
   quantiles,
   RI,
+  ratio,
   tokensAcross,
 } from './queries.js';
 import { servingPipelinePanels } from './serving.js';
@@ -50,9 +51,12 @@ const overview: PanelSpec[] = [
     targets: [
       {
         // Operations without a failure have no error_type series: `or … * 0` counts them as 0, so a
-        // healthy service reads 0 % instead of "No data"; `> 0` keeps an idle one at "No data", not NaN.
+        // healthy service reads 0 % instead of "No data"; `ratio` keeps an idle one at "No data", not NaN.
         // The caller's own cancellations are not failures (as in gen_ai:client_error_ratio:rate5m).
-        expr: `sum((${countsAcross('gen_ai_operation_name', ', error_type!="", error_type!="cancelled"')}) or (${countsAcross('gen_ai_operation_name')}) * 0) / (sum(${countsAcross('gen_ai_operation_name')}) > 0)`,
+        expr: ratio(
+          `sum((${countsAcross('gen_ai_operation_name', ', error_type!="", error_type!="cancelled"')}) or (${countsAcross('gen_ai_operation_name')}) * 0)`,
+          `sum(${countsAcross('gen_ai_operation_name')})`,
+        ),
         legendFormat: 'errors',
       },
     ],
@@ -190,9 +194,10 @@ const traffic: PanelSpec[] = [
     w: 12,
     h: 8,
     targets: (['read', 'write'] as const).map((kind) => ({
-      expr:
-        `sum by (gen_ai_provider_name) (rate(gen_ai_client_inference_usage_cache_${kind}_input_tokens_total{${F}}[${RI}])) / ` +
+      expr: ratio(
+        `sum by (gen_ai_provider_name) (rate(gen_ai_client_inference_usage_cache_${kind}_input_tokens_total{${F}}[${RI}]))`,
         `sum by (gen_ai_provider_name) (rate(gen_ai_client_inference_usage_input_tokens_total{${F}}[${RI}]))`,
+      ),
       legendFormat: `{{gen_ai_provider_name}} cache ${kind}`,
     })),
   },

@@ -43,6 +43,14 @@ export function tokensAcross(direction: 'input' | 'output', by: string): string 
   return joinPerTarget(by, parts);
 }
 
+/**
+ * `numerator / denominator` that reads nothing, not NaN, while the denominator is 0: a mean or share
+ * over an idle rate interval is 0/0, and Grafana draws NaN where there is simply nothing to show.
+ */
+export function ratio(numerator: string, denominator: string): string {
+  return `${numerator} / (${denominator} > 0)`;
+}
+
 export function quantile(q: number, bucketSeries: string, by = 'le', matchers = F): string {
   return `histogram_quantile(${q}, sum by (${by}) (rate(${bucketSeries}{${matchers}}[${RI}])))`;
 }

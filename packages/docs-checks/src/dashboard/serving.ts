@@ -1,4 +1,5 @@
 import type { PanelSpec } from './panels.js';
+import { ratio } from './queries.js';
 
 /** What the serving row takes from the dashboard: its label filter and its quantile builder. */
 export interface QueryKit {
@@ -16,7 +17,7 @@ const RI = '$__rate_interval';
  */
 export function servingPipelinePanels({ filter: F, quantile }: QueryKit): PanelSpec[] {
   const mean = (metric: string) =>
-    `sum(rate(${metric}_sum{${F}}[${RI}])) / sum(rate(${metric}_count{${F}}[${RI}]))`;
+    ratio(`sum(rate(${metric}_sum{${F}}[${RI}]))`, `sum(rate(${metric}_count{${F}}[${RI}]))`);
   return [
     {
       title: 'Stage latency heatmap',
