@@ -11,9 +11,10 @@ const KINDS: Record<string, InstrumentKind> = {
 export const HARDWARE_METRICS: readonly {
   name: string;
   instrument: InstrumentKind;
+  unit: string;
   attributes: readonly string[];
 }[] = Object.values(HW_METRICS).map((m) => {
   const instrument = KINDS[m.kind];
   if (!instrument) throw new Error(`unknown instrument kind '${m.kind}' for ${m.name}`);
-  return { name: m.name, instrument, attributes: Object.values(HW_ATTRIBUTES) };
+  return { name: m.name, instrument, unit: m.unit, attributes: Object.values(HW_ATTRIBUTES) };
 });

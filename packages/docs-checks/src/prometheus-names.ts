@@ -13,6 +13,8 @@ export interface ExposedMetric {
   /** The Prometheus base name (`gen_ai_client_operation_duration`). */
   readonly promName: string;
   readonly instrument: InstrumentKind;
+  /** The UCUM unit the instrument declares (`s`, `By`, `{token}`); the exporter adds no suffix for it. */
+  readonly unit: string;
   /** Prometheus label names its attributes become. */
   readonly labels: readonly string[];
 }
@@ -46,6 +48,7 @@ const CLUSTER_METRICS = [
   {
     name: METRIC_LLM_CLUSTER_PROCESSES,
     instrument: 'gauge' as const,
+    unit: '{process}',
     attributes: [ATTR_LLM_CLUSTER_PROCESS_STATE],
   },
 ];
@@ -56,12 +59,14 @@ export function exposedMetrics(): ExposedMetric[] {
     otelName: d.name,
     promName: toPrometheusName(d.name),
     instrument: d.instrument,
+    unit: d.unit,
     labels: d.attributes.map(toPrometheusName),
   }));
   const others = [...CLUSTER_METRICS, ...HARDWARE_METRICS].map((d) => ({
     otelName: d.name,
     promName: toPrometheusName(d.name),
     instrument: d.instrument,
+    unit: d.unit,
     labels: d.attributes.map(toPrometheusName),
   }));
   return [...fromCatalogue, ...others];

@@ -4,6 +4,7 @@ import { dashboardQueries, variableSelectors } from '../src/dashboard/expression
 import { DASHBOARD_PATH, dashboardText } from '../src/dashboard/file.js';
 import { exposedMetrics, exposedSeries, INFRASTRUCTURE_LABELS } from '../src/prometheus-names.js';
 import { analysePromql } from '../src/promql.js';
+import { grafanaUnitsFor, queryUnit } from '../src/promql-units.js';
 import { checkExpressions, type SeriesInput, testExpression } from '../src/promtool.js';
 
 const text = readFileSync(DASHBOARD_PATH, 'utf8');
@@ -56,6 +57,44 @@ describe('docs/dashboards/genai-metrics.json', () => {
       }
     }
     expect(latency).toBeGreaterThanOrEqual(10);
+  });
+
+  it("gives every target the axis unit of what it returns, from the catalogue's units", () => {
+    interface Override {
+      matcher: { id: string; options: string };
+      properties: { id: string; value: string }[];
+    }
+    const wrong: string[] = [];
+    let checked = 0;
+    for (const p of dashboard.panels as Array<{
+      type: string;
+      title: string;
+      fieldConfig?: { defaults: { unit?: string }; overrides: Override[] };
+      targets?: Array<{ refId: string; expr: string; format?: string }>;
+    }>) {
+      for (const t of p.targets ?? []) {
+        const override = p.fieldConfig?.overrides
+          .find((o) => o.matcher.id === 'byFrameRefID' && o.matcher.options === t.refId)
+          ?.properties.find((prop) => prop.id === 'unit')?.value;
+        const shown = override ?? p.fieldConfig?.defaults.unit;
+        for (const semconv of ['operation', 'inference']) {
+          const expr = dashboardQueries({ panels: [{ title: p.title, targets: [t] }] }).find(
+            (q) => q.semconv === (semconv === 'operation' ? 'v1.41' : 'latest'),
+          )!.expr;
+          const unit = queryUnit(expr, series);
+          // A heatmap's y axis is the bucket boundaries: the histogram's own unit.
+          const returned = t.format === 'heatmap' ? { unit: unit.bucketOf!, perSecond: false } : unit;
+          const want = grafanaUnitsFor(returned);
+          checked++;
+          if (!shown || !want.includes(shown))
+            wrong.push(
+              `${p.title} ${t.refId}: shows '${shown}', returns ${JSON.stringify(returned)}: want ${want.join(' or ')}`,
+            );
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(80);
+    expect(wrong).toEqual([]);
   });
 
   it('the variables query a series every operation emits', () => {

@@ -147,22 +147,34 @@ const traffic: PanelSpec[] = [
       },
     ],
   },
+  // In flight (a count) and queue wait (seconds) on two panels: on one, the seconds sat on the
+  // count's `short` axis as bare numbers, a 2 s wait drawn as "2", level with 2 requests.
   {
-    title: 'In flight and queue',
-    description:
-      'Operations in flight, and p95 time requests waited for the runtime (llm.request.queue.duration).',
+    title: 'In flight by model',
+    description: 'Operations started and not yet ended (llm.requests.active), by provider and model.',
     type: 'timeseries',
     unit: 'short',
-    w: 12,
+    w: 6,
     h: 8,
     targets: [
       {
         expr: `sum by (gen_ai_provider_name, gen_ai_request_model) (llm_requests_active{${F}})`,
-        legendFormat: 'in flight {{gen_ai_provider_name}} {{gen_ai_request_model}}',
+        legendFormat: '{{gen_ai_provider_name}} {{gen_ai_request_model}}',
       },
+    ],
+  },
+  {
+    title: 'Queue wait p95',
+    description:
+      'p95 time requests waited for the runtime before it started them (llm.request.queue.duration).',
+    type: 'timeseries',
+    unit: 's',
+    w: 6,
+    h: 8,
+    targets: [
       {
         expr: quantile(0.95, 'llm_request_queue_duration_bucket', 'le, gen_ai_request_model'),
-        legendFormat: 'queue p95 (s) {{gen_ai_request_model}}',
+        legendFormat: '{{gen_ai_request_model}}',
       },
     ],
   },
