@@ -40,6 +40,12 @@ export function seriesNames(metric: ExposedMetric): string[] {
   }
 }
 
+/** The one series a metric writes whenever it has data: a histogram's `_count`, a counter's `_total`, a gauge itself. */
+export function presenceSeries(metric: ExposedMetric): string {
+  const names = seriesNames(metric);
+  return metric.instrument === 'histogram' ? `${metric.promName}_count` : names[0]!;
+}
+
 /**
  * The cluster's self-metric: not in the catalogue (no instrument records it), written by the merge of
  * every `setupMetrics({ cluster })` scrape (core's cluster/collect-merged.ts).

@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dashboardQueries, variableSelectors } from '../src/dashboard/expressions.js';
 import { DASHBOARD_PATH, dashboardText } from '../src/dashboard/file.js';
-import { exposedMetrics, exposedSeries, INFRASTRUCTURE_LABELS } from '../src/prometheus-names.js';
+import {
+  exposedMetrics,
+  exposedSeries,
+  INFRASTRUCTURE_LABELS,
+  presenceSeries,
+} from '../src/prometheus-names.js';
 import { analysePromql } from '../src/promql.js';
 import { grafanaUnitsFor, queryUnit } from '../src/promql-units.js';
 import { checkExpressions, type SeriesInput, testExpression } from '../src/promtool.js';
@@ -97,8 +102,21 @@ describe('docs/dashboards/genai-metrics.json', () => {
     expect(wrong).toEqual([]);
   });
 
-  it('the variables query a series every operation emits', () => {
-    for (const selector of variableSelectors(dashboard)) {
+  it('the job variable selects a series of every metric we emit and nothing else; provider and model one every operation emits', () => {
+    const [job, ...byOperation] = variableSelectors(dashboard);
+    expect(analysePromql(job!).errors).toEqual([]);
+    const names = new RegExp(`^(?:${/^\{__name__=~"(.*)"\}$/.exec(job!)![1]})$`);
+    for (const m of exposedMetrics()) expect(names.test(presenceSeries(m)), m.otelName).toBe(true);
+    for (const other of [
+      'up',
+      'target_info',
+      'otel_scope_info',
+      'process_cpu_seconds_total',
+      'llm_other_total',
+    ])
+      expect(names.test(other), other).toBe(false);
+    expect(byOperation.length).toBe(2);
+    for (const selector of byOperation) {
       const facts = analysePromql(selector);
       expect(facts.errors).toEqual([]);
       expect(facts.metrics).toEqual(['llm_requests_active']);

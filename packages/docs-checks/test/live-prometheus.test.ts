@@ -1,7 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type GenAiMetrics, type MetricsHandle, type SemconvMode, setupMetrics } from '@genai-metrics/core';
+import { type HardwareMetricsHandle, registerHardwareMetrics } from '@genai-metrics/hardware';
 import { PrometheusServer } from '@genai-metrics/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -101,6 +104,11 @@ async function lastEvaluation(prom: PrometheusServer, group: string): Promise<st
 let prometheus: PrometheusServer;
 const apps = new Map<SemconvMode, MetricsHandle>();
 let rulesDir: string;
+/** A job that runs @genai-metrics/hardware alone: hw.* gauges, no operation metrics. */
+let hardwareApp: MetricsHandle;
+let hardware: HardwareMetricsHandle;
+/** A job of someone else's on the same Prometheus: an OTel app with metrics of its own. */
+let otherApp: Server;
 
 beforeAll(async () => {
   rulesDir = mkdtempSync(join(tmpdir(), 'genai-live-rules-'));
@@ -125,8 +133,38 @@ beforeAll(async () => {
     await round(app.genai);
     app.genai.startModelLoad({ provider: 'llama.cpp', stage: 'model', requestModel: 'tiny' }).end();
   }
+  hardwareApp = await setupMetrics({ prometheus: { port: 0 }, serviceName: 'live-hardware' });
+  hardware = registerHardwareMetrics({
+    meterProvider: hardwareApp.meterProvider,
+    providers: ['fake'],
+    fake: {
+      devices: [
+        {
+          id: 'gpu0',
+          type: 'gpu',
+          name: 'card0',
+          utilization: 0.5,
+          memoryUsed: 1e9,
+          memoryTotal: 8e9,
+          power: 90,
+        },
+      ],
+    },
+  });
+  otherApp = createServer((_req, res) => {
+    res.setHeader('content-type', 'text/plain; version=0.0.4');
+    res.end(
+      'target_info{service_name="checkout"} 1\n# TYPE http_server_requests_total counter\nhttp_server_requests_total 3\n',
+    );
+  });
+  await new Promise<void>((resolve) => otherApp.listen(0, '127.0.0.1', resolve));
+  const otherUrl = `http://127.0.0.1:${(otherApp.address() as AddressInfo).port}/metrics`;
   prometheus = await PrometheusServer.start({
-    targets: MODES.map((mode) => ({ url: apps.get(mode)!.url!, job: mode })),
+    targets: [
+      ...MODES.map((mode) => ({ url: apps.get(mode)!.url!, job: mode })),
+      { url: hardwareApp.url!, job: 'hardware' },
+      { url: otherUrl, job: 'checkout' },
+    ],
     ruleFiles: ['recording-rules.yml', 'alert-rules.yml'].map((f) => join(rulesDir, f)),
   });
   await prometheus.waitForScrape();
@@ -142,6 +180,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await prometheus?.stop();
   for (const app of apps.values()) await app.shutdown();
+  await hardware?.close();
+  await hardwareApp?.shutdown();
+  await new Promise((resolve) => otherApp?.close(resolve));
   if (rulesDir) rmSync(rulesDir, { recursive: true, force: true });
 });
 
@@ -236,6 +277,7 @@ describe('recording and alert rules, loaded by a real Prometheus scraping each s
 describe('the Grafana dashboard against the same Prometheus', { timeout: 60_000 }, () => {
   const dashboard = JSON.parse(readFileSync(DASHBOARD_PATH, 'utf8')) as {
     panels: { type: string; title: string; targets?: { expr: string }[] }[];
+    templating: { list: { name: string; definition?: string }[] };
   };
   /** Every panel target but the Accelerators and Serving pipeline rows (the demo's and reranker's tests). */
   const rows = (() => {
@@ -277,6 +319,30 @@ describe('the Grafana dashboard against the same Prometheus', { timeout: 60_000 
       }
     }
     expect(empty).toEqual([]);
+  });
+
+  it('the job variable lists every job of ours, one running @genai-metrics/hardware alone included, and no other', async () => {
+    const definition = dashboard.templating.list.find((v) => v.name === 'job')!.definition!;
+    const selector = /^label_values\((.*), job\)$/.exec(definition)![1]!;
+    // What Grafana asks Prometheus for `label_values(selector, job)`.
+    const params = new URLSearchParams({ 'match[]': selector });
+    const body = (await (await fetch(`${prometheus.url}/api/v1/label/job/values?${params}`)).json()) as {
+      data: string[];
+    };
+    expect(body.data.sort()).toEqual([...MODES, 'hardware'].sort());
+    // Picked, the hardware job fills its Accelerators panels.
+    let row = '';
+    const accelerators: string[] = [];
+    for (const p of dashboard.panels) {
+      if (p.type === 'row') row = p.title;
+      else if (row === 'Accelerators') accelerators.push(...(p.targets ?? []).map((t) => t.expr));
+    }
+    expect(accelerators.length).toBeGreaterThan(0);
+    for (const expr of accelerators)
+      expect(
+        await prometheus.query(expand(expr, { semconv: 'operation', job: 'hardware' })),
+        expr,
+      ).not.toEqual([]);
   });
 
   it('the job, provider and model variables filter every panel they apply to', async () => {

@@ -1,3 +1,4 @@
+import { exposedMetrics, presenceSeries } from '../prometheus-names.js';
 import { agentPanels } from './agents.js';
 import { hardwarePanels } from './hardware.js';
 import { DATASOURCE, layout, type PanelSpec } from './panels.js';
@@ -329,6 +330,17 @@ const cost: PanelSpec[] = [
   },
 ];
 
+/**
+ * A selector for every series name we write (one per metric): the `job` variable lists the jobs that
+ * export any of them, so a job running @genai-metrics/hardware alone (hw.* gauges only, no operation
+ * metrics) can be picked and its Accelerators panels read, and other jobs of the same Prometheus stay
+ * out. Generated from the catalogue and the hardware table, so a new metric joins it.
+ */
+export function ourSeriesSelector(): string {
+  const names = [...new Set(exposedMetrics().map(presenceSeries))].sort();
+  return `{__name__=~"${names.join('|')}"}`;
+}
+
 function queryVariable(name: string, label: string, query: string): Record<string, unknown> {
   return {
     name,
@@ -388,7 +400,7 @@ export function buildDashboard(): Record<string, unknown> {
           options: SEMCONV_OPTIONS.map((o, i) => ({ selected: i === 0, text: o.text, value: o.value })),
           hide: 0,
         },
-        queryVariable('job', 'Job', 'label_values(llm_requests_active, job)'),
+        queryVariable('job', 'Job', `label_values(${ourSeriesSelector()}, job)`),
         queryVariable(
           'provider',
           'Provider',
