@@ -1,7 +1,6 @@
-import { exposedMetrics, presenceSeries } from '../prometheus-names.js';
 import { agentPanels } from './agents.js';
 import { hardwarePanels } from './hardware.js';
-import { DATASOURCE, layout, type PanelSpec } from './panels.js';
+import { layout, type PanelSpec } from './panels.js';
 import {
   BY_OP,
   CLIENT,
@@ -15,6 +14,7 @@ import {
   tokensAcross,
 } from './queries.js';
 import { servingPipelinePanels } from './serving.js';
+import { variables } from './variables.js';
 
 /**
  * docs/dashboards/genai-metrics.json, as code: `pnpm --filter @genai-metrics/docs-checks dashboard`
@@ -330,40 +330,6 @@ const cost: PanelSpec[] = [
   },
 ];
 
-/**
- * A selector for every series name we write (one per metric): the `job` variable lists the jobs that
- * export any of them, so a job running @genai-metrics/hardware alone (hw.* gauges only, no operation
- * metrics) can be picked and its Accelerators panels read, and other jobs of the same Prometheus stay
- * out. Generated from the catalogue and the hardware table, so a new metric joins it.
- */
-export function ourSeriesSelector(): string {
-  const names = [...new Set(exposedMetrics().map(presenceSeries))].sort();
-  return `{__name__=~"${names.join('|')}"}`;
-}
-
-function queryVariable(name: string, label: string, query: string): Record<string, unknown> {
-  return {
-    name,
-    label,
-    type: 'query',
-    datasource: DATASOURCE,
-    definition: query,
-    query: { query, refId: `${name}-variable` },
-    refresh: 2,
-    includeAll: true,
-    multi: true,
-    allValue: '.*',
-    current: { selected: true, text: ['All'], value: ['$__all'] },
-    sort: 1,
-  };
-}
-
-/** The `semconv` variable's options: label → name fragment of the client latency family. */
-export const SEMCONV_OPTIONS = [
-  { text: 'v1.41', value: 'operation' },
-  { text: 'latest', value: 'inference' },
-] as const;
-
 export function buildDashboard(): Record<string, unknown> {
   return {
     title: 'GenAI metrics',
@@ -380,39 +346,7 @@ export function buildDashboard(): Record<string, unknown> {
     timezone: 'browser',
     annotations: { list: [] },
     links: [],
-    templating: {
-      list: [
-        {
-          name: 'datasource',
-          label: 'Data source',
-          type: 'datasource',
-          query: 'prometheus',
-          current: {},
-          hide: 0,
-        },
-        {
-          name: 'semconv',
-          label: 'Semconv',
-          description: 'Which generation of client latency names to chart (OTEL_SEMCONV_STABILITY_OPT_IN).',
-          type: 'custom',
-          query: SEMCONV_OPTIONS.map((o) => `${o.text} : ${o.value}`).join(','),
-          current: { selected: true, text: 'v1.41', value: 'operation' },
-          options: SEMCONV_OPTIONS.map((o, i) => ({ selected: i === 0, text: o.text, value: o.value })),
-          hide: 0,
-        },
-        queryVariable('job', 'Job', `label_values(${ourSeriesSelector()}, job)`),
-        queryVariable(
-          'provider',
-          'Provider',
-          'label_values(llm_requests_active{job=~"$job"}, gen_ai_provider_name)',
-        ),
-        queryVariable(
-          'model',
-          'Model',
-          'label_values(llm_requests_active{job=~"$job", gen_ai_provider_name=~"$provider"}, gen_ai_request_model)',
-        ),
-      ],
-    },
+    templating: { list: variables() },
     panels: layout([
       { title: 'Overview', panels: overview },
       { title: 'Traffic', panels: traffic },

@@ -1,5 +1,5 @@
-import { SEMCONV_OPTIONS } from './dashboard.js';
 import { grafanaVar } from './panels.js';
+import { SEMCONV_OPTIONS } from './variables.js';
 
 interface Panel {
   title?: string;
