@@ -5,7 +5,7 @@
  *
  * OpenMetrics 1.0 checks: `# EOF` last (and only there), TYPE/HELP/UNIT syntax and placement, metric
  * and label name syntax, label value escapes, numbers, each family's samples together and named for its
- * type (`_total` counters, `_bucket`/`_count`/`_sum` histograms with ascending `le` ending in `+Inf`,
+ * type (`_total` counters whose totals are neither NaN nor negative, `_bucket`/`_count`/`_sum` histograms with ascending `le` ending in `+Inf`,
  * cumulative counts, `_count` equal to the `+Inf` bucket), UNIT a suffix of the name, and exemplars:
  * only on histogram buckets and counter totals, well-formed, their value inside their bucket, and at
  * most 128 code points of label names and values.
@@ -129,6 +129,10 @@ export function parseOpenMetrics(text: string): ParsedExposition {
         0,
       );
       if (size > EXEMPLAR_MAX) problems.push(`${where}: exemplar labels have ${size} code points (max 128)`);
+    }
+    // "A Total is a non-NaN and MUST be monotonically non-decreasing over time, starting from 0."
+    if (family.type === 'counter' && sample.name === `${family.name}_total` && !(sample.value >= 0)) {
+      problems.push(`${where}: counter total ${sample.value} is NaN or negative`);
     }
     family.samples.push(sample);
   }

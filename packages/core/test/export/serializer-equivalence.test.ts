@@ -298,6 +298,23 @@ describe('OpenMetrics', () => {
     expect(om).toContain('# UNIT rpc_duration_seconds seconds\n');
     expect(parseOpenMetrics(om).problems).toEqual([]);
   });
+
+  it('leaves out a counter whose total is NaN (OpenMetrics forbids it), which the text format writes', async () => {
+    // The SDK keeps an app counter's add(NaN); one NaN total made strict parsers refuse the whole scrape.
+    const rm = await collect((provider) => {
+      const meter = provider.getMeter('app');
+      meter.createCounter('jobs').add(Number.NaN, { queue: 'a' });
+      meter.createCounter('jobs').add(2, { queue: 'b' });
+      meter.createGauge('level').record(Number.NaN);
+    });
+    const om = ours(rm, 'info', 'openmetrics');
+    expect(parseOpenMetrics(om).problems).toEqual([]);
+    expect(om).toMatch(/^jobs_total\{queue="b"[^}]*\} 2$/m);
+    expect(om).not.toMatch(/queue="a"/);
+    expect(om).toMatch(/^level(\{[^}]*\})? NaN$/m); // a gauge may be NaN
+    expect(ours(rm, 'series')).toBe(exporterText(rm));
+    expect(ours(rm, 'series')).toMatch(/^jobs_total\{queue="a"[^}]*\} NaN$/m);
+  });
 });
 
 describe('renderExposition', () => {

@@ -7,6 +7,7 @@ import {
   newestPerBucket,
   type WithExemplars,
 } from '../../exemplar/exemplar.js';
+import { warnOnce } from '../../input/report.js';
 import { exemplarSuffix } from './exemplar-text.js';
 import { type Family, familiesOf, type ScopeLabels } from './families.js';
 import { LabelCache } from './labels.js';
@@ -107,6 +108,16 @@ function header(family: Family, om: boolean): string {
 }
 
 function singleLine(family: Family, labels: string, point: DataPoint<number>, om: boolean): string {
+  if (om && family.type === 'counter' && Number.isNaN(point.value)) {
+    // OpenMetrics: "A Total is a non-NaN"; strict parsers refuse the whole scrape over one. The SDK
+    // keeps an app counter's add(NaN) (ours never record one); the text format writes it as the
+    // exporter does, and Prometheus takes it there.
+    warnOnce(
+      'openmetrics-nan-total',
+      `genai-metrics: counter ${family.name} has a NaN total (an add(NaN) on the app's own counter); left out of OpenMetrics scrapes`,
+    );
+    return '';
+  }
   let line = labels === '' ? family.name : `${family.name}{${labels}}`;
   line += ` ${formatValue(point.value)}`;
   if (om && family.type === 'counter') {
