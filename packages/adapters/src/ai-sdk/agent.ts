@@ -4,7 +4,7 @@ import { install, uninstallFrom } from '../shared/installation.js';
 import { type AdapterOptions, describe, type OptionsSpec, resolveOptions } from '../shared/options.js';
 import { callObserved, observeOutcome } from '../shared/outcome.js';
 import type { AnyFunction } from '../shared/patcher.js';
-import { isObj, isThenable, read, text } from '../shared/read.js';
+import { isList, isObj, isThenable, lastOf, read, text } from '../shared/read.js';
 import type { GuardedTimer, Recorder } from '../shared/recorder.js';
 import { aiSdkErrorType } from './model-call.js';
 import { AGENT_NAME } from './tools.js';
@@ -101,13 +101,13 @@ export function callsOfSteps(steps: unknown): AgentCalls | undefined {
  * not run; an approval ai found invalid cannot be told from a tool that failed, and counts as one.
  */
 function approvedToolRuns(messages: unknown): number {
-  if (!Array.isArray(messages)) return 0;
+  if (!isList(messages)) return 0;
   let runs = 0;
   for (const message of messages) {
     // ai 6 has them at the head of the first step's response messages, before its assistant message.
     if (read(message, 'role') !== 'tool') break;
     const content = read(message, 'content');
-    if (!Array.isArray(content)) continue;
+    if (!isList(content)) continue;
     for (const part of content) {
       if (read(part, 'type') === 'tool-result' && read(read(part, 'output'), 'type') !== 'execution-denied') {
         runs++;
@@ -124,10 +124,20 @@ function approvedToolRuns(messages: unknown): number {
  * response messages.
  */
 function endWithCalls(timer: GuardedTimer, result: unknown, steps: unknown): void {
+  try {
+    endWithCallsOf(timer, result, steps);
+  } catch {
+    // Steps or messages that throw when walked (a revoked Proxy in a list): the invocation still ends
+    // once, with its counts unknown.
+    timer.end(undefined);
+  }
+}
+
+function endWithCallsOf(timer: GuardedTimer, result: unknown, steps: unknown): void {
   // The last model call ended with an error inside its answer (an Anthropic `error` event in a 200
   // stream): ai keeps that step, with finishReason `error`, and ends the loop as if it were done.
   // The error went to the stream's reader, so its type is not known here.
-  if (Array.isArray(steps) && read(steps[steps.length - 1], 'finishReason') === 'error') {
+  if (read(lastOf(steps), 'finishReason') === 'error') {
     timer.fail(undefined, '_OTHER');
     return;
   }
@@ -136,15 +146,22 @@ function endWithCalls(timer: GuardedTimer, result: unknown, steps: unknown): voi
     timer.end(undefined);
     return;
   }
-  const end = (messages: unknown) =>
-    timer.end({ ...calls, toolCalls: (calls.toolCalls ?? 0) + approvedToolRuns(messages) });
+  const end = (messages: unknown) => {
+    let approved = 0;
+    try {
+      approved = approvedToolRuns(messages);
+    } catch {
+      // messages that throw when walked: the steps' own counts
+    }
+    timer.end({ ...calls, toolCalls: (calls.toolCalls ?? 0) + approved });
+  };
   const initial = read(result, 'initialResponseMessages');
   const pending = read(read(result, '_initialResponseMessages'), 'promise');
-  if (Array.isArray(initial)) end(initial);
+  if (isList(initial)) end(initial);
   else if (isThenable(pending)) {
     observeOutcome(pending, end, () => timer.end(calls), 'measureAgent: reading approved tool runs');
   } else {
-    end(read(read(Array.isArray(steps) ? steps[0] : undefined, 'response'), 'messages'));
+    end(read(read(isList(steps) ? read(steps, 0) : undefined, 'response'), 'messages'));
   }
 }
 
@@ -194,7 +211,7 @@ class LeftInvocation implements Abandonable {
  */
 function endFromSteps(timer: GuardedTimer, result: unknown, steps: unknown, signal: unknown): void {
   const finish = read(read(result, '_finishReason'), 'promise');
-  const last = Array.isArray(steps) && steps.length > 0 ? steps[steps.length - 1] : undefined;
+  const last = lastOf(steps);
   if (!isThenable(finish) || last === undefined) {
     endWithCalls(timer, result, steps);
     return;

@@ -16,6 +16,22 @@ export function read(target: unknown, key: PropertyKey): unknown {
   }
 }
 
+/** `Array.isArray(v)`, which throws on a revoked Proxy: such a value is not a list here. */
+export function isList(v: unknown): v is unknown[] {
+  try {
+    return Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
+/** The last element of a list, read as `read` reads (undefined when empty, not a list, or hostile). */
+export function lastOf(v: unknown): unknown {
+  if (!isList(v)) return undefined;
+  const length = read(v, 'length');
+  return typeof length === 'number' && length > 0 ? read(v, length - 1) : undefined;
+}
+
 /** A non-empty string, else `undefined`. */
 export const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 

@@ -192,4 +192,21 @@ describe('hostile model data through genAiMiddleware', () => {
       log.restore();
     }
   });
+
+  // Found by the property above (seed 859105277): Array.isArray throws on a revoked Proxy, and the
+  // invocation whose steps were one never ended.
+  it('an agent result whose steps are a revoked Proxy is recorded once, its counts unknown', async () => {
+    const { harness, metrics } = metricsPipeline();
+    const { proxy, revoke } = Proxy.revocable([], {});
+    revoke();
+    const result = { steps: proxy };
+    expect(measureAgent(() => result, { metrics })).toBe(result);
+    const later = { steps: Promise.resolve(proxy) }; // another framework's promise of its steps
+    expect(measureAgent(() => later, { metrics })).toBe(later);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const m = await harness.collect();
+    expect(m.count('gen_ai.invoke_agent.duration')).toBe(2);
+    expect(m.points('gen_ai.invoke_agent.inference_calls')).toEqual([]);
+    await harness.shutdown();
+  });
 });
