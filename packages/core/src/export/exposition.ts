@@ -73,22 +73,15 @@ export function createExpositionHandler(
   collect: () => Promise<CollectionResult>,
   options: ExpositionOptions,
 ): MetricsRequestHandler {
-  const slots = new ScrapeSlots();
-  const timeoutMillis = scrapeTimeout(options);
+  const slots = new ScrapeSlots(scrapeTimeout(options));
   return (req, res) => {
-    const release = slots.take();
-    if (release === undefined) {
+    // A scraper that stops reading would keep the body's write, and the collection behind it, waiting
+    // for as long as its connection stays open (node:http has no response timeout): cut off at the deadline.
+    const done = slots.take(() => res.destroy());
+    if (done === undefined) {
       res.writeHead(503, BUSY_HEADERS).end(BUSY_BODY);
       return;
     }
-    // A scraper that stops reading would keep the body's write, and the collection behind it, waiting
-    // for as long as its connection stays open (node:http has no response timeout).
-    const deadline = setTimeout(() => res.destroy(), timeoutMillis);
-    deadline.unref?.();
-    const done = () => {
-      clearTimeout(deadline);
-      release();
-    };
     try {
       res.once('close', done);
     } catch {
@@ -150,24 +143,16 @@ export function createExpositionResponder(
   collect: () => Promise<CollectionResult>,
   options: ExpositionOptions,
 ): (request?: Request) => Promise<Response> {
-  const slots = new ScrapeSlots();
   const timeoutMillis = scrapeTimeout(options);
+  const slots = new ScrapeSlots(timeoutMillis);
   return async (request) => {
-    const release = slots.take();
-    if (release === undefined) return new Response(BUSY_BODY, { status: 503, headers: BUSY_HEADERS });
-    let deadline: ReturnType<typeof setTimeout> | undefined;
-    const done = () => {
-      clearTimeout(deadline);
-      release();
-    };
     // Before the body exists, the deadline only marks the scrape as over (its slot is given back).
     let expired = false;
     let expire = () => {
       expired = true;
-      done();
     };
-    deadline = setTimeout(() => expire(), timeoutMillis);
-    if (typeof deadline === 'object') deadline.unref?.();
+    const done = slots.take(() => expire());
+    if (done === undefined) return new Response(BUSY_BODY, { status: 503, headers: BUSY_HEADERS });
     const tooLong = `genai-metrics: the scrape took over ${timeoutMillis} ms; cut off`;
     try {
       const format = negotiate(acceptOf(request));
@@ -184,7 +169,6 @@ export function createExpositionResponder(
       const body = new ReadableStream<Uint8Array>({
         start(controller) {
           expire = () => {
-            done();
             controller.error(new Error(tooLong));
             chunks.return(undefined).catch(() => undefined);
           };

@@ -9,20 +9,32 @@ export const MAX_SCRAPES_IN_FLIGHT = 8;
 /** The longest a scrape may run when no export timeout is given (the default `exportTimeoutMillis`). */
 export const DEFAULT_SCRAPE_TIMEOUT_MS = 30_000;
 
-/** The slots of one handler: each scrape takes one on arrival and gives it back when it is done. */
+/**
+ * The slots of one handler: each scrape takes one on arrival and gives it back when it is done, or
+ * when its deadline passes first — then `onExpire` runs (cutting the scrape off) and the slot is free.
+ */
 export class ScrapeSlots {
   private inFlight = 0;
 
+  constructor(private readonly timeoutMillis: number) {}
+
   /** A slot, as the function that gives it back (once, however often it is called); undefined when all are taken. */
-  take(): (() => void) | undefined {
+  take(onExpire: () => void): (() => void) | undefined {
     if (this.inFlight >= MAX_SCRAPES_IN_FLIGHT) return undefined;
     this.inFlight++;
     let held = true;
-    return () => {
+    const release = () => {
       if (!held) return;
       held = false;
+      clearTimeout(deadline);
       this.inFlight--;
     };
+    const deadline = setTimeout(() => {
+      release();
+      onExpire();
+    }, this.timeoutMillis);
+    if (typeof deadline === 'object') deadline.unref?.();
+    return release;
   }
 }
 
