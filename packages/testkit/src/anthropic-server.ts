@@ -93,7 +93,7 @@ async function answer(
     return sendJson(res, 200, headers, { input_tokens: b.inputTokens ?? 7 });
   }
   if (path.endsWith('/v1/complete'))
-    return legacyCompletion(res, headers, b, model, chunks, body.stream === true);
+    return legacyCompletion(res, headers, b, model, chunks, Boolean(body.stream));
   if (!path.endsWith('/v1/messages')) {
     return sendJson(res, 404, headers, errorBody('not_found_error', `no route ${path}`));
   }
@@ -101,7 +101,8 @@ async function answer(
   const kind = b.content ?? 'text';
   const tools = b.toolCalls?.length ? toolUseBlocks(b.toolCalls) : undefined;
   const stopReason = b.stopReason ?? (tools ? 'tool_use' : 'end_turn');
-  if (body.stream !== true) {
+  // Truthy, as lax servers read it (the SDK sends `stream: 1` as given).
+  if (!body.stream) {
     const message = { ...messageShell(model, tools ?? fullContent(kind, chunks)), stop_reason: stopReason };
     return sendJson(res, 200, headers, usage === null ? message : { ...message, usage });
   }

@@ -100,7 +100,8 @@ async function answer(
   if (api === 'chat' && b.toolCalls?.length) {
     return answerToolCalls(res, headers, b, b.toolCalls, model, usage('chat'), body);
   }
-  if (body.stream !== true) {
+  // Truthy, as lax servers read it (vLLM's pydantic models take `stream: 1` as true).
+  if (!body.stream) {
     return send(res, 200, headers, fullAnswer(api, model, texts.join(''), usage, b));
   }
   const events = streamEvents(api, model, texts, usage, body, b);
@@ -303,7 +304,7 @@ function answerToolCalls(
     function: { name: c.name, arguments: JSON.stringify(c.arguments) },
   }));
   const base = { id: 'chatcmpl-test', created, model };
-  if (body.stream !== true) {
+  if (!body.stream) {
     return send(
       res,
       200,

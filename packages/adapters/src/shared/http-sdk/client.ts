@@ -105,7 +105,8 @@ function patchEndpoint(patcher: Patcher, resource: object, endpoint: Endpoint, c
         const model = field(body, 'model');
         const server = ctx.server();
         request = {
-          stream: field(body, 'stream') === true,
+          // Truthiness, as both SDKs decide it (`stream: 1` returns a Stream); ToBoolean never throws.
+          stream: Boolean(field(body, 'stream')),
           model: typeof model === 'string' ? model : undefined,
           provider: server.provider,
           server,
