@@ -130,12 +130,23 @@ export function observeChunk(call: HttpCall, state: StopState, item: unknown): C
   const api = state.api;
   if (api === 'responses') return observeResponseEvent(call, state, item);
   if (typeof item.model === 'string') call.setResponseModel(item.model);
-  const usage = item.usage !== undefined && item.usage !== null ? usageOf(item.usage) : undefined;
+  const usage = usageOf(chunkUsage(item));
   if (usage) call.setUsage(usage);
   if (api !== 'chat' && api !== 'completions') return 'other';
   if (readChoices(item.choices, api, state)) return 'content';
   if (usage && Array.isArray(item.choices) && item.choices.length === 0) return 'usage-only';
   return 'other';
+}
+
+/**
+ * A chunk's usage: `usage`, or Groq's `x_groq.usage` — Groq streams its usage on the last chunk there
+ * (and only there), whatever `stream_options` says.
+ */
+function chunkUsage(item: Obj): unknown {
+  const usage = item.usage;
+  if (usage !== undefined && usage !== null) return usage;
+  const groq = item.x_groq;
+  return isObj(groq) ? groq.usage : undefined;
 }
 
 function observeResponseEvent(call: HttpCall, state: StopState, event: Obj): ChunkVerdict {
