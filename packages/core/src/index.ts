@@ -35,7 +35,7 @@ export { ModelLoad } from './operation/model-load.js';
 export type { OperationKind, StartOperationOptions } from './operation/operation.js';
 export { OPERATION_KINDS, Operation } from './operation/operation.js';
 export type { ModelPrice, PriceTable } from './operation/prices.js';
-export type { Usage, UsageField } from './operation/usage.js';
+export type { TokensByModality, Usage, UsageField } from './operation/usage.js';
 export type { PipelineQueue, QueueOptions, StageTimer, StartStageOptions } from './pipeline/index.js';
 export type { BoundSeries } from './record/bound-series.js';
 export { DEFAULT_CARDINALITY_LIMIT, OVERFLOW_ATTRIBUTE } from './record/series-table.js';

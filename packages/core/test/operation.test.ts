@@ -147,7 +147,7 @@ describe('semconv latest and both', () => {
     expect(m.points('gen_ai.client.token.usage')).toHaveLength(0);
   });
 
-  it('usage counters carry the required gen_ai.token.modality (unknown: no provider breakdown is read); the per-operation histograms do not', async () => {
+  it('usage counters carry the required gen_ai.token.modality (unknown without a provider breakdown); the per-operation histograms do not', async () => {
     const genai = setup('latest');
     const op = genai.startOperation(CHAT);
     op.setUsage({

@@ -9,6 +9,7 @@ import type { BoundSeries, SeriesBinder } from '../record/bound-series.js';
 import * as sc from '../semconv.js';
 import { type ErrorType, failureType } from './error-type.js';
 import { operationsInFlight } from './in-flight.js';
+import { type Breakdown, readBreakdown, recordSplit } from './modality.js';
 import { NONE, type OperationClass, type OperationPlans } from './plan.js';
 import { costOf, type PriceBook } from './prices.js';
 import type { SeriesGroup, SeriesGroups } from './series-group.js';
@@ -72,6 +73,12 @@ const GAP_INITIAL = 32;
 const GAP_FLUSH_AT = 4096;
 /** Token counts not reported (yet). */
 const UNKNOWN = -1;
+/** setUsage's reads, in order: the counts, then the modality breakdowns. */
+const READ_ORDER: readonly UsageField[] = [
+  ...USAGE_FIELDS,
+  'inputTokensByModality',
+  'outputTokensByModality',
+];
 
 /**
  * One GenAI operation, from the call to its end. The clock starts when the Operation is created
@@ -98,6 +105,9 @@ export class Operation {
   private cachedInputTokens = UNKNOWN;
   private cacheWriteInputTokens = UNKNOWN;
   private reasoningTokens = UNKNOWN;
+  /** The latest modality breakdowns; null until given. */
+  private inputByModality: Breakdown | null = null;
+  private outputByModality: Breakdown | null = null;
   /** As reported (sanitised), before normalizeModel: prices are looked up by it first. */
   private responseModel: string | undefined;
   /**
@@ -235,12 +245,36 @@ export class Operation {
       this.usageField('cacheWriteInputTokens', usage.cacheWriteInputTokens);
       done++;
       this.usageField('reasoningTokens', usage.reasoningTokens);
+      done++;
+      this.breakdown('inputTokensByModality', usage.inputTokensByModality);
+      done++;
+      this.breakdown('outputTokensByModality', usage.outputTokensByModality);
     } catch {
-      this.usageField(USAGE_FIELDS[done]!, UNREADABLE); // counted as not_a_number
-      for (let i = done + 1; i < USAGE_FIELDS.length; i++) {
-        this.usageField(USAGE_FIELDS[i]!, readProperty(usage, USAGE_FIELDS[i]!));
-      }
+      this.readField(done, UNREADABLE); // counted as not_a_number / not_an_object
+      for (let i = done + 1; i < READ_ORDER.length; i++)
+        this.readField(i, readProperty(usage, READ_ORDER[i]!));
     }
+  }
+
+  private readField(index: number, value: unknown): void {
+    const field = READ_ORDER[index]!;
+    if (field === 'inputTokensByModality' || field === 'outputTokensByModality') this.breakdown(field, value);
+    else this.usageField(field, value);
+  }
+
+  /**
+   * A modality breakdown replaces the one before it (a later usage report is the whole picture); each
+   * part is read once, guarded, and a malformed part is counted and left unknown.
+   */
+  private breakdown(field: 'inputTokensByModality' | 'outputTokensByModality', value: unknown): void {
+    if (value === undefined || value === null) return;
+    if (typeof value !== 'object') {
+      this.reportInvalid(field, 'not_an_object', value);
+      return;
+    }
+    const parts = readBreakdown(value, (problem, part) => this.reportInvalid(field, problem, part));
+    if (field === 'inputTokensByModality') this.inputByModality = parts;
+    else this.outputByModality = parts;
   }
 
   private usageField(field: UsageField, value: unknown): void {
@@ -380,19 +414,52 @@ export class Operation {
     const input = this.inputTokens;
     if (input !== UNKNOWN) {
       group.record(plan.tokenUsageInput, input);
-      group.record(plan.usageInput, input);
+      this.recordByModality(
+        group,
+        plan.usageInput,
+        plan.usageInputByModality,
+        input,
+        'inputTokensByModality',
+      );
       if (!failed) group.record(plan.operationInputTokens, input);
     }
     const output = this.outputTokens;
     if (output !== UNKNOWN) {
       group.record(plan.tokenUsageOutput, output);
-      group.record(plan.usageOutput, output);
+      this.recordByModality(
+        group,
+        plan.usageOutput,
+        plan.usageOutputByModality,
+        output,
+        'outputTokensByModality',
+      );
       if (!failed) group.record(plan.operationOutputTokens, output);
     }
     if (this.cachedInputTokens !== UNKNOWN) group.record(plan.usageCacheRead, this.cachedInputTokens);
     if (this.cacheWriteInputTokens !== UNKNOWN)
       group.record(plan.usageCacheWrite, this.cacheWriteInputTokens);
     if (this.reasoningTokens !== UNKNOWN) group.record(plan.usageReasoning, this.reasoningTokens);
+  }
+
+  /**
+   * A latest usage counter's total, split by modality so the points sum to it (recordSplit). Parts
+   * that add up to more than the total contradict it: the breakdown is counted invalid and the total
+   * recorded under `unknown`, as without one.
+   */
+  private recordByModality(
+    group: SeriesGroup,
+    unknownSlot: number,
+    slots: readonly number[],
+    total: number,
+    field: 'inputTokensByModality' | 'outputTokensByModality',
+  ): void {
+    if (unknownSlot === NONE) return;
+    const parts = field === 'inputTokensByModality' ? this.inputByModality : this.outputByModality;
+    if (parts === null) group.record(unknownSlot, total);
+    else if (!recordSplit(group, unknownSlot, slots, total, parts)) {
+      this.reportInvalid(field, 'exceeds_total', parts);
+      group.record(unknownSlot, total);
+    }
   }
 
   private recordServer(group: SeriesGroup, seconds: number, errorType: string | undefined): void {

@@ -2,6 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import { modeIncludes, type SemconvMode } from '../catalogue/semconv-mode.js';
 import type { SeriesBinder } from '../record/bound-series.js';
 import * as sc from '../semconv.js';
+import { MODALITIES } from './usage.js';
 
 export type OperationClass = 'inference' | 'embeddings' | 'other';
 
@@ -28,11 +29,13 @@ export interface Slot {
 }
 
 /**
- * The latest usage counters require `gen_ai.token.modality`; the conventions ask for `unknown` when
- * the usage is not broken down by modality, and operations report one total per token kind. The
+ * The latest usage counters require `gen_ai.token.modality`, and summing a counter over it must give
+ * the total: the parts a provider breaks down go under their modality, the rest (all of it, without
+ * a breakdown) under `unknown`, the conventions' bucket for "no modality information". The
  * per-operation histograms carry no modality (their percentiles would not add up across modalities).
  */
-const UNKNOWN_MODALITY: Attributes = { [sc.ATTR_GEN_AI_TOKEN_MODALITY]: 'unknown' };
+const modality = (value: string): Attributes => ({ [sc.ATTR_GEN_AI_TOKEN_MODALITY]: value });
+const UNKNOWN_MODALITY = modality('unknown');
 
 /** "Not recorded in this semconv mode": slot index -1. */
 export const NONE = -1;
@@ -48,9 +51,12 @@ export interface ClientPlan {
   /** latest per-operation token histograms, recorded for successful operations only. */
   readonly operationInputTokens: number;
   readonly operationOutputTokens: number;
-  /** latest usage counters (inference operations only). */
+  /** latest usage counters (inference operations only), `unknown` modality. */
   readonly usageInput: number;
   readonly usageOutput: number;
+  /** The input and output counters' slots per known modality, in MODALITIES order (NONE when not recorded). */
+  readonly usageInputByModality: readonly number[];
+  readonly usageOutputByModality: readonly number[];
   readonly usageCacheRead: number;
   readonly usageCacheWrite: number;
   readonly usageReasoning: number;
@@ -115,6 +121,8 @@ export function buildPlans(mode: SemconvMode, binder: SeriesBinder, withCost: bo
       v141 ? slot(sc.METRIC_GEN_AI_CLIENT_TOKEN_USAGE, { [sc.ATTR_GEN_AI_TOKEN_TYPE]: type }) : NONE;
     const when = (on: boolean, metric: string) => (on ? slot(metric) : NONE);
     const usage = (metric: string) => (inference ? slot(metric, UNKNOWN_MODALITY) : NONE);
+    const byModality = (metric: string) =>
+      MODALITIES.map((m) => (inference ? slot(metric, modality(m)) : NONE));
     return {
       durations: some(...durations),
       timeToFirstChunk: some(...ttfc),
@@ -127,6 +135,8 @@ export function buildPlans(mode: SemconvMode, binder: SeriesBinder, withCost: bo
       operationOutputTokens: when(inference, sc.METRIC_GEN_AI_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS),
       usageInput: usage(sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS),
       usageOutput: usage(sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS),
+      usageInputByModality: byModality(sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS),
+      usageOutputByModality: byModality(sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS),
       usageCacheRead: usage(sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS),
       usageCacheWrite: usage(sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS),
       usageReasoning: usage(sc.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_REASONING_OUTPUT_TOKENS),

@@ -8,9 +8,29 @@ export interface Usage {
   cacheWriteInputTokens?: number;
   /** Output tokens spent on reasoning. Part of outputTokens. */
   reasoningTokens?: number;
+  /**
+   * The input tokens by modality, where the provider breaks them down (OpenAI's
+   * `prompt_tokens_details.audio_tokens`): parts of inputTokens. The latest usage counters record each
+   * part under its `gen_ai.token.modality` and what the parts leave of the total under `unknown`.
+   */
+  inputTokensByModality?: TokensByModality;
+  /** The output tokens by modality: parts of outputTokens, as `inputTokensByModality`. */
+  outputTokensByModality?: TokensByModality;
 }
 
+/** Token counts per `gen_ai.token.modality` (its well-known values); a part not given is not known. */
+export interface TokensByModality {
+  text?: number;
+  image?: number;
+  audio?: number;
+}
+
+/** The modalities a breakdown may name, in the order an Operation keeps them. */
+export const MODALITIES = ['text', 'image', 'audio'] as const;
+export type Modality = (typeof MODALITIES)[number];
+
 export type UsageField = keyof Usage;
+/** The token counts (the modality breakdowns are read apart from them). */
 export const USAGE_FIELDS: readonly UsageField[] = [
   'inputTokens',
   'outputTokens',
@@ -19,7 +39,16 @@ export const USAGE_FIELDS: readonly UsageField[] = [
   'reasoningTokens',
 ];
 
-export type UsageProblem = 'not_a_number' | 'nan' | 'negative' | 'fractional' | 'unsafe_integer';
+export type UsageProblem =
+  | 'not_a_number'
+  | 'nan'
+  | 'negative'
+  | 'fractional'
+  | 'unsafe_integer'
+  /** A modality breakdown that is not an object of counts. */
+  | 'not_an_object'
+  /** Modality parts that add up to more than their total: the breakdown is not recorded. */
+  | 'exceeds_total';
 
 /** Returns why `value` cannot be a token count, or undefined when it is a valid count. */
 export function usageProblem(value: unknown): UsageProblem | undefined {
