@@ -47,4 +47,55 @@ describe.each(SDKS)('openai v$major: provider usage shapes', ({ OpenAI }) => {
     expect(tokenSums(m)).toEqual({ input: 21, output: 3, count: 2 });
     await harness.shutdown();
   });
+
+  it('modality counts in the usage details split the latest input and output counters by gen_ai.token.modality', async () => {
+    const { harness, client } = setup('latest');
+    // gpt-4o-audio-preview: audio in, audio + text out; OpenAI reports audio_tokens: 0 on text calls.
+    const audio = {
+      prompt_tokens: 120,
+      completion_tokens: 60,
+      total_tokens: 180,
+      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 100, text_tokens: 20, image_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 45, text_tokens: 15 },
+    };
+    const text = {
+      prompt_tokens: 10,
+      completion_tokens: 4,
+      total_tokens: 14,
+      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0 },
+    };
+    // An image model through OpenRouter: image output tokens beside an unsplit rest.
+    const image = {
+      prompt_tokens: 30,
+      completion_tokens: 1300,
+      total_tokens: 1330,
+      completion_tokens_details: { reasoning_tokens: 0, image_tokens: 1290 },
+    };
+    server().enqueue({ usage: audio }, { usage: text }, { usage: image });
+    await client.chat.completions.create({ model: 'audio', messages });
+    await client.chat.completions.create({ model: 'text', messages });
+    const stream = await client.chat.completions.create({
+      model: 'image',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    for await (const _ of stream);
+    const m = await collectWhenIdle(harness);
+    const split = (kind: string, model: string) => {
+      const out: Record<string, number> = {};
+      for (const p of m.points(`gen_ai.client.inference.usage.${kind}`, { 'gen_ai.request.model': model })) {
+        out[String(p.attributes['gen_ai.token.modality'])] = p.value as number;
+      }
+      return out;
+    };
+    expect(split('input_tokens', 'audio')).toEqual({ audio: 100, text: 20 });
+    expect(split('output_tokens', 'audio')).toEqual({ audio: 45, text: 15 });
+    expect(split('input_tokens', 'text')).toEqual({ unknown: 10 });
+    expect(split('output_tokens', 'text')).toEqual({ unknown: 4 });
+    expect(split('input_tokens', 'image')).toEqual({ unknown: 30 });
+    expect(split('output_tokens', 'image')).toEqual({ image: 1290, unknown: 10 });
+    await harness.shutdown();
+  });
 });
