@@ -10,6 +10,31 @@ const BY_CODE: Readonly<Record<string, ErrorType>> = {
   rate_limit_exceeded: 'rate_limited',
   server_error: 'server_error',
   invalid_request_error: 'invalid_request',
+  // A failed Responses API answer's `error.code` (the SDK's ResponseError list), often without a
+  // `type`: the prompt, an image or a policy refused the request as sent, or a file search timed out.
+  vector_store_timeout: 'timeout',
+  ...Object.fromEntries(
+    [
+      'invalid_prompt',
+      'data_residency_mismatch',
+      'bio_policy',
+      'misalignment_policy_violation',
+      'invalid_image',
+      'invalid_image_format',
+      'invalid_base64_image',
+      'invalid_image_url',
+      'image_too_large',
+      'image_too_small',
+      'image_parse_error',
+      'image_content_policy_violation',
+      'invalid_image_mode',
+      'image_file_too_large',
+      'unsupported_image_media_type',
+      'empty_image_file',
+      'failed_to_download_image',
+      'image_file_not_found',
+    ].map((code) => [code, 'invalid_request' as const]),
+  ),
 };
 
 /**
