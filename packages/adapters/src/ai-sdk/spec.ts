@@ -1,5 +1,6 @@
 import type { Usage } from '@genai-metrics/core';
 import { warnOnce } from '../shared/diag.js';
+import { rawUsageByModality } from '../shared/modality.js';
 import { isObj, read, text } from '../shared/read.js';
 import { type StopReason, stopReasonFrom } from '../shared/stop-reason.js';
 
@@ -40,12 +41,16 @@ export function usageOf(spec: SpecVersion | undefined, usage: unknown): Usage | 
   }
   const input = read(usage, 'inputTokens');
   const output = read(usage, 'outputTokens');
+  // `outputTokens.text` is the non-reasoning rest, not a modality: the split is in the provider's `raw`.
+  const modalities = rawUsageByModality(read(usage, 'raw'));
   return {
     inputTokens: read(input, 'total') as number,
     cachedInputTokens: read(input, 'cacheRead') as number,
     cacheWriteInputTokens: read(input, 'cacheWrite') as number,
     outputTokens: read(output, 'total') as number,
     reasoningTokens: read(output, 'reasoning') as number,
+    inputTokensByModality: modalities.input,
+    outputTokensByModality: modalities.output,
   };
 }
 

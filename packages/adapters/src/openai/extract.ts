@@ -1,5 +1,6 @@
-import type { TokensByModality, Usage } from '@genai-metrics/core';
+import type { Usage } from '@genai-metrics/core';
 import type { HttpCall } from '../shared/http-sdk/call.js';
+import { detailsByModality } from '../shared/modality.js';
 import { isObj, type Obj } from '../shared/read.js';
 import type { GuardedOperation } from '../shared/recorder.js';
 import type { StopReason } from '../shared/stop-reason.js';
@@ -55,25 +56,9 @@ function usage(
     cachedInputTokens: (cached === undefined || cached === null ? cacheHits : cached) as number,
     cacheWriteInputTokens: inD?.cache_write_tokens as number,
     reasoningTokens: outD?.reasoning_tokens as number,
-    inputTokensByModality: byModality(inD),
-    outputTokensByModality: byModality(outD),
+    inputTokensByModality: detailsByModality(inD),
+    outputTokensByModality: detailsByModality(outD),
   };
-}
-
-const absent = (v: unknown) => v === undefined || v === null || v === 0;
-
-/**
- * The modality parts of a details object (`text_tokens`, `image_tokens`, `audio_tokens`; OpenAI reports
- * `audio_tokens: 0` on every text call), or undefined when it names none: core then records the total
- * as `unknown`, as it would with no parts, without reading a breakdown per call.
- */
-function byModality(details: Obj | undefined): TokensByModality | undefined {
-  if (details === undefined) return undefined;
-  const text = details.text_tokens;
-  const image = details.image_tokens;
-  const audio = details.audio_tokens;
-  if (absent(text) && absent(image) && absent(audio)) return undefined;
-  return { text: text as number, image: image as number, audio: audio as number };
 }
 
 /** Where a call's reader keeps why the answer stopped (`undefined` until the answer says). */
