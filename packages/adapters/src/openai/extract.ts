@@ -15,15 +15,17 @@ import { finishReasonOf, responseStopReason } from './stop-reason.js';
 export type Api = 'chat' | 'completions' | 'embeddings' | 'responses';
 
 /**
- * Chat/completions/embeddings usage (`prompt_tokens`…) or Responses usage (`input_tokens`…), the
- * Responses names first. Once per call: written out rather than looped over a table of the two shapes.
+ * Chat/completions/embeddings usage (`prompt_tokens`…) or Responses usage (`input_tokens`…), the names
+ * of the API called first: one-api / new-api style gateways fill both vocabularies, the other API's
+ * with zeros. Once per call: written out rather than looped over a table of the two shapes.
  */
-export function usageOf(raw: unknown): Usage | undefined {
+export function usageOf(raw: unknown, api: Api): Usage | undefined {
   if (!isObj(raw)) return undefined;
-  if ('input_tokens' in raw || 'output_tokens' in raw) {
+  const chatNames = 'prompt_tokens' in raw || 'completion_tokens' in raw;
+  if ((api === 'responses' || !chatNames) && ('input_tokens' in raw || 'output_tokens' in raw)) {
     return usage(raw.input_tokens, raw.output_tokens, raw.input_tokens_details, raw.output_tokens_details);
   }
-  if ('prompt_tokens' in raw || 'completion_tokens' in raw) {
+  if (chatNames) {
     return usage(
       raw.prompt_tokens,
       raw.completion_tokens,
@@ -71,7 +73,7 @@ export interface StopState {
 export function observeResult(op: GuardedOperation, state: StopState, data: unknown): void {
   if (!isObj(data)) return;
   if (typeof data.model === 'string') op.setResponseModel(data.model);
-  const usage = usageOf(data.usage);
+  const usage = usageOf(data.usage, state.api);
   if (usage) op.setUsage(usage);
   if (state.api === 'responses') state.stop = responseStopReason(data);
   else if (state.api !== 'embeddings' && Array.isArray(data.choices)) {
@@ -134,7 +136,7 @@ export function observeChunk(call: HttpCall, state: StopState, item: unknown): C
   const api = state.api;
   if (api === 'responses') return observeResponseEvent(call, state, item);
   if (typeof item.model === 'string') call.setResponseModel(item.model);
-  const usage = usageOf(chunkUsage(item));
+  const usage = usageOf(chunkUsage(item), api);
   if (usage) call.setUsage(usage);
   if (api !== 'chat' && api !== 'completions') return 'other';
   if (readChoices(item.choices, api, state)) return 'content';
@@ -167,7 +169,7 @@ function observeResponseEvent(call: HttpCall, state: StopState, event: Obj): Chu
     const response = event.response;
     if (isObj(response)) {
       if (typeof response.model === 'string') call.setResponseModel(response.model);
-      const usage = usageOf(response.usage);
+      const usage = usageOf(response.usage, 'responses');
       if (usage) call.setUsage(usage);
     }
     if (type === 'response.completed' || type === 'response.incomplete') {

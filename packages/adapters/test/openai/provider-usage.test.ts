@@ -98,4 +98,43 @@ describe.each(SDKS)('openai v$major: provider usage shapes', ({ OpenAI }) => {
     expect(split('output_tokens', 'image')).toEqual({ image: 1290, unknown: 10 });
     await harness.shutdown();
   });
+
+  it("a gateway that sends both usage shapes (zeros under the other API's names) is read by the API called", async () => {
+    const { harness, client } = setup();
+    // one-api / new-api style gateways fill both vocabularies; the one the API does not use is all zeros.
+    const chat = {
+      prompt_tokens: 686,
+      completion_tokens: 123,
+      total_tokens: 809,
+      prompt_tokens_details: { cached_tokens: 679 },
+      input_tokens: 0,
+      output_tokens: 0,
+      input_tokens_details: null,
+    };
+    const responses = {
+      input_tokens: 50,
+      output_tokens: 9,
+      total_tokens: 59,
+      prompt_tokens: 0,
+      completion_tokens: 0,
+    };
+    server().enqueue({ usage: chat }, { usage: chat }, { usage: responses });
+    await client.chat.completions.create({ model: 'chat', messages });
+    const stream = await client.chat.completions.create({
+      model: 'chat',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    for await (const _ of stream);
+    await client.responses.create({ model: 'resp', input: 'hi' });
+    const m = await collectWhenIdle(harness);
+    expect(tokenSums(m, { 'gen_ai.request.model': 'chat' })).toEqual({
+      input: 2 * 686,
+      output: 2 * 123,
+      count: 4,
+    });
+    expect(tokenSums(m, { 'gen_ai.request.model': 'resp' })).toEqual({ input: 50, output: 9, count: 2 });
+    await harness.shutdown();
+  });
 });
