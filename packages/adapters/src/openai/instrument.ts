@@ -35,6 +35,12 @@ const PATHS: Readonly<Record<Api, readonly string[]>> = {
   responses: ['responses'],
 };
 
+/**
+ * Providers whose API refuses `stream_options` (Mistral: 422 "Extra inputs are not permitted" on any
+ * field it does not know) and streams usage unasked: `includeUsage` sends their requests as written.
+ */
+const REFUSE_STREAM_OPTIONS: ReadonlySet<string> = new Set([GEN_AI_PROVIDER.mistralAi]);
+
 interface Extra {
   includeUsage: boolean;
 }
@@ -59,7 +65,14 @@ export const OPENAI_ADAPTER: HttpSdkAdapter<Extra> = {
       (api): Endpoint => ({
         path: PATHS[api],
         operation: OPERATION_NAME[api],
-        begin: (body, request) => reader(api, body, request, recorder, request.stream && extra.includeUsage),
+        begin: (body, request) =>
+          reader(
+            api,
+            body,
+            request,
+            recorder,
+            request.stream && extra.includeUsage && !REFUSE_STREAM_OPTIONS.has(request.provider),
+          ),
       }),
     ),
 };
