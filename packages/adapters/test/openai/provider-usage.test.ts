@@ -18,6 +18,16 @@ describe.each(SDKS)('openai v$major: provider usage shapes', ({ OpenAI }) => {
     );
     return { harness, client };
   }
+  /** A streamed chat call that asks for usage, read to its end. */
+  async function streamWithUsage(client: ReturnType<typeof setup>['client'], model: string) {
+    const stream = await client.chat.completions.create({
+      model,
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    for await (const _ of stream);
+  }
 
   it("Groq's streamed usage under x_groq.usage is the call's usage", async () => {
     const { harness, client } = setup();
@@ -75,13 +85,7 @@ describe.each(SDKS)('openai v$major: provider usage shapes', ({ OpenAI }) => {
     server().enqueue({ usage: audio }, { usage: text }, { usage: image });
     await client.chat.completions.create({ model: 'audio', messages });
     await client.chat.completions.create({ model: 'text', messages });
-    const stream = await client.chat.completions.create({
-      model: 'image',
-      messages,
-      stream: true,
-      stream_options: { include_usage: true },
-    });
-    for await (const _ of stream);
+    await streamWithUsage(client, 'image');
     const m = await collectWhenIdle(harness);
     const split = (kind: string, model: string) => {
       const out: Record<string, number> = {};
@@ -120,13 +124,7 @@ describe.each(SDKS)('openai v$major: provider usage shapes', ({ OpenAI }) => {
     };
     server().enqueue({ usage: chat }, { usage: chat }, { usage: responses });
     await client.chat.completions.create({ model: 'chat', messages });
-    const stream = await client.chat.completions.create({
-      model: 'chat',
-      messages,
-      stream: true,
-      stream_options: { include_usage: true },
-    });
-    for await (const _ of stream);
+    await streamWithUsage(client, 'chat');
     await client.responses.create({ model: 'resp', input: 'hi' });
     const m = await collectWhenIdle(harness);
     expect(tokenSums(m, { 'gen_ai.request.model': 'chat' })).toEqual({
