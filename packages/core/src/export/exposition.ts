@@ -69,11 +69,9 @@ async function* slices(
  * truncated body and fails that scrape). Bounded: at most MAX_SCRAPES_IN_FLIGHT scrapes at once (503
  * beyond), each cut off after `scrapeTimeoutMillis` (scrape-slots.ts says why).
  */
-export function createExpositionHandler(
-  collect: () => Promise<CollectionResult>,
-  options: ExpositionOptions,
-): MetricsRequestHandler {
-  const slots = new ScrapeSlots(scrapeTimeout(options));
+export function createExpositionHandler(collect: Collect, options: ExpositionOptions): MetricsRequestHandler {
+  const timeoutMillis = scrapeTimeout(options);
+  const slots = new ScrapeSlots(timeoutMillis);
   return (req, res) => {
     // A scraper that stops reading would keep the body's write, and the collection behind it, waiting
     // for as long as its connection stays open (node:http has no response timeout): cut off at the deadline.
@@ -94,7 +92,13 @@ export function createExpositionHandler(
       // an unreadable request: the text format
     }
     const head = req.method === 'HEAD';
-    collect()
+    let told: unknown;
+    try {
+      told = req.headers?.[SCRAPE_TIMEOUT_HEADER];
+    } catch {
+      // an unreadable request: our own deadline
+    }
+    collect(collectionBound(timeoutMillis, told))
       .then(async ({ resourceMetrics, errors }) => {
         if (errors.length > 0) diag.error('genai-metrics: metrics collection errors', ...errors);
         if (res.destroyed) return undefined;
@@ -140,7 +144,7 @@ export function createExpositionHandler(
  * error, which lets go of its collection and its slot.
  */
 export function createExpositionResponder(
-  collect: () => Promise<CollectionResult>,
+  collect: Collect,
   options: ExpositionOptions,
 ): (request?: Request) => Promise<Response> {
   const timeoutMillis = scrapeTimeout(options);
@@ -155,8 +159,9 @@ export function createExpositionResponder(
     if (done === undefined) return new Response(BUSY_BODY, { status: 503, headers: BUSY_HEADERS });
     const tooLong = `genai-metrics: the scrape took over ${timeoutMillis} ms; cut off`;
     try {
-      const format = negotiate(acceptOf(request));
-      const { resourceMetrics, errors } = await collect();
+      const format = negotiate(headerOf(request, 'accept'));
+      const told = headerOf(request, SCRAPE_TIMEOUT_HEADER);
+      const { resourceMetrics, errors } = await collect(collectionBound(timeoutMillis, told));
       if (errors.length > 0) diag.error('genai-metrics: metrics collection errors', ...errors);
       if (expired) {
         return new Response(`# ${tooLong}\n`, {
@@ -204,6 +209,28 @@ export function createExpositionResponder(
   };
 }
 
+/**
+ * One collection, given the longest its observable callbacks may run. The SDK waits for a callback
+ * without a deadline unless the collection has one: an app's own async gauge on `meterProvider` that
+ * awaits something that never answers would hang every scrape's collection (all of /metrics lost, one
+ * more hung collection left behind per scrape). Given one, that callback is cut off and reported in
+ * the collection's errors, and the rest of the exposition is served.
+ */
+export type Collect = (timeoutMillis: number) => Promise<CollectionResult>;
+
+/** Prometheus tells each target the scrape timeout it works to (its `scrape_timeout`, 10 s by default). */
+const SCRAPE_TIMEOUT_HEADER = 'x-prometheus-scrape-timeout-seconds';
+
+/**
+ * The collection's deadline: half of the scrape's — our own, or the scraper's when it says a shorter
+ * one — so that what was collected is still serialised and written before either cuts the scrape off.
+ */
+function collectionBound(scrapeTimeoutMillis: number, told: unknown): number {
+  const seconds = typeof told === 'string' ? Number.parseFloat(told) : Number.NaN;
+  const scraper = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : Number.POSITIVE_INFINITY;
+  return Math.max(1, Math.floor(Math.min(scrapeTimeoutMillis, scraper) / 2));
+}
+
 /** The scrape deadline: the export timeout, within what a timer can wait. */
 function scrapeTimeout(options: ExpositionOptions): number {
   const ms = options.scrapeTimeoutMillis;
@@ -223,11 +250,11 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
-function acceptOf(request: unknown): string | undefined {
+function headerOf(request: unknown, name: string): string | undefined {
   try {
     const headers = (request as Request | undefined)?.headers;
-    const accept = typeof headers?.get === 'function' ? headers.get('accept') : undefined;
-    return typeof accept === 'string' ? accept : undefined;
+    const value = typeof headers?.get === 'function' ? headers.get(name) : undefined;
+    return typeof value === 'string' ? value : undefined;
   } catch {
     return undefined;
   }

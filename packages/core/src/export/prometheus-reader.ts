@@ -31,7 +31,7 @@ export async function createPrometheusReader(
     ...(metricProducers ? { metricProducers: metricProducers as never } : {}),
   });
   const reader = exporter as unknown as MetricReader;
-  const collect = () => reader.collect();
+  const collect = (timeoutMillis: number) => reader.collect({ timeoutMillis });
   return {
     reader,
     serve: createExpositionHandler(collect, config),
