@@ -58,8 +58,21 @@ function iteratorOf(source: GaugeSource, name: string, sanitizer: Sanitizer): It
   return undefined;
 }
 
-/** More observations than this from one source in one collection are skipped (an endless iterable must not stall a scrape). */
-const MAX_OBSERVATIONS_PER_SOURCE = 10_000;
+/**
+ * Sources run synchronously inside every collection, so what they return is event-loop time of every
+ * scrape: one gauge reads at most this many observations per collection over all its sources (an
+ * endless iterable, or sources an app adds per model load and never removes, must not stall a scrape;
+ * 10,000 is five times the default cardinality limit, past which observations only feed the overflow
+ * series). What is past it is skipped, counted as observation:too_many.
+ */
+export const MAX_OBSERVATIONS_PER_GAUGE = 10_000;
+
+/**
+ * The sources one gauge holds at once. Each is called in every collection and kept (with all it
+ * closes over) until its remover runs: an app that adds one per model load or request and never
+ * removes it would grow both without end. A source past this is refused, counted and warned about.
+ */
+export const MAX_SOURCES_PER_GAUGE = 1_000;
 
 interface GaugeEntry {
   readonly gauge: ObservableGauge;
@@ -84,7 +97,7 @@ export class Gauges {
     private readonly meter: Meter,
     definitions: readonly MetricDefinition[],
     options: SeriesTableOptions,
-    sanitizer: Sanitizer,
+    private readonly sanitizer: Sanitizer,
   ) {
     for (const def of definitions) {
       if (def.instrument !== 'gauge' && def.instrument !== 'observableGauge') continue;
@@ -96,20 +109,21 @@ export class Gauges {
     this.batchCallback = (result) => {
       for (const { gauge, sources, table } of this.gauges.values()) {
         const name = table.definition.name;
+        let seen = 0;
         for (const source of sources) {
+          if (seen > MAX_OBSERVATIONS_PER_GAUGE) break;
           const iterator = iteratorOf(source, name, sanitizer);
           if (iterator === undefined) continue;
-          let seen = 0;
           try {
             for (;;) {
               const step = iterator.next();
               if (step.done) break;
-              if (++seen > MAX_OBSERVATIONS_PER_SOURCE) {
+              if (++seen > MAX_OBSERVATIONS_PER_GAUGE) {
                 sanitizer.problem(
                   'observation',
                   'too_many',
                   undefined,
-                  `the rest of this ${name} source's observations were skipped`,
+                  `${name} sources gave over ${MAX_OBSERVATIONS_PER_GAUGE} observations in one collection; the rest, and the sources after, were skipped`,
                 );
                 iterator.return?.();
                 break;
@@ -158,6 +172,15 @@ export class Gauges {
       );
     }
     const fn = source as GaugeSource;
+    if (entry.sources.size >= MAX_SOURCES_PER_GAUGE && !entry.sources.has(fn)) {
+      this.sanitizer.problem(
+        'observation',
+        'too_many',
+        undefined,
+        `${name} has ${MAX_SOURCES_PER_GAUGE} sources already; this one was refused (remove sources no longer needed with the function observe() returns)`,
+      );
+      return () => {};
+    }
     entry.sources.add(fn);
     return () => {
       entry.sources.delete(fn);
