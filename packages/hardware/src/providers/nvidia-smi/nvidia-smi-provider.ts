@@ -30,11 +30,22 @@ export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}):
   const maxAgeMs = Math.max(10_000, 5 * loopMs);
   let child: ChildProcess | undefined;
   let lastStart = Number.NEGATIVE_INFINITY;
+  // When the running reader last printed a line (or started).
+  let lastLine = Number.NEGATIVE_INFINITY;
   let closed = false;
 
   function startReader(): void {
+    if (child && Date.now() - lastLine > maxAgeMs) {
+      // Alive but silent: nvidia-smi hangs this way when the driver wedges (an Xid error, a GPU off
+      // the bus), and may never print again even once the GPU is back. Kill it; a new reader starts
+      // once it has exited (not before: one that cannot die must not be joined by more of them).
+      warnOnce('nvidia-smi', `reader printed nothing for ${maxAgeMs} ms; killing it to start another`);
+      child.kill('SIGKILL');
+      lastLine = Number.POSITIVE_INFINITY; // killed once
+    }
     if (closed || child || Date.now() - lastStart < backoff) return;
     lastStart = Date.now();
+    lastLine = lastStart;
     const proc = spawn(path, [QUERY, FORMAT, `--loop-ms=${loopMs}`], { stdio: ['ignore', 'pipe', 'ignore'] });
     child = proc;
     proc.unref();
@@ -42,6 +53,7 @@ export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}):
     (proc.stdout as unknown as { unref?: () => void }).unref?.();
     const lines = createInterface({ input: proc.stdout! });
     lines.on('line', (line) => {
+      if (child === proc) lastLine = Date.now();
       const s = parseLine(line);
       if (s) latest.set(s.id, { sample: s, at: Date.now() });
     });

@@ -1,0 +1,84 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createNvidiaSmiProvider } from '../src/index.js';
+import { isRunning } from './helpers/fake-nvidia-smi.js';
+
+/**
+ * nvidia-smi misbehaving the ways it does on real machines: a `--loop-ms` reader that stops printing
+ * and stays alive (a driver wedged after an Xid error, a GPU fallen off the bus — nvidia-smi then
+ * hangs in the kernel, often for good). Each test writes its own executable and passes its path.
+ */
+const dirs: string[] = [];
+const pids: number[] = [];
+afterEach(() => {
+  for (const pid of pids.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const LINE = (uuid: string, util: number) =>
+  `0, ${uuid}, NVIDIA H100 80GB HBM3, ${util}, 1, 81559, 69.61, 31, 345, 345, 2619`;
+
+/** An executable that logs "<pid> <start number>" per start and then runs `body` (sh) with $n set. */
+function fakeSmi(body: string): { path: string; starts(): Array<{ pid: number; n: number }> } {
+  const dir = mkdtempSync(join(tmpdir(), 'stall-smi-'));
+  dirs.push(dir);
+  const log = join(dir, 'starts.log');
+  const path = join(dir, 'nvidia-smi');
+  writeFileSync(
+    path,
+    `#!/bin/sh\nn=$(( $(cat "${log}" 2>/dev/null | wc -l) + 1 ))\necho "$$ $n" >> "${log}"\n${body}\n`,
+  );
+  chmodSync(path, 0o755);
+  return {
+    path,
+    starts() {
+      let text = '';
+      try {
+        text = readFileSync(log, 'utf8');
+      } catch {}
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => {
+          const [pid, n] = l.split(' ');
+          pids.push(Number(pid));
+          return { pid: Number(pid), n: Number(n) };
+        });
+    },
+  };
+}
+
+describe('an nvidia-smi reader that stops printing', () => {
+  it('is killed once its reading is too old, and a new reader takes over', async () => {
+    // Start 1 is the probe (no --loop-ms: one frame); start 2, the first reader, prints once and
+    // hangs; later readers print on.
+    const smi = fakeSmi(
+      `case "$*" in *--loop-ms*) ;; *) echo "${LINE('GPU-a', 1)}"; exit 0 ;; esac\n` +
+        `if [ "$n" = 2 ]; then echo "${LINE('GPU-a', 10)}"; exec sleep 600; fi\n` +
+        `while :; do echo "${LINE('GPU-a', 55)}"; sleep 0.05; done`,
+    );
+    const p = createNvidiaSmiProvider({ path: smi.path, loopMs: 50, restartBackoffMs: 0 });
+    try {
+      expect(await p.probe()).toHaveLength(1);
+      await p.sample(); // starts the reader
+      // Before: the hung reader was kept for good, and after its reading aged out (10 s) the GPU had no
+      // reading ever again.
+      await vi.waitFor(
+        async () => {
+          expect((await p.sample())[0]?.utilization).toBe(0.55);
+        },
+        { timeout: 40_000, interval: 100 },
+      );
+      const hung = smi.starts().find((s) => s.n === 2)!;
+      await vi.waitFor(() => expect(isRunning(hung.pid)).toBe(false), { timeout: 10_000 });
+    } finally {
+      await p.close();
+    }
+  }, 60_000);
+});
