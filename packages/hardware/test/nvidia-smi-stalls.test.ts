@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createNvidiaSmiProvider } from '../src/index.js';
+import { MAX_SAMPLES_PER_PROVIDER } from '../src/sanitize.js';
 import { isRunning } from './helpers/fake-nvidia-smi.js';
 
 /**
@@ -77,6 +78,35 @@ describe('an nvidia-smi reader that stops printing', () => {
       );
       const hung = smi.starts().find((s) => s.n === 2)!;
       await vi.waitFor(() => expect(isRunning(hung.pid)).toBe(false), { timeout: 10_000 });
+    } finally {
+      await p.close();
+    }
+  }, 60_000);
+});
+
+describe('an nvidia-smi that prints a new GPU id on every line', () => {
+  it('keeps readings for a bounded number of devices', async () => {
+    // Garbage that parses: 11 columns, a numeric index, a UUID that is new each line (a corrupted
+    // stream). Each id was kept for good (readings older than the max age were only filtered out).
+    const smi = fakeSmi(
+      `case "$*" in *--loop-ms*) ;; *) echo "${LINE('GPU-a', 1)}"; exit 0 ;; esac\n` +
+        `i=0; while [ $i -lt 3000 ]; do echo "${LINE('GPU-$i', 5)}"; i=$((i + 1)); done; echo done > "$0.done"; exec sleep 600`,
+    );
+    const p = createNvidiaSmiProvider({ path: smi.path, loopMs: 50, restartBackoffMs: 0 });
+    try {
+      await p.probe();
+      await p.sample();
+      // The reader's 3000 lines are read (the last reading, GPU-2999, is there or was refused).
+      await vi.waitFor(
+        async () => {
+          expect(readFileSync(`${smi.path}.done`, 'utf8')).toBe('done\n');
+          const ids = (await p.sample()).map((s) => s.id);
+          expect(ids.length >= MAX_SAMPLES_PER_PROVIDER || ids.includes('GPU-2999')).toBe(true);
+        },
+        { timeout: 30_000, interval: 100 },
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await p.sample()).length).toBeLessThanOrEqual(MAX_SAMPLES_PER_PROVIDER);
     } finally {
       await p.close();
     }

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { warnOnce } from '../../diag.js';
+import { MAX_SAMPLES_PER_PROVIDER } from '../../sanitize.js';
 import type { DeviceInfo, DeviceSample, HardwareProvider } from '../../types.js';
 import { parseLine, QUERY_FIELDS } from './csv.js';
 
@@ -34,6 +35,26 @@ export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}):
   let lastLine = Number.NEGATIVE_INFINITY;
   let closed = false;
 
+  /**
+   * The reading of one GPU, for at most MAX_SAMPLES_PER_PROVIDER of them: a corrupted stream whose
+   * every line parses with a new id must not grow the map for as long as the app runs. Readings past
+   * their age make room first; a new id beyond the bound is dropped.
+   */
+  function keep(sample: DeviceSample): void {
+    const now = Date.now();
+    if (!latest.has(sample.id) && latest.size >= MAX_SAMPLES_PER_PROVIDER) {
+      for (const [id, l] of latest) if (now - l.at > maxAgeMs) latest.delete(id);
+      if (latest.size >= MAX_SAMPLES_PER_PROVIDER) {
+        warnOnce(
+          'nvidia-smi',
+          `more than ${MAX_SAMPLES_PER_PROVIDER} GPU ids in its output; the rest dropped`,
+        );
+        return;
+      }
+    }
+    latest.set(sample.id, { sample, at: now });
+  }
+
   function startReader(): void {
     if (child && Date.now() - lastLine > maxAgeMs) {
       // Alive but silent: nvidia-smi hangs this way when the driver wedges (an Xid error, a GPU off
@@ -55,7 +76,7 @@ export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}):
     lines.on('line', (line) => {
       if (child === proc) lastLine = Date.now();
       const s = parseLine(line);
-      if (s) latest.set(s.id, { sample: s, at: Date.now() });
+      if (s) keep(s);
     });
     proc.on('error', (error) => warnOnce('nvidia-smi', 'reader failed', error));
     proc.on('exit', (code, signal) => {
@@ -78,7 +99,7 @@ export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}):
         const s = parseLine(line);
         if (!s) continue;
         // The probe's own reading serves until the reader's first line arrives.
-        latest.set(s.id, { sample: s, at: Date.now() });
+        keep(s);
         found.push({
           id: s.id,
           type: s.type,
