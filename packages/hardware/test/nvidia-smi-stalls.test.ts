@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createNvidiaSmiProvider } from '../src/index.js';
 import { MAX_SAMPLES_PER_PROVIDER } from '../src/sanitize.js';
-import { isRunning } from './helpers/fake-nvidia-smi.js';
+import { isRunning, readStartLog } from './helpers/fake-nvidia-smi.js';
 
 /**
  * nvidia-smi misbehaving the ways it does on real machines: a `--loop-ms` reader that stops printing
@@ -39,18 +39,10 @@ function fakeSmi(body: string): { path: string; starts(): Array<{ pid: number; n
   return {
     path,
     starts() {
-      let text = '';
-      try {
-        text = readFileSync(log, 'utf8');
-      } catch {}
-      return text
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => {
-          const [pid, n] = l.split(' ');
-          pids.push(Number(pid));
-          return { pid: Number(pid), n: Number(n) };
-        });
+      return readStartLog(log).map(([pid, n]) => {
+        pids.push(pid);
+        return { pid, n: Number(n) };
+      });
     },
   };
 }

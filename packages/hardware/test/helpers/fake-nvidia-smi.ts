@@ -24,17 +24,7 @@ export function useFakeNvidiaSmi() {
   return {
     /** One entry per start of the fake: its pid and `once` or the loop interval. */
     starts(): Array<{ pid: number; mode: string }> {
-      let text = '';
-      try {
-        text = readFileSync(log, 'utf8');
-      } catch {}
-      return text
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => {
-          const [pid, mode] = l.split(' ');
-          return { pid: Number(pid), mode: mode! };
-        });
+      return readStartLog(log).map(([pid, mode]) => ({ pid, mode }));
     },
     restore() {
       process.env.PATH = saved.PATH;
@@ -57,4 +47,19 @@ export function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The lines "<pid> <word>" a fake nvidia-smi appended to `log`, one per start (none before the first). */
+export function readStartLog(log: string): Array<[number, string]> {
+  let text = '';
+  try {
+    text = readFileSync(log, 'utf8');
+  } catch {}
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [pid, word] = l.split(' ');
+      return [Number(pid), word!];
+    });
 }
