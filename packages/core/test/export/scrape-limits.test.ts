@@ -115,6 +115,10 @@ describe('scrapers that stall', () => {
       else await new Promise((r) => setTimeout(r, 100));
     }
     expect(await served.text()).toContain('gen_ai_client_operation_duration_count{');
+    // The unread ones' deadlines were armed one after another (milliseconds apart on a loaded
+    // machine): the first one freed the slot served above, and a later one may not have passed yet.
+    // A timer armed now, longer than theirs, fires after all of them (Node runs timers in due order).
+    await new Promise((r) => setTimeout(r, 600));
     // The unread ones were ended with an error (their collection let go), not left hanging.
     for (const r of unread) await expect(r.text()).rejects.toThrow();
   }, 60_000);
