@@ -28,18 +28,33 @@ export class LabelCache {
   }
 }
 
+/** Past this many labels a colliding name is found through a Map (a linear search is cheaper below). */
+const LINEAR_SEARCH_MAX = 16;
+
 export function renderLabels(attributes: Attributes, isHistogram: boolean): string {
-  // A Map keeps first-seen order and finds a colliding name in O(1): an app attribute set of
-  // thousands of keys must not cost a quadratic search (10,000 keys blocked a scrape for seconds).
-  const labels = new Map<string, string>();
+  const names: string[] = [];
+  const values: string[] = [];
+  // An app attribute set of thousands of keys must not cost a quadratic search (10,000 keys blocked
+  // a scrape for seconds): beyond a few labels, names are indexed.
+  let index: Map<string, number> | undefined;
   for (const key of Object.keys(attributes)) {
     let name = labelName(key);
     if (isHistogram && name === 'le') name = 'key_le';
     const text = attributeText(attributes[key]);
-    const before = labels.get(name);
-    labels.set(name, before === undefined ? text : `${before};${text}`);
+    const at = index === undefined ? names.indexOf(name) : (index.get(name) ?? -1);
+    if (at === -1) {
+      index?.set(name, names.length);
+      names.push(name);
+      values.push(text);
+      if (index === undefined && names.length > LINEAR_SEARCH_MAX)
+        index = new Map(names.map((n, i) => [n, i]));
+    } else {
+      values[at] = `${values[at]};${text}`;
+    }
   }
   let out = '';
-  for (const [name, value] of labels) out += `${out === '' ? '' : ','}${name}="${escapeValue(value)}"`;
+  for (let i = 0; i < names.length; i++) {
+    out += `${i === 0 ? '' : ','}${names[i]}="${escapeValue(values[i]!)}"`;
+  }
   return out;
 }
