@@ -1,4 +1,4 @@
-import { type OpenAIServer, OtlpReceiver, startOpenAIServer } from '@genai-metrics/testkit';
+import { type OpenAIServer, OtlpReceiver, startOpenAIServer, until } from '@genai-metrics/testkit';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPS, bundleWorker } from '../src/bundle.js';
@@ -173,12 +173,4 @@ function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Prom
     timer = setTimeout(() => reject(new Error(message)), ms);
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

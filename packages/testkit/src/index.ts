@@ -128,3 +128,4 @@ export * from './otlp/otlp-receiver.js';
 export * from './prometheus.js';
 export * from './required-tool.js';
 export * from './victoria-metrics.js';
+export * from './wait.js';

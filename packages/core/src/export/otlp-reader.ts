@@ -5,19 +5,8 @@ import {
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
 import { exportPlatform } from '#export-platform';
+import { FlushOnlyMetricReader } from './flush-only-reader.js';
 import type { OtlpProtocol, ResolvedConfig, TemporalityPreference } from './options.js';
-
-/**
- * The SDK's periodic reader without its timer, for serverless mode: it exports on `forceFlush()`
- * (what `withMetricsFlush` calls after each invocation) and on `shutdown()`, with the same collect,
- * timeout and error handling. A timer is useless in a function that is frozen between invocations,
- * and Cloudflare's workerd forbids starting one outside a request handler, so `setupMetrics` could
- * not be called at module scope there. `onInitialized` is the SDK's hook for starting work once the
- * MeterProvider owns the reader; the periodic reader starts its interval in it.
- */
-export class FlushOnlyMetricReader extends PeriodicExportingMetricReader {
-  protected override onInitialized(): void {}
-}
 
 /**
  * The OTLP exporter for the chosen protocol, loaded on demand so that the packages of the other
@@ -42,32 +31,37 @@ export async function createOtlpReader(
     };
     exporterConfig.temporalityPreference = map[temporality];
   }
-  const exporter = await loadExporter(protocol, exporterConfig);
-  const Reader = config.serverless ? FlushOnlyMetricReader : PeriodicExportingMetricReader;
-  return new Reader({
-    exporter,
-    exportIntervalMillis: config.exportIntervalMillis,
+  const createExporter = await loadExporter(protocol, exporterConfig);
+  const options = {
     exportTimeoutMillis: config.exportTimeoutMillis,
     ...(metricProducers ? { metricProducers } : {}),
-  });
+  };
+  return config.serverless
+    ? new FlushOnlyMetricReader({ ...options, createExporter })
+    : new PeriodicExportingMetricReader({
+        ...options,
+        exporter: createExporter(),
+        exportIntervalMillis: config.exportIntervalMillis,
+      });
 }
 
+/** Makes exporters of `protocol` (serverless mode may need more than one: flush-only-reader.ts). */
 async function loadExporter(
   protocol: OtlpProtocol,
   cfg: Record<string, unknown>,
-): Promise<PushMetricExporter> {
+): Promise<() => PushMetricExporter> {
   // Each exporter is typed against its own copy of sdk-metrics; the PushMetricExporter interface is the same.
   switch (protocol) {
     case 'http/protobuf': {
       const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-proto');
-      return new OTLPMetricExporter(cfg) as unknown as PushMetricExporter;
+      return () => new OTLPMetricExporter({ ...cfg }) as unknown as PushMetricExporter;
     }
     case 'http/json': {
       const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
-      return new OTLPMetricExporter(cfg) as unknown as PushMetricExporter;
+      return () => new OTLPMetricExporter({ ...cfg }) as unknown as PushMetricExporter;
     }
     case 'grpc':
       // Node, Bun and Deno only: @grpc/grpc-js needs node:http2 (see platform/types.ts).
-      return exportPlatform.createGrpcExporter(cfg);
+      return exportPlatform.loadGrpcExporter(cfg);
   }
 }

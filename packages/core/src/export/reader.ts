@@ -5,8 +5,9 @@ import {
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
 import { exportPlatform } from '#export-platform';
+import { FlushOnlyMetricReader } from './flush-only-reader.js';
 import type { ResolvedConfig } from './options.js';
-import { createOtlpReader, FlushOnlyMetricReader } from './otlp-reader.js';
+import { createOtlpReader } from './otlp-reader.js';
 import type { MetricsRequestHandler } from './prometheus-listener.js';
 
 export interface ReaderSetup {
@@ -43,13 +44,17 @@ export async function createReader(
         listen: false,
       };
     case 'console': {
-      const Reader = config.serverless ? FlushOnlyMetricReader : PeriodicExportingMetricReader;
-      const reader = new Reader({
-        exporter: new ConsoleMetricExporter(),
-        exportIntervalMillis: config.exportIntervalMillis,
+      const options = {
         exportTimeoutMillis: config.exportTimeoutMillis,
         ...(metricProducers ? { metricProducers } : {}),
-      });
+      };
+      const reader = config.serverless
+        ? new FlushOnlyMetricReader({ ...options, createExporter: () => new ConsoleMetricExporter() })
+        : new PeriodicExportingMetricReader({
+            ...options,
+            exporter: new ConsoleMetricExporter(),
+            exportIntervalMillis: config.exportIntervalMillis,
+          });
       return { reader, ...noExposition('console'), listen: false };
     }
     case 'none':

@@ -1,3 +1,5 @@
+import { OtlpReceiver } from '@genai-metrics/testkit';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import {
   AggregationTemporality,
   InMemoryMetricExporter,
@@ -5,20 +7,23 @@ import {
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FlushOnlyMetricReader } from '../../src/export/otlp-reader.js';
+import { FlushOnlyMetricReader } from '../../src/export/flush-only-reader.js';
 
 /**
- * Serverless mode's reader is the SDK's periodic reader without its timer: it must start none (so
- * setupMetrics may run at module scope in workerd, where a timer there throws) and export exactly
- * what the SDK's reader exports.
+ * Serverless mode's reader exports only when flushed: it must start no timer (so setupMetrics may run
+ * at module scope in workerd, where a timer there throws) and export exactly what the SDK's periodic
+ * reader exports.
  */
 afterEach(() => {
   vi.useRealTimers();
 });
 
-function pipeline(Reader: typeof PeriodicExportingMetricReader) {
+function pipeline(kind: 'periodic' | 'flush-only') {
   const exporter = new InMemoryMetricExporter(AggregationTemporality.DELTA);
-  const reader = new Reader({ exporter, exportIntervalMillis: 60_000 });
+  const reader =
+    kind === 'periodic'
+      ? new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 })
+      : new FlushOnlyMetricReader({ createExporter: () => exporter, exportTimeoutMillis: 30_000 });
   const provider = new MeterProvider({ readers: [reader] });
   return { exporter, provider };
 }
@@ -26,17 +31,17 @@ function pipeline(Reader: typeof PeriodicExportingMetricReader) {
 describe('FlushOnlyMetricReader', () => {
   it('starts no timer, where the SDK periodic reader starts one', () => {
     vi.useFakeTimers();
-    const periodic = pipeline(PeriodicExportingMetricReader);
+    const periodic = pipeline('periodic');
     expect(vi.getTimerCount()).toBe(1);
-    const flushOnly = pipeline(FlushOnlyMetricReader);
+    const flushOnly = pipeline('flush-only');
     expect(vi.getTimerCount()).toBe(1);
     void periodic.provider.shutdown();
     void flushOnly.provider.shutdown();
   });
 
   it('exports on forceFlush and shutdown exactly what the SDK periodic reader exports', async () => {
-    const periodic = pipeline(PeriodicExportingMetricReader);
-    const flushOnly = pipeline(FlushOnlyMetricReader);
+    const periodic = pipeline('periodic');
+    const flushOnly = pipeline('flush-only');
     const record = (provider: MeterProvider, n: number) => {
       const meter = provider.getMeter('t');
       const h = meter.createHistogram('h', { advice: { explicitBucketBoundaries: [1, 10] } });
@@ -63,4 +68,38 @@ describe('FlushOnlyMetricReader', () => {
     expect(shape(flushOnly.exporter)).toEqual(shape(periodic.exporter));
     expect(shape(flushOnly.exporter)).toHaveLength(4); // two exports of two metrics
   });
+
+  it('overlapping flushes each export at once, and reuse the exporters (and connections) that finished', async () => {
+    const receiver = await OtlpReceiver.start('http');
+    let created = 0;
+    const reader = new FlushOnlyMetricReader({
+      createExporter: () => {
+        created++;
+        return new OTLPMetricExporter({ url: receiver.metricsEndpoint, timeoutMillis: 60_000 });
+      },
+      exportTimeoutMillis: 60_000,
+    });
+    const provider = new MeterProvider({ readers: [reader] });
+    const counter = provider.getMeter('t').createCounter('c');
+    counter.add(1);
+    let release!: () => void;
+    receiver.behaviour = { mode: 'hold', until: new Promise<void>((r) => (release = r)) };
+    try {
+      // Three flushes while each other's exports are held: three exporters, three exports under way.
+      const held = [1, 2, 3].map(() => provider.forceFlush());
+      await vi.waitFor(() => expect(receiver.received).toBe(3), { timeout: 20_000 });
+      expect(created).toBe(3);
+      release();
+      await Promise.all(held);
+      receiver.behaviour = { mode: 'accept' };
+      // Three more at once: the three exporters again, none made.
+      await Promise.all([1, 2, 3].map(() => provider.forceFlush()));
+      expect(receiver.acceptedCount()).toBe(6);
+      expect(created).toBe(3);
+    } finally {
+      release();
+      await provider.shutdown();
+      await receiver.stop();
+    }
+  }, 60_000);
 });

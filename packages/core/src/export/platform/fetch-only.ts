@@ -22,7 +22,7 @@ export const exportPlatform: ExportPlatform = {
       'cluster mode joins Node processes over Unix sockets and shared files',
       'drop cluster: each isolate is its own instance (serverless: true pushes OTLP per instance)',
     ),
-  createGrpcExporter: () =>
+  loadGrpcExporter: () =>
     unsupported(
       'OTLP over gRPC needs Node’s HTTP/2 client',
       "set otlp.protocol (or OTEL_EXPORTER_OTLP_PROTOCOL) to 'http/protobuf' or 'http/json'",

@@ -17,9 +17,9 @@ export const exportPlatform: ExportPlatform = {
     const { joinCluster } = await import('../../cluster/join.js');
     return joinCluster(options);
   },
-  async createGrpcExporter(config) {
+  async loadGrpcExporter(config) {
     const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-grpc');
     // Typed against the exporter's own copy of sdk-metrics; the PushMetricExporter interface is the same.
-    return new OTLPMetricExporter(config) as unknown as PushMetricExporter;
+    return () => new OTLPMetricExporter({ ...config }) as unknown as PushMetricExporter;
   },
 };

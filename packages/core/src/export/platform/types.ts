@@ -17,7 +17,8 @@ export interface ExportPlatform {
   ): Promise<PrometheusReader>;
   /** Binds the built-in `/metrics` listener; resolves with its URL and a way to close it. */
   listen(config: ResolvedPrometheus, serve: PrometheusReader['serve']): Promise<MetricsListener>;
-  createGrpcExporter(config: Record<string, unknown>): Promise<PushMetricExporter>;
+  /** Loads the OTLP/gRPC exporter; resolves with a function that makes one with `config`. */
+  loadGrpcExporter(config: Record<string, unknown>): Promise<() => PushMetricExporter>;
   /** `cluster: true` with Prometheus: membership over Unix sockets and files (cluster/join.ts). */
   joinCluster(options: JoinClusterOptions): Promise<JoinedCluster>;
 }
