@@ -142,6 +142,30 @@ it('a streamed Response: its operation, which ends as the body is sent, is flush
   }
 });
 
+it('work the handler hands to ctx.waitUntil itself: its operations, which end after the response, are flushed once it settles', async () => {
+  const mf = new Miniflare({
+    modules: true,
+    script: (await bundleWorker(`${APPS}worker-background.ts`)).code,
+    compatibilityDate: '2025-09-01',
+    bindings: { OTLP_URL: receiver.metricsEndpoint, OPENAI_BASE_URL: openai.baseURL },
+  });
+  const before = receiver.exports.length;
+  try {
+    openai.enqueue({ chunks: 3 }, { chunks: 3 }, { status: 400 });
+    const response = await mf.dispatchFetch('http://worker.test/');
+    expect(response.status).toBe(202);
+    expect(await response.text()).toBe('accepted');
+    // No other request follows: only this invocation's own flushes can bring the three calls.
+    const received = () =>
+      totalsOf(receiver.exports.slice(before).flatMap((e) => (e.accepted ? e.points : [])));
+    await until(() => received().operations >= 3, 'the background calls at the receiver');
+    expect(received()).toEqual(EXPECTED_TOTALS);
+  } finally {
+    openai.reset();
+    await mf.dispose();
+  }
+});
+
 it('what workerd lacks fails at setup, naming the runtime and the alternative (never at import)', async () => {
   const mf = new Miniflare({
     modules: true,

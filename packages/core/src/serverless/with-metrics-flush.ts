@@ -6,6 +6,7 @@ import { isThenable } from '../input/read.js';
 import { debug } from '../input/report.js';
 import { operationsInFlight } from '../operation/in-flight.js';
 import { MAX_TIMER_MS } from '../runtime/max-timer.js';
+import { type ExecutionContext, executionContextIn, HandlerTasks, handOver } from './execution-context.js';
 import { isUnreadResponse, onBodyEnd } from './response-body.js';
 
 export interface WithMetricsFlushOptions {
@@ -28,7 +29,8 @@ type Flushable = Pick<MetricsHandle, 'forceFlush'>;
  * When one of the handler's arguments is an execution context with `waitUntil` (Cloudflare Workers'
  * `fetch(request, env, ctx)`, Netlify's `context`), the flush is handed to it instead of awaited: the
  * response goes out at once and the runtime keeps the instance alive until the export is done (still
- * bounded by `flushTimeoutMillis`).
+ * bounded by `flushTimeoutMillis`). Work the handler hands to that `waitUntil` itself records its
+ * operations later: one more flush follows once it has settled (execution-context.ts, HandlerTasks).
  *
  * When the handler returns a `Response` with a body while an operation is still running (a streamed
  * answer), the operations recorded while the runtime reads that body belong to the invocation too: the
@@ -72,6 +74,7 @@ export function withMetricsFlush<This, Args extends unknown[], Result>(
   return async function wrapped(this: This, ...args: Args): Promise<Awaited<Result>> {
     const metrics = await ready;
     const context = executionContextIn(args);
+    const tasks = context ? new HandlerTasks(context) : undefined;
     // The handle may be anything the caller passed: its forceFlush is read once and may throw.
     const flush = () =>
       bounded(() => metrics.forceFlush(), timeoutMillis, {
@@ -84,9 +87,11 @@ export function withMetricsFlush<This, Args extends unknown[], Result>(
     try {
       result = await handler.apply(this, args);
     } catch (error) {
+      flushAfterTasks(tasks, flush, context);
       await afterInvocation(flush(), context);
       throw error;
     }
+    flushAfterTasks(tasks, flush, context);
     // Only while an operation is still running can the body be relaying one (a streamed answer); a
     // Response built after every operation ended is returned as it is, flushed before it goes out.
     if (operationsInFlight.count > 0 && isUnreadResponse(result)) {
@@ -118,46 +123,26 @@ function assertFlushable(value: unknown): Flushable {
   return value as Flushable;
 }
 
-type WaitUntil = (promise: Promise<unknown>) => void;
-interface ExecutionContext {
-  target: object;
-  waitUntil: WaitUntil;
-}
-
-/**
- * The first argument that looks like a Workers-style execution context (an object with a
- * `waitUntil` method). Arguments are the caller's objects: a Proxy or a throwing getter is skipped,
- * never allowed to throw out of the wrapper.
- */
-function executionContextIn(args: readonly unknown[]): ExecutionContext | undefined {
-  for (const arg of args) {
-    if (arg === null || typeof arg !== 'object') continue;
-    try {
-      const waitUntil = (arg as { waitUntil?: unknown }).waitUntil;
-      if (typeof waitUntil === 'function') return { target: arg, waitUntil: waitUntil as WaitUntil };
-    } catch {
-      // not a context we can use
-    }
-  }
-  return undefined;
-}
-
 /** Hands the bounded flush to `waitUntil` when there is one that accepts it; awaits it otherwise. */
 async function afterInvocation(flushed: Promise<void>, context: ExecutionContext | undefined): Promise<void> {
   if (!(context && handOver(context, flushed))) await flushed;
 }
 
-/** Whether `waitUntil` took `promise` (it throws when called too late, or on a look-alike object). */
-function handOver(context: ExecutionContext, promise: Promise<void>): boolean {
-  try {
-    Reflect.apply(context.waitUntil, context.target, [promise]);
-    return true;
-  } catch (error) {
-    debug(
-      `genai-metrics: waitUntil refused the metrics flush (${describeCaught(error)}); awaiting it instead`,
-    );
-    return false;
+/**
+ * Once the handler has returned or thrown: when it handed work of its own to `waitUntil`, one more flush,
+ * handed over too, after that work has settled (its operations end then); otherwise the shadow goes.
+ */
+function flushAfterTasks(
+  tasks: HandlerTasks | undefined,
+  flush: () => Promise<void>,
+  context: ExecutionContext | undefined,
+): void {
+  if (!tasks || !context) return;
+  if (!tasks.any) {
+    tasks.restore();
+    return;
   }
+  if (!handOver(context, tasks.settled().then(flush))) tasks.restore();
 }
 
 /**

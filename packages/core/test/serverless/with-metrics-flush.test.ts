@@ -246,6 +246,49 @@ describe('withMetricsFlush with an execution context', () => {
     expect(countFor('ctx-refused')).toBe(1); // arrived before the invocation resolved
   });
 
+  it('work the handler hands to waitUntil itself is flushed once it settles, and waitUntil is given back', async () => {
+    const ctx = new Context();
+    let finish!: () => void;
+    const handler = withMetricsFlush(metrics, async (c: Context) => {
+      recordChat('ctx-before');
+      // The app's own background work: a model call that ends after the response.
+      c.waitUntil(new Promise<void>((r) => (finish = r)).then(() => recordChat('ctx-background')));
+      return 'ok';
+    });
+    await expect(handler(ctx)).resolves.toBe('ok');
+    // The runtime got the app's promise, then ours: one flush after the app's work, one now.
+    expect(ctx.handed).toHaveLength(3);
+    await ctx.handed[2];
+    expect([countFor('ctx-before'), countFor('ctx-background')]).toEqual([1, 0]);
+    finish();
+    await ctx.handed[1];
+    expect([countFor('ctx-before'), countFor('ctx-background')]).toEqual([1, 1]);
+    expect(Object.hasOwn(ctx, 'waitUntil')).toBe(false); // the prototype's method again
+  });
+
+  it('a context whose own waitUntil is shadowed gets the same function back; a frozen one is left alone', async () => {
+    const handed: Promise<unknown>[] = [];
+    const plain = {
+      waitUntil(p: Promise<unknown>) {
+        handed.push(p);
+      },
+    };
+    const own = plain.waitUntil;
+    const frozen = Object.freeze({ waitUntil: own });
+    for (const ctx of [plain, frozen]) {
+      const handler = withMetricsFlush(metrics, async (c: typeof plain) => {
+        c.waitUntil(Promise.resolve());
+        return 'ok';
+      });
+      await expect(handler(ctx)).resolves.toBe('ok');
+    }
+    await Promise.all(handed);
+    expect(plain.waitUntil).toBe(own);
+    expect(frozen.waitUntil).toBe(own);
+    // plain: the app's promise, the flush after it, the flush now; frozen: no flush after the app's work.
+    expect(handed).toHaveLength(5);
+  });
+
   it('any arguments — proxies, throwing getters, symbols, bigints, cyclic objects — never break the invocation', async () => {
     const throwing = new Proxy(
       {},
