@@ -94,7 +94,12 @@ export class Merger {
   private *steps(scopes: readonly ScopeMetrics[], from: Contribution): Generator<void> {
     let done = 0;
     for (const sm of scopes) {
-      const scopeKey = `${sm.scope.name}\u0000${sm.scope.version ?? ''}\u0000${sm.scope.schemaUrl ?? ''}`;
+      // By meter name alone: during a rolling upgrade the members run two releases whose meters differ
+      // in version (and maybe schema URL), and the old release's totals stay in the folded data for good.
+      // Kept apart, each release would add its own set of series forever (told apart by scope labels,
+      // or duplicates without them); merged, the series go on as one. The first contribution's scope
+      // (the oldest live member's) names the merged one, the same whichever member serves.
+      const scopeKey = sm.scope.name;
       for (const metric of sm.metrics) {
         const rule = ruleFor(sm.scope.name, metric, this.options.rules);
         if (!from.live && !keptAfterExit(rule, metric)) continue;

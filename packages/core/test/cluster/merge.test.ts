@@ -14,6 +14,7 @@ import {
 import { renderExposition } from '../../src/export/exposition.js';
 import { SCRAPE_SLICE_MS, TimeSlice } from '../../src/runtime/time-slice.js';
 import { testProvider } from './support/test-reader.js';
+import { throughFile } from './support/through-file.js';
 
 /**
  * The merge against the SDK itself: records spread over several MeterProviders ("processes") and
@@ -52,22 +53,6 @@ async function collect(records: readonly Rec[]): Promise<ScopeMetrics[]> {
   await provider.shutdown();
   // Through a snapshot file's encoding, as members exchange them.
   return throughFile(resourceMetrics.scopeMetrics);
-}
-
-export async function throughFile(scopes: ScopeMetrics[]): Promise<ScopeMetrics[]> {
-  const member = { id: crypto.randomUUID(), pid: 1, threadId: 0, host: 'h', startedAt: 0, socket: '' };
-  const bytes = await encodeSnapshot(
-    {
-      format: SNAPSHOT_FORMAT,
-      member,
-      writtenAt: 0,
-      resource: {},
-      own: plainScopes(scopes),
-      folded: emptyFolded(),
-    },
-    new TimeSlice(SCRAPE_SLICE_MS),
-  );
-  return (await decodeSnapshot(bytes, new TimeSlice(SCRAPE_SLICE_MS)))!.own;
 }
 
 function byName(scopes: ScopeMetrics[]): Map<string, MetricData> {
