@@ -13,7 +13,7 @@ import type { PingResult } from './control.js';
 import { askMember, sameHost } from './liveness.js';
 import type { ClusterMember } from './member.js';
 import { commonAttributes, EXITED_LABEL, Merger } from './merge.js';
-import type { SnapshotFile } from './store.js';
+import { reportUnreadable, type SnapshotFile } from './store.js';
 
 /**
  * One scrape of the whole cluster, from whichever member the scraper reached:
@@ -57,7 +57,11 @@ export async function collectMerged(member: ClusterMember): Promise<CollectionRe
   for (const file of counted) {
     // One file's points at a time: decoded, merged, and garbage while still young.
     const snapshot = await file.load(slice);
-    if (!snapshot) continue;
+    if (!snapshot) {
+      // Whole frames holding points no member writes (see snapshot-check.ts).
+      reportUnreadable(store.dir, 1);
+      continue;
+    }
     const status = file.claimedBy === undefined ? (statuses.get(file.id) ?? 'late') : 'gone';
     const live = status !== 'gone';
     if (live) resources.push(snapshot.resource);

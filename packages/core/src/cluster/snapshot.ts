@@ -2,6 +2,7 @@ import { deserialize, serialize } from 'node:v8';
 import type { Attributes } from '@opentelemetry/api';
 import { DataPointType, type MetricData, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import type { TimeSlice } from '../runtime/time-slice.js';
+import { validHead, validPoint } from './snapshot-check.js';
 
 /**
  * Bumped when the file layout changes; a member skips (and reports) snapshots of another format, except
@@ -216,6 +217,7 @@ async function loadFrames(
       const frame = deserialize(bytes.subarray(start, end)) as Partial<PointFrame> | null;
       const metric = targets[frame?.target ?? -1]?.[frame?.scope ?? -1]?.metrics[frame?.metric ?? -1];
       if (!metric || !Array.isArray(frame?.points)) return undefined;
+      for (const p of frame.points) if (!validPoint(metric.dataPointType, p)) return undefined;
       (metric.dataPoints as object[]).push(...frame.points);
       if (slice.due()) await slice.pause();
     }
@@ -240,7 +242,8 @@ function valid(value: unknown, format: number): MemberSnapshot | undefined {
     !Array.isArray(s.own) ||
     !s.folded ||
     !Array.isArray(s.folded.scopes) ||
-    !Array.isArray(s.folded.ids)
+    !Array.isArray(s.folded.ids) ||
+    !validHead(s as MemberSnapshot)
   ) {
     return undefined;
   }

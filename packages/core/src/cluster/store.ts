@@ -138,12 +138,7 @@ export class ClusterStore {
         else files.push(file);
       }
       if (!moved) {
-        if (unreadable > 0) {
-          warnOnce(
-            'cluster:unreadable-snapshot',
-            `genai-metrics cluster: ${unreadable} snapshot file(s) in ${this.dir} could not be read (another format or damaged) and were left out of the scrape`,
-          );
-        }
+        if (unreadable > 0) reportUnreadable(this.dir, unreadable);
         return { files };
       }
       if (attempt >= READ_ATTEMPTS) {
@@ -194,6 +189,14 @@ export class ClusterStore {
   async removePath(path: string): Promise<void> {
     await unlink(path).catch(() => undefined);
   }
+}
+
+/** Says (once per process) that snapshot files were left out of a scrape, so a gap is never silent. */
+export function reportUnreadable(dir: string, count: number): void {
+  warnOnce(
+    'cluster:unreadable-snapshot',
+    `genai-metrics cluster: ${count} snapshot file(s) in ${dir} could not be read (another format or damaged) and were left out of the scrape`,
+  );
 }
 
 /**
