@@ -10,7 +10,7 @@ import { SCRAPE_SLICE_MS, TimeSlice } from '../runtime/time-slice.js';
 import { ATTR_LLM_CLUSTER_PROCESS_STATE, METRIC_LLM_CLUSTER_PROCESSES } from '../semconv.js';
 import { METER_NAME, VERSION } from '../version.js';
 import type { PingResult } from './control.js';
-import { askMember, sameHost } from './liveness.js';
+import { askMember, ofCluster } from './liveness.js';
 import type { ClusterMember } from './member.js';
 import { commonAttributes, EXITED_LABEL, Merger } from './merge.js';
 import { reportUnreadable, type SnapshotFile } from './store.js';
@@ -29,7 +29,8 @@ import { reportUnreadable, type SnapshotFile } from './store.js';
 export async function collectMerged(member: ClusterMember): Promise<CollectionResult> {
   const { store, info, config } = member;
   const timeout = config.collectTimeoutMillis;
-  const registrations = (await store.members()).filter(sameHost);
+  const ours = ofCluster(info);
+  const registrations = (await store.members()).filter(ours);
   const statuses = new Map<string, PingResult>();
   await Promise.all([
     within(member.flush(), timeout).then((s) => statuses.set(info.id, s)),
@@ -42,7 +43,7 @@ export async function collectMerged(member: ClusterMember): Promise<CollectionRe
   const { files } = await store.snapshots((name) => member.ownFile(name));
   const foldedSomewhere = new Set(files.flatMap((f) => f.head.folded.ids));
   const counted = files
-    .filter((f) => !foldedSomewhere.has(f.id) && sameHost(f.head.member))
+    .filter((f) => !foldedSomewhere.has(f.id) && ours(f.head.member))
     .sort(
       (a, b) => a.head.member.startedAt - b.head.member.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     );

@@ -1,6 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import { SCRAPE_SLICE_MS, TimeSlice } from '../runtime/time-slice.js';
-import { askMember, sameHost } from './liveness.js';
+import { askMember, ofCluster } from './liveness.js';
 import type { ClusterMember } from './member.js';
 import { Merger } from './merge.js';
 import type { SnapshotFile } from './store.js';
@@ -27,6 +27,7 @@ export async function foldExited(member: ClusterMember): Promise<void> {
   const { store, info, config } = member;
   const { files } = await store.snapshots();
   const registrations = new Map((await store.members()).map((r) => [r.id, r]));
+  const ours = ofCluster(info);
   const foldedSomewhere = new Set(files.flatMap((f) => f.head.folded.ids));
   const present = new Set(files.map((f) => f.id));
   // In our folded totals but not yet in our file: the fold's write failed (a full disk). Our next
@@ -35,7 +36,7 @@ export async function foldExited(member: ClusterMember): Promise<void> {
 
   const candidates: SnapshotFile[] = [];
   for (const f of files) {
-    if (f.id === info.id || !sameHost(f.head.member)) continue;
+    if (f.id === info.id || !ours(f.head.member)) continue;
     if (foldedSomewhere.has(f.id)) {
       // Its totals are already in someone's folded data: a file left by a folder that died half-way.
       await store.remove(f.name);
@@ -55,7 +56,7 @@ export async function foldExited(member: ClusterMember): Promise<void> {
   }
   // A member that died before writing its first snapshot leaves only its registration (and socket).
   for (const r of registrations.values()) {
-    if (r.id === info.id || present.has(r.id) || !sameHost(r)) continue;
+    if (r.id === info.id || present.has(r.id) || !ours(r)) continue;
     if ((await askMember(r, 'ping', config.collectTimeoutMillis)) === 'gone') {
       await removeLeftovers(member, r.id, r.socket);
     }

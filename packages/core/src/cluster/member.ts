@@ -8,6 +8,7 @@ import { collectMerged } from './collect-merged.js';
 import { serveControl } from './control.js';
 import { defaultClusterDirectory, removeAbandonedDirectories, shareWithThreads } from './directory.js';
 import { foldExited } from './fold.js';
+import { askMember, sameHost, serviceOf } from './liveness.js';
 import type { ResolvedCluster } from './options.js';
 import {
   emptyFolded,
@@ -60,6 +61,8 @@ export class ClusterMember {
       startedAt: Date.now(),
       socket: this.store.socketPath(id),
     };
+    const service = serviceOf(resource);
+    if (service !== undefined) this.info.service = service;
     this.ownFileName = this.store.snapshotName(id);
   }
 
@@ -73,6 +76,7 @@ export class ClusterMember {
     const member = new ClusterMember(config, id, collectOwn, resource);
     try {
       await member.store.ensure();
+      await member.refuseOtherService();
       // Order matters: a registration always has a socket to ask, and a snapshot always a registration.
       member.server = await serveControl(member.info.socket, () => member.flush());
       await member.register();
@@ -97,6 +101,23 @@ export class ClusterMember {
     }
     member.foldInBackground();
     return member;
+  }
+
+  /**
+   * Fails when a live process of another service is registered in our directory: two applications
+   * given one directory by mistake would each serve the sum of both. Members of an older version say
+   * no service, and neither do processes that set none: those are never refused.
+   */
+  private async refuseOtherService(): Promise<void> {
+    const mine = this.info.service;
+    if (mine === undefined) return;
+    for (const other of await this.store.members()) {
+      if (other.service === undefined || other.service === mine || !sameHost(other)) continue;
+      if ((await askMember(other, 'ping', this.config.collectTimeoutMillis)) === 'gone') continue;
+      throw new Error(
+        `genai-metrics: setupMetrics option 'cluster.directory': ${this.store.dir} is the cluster directory of service '${other.service}' (pid ${other.pid}), and this process is service '${mine}'; give each application its own 'cluster.directory' / GENAI_METRICS_CLUSTER_DIR (or leave it unset: the default is one per node:cluster primary, PM2 app or process)`,
+      );
+    }
   }
 
   /** Says in the registration which URL this member serves, so other members need not listen. */

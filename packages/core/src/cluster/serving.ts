@@ -1,9 +1,8 @@
 import type { ResolvedPrometheus } from '../export/options.js';
 import { type MetricsRequestHandler, PrometheusListener } from '../export/prometheus-listener.js';
 import { pidAlive } from './directory.js';
-import { sameHost } from './liveness.js';
+import { ofCluster } from './liveness.js';
 import type { ClusterMember } from './member.js';
-import type { ClusterStore } from './store.js';
 
 interface Endpoint {
   host: string;
@@ -19,14 +18,15 @@ interface Endpoint {
  * bound the port registers its URL right after).
  */
 export async function findServingUrl(
-  store: ClusterStore,
+  member: ClusterMember,
   want: Endpoint,
   waitMs: number,
 ): Promise<string | undefined> {
+  const ours = ofCluster(member.info);
   const deadline = Date.now() + waitMs;
   for (;;) {
-    for (const m of await store.members()) {
-      if (!m.url || !sameHost(m) || !pidAlive(m.pid)) continue;
+    for (const m of await member.store.members()) {
+      if (!m.url || !ours(m) || !pidAlive(m.pid)) continue;
       let url: URL;
       try {
         url = new URL(m.url);
@@ -60,7 +60,7 @@ export async function openClusterListener(
   handler: MetricsRequestHandler,
 ): Promise<{ listener: PrometheusListener | undefined; url: string }> {
   if (config.port === 0) {
-    const url = await findServingUrl(member.store, config, 0);
+    const url = await findServingUrl(member, config, 0);
     if (url) return { listener: undefined, url };
   }
   const listener = new PrometheusListener(config, handler);
@@ -70,7 +70,7 @@ export async function openClusterListener(
     return { listener, url };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    const url = await findServingUrl(member.store, config, SERVING_WAIT_MS);
+    const url = await findServingUrl(member, config, SERVING_WAIT_MS);
     if (!url) throw error;
     return { listener: undefined, url };
   }

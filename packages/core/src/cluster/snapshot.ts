@@ -23,6 +23,11 @@ export interface MemberInfo {
   socket: string;
   /** The /metrics URL this member serves, when it owns the listener. */
   url?: string;
+  /**
+   * The `service.name` the process set (not OTel's `unknown_service:…` default): members of another
+   * service in the same directory are another application's, never merged with ours (liveness.ts).
+   */
+  service?: string;
 }
 
 /**
