@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { warnOnce } from '../input/report.js';
@@ -100,7 +101,9 @@ export class ClusterStore {
     for (const name of await this.names()) {
       if (!MEMBER_NAME.test(name)) continue;
       try {
-        const info = JSON.parse(await readFile(this.path(name), 'utf8')) as MemberInfo;
+        const bytes = await readRegularFile(this.path(name));
+        if (typeof bytes === 'string') continue;
+        const info = JSON.parse(bytes.toString('utf8')) as MemberInfo;
         if (typeof info?.id === 'string' && typeof info.pid === 'number' && typeof info.socket === 'string') {
           out.push(info);
         }
@@ -158,13 +161,9 @@ export class ClusterStore {
    */
   async read(name: string, match = SNAPSHOT_NAME.exec(name)): Promise<SnapshotFile | 'gone' | undefined> {
     if (!match) return undefined;
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(this.path(name));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
-      throw error;
-    }
+    const bytes = await readRegularFile(this.path(name));
+    if (bytes === 'gone') return 'gone';
+    if (bytes === 'foreign') return undefined;
     const opened = openSnapshot(bytes);
     if (!opened || opened.head.member.id !== match[1]) return undefined;
     return { name, id: match[1]!, claimedBy: match[2], ...opened };
@@ -190,6 +189,49 @@ export class ClusterStore {
     await unlink(path).catch(() => undefined);
   }
 }
+
+/**
+ * Reads a file of the directory that only a member can have written: a regular file, read as it is.
+ * `gone` when it does not exist; `foreign` when it is something no member writes, or cannot be read
+ * for good (no permission: a process of another user wrote it) — left out, never waited on: a FIFO
+ * would hold the read (and one of libuv's four threadpool threads, which the app's own file system
+ * and DNS calls share) forever, a symlink could lead to /dev/zero, a directory fails every read.
+ * Other failures (EMFILE, EIO) may pass and are thrown: going on without the file would leave a
+ * member's totals out.
+ */
+async function readRegularFile(path: string): Promise<Buffer | 'gone' | 'foreign'> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    // O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting for one.
+    handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'gone';
+    if (code !== undefined && FOREIGN_CODES.has(code)) return 'foreign';
+    throw error;
+  }
+  try {
+    if (!(await handle.stat()).isFile()) return 'foreign';
+    return await handle.readFile();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== undefined && FOREIGN_CODES.has(code)) return 'foreign';
+    throw error;
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/** Opening or reading failed for good: a symlink (O_NOFOLLOW), no permission, not a readable file. */
+const FOREIGN_CODES = new Set([
+  'ELOOP',
+  'EACCES',
+  'EPERM',
+  'EISDIR',
+  'ENXIO',
+  'EINVAL',
+  'ERR_FS_FILE_TOO_LARGE',
+]);
 
 /** Says (once per process) that snapshot files were left out of a scrape, so a gap is never silent. */
 export function reportUnreadable(dir: string, count: number): void {
