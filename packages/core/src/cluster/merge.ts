@@ -112,11 +112,11 @@ export class Merger {
         if (!acc) {
           acc = { metric, rule, points: new Map() };
           scope.metrics.set(metric.descriptor.name, acc);
-        } else if (
-          acc.metric.dataPointType !== metric.dataPointType ||
-          acc.metric.aggregationTemporality !== metric.aggregationTemporality
-        ) {
-          this.warnOnce(metric.descriptor.name, 'has a different type or temporality in another process');
+        } else if (!sameDefinition(acc.metric, metric)) {
+          this.warnOnce(
+            metric.descriptor.name,
+            'has a different type, unit or temporality in another process',
+          );
           continue;
         }
         const label = this.options.processLabel && rule !== 'one' ? from.label : undefined;
@@ -277,6 +277,20 @@ function mergeExemplars(target: Point, incoming: unknown, boundaries: readonly n
   if (theirs === undefined) return;
   const ours = exemplarsOf(target as WithExemplars);
   target.exemplars = newestPerBucket(boundaries, ours, theirs).filter((e): e is Exemplar => e !== undefined);
+}
+
+/**
+ * Whether two processes' points of one metric name can be added: the same kind of point, the same
+ * temporality, and the same unit and monotonicity — seconds plus milliseconds, dollars plus euros, or a
+ * counter plus an up-down counter's falling values (a reset in Prometheus) are wrong numbers.
+ */
+function sameDefinition(a: MetricData, b: MetricData): boolean {
+  return (
+    a.dataPointType === b.dataPointType &&
+    a.aggregationTemporality === b.aggregationTemporality &&
+    a.descriptor.unit === b.descriptor.unit &&
+    (a.dataPointType !== DataPointType.SUM || a.isMonotonic === (b as typeof a).isMonotonic)
+  );
 }
 
 function sameBoundaries(a: readonly number[], b: readonly number[]): boolean {
