@@ -1,10 +1,20 @@
 import { unlink } from 'node:fs/promises';
-import { connect, createServer, type Server } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 
 /** What asking a member got: it answered; it is alive but did not answer in time; it is gone. */
 export type PingResult = 'answered' | 'late' | 'gone';
 
 type Command = 'flush' | 'ping';
+
+/** A member's listening control socket. */
+export interface ControlServer {
+  /**
+   * Stops listening and ends every open connection. Not `net.Server.close()` alone: that waits until
+   * every peer has closed its end, and a peer whose event loop froze after asking (a CPU-bound handler,
+   * a paused debugger, SIGSTOP) never does, so `shutdown()` waited for it for as long as it stayed frozen.
+   */
+  close(): Promise<void>;
+}
 
 /**
  * The control channel of one member: a Unix socket (a named pipe on Windows) that answers `ping` at
@@ -13,10 +23,13 @@ type Command = 'flush' | 'ping';
  * PM2's daemon) and worker_threads, need nobody in the middle, and tell a dead member (connection
  * refused, socket gone) from a busy one (the kernel accepts; no answer comes) without waiting.
  */
-export async function serveControl(path: string, onFlush: () => Promise<void>): Promise<Server> {
+export async function serveControl(path: string, onFlush: () => Promise<void>): Promise<ControlServer> {
   // A socket file left by a process that was killed would make listen() fail with EADDRINUSE.
   if (process.platform !== 'win32') await unlink(path).catch(() => undefined);
+  const open = new Set<Socket>();
   const server = createServer((socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
     let line = '';
     socket.setEncoding('utf8');
     socket.on('error', () => undefined);
@@ -50,7 +63,13 @@ export async function serveControl(path: string, onFlush: () => Promise<void>): 
     });
   });
   server.on('error', () => undefined);
-  return server;
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of open) socket.destroy();
+      }),
+  };
 }
 
 /** Sends one command and waits at most `timeoutMs` for its answer. Never rejects. */

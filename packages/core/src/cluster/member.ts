@@ -1,11 +1,10 @@
-import type { Server } from 'node:net';
 import { hostname } from 'node:os';
 import { threadId } from 'node:worker_threads';
 import { type Attributes, diag } from '@opentelemetry/api';
 import type { CollectionResult, ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import { SCRAPE_SLICE_MS, TimeSlice } from '../runtime/time-slice.js';
 import { collectMerged } from './collect-merged.js';
-import { serveControl } from './control.js';
+import { type ControlServer, serveControl } from './control.js';
 import { defaultClusterDirectory, removeAbandonedDirectories, shareWithThreads } from './directory.js';
 import { foldExited } from './fold.js';
 import { askMember, sameHost, serviceOf } from './liveness.js';
@@ -38,7 +37,7 @@ export class ClusterMember {
   private merging: Promise<CollectionResult> | undefined;
   private folding: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private server: Server | undefined;
+  private server: ControlServer | undefined;
   private left = false;
   /** Set when `leave()` starts: no fold may start after it (see `leave`). */
   private leaving: Promise<void> | undefined;
@@ -83,9 +82,7 @@ export class ClusterMember {
       await member.flush();
     } catch (error) {
       // Nothing left behind that looks like a live member: its socket closes, its registration goes.
-      await new Promise<void>((resolve) =>
-        member.server ? member.server.close(() => resolve()) : resolve(),
-      );
+      await member.server?.close();
       await member.store.remove(`${id}.member`);
       throw directoryError(member.store.dir, error);
     }
@@ -219,7 +216,7 @@ export class ClusterMember {
     await this.flush().catch((error) => diag.warn('genai-metrics cluster: last flush failed', error));
     this.left = true;
     await this.writes;
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.server?.close();
     await this.store.remove(`${this.info.id}.member`);
   }
 }

@@ -1,11 +1,11 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Counter } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ControlServer } from '../../src/cluster/control.js';
 import { foldExited } from '../../src/cluster/fold.js';
 import { ClusterMember } from '../../src/cluster/member.js';
 import { resolveCluster } from '../../src/cluster/options.js';
@@ -60,7 +60,7 @@ async function joinMember(dir: string): Promise<Live> {
  */
 async function crash(l: Live): Promise<void> {
   const internals = l.member as unknown as {
-    server: Server;
+    server: ControlServer;
     timer: NodeJS.Timeout;
     left: boolean;
     folding?: Promise<void>;
@@ -70,7 +70,7 @@ async function crash(l: Live): Promise<void> {
   await internals.folding;
   internals.left = true;
   await internals.writes;
-  await new Promise<void>((r) => internals.server.close(() => r()));
+  await internals.server.close();
   await l.provider.shutdown();
 }
 
