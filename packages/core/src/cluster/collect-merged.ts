@@ -103,8 +103,9 @@ export async function collectMerged(member: ClusterMember): Promise<CollectionRe
 }
 
 /**
- * A member that left (`shutdown()`: `pm2 scale` down, a graceful stop) removed its registration; its
- * last snapshot stays until a live member folds it. Such a file is not a late member: it is gone (its
+ * A member that left (`shutdown()`: `pm2 scale` down, a graceful stop) removed its registration and
+ * closed its socket; its last snapshot stays until a live member folds it. Such a file is not a late
+ * member: it is gone (its
  * requests in flight and queue depths leave the merge, its totals stay, and it gets folded). A member
  * registers before its first snapshot, so registrations listed after the snapshots name every member
  * still there — the first listing may predate one that joined since.
@@ -117,7 +118,16 @@ async function markLeft(
   const unasked = counted.filter((f) => f.claimedBy === undefined && !statuses.has(f.id));
   if (unasked.length === 0) return;
   const registered = new Set((await member.store.members()).map((r) => r.id));
-  for (const f of unasked) if (!registered.has(f.id)) statuses.set(f.id, 'gone');
+  // Unregistered and still answering: alive, its registration removed by something else (an age-based
+  // cleaner of the temp directory); it re-registers on its next periodic flush (member.ts).
+  await Promise.all(
+    unasked
+      .filter((f) => !registered.has(f.id))
+      .map(async (f) => {
+        const verdict = await askMember(f.head.member, 'ping', member.config.collectTimeoutMillis);
+        statuses.set(f.id, verdict === 'gone' ? 'gone' : 'late');
+      }),
+  );
 }
 
 function within(promise: Promise<unknown>, ms: number): Promise<PingResult> {

@@ -50,8 +50,10 @@ export async function foldExited(member: ClusterMember): Promise<void> {
       continue;
     }
     // Registrations are listed after the snapshots, and a member registers before its first snapshot:
-    // a live owner of any file read above is in `registrations`.
-    const verdict = await askMember(registrations.get(owner), 'ping', config.collectTimeoutMillis);
+    // a live owner of any file read above is in `registrations` — unless something else removed its
+    // registration (an age-based cleaner of the temp directory): its own file says where to ask it.
+    const asked = registrations.get(owner) ?? (owner === f.id ? f.head.member : undefined);
+    const verdict = await askMember(asked, 'ping', config.collectTimeoutMillis);
     if (verdict === 'gone') candidates.push(f);
   }
   // A member that died before writing its first snapshot leaves only its registration (and socket).

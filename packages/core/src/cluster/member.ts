@@ -1,3 +1,4 @@
+import { utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { threadId } from 'node:worker_threads';
 import { type Attributes, diag } from '@opentelemetry/api';
@@ -87,7 +88,10 @@ export class ClusterMember {
       throw directoryError(member.store.dir, error);
     }
     member.timer = setInterval(() => {
-      member.flush().catch(() => undefined);
+      member
+        .flush()
+        .then(() => member.keepRegistered())
+        .catch(() => undefined);
     }, config.flushIntervalMillis);
     member.timer.unref();
     if (config.directory === undefined) {
@@ -121,6 +125,21 @@ export class ClusterMember {
   async advertise(url: string): Promise<void> {
     this.info.url = url;
     await this.register();
+  }
+
+  /**
+   * Keeps the registration there and fresh. It is written at start-up and never changes, so an
+   * age-based cleaner of the temp directory (systemd-tmpfiles, tmpreaper, a cron `find -delete`)
+   * removes it from a long-running process; without it scrapes would not ask this member to flush.
+   */
+  private async keepRegistered(): Promise<void> {
+    if (this.left || this.leaving) return;
+    const now = new Date();
+    try {
+      await utimes(this.store.memberPath(this.info.id), now, now);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') await this.register();
+    }
   }
 
   private register(): Promise<void> {
