@@ -88,7 +88,7 @@ export async function collectMerged(member: ClusterMember): Promise<CollectionRe
   merger.add([selfMetric({ answered, late, exited })], { live: true });
   // Something to fold: a snapshot of a gone member, or a registration whose member died early.
   if (gone || [...statuses.values()].includes('gone')) member.foldInBackground();
-  const scopeMetrics = merger.result();
+  const scopeMetrics = await merger.resultSliced(slice);
   // The exposition starts a time slice of its own: in a turn of its own.
   await slice.pause();
   return {

@@ -96,7 +96,8 @@ export async function foldExited(member: ClusterMember): Promise<void> {
     ids.add(file.id);
     for (const id of file.head.folded.ids) ids.add(id);
   }
-  member.folded = { ids: [...ids], processes, scopes: merger.result({ keepExact: true }) };
+  const scopes = await merger.resultSliced(slice, { keepExact: true });
+  member.folded = { ids: [...ids], processes, scopes };
   await member.writeSnapshot();
 
   for (const { file, name } of claimed) {

@@ -58,6 +58,10 @@ interface ScopeAcc {
   metrics: Map<string, MetricAcc>;
 }
 
+export interface ResultOptions {
+  keepExact?: boolean;
+}
+
 export interface MergerOptions {
   rules: MergeRules;
   processLabel?: boolean;
@@ -212,29 +216,56 @@ export class Merger {
    * The merged scopes. `keepExact` leaves each point's exact partials in an `exact` field (for data
    * folded into a file, which later merges add exactly); otherwise they are rounded away.
    */
-  result(options: { keepExact?: boolean } = {}): ScopeMetrics[] {
+  result(options: ResultOptions = {}): ScopeMetrics[] {
     const out: ScopeMetrics[] = [];
+    for (const _ of this.resultSteps(options, out));
+    return out;
+  }
+
+  /**
+   * The same as `result`, letting the event loop run whenever `slice` is due: folded totals hold up to
+   * FOLDED_SERIES_LIMIT series per metric, ten times what one process keeps, and rounding and copying
+   * them all in one turn held the serving process's event loop for tens to hundreds of milliseconds.
+   */
+  async resultSliced(slice: TimeSlice, options: ResultOptions = {}): Promise<ScopeMetrics[]> {
+    const out: ScopeMetrics[] = [];
+    for (const _ of this.resultSteps(options, out)) if (slice.due()) await slice.pause();
+    return out;
+  }
+
+  private *resultSteps(options: ResultOptions, out: ScopeMetrics[]): Generator<void> {
+    let done = 0;
     for (const { scope, metrics } of this.scopes.values()) {
       const list: MetricData[] = [];
       for (const acc of metrics.values()) {
-        const dataPoints = [...acc.points.values()].map(({ point, exact }) => {
-          const { exact: _drop, ...rest } = point;
-          if (exact) {
-            const rounded = roundExact(exact);
-            if (acc.metric.dataPointType === DataPointType.HISTOGRAM) {
-              rest.value = { ...(rest.value as HistogramValue), sum: rounded };
-            } else {
-              rest.value = rounded;
-            }
-            if (options.keepExact) (rest as Record<string, unknown>).exact = exact;
-          }
-          return rest;
-        });
+        const dataPoints: object[] = [];
+        for (const { point, exact } of acc.points.values()) {
+          dataPoints.push(this.finished(acc, point, exact, options));
+          if (++done % STEP_POINTS === 0) yield;
+        }
         if (dataPoints.length > 0) list.push({ ...acc.metric, dataPoints } as unknown as MetricData);
       }
       if (list.length > 0) out.push({ scope, metrics: list });
     }
-    return out;
+  }
+
+  private finished(
+    acc: MetricAcc,
+    point: Point,
+    exact: ExactSum | undefined,
+    options: ResultOptions,
+  ): object {
+    const { exact: _drop, ...rest } = point;
+    if (exact) {
+      const rounded = roundExact(exact);
+      if (acc.metric.dataPointType === DataPointType.HISTOGRAM) {
+        rest.value = { ...(rest.value as HistogramValue), sum: rounded };
+      } else {
+        rest.value = rounded;
+      }
+      if (options.keepExact) (rest as Record<string, unknown>).exact = exact;
+    }
+    return rest;
   }
 
   private warnOnce(metric: string, what: string): void {
