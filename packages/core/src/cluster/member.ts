@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { threadId } from 'node:worker_threads';
 import { type Attributes, diag } from '@opentelemetry/api';
 import type { CollectionResult, ScopeMetrics } from '@opentelemetry/sdk-metrics';
+import { warnOnce } from '../input/report.js';
 import { SCRAPE_SLICE_MS, TimeSlice } from '../runtime/time-slice.js';
 import { collectMerged } from './collect-merged.js';
 import { type ControlServer, serveControl } from './control.js';
@@ -187,7 +188,7 @@ export class ClusterMember {
       await this.store.writeAtomic(this.store.snapshotPath(this.info.id), bytes);
       this.written = snapshot;
     });
-    this.writes = write.catch(() => undefined);
+    this.writes = write.catch((error) => reportWriteFailure(this.store.dir, error));
     return write;
   }
 
@@ -250,5 +251,19 @@ function directoryError(dir: string, error: unknown): unknown {
   return new Error(
     `genai-metrics: setupMetrics option 'cluster.directory': cannot keep the cluster's files in ${dir} (${code}: ${(error as Error).message}); set 'cluster.directory' or GENAI_METRICS_CLUSTER_DIR to a writable directory on a local disk`,
     { cause: error },
+  );
+}
+
+/**
+ * A snapshot that cannot be written (a full disk, a file system remounted read-only) leaves scrapes
+ * showing this member's last one: nothing fails, the numbers just stop moving, and every member counts
+ * as `late`. Said once per kind of error, with the directory, so the cause is in the logs.
+ */
+function reportWriteFailure(dir: string, error: unknown): void {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const kind = typeof code === 'string' ? code : 'error';
+  warnOnce(
+    `cluster:write-failed:${kind}`,
+    `genai-metrics cluster: cannot write this process's snapshot in ${dir} (${kind}); scrapes show its last snapshot until a write succeeds`,
   );
 }
