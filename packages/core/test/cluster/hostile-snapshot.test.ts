@@ -148,6 +148,7 @@ describe('a snapshot file with points no member writes', () => {
   });
 
   it('or a head no member writes (metric, scope, who wrote it, what it folded) is left out too', async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: junk goes in at any depth of a snapshot of plain data
     const fields = fc.constantFrom<Array<(s: Record<string, any>, junk: unknown) => void>>(
       (s, j) => (s.own[0].metrics[0].descriptor = j),
       (s, j) => (s.own[0].metrics[0].descriptor.name = j),

@@ -4,13 +4,7 @@ import { DataPointType, type MetricData, type ScopeMetrics } from '@opentelemetr
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Merger } from '../../src/cluster/merge.js';
-import {
-  decodeSnapshot,
-  emptyFolded,
-  encodeSnapshot,
-  plainScopes,
-  SNAPSHOT_FORMAT,
-} from '../../src/cluster/snapshot.js';
+import { decodeSnapshot } from '../../src/cluster/snapshot.js';
 import { renderExposition } from '../../src/export/exposition.js';
 import { SCRAPE_SLICE_MS, TimeSlice } from '../../src/runtime/time-slice.js';
 import { testProvider } from './support/test-reader.js';

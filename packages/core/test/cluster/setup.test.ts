@@ -1,31 +1,20 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultClusterDirectory } from '../../src/cluster/directory.js';
-import { type MetricsHandle, setupMetrics } from '../../src/index.js';
+import { setupMetrics } from '../../src/index.js';
 import { samples } from './support/cluster-app.js';
+import { scratch } from './support/scratch.js';
 
 /** setupMetrics({ cluster }) in one process: options, the listener hand-over, a port taken by a stranger. */
 const execFileAsync = promisify(execFile);
 const OTHER_APP = fileURLToPath(new URL('./fixtures/other-app.ts', import.meta.url));
-const handles: MetricsHandle[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const h of handles.splice(0)) await h.shutdown();
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
-
-async function directory(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'genai-metrics-setup-'));
-  dirs.push(dir);
-  return dir;
-}
+const { handles, dirs, directory } = scratch('genai-metrics-setup-');
 
 describe('setupMetrics({ cluster })', () => {
   it('rejects bad options with the name of the setting', async () => {

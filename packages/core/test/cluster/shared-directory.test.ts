@@ -1,14 +1,15 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ValueType } from '@opentelemetry/api';
 import { AggregationTemporality, DataPointType, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeSnapshot, SNAPSHOT_FORMAT } from '../../src/cluster/snapshot.js';
 import { ClusterStore } from '../../src/cluster/store.js';
 import { type MetricsHandle, setupMetrics } from '../../src/index.js';
 import { TimeSlice } from '../../src/runtime/time-slice.js';
 import { samples } from './support/cluster-app.js';
+import { scratch } from './support/scratch.js';
 
 /**
  * Two applications given one cluster directory by mistake (GENAI_METRICS_CLUSTER_DIR in an environment
@@ -16,18 +17,7 @@ import { samples } from './support/cluster-app.js';
  * A process refuses to join a directory another service's live process is in, and a scrape leaves out
  * the files of another service that joined at the same instant (two units started together at boot).
  */
-const handles: MetricsHandle[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const h of handles.splice(0)) await h.shutdown();
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
-
-async function directory(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'genai-metrics-shared-'));
-  dirs.push(dir);
-  return dir;
-}
+const { handles, directory } = scratch('genai-metrics-shared-');
 
 function app(dir: string, service: string): Promise<MetricsHandle> {
   return setupMetrics({

@@ -39,7 +39,7 @@ describe.skipIf(process.platform === 'win32')('a cluster member shutting down', 
       dirs.push(dir);
       const handle = await setupMetrics({ prometheus: { port: 0 }, cluster: { directory: dir } });
       const [registration] = await new ClusterStore(dir).members();
-      const peer = await held(registration!.socket, send);
+      await held(registration!.socket, send);
       let ended = false;
       const shutdown = handle.shutdown().then(() => {
         ended = true;
