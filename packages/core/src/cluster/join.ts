@@ -66,7 +66,7 @@ export async function joinCluster(options: JoinClusterOptions): Promise<JoinedCl
   // Worker threads get no signals; their process's main thread does.
   const uninstall =
     !options.handleSignals && isMainThread
-      ? installSignalHook(() => member.flush(), SIGNAL_FLUSH_BOUND_MS)
+      ? installSignalHook(() => member.flushAll(), SIGNAL_FLUSH_BOUND_MS)
       : undefined;
   return {
     metricsHandler,

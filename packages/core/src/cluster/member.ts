@@ -147,6 +147,16 @@ export class ClusterMember {
     return this.store.writeAtomic(this.store.memberPath(this.info.id), JSON.stringify(this.info));
   }
 
+  /**
+   * A flush whose collection starts after this call: `flush()` shares one already under way, whose
+   * collection may predate what was recorded since. A last snapshot (leaving, a stop signal) must hold
+   * everything, or what was recorded meanwhile is lost with the process.
+   */
+  async flushAll(): Promise<void> {
+    await this.flushing?.catch(() => undefined);
+    await this.flush();
+  }
+
   /** Collects this process's data and writes its snapshot. Concurrent calls share one flush. */
   flush(): Promise<void> {
     if (this.left) return Promise.resolve();
@@ -233,7 +243,7 @@ export class ClusterMember {
   private async leaveOnce(): Promise<void> {
     clearInterval(this.timer);
     await this.folding;
-    await this.flush().catch((error) => diag.warn('genai-metrics cluster: last flush failed', error));
+    await this.flushAll().catch((error) => diag.warn('genai-metrics cluster: last flush failed', error));
     this.left = true;
     await this.writes;
     await this.server?.close();
