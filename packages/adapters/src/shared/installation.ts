@@ -5,6 +5,10 @@ import { Patcher } from './patcher.js';
 /** What an instrumented target carries: the options in force and the way to undo. */
 export interface Installation<Extra = unknown> {
   readonly options: ResolvedOptions<Extra>;
+  /** The patcher its wrappers were installed with. */
+  readonly patcher: Patcher;
+  /** Installed because the target was derived from an instrumented one (a `withOptions()` copy). */
+  readonly inherited: boolean;
   /** Restores every patched method and detaches gauges; safe to call twice. */
   uninstrument(): void;
   /** What in-process adapters return: the same object for every call that found this installation. */
@@ -31,14 +35,22 @@ const warnedAgain = new WeakSet<object>();
  *   installation);
  * - a later call on the same target changes nothing and returns the same installation; when its
  *   options differ it warns, once, that the first call's options stay in force;
- * - `uninstrument()` undoes it, after which the target can be instrumented afresh.
+ * - `uninstrument()` undoes it, after which the target can be instrumented afresh;
+ * - an installation derived from another (`parent`: a client copy made by `withOptions()`) stops
+ *   recording when the parent's is undone, and then counts as undone: a later call installs afresh;
+ *   an explicit call on such a target replaces it (the app's own options, independent of the parent).
  */
 export function install<Extra>(
   key: object,
   options: ResolvedOptions<Extra>,
   setup: (patcher: Patcher) => void,
+  parent?: Patcher,
 ): Installation<Extra> {
-  const existing = installations.get(key) as Installation<Extra> | undefined;
+  let existing = installations.get(key) as Installation<Extra> | undefined;
+  if (existing && (!existing.patcher.active || (existing.inherited && parent === undefined))) {
+    existing.uninstrument();
+    existing = undefined;
+  }
   if (existing) {
     if (!sameOptions(existing.options, options) && !warnedAgain.has(existing)) {
       warnedAgain.add(existing);
@@ -49,12 +61,18 @@ export function install<Extra>(
     }
     return existing;
   }
-  const patcher = new Patcher();
+  const patcher = new Patcher(parent);
   const uninstrument = () => {
     if (installations.get(key) === installation) installations.delete(key);
     patcher.restore();
   };
-  const installation: Installation<Extra> = { options, uninstrument, handle: { uninstrument } };
+  const installation: Installation<Extra> = {
+    options,
+    patcher,
+    inherited: parent !== undefined,
+    uninstrument,
+    handle: { uninstrument },
+  };
   try {
     setup(patcher);
   } catch (error) {
@@ -68,8 +86,11 @@ export function install<Extra>(
 /** Undoes the installation on `key`, if any; returns whether there was one. */
 export function uninstallFrom(key: object): boolean {
   const installation = installations.get(key);
-  installation?.uninstrument();
-  return installation !== undefined;
+  if (installation === undefined) return false;
+  // A copy whose parent was undone already records nothing: it was not instrumented any more.
+  const live = installation.patcher.active;
+  installation.uninstrument();
+  return live;
 }
 
 /** The installation on `key`, if instrumented. */

@@ -67,8 +67,17 @@ export class Patcher {
   private isActive = true;
   private readonly restores: (() => void)[] = [];
 
+  /**
+   * `parent`: the patcher of the object this target was derived from (for a client's `withOptions()`
+   * copy, the client the app instrumented): its wrappers record only while both are in place, so
+   * undoing the parent's installation also silences the copies, which it cannot hold (they would
+   * never be collected).
+   */
+  constructor(private readonly parent?: Patcher) {}
+
+  /** Do this patcher's wrappers record (neither it nor its parent undone)? */
   get active(): boolean {
-    return this.isActive;
+    return this.isActive && (this.parent === undefined || this.parent.active);
   }
 
   /**
@@ -127,7 +136,7 @@ export class Patcher {
       );
     }
     const wrapped = function (this: unknown): unknown {
-      if (patcher.isActive && !(mayStack && beneathRecords())) {
+      if (patcher.active && !(mayStack && beneathRecords())) {
         // biome-ignore lint/complexity/noArguments: as above
         return inner.apply(this, arguments as unknown as unknown[]);
       }
@@ -152,7 +161,7 @@ export class Patcher {
       stateOf(exposed)?.settle();
     };
     const state: WrapperState = {
-      records: () => patcher.isActive || (mayStack && beneathRecords()),
+      records: () => patcher.active || (mayStack && beneathRecords()),
       settle: () => {
         if (!patcher.isActive) restore();
       },

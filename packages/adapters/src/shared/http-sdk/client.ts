@@ -29,7 +29,8 @@ export interface HttpSdkAdapter<Extra> {
 /**
  * Instruments one client instance of an HTTP SDK: each endpoint's method is wrapped on that instance
  * (never the prototype — other clients and the package's CJS/ESM twin classes stay untouched), and
- * the same client is returned with its type. A second call on the client changes nothing.
+ * the same client is returned with its type. A second call on the client changes nothing. Copies the
+ * client makes of itself (`withOptions()`) are instrumented with the same options (see below).
  */
 export function instrumentClient<Client, Extra>(
   adapter: HttpSdkAdapter<Extra>,
@@ -44,37 +45,107 @@ export function instrumentClient<Client, Extra>(
   }
   const options = resolveOptions(adapter.options, rawOptions);
   const endpoints = adapter.endpoints(options);
-  const found = endpoints
-    .map((endpoint) => ({ endpoint, resource: resourceOf(client, endpoint) }))
-    .filter((e): e is { endpoint: Endpoint; resource: object } => e.resource !== undefined);
+  const found = endpointsOn(client, endpoints);
   if (found.length === 0) {
     throw new TypeError(
       `genai-metrics: ${name}() found none of ${endpoints.map(label).join(', ')} on this object; ` +
         `pass the client instance (${adapter.clientExample}), not the module or a class`,
     );
   }
-  install(client, options, (patcher) => {
-    const server = serverInfoCache(options.providerName, adapter.defaultProvider);
-    const context: CallContext = {
-      adapter: name,
-      options,
-      server: () => server(baseURLOf(client)),
-      errorType: (error) => sdkErrorType(error, adapter.errorType),
-    };
-    let patched = 0;
-    const refused: string[] = [];
-    for (const { endpoint, resource } of found) {
-      if (patchEndpoint(patcher, resource, endpoint, context)) patched++;
-      else refused.push(label(endpoint));
-    }
-    if (refused.length > 0) {
-      const why = `could not patch ${refused.join(', ')}: the object is frozen, sealed or non-extensible (or a Proxy refusing changes); call ${name}() before freezing the client`;
-      if (patched === 0) throw new TypeError(`genai-metrics: ${name}(): ${why}`);
-      // Each time, not once: it names this client's refused methods, and setup runs once per client.
-      diag.warn(`genai-metrics: ${name}(): ${why}; those calls are not recorded`);
-    }
-  });
+  installOn({ adapter, options, endpoints }, client, found, undefined);
   return client;
+}
+
+/** What an installation hands on to the copies of its client. */
+interface ClientSetup<Extra> {
+  readonly adapter: HttpSdkAdapter<Extra>;
+  readonly options: ResolvedOptions<Extra>;
+  readonly endpoints: readonly Endpoint[];
+}
+
+interface FoundEndpoint {
+  endpoint: Endpoint;
+  resource: object;
+}
+
+function endpointsOn(client: object, endpoints: readonly Endpoint[]): FoundEndpoint[] {
+  return endpoints
+    .map((endpoint) => ({ endpoint, resource: resourceOf(client, endpoint) }))
+    .filter((e): e is FoundEndpoint => e.resource !== undefined);
+}
+
+/** `root`: the installation of the client the app instrumented, when `client` is a copy of it. */
+function installOn<Extra>(
+  setup: ClientSetup<Extra>,
+  client: object,
+  found: readonly FoundEndpoint[],
+  root: Patcher | undefined,
+): void {
+  const { adapter, options } = setup;
+  const name = adapter.options.adapter;
+  install(
+    client,
+    options,
+    (patcher) => {
+      const server = serverInfoCache(options.providerName, adapter.defaultProvider);
+      const context: CallContext = {
+        adapter: name,
+        options,
+        server: () => server(baseURLOf(client)),
+        errorType: (error) => sdkErrorType(error, adapter.errorType),
+      };
+      let patched = 0;
+      const refused: string[] = [];
+      for (const { endpoint, resource } of found) {
+        if (patchEndpoint(patcher, resource, endpoint, context)) patched++;
+        else refused.push(label(endpoint));
+      }
+      if (!patchCopies(patcher, client, setup, root ?? patcher))
+        refused.push('withOptions (the copies it makes)');
+      if (refused.length > 0) {
+        const why = `could not patch ${refused.join(', ')}: the object is frozen, sealed or non-extensible (or a Proxy refusing changes); call ${name}() before freezing the client`;
+        if (patched === 0) throw new TypeError(`genai-metrics: ${name}(): ${why}`);
+        // Each time, not once: it names this client's refused methods, and setup runs once per client.
+        diag.warn(`genai-metrics: ${name}(): ${why}; those calls are not recorded`);
+      }
+    },
+    root,
+  );
+}
+
+/**
+ * `client.withOptions({...})` (openai 5+, @anthropic-ai/sdk) returns a new client of the same class,
+ * whose resources are new objects our wrappers are not on: apps use it for a per-request timeout or
+ * header, and those calls went unrecorded. The copy is instrumented as it is made, with this
+ * installation's options and its own base URL, tied to the installation of the client the app
+ * instrumented (`root`): undoing it silences them too — the app keeps no list of its copies, and
+ * neither may we, or they would never be collected. A copy of a copy is tied to that root as well,
+ * not to the copy it came from, so a chain of copies (`c = c.withOptions(…)` per request) keeps none
+ * of the earlier ones alive.
+ */
+function patchCopies<Extra>(
+  patcher: Patcher,
+  client: object,
+  setup: ClientSetup<Extra>,
+  root: Patcher,
+): boolean {
+  // openai 4 has no withOptions(): nothing to patch.
+  if (typeof read(client, 'withOptions') !== 'function') return true;
+  return patcher.wrap(client, 'withOptions', (original: AnyFunction) => {
+    return function (this: unknown): unknown {
+      // biome-ignore lint/complexity/noArguments: forwards every argument as it came
+      const copy = original.apply(this, arguments as unknown as unknown[]);
+      try {
+        if (isObj(copy) && copy !== client) {
+          const found = endpointsOn(copy, setup.endpoints);
+          if (found.length > 0) installOn(setup, copy, found, root);
+        }
+      } catch (error) {
+        reportOnce(`${setup.adapter.options.adapter}: instrumenting a withOptions() copy`, error);
+      }
+      return copy;
+    };
+  });
 }
 
 /** Undoes `instrumentClient` on this client; returns whether it was instrumented. */
