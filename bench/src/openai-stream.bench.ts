@@ -70,7 +70,7 @@ const variants: Record<string, () => Promise<void>> = {
       provider: 'openai',
       stream: true,
     });
-    observeStream(stream, new HttpCall(op, chat!.begin({}, request), settings, true));
+    observeStream(stream, new HttpCall(op, chat!.begin({}, request)!, settings, true));
     for await (const _ of stream);
   },
 };

@@ -100,6 +100,10 @@ async function answer(
   if (api === 'chat' && b.toolCalls?.length) {
     return answerToolCalls(res, headers, b, b.toolCalls, model, usage('chat'), body);
   }
+  if (api === 'responses' && body.background === true && !body.stream) {
+    // Background mode: the answer is the queued response, generated later and fetched by retrieve().
+    return send(res, 200, headers, responseObject(model, 'queued', '', null));
+  }
   // Truthy, as lax servers read it (vLLM's pydantic models take `stream: 1` as true).
   if (!body.stream) {
     return send(res, 200, headers, fullAnswer(api, model, texts.join(''), usage, b));

@@ -77,14 +77,20 @@ export const OPENAI_ADAPTER: HttpSdkAdapter<Extra> = {
     ),
 };
 
-/** Reads one call of `api`; with `includeUsage`, asks a streamed chat/completions call for usage. */
+/**
+ * Reads one call of `api`; with `includeUsage`, asks a streamed chat/completions call for usage.
+ * A Responses call in background mode that does not stream answers at once with the queued response:
+ * a submission (like an Anthropic message batch), generated later and fetched by `retrieve()`, so it
+ * is not recorded — as a chat operation it would put queueing times among generation latencies.
+ */
 function reader(
   api: Api,
   body: unknown,
   request: RequestInfo,
   recorder: Recorder,
   includeUsage: boolean,
-): CallReader {
+): CallReader | undefined {
+  if (api === 'responses' && !request.stream && isObj(body) && body.background === true) return undefined;
   if (includeUsage && (api === 'chat' || api === 'completions') && isObj(body)) {
     const so = body.stream_options;
     if (so === undefined || so === null || (isObj(so) && so.include_usage === undefined)) {

@@ -40,7 +40,7 @@ function calls(adapter: HttpSdkAdapter<unknown>, metrics: unknown) {
   const options = resolveOptions(adapter.options as never, { metrics });
   return adapter.endpoints(options).map((endpoint) => () => {
     const request = { stream: true, model: 'm', provider: 'p' };
-    const reader = endpoint.begin({ model: 'm', stream: true }, request);
+    const reader = endpoint.begin({ model: 'm', stream: true }, request)!;
     const op = options.recorder.startBackendOperation({
       operation: endpoint.operation,
       provider: 'p',

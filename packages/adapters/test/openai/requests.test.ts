@@ -6,6 +6,7 @@ import {
   collectWhenIdle,
   DURATION,
   metricsPipeline,
+  STOPS,
   TOKENS,
   TTFC,
   tokenSums,
@@ -171,6 +172,29 @@ describe.each(SDKS)('openai v$major: requests', ({ OpenAI }) => {
     const m = await harness.collect();
     expect(m.count(DURATION)).toBe(1);
     expect(m.points(DURATION)[0]!.attributes['error.type']).toBeUndefined();
+    await harness.shutdown();
+  });
+
+  // Background mode queues the generation and answers at once with a `queued` response (no output, no
+  // usage): the call is a submission, like an Anthropic message batch, and recording it as a chat
+  // operation would put the queueing time among the generation latencies and count a stop of `other`.
+  it('a background Responses call is a submission, not a generation: nothing recorded; a streamed one is', async () => {
+    const { harness, client } = setup();
+    const queued = await client.responses.create({ model: 'bg', input: 'hi', background: true });
+    expect(queued.status).toBe('queued');
+    const stream = await client.responses.create({
+      model: 'bg-stream',
+      input: 'hi',
+      background: true,
+      stream: true,
+    });
+    for await (const _ of stream);
+    const m = await collectWhenIdle(harness);
+    expect(m.count(DURATION, { 'gen_ai.request.model': 'bg' })).toBe(0);
+    expect(m.count(STOPS, { 'gen_ai.request.model': 'bg' })).toBe(0);
+    expect(m.sum(ACTIVE)).toBe(0);
+    expect(m.count(DURATION, { 'gen_ai.request.model': 'bg-stream' })).toBe(1);
+    expect(tokenSums(m, { 'gen_ai.request.model': 'bg-stream' })).toEqual({ input: 7, output: 3, count: 2 });
     await harness.shutdown();
   });
 

@@ -12,8 +12,11 @@ export interface Endpoint {
   readonly method?: string;
   /** `gen_ai.operation.name` of its calls. */
   readonly operation: string;
-  /** Starts reading one call. `request` holds what the shared layer read from the caller's body. */
-  begin(body: unknown, request: RequestInfo): CallReader;
+  /**
+   * Starts reading one call. `request` holds what the shared layer read from the caller's body.
+   * `undefined`: this call generates nothing (a queued background job), so it is not recorded.
+   */
+  begin(body: unknown, request: RequestInfo): CallReader | undefined;
 }
 
 /** Read once per call: from the caller's request body (each field once) and the client's base URL. */
