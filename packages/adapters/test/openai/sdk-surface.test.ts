@@ -141,6 +141,23 @@ describe.each(SDKS)('openai v$major: SDK surface', ({ major, OpenAI }) => {
     await harness.shutdown();
   });
 
+  // parse() hands the caller a promise derived from create()'s by `_thenUnwrap`; its asResponse() must
+  // end the call at the headers as create()'s does, not leave it in flight until the garbage collector
+  // reclaims it and records a cancellation.
+  it("asResponse() of the parse helpers ends the call at the headers, as create()'s does", async () => {
+    const { harness, client } = setup();
+    const chat = major === 4 ? client.beta.chat.completions : client.chat.completions;
+    const raw = await chat.parse({ model: 'chat-parse', messages }).asResponse();
+    expect((await raw.json()).choices).toHaveLength(1);
+    const rawResponse = await client.responses.parse({ model: 'responses-parse', input: 'x' }).asResponse();
+    expect((await rawResponse.json()).status).toBe('completed');
+    const m = await harness.collect();
+    expect(m.sum(ACTIVE)).toBe(0);
+    expect(m.count(DURATION)).toBe(2);
+    expect(m.count(DURATION, { 'error.type': 'cancelled' })).toBe(0);
+    await harness.shutdown();
+  });
+
   it('a stream the caller drops without iterating ends as cancelled when it is garbage-collected', async () => {
     const { harness, client } = setup();
     await (async () => {

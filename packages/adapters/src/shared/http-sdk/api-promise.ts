@@ -203,14 +203,17 @@ function hookParse(p: APIPromiseLike, call: ObservedCall): void {
     return response;
   });
 
-  // Recent v7 clients give each APIPromise its own `_thenUnwrap` that parses through a closure, not
-  // through `this.parseResponse`: hook the derived promise too (SDK helpers such as parse() use it).
-  // The answer is the SDK's parse before the helper's transform, as with `this.parseResponse` (and
-  // in openai 4–6): a transform that throws on the content (`chat.completions.parse()` of invalid
-  // JSON, a length-limited structured output) fails the caller's promise, not the call, whose
-  // answer and usage arrived.
+  // SDK helpers (chat.completions.parse(), responses.parse(), embeddings' base64 decoding) hand the
+  // caller a promise derived from this one by `_thenUnwrap`: hook it too, or its `asResponse()` (which
+  // never parses) would leave the call in flight until the garbage collector reclaimed this promise,
+  // recorded as cancelled. Recent v7 clients give each APIPromise its own `_thenUnwrap` that parses
+  // through a closure, not through `this.parseResponse` (as openai 4–6 and Anthropic's prototype one
+  // do): the transform is wrapped so the answer is the SDK's parse before the helper's transform
+  // either way (delivered once); a transform that throws on the content (`chat.completions.parse()`
+  // of invalid JSON, a length-limited structured output) fails the caller's promise, not the call,
+  // whose answer and usage arrived.
   const thenUnwrap = (p as { _thenUnwrap?: unknown })._thenUnwrap;
-  if (typeof thenUnwrap === 'function' && Object.hasOwn(p, '_thenUnwrap')) {
+  if (typeof thenUnwrap === 'function') {
     setHook(p, '_thenUnwrap', function instrumentedThenUnwrap(this: unknown, ...args: unknown[]) {
       const transform = args[0];
       if (typeof transform === 'function') {
