@@ -31,6 +31,8 @@ export class HttpCall extends GuardedOperation implements Abandonable {
     private readonly settings: CallSettings,
     /** The caller asked for a stream: the parsed answer is a Stream to observe, not the result. */
     private readonly stream: boolean,
+    /** The request's own `signal` option, if any: a deadline that fired makes an abort a timeout. */
+    private readonly signal?: unknown,
   ) {
     super(settings.adapter, backend);
   }
@@ -76,7 +78,8 @@ export class HttpCall extends GuardedOperation implements Abandonable {
 
   /**
    * Failed with `error` (mapped to an error.type unless `errorType` is given); an error that maps to
-   * `cancelled` (the SDK's user-abort error) counts as an abort.
+   * `cancelled` (the SDK's user-abort error) counts as an abort — a `timeout` (a failure) when the
+   * request's signal fired as a deadline (see `deadlinePassed`).
    */
   override fail(error: unknown, errorType?: string, how?: CallEnd): void {
     if (this.isEnded) return;
@@ -88,7 +91,13 @@ export class HttpCall extends GuardedOperation implements Abandonable {
         type = '_OTHER';
       }
     }
-    this.finish(how ?? (type === 'cancelled' ? 'abort' : 'error'));
+    let end = how ?? (type === 'cancelled' ? 'abort' : 'error');
+    if (type === 'cancelled' && this.signal !== undefined && deadlinePassed(this.signal)) {
+      // A deadline is not the caller giving up: a failure, as when the client's own timeout fires.
+      type = 'timeout';
+      end = 'error';
+    }
+    this.finish(end);
     super.fail(error, type);
   }
 
@@ -113,5 +122,20 @@ export class HttpCall extends GuardedOperation implements Abandonable {
     } catch (error) {
       reportOnce(`${this.adapter}: finishing a call`, error);
     }
+  }
+}
+
+/**
+ * Did `signal` abort as a deadline? `AbortSignal.timeout(ms)` (alone or inside `AbortSignal.any`)
+ * aborts with a `TimeoutError` DOMException as its reason; the SDKs throw their user-abort error all
+ * the same (openai 7 keeps the reason as its `cause`, the others drop it), and abort a stream's own
+ * controller without it, so the request's signal is the one place that still says. Never throws.
+ */
+function deadlinePassed(signal: unknown): boolean {
+  try {
+    const s = signal as { aborted?: unknown; reason?: { name?: unknown } | null };
+    return s.aborted === true && typeof s.reason === 'object' && s.reason?.name === 'TimeoutError';
+  } catch {
+    return false;
   }
 }

@@ -192,7 +192,13 @@ function patchEndpoint(patcher: Patcher, resource: object, endpoint: Endpoint, c
       } catch (error) {
         // The SDK rejected the arguments before sending anything: still one (failed) operation.
         if (reader && request)
-          new HttpCall(startOperation(ctx, endpoint, request), reader, ctx, request.stream).fail(error);
+          new HttpCall(
+            startOperation(ctx, endpoint, request),
+            reader,
+            ctx,
+            request.stream,
+            signalOf(rest[0]),
+          ).fail(error);
         throw error;
       }
       if (!reader || !request) return p;
@@ -206,7 +212,13 @@ function patchEndpoint(patcher: Patcher, resource: object, endpoint: Endpoint, c
         }
         observeAPIPromise(
           p,
-          new ObservedCall(startOperation(ctx, endpoint, request), reader, ctx, request.stream),
+          new ObservedCall(
+            startOperation(ctx, endpoint, request),
+            reader,
+            ctx,
+            request.stream,
+            signalOf(rest[0]),
+          ),
         );
       } catch (error) {
         reportOnce(`${ctx.adapter}: observing a call`, error);
@@ -225,6 +237,16 @@ function field(body: unknown, key: 'model' | 'stream'): unknown {
   if (typeof body !== 'object' || body === null) return undefined;
   try {
     return key === 'model' ? (body as { model?: unknown }).model : (body as { stream?: unknown }).stream;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The request options' `signal` (the SDK's second argument), read once, never throwing. */
+function signalOf(requestOptions: unknown): unknown {
+  if (typeof requestOptions !== 'object' || requestOptions === null) return undefined;
+  try {
+    return (requestOptions as { signal?: unknown }).signal ?? undefined;
   } catch {
     return undefined;
   }
