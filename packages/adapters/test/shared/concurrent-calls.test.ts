@@ -1,0 +1,138 @@
+import { startAnthropicServer, startOpenAIServer } from '@genai-metrics/testkit';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { instrumentAnthropic } from '../../src/anthropic/index.js';
+import { instrumentOpenAI } from '../../src/openai/index.js';
+import { SDKS as ANTHROPIC_SDKS } from '../anthropic/sdks.js';
+import { SDKS as OPENAI_SDKS } from '../openai/sdks.js';
+import { ACTIVE, DURATION, metricsPipeline } from './harness.js';
+import { collectAfterCollections, useServer } from './lifecycle.js';
+import type { AnyClientClass } from './sdks.js';
+
+/**
+ * One instrumented client shared by many calls in flight at once, each ending its own way — read to
+ * the end, broken out of, aborted before the answer or midway, aborted after it ended, left half-read,
+ * read through asResponse() — in an order fast-check picks: every call is recorded exactly once, with
+ * the outcome its own ending gives, and `llm.requests.active` comes back to 0. Calls share the client,
+ * its resources and the stream machinery, so one call's end must never settle another's.
+ */
+type Plan =
+  | 'await'
+  | 'stream'
+  | 'break'
+  | 'abortEarly'
+  | 'abortMidway'
+  | 'abortAfter'
+  | 'leave'
+  | 'asResponse';
+const PLANS: readonly Plan[] = [
+  'await',
+  'stream',
+  'break',
+  'abortEarly',
+  'abortMidway',
+  'abortAfter',
+  'leave',
+  'asResponse',
+];
+/** What each plan records: completed (no error.type) or cancelled. */
+const CANCELLED: ReadonlySet<Plan> = new Set(['break', 'abortEarly', 'abortMidway', 'leave']);
+
+interface Sdk {
+  name: string;
+  Client: AnyClientClass;
+  start: typeof startOpenAIServer | typeof startAnthropicServer;
+  instrument: (client: object, metrics: ReturnType<typeof metricsPipeline>['metrics']) => unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: one call shape over incompatible SDK client types.
+  create: (client: any, model: string, stream: boolean, signal: AbortSignal) => any;
+}
+const messages = [{ role: 'user', content: 'hi' }];
+const SDKS: Sdk[] = [
+  ...OPENAI_SDKS.map(({ major, OpenAI }) => ({
+    name: `openai v${major}`,
+    Client: OpenAI,
+    start: startOpenAIServer,
+    instrument: (c: object, metrics: Parameters<Sdk['instrument']>[1]) =>
+      instrumentOpenAI(c, { metrics, includeUsage: true }),
+    // biome-ignore lint/suspicious/noExplicitAny: as above
+    create: (c: any, model: string, stream: boolean, signal: AbortSignal) =>
+      c.chat.completions.create({ model, messages, stream }, { signal }),
+  })),
+  ...ANTHROPIC_SDKS.map(({ major, Anthropic }) => ({
+    name: `@anthropic-ai/sdk v${major}`,
+    Client: Anthropic,
+    start: startAnthropicServer,
+    instrument: (c: object, metrics: Parameters<Sdk['instrument']>[1]) => instrumentAnthropic(c, { metrics }),
+    // biome-ignore lint/suspicious/noExplicitAny: as above
+    create: (c: any, model: string, stream: boolean, signal: AbortSignal) =>
+      c.messages.create({ model, max_tokens: 64, messages, stream }, { signal }),
+  })),
+];
+
+/** Drives one call to the end its plan names; errors are the plan's own (aborts), never checked here. */
+async function drive(sdk: Sdk, client: object, model: string, plan: Plan): Promise<void> {
+  const controller = new AbortController();
+  const { signal } = controller;
+  const chunks = async (stop: (n: number) => boolean) => {
+    let n = 0;
+    for await (const _ of await sdk.create(client, model, true, signal)) if (stop(++n)) break;
+  };
+  switch (plan) {
+    case 'await':
+      return sdk.create(client, model, false, signal);
+    case 'stream':
+      return chunks(() => false);
+    case 'break':
+      return chunks((n) => n === 2);
+    case 'abortEarly': {
+      const call = sdk.create(client, model, false, signal);
+      queueMicrotask(() => controller.abort());
+      return call;
+    }
+    case 'abortMidway':
+      return chunks((n) => {
+        if (n === 2) controller.abort();
+        return false;
+      });
+    case 'abortAfter':
+      await chunks(() => false);
+      return controller.abort();
+    case 'leave': {
+      // One chunk read, then the iterator is dropped without return(): the garbage collector tells.
+      await (await sdk.create(client, model, true, signal))[Symbol.asyncIterator]().next();
+      return;
+    }
+    case 'asResponse':
+      return (await sdk.create(client, model, true, signal).asResponse()).text();
+  }
+}
+
+describe.each(SDKS)('$name: many calls in flight on one client', (sdk) => {
+  const server = useServer(sdk.start);
+
+  it('each is recorded once, with its own outcome; none is left active', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom(...PLANS), { minLength: 8, maxLength: 24 }),
+        async (plans) => {
+          const { harness, metrics } = metricsPipeline();
+          server().defaults = { chunks: 5, chunkDelayMs: 2 };
+          const client = new sdk.Client({ apiKey: 't', baseURL: server().baseURL, maxRetries: 0 });
+          sdk.instrument(client, metrics);
+          await Promise.all(plans.map((plan, i) => drive(sdk, client, `${plan}-${i}`, plan).catch(() => {})));
+          const m = await collectAfterCollections(harness);
+          expect(m.sum(ACTIVE)).toBe(0);
+          expect(m.count(DURATION)).toBe(plans.length);
+          plans.forEach((plan, i) => {
+            const model = `${plan}-${i}`;
+            expect(m.count(DURATION, { 'gen_ai.request.model': model })).toBe(1);
+            const cancelled = m.count(DURATION, { 'gen_ai.request.model': model, 'error.type': 'cancelled' });
+            expect(cancelled, model).toBe(CANCELLED.has(plan) ? 1 : 0);
+          });
+          await harness.shutdown();
+        },
+      ),
+      { numRuns: 4 },
+    );
+  }, 60_000);
+});
