@@ -1,13 +1,8 @@
-import { startAnthropicServer, startOpenAIServer } from '@genai-metrics/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { instrumentAnthropic } from '../../src/anthropic/index.js';
-import { instrumentOpenAI } from '../../src/openai/index.js';
-import { SDKS as ANTHROPIC_SDKS } from '../anthropic/sdks.js';
-import { SDKS as OPENAI_SDKS } from '../openai/sdks.js';
 import { ACTIVE, DURATION, metricsPipeline } from './harness.js';
+import { HTTP_SDKS, type HttpSdk } from './http-sdks.js';
 import { collectAfterCollections, useServer } from './lifecycle.js';
-import type { AnyClientClass } from './sdks.js';
 
 /**
  * One instrumented client shared by many calls in flight at once, each ending its own way — read to
@@ -38,39 +33,8 @@ const PLANS: readonly Plan[] = [
 /** What each plan records: completed (no error.type) or cancelled. */
 const CANCELLED: ReadonlySet<Plan> = new Set(['break', 'abortEarly', 'abortMidway', 'leave']);
 
-interface Sdk {
-  name: string;
-  Client: AnyClientClass;
-  start: typeof startOpenAIServer | typeof startAnthropicServer;
-  instrument: (client: object, metrics: ReturnType<typeof metricsPipeline>['metrics']) => unknown;
-  // biome-ignore lint/suspicious/noExplicitAny: one call shape over incompatible SDK client types.
-  create: (client: any, model: string, stream: boolean, signal: AbortSignal) => any;
-}
-const messages = [{ role: 'user', content: 'hi' }];
-const SDKS: Sdk[] = [
-  ...OPENAI_SDKS.map(({ major, OpenAI }) => ({
-    name: `openai v${major}`,
-    Client: OpenAI,
-    start: startOpenAIServer,
-    instrument: (c: object, metrics: Parameters<Sdk['instrument']>[1]) =>
-      instrumentOpenAI(c, { metrics, includeUsage: true }),
-    // biome-ignore lint/suspicious/noExplicitAny: as above
-    create: (c: any, model: string, stream: boolean, signal: AbortSignal) =>
-      c.chat.completions.create({ model, messages, stream }, { signal }),
-  })),
-  ...ANTHROPIC_SDKS.map(({ major, Anthropic }) => ({
-    name: `@anthropic-ai/sdk v${major}`,
-    Client: Anthropic,
-    start: startAnthropicServer,
-    instrument: (c: object, metrics: Parameters<Sdk['instrument']>[1]) => instrumentAnthropic(c, { metrics }),
-    // biome-ignore lint/suspicious/noExplicitAny: as above
-    create: (c: any, model: string, stream: boolean, signal: AbortSignal) =>
-      c.messages.create({ model, max_tokens: 64, messages, stream }, { signal }),
-  })),
-];
-
 /** Drives one call to the end its plan names; errors are the plan's own (aborts), never checked here. */
-async function drive(sdk: Sdk, client: object, model: string, plan: Plan): Promise<void> {
+async function drive(sdk: HttpSdk, client: object, model: string, plan: Plan): Promise<void> {
   const controller = new AbortController();
   const { signal } = controller;
   const chunks = async (stop: (n: number) => boolean) => {
@@ -107,7 +71,7 @@ async function drive(sdk: Sdk, client: object, model: string, plan: Plan): Promi
   }
 }
 
-describe.each(SDKS)('$name: many calls in flight on one client', (sdk) => {
+describe.each(HTTP_SDKS)('$name: many calls in flight on one client', (sdk) => {
   const server = useServer(sdk.start);
 
   it('each is recorded once, with its own outcome; none is left active', async () => {

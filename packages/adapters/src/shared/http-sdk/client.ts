@@ -7,7 +7,7 @@ import type { AnyFunction, Patcher } from '../patcher.js';
 import { isObj, read } from '../read.js';
 import type { OperationLike } from '../recorder.js';
 import { isObservableAPIPromise, ObservedCall, observeAPIPromise } from './api-promise.js';
-import { type CallSettings, HttpCall } from './call.js';
+import type { CallSettings } from './call.js';
 import type { CallReader, Endpoint, RequestInfo } from './endpoint.js';
 import { sdkErrorType } from './errors.js';
 import { type ServerInfo, serverInfoCache } from './server.js';
@@ -191,14 +191,7 @@ function patchEndpoint(patcher: Patcher, resource: object, endpoint: Endpoint, c
         p = original.call(this, reader ? reader.body : body, ...rest);
       } catch (error) {
         // The SDK rejected the arguments before sending anything: still one (failed) operation.
-        if (reader && request)
-          new HttpCall(
-            startOperation(ctx, endpoint, request),
-            reader,
-            ctx,
-            request.stream,
-            signalOf(rest[0]),
-          ).fail(error);
+        if (reader && request) startCall(ctx, endpoint, request, reader, rest[0]).fail(error);
         throw error;
       }
       if (!reader || !request) return p;
@@ -210,16 +203,7 @@ function patchEndpoint(patcher: Patcher, resource: object, endpoint: Endpoint, c
           );
           return p;
         }
-        observeAPIPromise(
-          p,
-          new ObservedCall(
-            startOperation(ctx, endpoint, request),
-            reader,
-            ctx,
-            request.stream,
-            signalOf(rest[0]),
-          ),
-        );
+        observeAPIPromise(p, startCall(ctx, endpoint, request, reader, rest[0]));
       } catch (error) {
         reportOnce(`${ctx.adapter}: observing a call`, error);
       }
@@ -262,6 +246,18 @@ function baseURLOf(client: object): unknown {
 
 interface CallRequest extends RequestInfo {
   readonly server: ServerInfo;
+}
+
+/** One call's operation and its observation; `requestOptions` is the SDK's second argument. */
+function startCall(
+  ctx: CallContext,
+  endpoint: Endpoint,
+  request: CallRequest,
+  reader: CallReader,
+  requestOptions: unknown,
+): ObservedCall {
+  const operation = startOperation(ctx, endpoint, request);
+  return new ObservedCall(operation, reader, ctx, request.stream, signalOf(requestOptions));
 }
 
 function startOperation(
