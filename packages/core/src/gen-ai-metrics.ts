@@ -25,18 +25,18 @@ import { Sanitizer } from './input/sanitizer.js';
 import { DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT, MIN_ATTRIBUTE_VALUE_LENGTH_LIMIT } from './input/truncate.js';
 import { type GaugeSource, Gauges } from './instruments/gauges.js';
 import { ModelLoad, type StartModelLoadOptions } from './operation/model-load.js';
-import {
-  OPERATION_KINDS,
-  Operation,
-  type OperationContext,
-  type OperationKind,
-  type StartOperationOptions,
-  type StartValues,
-} from './operation/operation.js';
+import { Operation } from './operation/operation.js';
 import { buildPlans, classifyOperation } from './operation/plan.js';
 import { PriceBook, type PriceTable } from './operation/prices.js';
 import { readStart } from './operation/read-start.js';
 import { SeriesGroups } from './operation/series-group.js';
+import {
+  OPERATION_KINDS,
+  type OperationContext,
+  type OperationKind,
+  type StartOperationOptions,
+  type StartValues,
+} from './operation/start-options.js';
 import {
   Pipeline,
   type PipelineQueue,

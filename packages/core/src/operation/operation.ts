@@ -1,71 +1,18 @@
 import type { SpanContext } from '@opentelemetry/api';
-import type { SpanCapture } from '../exemplar/filter.js';
 import { enterExemplar, leaveExemplar } from '../exemplar/slot.js';
 import { describeValue } from '../input/describe.js';
 import { readProperty, UNREADABLE } from '../input/read.js';
 import { warnOnce } from '../input/report.js';
-import type { Sanitizer } from '../input/sanitizer.js';
-import type { BoundSeries, SeriesBinder } from '../record/bound-series.js';
+import type { BoundSeries } from '../record/bound-series.js';
 import * as sc from '../semconv.js';
 import { type ErrorType, failureType } from './error-type.js';
 import { operationsInFlight } from './in-flight.js';
 import { type Breakdown, readBreakdown, recordSplit } from './modality.js';
-import { NONE, type OperationClass, type OperationPlans } from './plan.js';
-import { costOf, type PriceBook } from './prices.js';
-import type { SeriesGroup, SeriesGroups } from './series-group.js';
+import { NONE, type OperationClass } from './plan.js';
+import { costOf } from './prices.js';
+import type { SeriesGroup } from './series-group.js';
+import type { OperationContext, StartValues } from './start-options.js';
 import { USAGE_FIELDS, type Usage, type UsageField, usageProblem } from './usage.js';
-
-export type OperationKind = 'client' | 'server' | 'both';
-/** Every {@link OperationKind}, for option checks (adapters validate `kind` against this list). */
-export const OPERATION_KINDS: readonly OperationKind[] = ['client', 'server', 'both'];
-
-export interface StartOperationOptions {
-  /** `gen_ai.operation.name`: chat, text_completion, embeddings, generate_content, execute_tool, … */
-  operation: string;
-  /** `gen_ai.provider.name`: openai, llama.cpp, onnxruntime, … */
-  provider: string;
-  requestModel?: string;
-  serverAddress?: string;
-  serverPort?: number;
-  /** Client chunk metrics (time to first chunk, time per output chunk) are recorded only for streams. */
-  stream?: boolean;
-  /** `client` (default): gen_ai.client.*; `server`: gen_ai.server.*; `both`: in-process runtimes. */
-  kind?: OperationKind;
-  /** The operation waits in a queue until `dequeued()`: counted on `llm.requests.waiting` until then. */
-  queued?: boolean;
-}
-
-/**
- * The start options after sanitising: plain values only (see GenAiMetrics.startOperation). One object
- * per operation, owned by it: the constructor normalises `requestModel` in place, and the object is
- * then the operation's attribute tuple (no tuple allocated per series-group lookup).
- */
-export interface StartValues {
-  readonly operation: string;
-  readonly provider: string;
-  requestModel: string | undefined;
-  readonly serverAddress: string | undefined;
-  readonly serverPort: number | undefined;
-  readonly stream: boolean;
-  readonly kind: OperationKind;
-  readonly queued: boolean;
-}
-
-/** What an Operation needs from its GenAiMetrics, resolved once at setup. */
-export interface OperationContext {
-  readonly plans: OperationPlans;
-  readonly groups: SeriesGroups;
-  readonly binder: SeriesBinder;
-  readonly sanitizer: Sanitizer;
-  readonly prices: PriceBook | undefined;
-  /** The span an operation starts in, if the exemplar filter lets it link metrics to it. */
-  readonly captureSpan: SpanCapture;
-  /** Applies `normalizeModel` and the length bound; undefined for no model. */
-  readonly normalizeModel: (
-    model: string | undefined,
-    field: 'requestModel' | 'responseModel',
-  ) => string | undefined;
-}
 
 // Chunk gaps are buffered and recorded at the end, with the final attributes (the response model is
 // often learnt mid-stream). A long stream flushes every GAP_FLUSH_AT gaps so memory stays bounded.
