@@ -18,6 +18,13 @@ export interface FlushOnlyMetricReaderOptions {
   /** The longest one flush's export is waited for, in ms. */
   exportTimeoutMillis: number;
   metricProducers?: MetricProducer[];
+  /**
+   * Called before each export while the resource has attributes still pending (a lazily drawn
+   * `service.instance.id`); true when they will settle, so the export waits for them as the SDK's
+   * periodic reader does. Without it, or on false, the export goes out without them rather than wait
+   * for a promise nothing may ever resolve.
+   */
+  settleResource?: () => boolean;
 }
 
 /** One exporter and how many of its exports have not finished. */
@@ -61,6 +68,7 @@ export const MAX_EXPORTS_UNDER_WAY = 30;
 export class FlushOnlyMetricReader extends MetricReader {
   private readonly createExporter: () => PushMetricExporter;
   private readonly exportTimeoutMillis: number;
+  private readonly settleResource: (() => boolean) | undefined;
   private current: ExporterInUse;
   /** Exporters set aside while busy that have finished since, for the next overlapping flush. */
   private readonly idle: ExporterInUse[] = [];
@@ -75,6 +83,7 @@ export class FlushOnlyMetricReader extends MetricReader {
     });
     this.createExporter = options.createExporter;
     this.exportTimeoutMillis = options.exportTimeoutMillis;
+    this.settleResource = options.settleResource;
     this.current = { exporter, unfinished: 0 };
   }
 
@@ -105,6 +114,8 @@ export class FlushOnlyMetricReader extends MetricReader {
     });
     if (errors.length > 0) globalErrorHandler(errors[0] as Error);
     if (resourceMetrics.scopeMetrics.length === 0) return;
+    const { resource } = resourceMetrics;
+    if (resource.asyncAttributesPending && this.settleResource?.()) await resource.waitForAsyncAttributes?.();
     const result = await this.exportWithin(this.exporterForThisFlush(), resourceMetrics);
     if (result === 'timeout') {
       throw new Error(`metrics export timed out after ${this.exportTimeoutMillis} ms`);

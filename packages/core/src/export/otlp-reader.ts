@@ -6,6 +6,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { exportPlatform } from '#export-platform';
 import { FlushOnlyMetricReader } from './flush-only-reader.js';
+import type { LazyInstanceId } from './instance-id.js';
 import type { OtlpProtocol, ResolvedConfig, TemporalityPreference } from './options.js';
 
 /**
@@ -16,6 +17,7 @@ import type { OtlpProtocol, ResolvedConfig, TemporalityPreference } from './opti
 export async function createOtlpReader(
   config: ResolvedConfig,
   metricProducers: MetricProducer[] | undefined,
+  instanceId?: LazyInstanceId,
 ): Promise<MetricReader> {
   const { protocol, url, headers, timeoutMillis, temporality } = config.otlp;
   const { AggregationTemporalityPreference } = await import('@opentelemetry/exporter-metrics-otlp-http');
@@ -37,7 +39,11 @@ export async function createOtlpReader(
     ...(metricProducers ? { metricProducers } : {}),
   };
   return config.serverless
-    ? new FlushOnlyMetricReader({ ...options, createExporter })
+    ? new FlushOnlyMetricReader({
+        ...options,
+        createExporter,
+        ...(instanceId ? { settleResource: () => instanceId.draw() } : {}),
+      })
     : new PeriodicExportingMetricReader({
         ...options,
         exporter: createExporter(),

@@ -6,6 +6,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { exportPlatform } from '#export-platform';
 import { FlushOnlyMetricReader } from './flush-only-reader.js';
+import type { LazyInstanceId } from './instance-id.js';
 import type { ResolvedConfig } from './options.js';
 import { createOtlpReader } from './otlp-reader.js';
 import type { MetricsRequestHandler } from './prometheus-listener.js';
@@ -28,6 +29,8 @@ export interface ReaderSetup {
 export async function createReader(
   config: ResolvedConfig,
   metricProducers?: MetricProducer[],
+  /** The resource's `service.instance.id` still to draw (serverless OTLP: instance-id.ts). */
+  instanceId?: LazyInstanceId,
 ): Promise<ReaderSetup> {
   switch (config.exporter) {
     case 'prometheus': {
@@ -39,7 +42,7 @@ export async function createReader(
     }
     case 'otlp':
       return {
-        reader: await createOtlpReader(config, metricProducers),
+        reader: await createOtlpReader(config, metricProducers, instanceId),
         ...noExposition('otlp'),
         listen: false,
       };

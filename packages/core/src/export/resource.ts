@@ -14,8 +14,11 @@ import {
  */
 export function buildResource(
   options: { serviceName?: string; resourceAttributes?: Attributes },
-  /** `service.instance.id` to use when neither the options nor the environment set one (cluster mode). */
-  instanceId?: string,
+  /**
+   * `service.instance.id` to use when neither the options nor the environment set one (cluster mode;
+   * serverless OTLP gives a promise, instance-id.ts).
+   */
+  instanceId?: string | Promise<string>,
 ): Resource {
   if (
     options.serviceName !== undefined &&

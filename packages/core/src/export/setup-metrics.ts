@@ -7,6 +7,7 @@ import { describeValue } from '../input/describe.js';
 import { type Env, processEnv } from '../runtime/env.js';
 import { genAiViews } from '../view/gen-ai-views.js';
 import { Handle, type MetricsHandle } from './handle.js';
+import { LazyInstanceId } from './instance-id.js';
 import { type ResolvedConfig, resolveConfig, type SetupMetricsOptions } from './options.js';
 import type { MetricsListener } from './platform/types.js';
 import { readSetupOptions } from './read-setup-options.js';
@@ -66,7 +67,9 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
   const views = genAiViews(opts.views);
   // In a cluster every process needs its own identity (OTLP backends keep series apart by it).
   const instanceId = config.cluster ? globalThis.crypto.randomUUID() : undefined;
-  const resource = buildResource(opts, instanceId);
+  // So do serverless instances pushing OTLP, but randomness may be refused here (instance-id.ts).
+  const lazyInstanceId = config.serverless && config.exporter === 'otlp' ? new LazyInstanceId() : undefined;
+  const resource = buildResource(opts, instanceId ?? lazyInstanceId?.value);
   // Operation metrics are pre-aggregated by one MetricProducer that the reader collects; it exports with
   // the temporality the reader chooses for each instrument type (asked when it collects).
   const aggregation = resolveAggregation(opts.aggregation);
@@ -80,7 +83,7 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
             reader?.selectAggregationTemporality(type) ?? AggregationTemporality.CUMULATIVE,
         });
   const producers = [...(producer ? [producer] : []), ...(opts.metricProducers ?? [])];
-  const created = await createReader(config, producers);
+  const created = await createReader(config, producers, lazyInstanceId);
   reader = created.reader;
   const { listen } = created;
   let { metricsHandler, metricsResponse } = created;
