@@ -93,7 +93,9 @@ export function withMetricsFlush<This, Args extends unknown[], Result>(
     }
     flushAfterTasks(tasks, flush, context);
     // Only while an operation is still running can the body be relaying one (a streamed answer); a
-    // Response built after every operation ended is returned as it is, flushed before it goes out.
+    // Response built after every operation ended is returned as it is, flushed before it goes out. The
+    // count is the instance's, not this invocation's (no async context everywhere): beside a concurrent
+    // stream, a finished answer is followed too — a copy, but complete and flushed (docs/serverless.md).
     if (operationsInFlight.count > 0 && isUnreadResponse(result)) {
       const streamed = flushAfterBody(result, flush, context);
       if (streamed) return streamed as Awaited<Result>;

@@ -162,6 +162,36 @@ describe('withMetricsFlush and a streamed Response', () => {
     expect(await response.json()).toEqual({ answer: 'tok0' });
   });
 
+  it('a Response returned while another invocation’s operation runs is a copy, intact, flushed at its body’s end', async () => {
+    // One count for the whole instance (a handler cannot tell whose operation runs without async
+    // context): while a concurrent invocation streams, a finished JSON answer is followed like a stream.
+    const other = metrics.genai.startOperation({
+      operation: 'chat',
+      provider: 'openai',
+      requestModel: 'other',
+    });
+    try {
+      const built = Response.json({ answer: 'tok0' }, { headers: { 'x-app': 'kept' } });
+      const handler = withMetricsFlush(metrics, async () => {
+        const op = metrics.genai.startOperation({
+          operation: 'chat',
+          provider: 'openai',
+          requestModel: 'json-beside',
+        });
+        op.end();
+        return built;
+      });
+      const response = await handler();
+      expect(response).not.toBe(built);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-app')).toBe('kept');
+      expect(await response.json()).toEqual({ answer: 'tok0' });
+      expect(countFor('json-beside')).toBe(1);
+    } finally {
+      other.end();
+    }
+  });
+
   it('a Response without a body comes back as the very same object', async () => {
     const empty = new Response(null, { status: 204 });
     const handler = withMetricsFlush(metrics, async () => empty);
