@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { OpenAIServer, OtlpReceiver, ReceivedExport } from '@genai-metrics/testkit';
 
 const PACKAGE = fileURLToPath(new URL('..', import.meta.url));
 const bin = (name: string) => `${PACKAGE}node_modules/.bin/${name}`;
@@ -65,4 +66,34 @@ export function startApp(runtime: RuntimeCommand, app: string, env: Record<strin
     log += `${line}\n`;
   });
   return { child, firstLine, exited, output: () => log };
+}
+
+/** What `pushOnce` saw: the app's printed result, how it ended, its log, and what the receiver got. */
+export interface PushRun {
+  result: Record<string, unknown>;
+  exited: { code: number | null; signal: NodeJS.Signals | null };
+  output: string;
+  received: ReceivedExport[];
+}
+
+/**
+ * Runs apps/push.ts once under `runtime` (the scenario's three calls queued on the OpenAI server, then
+ * a serverless push over `protocol` to `receiver`) and returns what the receiver got from it.
+ */
+export async function pushOnce(
+  runtime: RuntimeCommand,
+  openai: OpenAIServer,
+  receiver: OtlpReceiver,
+  protocol: 'http/protobuf' | 'http/json' | 'grpc',
+): Promise<PushRun> {
+  const before = receiver.exports.length;
+  openai.enqueue({ chunks: 3 }, { chunks: 3 }, { status: 400 });
+  const app = startApp(runtime, 'apps/push.ts', {
+    OPENAI_BASE_URL: openai.baseURL,
+    OTLP_URL: receiver.metricsEndpoint,
+    OTLP_PROTOCOL: protocol,
+  });
+  const result = await app.firstLine;
+  const exited = await app.exited;
+  return { result, exited, output: app.output(), received: receiver.exports.slice(before) };
 }

@@ -7,7 +7,7 @@ import {
 } from '@genai-metrics/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPECTED_RESULT, EXPECTED_TOTALS, totalsOf } from '../src/expectations.js';
-import { RUNTIMES, startApp } from '../src/runtimes.js';
+import { pushOnce, RUNTIMES, startApp } from '../src/runtimes.js';
 
 /**
  * Bun and Deno as real runtimes (binaries from the npm registry), running core and the OpenAI adapter
@@ -35,19 +35,12 @@ describe.each(RUNTIMES)('$name', (runtime) => {
     'serverless push over OTLP %s: exact counts and token sums at the receiver',
     async (protocol) => {
       const receiver = protocol === 'grpc' ? grpc : http;
-      const before = receiver.exports.length;
-      openai.enqueue({ chunks: 3 }, { chunks: 3 }, { status: 400 });
-      const app = startApp(runtime, 'apps/push.ts', {
-        OPENAI_BASE_URL: openai.baseURL,
-        OTLP_URL: receiver.metricsEndpoint,
-        OTLP_PROTOCOL: protocol,
-      });
-      expect(await app.firstLine).toEqual(EXPECTED_RESULT);
-      expect(await app.exited, app.output()).toEqual({ code: 0, signal: null });
+      const run = await pushOnce(runtime, openai, receiver, protocol);
+      expect(run.result).toEqual(EXPECTED_RESULT);
+      expect(run.exited, run.output).toEqual({ code: 0, signal: null });
       // The invocation's flush, then shutdown's export (only the cumulative in-flight gauge is left).
-      const received = receiver.exports.slice(before);
-      expect(received.every((e) => e.accepted)).toBe(true);
-      const points = received.flatMap((e) => e.points);
+      expect(run.received.every((e) => e.accepted)).toBe(true);
+      const points = run.received.flatMap((e) => e.points);
       expect(totalsOf(points)).toEqual(EXPECTED_TOTALS);
       expect(new Set(points.map((p) => p.resource['service.name']))).toEqual(new Set(['runtime-tests-push']));
       for (const p of points) if (p.kind === 'histogram') expect(p.temporality).toBe('delta');

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { type OpenAIServer, OtlpReceiver, startOpenAIServer } from '@genai-metrics/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EXPECTED_RESULT, EXPECTED_TOTALS, totalsOf } from '../src/expectations.js';
-import { type RuntimeCommand, startApp } from '../src/runtimes.js';
+import { pushOnce, type RuntimeCommand } from '../src/runtimes.js';
 
 /**
  * Deno granted only the variables docs/runtimes.md lists (no blanket --allow-env): Deno refuses any other
@@ -60,17 +60,12 @@ it.each(['http/protobuf', 'http/json', 'grpc'] as const)(
   async (protocol) => {
     const receiver = await OtlpReceiver.start(protocol === 'grpc' ? 'grpc' : 'http');
     try {
-      openai.enqueue({ chunks: 3 }, { chunks: 3 }, { status: 400 });
-      const app = startApp(denoWithListedEnv, 'apps/push.ts', {
-        OPENAI_BASE_URL: openai.baseURL,
-        OTLP_URL: receiver.metricsEndpoint,
-        OTLP_PROTOCOL: protocol,
-      });
-      expect(await app.firstLine).toEqual(EXPECTED_RESULT);
-      expect(await app.exited, app.output()).toEqual({ code: 0, signal: null });
-      expect(receiver.exports.length, app.output()).toBeGreaterThan(0);
-      expect(receiver.exports.every((e) => e.accepted)).toBe(true);
-      expect(totalsOf(receiver.exports.flatMap((e) => e.points))).toEqual(EXPECTED_TOTALS);
+      const run = await pushOnce(denoWithListedEnv, openai, receiver, protocol);
+      expect(run.result).toEqual(EXPECTED_RESULT);
+      expect(run.exited, run.output).toEqual({ code: 0, signal: null });
+      expect(run.received.length, run.output).toBeGreaterThan(0);
+      expect(run.received.every((e) => e.accepted)).toBe(true);
+      expect(totalsOf(run.received.flatMap((e) => e.points))).toEqual(EXPECTED_TOTALS);
     } finally {
       await receiver.stop();
     }

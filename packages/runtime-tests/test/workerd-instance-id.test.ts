@@ -1,7 +1,8 @@
 import { type OpenAIServer, OtlpReceiver, startOpenAIServer, until } from '@genai-metrics/testkit';
-import { Miniflare } from 'miniflare';
+import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { APPS, bundleWorker } from '../src/bundle.js';
+import { workerIsolate } from '../src/worker-isolate.js';
 
 /**
  * Two isolates of one Worker (two real workerd instances through Miniflare) push OTLP to one receiver.
@@ -27,15 +28,10 @@ afterAll(async () => {
 });
 
 function isolate(): Miniflare {
-  return new Miniflare({
-    modules: true,
-    script,
-    compatibilityDate: '2025-09-01',
-    bindings: {
-      OTLP_URL: receiver.metricsEndpoint,
-      OTLP_PROTOCOL: 'http/protobuf',
-      OPENAI_BASE_URL: openai.baseURL,
-    },
+  return workerIsolate(script, {
+    OTLP_URL: receiver.metricsEndpoint,
+    OTLP_PROTOCOL: 'http/protobuf',
+    OPENAI_BASE_URL: openai.baseURL,
   });
 }
 

@@ -3,6 +3,7 @@ import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPS, bundleWorker } from '../src/bundle.js';
 import { EXPECTED_RESULT, EXPECTED_TOTALS, totalsOf } from '../src/expectations.js';
+import { workerIsolate } from '../src/worker-isolate.js';
 
 /**
  * The Worker (apps/worker.ts) bundled as wrangler bundles it, run by the real workerd binary from the
@@ -86,15 +87,10 @@ describe.each(CASES)('workerd, compatibility flags [$flags], OTLP $protocol', ({
 });
 
 it('concurrent requests in one isolate: every operation exported exactly once across their flushes', async () => {
-  const mf = new Miniflare({
-    modules: true,
-    script,
-    compatibilityDate: '2025-09-01',
-    bindings: {
-      OTLP_URL: receiver.metricsEndpoint,
-      OTLP_PROTOCOL: 'http/protobuf',
-      OPENAI_BASE_URL: openai.baseURL,
-    },
+  const mf = workerIsolate(script, {
+    OTLP_URL: receiver.metricsEndpoint,
+    OTLP_PROTOCOL: 'http/protobuf',
+    OPENAI_BASE_URL: openai.baseURL,
   });
   const before = receiver.exports.length;
   openai.defaults = { chunks: 3 }; // no failure here: the requests interleave at the server
