@@ -41,6 +41,11 @@ export interface OpenAIServerBehaviour extends CommonBehaviour {
   toolCalls?: ToolCallSpec[];
   /** Chat and completions: the answer's `finish_reason` (default `stop`). */
   finishReason?: string;
+  /**
+   * Chat and completions, as vLLM answers: the finishing choice's `stop_reason` — the stop string or
+   * stop token id that ended it, `null` for the model's own end. Left out when not given (OpenAI).
+   */
+  stopReason?: string | number | null;
   /** Responses API: answer `status: "incomplete"` with this `incomplete_details.reason` (`max_output_tokens`). */
   incompleteReason?: string;
 }
@@ -161,7 +166,13 @@ function fullAnswer(
         created,
         model,
         choices: [
-          { index: 0, message: { role: 'assistant', content: text }, finish_reason: finish, logprobs: null },
+          {
+            index: 0,
+            message: { role: 'assistant', content: text },
+            finish_reason: finish,
+            logprobs: null,
+            ...stopReasonOf(b),
+          },
         ],
       },
       usage('chat'),
@@ -174,7 +185,7 @@ function fullAnswer(
         object: 'text_completion',
         created,
         model,
-        choices: [{ index: 0, text, finish_reason: finish, logprobs: null }],
+        choices: [{ index: 0, text, finish_reason: finish, logprobs: null, ...stopReasonOf(b) }],
       },
       usage('chat'),
     );
@@ -255,7 +266,9 @@ function streamEvents(
     const chunk = (delta: unknown, finish: string | null) => ({
       ...base,
       object: 'chat.completion.chunk',
-      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+      choices: [
+        { index: 0, delta, finish_reason: finish, logprobs: null, ...(finish ? stopReasonOf(b) : {}) },
+      ],
       ...(includeUsage ? { usage: null } : {}),
     });
     out.push({ text: sse(chunk({ role: 'assistant', content: '' }, null)), content: false });
@@ -271,7 +284,9 @@ function streamEvents(
     const chunk = (text: string, finish: string | null) => ({
       ...base,
       object: 'text_completion',
-      choices: [{ index: 0, text, finish_reason: finish, logprobs: null }],
+      choices: [
+        { index: 0, text, finish_reason: finish, logprobs: null, ...(finish ? stopReasonOf(b) : {}) },
+      ],
     });
     for (const t of texts) out.push({ text: sse(chunk(t, null)), content: true });
     out.push({ text: sse(chunk('', finish)), content: false });
@@ -334,7 +349,9 @@ function answerToolCalls(
     sse({
       ...base,
       object: 'chat.completion.chunk',
-      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+      choices: [
+        { index: 0, delta, finish_reason: finish, logprobs: null, ...(finish ? stopReasonOf(b) : {}) },
+      ],
       ...extra,
     });
   const events: SseEvent[] = [{ text: chunk({ role: 'assistant', content: null }, null), content: false }];
@@ -363,4 +380,9 @@ function answerToolCalls(
   }
   events.push({ text: sse('[DONE]'), content: false });
   return writeStream(res, headers, events, b);
+}
+
+/** The finishing choice's vLLM `stop_reason`, when the behaviour gives one. */
+function stopReasonOf(b: OpenAIServerBehaviour): { stop_reason?: string | number | null } {
+  return b.stopReason === undefined ? {} : { stop_reason: b.stopReason };
 }

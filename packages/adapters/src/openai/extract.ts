@@ -103,7 +103,7 @@ function noteFinish(choice: unknown, state: StopState): void {
   if (!isObj(choice)) return;
   const finish = choice.finish_reason;
   if (finish !== null && finish !== undefined && (choice.index === 0 || choice.index === undefined)) {
-    state.stop = finishReasonOf(finish);
+    state.stop = finishReasonOf(finish, choice.stop_reason);
   }
 }
 

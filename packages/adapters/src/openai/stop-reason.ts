@@ -16,7 +16,17 @@ const FINISH_REASONS: Readonly<Record<string, StopReason>> = {
   content_filter: 'refusal',
 };
 
-export function finishReasonOf(raw: unknown): StopReason {
+/**
+ * `finish_reason` with, where the server sends it, vLLM's `stop_reason`: the stop string or stop token
+ * id of the request that ended the answer (`null` for the model's own end). OpenAI says neither, so its
+ * `stop` stays `eog`; vLLM's lets a stop sequence be told from the end of the answer.
+ */
+export function finishReasonOf(raw: unknown, stopTrigger?: unknown): StopReason {
+  if (
+    raw === 'stop' &&
+    ((typeof stopTrigger === 'string' && stopTrigger !== '') || typeof stopTrigger === 'number')
+  )
+    return 'stop_trigger';
   return stopReasonFrom(FINISH_REASONS, raw);
 }
 

@@ -28,6 +28,26 @@ describe.each(SDKS)('openai v$major: stop reasons', ({ OpenAI }) => {
     for await (const _ of stream);
   };
 
+  it("vLLM's stop_reason tells a stop sequence or stop token from the end of the answer", async () => {
+    const { harness, client } = setup();
+    server().enqueue(
+      { stopReason: '###' },
+      { stopReason: 128009 },
+      { stopReason: null },
+      { stopReason: '###' },
+      { stopReason: null },
+      { stopReason: 7 },
+    );
+    for (let i = 0; i < 3; i++) await client.chat.completions.create({ model: 'm', messages });
+    await drain(await client.chat.completions.create({ model: 'm', messages, stream: true }));
+    await drain(await client.chat.completions.create({ model: 'm', messages, stream: true }));
+    await client.completions.create({ model: 'text-model', prompt: 'hi' });
+    const m = await collectWhenIdle(harness);
+    expect(stopCounts(m, { 'gen_ai.operation.name': 'chat' })).toEqual({ stop_trigger: 3, eog: 2 });
+    expect(stopCounts(m, { 'gen_ai.operation.name': 'text_completion' })).toEqual({ stop_trigger: 1 });
+    await harness.shutdown();
+  });
+
   it('chat and completions answers: finish_reason, JSON and streamed', async () => {
     const { harness, client } = setup();
     server().enqueue(
