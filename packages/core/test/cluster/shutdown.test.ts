@@ -28,7 +28,7 @@ async function held(path: string, send: string): Promise<Socket> {
   return socket;
 }
 
-describe.skipIf(process.platform === 'win32')('a cluster member shutting down', () => {
+describe('a cluster member shutting down', () => {
   for (const [what, send] of [
     ['a peer that connected and froze before asking', ''],
     ['a peer that asked to flush and froze before reading the answer', 'flush\n'],
