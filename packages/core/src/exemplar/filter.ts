@@ -51,6 +51,7 @@ export function spanCapture(filter: ExemplarFilter): SpanCapture {
   const sampledOnly = filter === 'trace_based';
   return () => {
     try {
+      if (!contextManagerRegistered()) return undefined;
       const span = trace.getSpanContext(context.active());
       if (span === undefined) return undefined;
       if (sampledOnly && (span.traceFlags & TraceFlags.SAMPLED) === 0) return undefined;
@@ -59,6 +60,26 @@ export function spanCapture(filter: ExemplarFilter): SpanCapture {
       return undefined; // a broken context manager or span: no exemplar, never an error
     }
   };
+}
+
+/**
+ * Where `@opentelemetry/api` 1.x keeps its globals (`registerGlobal`/`getGlobal` in its
+ * internal/global-utils), shared by every copy of the API of that major version: we accept
+ * `@opentelemetry/api` ^1.9 only (our peer range), so this is the registry the app's context manager
+ * is in.
+ */
+const OTEL_API_GLOBALS = Symbol.for('opentelemetry.js.api.1');
+
+/**
+ * Is any context manager registered? Without one the API's active context is always the root
+ * context (its no-op manager's), which holds no span, so no operation can have an exemplar: a
+ * metrics-only app (no tracing SDK started) skips the API's lookup path — the manager, the version
+ * check and the span key — on every operation. Only a negative answer is taken from here: with a
+ * manager registered, the API itself decides (a registry of an incompatible version included).
+ */
+function contextManagerRegistered(): boolean {
+  const globals = (globalThis as Record<symbol, { context?: unknown } | undefined>)[OTEL_API_GLOBALS];
+  return globals !== undefined && globals.context !== undefined;
 }
 
 const INVALID_TRACE_ID = '00000000000000000000000000000000';
