@@ -1,4 +1,4 @@
-import { type Attributes, type Meter, type MeterProvider, metrics as otelMetrics } from '@opentelemetry/api';
+import type { Attributes, Meter } from '@opentelemetry/api';
 import {
   type AgentInvocation,
   AgentRecorders,
@@ -6,28 +6,22 @@ import {
   type StartToolOptions,
   type ToolExecution,
 } from './agent/index.js';
-import { GenAiMetricProducer } from './aggregate/producer.js';
 import type { MetricDefinition } from './catalogue/catalogue.js';
 import { metricsForMode } from './catalogue/catalogue.js';
-import { resolveSemconvMode, type SemconvMode } from './catalogue/semconv-mode.js';
-import {
-  type ExemplarFilter,
-  NO_SPAN_CAPTURE,
-  resolveExemplarFilter,
-  type SpanCapture,
-  spanCapture,
-} from './exemplar/filter.js';
+import type { SemconvMode } from './catalogue/semconv-mode.js';
+import { type ExemplarFilter, NO_SPAN_CAPTURE, type SpanCapture, spanCapture } from './exemplar/filter.js';
 import { enterExemplar, leaveExemplar } from './exemplar/slot.js';
-import { describeCaught, describeValue } from './input/describe.js';
-import { readOptions } from './input/options.js';
-import { markHandled, ownKeys, readProperty, UNREADABLE } from './input/read.js';
+import {
+  type GenAiMetricsOptions,
+  modelNormalizer,
+  resolveGenAiMetricsOptions,
+} from './gen-ai-metrics-options.js';
+import { ownKeys } from './input/read.js';
 import { Sanitizer } from './input/sanitizer.js';
-import { DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT, MIN_ATTRIBUTE_VALUE_LENGTH_LIMIT } from './input/truncate.js';
 import { type GaugeSource, Gauges } from './instruments/gauges.js';
 import { ModelLoad, type StartModelLoadOptions } from './operation/model-load.js';
 import { Operation } from './operation/operation.js';
 import { buildPlans, classifyOperation } from './operation/plan.js';
-import { PriceBook, type PriceTable } from './operation/prices.js';
 import { readStart } from './operation/read-start.js';
 import { SeriesGroups } from './operation/series-group.js';
 import {
@@ -47,67 +41,7 @@ import {
 import { type BoundSeries, NOOP_SERIES, type SeriesBinder } from './record/bound-series.js';
 import { SdkSeriesBinder } from './record/sdk-binder.js';
 import * as sc from './semconv.js';
-import { METER_NAME, VERSION } from './version.js';
-import { type GenAiViewsOptions, resolveViewLimits } from './view/gen-ai-views.js';
-
-export interface GenAiMetricsOptions {
-  /** The Meter to record with. Give this or `meterProvider`; neither means the global provider. */
-  meter?: Meter;
-  meterProvider?: MeterProvider;
-  /** Metric name generation; default from `OTEL_SEMCONV_STABILITY_OPT_IN`, else `v1.41`. */
-  semconv?: SemconvMode;
-  /** Price per 1M tokens by model name, for `llm.usage.cost`. No network lookups, ever. */
-  prices?: PriceTable;
-  /** Unit of `llm.usage.cost` (the price table's currency). Default `USD`. */
-  currency?: string;
-  /** Maps model names before they become attributes, e.g. to fold dated snapshots into one series. */
-  normalizeModel?: (model: string) => string;
-  /**
-   * The options you give `genAiViews()`: their allow-list and cardinality limit decide which attribute
-   * sets get their own series before anything reaches the SDK (docs/cardinality.md). Without them, the
-   * default limit (2000) applies to the attribute sets as recorded.
-   */
-  views?: GenAiViewsOptions;
-  /**
-   * Longest attribute (label) value, in UTF-16 code units (default 256, at least 32). Longer values —
-   * a model name, a server address — are cut and end in `...[truncated]`, and counted in
-   * `llm.input.sanitized`.
-   */
-  attributeValueLengthLimit?: number;
-  /**
-   * Records every histogram and counter into this producer, pre-aggregated (see GenAiMetricProducer),
-   * instead of SDK instruments: an operation then costs a few hundred nanoseconds instead of a few
-   * microseconds per record. Register the same object on your reader as `metricProducers: [producer]`
-   * (setupMetrics does both). Without it, every record goes through an SDK instrument on the Meter, so
-   * your own SDK views apply to our metrics (docs/exporters.md, "Recording paths").
-   */
-  producer?: GenAiMetricProducer;
-  /** @deprecated the earlier name of `producer`. */
-  chunkAggregator?: GenAiMetricProducer;
-  /**
-   * Which histogram values keep an exemplar (a link from their bucket to the trace they were recorded
-   * in; docs/exporters.md, "Exemplars"): `'trace_based'` (default) when an operation or timer starts
-   * inside a sampled span, `'always_on'` inside any valid span, `'always_off'` never. Env
-   * `OTEL_METRICS_EXEMPLAR_FILTER`.
-   * Exemplars are kept on the pre-aggregated path only (`producer`); the SDK path keeps none.
-   */
-  exemplarFilter?: ExemplarFilter;
-}
-
-const WHERE = 'genai-metrics: createGenAiMetrics()';
-const OPTION_KEYS = [
-  'meter',
-  'meterProvider',
-  'semconv',
-  'prices',
-  'currency',
-  'normalizeModel',
-  'views',
-  'attributeValueLengthLimit',
-  'producer',
-  'chunkAggregator',
-  'exemplarFilter',
-] as const;
+import { resolveViewLimits } from './view/gen-ai-views.js';
 
 /**
  * GenAI metrics on one Meter. Adapters call `startOperation` once per user call and drive the
@@ -133,51 +67,15 @@ export class GenAiMetrics {
   private readonly captureSpan: SpanCapture;
 
   constructor(options: GenAiMetricsOptions = {}) {
-    const o = readOptions(options, OPTION_KEYS, WHERE);
-    if (o.meter !== undefined && o.meterProvider !== undefined) {
-      throw new TypeError("genai-metrics: give either 'meter' or 'meterProvider', not both");
-    }
-    if (o.normalizeModel !== undefined && typeof o.normalizeModel !== 'function') {
-      throw new TypeError("genai-metrics: 'normalizeModel' must be a function (model: string) => string");
-    }
-    const currency = o.currency ?? 'USD';
-    if (typeof currency !== 'string' || !/^[A-Za-z{}_]{1,16}$/.test(currency)) {
-      throw new RangeError(
-        `genai-metrics: 'currency' must be a short unit such as 'USD' or 'EUR', got ${describeValue(currency)}`,
-      );
-    }
-    const maxLength = o.attributeValueLengthLimit ?? DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT;
-    if (
-      typeof maxLength !== 'number' ||
-      !Number.isSafeInteger(maxLength) ||
-      maxLength < MIN_ATTRIBUTE_VALUE_LENGTH_LIMIT
-    ) {
-      throw new RangeError(
-        `genai-metrics: 'attributeValueLengthLimit' must be an integer of at least ${MIN_ATTRIBUTE_VALUE_LENGTH_LIMIT}, got ${describeValue(maxLength)}`,
-      );
-    }
-    const producer = o.producer ?? o.chunkAggregator;
-    if (producer !== undefined && !(producer instanceof GenAiMetricProducer)) {
-      throw new TypeError(
-        `${WHERE}: 'producer' must be a GenAiMetricProducer, got ${describeValue(producer)}`,
-      );
-    }
-    // The producer's views decide the series and buckets of what it records; different ones given
-    // here would be ignored for those metrics without a word.
-    const differs =
-      producer && o.views !== undefined ? producer.viewsDifference(o.views as GenAiViewsOptions) : undefined;
-    if (differs !== undefined) {
-      throw new RangeError(
-        `${WHERE}: 'views' differ from the producer's in ${differs}; give new GenAiMetricProducer({ views }) and createGenAiMetrics({ views }) the same views`,
-      );
-    }
-    this.semconv = resolveSemconvMode(o.semconv as SemconvMode | undefined);
-    this.exemplarFilter = resolveExemplarFilter(o.exemplarFilter);
+    const o = resolveGenAiMetricsOptions(options);
+    const { currency, producer, prices } = o;
+    const maxLength = o.attributeValueLengthLimit;
+    this.semconv = o.semconv;
+    this.exemplarFilter = o.exemplarFilter;
     // Exemplars live in the producer's series state; SDK instruments keep none (the JS SDK does not
     // wire its exemplar reservoirs), so without a producer no span is ever looked up.
     this.captureSpan = producer ? spanCapture(this.exemplarFilter) : NO_SPAN_CAPTURE;
-    this.meter = meterOf(o.meter, o.meterProvider);
-    const prices = o.prices === undefined ? undefined : new PriceBook(o.prices as PriceTable);
+    this.meter = o.meter;
 
     // Counted problems go to llm.input.sanitized through the binder below (bound once per kind).
     const counted = new Map<string, BoundSeries>();
@@ -197,7 +95,7 @@ export class GenAiMetrics {
 
     const definitions = metricsForMode(this.semconv);
     this.definitions = new Map(definitions.map((d) => [d.name, d]));
-    const limits = resolveViewLimits(o.views as GenAiViewsOptions | undefined);
+    const limits = resolveViewLimits(o.views);
     const unitOf = (def: MetricDefinition) => (def.name === sc.METRIC_LLM_USAGE_COST ? currency : def.unit);
     // Metrics the producer pre-aggregates are not created in the Meter: one source per metric name.
     const producerBinder = producer?.binder(this.sanitizer, currency);
@@ -229,10 +127,7 @@ export class GenAiMetrics {
       sanitizer: this.sanitizer,
       prices,
       captureSpan: this.captureSpan,
-      normalizeModel: modelNormalizer(
-        o.normalizeModel as ((m: string) => string) | undefined,
-        this.sanitizer,
-      ),
+      normalizeModel: modelNormalizer(o.normalizeModel, this.sanitizer),
     };
     // Stage timers, queues, tool and agent timers record through the same bound-series API as
     // operations, and sanitise what they are given with the same Sanitizer (same length limit, same
@@ -405,52 +300,4 @@ export class GenAiMetrics {
 
 export function createGenAiMetrics(options: GenAiMetricsOptions = {}): GenAiMetrics {
   return new GenAiMetrics(options);
-}
-
-function meterOf(meter: unknown, meterProvider: unknown): Meter {
-  if (meter !== undefined) {
-    if (typeof readProperty(meter, 'createHistogram') !== 'function') {
-      throw new TypeError(`${WHERE}: 'meter' must be an OpenTelemetry Meter, got ${describeValue(meter)}`);
-    }
-    return meter as Meter;
-  }
-  const provider = meterProvider ?? otelMetrics.getMeterProvider();
-  try {
-    const m = (provider as MeterProvider).getMeter(METER_NAME, VERSION);
-    if (typeof readProperty(m, 'createHistogram') === 'function') return m;
-  } catch (caught) {
-    throw new TypeError(`${WHERE}: 'meterProvider' did not give a Meter (${describeCaught(caught)})`);
-  }
-  throw new TypeError(`${WHERE}: 'meterProvider' must be an OpenTelemetry MeterProvider`);
-}
-
-function modelNormalizer(
-  fn: ((model: string) => string) | undefined,
-  sanitizer: Sanitizer,
-): OperationContext['normalizeModel'] {
-  return (model, field) => {
-    if (model === undefined || model === '') return undefined;
-    if (!fn) return model;
-    let out: unknown;
-    try {
-      out = fn(model);
-    } catch {
-      sanitizer.problem(
-        field,
-        'unreadable',
-        UNREADABLE,
-        'normalizeModel threw; the model name was kept as given',
-      );
-      return model;
-    }
-    if (typeof out === 'string') return out === '' ? model : sanitizer.text(out, field);
-    markHandled(out); // an async normalizeModel: its Promise is never awaited
-    sanitizer.problem(
-      field,
-      'wrong_type',
-      out,
-      'normalizeModel must return a string, synchronously; the model name was kept as given',
-    );
-    return model;
-  };
 }

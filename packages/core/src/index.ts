@@ -18,8 +18,8 @@ export { resolveSemconvMode, SEMCONV_MODES } from './catalogue/semconv-mode.js';
 export type { ExemplarFilter } from './exemplar/filter.js';
 export { EXEMPLAR_FILTERS } from './exemplar/filter.js';
 export * from './export/index.js';
-export type { GenAiMetricsOptions } from './gen-ai-metrics.js';
 export { createGenAiMetrics, GenAiMetrics } from './gen-ai-metrics.js';
+export type { GenAiMetricsOptions } from './gen-ai-metrics-options.js';
 /**
  * The known name that a misspelt one is probably meant as (or undefined): the check behind every setup
  * function's unknown-option error, shared with @genai-metrics/adapters so both suggest alike.
