@@ -1,10 +1,8 @@
 import type { SpanContext } from '@opentelemetry/api';
 import { enterExemplar, leaveExemplar } from '../exemplar/slot.js';
-import { describeValue } from '../input/describe.js';
 import { readProperty, UNREADABLE } from '../input/read.js';
-import { warnOnce } from '../input/report.js';
 import type { BoundSeries } from '../record/bound-series.js';
-import * as sc from '../semconv.js';
+import { ChunkGaps, chunkTokens } from './chunk-gaps.js';
 import { type ErrorType, failureType } from './error-type.js';
 import { operationsInFlight } from './in-flight.js';
 import { type Breakdown, readBreakdown, recordSplit } from './modality.js';
@@ -12,12 +10,8 @@ import { NONE, type OperationClass } from './plan.js';
 import { costOf } from './prices.js';
 import type { SeriesGroup } from './series-group.js';
 import type { OperationContext, StartValues } from './start-options.js';
-import { USAGE_FIELDS, type Usage, type UsageField, usageProblem } from './usage.js';
+import { countInvalidUsage, USAGE_FIELDS, type Usage, type UsageField, usageProblem } from './usage.js';
 
-// Chunk gaps are buffered and recorded at the end, with the final attributes (the response model is
-// often learnt mid-stream). A long stream flushes every GAP_FLUSH_AT gaps so memory stays bounded.
-const GAP_INITIAL = 32;
-const GAP_FLUSH_AT = 4096;
 /** Token counts not reported (yet). */
 const UNKNOWN = -1;
 /** setUsage's reads, in order: the counts, then the modality breakdowns. */
@@ -43,10 +37,8 @@ export class Operation {
   private lastChunkAt = -1;
   /** The last `seen()` mark: a sign of life that is not a chunk (see `abandon()`). */
   private lastSeenAt = -1;
-  private gaps: Float64Array | null = null;
-  /** Tokens per gap, allocated only when a chunk carries more than one token. */
-  private gapTokens: Float64Array | null = null;
-  private gapCount = 0;
+  /** The gaps between chunks, until recorded at the end (see chunk-gaps.ts). */
+  private gaps: ChunkGaps | null = null;
   private inputTokens = UNKNOWN;
   private outputTokens = UNKNOWN;
   private cachedInputTokens = UNKNOWN;
@@ -112,7 +104,7 @@ export class Operation {
   chunk(tokens = 1): void {
     if (this.ended || !this.timesChunks) return;
     // The default skips this; any other value is checked off the common path.
-    if (tokens !== 1) tokens = this.batchTokens(tokens);
+    if (tokens !== 1) tokens = chunkTokens(this.ctx.sanitizer, tokens);
     const now = performance.now();
     if (this.firstChunkAt < 0) {
       this.firstChunkAt = now;
@@ -123,54 +115,19 @@ export class Operation {
     this.lastChunkAt = now;
     let gaps = this.gaps;
     if (gaps === null) {
-      gaps = this.gaps = new Float64Array(GAP_INITIAL);
-    } else if (this.gapCount === gaps.length) {
-      if (gaps.length >= GAP_FLUSH_AT) {
-        enterExemplar(this.span);
-        try {
-          this.flushGaps(this.finalGroup());
-        } catch {
-          this.gapCount = 0; // never into the caller; the buffered gaps are dropped
-        } finally {
-          leaveExemplar();
-        }
-      } else {
-        const grown = new Float64Array(gaps.length * 2);
-        grown.set(gaps);
-        gaps = this.gaps = grown;
-        if (this.gapTokens) {
-          const t = new Float64Array(grown.length);
-          t.set(this.gapTokens);
-          this.gapTokens = t;
-        }
+      gaps = this.gaps = new ChunkGaps();
+    } else if (gaps.full) {
+      // A long generation: its gaps so far are recorded now, with the attributes known so far.
+      enterExemplar(this.span);
+      try {
+        this.flushGaps(this.finalGroup());
+      } catch {
+        gaps.count = 0; // never into the caller; the buffered gaps are dropped
+      } finally {
+        leaveExemplar();
       }
     }
-    if (tokens !== 1) {
-      if (this.gapTokens === null) this.gapTokens = new Float64Array(gaps.length).fill(1);
-      this.gapTokens[this.gapCount] = tokens;
-    } else if (this.gapTokens !== null) {
-      this.gapTokens[this.gapCount] = 1;
-    }
-    gaps[this.gapCount++] = gapSeconds;
-  }
-
-  /**
-   * The tokens of one `chunk()` batch: a positive safe integer (a BigInt in that range converted).
-   * Anything else — 0, NaN, 2.5, 2 ** 60, '4', a Symbol — would divide a gap into a wrong per-token
-   * time, so the batch is timed as one token and the value counted in llm.input.sanitized.
-   */
-  private batchTokens(tokens: unknown): number {
-    if (typeof tokens === 'number' && Number.isSafeInteger(tokens) && tokens > 1) return tokens;
-    const count = this.ctx.sanitizer.count(tokens, 'chunkTokens');
-    if (count === 0) {
-      this.ctx.sanitizer.problem(
-        'chunkTokens',
-        'unknown_value',
-        tokens,
-        'a batch carries at least one token',
-      );
-    }
-    return count === undefined || count === 0 ? 1 : count;
+    gaps.add(gapSeconds, tokens);
   }
 
   /**
@@ -216,10 +173,12 @@ export class Operation {
   private breakdown(field: 'inputTokensByModality' | 'outputTokensByModality', value: unknown): void {
     if (value === undefined || value === null) return;
     if (typeof value !== 'object') {
-      this.reportInvalid(field, 'not_an_object', value);
+      countInvalidUsage(this.ctx, this.start, field, 'not_an_object', value);
       return;
     }
-    const parts = readBreakdown(value, (problem, part) => this.reportInvalid(field, problem, part));
+    const parts = readBreakdown(value, (problem, part) =>
+      countInvalidUsage(this.ctx, this.start, field, problem, part),
+    );
     if (field === 'inputTokensByModality') this.inputByModality = parts;
     else this.outputByModality = parts;
   }
@@ -228,7 +187,7 @@ export class Operation {
     if (value === undefined || value === null) return;
     const problem = usageProblem(value);
     if (problem === undefined) this.setCount(field, value as number);
-    else this.reportInvalid(field, problem, value);
+    else countInvalidUsage(this.ctx, this.start, field, problem, value);
   }
 
   setResponseModel(model: string | undefined): void {
@@ -322,7 +281,6 @@ export class Operation {
     } finally {
       leaveExemplar();
       this.gaps = null;
-      this.gapTokens = null;
     }
   }
 
@@ -404,7 +362,7 @@ export class Operation {
     const parts = field === 'inputTokensByModality' ? this.inputByModality : this.outputByModality;
     if (parts === null) group.record(unknownSlot, total);
     else if (!recordSplit(group, unknownSlot, slots, total, parts)) {
-      this.reportInvalid(field, 'exceeds_total', parts);
+      countInvalidUsage(this.ctx, this.start, field, 'exceeds_total', parts);
       group.record(unknownSlot, total);
     }
   }
@@ -423,24 +381,20 @@ export class Operation {
   /**
    * Hands buffered gaps to the per-chunk and per-token series, then empties the buffer. The server's
    * time per output token is for successful responses only (`succeeded` false at a failed end); a
-   * generation longer than GAP_FLUSH_AT tokens has its earlier gaps recorded before its end is known.
+   * generation that fills the buffer (chunk-gaps.ts) has its earlier gaps recorded before its end is known.
    */
   private flushGaps(group: SeriesGroup, succeeded = true): void {
     const gaps = this.gaps;
-    const count = this.gapCount;
-    if (gaps === null || count === 0) return;
-    this.gapCount = 0;
+    if (gaps === null || gaps.count === 0) return;
+    const count = gaps.count;
+    gaps.count = 0;
     if (this.client && this.stream) {
       const slots = this.ctx.plans.client[this.cls].timePerOutputChunk;
-      for (let i = 0; i < slots.length; i++) group.series(slots[i]!).recordMany(gaps, count);
+      for (let i = 0; i < slots.length; i++) group.series(slots[i]!).recordMany(gaps.seconds, count);
     }
     if (this.server && succeeded && this.ctx.plans.server.timePerOutputToken !== NONE) {
-      const tokens = this.gapTokens;
-      if (tokens !== null) {
-        // Mean per-token time of each batch: the gap divided by the tokens it carried.
-        for (let i = 0; i < count; i++) gaps[i] = gaps[i]! / tokens[i]!;
-      }
-      group.series(this.ctx.plans.server.timePerOutputToken).recordMany(gaps, count);
+      gaps.divideByTokens(count); // the mean per-token time of each batch
+      group.series(this.ctx.plans.server.timePerOutputToken).recordMany(gaps.seconds, count);
     }
   }
 
@@ -484,24 +438,5 @@ export class Operation {
         this.reasoningTokens = value;
         break;
     }
-  }
-
-  private reportInvalid(field: UsageField, problem: string, value: unknown): void {
-    try {
-      this.ctx.binder
-        .bind(sc.METRIC_LLM_USAGE_INVALID, {
-          [sc.ATTR_GEN_AI_OPERATION_NAME]: this.start.operation,
-          [sc.ATTR_GEN_AI_PROVIDER_NAME]: this.start.provider,
-          [sc.ATTR_LLM_USAGE_FIELD]: field,
-          [sc.ATTR_LLM_USAGE_PROBLEM]: problem,
-        })
-        ?.record(1);
-    } catch {
-      // counting is best effort
-    }
-    warnOnce(
-      `usage:${field}:${problem}`,
-      `genai-metrics: ignored ${field}=${describeValue(value)} (${problem}); it was not recorded`,
-    );
   }
 }

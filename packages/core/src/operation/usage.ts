@@ -1,3 +1,8 @@
+import { describeValue } from '../input/describe.js';
+import { warnOnce } from '../input/report.js';
+import * as sc from '../semconv.js';
+import type { OperationContext, StartValues } from './start-options.js';
+
 /** Token usage an adapter reports. Every field is optional: unknown stays unknown, never 0. */
 export interface Usage {
   inputTokens?: number;
@@ -58,4 +63,33 @@ export function usageProblem(value: unknown): UsageProblem | undefined {
   if (!Number.isInteger(value)) return 'fractional';
   if (!Number.isSafeInteger(value)) return 'unsafe_integer';
   return undefined;
+}
+
+/**
+ * A usage value that cannot be recorded: counted in `llm.usage.invalid` (best effort) and reported once
+ * through OTel diag.
+ */
+export function countInvalidUsage(
+  ctx: Pick<OperationContext, 'binder'>,
+  start: Pick<StartValues, 'operation' | 'provider'>,
+  field: UsageField,
+  problem: string,
+  value: unknown,
+): void {
+  try {
+    ctx.binder
+      .bind(sc.METRIC_LLM_USAGE_INVALID, {
+        [sc.ATTR_GEN_AI_OPERATION_NAME]: start.operation,
+        [sc.ATTR_GEN_AI_PROVIDER_NAME]: start.provider,
+        [sc.ATTR_LLM_USAGE_FIELD]: field,
+        [sc.ATTR_LLM_USAGE_PROBLEM]: problem,
+      })
+      ?.record(1);
+  } catch {
+    // counting is best effort
+  }
+  warnOnce(
+    `usage:${field}:${problem}`,
+    `genai-metrics: ignored ${field}=${describeValue(value)} (${problem}); it was not recorded`,
+  );
 }
