@@ -1,11 +1,13 @@
-import { AggregationTemporality, MeterProvider, type MetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { exportPlatform } from '#export-platform';
 import { GenAiMetricProducer } from '../aggregate/producer.js';
 import { resolveExemplarFilter } from '../exemplar/filter.js';
 import { createGenAiMetrics, type GenAiMetrics } from '../gen-ai-metrics.js';
 import { describeValue } from '../input/describe.js';
+import { BoundedMeterProvider, limitReader } from '../provider/bounded-meter-provider.js';
 import { type Env, processEnv } from '../runtime/env.js';
-import { genAiViews } from '../view/gen-ai-views.js';
+import { METER_NAME, VERSION } from '../version.js';
+import { genAiViews, resolveViewLimits } from '../view/gen-ai-views.js';
 import { Handle, type MetricsHandle } from './handle.js';
 import { LazyInstanceId } from './instance-id.js';
 import { type ResolvedConfig, resolveConfig, type SetupMetricsOptions } from './options.js';
@@ -87,14 +89,21 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
   reader = created.reader;
   const { listen } = created;
   let { metricsHandler, metricsResponse } = created;
-  const meterProvider = new MeterProvider({ resource, views, readers: reader ? [reader] : [] });
+  // The app's own instruments on this provider are bounded as ours are (provider/bounded-meter.ts).
+  const { cardinalityLimit } = resolveViewLimits(opts.views);
+  if (reader) limitReader(reader, cardinalityLimit);
+  const meterProvider = new BoundedMeterProvider(
+    { resource, views, readers: reader ? [reader] : [] },
+    cardinalityLimit,
+  );
 
   let genai: GenAiMetrics;
   let listener: MetricsListener | undefined;
   let leaveCluster: (() => Promise<void>) | undefined;
   try {
     genai = createGenAiMetrics({
-      meterProvider,
+      // GenAiMetrics admits its attribute sets itself.
+      meter: meterProvider.unboundedMeter(METER_NAME, VERSION),
       semconv: opts.semconv,
       prices: opts.prices,
       currency: opts.currency,

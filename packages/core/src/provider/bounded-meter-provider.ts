@@ -1,0 +1,59 @@
+import type { Meter, MeterOptions } from '@opentelemetry/api';
+import {
+  InstrumentType,
+  MeterProvider,
+  type MeterProviderOptions,
+  type MetricReader,
+} from '@opentelemetry/sdk-metrics';
+import { BoundedMeter } from './bounded-meter.js';
+
+/**
+ * The MeterProvider setupMetrics creates: the SDK's own, whose meters bound the app's own synchronous
+ * instruments to `cardinalityLimit` series each for the life of the process (bounded-meter.ts), as
+ * genai-metrics bounds its own metrics. `meter()` gives an SDK meter without that step, for
+ * GenAiMetrics, which admits its attribute sets itself.
+ */
+export class BoundedMeterProvider extends MeterProvider {
+  private readonly bounded = new WeakMap<Meter, BoundedMeter>();
+
+  constructor(
+    options: MeterProviderOptions,
+    private readonly cardinalityLimit: number,
+  ) {
+    super(options);
+  }
+
+  override getMeter(name: string, version?: string, options?: MeterOptions): Meter {
+    const meter = super.getMeter(name, version, options);
+    // The SDK gives one Meter per scope (name, version, schema URL): so do we, so that two lookups of
+    // one instrument share its admitted attribute sets.
+    let wrapped = this.bounded.get(meter);
+    if (wrapped === undefined) {
+      wrapped = new BoundedMeter(meter, this.cardinalityLimit);
+      this.bounded.set(meter, wrapped);
+    }
+    return wrapped;
+  }
+
+  /** An SDK Meter whose instruments are not admitted here (their recorder admits attribute sets). */
+  unboundedMeter(name: string, version?: string): Meter {
+    return super.getMeter(name, version);
+  }
+}
+
+/**
+ * Sets `reader`'s cardinality limit (the SDK's per-instrument-type selector, the limit of instruments no
+ * view matches) to agree with the admission: one above it for synchronous instruments, so that the
+ * SDK never folds an admitted set into the overflow series by itself (per collection, by arrival
+ * order, it would split an up-down counter's +1 and −1 between two series); exactly the limit for
+ * observable ones, whose bound is the SDK's own. Set on the reader object because
+ * `@opentelemetry/exporter-prometheus` takes no selector option.
+ */
+export function limitReader(reader: MetricReader, cardinalityLimit: number): void {
+  const observable = new Set<InstrumentType>([
+    InstrumentType.OBSERVABLE_COUNTER,
+    InstrumentType.OBSERVABLE_GAUGE,
+    InstrumentType.OBSERVABLE_UP_DOWN_COUNTER,
+  ]);
+  reader.selectCardinalityLimit = (type) => (observable.has(type) ? cardinalityLimit : cardinalityLimit + 1);
+}

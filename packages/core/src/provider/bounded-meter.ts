@@ -1,0 +1,127 @@
+import type {
+  Attributes,
+  BatchObservableCallback,
+  Context,
+  Counter,
+  Gauge,
+  Histogram,
+  Meter,
+  MetricOptions,
+  Observable,
+  ObservableCounter,
+  ObservableGauge,
+  ObservableUpDownCounter,
+  UpDownCounter,
+} from '@opentelemetry/api';
+import { AttributeAdmission } from './admission.js';
+
+/**
+ * An SDK Meter whose synchronous instruments admit attribute sets (admission.ts) before the SDK
+ * aggregates them, so an app's own counter keyed by an open-ended value stays within the cardinality
+ * limit across collections, as our own metrics do. Everything else is the SDK's: observable instruments
+ * are passed through (the SDK keeps their attribute sets within its limit for the life of the process
+ * on its own: its observation memo never admits more), and so are values the SDK refuses (a negative
+ * counter increment), which must not use up a slot.
+ */
+export class BoundedMeter implements Meter {
+  /** One admission per instrument name (case-insensitive, as the SDK names a metric stream). */
+  private readonly admissions = new Map<string, AttributeAdmission>();
+
+  constructor(
+    private readonly meter: Meter,
+    private readonly limit: number,
+  ) {}
+
+  private admission(name: string): AttributeAdmission {
+    const key = String(name).toLowerCase();
+    let admission = this.admissions.get(key);
+    if (admission === undefined) {
+      admission = new AttributeAdmission(this.limit);
+      this.admissions.set(key, admission);
+    }
+    return admission;
+  }
+
+  createCounter<A extends Attributes = Attributes>(name: string, options?: MetricOptions): Counter<A> {
+    const counter = this.meter.createCounter<A>(name, options);
+    const admission = this.admission(name);
+    return {
+      add: (value: number, attributes?: A, context?: Context) =>
+        counter.add(value, refused(value, false) ? attributes : (admission.admit(attributes) as A), context),
+    };
+  }
+
+  createUpDownCounter<A extends Attributes = Attributes>(
+    name: string,
+    options?: MetricOptions,
+  ): UpDownCounter<A> {
+    const counter = this.meter.createUpDownCounter<A>(name, options);
+    const admission = this.admission(name);
+    return {
+      add: (value: number, attributes?: A, context?: Context) =>
+        counter.add(value, refused(value, true) ? attributes : (admission.admit(attributes) as A), context),
+    };
+  }
+
+  createHistogram<A extends Attributes = Attributes>(name: string, options?: MetricOptions): Histogram<A> {
+    const histogram = this.meter.createHistogram<A>(name, options);
+    const admission = this.admission(name);
+    return {
+      record: (value: number, attributes?: A, context?: Context) =>
+        histogram.record(
+          value,
+          refused(value, false) ? attributes : (admission.admit(attributes) as A),
+          context,
+        ),
+    };
+  }
+
+  createGauge<A extends Attributes = Attributes>(name: string, options?: MetricOptions): Gauge<A> {
+    const gauge = this.meter.createGauge<A>(name, options);
+    const admission = this.admission(name);
+    return {
+      record: (value: number, attributes?: A, context?: Context) =>
+        gauge.record(value, refused(value, true) ? attributes : (admission.admit(attributes) as A), context),
+    };
+  }
+
+  createObservableGauge<A extends Attributes = Attributes>(
+    name: string,
+    options?: MetricOptions,
+  ): ObservableGauge<A> {
+    return this.meter.createObservableGauge<A>(name, options);
+  }
+
+  createObservableCounter<A extends Attributes = Attributes>(
+    name: string,
+    options?: MetricOptions,
+  ): ObservableCounter<A> {
+    return this.meter.createObservableCounter<A>(name, options);
+  }
+
+  createObservableUpDownCounter<A extends Attributes = Attributes>(
+    name: string,
+    options?: MetricOptions,
+  ): ObservableUpDownCounter<A> {
+    return this.meter.createObservableUpDownCounter<A>(name, options);
+  }
+
+  addBatchObservableCallback<A extends Attributes = Attributes>(
+    callback: BatchObservableCallback<A>,
+    observables: Observable<A>[],
+  ): void {
+    this.meter.addBatchObservableCallback(callback, observables);
+  }
+
+  removeBatchObservableCallback<A extends Attributes = Attributes>(
+    callback: BatchObservableCallback<A>,
+    observables: Observable<A>[],
+  ): void {
+    this.meter.removeBatchObservableCallback(callback, observables);
+  }
+}
+
+/** A value the SDK drops with a warning (sdk-metrics Instruments.ts): it records no series. */
+function refused(value: unknown, allowNegative: boolean): boolean {
+  return typeof value !== 'number' || (!allowNegative && value < 0);
+}

@@ -1,0 +1,144 @@
+import type { Attributes, Meter } from '@opentelemetry/api';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  type MetricData,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { BoundedMeterProvider, limitReader } from '../src/provider/bounded-meter-provider.js';
+
+/**
+ * The admission in front of the app's own instruments (src/provider) against the plain OTel SDK: below
+ * the limit the exported data is the SDK's, point for point (same series, same values); above it, the
+ * series are the first `limit - 1` distinct sets in the SDK's own sense of "distinct" plus the overflow
+ * series, and every value is still counted. Attribute sets are generated: key order, numbers that
+ * print alike, arrays, booleans and empty sets all decide what is one series.
+ */
+
+type Op = { instrument: 'counter' | 'histogram' | 'upDown' | 'gauge'; value: number; attributes: Attributes };
+
+const attributeValue = fc.oneof(
+  fc.constantFrom('a', 'b', 'A', ''),
+  fc.constantFrom(0, 1, -0, 1.5),
+  fc.boolean(),
+  fc.array(fc.constantFrom('x', 'y'), { maxLength: 2 }),
+);
+const attributes = fc.dictionary(fc.constantFrom('k', 'user.id', 'z'), attributeValue, { maxKeys: 3 });
+const op = fc.record({
+  instrument: fc.constantFrom('counter', 'histogram', 'upDown', 'gauge'),
+  value: fc.oneof(fc.integer({ min: -3, max: 50 }), fc.constantFrom(0.5, -0.25)),
+  attributes,
+}) as fc.Arbitrary<Op>;
+
+function pipeline(provider: (reader: PeriodicExportingMetricReader) => MeterProvider) {
+  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+  const meterProvider = provider(reader);
+  const meter = meterProvider.getMeter('app');
+  const collect = async (): Promise<MetricData[]> => {
+    exporter.reset();
+    await reader.forceFlush();
+    return exporter.getMetrics().flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics));
+  };
+  return { meter, meterProvider, collect };
+}
+
+function bounded(limit: number) {
+  return pipeline((reader) => {
+    limitReader(reader, limit);
+    return new BoundedMeterProvider({ readers: [reader] }, limit);
+  });
+}
+
+function play(meter: Meter, ops: readonly Op[]): void {
+  const counter = meter.createCounter('app.counter');
+  const histogram = meter.createHistogram('app.histogram');
+  const upDown = meter.createUpDownCounter('app.up_down');
+  const gauge = meter.createGauge('app.gauge');
+  for (const o of ops) {
+    if (o.instrument === 'counter') counter.add(o.value, o.attributes);
+    else if (o.instrument === 'histogram') histogram.record(o.value, o.attributes);
+    else if (o.instrument === 'upDown') upDown.add(o.value, o.attributes);
+    else gauge.record(o.value, o.attributes);
+  }
+}
+
+/** Each metric's points without their times, in a stable order. */
+function comparable(metrics: MetricData[]) {
+  return metrics
+    .map((m) => ({
+      name: m.descriptor.name,
+      points: m.dataPoints.map((p) => JSON.stringify({ attributes: p.attributes, value: p.value })).sort(),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+describe("admission in front of the app's own instruments", () => {
+  it('exports exactly what the plain SDK exports while under the limit, over several collections', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(op, { maxLength: 40 }), { minLength: 1, maxLength: 3 }),
+        async (rounds) => {
+          const ours = bounded(2000);
+          const sdk = pipeline((reader) => new MeterProvider({ readers: [reader] }));
+          try {
+            for (const ops of rounds) {
+              play(ours.meter, ops);
+              play(sdk.meter, ops);
+              expect(comparable(await ours.collect())).toEqual(comparable(await sdk.collect()));
+            }
+          } finally {
+            await Promise.all([ours.meterProvider.shutdown(), sdk.meterProvider.shutdown()]);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps the first limit − 1 distinct sets (as the SDK tells them apart) and folds the rest, values conserved', async () => {
+    const LIMIT = 4;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(op, { maxLength: 40 }), { minLength: 1, maxLength: 4 }),
+        async (rounds) => {
+          const ours = bounded(LIMIT);
+          const sdk = pipeline((reader) => new MeterProvider({ readers: [reader] }));
+          try {
+            for (const ops of rounds) {
+              play(ours.meter, ops);
+              play(sdk.meter, ops);
+              const got = await ours.collect();
+              const all = await sdk.collect();
+              for (const metric of got) {
+                const unbounded = all.find((m) => m.descriptor.name === metric.descriptor.name)!;
+                expect(metric.dataPoints.length).toBeLessThanOrEqual(LIMIT);
+                // The unbounded SDK's first sets in arrival order are the ones we kept.
+                const own = metric.dataPoints.filter((p) => p.attributes['otel.metric.overflow'] !== true);
+                const first = unbounded.dataPoints.slice(0, own.length).map((p) => p.attributes);
+                expect(own.map((p) => p.attributes)).toEqual(first);
+                if (metric.descriptor.name !== 'app.gauge') {
+                  expect(total(metric)).toBeCloseTo(total(unbounded), 9);
+                }
+              }
+            }
+          } finally {
+            await Promise.all([ours.meterProvider.shutdown(), sdk.meterProvider.shutdown()]);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+/** Sum over a metric's points: counter and up-down values, histogram sums. */
+function total(metric: MetricData): number {
+  return metric.dataPoints.reduce((sum, p) => {
+    const v = p.value as number | { sum?: number };
+    return sum + (typeof v === 'number' ? v : (v.sum ?? 0));
+  }, 0);
+}
