@@ -135,6 +135,68 @@ describe("admission in front of the app's own instruments", () => {
   });
 });
 
+describe("admission in front of the app's observable instruments", () => {
+  /** Each round, every set is observed again (as a callback reporting current values does). */
+  const observed = fc.array(fc.tuple(attributes, fc.integer({ min: 0, max: 1000 })), { maxLength: 12 });
+
+  function observe(meter: Meter, round: () => ReadonlyArray<[Attributes, number]>): void {
+    const counter = meter.createObservableCounter('app.observed_counter');
+    counter.addCallback((r) => {
+      for (const [a, v] of round()) r.observe(v, a);
+    });
+    const upDown = meter.createObservableUpDownCounter('app.observed_up_down');
+    const gauge = meter.createObservableGauge('app.observed_gauge');
+    meter.addBatchObservableCallback(
+      (r) => {
+        for (const [a, v] of round()) {
+          r.observe(upDown, -v, a);
+          r.observe(gauge, v, a);
+        }
+      },
+      [upDown, gauge],
+    );
+  }
+
+  it('export what the plain SDK exports under the limit, and the sum of the overflowed sets above it', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        observed,
+        fc.integer({ min: 1, max: 3 }),
+        fc.constantFrom(2000, 3),
+        async (sets, rounds, limit) => {
+          let round = 0;
+          // The value of a set grows with the round, as a counter's does; the last observation of a set wins.
+          const current = () => sets.map(([a, v]) => [a, v * round] as [Attributes, number]);
+          const ours = bounded(limit);
+          const sdk = pipeline((reader) => new MeterProvider({ readers: [reader] }));
+          observe(ours.meter, current);
+          observe(sdk.meter, current);
+          try {
+            for (round = 1; round <= rounds; round++) {
+              const got = await ours.collect();
+              const all = await sdk.collect();
+              if (limit === 2000) {
+                expect(comparable(got)).toEqual(comparable(all));
+                continue;
+              }
+              for (const metric of got) {
+                const unbounded = all.find((m) => m.descriptor.name === metric.descriptor.name)!;
+                expect(metric.dataPoints.length).toBeLessThanOrEqual(limit);
+                if (metric.descriptor.name !== 'app.observed_gauge') {
+                  expect(total(metric)).toBe(total(unbounded));
+                }
+              }
+            }
+          } finally {
+            await Promise.all([ours.meterProvider.shutdown(), sdk.meterProvider.shutdown()]);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
 /** Sum over a metric's points: counter and up-down values, histogram sums. */
 function total(metric: MetricData): number {
   return metric.dataPoints.reduce((sum, p) => {

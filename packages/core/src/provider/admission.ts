@@ -24,9 +24,10 @@ export class AttributeAdmission {
    * The attributes to record with: these ones while admitted, else the overflow set. Identity is the
    * SDK's own (`sdkAttributesKey`), so one admitted set is one exported series. An attribute set the
    * SDK could not key (a BigInt, a throwing getter) is passed on as it is, for the SDK to reject as it
-   * would without us.
+   * would without us. `overflowed` is told the key of a set that is folded (bounded-observable.ts adds
+   * up an observable's folded sets by it).
    */
-  admit(attributes: Attributes | undefined): Attributes | undefined {
+  admit(attributes: Attributes | undefined, overflowed?: (key: string) => void): Attributes | undefined {
     let key: string;
     try {
       key = sdkAttributesKey(attributes ?? {});
@@ -38,6 +39,7 @@ export class AttributeAdmission {
       this.admitted.add(key);
       return attributes;
     }
+    overflowed?.(key);
     return OVERFLOW_ATTRIBUTES;
   }
 }

@@ -1,14 +1,9 @@
 import type { Meter, MeterOptions } from '@opentelemetry/api';
-import {
-  InstrumentType,
-  MeterProvider,
-  type MeterProviderOptions,
-  type MetricReader,
-} from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type MeterProviderOptions, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { BoundedMeter } from './bounded-meter.js';
 
 /**
- * The MeterProvider setupMetrics creates: the SDK's own, whose meters bound the app's own synchronous
+ * The MeterProvider setupMetrics creates: the SDK's own, whose meters bound the app's own
  * instruments to `cardinalityLimit` series each for the life of the process (bounded-meter.ts), as
  * genai-metrics bounds its own metrics. `meter()` gives an SDK meter without that step, for
  * GenAiMetrics, which admits its attribute sets itself.
@@ -42,18 +37,12 @@ export class BoundedMeterProvider extends MeterProvider {
 }
 
 /**
- * Sets `reader`'s cardinality limit (the SDK's per-instrument-type selector, the limit of instruments no
- * view matches) to agree with the admission: one above it for synchronous instruments, so that the
- * SDK never folds an admitted set into the overflow series by itself (per collection, by arrival
- * order, it would split an up-down counter's +1 and −1 between two series); exactly the limit for
- * observable ones, whose bound is the SDK's own. Set on the reader object because
+ * Sets `reader`'s cardinality limit (the SDK's per-instrument-type selector: the limit of instruments
+ * no view matches) one above the admission's, so that the SDK never folds an admitted set into the
+ * overflow series by itself: it would do so per collection, by arrival order, and could split an
+ * up-down counter's +1 and −1 between two series. Set on the reader object because
  * `@opentelemetry/exporter-prometheus` takes no selector option.
  */
 export function limitReader(reader: MetricReader, cardinalityLimit: number): void {
-  const observable = new Set<InstrumentType>([
-    InstrumentType.OBSERVABLE_COUNTER,
-    InstrumentType.OBSERVABLE_GAUGE,
-    InstrumentType.OBSERVABLE_UP_DOWN_COUNTER,
-  ]);
-  reader.selectCardinalityLimit = (type) => (observable.has(type) ? cardinalityLimit : cardinalityLimit + 1);
+  reader.selectCardinalityLimit = () => cardinalityLimit + 1;
 }

@@ -14,18 +14,19 @@ import type {
   UpDownCounter,
 } from '@opentelemetry/api';
 import { AttributeAdmission } from './admission.js';
+import { BoundedObservable, boundedBatchCallback, isInteger } from './bounded-observable.js';
 
 /**
- * An SDK Meter whose synchronous instruments admit attribute sets (admission.ts) before the SDK
- * aggregates them, so an app's own counter keyed by an open-ended value stays within the cardinality
- * limit across collections, as our own metrics do. Everything else is the SDK's: observable instruments
- * are passed through (the SDK keeps their attribute sets within its limit for the life of the process
- * on its own: its observation memo never admits more), and so are values the SDK refuses (a negative
- * counter increment), which must not use up a slot.
+ * An SDK Meter whose instruments admit attribute sets (admission.ts) before the SDK aggregates them, so
+ * an app's own counter keyed by an open-ended value stays within the cardinality limit across
+ * collections, as our own metrics do; observable instruments too (bounded-observable.ts), so that
+ * their overflow series holds the sum of what overflowed. Values the SDK refuses (a negative counter
+ * increment) are passed on untouched: they must not use up a slot.
  */
 export class BoundedMeter implements Meter {
   /** One admission per instrument name (case-insensitive, as the SDK names a metric stream). */
   private readonly admissions = new Map<string, AttributeAdmission>();
+  private readonly batchCallbacks = new Map<BatchObservableCallback, BatchObservableCallback>();
 
   constructor(
     private readonly meter: Meter,
@@ -89,36 +90,51 @@ export class BoundedMeter implements Meter {
     name: string,
     options?: MetricOptions,
   ): ObservableGauge<A> {
-    return this.meter.createObservableGauge<A>(name, options);
+    const inner = this.meter.createObservableGauge<A>(name, options);
+    return new BoundedObservable(inner, this.admission(name), false, isInteger(options));
   }
 
   createObservableCounter<A extends Attributes = Attributes>(
     name: string,
     options?: MetricOptions,
   ): ObservableCounter<A> {
-    return this.meter.createObservableCounter<A>(name, options);
+    const inner = this.meter.createObservableCounter<A>(name, options);
+    return new BoundedObservable(inner, this.admission(name), true, isInteger(options));
   }
 
   createObservableUpDownCounter<A extends Attributes = Attributes>(
     name: string,
     options?: MetricOptions,
   ): ObservableUpDownCounter<A> {
-    return this.meter.createObservableUpDownCounter<A>(name, options);
+    const inner = this.meter.createObservableUpDownCounter<A>(name, options);
+    return new BoundedObservable(inner, this.admission(name), true, isInteger(options));
   }
 
   addBatchObservableCallback<A extends Attributes = Attributes>(
     callback: BatchObservableCallback<A>,
     observables: Observable<A>[],
   ): void {
-    this.meter.addBatchObservableCallback(callback, observables);
+    let wrapper = this.batchCallbacks.get(callback as BatchObservableCallback);
+    if (wrapper === undefined && typeof callback === 'function') {
+      wrapper = boundedBatchCallback(callback as BatchObservableCallback);
+      this.batchCallbacks.set(callback as BatchObservableCallback, wrapper);
+    }
+    this.meter.addBatchObservableCallback(wrapper ?? callback, unwrap(observables));
   }
 
   removeBatchObservableCallback<A extends Attributes = Attributes>(
     callback: BatchObservableCallback<A>,
     observables: Observable<A>[],
   ): void {
-    this.meter.removeBatchObservableCallback(callback, observables);
+    const wrapper = this.batchCallbacks.get(callback as BatchObservableCallback);
+    this.meter.removeBatchObservableCallback(wrapper ?? callback, unwrap(observables));
   }
+}
+
+/** The SDK's own instruments for ours: the SDK observes and registers only those. */
+function unwrap<T>(observables: T[]): T[] {
+  if (!Array.isArray(observables)) return observables;
+  return observables.map((o) => (o instanceof BoundedObservable ? (o.inner as T) : o));
 }
 
 /** A value the SDK drops with a warning (sdk-metrics Instruments.ts): it records no series. */

@@ -172,3 +172,45 @@ describe("the app's own instruments with the default limit", () => {
     expect(grown, `heap grew ${(grown / 1e6).toFixed(1)} MB`).toBeLessThan(8e6);
   }, 120_000);
 });
+
+describe("the app's own observable instruments", () => {
+  it('keep the limit, and their overflow series holds the sum of what overflowed (callback and batch)', async () => {
+    const handle = await setupMetrics({ prometheus: { server: false }, views: { cardinalityLimit: 5 } });
+    handles.push(handle);
+    const meter = handle.meterProvider.getMeter('app');
+    const bytes = meter.createObservableCounter('app.bytes');
+    const open = meter.createObservableUpDownCounter('app.open');
+    const temperature = meter.createObservableGauge('app.temperature');
+    let round = 1;
+    bytes.addCallback((result) => {
+      for (let u = 0; u < 10; u++) result.observe(10 * round, { 'user.id': `u${u}` });
+    });
+    // An async batch callback: the overflow is observed once its promise settles.
+    meter.addBatchObservableCallback(
+      async (result) => {
+        await Promise.resolve();
+        for (let u = 0; u < 10; u++) {
+          result.observe(open, round, { 'user.id': `u${u}` });
+          result.observe(temperature, u, { 'user.id': `u${u}` });
+        }
+      },
+      [open, temperature],
+    );
+    for (; round <= 3; round++) {
+      const text = await (await handle.metricsResponse()).text();
+      const samples = parseTextFormat(text).families.flatMap((f) => f.samples);
+      const of = (name: string) => samples.filter((s) => s.name === name);
+      for (const name of ['app_bytes_total', 'app_open', 'app_temperature']) {
+        expect(of(name), name).toHaveLength(5);
+        expect(
+          of(name).filter((s) => s.labels.otel_metric_overflow === 'true'),
+          name,
+        ).toHaveLength(1);
+      }
+      expect(of('app_bytes_total').reduce((sum, s) => sum + s.value, 0)).toBe(100 * round);
+      expect(of('app_open').reduce((sum, s) => sum + s.value, 0)).toBe(10 * round);
+      // A gauge's overflow is the last value observed, as the SDK has it: gauges do not add up.
+      expect(of('app_temperature').find((s) => s.labels.otel_metric_overflow === 'true')?.value).toBe(9);
+    }
+  });
+});
