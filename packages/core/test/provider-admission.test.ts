@@ -6,8 +6,11 @@ import {
   type MetricData,
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
+// The SDK's own attribute-set identity (not exported from its index; the build path is stable in 2.x).
+import { hashAttributes } from '@opentelemetry/sdk-metrics/build/src/utils.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { sdkAttributesKey } from '../src/provider/admission.js';
 import { BoundedMeterProvider, limitReader } from '../src/provider/bounded-meter-provider.js';
 
 /**
@@ -75,6 +78,49 @@ function comparable(metrics: MetricData[]) {
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
+
+describe('the admission key', () => {
+  /** Values JSON writes alike or apart: -0 and 0, NaN and null, symbols, arrays with holes, nesting. */
+  const value = fc.oneof(
+    fc.string({ maxLength: 4 }),
+    fc.constantFrom('null', '0', '"', ':', '1:a', 'n0;', '', '\u0000'),
+    fc.double(),
+    fc.constantFrom(0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e21, 5e-324),
+    fc.boolean(),
+    fc.constantFrom(null, undefined, Symbol('s'), () => 1),
+    fc.array(fc.oneof(fc.string({ maxLength: 2 }), fc.integer(), fc.constant(null), fc.constant(undefined)), {
+      maxLength: 3,
+    }),
+  );
+  // Attributes as an app may pass them, typed or not.
+  const set = fc.dictionary(fc.constantFrom('a', 'b', 'a:1', '1', 's1', ''), value, {
+    maxKeys: 4,
+  }) as fc.Arbitrary<Attributes>;
+
+  it("tells two attribute sets apart exactly when the OTel SDK's own hash does", () => {
+    fc.assert(
+      fc.property(set, set, (a, b) => {
+        expect(sdkAttributesKey(a) === sdkAttributesKey(b)).toBe(hashAttributes(a) === hashAttributes(b));
+      }),
+      { numRuns: 3000 },
+    );
+    // The pairs that must meet, drawn rarely by chance.
+    const same: Array<[Attributes, Attributes]> = [
+      [{ a: 0 }, { a: -0 }],
+      [{ a: Number.NaN }, { a: null as never }],
+      [{ a: undefined }, { a: Number.POSITIVE_INFINITY }],
+      [
+        { a: 'x', b: 1 },
+        { b: 1, a: 'x' },
+      ],
+      [{ a: [1, undefined] as never }, { a: [1, null] as never }],
+    ];
+    for (const [a, b] of same) {
+      expect(hashAttributes(a)).toBe(hashAttributes(b));
+      expect(sdkAttributesKey(a)).toBe(sdkAttributesKey(b));
+    }
+  });
+});
 
 describe("admission in front of the app's own instruments", () => {
   it('exports exactly what the plain SDK exports while under the limit, over several collections', async () => {

@@ -45,16 +45,47 @@ export class AttributeAdmission {
 }
 
 /**
- * How the OTel SDK (sdk-metrics 2.x and 3.x, `hashAttributes`) tells attribute sets apart: the sorted
- * `[name, value]` pairs as JSON. Not exported by the SDK; admission must use the very same identity, or
- * two sets we count as one could still be two series (test/export/app-instrument-bounds.test.ts checks
- * the exported series against a plain SDK MeterProvider below the limit).
+ * A key with the OTel SDK's own notion of one attribute set (sdk-metrics 2.x and 3.x `hashAttributes`:
+ * the sorted `[name, value]` pairs as JSON), so that one admitted set is one exported series, never
+ * split between its own series and the overflow. Built by hand rather than with JSON.stringify, which
+ * costs as much again as the SDK's whole record; every value JSON writes alike gets one key (NaN,
+ * ±Infinity, null, undefined, symbols and functions are JSON's `null`; -0 is 0), and arrays or objects
+ * are left to JSON.stringify. test/provider-admission.test.ts checks this against the SDK's function.
  */
 export function sdkAttributesKey(attributes: Attributes): string {
   const names = Object.keys(attributes);
   if (names.length === 0) return '';
-  names.sort();
-  return JSON.stringify(names.map((name) => [name, attributes[name]]));
+  if (names.length > 1) names.sort();
+  let key = '';
+  for (const name of names) {
+    // Length-prefixed names and strings, and a terminator no JSON text contains: no two sets collide.
+    key += `${name.length}:${name}`;
+    const value: unknown = attributes[name];
+    switch (typeof value) {
+      case 'string':
+        key += `s${value.length}:${value}`;
+        break;
+      case 'number':
+        key += Number.isFinite(value) ? `n${value};` : '_';
+        break;
+      case 'boolean':
+        key += value ? 't' : 'f';
+        break;
+      case 'object': {
+        // An array (what the API allows) or an object; one whose toJSON gives a string or number keeps
+        // a class of its own, apart from that primitive: a slot more, never a series more.
+        const json = value === null ? undefined : JSON.stringify(value);
+        key += json === undefined || json === 'null' ? '_' : `j${json}\u0000`;
+        break;
+      }
+      case 'bigint':
+        // JSON.stringify throws on it, as the SDK's hash does: the caller passes the set on untouched.
+        throw new TypeError('a BigInt attribute value');
+      default:
+        key += '_';
+    }
+  }
+  return key;
 }
 
 const OVERFLOW_KEY = sdkAttributesKey(OVERFLOW_ATTRIBUTES);
