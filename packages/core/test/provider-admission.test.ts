@@ -1,4 +1,4 @@
-import type { Attributes, Meter } from '@opentelemetry/api';
+import type { Attributes, BatchObservableResult, Meter, ObservableResult } from '@opentelemetry/api';
 import {
   AggregationTemporality,
   InMemoryMetricExporter,
@@ -187,20 +187,26 @@ describe("admission in front of the app's observable instruments", () => {
 
   function observe(meter: Meter, round: () => ReadonlyArray<[Attributes, number]>): void {
     const counter = meter.createObservableCounter('app.observed_counter');
-    counter.addCallback((r) => {
+    const each = (r: ObservableResult) => {
       for (const [a, v] of round()) r.observe(v, a);
-    });
+    };
+    // Added twice, as an app may: the SDK keeps one registration, and so must we.
+    counter.addCallback(each);
+    counter.addCallback(each);
     const upDown = meter.createObservableUpDownCounter('app.observed_up_down');
     const gauge = meter.createObservableGauge('app.observed_gauge');
-    meter.addBatchObservableCallback(
-      (r) => {
-        for (const [a, v] of round()) {
-          r.observe(upDown, -v, a);
-          r.observe(gauge, v, a);
-        }
-      },
-      [upDown, gauge],
-    );
+    const batch = (r: BatchObservableResult) => {
+      for (const [a, v] of round()) {
+        r.observe(upDown, -v, a);
+        r.observe(gauge, v, a);
+      }
+    };
+    meter.addBatchObservableCallback(batch, [upDown, gauge]);
+    meter.addBatchObservableCallback(batch, [upDown, gauge]);
+    // A callback added and removed again observes nothing.
+    const removed = (r: ObservableResult) => r.observe(1_000_000, { removed: true });
+    counter.addCallback(removed);
+    counter.removeCallback(removed);
   }
 
   it('export what the plain SDK exports under the limit, and the sum of the overflowed sets above it', async () => {

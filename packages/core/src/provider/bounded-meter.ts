@@ -26,7 +26,8 @@ import { BoundedObservable, boundedBatchCallback, isInteger } from './bounded-ob
 export class BoundedMeter implements Meter {
   /** One admission per instrument name (case-insensitive, as the SDK names a metric stream). */
   private readonly admissions = new Map<string, AttributeAdmission>();
-  private readonly batchCallbacks = new Map<BatchObservableCallback, BatchObservableCallback>();
+  /** Weak: an app that adds and removes fresh callbacks must not grow this. */
+  private readonly batchCallbacks = new WeakMap<BatchObservableCallback, BatchObservableCallback>();
 
   constructor(
     private readonly meter: Meter,

@@ -19,7 +19,8 @@ import type { AttributeAdmission } from './admission.js';
  * overflow keeps the SDK's meaning (the last value observed): gauges do not add up.
  */
 export class BoundedObservable implements Observable {
-  private readonly wrapped = new Map<ObservableCallback, ObservableCallback>();
+  /** Weak: a callback the app removed and dropped must not be kept alive by us. */
+  private readonly wrapped = new WeakMap<ObservableCallback, ObservableCallback>();
 
   constructor(
     /** The SDK instrument: batch callbacks and the SDK's registry know only it. */
@@ -30,24 +31,28 @@ export class BoundedObservable implements Observable {
   ) {}
 
   addCallback(callback: ObservableCallback): void {
-    if (typeof callback !== 'function' || this.wrapped.has(callback)) {
+    if (typeof callback !== 'function') {
       // Not ours to judge: the SDK warns about, or ignores, what it would without us.
       this.inner.addCallback(callback);
       return;
     }
-    const wrapper: ObservableCallback = (result) => {
-      const overflow = new OverflowSums();
-      const admitted: ObservableResult = {
-        observe: (value, attributes) => {
-          const a = overflow.admit(this, value, attributes);
-          if (a !== undefined) result.observe(value, a);
-        },
+    // The same wrapper for the same callback, so that the SDK ignores a second add as it would.
+    let wrapper = this.wrapped.get(callback);
+    if (wrapper === undefined) {
+      wrapper = (result) => {
+        const overflow = new OverflowSums();
+        const admitted: ObservableResult = {
+          observe: (value, attributes) => {
+            const a = overflow.admit(this, value, attributes);
+            if (a !== undefined) result.observe(value, a);
+          },
+        };
+        return settle(callback(admitted), () =>
+          overflow.observe((o, v) => o === this && result.observe(v, OVERFLOW_ATTRIBUTES)),
+        );
       };
-      return settle(callback(admitted), () =>
-        overflow.observe((o, v) => o === this && result.observe(v, OVERFLOW_ATTRIBUTES)),
-      );
-    };
-    this.wrapped.set(callback, wrapper);
+      this.wrapped.set(callback, wrapper);
+    }
     this.inner.addCallback(wrapper);
   }
 
