@@ -62,10 +62,11 @@ function play(meter: Meter, ops: readonly Op[]): void {
   const upDown = meter.createUpDownCounter('app.up_down');
   const gauge = meter.createGauge('app.gauge');
   for (const o of ops) {
-    if (o.instrument === 'counter') counter.add(o.value, o.attributes);
-    else if (o.instrument === 'histogram') histogram.record(o.value, o.attributes);
-    else if (o.instrument === 'upDown') upDown.add(o.value, o.attributes);
-    else gauge.record(o.value, o.attributes);
+    const a = orNone(o.attributes);
+    if (o.instrument === 'counter') counter.add(o.value, a);
+    else if (o.instrument === 'histogram') histogram.record(o.value, a);
+    else if (o.instrument === 'upDown') upDown.add(o.value, a);
+    else gauge.record(o.value, a);
   }
 }
 
@@ -188,7 +189,7 @@ describe("admission in front of the app's observable instruments", () => {
   function observe(meter: Meter, round: () => ReadonlyArray<[Attributes, number]>): void {
     const counter = meter.createObservableCounter('app.observed_counter');
     const each = (r: ObservableResult) => {
-      for (const [a, v] of round()) r.observe(v, a);
+      for (const [a, v] of round()) r.observe(v, orNone(a));
     };
     // Added twice, as an app may: the SDK keeps one registration, and so must we.
     counter.addCallback(each);
@@ -197,8 +198,8 @@ describe("admission in front of the app's observable instruments", () => {
     const gauge = meter.createObservableGauge('app.observed_gauge');
     const batch = (r: BatchObservableResult) => {
       for (const [a, v] of round()) {
-        r.observe(upDown, -v, a);
-        r.observe(gauge, v, a);
+        r.observe(upDown, -v, orNone(a));
+        r.observe(gauge, v, orNone(a));
       }
     };
     meter.addBatchObservableCallback(batch, [upDown, gauge]);
@@ -248,6 +249,11 @@ describe("admission in front of the app's observable instruments", () => {
     );
   });
 });
+
+/** No attributes at all for an empty set: the API's `attributes?` is as common as `{}`. */
+function orNone(attributes: Attributes): Attributes | undefined {
+  return Object.keys(attributes).length === 0 ? undefined : attributes;
+}
 
 /** Sum over a metric's points: counter and up-down values, histogram sums. */
 function total(metric: MetricData): number {

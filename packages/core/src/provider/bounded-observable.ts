@@ -44,7 +44,7 @@ export class BoundedObservable implements Observable {
         const admitted: ObservableResult = {
           observe: (value, attributes) => {
             const a = overflow.admit(this, value, attributes);
-            if (a !== undefined) result.observe(value, a);
+            if (a !== HELD) result.observe(value, a);
           },
         };
         return settle(callback(admitted), () =>
@@ -74,7 +74,7 @@ export function boundedBatchCallback(callback: BatchObservableCallback): BatchOb
           return;
         }
         const a = overflow.admit(observable, value, attributes);
-        if (a !== undefined) result.observe(observable.inner, value, a);
+        if (a !== HELD) result.observe(observable.inner, value, a);
       },
     };
     return settle(callback(admitted), () =>
@@ -83,15 +83,22 @@ export function boundedBatchCallback(callback: BatchObservableCallback): BatchOb
   };
 }
 
+/** What `OverflowSums.admit` answers for a value it keeps for the sum (undefined attributes are valid). */
+const HELD = Symbol('held for the overflow sum');
+
 /** The observations of one callback run that overflowed, by instrument and attribute set. */
 class OverflowSums {
   private readonly sums = new Map<BoundedObservable, Map<string, number>>();
 
   /**
-   * The attributes to observe `value` with now, or undefined when it is held for the overflow sum. A
-   * set observed twice in one run keeps its last value, as the SDK keeps it.
+   * The attributes to observe `value` with now, or HELD when it is kept for the overflow sum. A set
+   * observed twice in one run keeps its last value, as the SDK keeps it.
    */
-  admit(observable: BoundedObservable, value: unknown, attributes: Attributes | undefined) {
+  admit(
+    observable: BoundedObservable,
+    value: unknown,
+    attributes: Attributes | undefined,
+  ): Attributes | undefined | typeof HELD {
     if (typeof value !== 'number') return attributes; // the SDK warns and drops it
     let key: string | undefined;
     const admitted = observable.admission.admit(attributes, (k) => {
@@ -99,14 +106,14 @@ class OverflowSums {
     });
     if (key === undefined || !observable.adds) return admitted;
     const v = observable.integer ? Math.trunc(value) : value;
-    if (!Number.isFinite(v) && observable.integer) return undefined;
+    if (!Number.isFinite(v) && observable.integer) return HELD; // the SDK drops it too
     let sets = this.sums.get(observable);
     if (sets === undefined) {
       sets = new Map();
       this.sums.set(observable, sets);
     }
     sets.set(key, v);
-    return undefined;
+    return HELD;
   }
 
   observe(write: (observable: BoundedObservable, sum: number) => void): void {
