@@ -18,6 +18,11 @@ interface MethodSpec {
   optionsArg: number;
   sequenceOf(self: AnyThis): SequenceLike | undefined;
   stopReason(result: unknown): unknown;
+  /**
+   * `maxTokens: 0` loads the prompt and generates nothing (completePrompt: what preloadPrompt calls).
+   * Everywhere else node-llama-cpp reads 0 as "no limit", a generation like any other.
+   */
+  zeroMaxTokensPreloads?: true;
 }
 
 const metaStop = (r: unknown) => read(read(r, 'metadata'), 'stopReason');
@@ -57,6 +62,7 @@ const CHAT_SESSION: MethodSpec[] = [
     optionsArg: 1,
     sequenceOf: publicSequence,
     stopReason: metaStop,
+    zeroMaxTokensPreloads: true,
   },
 ];
 const CHAT: MethodSpec[] = [
@@ -105,7 +111,8 @@ export function installGenerationHooks(
         if (calls.current(sequence) === undefined || spec.name !== 'generateResponse') {
           const options = args[spec.optionsArg];
           signal = read(options, 'signal');
-          const preload = read(options, 'maxTokens') === 0; // preloadPrompt: cache warm-up, no generation
+          // preloadPrompt: a cache warm-up, no generation (tracked, unrecorded, so inner hooks defer to it)
+          const preload = spec.zeroMaxTokensPreloads === true && read(options, 'maxTokens') === 0;
           const stream = STREAM_CALLBACKS.some((k) => typeof read(options, k) === 'function');
           generation = new Generation(preload ? null : settings, sequence, spec.operation, stream, true);
         }
