@@ -62,9 +62,11 @@ export function trackGeneration(options: TrackGenerationOptions): GenerationTrac
     },
     end(usage) {
       if (op.isEnded) return;
-      const outputTokens = usage?.outputTokens ?? (generated > 0 ? generated : undefined);
-      const inputTokens = usage?.inputTokens;
-      if (inputTokens !== undefined || outputTokens !== undefined) op.setUsage({ inputTokens, outputTokens });
+      // The tokens counted by token() first, then the caller's usage as given: core reads each of its
+      // fields once, guarded (a throwing getter or a revoked Proxy is counted on llm.usage.invalid and
+      // leaves the earlier value), so reading it here cannot throw into the decode loop.
+      if (generated > 0) op.setUsage({ outputTokens: generated });
+      if (usage !== undefined) op.setUsage(usage);
       op.end();
     },
     fail(error) {
