@@ -130,7 +130,7 @@ export function installGenerationHooks(
           calls.remove(sequence, g);
           fn();
         });
-      safe(() => g.endWhenDisposed(() => settle(() => g.fail(sequenceDisposedError(), undefined))));
+      safe(() => g.endWhenDisposed(() => settle(() => g.fail(sequenceDisposedError(), undefined)), this));
       // Observe the caller's own promise (or value); it is returned untouched.
       return callObserved(
         () => orig.apply(this, args),

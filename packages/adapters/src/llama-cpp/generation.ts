@@ -36,8 +36,8 @@ export class Generation {
   private usageUnknown = false;
   /** The caller left without a word (see `abandon`). */
   private left = false;
-  /** The sequence's dispose listener while the call runs (see `endWhenDisposed`). */
-  private disposal: { dispose(): void } | undefined;
+  /** The dispose listeners (sequence, owner) while the call runs (see `endWhenDisposed`). */
+  private disposal: { dispose(): void }[] = [];
 
   constructor(
     private readonly settings: GenerationSettings | null,
@@ -89,21 +89,29 @@ export class Generation {
   }
 
   /**
-   * Ends the call as failed when its sequence is disposed before it settles. The runtime does not
-   * always settle it then: node-llama-cpp 3.22 leaves a completion disposed while it samples pending
-   * forever (its repeat-penalty callback throws inside the decode batch, an unhandled rejection), and
+   * Ends the call as failed when its sequence, or `owner` (the LlamaCompletion, LlamaChatSession or
+   * LlamaChat it runs on), is disposed before it settles. The runtime does not always settle it then:
+   * node-llama-cpp 3.22 leaves a completion whose sequence or LlamaCompletion is disposed while it
+   * samples pending forever (its repeat-penalty callback throws inside the decode batch, an unhandled
+   * rejection; disposing the LlamaCompletion leaves the sequence alive, so both are listened to), and
    * a custom evaluate loop whose sampling callback throws so waits for good too. `onDisposed` runs at
    * most once; finish() stops listening.
    */
-  endWhenDisposed(onDisposed: () => void): void {
+  endWhenDisposed(onDisposed: () => void, owner?: unknown): void {
     if (this.finished || this.op === null || read(this.sequence, 'disposed') === true) return;
-    const relay = read(this.sequence, 'onDispose');
-    const create = read(relay, 'createListener');
-    if (typeof create !== 'function') return;
-    const handle: unknown = create.call(relay, () => {
+    const fire = () => {
       if (!this.finished) onDisposed();
-    });
-    if (typeof read(handle, 'dispose') === 'function') this.disposal = handle as { dispose(): void };
+    };
+    // An owner already disposed rejects the call itself; only a live one is listened to.
+    const sources =
+      owner === undefined || read(owner, 'disposed') === true ? [this.sequence] : [this.sequence, owner];
+    for (const source of sources) {
+      const relay = read(source, 'onDispose');
+      const create = read(relay, 'createListener');
+      if (typeof create !== 'function') continue;
+      const handle: unknown = create.call(relay, fire);
+      if (typeof read(handle, 'dispose') === 'function') this.disposal.push(handle as { dispose(): void });
+    }
   }
 
   /** One generated token. */
@@ -120,11 +128,13 @@ export class Generation {
     if (this.finished) return;
     this.finished = true;
     const disposal = this.disposal;
-    this.disposal = undefined;
-    try {
-      disposal?.dispose();
-    } catch (e) {
-      reportOnce('llama-cpp dispose listener', e);
+    this.disposal = [];
+    for (const listener of disposal) {
+      try {
+        listener.dispose();
+      } catch (e) {
+        reportOnce('llama-cpp dispose listener', e);
+      }
     }
     const op = this.op;
     if (op === null) return;
@@ -188,7 +198,7 @@ export class Generation {
   }
 }
 
-/** What a call whose sequence was disposed under it fails with: the runtime's own message (error.type _OTHER). */
+/** What a call whose sequence (or completion/chat object) was disposed under it fails with: the runtime's own message (error.type _OTHER). */
 export function sequenceDisposedError(): Error {
   return new Error('Object is disposed');
 }
