@@ -23,6 +23,8 @@ interface MethodSpec {
    * Everywhere else node-llama-cpp reads 0 as "no limit", a generation like any other.
    */
   zeroMaxTokensPreloads?: true;
+  /** Also called by an outer hooked call on the same sequence, which then counts it. */
+  inner?: true;
 }
 
 const metaStop = (r: unknown) => read(read(r, 'metadata'), 'stopReason');
@@ -65,6 +67,7 @@ const CHAT_SESSION: MethodSpec[] = [
     zeroMaxTokensPreloads: true,
   },
 ];
+// LlamaChatSession's prompt and completePrompt run these inside: there they defer to the outer call.
 const CHAT: MethodSpec[] = [
   {
     name: 'generateResponse',
@@ -72,6 +75,16 @@ const CHAT: MethodSpec[] = [
     optionsArg: 1,
     sequenceOf: publicSequence,
     stopReason: metaStop,
+    inner: true,
+  },
+  {
+    name: 'loadChatAndCompleteUserMessage',
+    operation: GEN_AI_OPERATION.chat,
+    optionsArg: 1,
+    sequenceOf: publicSequence,
+    stopReason: metaStop,
+    zeroMaxTokensPreloads: true,
+    inner: true,
   },
 ];
 
@@ -108,7 +121,7 @@ export function installGenerationHooks(
       try {
         sequence = spec.sequenceOf(this as AnyThis);
         // An outer call on this sequence (a chat prompt around LlamaChat.generateResponse) already counts it.
-        if (calls.current(sequence) === undefined || spec.name !== 'generateResponse') {
+        if (spec.inner !== true || calls.current(sequence) === undefined) {
           const options = args[spec.optionsArg];
           signal = read(options, 'signal');
           // preloadPrompt: a cache warm-up, no generation (tracked, unrecorded, so inner hooks defer to it)

@@ -16,6 +16,7 @@ const PATCHED: [string, string][] = [
   ['LlamaChatSession', 'promptWithMeta'],
   ['LlamaChatSession', 'completePromptWithMeta'],
   ['LlamaChat', 'generateResponse'],
+  ['LlamaChat', 'loadChatAndCompleteUserMessage'],
   ['LlamaContextSequence', 'evaluate'],
   ['LlamaContextSequence', 'evaluateWithMetadata'],
   ['LlamaContextSequence', 'evaluateWithoutGeneratingNewTokens'],
