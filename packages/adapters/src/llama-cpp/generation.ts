@@ -20,8 +20,9 @@ export interface GenerationSettings {
  * fed back) and as "input" otherwise. Hence, per generation:
  *   output tokens          = Δ usedOutputTokens                       (one per sampled token)
  *   prompt tokens evaluated = Δ usedInputTokens at the first token + 1 (the last prompt token)
- *   input tokens           = the context the generation started from (tokens kept + tokens passed in)
- *   cached input tokens    = input tokens − prompt tokens evaluated   (reused from the KV cache)
+ *   input tokens           = the context the generation started from (tokens kept + tokens passed in),
+ *                            plus input evaluated after the first token (function results a chat reads)
+ *   cached input tokens    = prompt tokens − prompt tokens evaluated  (reused from the KV cache)
  */
 export class Generation {
   /** null for calls that are tracked only so inner hooks defer to them (e.g. preloadPrompt). */
@@ -190,7 +191,11 @@ export class Generation {
     if (outputTokens < 0 || evaluatedInput < 0) return; // meter replaced or reset: skip, never guess
     if (this.promptTokens !== undefined && this.evaluatedAtFirstToken !== undefined) {
       const cached = Math.max(0, this.promptTokens - this.evaluatedAtFirstToken);
-      op.setUsage({ inputTokens: this.promptTokens, outputTokens, cachedInputTokens: cached });
+      // The prompt, plus what the model read after its first token: a chat that calls functions
+      // reads their results (metered as input) before it generates again. For one prompt and its
+      // answer this is the prompt itself (metered input + its last token + the cached part).
+      const inputTokens = Math.max(this.promptTokens, evaluatedInput + 1 + cached);
+      op.setUsage({ inputTokens, outputTokens, cachedInputTokens: cached });
     } else {
       // No token came out (aborted or failed during prompt evaluation): report what was evaluated.
       op.setUsage({ inputTokens: evaluatedInput + outputTokens, outputTokens: 0 });
