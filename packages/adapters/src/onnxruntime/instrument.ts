@@ -183,7 +183,7 @@ function startLoad(config: RunConfig, args: unknown[]) {
       provider: config.provider,
       stage: 'session',
       requestModel: model,
-      executionProviders,
+      ...(executionProviders === undefined ? {} : { executionProviders }),
     });
     return {
       end(session: unknown) {

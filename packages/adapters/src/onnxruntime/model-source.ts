@@ -19,12 +19,21 @@ export function readCreateArgs(args: readonly unknown[]): ModelSource {
   if (typeof args[0] === 'string') source.path = args[0];
   for (let i = args.length - 1; i >= 1; i--) {
     const a = args[i];
-    if (a !== null && typeof a === 'object' && !ArrayBuffer.isView(a) && !(a instanceof ArrayBuffer)) {
+    if (a !== null && typeof a === 'object' && !isModelBytes(a)) {
       source.options = a as OrtSessionOptionsLike;
       break;
     }
   }
   return source;
+}
+
+/** Model bytes rather than options; `instanceof` throws on a revoked Proxy, which is no buffer. */
+function isModelBytes(a: object): boolean {
+  try {
+    return ArrayBuffer.isView(a) || a instanceof ArrayBuffer;
+  } catch {
+    return false;
+  }
 }
 
 /** A model file's base name without directories or the `.onnx`/`.ort` extension: never a full path. */
@@ -54,14 +63,20 @@ export function resolveModelName(
 /**
  * The execution providers the app asked for, as one low-cardinality attribute value ("cuda,cpu").
  * onnxruntime-node does not report which one a session ended up on; without the option it uses cpu.
+ * Undefined when the options cannot be read (a throwing getter, a revoked Proxy): the runtime then
+ * rejects the create, which is still recorded, with no providers guessed.
  */
-export function requestedExecutionProviders(options: OrtSessionOptionsLike | undefined): string {
-  const eps = options?.executionProviders;
-  if (!Array.isArray(eps) || eps.length === 0) return 'cpu';
-  const names: string[] = [];
-  for (const ep of eps) {
-    const name = typeof ep === 'string' ? ep : (ep as { name?: unknown } | null)?.name;
-    if (typeof name === 'string' && name !== '' && !names.includes(name)) names.push(name);
+export function requestedExecutionProviders(options: OrtSessionOptionsLike | undefined): string | undefined {
+  try {
+    const eps = options?.executionProviders;
+    if (!Array.isArray(eps) || eps.length === 0) return 'cpu';
+    const names: string[] = [];
+    for (const ep of eps) {
+      const name = typeof ep === 'string' ? ep : (ep as { name?: unknown } | null)?.name;
+      if (typeof name === 'string' && name !== '' && !names.includes(name)) names.push(name);
+    }
+    return names.length === 0 ? 'cpu' : names.join(',');
+  } catch {
+    return undefined;
   }
-  return names.length === 0 ? 'cpu' : names.join(',');
 }

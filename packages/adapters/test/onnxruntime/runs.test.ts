@@ -149,6 +149,38 @@ describe('instrumentOnnxRuntime: runs on the real CPU runtime', () => {
     await harness.shutdown();
   });
 
+  it('records a create whose options cannot be read, once, failed, with no execution providers guessed', async () => {
+    const { harness, metrics } = setup();
+    handle = instrumentOnnxRuntime(ort, { metrics, modelName: 'mm' });
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const hostile = [
+      revoked,
+      Object.defineProperty({}, 'executionProviders', {
+        enumerable: true,
+        get() {
+          throw new Error('executionProviders getter');
+        },
+      }),
+      { executionProviders: [Object.defineProperty({}, 'name', { get: () => Number.NaN.toFixed(-1) })] },
+    ];
+    for (const options of hostile) {
+      // The runtime reads them too, and rejects: the app gets its error unchanged.
+      const rejected = await ort.InferenceSession.create(matMulAddModel(), options as never).catch(
+        (e: unknown) => e,
+      );
+      expect(rejected).toBeInstanceOf(Error);
+    }
+    const m = await harness.collect();
+    const loads = m.points(LOAD, { 'gen_ai.request.model': 'mm' });
+    expect(loads.reduce((n, p) => n + (p.value as { count: number }).count, 0)).toBe(3);
+    for (const p of loads) {
+      expect(p.attributes['error.type']).toBeTypeOf('string');
+      expect(p.attributes['llm.execution_providers']).toBeUndefined();
+    }
+    await harness.shutdown();
+  });
+
   it('records the requested execution providers even when the runtime cannot load them', async () => {
     const { harness, metrics } = setup();
     handle = instrumentOnnxRuntime(ort, { metrics, modelName: 'mm' });
