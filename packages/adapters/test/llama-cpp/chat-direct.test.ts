@@ -23,7 +23,7 @@ describe('instrumentLlamaCpp: LlamaChat.loadChatAndCompleteUserMessage used dire
   it('records one chat operation with the runtime stop reason, queue time and metered tokens', async () => {
     const seq = (await f.context()).getSequence();
     const chat = new LlamaChat({ contextSequence: seq });
-    const history = chat.chatWrapper.generateInitialChatHistory();
+    const history = chat.chatWrapper.generateInitialChatHistory({ systemPrompt: 'Be brief.' });
     history.push({ type: 'user', text: 'Hello' });
     await f.harness.collect();
     const before = meterOf(seq);
@@ -48,7 +48,7 @@ describe('instrumentLlamaCpp: LlamaChat.loadChatAndCompleteUserMessage used dire
   it('records nothing for a maxTokens 0 preload, and completePrompt still once', async () => {
     const seq = (await f.context()).getSequence();
     const chat = new LlamaChat({ contextSequence: seq });
-    const history = chat.chatWrapper.generateInitialChatHistory();
+    const history = chat.chatWrapper.generateInitialChatHistory({ systemPrompt: 'Be brief.' });
     history.push({ type: 'user', text: 'Hello' });
     await f.harness.collect();
     await chat.loadChatAndCompleteUserMessage(history, { maxTokens: 0 });
@@ -56,7 +56,10 @@ describe('instrumentLlamaCpp: LlamaChat.loadChatAndCompleteUserMessage used dire
     let m = await f.harness.collect();
     expect(m.points(SERVER_DURATION)).toHaveLength(0);
 
-    const session = new LlamaChatSession({ contextSequence: (await f.context()).getSequence() });
+    const session = new LlamaChatSession({
+      contextSequence: (await f.context()).getSequence(),
+      systemPrompt: 'Be brief.',
+    });
     await session.completePrompt('Hel', { maxTokens: 3 });
     m = await f.harness.collect();
     expect(m.count(SERVER_DURATION, { 'gen_ai.operation.name': 'chat' })).toBe(1);

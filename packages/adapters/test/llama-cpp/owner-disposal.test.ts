@@ -38,7 +38,7 @@ describe('instrumentLlamaCpp: the completion or chat object disposed under a run
       'LlamaChatSession',
       'chat',
       (seq, onToken) => {
-        const owner = new LlamaChatSession({ contextSequence: seq });
+        const owner = new LlamaChatSession({ contextSequence: seq, systemPrompt: 'Be brief.' });
         return { owner, call: owner.prompt('Hello world', { maxTokens: 30, onToken }) };
       },
     ],
@@ -47,7 +47,7 @@ describe('instrumentLlamaCpp: the completion or chat object disposed under a run
       'chat',
       (seq, onToken) => {
         const owner = new LlamaChat({ contextSequence: seq });
-        const history = owner.chatWrapper.generateInitialChatHistory();
+        const history = owner.chatWrapper.generateInitialChatHistory({ systemPrompt: 'Be brief.' });
         history.push({ type: 'user', text: 'Hello' }, { type: 'model', response: [] });
         return { owner, call: owner.generateResponse(history, { maxTokens: 30, onToken }) };
       },

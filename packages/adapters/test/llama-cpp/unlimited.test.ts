@@ -42,7 +42,10 @@ describe('instrumentLlamaCpp: maxTokens 0 is a generation without a limit', () =
       after.output - before.output,
     );
 
-    const session = new LlamaChatSession({ contextSequence: (await f.context()).getSequence() });
+    const session = new LlamaChatSession({
+      contextSequence: (await f.context()).getSequence(),
+      systemPrompt: 'Be brief.',
+    });
     const reply = await session.promptWithMeta('Hi', { maxTokens: 0, grammar: await grammar() });
     expect(reply.responseText).toBe('abcd');
     m = await f.harness.collect();
@@ -51,7 +54,7 @@ describe('instrumentLlamaCpp: maxTokens 0 is a generation without a limit', () =
     expect(m.count('gen_ai.server.time_to_first_token')).toBe(1);
 
     const chat = new LlamaChat({ contextSequence: (await f.context()).getSequence() });
-    const history = chat.chatWrapper.generateInitialChatHistory();
+    const history = chat.chatWrapper.generateInitialChatHistory({ systemPrompt: 'Be brief.' });
     history.push({ type: 'user', text: 'Hello' }, { type: 'model', response: [] });
     await chat.generateResponse(history, { maxTokens: 0, grammar: await grammar() });
     m = await f.harness.collect();
@@ -61,7 +64,7 @@ describe('instrumentLlamaCpp: maxTokens 0 is a generation without a limit', () =
 
   it('still records nothing for preloadPrompt (completePrompt with maxTokens 0 only loads the prompt)', async () => {
     const seq = (await f.context()).getSequence();
-    const session = new LlamaChatSession({ contextSequence: seq });
+    const session = new LlamaChatSession({ contextSequence: seq, systemPrompt: 'Be brief.' });
     await f.harness.collect();
     await session.preloadPrompt('Hi there');
     expect(seq.nextTokenIndex).toBeGreaterThan(0); // the prompt was loaded
