@@ -15,7 +15,8 @@ import type { ToolCallSpec } from './openai-server.js';
  * A local Anthropic-compatible HTTP server for tests and benchmarks: the Messages API
  * (`/v1/messages`, JSON or SSE with message_start, content_block_start/delta/stop, ping,
  * message_delta, message_stop and error events), token counting (`/v1/messages/count_tokens`) and
- * the legacy Text Completions API (`/v1/complete`), with controllable delays and failures. Content is
+ * the legacy Text Completions API (`/v1/complete`), with controllable delays and failures; the
+ * Messages API also answers on Amazon Bedrock's and Vertex AI's paths (see `platformRoute`). Content is
  * deterministic (`tok0 tok1 …`, one delta each) so tests can assert exact chunk and token counts.
  */
 /** `status` >= 400 sends an Anthropic error body (429 rate_limit_error, 529 overloaded_error, …). */
@@ -86,7 +87,10 @@ async function answer(
   b: AnthropicServerBehaviour,
   headers: Record<string, string>,
 ): Promise<void> {
-  const { body, path } = request;
+  const { path } = request;
+  const platform = platformRoute(path);
+  // Bedrock and Vertex take the model (and Bedrock the stream flag) in the path, not the body.
+  const body = platform ? { ...request.body, ...platform } : request.body;
   const model = b.responseModel ?? (typeof body.model === 'string' ? body.model : 'claude-test');
   const chunks = b.chunks ?? 3;
   if (path.endsWith('/v1/messages/count_tokens')) {
@@ -94,7 +98,7 @@ async function answer(
   }
   if (path.endsWith('/v1/complete'))
     return legacyCompletion(res, headers, b, model, chunks, Boolean(body.stream));
-  if (!path.endsWith('/v1/messages')) {
+  if (!platform && !path.endsWith('/v1/messages')) {
     return sendJson(res, 404, headers, errorBody('not_found_error', `no route ${path}`));
   }
   const usage = 'usage' in b ? b.usage : usageOf(b, chunks);
@@ -148,6 +152,20 @@ async function answer(
   });
   ev('message_stop', {});
   return streamEvents(res, headers, events, b);
+}
+
+/**
+ * The Messages API as the cloud platforms route it: Amazon Bedrock's `/model/{model}/invoke` (and
+ * `invoke-with-response-stream`, answered here as SSE, which the Bedrock client passes through as a
+ * gateway's answer) and Vertex AI's `…/publishers/anthropic/models/{model}:rawPredict` (and
+ * `:streamRawPredict`). Returns the model and stream flag the path carries, or undefined.
+ */
+function platformRoute(path: string): { model: string; stream?: boolean } | undefined {
+  const bedrock = /\/model\/([^/]+)\/(invoke|invoke-with-response-stream)$/.exec(path);
+  if (bedrock) return { model: decodeURIComponent(bedrock[1]!), stream: bedrock[2] !== 'invoke' };
+  const vertex = /\/publishers\/anthropic\/models\/([^/:]+):(rawPredict|streamRawPredict)$/.exec(path);
+  if (vertex) return { model: decodeURIComponent(vertex[1]!) };
+  return undefined;
 }
 
 const toolUseBlocks = (calls: ToolCallSpec[]) =>

@@ -6,8 +6,9 @@ import { anthropicErrorType, CompletionReader, MessagesReader } from './messages
 
 export interface InstrumentAnthropicOptions extends AdapterOptions {
   /**
-   * `gen_ai.provider.name`; default: inferred from the client's baseURL (`aws.bedrock` for the
-   * Bedrock client, `gcp.vertex_ai` for the Vertex one), else `anthropic`.
+   * `gen_ai.provider.name`; default: the platform of a Bedrock (`aws.bedrock`) or Vertex AI
+   * (`gcp.vertex_ai`) client whatever its base URL, else inferred from the client's baseURL, else
+   * `anthropic`.
    */
   providerName?: string;
 }
@@ -31,6 +32,33 @@ function endpoints({ recorder }: ResolvedOptions<unknown>): Endpoint[] {
   ];
 }
 
+/**
+ * The cloud platforms' clients (`@anthropic-ai/bedrock-sdk`'s AnthropicBedrock and
+ * AnthropicBedrockMantle, `@anthropic-ai/vertex-sdk`'s AnthropicVertex) subclass the SDK's client and
+ * speak their platform's API whatever their base URL: a gateway or private endpoint
+ * (`ANTHROPIC_BEDROCK_BASE_URL`), or Bedrock Mantle's own `bedrock-mantle.<region>.api.aws` host,
+ * tells the URL inference nothing. The SDK names the platform on the client (`_genAIProviderName`,
+ * what its own spans use: 0.x and 1.x); the class name is the fallback for builds without it.
+ * The base client's `anthropic` is left to the URL, which knows the compatible providers.
+ */
+const PLATFORM_CLASSES: Readonly<Record<string, string>> = {
+  AnthropicBedrock: GEN_AI_PROVIDER.awsBedrock,
+  AnthropicBedrockMantle: GEN_AI_PROVIDER.awsBedrock,
+  AnthropicVertex: GEN_AI_PROVIDER.gcpVertexAi,
+};
+
+function platformOf(client: object): string | undefined {
+  const declared = (client as { _genAIProviderName?: unknown })._genAIProviderName;
+  if (typeof declared === 'string' && declared !== '')
+    return declared === GEN_AI_PROVIDER.anthropic ? undefined : declared;
+  for (let proto = Object.getPrototypeOf(client), depth = 0; proto && depth < 5; depth++) {
+    const name: unknown = proto.constructor?.name;
+    if (typeof name === 'string' && Object.hasOwn(PLATFORM_CLASSES, name)) return PLATFORM_CLASSES[name];
+    proto = Object.getPrototypeOf(proto);
+  }
+  return undefined;
+}
+
 /** The adapter as the shared HTTP-SDK layer drives it (internal: not exported from the subpath). */
 export const ANTHROPIC_ADAPTER: HttpSdkAdapter<unknown> = {
   options: { adapter: 'instrumentAnthropic', defaultProvider: undefined },
@@ -38,6 +66,7 @@ export const ANTHROPIC_ADAPTER: HttpSdkAdapter<unknown> = {
   defaultProvider: GEN_AI_PROVIDER.anthropic,
   endpoints,
   errorType: anthropicErrorType,
+  clientProvider: platformOf,
 };
 
 /**

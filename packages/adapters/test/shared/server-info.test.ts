@@ -78,6 +78,8 @@ describe('server attributes from the base URL', () => {
       'gcp.vertex_ai',
     );
     expect(inferProvider(host('aiplatform', 'googleapis', 'com'), 'anthropic')).toBe('gcp.vertex_ai');
+    // Bedrock Mantle serves the Anthropic and OpenAI APIs on its own host.
+    expect(inferProvider(host('bedrock-mantle', 'eu-west-1', 'api', 'aws'))).toBe('aws.bedrock');
     // A label must match whole, or as the last part of a hyphenated label: no substring matches.
     expect(inferProvider(host('notgroq', 'example', 'com'))).toBe('openai');
     expect(serverInfo('not a url', undefined, 'anthropic').provider).toBe('anthropic');

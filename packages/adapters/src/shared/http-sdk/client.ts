@@ -24,6 +24,12 @@ export interface HttpSdkAdapter<Extra> {
   endpoints(options: ResolvedOptions<Extra>): readonly Endpoint[];
   /** The SDK's own error bodies, for errors without an HTTP status. */
   errorType?(error: object): ErrorType | undefined;
+  /**
+   * `gen_ai.provider.name` that the client's class itself stands for (a cloud platform's client of
+   * the same SDK), which beats the base URL's inference: such a client speaks that platform's API
+   * whatever host it is pointed at. `undefined`: the base URL decides.
+   */
+  clientProvider?(client: object): string | undefined;
 }
 
 /**
@@ -87,7 +93,10 @@ function installOn<Extra>(
     client,
     options,
     (patcher) => {
-      const server = serverInfoCache(options.providerName, adapter.defaultProvider);
+      const server = serverInfoCache(
+        options.providerName ?? clientProviderOf(adapter, client),
+        adapter.defaultProvider,
+      );
       const context: CallContext = {
         adapter: name,
         options,
@@ -146,6 +155,15 @@ function patchCopies<Extra>(
       return copy;
     };
   });
+}
+
+function clientProviderOf<Extra>(adapter: HttpSdkAdapter<Extra>, client: object): string | undefined {
+  try {
+    return adapter.clientProvider?.(client);
+  } catch (error) {
+    reportOnce(`${adapter.options.adapter}: reading the client's platform`, error);
+    return undefined;
+  }
 }
 
 /** Undoes `instrumentClient` on this client; returns whether it was instrumented. */

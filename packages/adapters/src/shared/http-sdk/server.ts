@@ -30,6 +30,8 @@ const PROVIDER_LABELS: ReadonlyArray<readonly [labels: readonly string[], provid
   [['generativelanguage', 'googleapis'], P.gcpGemini],
   [['aiplatform', 'googleapis'], P.gcpVertexAi],
   [['bedrock-runtime', 'amazonaws'], P.awsBedrock],
+  // Bedrock's Mantle endpoints (bedrock-mantle.<region>.api.aws): the Anthropic and OpenAI APIs.
+  [['bedrock-mantle', 'api', 'aws'], P.awsBedrock],
   [['anthropic'], P.anthropic],
   [['cohere'], P.cohere],
   [['openai'], P.openai],

@@ -1,0 +1,134 @@
+import AnthropicBedrock, { AnthropicBedrockMantle } from '@anthropic-ai/bedrock-sdk';
+import { AnthropicVertex } from '@anthropic-ai/vertex-sdk';
+import { startAnthropicServer } from '@genai-metrics/testkit';
+import { OAuth2Client } from 'google-auth-library';
+import { describe, expect, it } from 'vitest';
+import { instrumentAnthropic } from '../../src/anthropic/index.js';
+import * as h from '../shared/harness.js';
+import { useServer } from '../shared/lifecycle.js';
+import { SDKS } from './sdks.js';
+
+const messages = [{ role: 'user' as const, content: 'hi' }];
+
+/**
+ * The cloud platforms' clients (real @anthropic-ai/bedrock-sdk and @anthropic-ai/vertex-sdk) against
+ * the local server, which answers on their platforms' paths: each call is recorded once, with the
+ * platform as gen_ai.provider.name whatever host the client is pointed at.
+ */
+describe('anthropic: the Bedrock and Vertex AI clients', () => {
+  const server = useServer(startAnthropicServer);
+
+  it('a Bedrock or Vertex client behind a gateway URL records its platform, streamed or not', async () => {
+    const { harness, metrics } = h.metricsPipeline();
+    const baseURL = server().baseURL;
+    // A gateway or private endpoint that signs for the app (ANTHROPIC_BEDROCK_BASE_URL + skipAuth).
+    const bedrock = instrumentAnthropic(
+      new AnthropicBedrock({ baseURL, skipAuth: true, awsRegion: 'us-east-1', maxRetries: 0 }),
+      { metrics },
+    );
+    const vertex = instrumentAnthropic(
+      new AnthropicVertex({ baseURL, region: 'us-east5', projectId: 'p', authClient: googleAuth() }),
+      { metrics },
+    );
+    const answer = await bedrock.messages.create({ model: 'bedrock-json', max_tokens: 8, messages });
+    expect(answer.content).toEqual([{ type: 'text', text: 'tok0 tok1 tok2 ' }]);
+    expect(server().requests.at(-1)!.path).toBe('/model/bedrock-json/invoke');
+    const stream = await bedrock.messages.create({
+      model: 'bedrock-sse',
+      max_tokens: 8,
+      messages,
+      stream: true,
+    });
+    for await (const _ of stream);
+    await vertex.messages.create({ model: 'vertex-json', max_tokens: 8, messages });
+    expect(server().requests.at(-1)!.path).toMatch(/\/models\/vertex-json:rawPredict$/);
+    const final = await vertex.messages
+      .stream({ model: 'vertex-sse', max_tokens: 8, messages })
+      .finalMessage();
+    expect(final.usage.output_tokens).toBe(3);
+
+    const m = await harness.collect();
+    const provider = (model: string) =>
+      m
+        .points(h.DURATION, { 'gen_ai.request.model': model })
+        .map((p) => p.attributes['gen_ai.provider.name']);
+    expect(provider('bedrock-json')).toEqual(['aws.bedrock']);
+    expect(provider('bedrock-sse')).toEqual(['aws.bedrock']);
+    expect(provider('vertex-json')).toEqual(['gcp.vertex_ai']);
+    expect(provider('vertex-sse')).toEqual(['gcp.vertex_ai']);
+    expect(m.count(h.DURATION)).toBe(4);
+    expect(m.count(h.TTFC)).toBe(2);
+    expect(h.tokenSums(m)).toEqual({ input: 28, output: 12, count: 8 });
+    await harness.shutdown();
+  });
+
+  it('Bedrock Mantle at its own host (bedrock-mantle.<region>.api.aws) is aws.bedrock; server.address is that host', async () => {
+    const { harness, metrics } = h.metricsPipeline();
+    // The client keeps its default base URL; its own `fetch` option carries the request to the local server.
+    const local = new URL(server().baseURL);
+    const fetchLocally = (input: string | URL | Request, init?: RequestInit) => {
+      const url = new URL(input instanceof Request ? input.url : input);
+      url.protocol = local.protocol;
+      url.host = local.host;
+      return fetch(url, init);
+    };
+    const mantle = instrumentAnthropic(
+      new AnthropicBedrockMantle({
+        awsRegion: 'us-east-1',
+        skipAuth: true,
+        fetch: fetchLocally,
+        maxRetries: 0,
+      }),
+      { metrics },
+    );
+    await mantle.messages.create({ model: 'mantle', max_tokens: 8, messages });
+    const m = await harness.collect();
+    expect(m.points(h.DURATION).map((p) => p.attributes)).toEqual([
+      expect.objectContaining({
+        'gen_ai.provider.name': 'aws.bedrock',
+        'server.address': 'bedrock-mantle.us-east-1.api.aws',
+        'server.port': 443,
+      }),
+    ]);
+    await harness.shutdown();
+  });
+
+  it.each(SDKS)(
+    'the plain client (v$major) stays anthropic on a local URL; providerName beats the platform',
+    async ({ Anthropic }) => {
+      const { harness, metrics } = h.metricsPipeline();
+      const plain = instrumentAnthropic(
+        new Anthropic({ apiKey: 't', baseURL: server().baseURL, maxRetries: 0 }),
+        {
+          metrics,
+        },
+      );
+      const named = instrumentAnthropic(
+        new AnthropicBedrock({
+          baseURL: server().baseURL,
+          skipAuth: true,
+          awsRegion: 'us-east-1',
+          maxRetries: 0,
+        }),
+        { metrics, providerName: 'my-gateway' },
+      );
+      await plain.messages.create({ model: 'plain', max_tokens: 8, messages });
+      await named.messages.create({ model: 'named', max_tokens: 8, messages });
+      const m = await harness.collect();
+      expect(
+        m.count(h.DURATION, { 'gen_ai.request.model': 'plain', 'gen_ai.provider.name': 'anthropic' }),
+      ).toBe(1);
+      expect(
+        m.count(h.DURATION, { 'gen_ai.request.model': 'named', 'gen_ai.provider.name': 'my-gateway' }),
+      ).toBe(1);
+      await harness.shutdown();
+    },
+  );
+});
+
+/** Google OAuth credentials that need no network: a real OAuth2Client holding an unexpired token. */
+function googleAuth() {
+  const client = new OAuth2Client();
+  client.setCredentials({ access_token: 'test', expiry_date: Date.now() + 3_600_000 });
+  return client;
+}
