@@ -1,3 +1,4 @@
+import { reportOnce } from '../diag.js';
 import { abandoned } from './abandoned.js';
 import { HttpCall } from './call.js';
 
@@ -203,6 +204,19 @@ function hookParse(p: APIPromiseLike, call: ObservedCall): void {
     return response;
   });
 
+  // Anthropic 1.x's message threads take a streamed call's raw response (`_responseProps()`) and parse
+  // it outside this promise: read it aside (below). Only streamed calls: a thread's `send()` awaits the
+  // promise after taking the props, which parses through our hook.
+  const responseProps = (p as { _responseProps?: unknown })._responseProps;
+  if (call.stream && typeof responseProps === 'function') {
+    setHook(p, '_responseProps', function instrumentedResponseProps(this: unknown, ...args: unknown[]) {
+      const props: unknown = responseProps.apply(this, args);
+      call.subscribe();
+      if (isThenable(props)) props.then((resolved) => readAside(p, call, resolved), noop);
+      return props;
+    });
+  }
+
   // SDK helpers (chat.completions.parse(), responses.parse(), embeddings' base64 decoding) hand the
   // caller a promise derived from this one by `_thenUnwrap`: hook it too, or its `asResponse()` (which
   // never parses) would leave the call in flight until the garbage collector reclaimed this promise,
@@ -235,5 +249,55 @@ function hookParse(p: APIPromiseLike, call: ObservedCall): void {
       }
       return derived;
     });
+  }
+}
+
+const noop = () => {};
+
+/**
+ * A streamed call whose raw response an SDK helper took to parse into a Stream of its own:
+ * @anthropic-ai/sdk 1.x's `BetaMessageThread.stream()`, which the streaming tool runner
+ * (`beta.messages.toolRunner({ stream: true })`) drives, takes `_responseProps()` and builds a new
+ * APIPromise on them, so neither our parse hook nor the Stream it returns ever sees the answer, and
+ * every such turn stayed in flight until the garbage collector reclaimed this promise, then was
+ * recorded as cancelled with no usage. The answer is read aside instead: the response is cloned
+ * (the fetch standard tees its body, so the helper's Response, status and headers stay its own), the
+ * clone is parsed by the SDK's own default parse (a fresh APIPromise's `parseResponse`, without the
+ * tracing a `parse()` would run on the app's spans) into a Stream we observe and read to its end.
+ * An abort of the helper's stream aborts the request both branches read, so ours ends as it does.
+ * Costs a second SSE parse, on this path only.
+ */
+function readAside(p: APIPromiseLike, call: ObservedCall, props: unknown): void {
+  if (call.isEnded || call.parsing || call.delivered) return;
+  try {
+    const response = (props as { response: { clone(): unknown } }).response;
+    const clone = { ...(props as object), response: response.clone() };
+    const client = call.settings.client;
+    const Sdk = p.constructor as new (client: unknown, props: Promise<unknown>) => APIPromiseLike;
+    const parsed = new Sdk(client, Promise.resolve(clone)).parseResponse(client, clone);
+    Promise.resolve(parsed).then(
+      (stream) => {
+        call.deliver(stream);
+        if (isAsyncIterable(stream)) void drain(stream);
+      },
+      (error: unknown) => call.fail(error),
+    );
+  } catch (error) {
+    reportOnce(`${call.settings.adapter}: reading a helper's stream aside`, error);
+    call.end();
+  }
+}
+
+const isAsyncIterable = (v: unknown): v is AsyncIterable<unknown> =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+
+/** Reads our side of the stream to its end; its errors are the call's (recorded by the observer), not ours to throw. */
+async function drain(stream: AsyncIterable<unknown>): Promise<void> {
+  try {
+    for await (const _ of stream);
+  } catch {
+    // Recorded by the stream's observer.
   }
 }

@@ -10,6 +10,8 @@ export interface CallSettings {
   /** The adapter's entry point (`instrumentOpenAI`), for messages. */
   readonly adapter: string;
   readonly errorType: (error: unknown) => ErrorType;
+  /** The instrumented client, for a parse of our own (see `readAside` in api-promise.ts). */
+  readonly client?: object;
 }
 
 /**
@@ -28,9 +30,9 @@ export class HttpCall extends GuardedOperation implements Abandonable {
     backend: OperationLike | undefined,
     /** Read directly on the per-chunk path (see stream.ts); everything else goes through the methods. */
     readonly reader: CallReader,
-    private readonly settings: CallSettings,
+    readonly settings: CallSettings,
     /** The caller asked for a stream: the parsed answer is a Stream to observe, not the result. */
-    private readonly stream: boolean,
+    readonly stream: boolean,
     /** The request's own `signal` option, if any: a deadline that fired makes an abort a timeout. */
     private readonly signal?: unknown,
   ) {

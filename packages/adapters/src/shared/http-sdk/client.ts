@@ -102,6 +102,7 @@ function installOn<Extra>(
         options,
         server: () => server(baseURLOf(client)),
         errorType: (error) => sdkErrorType(error, adapter.errorType),
+        client,
       };
       let patched = 0;
       const refused: string[] = [];
