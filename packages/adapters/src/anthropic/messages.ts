@@ -85,6 +85,7 @@ class UsageState {
   private cacheWrite: unknown;
   private output: unknown;
   private thinking: unknown;
+  private iterations: unknown;
   private seen = false;
 
   merge(usage: unknown, withOutput: boolean): void {
@@ -96,6 +97,7 @@ class UsageState {
     this.input = grow(usage.input_tokens, this.input);
     this.cacheRead = grow(usage.cache_read_input_tokens, this.cacheRead);
     this.cacheWrite = grow(usage.cache_creation_input_tokens, this.cacheWrite);
+    this.iterations = keep(usage.iterations, this.iterations);
     if (withOutput) {
       this.output = keep(usage.output_tokens, this.output);
       // `output_tokens_details.thinking_tokens`: the reasoning part of output_tokens (SDK 0.9x+).
@@ -111,7 +113,10 @@ class UsageState {
    */
   toUsage(): Usage | undefined {
     if (!this.seen) return undefined;
-    const { input, cacheRead, cacheWrite } = this;
+    const extra = compactionUsage(this.iterations);
+    const input = plus(this.input, extra.input);
+    const cacheRead = plus(this.cacheRead, extra.cacheRead);
+    const cacheWrite = plus(this.cacheWrite, extra.cacheWrite);
     const parts = [cacheRead, cacheWrite].filter((v) => v !== undefined && v !== null);
     let inputTokens: unknown = input;
     if (count(input) && parts.every(count)) {
@@ -123,10 +128,47 @@ class UsageState {
       inputTokens: inputTokens as number,
       cachedInputTokens: cacheRead as number,
       cacheWriteInputTokens: cacheWrite as number,
-      outputTokens: this.output as number,
+      outputTokens: plus(this.output, extra.output) as number,
       reasoningTokens: this.thinking as number,
     };
   }
+}
+
+/**
+ * `base + extra`. A malformed compaction count replaces the sum (core counts it invalid: never a sum
+ * missing a part); a malformed base stays as it is; an absent base (a null cache field) is the
+ * compaction's count alone.
+ */
+function plus(base: unknown, extra: unknown): unknown {
+  if (extra === 0) return base;
+  if (!count(extra)) return extra;
+  if (count(base)) return (base as number) + (extra as number);
+  return base === undefined || base === null ? extra : base;
+}
+
+type Tokens = Record<'input' | 'cacheRead' | 'cacheWrite' | 'output', unknown>;
+
+/**
+ * The tokens of the context compactions the server ran for this request (`usage.iterations` entries of
+ * type `compaction`, the compaction beta): the API leaves them out of the top-level usage fields
+ * (unlike `message` entries, a breakdown of those fields), though the request consumed and is billed
+ * for them. A malformed count is kept as it is, so that its total is counted invalid, not recorded short.
+ */
+function compactionUsage(iterations: unknown): Tokens {
+  const total: Tokens = { input: 0, cacheRead: 0, cacheWrite: 0, output: 0 };
+  if (!Array.isArray(iterations)) return total;
+  for (const entry of iterations) {
+    if (!isObj(entry) || entry.type !== 'compaction') continue;
+    const add = (key: keyof Tokens, v: unknown) => {
+      if (v === undefined || v === null || !count(total[key])) return;
+      total[key] = count(v) ? (total[key] as number) + (v as number) : v;
+    };
+    add('input', entry.input_tokens);
+    add('cacheRead', entry.cache_read_input_tokens);
+    add('cacheWrite', entry.cache_creation_input_tokens);
+    add('output', entry.output_tokens);
+  }
+  return total;
 }
 
 export interface StopContext {

@@ -94,6 +94,48 @@ describe.each(SDKS)('anthropic v$major: requests', ({ major, Anthropic }) => {
     await harness.shutdown();
   });
 
+  it('a context compaction (usage.iterations, type compaction) is billed outside the top-level usage: its tokens are added, streamed or not', async () => {
+    const { harness, client } = setup({}, 'both');
+    const message = {
+      input_tokens: 30,
+      output_tokens: 5,
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 0,
+    };
+    const iterations = [
+      {
+        type: 'compaction',
+        input_tokens: 1000,
+        output_tokens: 50,
+        cache_read_input_tokens: 200,
+        cache_creation_input_tokens: 0,
+      },
+      // A `message` entry is a breakdown of the top-level fields: never added again.
+      { type: 'message', ...message },
+    ];
+    server().enqueue(
+      { usage: { ...message, iterations } },
+      // Streamed: the iterations arrive with the cumulative counts in message_delta.
+      { chunks: 5, usage: { ...message, output_tokens: 1 }, deltaUsage: { output_tokens: 5, iterations } },
+      // A malformed compaction count: that total is counted invalid, never recorded short.
+      { usage: { ...message, iterations: [{ type: 'compaction', input_tokens: '9', output_tokens: 4 }] } },
+    );
+    await client.messages.create({ model: 'json', max_tokens: 64, messages });
+    const stream = await client.messages.create({ model: 'sse', max_tokens: 64, messages, stream: true });
+    for await (const _ of stream);
+    await client.messages.create({ model: 'odd', max_tokens: 64, messages });
+    const m = await harness.collect();
+    for (const model of ['json', 'sse']) {
+      const match = { 'gen_ai.request.model': model };
+      // 30 + 1000 uncached + 200 read from the cache; 5 + 50 output.
+      expect(h.tokenSums(m, match)).toEqual({ input: 1230, output: 55, count: 2 });
+      expect(m.sum(`${LATEST}.cache_read.input_tokens`, match)).toBe(200);
+    }
+    expect(h.tokenSums(m, { 'gen_ai.request.model': 'odd' })).toEqual({ input: 0, output: 9, count: 1 });
+    expect(m.sum(h.INVALID)).toBe(1);
+    await harness.shutdown();
+  });
+
   it('max_tokens, refusal and tool_use are answers, not errors: counted by stop reason', async () => {
     const { harness, client } = setup();
     server().enqueue(
