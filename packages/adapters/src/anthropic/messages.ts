@@ -54,7 +54,7 @@ export function anthropicErrorType(error: object): ErrorType | undefined {
 
 const nonEmpty = (v: unknown) => typeof v === 'string' && v.length > 0;
 
-/** Does a `content_block_delta` carry generated output: text, tool-use JSON or thinking? */
+/** Does a `content_block_delta` carry generated output: text, tool-use JSON, thinking or a compaction summary? */
 function carriesOutput(delta: unknown): boolean {
   if (!isObj(delta)) return false;
   switch (delta.type) {
@@ -64,9 +64,24 @@ function carriesOutput(delta: unknown): boolean {
       return nonEmpty(delta.partial_json);
     case 'thinking_delta':
       return nonEmpty(delta.thinking);
+    case 'compaction_delta':
+      // A server-side context compaction's summary (the compaction beta), the whole of it in one
+      // delta: the first output of a compacting turn, and all of it when the turn pauses there
+      // (stop_reason `compaction`).
+      return nonEmpty(delta.content);
     default:
       return false; // signature_delta, citations_delta: metadata of output already counted
   }
+}
+
+/**
+ * Does a `content_block_start` carry generated output? A `redacted_thinking` block (thinking the
+ * safety systems encrypted) arrives whole in its start event, with no deltas: when a turn opens with
+ * one, that is its first output. Other blocks start empty (their deltas carry the output) or hold
+ * what a server tool returned (`web_search_tool_result`), not generation.
+ */
+function startsWithOutput(block: unknown): boolean {
+  return isObj(block) && block.type === 'redacted_thinking' && nonEmpty(block.data);
 }
 
 const count = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
@@ -213,6 +228,7 @@ export class MessagesReader extends StopCountingReader {
     if (!isObj(event)) return 'other';
     const type = event.type;
     if (type === 'content_block_delta') return carriesOutput(event.delta) ? 'content' : 'other';
+    if (type === 'content_block_start') return startsWithOutput(event.content_block) ? 'content' : 'other';
     if (type === 'message_start') {
       const message = event.message;
       if (isObj(message)) {

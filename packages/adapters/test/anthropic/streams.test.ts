@@ -120,6 +120,38 @@ describe.each(SDKS)('anthropic v$major: streams', ({ Anthropic }) => {
     },
   );
 
+  it('a redacted_thinking block (whole in its start event) and a compaction summary (compaction_delta) are output chunks', async () => {
+    const { harness, client } = setup();
+    const block = (index: number, content_block: unknown, deltas: unknown[] = []) => [
+      { event: 'content_block_start', data: { type: 'content_block_start', index, content_block } },
+      ...deltas.map((delta) => ({
+        event: 'content_block_delta',
+        data: { type: 'content_block_delta', index, delta },
+      })),
+      { event: 'content_block_stop', data: { type: 'content_block_stop', index } },
+    ];
+    server().enqueue(
+      // Thinking the safety systems encrypted opens the turn, then 2 text deltas.
+      { chunks: 2, injectEvents: block(0, { type: 'redacted_thinking', data: 'EmwKAhgB' }) },
+      // A turn that compacts the context and pauses there: the summary is its only output.
+      {
+        chunks: 0,
+        stopReason: 'compaction',
+        injectEvents: block(0, { type: 'compaction', content: null, encrypted_content: null }, [
+          { type: 'compaction_delta', content: 'summary of the talk so far', encrypted_content: 'x' },
+        ]),
+      },
+    );
+    await drain(await client.messages.create(params('redacted')));
+    await drain(await client.messages.create(params('compaction')));
+    const m = await harness.collect();
+    expect(m.histogram(h.TTFC, { 'gen_ai.request.model': 'redacted' }).count).toBe(1);
+    expect(m.histogram(h.TPOC, { 'gen_ai.request.model': 'redacted' }).count).toBe(2);
+    expect(m.histogram(h.TTFC, { 'gen_ai.request.model': 'compaction' }).count).toBe(1);
+    expect(m.count(h.TPOC, { 'gen_ai.request.model': 'compaction' })).toBe(0);
+    await harness.shutdown();
+  });
+
   it.each([
     ['overloaded_error', 'server_error'],
     ['rate_limit_error', 'rate_limited'],
