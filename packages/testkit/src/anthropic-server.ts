@@ -47,6 +47,8 @@ export interface AnthropicServerBehaviour extends CommonBehaviour {
   disconnectAfterChunks?: number;
   /** Extra events sent right after message_start: `{ event, data }` pairs (odd-shape tests). */
   injectEvents?: Array<{ event: string; data: unknown }>;
+  /** JSON answers: content blocks put before the generated content (a `fallback` seam, odd blocks). */
+  leadingBlocks?: unknown[];
   /**
    * Answer with these tool_use blocks (`stop_reason: tool_use` unless `stopReason` says otherwise)
    * instead of the content block; streamed as one input_json_delta per block (each a content chunk).
@@ -107,7 +109,8 @@ async function answer(
   const stopReason = b.stopReason ?? (tools ? 'tool_use' : 'end_turn');
   // Truthy, as lax servers read it (the SDK sends `stream: 1` as given).
   if (!body.stream) {
-    const message = { ...messageShell(model, tools ?? fullContent(kind, chunks)), stop_reason: stopReason };
+    const content = [...(b.leadingBlocks ?? []), ...(tools ?? fullContent(kind, chunks))];
+    const message = { ...messageShell(model, content), stop_reason: stopReason };
     return sendJson(res, 200, headers, usage === null ? message : { ...message, usage });
   }
   const events: SseEvent[] = [];

@@ -84,6 +84,19 @@ function startsWithOutput(block: unknown): boolean {
   return isObj(block) && block.type === 'redacted_thinking' && nonEmpty(block.data);
 }
 
+/**
+ * A `fallback` block marks where a model declined and a fallback model took over (server-side
+ * `fallbacks`, or the SDK's `betaRefusalFallbackMiddleware`); `to.model` produced what follows, so the
+ * last such block names the model that generated the answer. The message's `model` (message_start's,
+ * sent before the refusal) stays the declining one, so without this every answer a fallback served
+ * was recorded under the model that refused it.
+ */
+function setServingModel(call: HttpCall, block: unknown): void {
+  if (!isObj(block) || block.type !== 'fallback') return;
+  const to = block.to;
+  if (isObj(to) && nonEmpty(to.model)) call.setResponseModel(to.model as string);
+}
+
 const count = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 /**
@@ -219,6 +232,7 @@ export class MessagesReader extends StopCountingReader {
   result(call: HttpCall, data: unknown): undefined {
     if (!isObj(data)) return undefined;
     call.setResponseModel(data.model);
+    if (Array.isArray(data.content)) for (const block of data.content) setServingModel(call, block);
     this.usage.merge(data.usage, true);
     this.stopReason = data.stop_reason;
     return undefined;
@@ -228,7 +242,10 @@ export class MessagesReader extends StopCountingReader {
     if (!isObj(event)) return 'other';
     const type = event.type;
     if (type === 'content_block_delta') return carriesOutput(event.delta) ? 'content' : 'other';
-    if (type === 'content_block_start') return startsWithOutput(event.content_block) ? 'content' : 'other';
+    if (type === 'content_block_start') {
+      setServingModel(call, event.content_block);
+      return startsWithOutput(event.content_block) ? 'content' : 'other';
+    }
     if (type === 'message_start') {
       const message = event.message;
       if (isObj(message)) {
