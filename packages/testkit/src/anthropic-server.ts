@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { EVENTSTREAM_CONTENT_TYPE, toBedrockFrames } from './http/bedrock-frames.js';
 import {
   type CommonBehaviour,
   type RecordedRequest,
@@ -91,8 +92,15 @@ async function answer(
 ): Promise<void> {
   const { path } = request;
   const platform = platformRoute(path);
+  // Bedrock streams in its own binary framing; everything else (Vertex too) in SSE.
+  const send = (events: SseEvent[]) =>
+    platform?.bedrock && platform.stream
+      ? streamEvents(res, headers, toBedrockFrames(events), b, EVENTSTREAM_CONTENT_TYPE)
+      : streamEvents(res, headers, events, b);
   // Bedrock and Vertex take the model (and Bedrock the stream flag) in the path, not the body.
-  const body = platform ? { ...request.body, ...platform } : request.body;
+  const body = platform
+    ? { ...request.body, model: platform.model, stream: platform.stream ?? request.body.stream }
+    : request.body;
   const model = b.responseModel ?? (typeof body.model === 'string' ? body.model : 'claude-test');
   const chunks = b.chunks ?? 3;
   if (path.endsWith('/v1/messages/count_tokens')) {
@@ -141,7 +149,7 @@ async function answer(
     for (let i = 0; i < chunks; i++) {
       if (b.errorEvent && i === b.errorEvent.afterChunks) {
         events.push({ text: sse(errorBody(b.errorEvent.type, 'stream failed'), 'error'), content: false });
-        return streamEvents(res, headers, events, b);
+        return send(events);
       }
       ev('content_block_delta', { index: 0, delta: delta(kind, i) }, true);
     }
@@ -154,18 +162,18 @@ async function answer(
     usage: 'deltaUsage' in b ? b.deltaUsage : { output_tokens: chunks },
   });
   ev('message_stop', {});
-  return streamEvents(res, headers, events, b);
+  return send(events);
 }
 
 /**
  * The Messages API as the cloud platforms route it: Amazon Bedrock's `/model/{model}/invoke` (and
- * `invoke-with-response-stream`, answered here as SSE, which the Bedrock client passes through as a
- * gateway's answer) and Vertex AI's `…/publishers/anthropic/models/{model}:rawPredict` (and
+ * `invoke-with-response-stream`, answered in Bedrock's EventStream framing) and Vertex AI's `…/publishers/anthropic/models/{model}:rawPredict` (and
  * `:streamRawPredict`). Returns the model and stream flag the path carries, or undefined.
  */
-function platformRoute(path: string): { model: string; stream?: boolean } | undefined {
+function platformRoute(path: string): { model: string; stream?: boolean; bedrock?: true } | undefined {
   const bedrock = /\/model\/([^/]+)\/(invoke|invoke-with-response-stream)$/.exec(path);
-  if (bedrock) return { model: decodeURIComponent(bedrock[1]!), stream: bedrock[2] !== 'invoke' };
+  if (bedrock)
+    return { model: decodeURIComponent(bedrock[1]!), stream: bedrock[2] !== 'invoke', bedrock: true };
   const vertex = /\/publishers\/anthropic\/models\/([^/:]+):(rawPredict|streamRawPredict)$/.exec(path);
   if (vertex) return { model: decodeURIComponent(vertex[1]!) };
   return undefined;

@@ -39,6 +39,14 @@ const ERROR_TYPES: Readonly<Record<string, ErrorType>> = {
   not_found_error: 'invalid_request',
   request_too_large: 'invalid_request',
   billing_error: 'invalid_request',
+  // Amazon Bedrock's stream exceptions: the Bedrock client turns each into an SSE `error` event typed
+  // by its camel-cased name (the `:exception-type` of Bedrock's EventStream frame).
+  throttlingException: 'rate_limited',
+  serviceUnavailableException: 'server_error',
+  internalServerException: 'server_error',
+  modelStreamErrorException: 'server_error',
+  modelTimeoutException: 'timeout',
+  validationException: 'invalid_request',
 };
 
 /**

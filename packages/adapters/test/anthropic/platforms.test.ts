@@ -62,6 +62,43 @@ describe('anthropic: the Bedrock and Vertex AI clients', () => {
     await harness.shutdown();
   });
 
+  it.each([
+    ['throttlingException', 'rate_limited'],
+    ['serviceUnavailableException', 'server_error'],
+    ['internalServerException', 'server_error'],
+    ['modelStreamErrorException', 'server_error'],
+    ['modelTimeoutException', 'timeout'],
+    ['validationException', 'invalid_request'],
+  ])(
+    'a Bedrock stream exception mid-stream (%s, in its EventStream framing) → error.type %s',
+    async (exception, errorType) => {
+      const { harness, metrics } = h.metricsPipeline();
+      const bedrock = instrumentAnthropic(
+        new AnthropicBedrock({
+          baseURL: server().baseURL,
+          skipAuth: true,
+          awsRegion: 'us-east-1',
+          maxRetries: 0,
+        }),
+        { metrics },
+      );
+      server().enqueue({ chunks: 4, errorEvent: { afterChunks: 1, type: exception } });
+      const stream = await bedrock.messages.create({ model: 'b', max_tokens: 8, messages, stream: true });
+      let deltas = 0;
+      // The SDK turns the frame into an SSE error event, and that into the APIError the caller gets.
+      await expect(
+        (async () => {
+          for await (const e of stream) if (e.type === 'content_block_delta') deltas++;
+        })(),
+      ).rejects.toThrow();
+      expect(deltas).toBe(1);
+      const m = await h.collectWhenIdle(harness);
+      expect(m.points(h.DURATION).map((p) => p.attributes['error.type'])).toEqual([errorType]);
+      expect(m.histogram(h.TTFC).count).toBe(1);
+      await harness.shutdown();
+    },
+  );
+
   it('Bedrock Mantle at its own host (bedrock-mantle.<region>.api.aws) is aws.bedrock; server.address is that host', async () => {
     const { harness, metrics } = h.metricsPipeline();
     // The client keeps its default base URL; its own `fetch` option carries the request to the local server.

@@ -126,7 +126,8 @@ export function sse(data: unknown, event?: string): string {
 }
 
 export interface SseEvent {
-  text: string;
+  /** The bytes to write: SSE text, or a binary frame (see bedrock-frames.ts). */
+  text: string | Uint8Array;
   /** True for events that carry generated content (delayed and counted by the behaviour). */
   content: boolean;
 }
@@ -138,14 +139,15 @@ export interface StreamTiming {
   disconnectAfterChunks?: number;
 }
 
-/** Streams `events` as `text/event-stream`, with the timing and the cut the behaviour asks for. */
+/** Streams `events` (as `text/event-stream` unless told), with the timing and the cut the behaviour asks for. */
 export async function streamEvents(
   res: ServerResponse,
   headers: Record<string, string>,
   events: SseEvent[],
   timing: StreamTiming,
+  contentType = 'text/event-stream',
 ): Promise<void> {
-  res.writeHead(200, { 'content-type': 'text/event-stream', ...headers });
+  res.writeHead(200, { 'content-type': contentType, ...headers });
   let sent = 0;
   for (const event of events) {
     if (event.content) {
