@@ -21,11 +21,7 @@ describe('anthropic: the Bedrock and Vertex AI clients', () => {
   it('a Bedrock or Vertex client behind a gateway URL records its platform, streamed or not', async () => {
     const { harness, metrics } = h.metricsPipeline();
     const baseURL = server().baseURL;
-    // A gateway or private endpoint that signs for the app (ANTHROPIC_BEDROCK_BASE_URL + skipAuth).
-    const bedrock = instrumentAnthropic(
-      new AnthropicBedrock({ baseURL, skipAuth: true, awsRegion: 'us-east-1', maxRetries: 0 }),
-      { metrics },
-    );
+    const bedrock = instrumentAnthropic(bedrockBehindGateway(baseURL), { metrics });
     const vertex = instrumentAnthropic(
       new AnthropicVertex({ baseURL, region: 'us-east5', projectId: 'p', authClient: googleAuth() }),
       { metrics },
@@ -73,15 +69,7 @@ describe('anthropic: the Bedrock and Vertex AI clients', () => {
     'a Bedrock stream exception mid-stream (%s, in its EventStream framing) → error.type %s',
     async (exception, errorType) => {
       const { harness, metrics } = h.metricsPipeline();
-      const bedrock = instrumentAnthropic(
-        new AnthropicBedrock({
-          baseURL: server().baseURL,
-          skipAuth: true,
-          awsRegion: 'us-east-1',
-          maxRetries: 0,
-        }),
-        { metrics },
-      );
+      const bedrock = instrumentAnthropic(bedrockBehindGateway(server().baseURL), { metrics });
       server().enqueue({ chunks: 4, errorEvent: { afterChunks: 1, type: exception } });
       const stream = await bedrock.messages.create({ model: 'b', max_tokens: 8, messages, stream: true });
       let deltas = 0;
@@ -140,15 +128,10 @@ describe('anthropic: the Bedrock and Vertex AI clients', () => {
           metrics,
         },
       );
-      const named = instrumentAnthropic(
-        new AnthropicBedrock({
-          baseURL: server().baseURL,
-          skipAuth: true,
-          awsRegion: 'us-east-1',
-          maxRetries: 0,
-        }),
-        { metrics, providerName: 'my-gateway' },
-      );
+      const named = instrumentAnthropic(bedrockBehindGateway(server().baseURL), {
+        metrics,
+        providerName: 'my-gateway',
+      });
       await plain.messages.create({ model: 'plain', max_tokens: 8, messages });
       await named.messages.create({ model: 'named', max_tokens: 8, messages });
       const m = await harness.collect();
@@ -162,6 +145,10 @@ describe('anthropic: the Bedrock and Vertex AI clients', () => {
     },
   );
 });
+
+/** A Bedrock client whose gateway (or private endpoint) at `baseURL` signs for it: `skipAuth`. */
+const bedrockBehindGateway = (baseURL: string) =>
+  new AnthropicBedrock({ baseURL, skipAuth: true, awsRegion: 'us-east-1', maxRetries: 0 });
 
 /** Google OAuth credentials that need no network: a real OAuth2Client holding an unexpired token. */
 function googleAuth() {
