@@ -193,6 +193,17 @@ type Tokens = Record<'input' | 'cacheRead' | 'cacheWrite' | 'output', unknown>;
 function compactionUsage(iterations: unknown): Tokens {
   const total: Tokens = { input: 0, cacheRead: 0, cacheWrite: 0, output: 0 };
   if (!Array.isArray(iterations)) return total;
+  try {
+    addCompactions(total, iterations);
+  } catch {
+    // An entry that throws when read (a Proxy, a getter): the totals cannot be known, so none is
+    // recorded and each is counted invalid, rather than the rest of the usage being lost with it.
+    return { input: Number.NaN, cacheRead: Number.NaN, cacheWrite: Number.NaN, output: Number.NaN };
+  }
+  return total;
+}
+
+function addCompactions(total: Tokens, iterations: unknown[]): void {
   for (const entry of iterations) {
     if (!isObj(entry) || entry.type !== 'compaction') continue;
     const add = (key: keyof Tokens, v: unknown) => {
@@ -204,7 +215,6 @@ function compactionUsage(iterations: unknown): Tokens {
     add('cacheWrite', entry.cache_creation_input_tokens);
     add('output', entry.output_tokens);
   }
-  return total;
 }
 
 export interface StopContext {
@@ -240,9 +250,10 @@ export class MessagesReader extends StopCountingReader {
   result(call: HttpCall, data: unknown): undefined {
     if (!isObj(data)) return undefined;
     call.setResponseModel(data.model);
-    if (Array.isArray(data.content)) for (const block of data.content) setServingModel(call, block);
     this.usage.merge(data.usage, true);
     this.stopReason = data.stop_reason;
+    // Last: a block that throws when read costs nothing above (the layer reports it and ends the call).
+    if (Array.isArray(data.content)) for (const block of data.content) setServingModel(call, block);
     return undefined;
   }
 

@@ -11,11 +11,12 @@ import { sdkErrorType } from '../../src/shared/http-sdk/errors.js';
 import { observeStream } from '../../src/shared/http-sdk/stream.js';
 import { resolveOptions } from '../../src/shared/options.js';
 import { captureDiag } from '../shared/diag.js';
-import { DURATION, metricsPipeline } from '../shared/harness.js';
+import { DURATION, INVALID, metricsPipeline, stopCounts, TOKENS } from '../shared/harness.js';
 import { build, hostile, type Recipe, shaped } from './hostile.js';
 
 const TYPES = [
   'message_start',
+  'content_block_start',
   'content_block_delta',
   'message_delta',
   'response.output_text.delta',
@@ -33,6 +34,11 @@ const FIELDS = [
   'stop_reason',
   'completion',
   'text',
+  // Anthropic: whole blocks (redacted_thinking, fallback seams), answer content, compaction usage.
+  'content_block',
+  'content',
+  'iterations',
+  'to',
 ];
 
 /** Every endpoint of an HTTP-SDK adapter, each with a fresh call reading what it is given. */
@@ -131,6 +137,36 @@ describe.each([
         }),
         { numRuns: 60 },
       );
+    } finally {
+      log.restore();
+    }
+  });
+});
+
+describe('hostile SDK data: the Anthropic answer fields read last', () => {
+  it('a compaction entry or content block that throws when read costs neither the stop reason nor the call', async () => {
+    const log = captureDiag();
+    try {
+      const { harness, metrics } = metricsPipeline();
+      const [messages] = calls(ANTHROPIC_ADAPTER as HttpSdkAdapter<unknown>, metrics);
+      const boom = () =>
+        new Proxy(
+          {},
+          {
+            get: () => {
+              throw new Error('hostile');
+            },
+          },
+        );
+      const usage = { input_tokens: 3, output_tokens: 2, iterations: [boom()] };
+      messages!().result({ model: 'm', stop_reason: 'max_tokens', usage, content: [boom()] });
+      const m = await harness.collect();
+      expect(m.count(DURATION)).toBe(1);
+      expect(stopCounts(m)).toEqual({ max_tokens: 1 });
+      // The compaction's share cannot be known: no total is recorded short; each is counted invalid.
+      expect(m.count(TOKENS)).toBe(0);
+      expect(m.sum(INVALID)).toBeGreaterThan(0);
+      await harness.shutdown();
     } finally {
       log.restore();
     }
