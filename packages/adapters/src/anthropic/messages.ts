@@ -54,10 +54,31 @@ const ERROR_TYPES: Readonly<Record<string, ErrorType>> = {
  * for status-less errors: an HTTP status (429, 529, 5xx) is mapped by core.
  */
 export function anthropicErrorType(error: object): ErrorType | undefined {
-  const e = error as { status?: unknown; type?: unknown; error?: { error?: { type?: unknown } } };
+  const e = error as {
+    status?: unknown;
+    type?: unknown;
+    error?: { error?: { type?: unknown } };
+    headers?: unknown;
+  };
+  if (e.status === 424 && bedrockModelError(e.headers)) return 'server_error';
   if (typeof e.status === 'number') return undefined;
   const type = typeof e.type === 'string' ? e.type : e.error?.error?.type;
   return typeof type === 'string' && Object.hasOwn(ERROR_TYPES, type) ? ERROR_TYPES[type] : undefined;
+}
+
+/**
+ * Amazon Bedrock answers a failure of the model itself with HTTP 424 and `x-amzn-errortype:
+ * ModelErrorException…`: a 4xx that is no fault of the request (the Bedrock client passes the status
+ * and headers through), so it is a server error, not `invalid_request` as its status alone would say.
+ */
+function bedrockModelError(headers: unknown): boolean {
+  try {
+    const get = (headers as { get?: unknown } | null | undefined)?.get;
+    const type: unknown = typeof get === 'function' ? get.call(headers, 'x-amzn-errortype') : undefined;
+    return typeof type === 'string' && type.startsWith('ModelErrorException');
+  } catch {
+    return false; // headers that throw when read: the status decides
+  }
 }
 
 const nonEmpty = (v: unknown) => typeof v === 'string' && v.length > 0;

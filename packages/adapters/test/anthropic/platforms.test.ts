@@ -87,6 +87,24 @@ describe('anthropic: the Bedrock and Vertex AI clients', () => {
     },
   );
 
+  it('a Bedrock model failure (HTTP 424 ModelErrorException) is a server error; a 424 without it stays invalid_request', async () => {
+    const { harness, metrics } = h.metricsPipeline();
+    const bedrock = instrumentAnthropic(bedrockBehindGateway(server().baseURL), { metrics });
+    const modelError = 'ModelErrorException:http://internal.amazon.com/coral/com.amazon.bedrock/';
+    server().enqueue({ status: 424, headers: { 'x-amzn-errortype': modelError } }, { status: 424 });
+    for (const model of ['model-error', 'other-424']) {
+      await expect(bedrock.messages.create({ model, max_tokens: 8, messages })).rejects.toMatchObject({
+        status: 424,
+      });
+    }
+    const m = await harness.collect();
+    const errorType = (model: string) =>
+      m.points(h.DURATION, { 'gen_ai.request.model': model }).map((p) => p.attributes['error.type']);
+    expect(errorType('model-error')).toEqual(['server_error']);
+    expect(errorType('other-424')).toEqual(['invalid_request']);
+    await harness.shutdown();
+  });
+
   it('Bedrock Mantle at its own host (bedrock-mantle.<region>.api.aws) is aws.bedrock; server.address is that host', async () => {
     const { harness, metrics } = h.metricsPipeline();
     // The client keeps its default base URL; its own `fetch` option carries the request to the local server.

@@ -34,6 +34,8 @@ export interface CommonBehaviour {
   status?: number;
   /** Wait this long before sending the status line and headers. */
   firstByteDelayMs?: number;
+  /** Extra response headers (a cloud front door's own, such as Bedrock's `x-amzn-errortype`). */
+  headers?: Record<string, string>;
 }
 
 /** How one API answers: its request-id header, its error body, and a successful answer. */
@@ -68,7 +70,7 @@ export async function startScriptedServer<Behaviour extends CommonBehaviour>(
       };
       requests.push(request);
       const behaviour = queue.shift() ?? state.defaults;
-      const headers = { [api.requestIdHeader]: `req_${requests.length}` };
+      const headers = { [api.requestIdHeader]: `req_${requests.length}`, ...behaviour.headers };
       await sleep(behaviour.firstByteDelayMs);
       const status = behaviour.status ?? 200;
       if (status >= 400) sendJson(res, status, headers, api.errorBody(status));
