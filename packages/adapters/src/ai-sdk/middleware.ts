@@ -84,9 +84,10 @@ interface Layer {
  * (the same middleware, or two for the same metrics) passes the same object to both layers: the
  * outer layer records, the inner one sees its metrics already measuring that call and passes it
  * through, so every call is recorded once. The inner layer is handed a different model than the
- * outer (the outer's is ai's wrapper around the inner): concurrent calls of one model that share a
- * call-options object (`model.doGenerate(options)` twice at once) see the same model, so each is
- * recorded.
+ * outer (the outer's is ai's wrapper around the inner) that names the same provider and model id:
+ * concurrent calls of one model that share a call-options object (`model.doGenerate(options)` twice
+ * at once) see the same model, and calls of two models that share one see different names (see
+ * `wraps`), so each is recorded.
  *
  * A middleware between the two layers that transforms the params (ai's own
  * `defaultSettingsMiddleware`, anything returning `{ ...params, temperature }`) hands the inner layer
@@ -94,6 +95,21 @@ interface Layer {
  * also keyed by that, so such a call is not recorded twice either.
  */
 const inFlight = new WeakMap<object, Layer[]>();
+
+/**
+ * Whether a layer handed `outer` can be measuring the call an inner layer is handed `inner` for. ai's
+ * wrapper of the next layer (what an outer layer is handed) reports that layer's provider and model
+ * id, so an outer layer's model names the same model as the inner's; another model called with the
+ * same call options at once (a custom model racing two providers, or asking two embedding models)
+ * names its own, and its call is a call of its own.
+ */
+function wraps(outer: unknown, inner: unknown): boolean {
+  return (
+    outer !== inner &&
+    read(outer, 'provider') === read(inner, 'provider') &&
+    read(outer, 'modelId') === read(inner, 'modelId')
+  );
+}
 
 /** The objects one call is known by down the chain: its params, and the prompt or values they hold. */
 function callKeys(params: object): object[] {
@@ -147,7 +163,9 @@ function begin(ctx: Context, options: unknown, kind: 'generate' | 'stream' | 'em
     const model = read(options, 'model');
     const keys = isObj(params) ? callKeys(params) : [];
     for (const key of keys) {
-      const outer = inFlight.get(key)?.find((l) => l.ctx.metrics === ctx.metrics && l.model !== model)?.ctx;
+      const outer = inFlight
+        .get(key)
+        ?.find((l) => l.ctx.metrics === ctx.metrics && wraps(l.model, model))?.ctx;
       if (outer) {
         if (outer.providerName !== ctx.providerName) {
           warnOnce(

@@ -1,4 +1,4 @@
-import { startOpenAIServer } from '@genai-metrics/testkit';
+import { startAnthropicServer, startOpenAIServer } from '@genai-metrics/testkit';
 import { describe, expect, it } from 'vitest';
 import { genAiMiddleware } from '../../src/ai-sdk/index.js';
 import { collectWhenIdle, DURATION, metricsPipeline, TTFC, tokenSums } from '../shared/harness.js';
@@ -53,6 +53,68 @@ describe.each(AI_SDKS)('$name: genAiMiddleware twice around a params transform',
     expect(embedding.length).toBeGreaterThan(0);
     const m = await collectWhenIdle(harness);
     expect(m.count(DURATION, { 'gen_ai.operation.name': 'embeddings' })).toBe(1);
+    await harness.shutdown();
+  });
+});
+
+/**
+ * Two different models, each wrapped by our middleware, called at once with the one call-options
+ * object ai hands a custom model that races them (hedged requests across providers, or embeddings
+ * from two models compared): two calls, and each is recorded — neither layer is inside the other.
+ */
+describe.each(AI_SDKS)('$name: two wrapped models raced with one call', (sdk) => {
+  const openai = useServer(startOpenAIServer);
+  const anthropic = useServer(startAnthropicServer);
+
+  it('generateText through a model racing OpenAI and Anthropic: both calls recorded', async () => {
+    const { harness, metrics } = metricsPipeline();
+    const ours = genAiMiddleware({ metrics });
+    const a = sdk.ai.wrapLanguageModel({
+      model: sdk.openai(openai().baseURL).chat('gpt-a'),
+      middleware: ours,
+    });
+    const b = sdk.ai.wrapLanguageModel({
+      model: sdk.anthropic(anthropic().baseURL)('claude-b'),
+      middleware: ours,
+    });
+    const race = {
+      specificationVersion: sdk.spec,
+      provider: 'race',
+      modelId: 'race',
+      supportedUrls: {},
+      doGenerate: (o: unknown) => Promise.any([a.doGenerate(o), b.doGenerate(o)]),
+      doStream: (o: unknown) => Promise.any([a.doStream(o), b.doStream(o)]),
+    };
+    const { text } = await sdk.ai.generateText({ model: race, prompt: 'hi' });
+    expect(text).toBe('tok0 tok1 tok2 ');
+    const m = await collectWhenIdle(harness);
+    expect(m.count(DURATION, { 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-a' })).toBe(1);
+    expect(
+      m.count(DURATION, { 'gen_ai.provider.name': 'anthropic', 'gen_ai.request.model': 'claude-b' }),
+    ).toBe(1);
+    expect(tokenSums(m)).toMatchObject({ input: 14, output: 6 });
+    await harness.shutdown();
+  });
+
+  it('embed through a model asking two embedding models: both calls recorded', async () => {
+    const { harness, metrics } = metricsPipeline();
+    const ours = genAiMiddleware({ metrics });
+    const embedding = (id: string) =>
+      sdk.ai.wrapEmbeddingModel({ model: sdk.openai(openai().baseURL).embedding(id), middleware: ours });
+    const [a, b] = [embedding('emb-a'), embedding('emb-b')];
+    const both = {
+      specificationVersion: sdk.spec,
+      provider: 'both',
+      modelId: 'both',
+      maxEmbeddingsPerCall: 8,
+      supportsParallelCalls: true,
+      doEmbed: async (o: unknown) => (await Promise.all([a.doEmbed(o), b.doEmbed(o)]))[0],
+    };
+    const { embedding: vector } = await sdk.ai.embed({ model: both, value: 'hi' });
+    expect(vector).toEqual([0.25, -0.5, 1]);
+    const m = await collectWhenIdle(harness);
+    expect(m.count(DURATION, { 'gen_ai.request.model': 'emb-a' })).toBe(1);
+    expect(m.count(DURATION, { 'gen_ai.request.model': 'emb-b' })).toBe(1);
     await harness.shutdown();
   });
 });
