@@ -46,6 +46,12 @@ export interface OpenAIServerBehaviour extends CommonBehaviour {
    * stop token id that ended it, `null` for the model's own end. Left out when not given (OpenAI).
    */
   stopReason?: string | number | null;
+  /**
+   * Chat completions: after this many content chunks, send an error event in OpenAI's shape
+   * (`data: {"error": …}`, this body) and end the stream, as OpenAI and OpenAI-compatible servers
+   * (vLLM: `{ type: 'BadRequestError', code: 400 }`) report a failure once output has begun.
+   */
+  errorEvent?: { afterChunks: number; error: Record<string, unknown> };
   /** Responses API: answer `status: "incomplete"` with this `incomplete_details.reason` (`max_output_tokens`). */
   incompleteReason?: string;
 }
@@ -272,7 +278,14 @@ function streamEvents(
       ...(includeUsage ? { usage: null } : {}),
     });
     out.push({ text: sse(chunk({ role: 'assistant', content: '' }, null)), content: false });
-    for (const t of texts) out.push({ text: sse(chunk({ content: t }, null)), content: true });
+    for (const [i, t] of texts.entries()) {
+      if (b.errorEvent && i === b.errorEvent.afterChunks) {
+        out.push({ text: sse({ error: b.errorEvent.error }), content: false });
+        out.push({ text: sse('[DONE]'), content: false });
+        return out;
+      }
+      out.push({ text: sse(chunk({ content: t }, null)), content: true });
+    }
     out.push({ text: sse(chunk({}, finish)), content: false });
     if (includeUsage) {
       out.push({

@@ -1,5 +1,6 @@
 import { safeErrorTypeOf } from '@genai-metrics/core';
 import { anthropicErrorType } from '../anthropic/messages.js';
+import { openaiErrorType } from '../openai/error-type.js';
 import { reportOnce } from '../shared/diag.js';
 import type { Abandonable } from '../shared/http-sdk/abandoned.js';
 import { isObj, read, text } from '../shared/read.js';
@@ -32,9 +33,11 @@ export function aiSdkErrorType(error: unknown, signal?: unknown): string {
   const type = safeErrorTypeOf(error);
   if (type !== '_OTHER' || !isObj(error)) return type;
   // A stream's `error` part carries the provider's error body as it came (@ai-sdk/anthropic:
-  // `{ type: 'overloaded_error', message }`): typed like the Anthropic adapter types it.
+  // `{ type: 'overloaded_error', message }`; @ai-sdk/openai-compatible, and @ai-sdk/openai's chat model
+  // in ai 6, the `error` of an OpenAI-shaped event: `{ code: 'rate_limit_exceeded' }`, vLLM's
+  // `{ type: 'BadRequestError', code: 400 }`): typed like the Anthropic and OpenAI adapters type them.
   try {
-    return anthropicErrorType(error) ?? type;
+    return anthropicErrorType(error) ?? openaiErrorType(error) ?? type;
   } catch {
     return type;
   }

@@ -1,5 +1,7 @@
 import { createAnthropic as anthropicV3 } from 'ai-sdk-anthropic-v3';
 import { createAnthropic as anthropicV4 } from 'ai-sdk-anthropic-v4';
+import { createOpenAICompatible as compatibleV2 } from 'ai-sdk-openai-compatible-v2';
+import { createOpenAICompatible as compatibleV3 } from 'ai-sdk-openai-compatible-v3';
 import { createOpenAI as openaiV3 } from 'ai-sdk-openai-v3';
 import { createOpenAI as openaiV4 } from 'ai-sdk-openai-v4';
 import * as ai6 from 'ai-v6';
@@ -7,7 +9,8 @@ import * as ai7 from 'ai-v7';
 
 /**
  * Both supported majors of `ai`, each with its own majors of the real provider packages
- * (`@ai-sdk/openai` and `@ai-sdk/anthropic` 3.x for ai 6, 4.x for ai 7), installed side by side as
+ * (`@ai-sdk/openai` and `@ai-sdk/anthropic` 3.x for ai 6, 4.x for ai 7; `@ai-sdk/openai-compatible` 2.x
+ * and 3.x), installed side by side as
  * npm aliases and driven through one code path: the table types them loosely on purpose, and
  * types.test.ts checks each major's own types against the middleware.
  */
@@ -24,6 +27,8 @@ export interface AiSdk {
   openai(baseURL: string): Any;
   /** An `@ai-sdk/anthropic` provider of the matching major, against the Anthropic-compatible server. */
   anthropic(serverURL: string): Any;
+  /** An `@ai-sdk/openai-compatible` provider named `name` (as a vLLM or LM Studio app names it). */
+  compatible(baseURL: string, name: string): Any;
 }
 
 export const AI_SDKS: readonly AiSdk[] = [
@@ -33,6 +38,7 @@ export const AI_SDKS: readonly AiSdk[] = [
     spec: 'v3',
     openai: (baseURL) => openaiV3({ apiKey: 'test', baseURL }),
     anthropic: (url) => anthropicV3({ apiKey: 'test', baseURL: `${url}/v1` }),
+    compatible: (baseURL, name) => compatibleV2({ name, baseURL }),
   },
   {
     name: 'ai 7',
@@ -40,5 +46,6 @@ export const AI_SDKS: readonly AiSdk[] = [
     spec: 'v4',
     openai: (baseURL) => openaiV4({ apiKey: 'test', baseURL }),
     anthropic: (url) => anthropicV4({ apiKey: 'test', baseURL: `${url}/v1` }),
+    compatible: (baseURL, name) => compatibleV3({ name, baseURL }),
   },
 ];
