@@ -138,6 +138,24 @@ describe('Operation.abandon()', () => {
     expect(m.sum('llm.requests.active')).toBe(0);
   });
 
+  it('{ errorType }: a stream left after its error arrived (marked with seen()) failed with that type at that mark', async () => {
+    const genai = setup();
+    const op = genai.startOperation({ ...CHAT, stream: true });
+    tick(100);
+    op.chunk();
+    tick(40);
+    op.seen(); // the error item was given
+    tick(30_000); // the caller dropped the stream before its end; the collector came later
+    op.abandon({ errorType: 'server_error' });
+    op.abandon();
+    const m = await harness.collect();
+    const d = m.histogram('gen_ai.client.operation.duration', { 'error.type': 'server_error' });
+    expect(d.count).toBe(1);
+    expect(d.sum).toBeCloseTo(0.14, 9);
+    expect(m.histogram('gen_ai.client.operation.duration').count).toBe(1);
+    expect(m.sum('llm.requests.active')).toBe(0);
+  });
+
   it('takes only a literal true as completed; options that throw or lie end it as cancelled, without throwing', async () => {
     const genai = setup();
     const hostile = [

@@ -125,7 +125,11 @@ export class ModelCall implements Abandonable {
         return;
       }
       case 'error':
-        if (this.pendingError === NO_ERROR) this.pendingError = read(part, 'error');
+        if (this.pendingError === NO_ERROR) {
+          this.pendingError = read(part, 'error');
+          // The call failed here: a stream left after this part is timed to it (see abandon()).
+          this.op.seen();
+        }
         return;
       default:
         return;
@@ -153,11 +157,17 @@ export class ModelCall implements Abandonable {
 
   /**
    * The reader cancelled the stream: an abort when the call's signal fired, else the caller stopped
-   * reading. After the `finish` part the answer was complete and the call counts as completed.
+   * reading. After the `finish` part the answer was complete and the call counts as completed; after
+   * an `error` part the provider had failed the call (a loop that throws on that part cancels the
+   * stream as it leaves), and the call fails with that error.
    */
   cancelled(reason: unknown): void {
     if (this.op.isEnded) return;
-    if (this.finished && this.pendingError === NO_ERROR) {
+    if (this.pendingError !== NO_ERROR) {
+      this.failed(this.pendingError);
+      return;
+    }
+    if (this.finished) {
       this.settle(() => this.op.end());
       return;
     }
@@ -172,7 +182,9 @@ export class ModelCall implements Abandonable {
    * stopped, and the call is timed to the last output chunk it was given, or to the stream's
    * hand-over. After the `finish` part the answer was complete: the call completed, at the time that
    * part was given (its `seen()` mark), not at the collection. Once the call's signal fired it ends
-   * as `cancelled()` decides.
+   * as `cancelled()` decides. After an `error` part the provider had failed the call (ai-fallback
+   * stops reading there and turns to the next model): failed with that error's type, at the time
+   * that part was given.
    */
   abandon(): void {
     if (this.op.isEnded) return;
@@ -182,6 +194,12 @@ export class ModelCall implements Abandonable {
     }
     if (read(this.signal, 'aborted') === true) {
       this.cancelled(undefined);
+      return;
+    }
+    if (this.pendingError !== NO_ERROR) {
+      const error = this.pendingError;
+      this.stop = stopReasonOfError(error);
+      this.settle(() => this.op.abandon({ errorType: aiSdkErrorType(error) }));
       return;
     }
     this.stop = 'caller_stop';

@@ -203,7 +203,7 @@ export interface OperationLike {
   fail(error?: unknown, errorType?: string): void;
   /** core 0.x before `abandon()` has neither: the operation then fails as `cancelled`, timed to now. */
   seen?(): void;
-  abandon?(options?: { completed?: boolean }): void;
+  abandon?(options?: { completed?: boolean; errorType?: string }): void;
 }
 
 /** Runs one call into the backend; a throw is reported once and goes no further. */
@@ -304,18 +304,23 @@ export class GuardedOperation {
 
   /**
    * The caller left without a word (see http-sdk/abandoned.ts): `cancelled`, timed by core to the last
-   * chunk or `seen()` mark, not to the garbage collection that told us. `completed`: the answer was
-   * complete when the caller left, and the operation ends as completed at that mark. A backend without
-   * `abandon` ends (or fails as `cancelled`) now instead.
+   * chunk or `seen()` mark, not to the garbage collection that told us. `true` (completed): the answer
+   * was complete when the caller left, and the operation ends as completed at that mark.
+   * `{ errorType }`: the call had failed before the caller left — its error came as an item of the
+   * stream (marked with `seen()`), whose end nobody read — and it fails with that type at that mark.
+   * A backend without `abandon` ends (or fails) now instead.
    */
-  abandon(completed = false): void {
+  abandon(outcome: boolean | { errorType: string } = false): void {
     if (this.ended) return;
     this.ended = true;
     const op = this.backend;
+    const errorType = typeof outcome === 'object' ? outcome.errorType : undefined;
+    const completed = outcome === true;
     try {
-      if (typeof op?.abandon === 'function') op.abandon(completed ? { completed } : undefined);
-      else if (completed) op?.end();
-      else op?.fail(undefined, 'cancelled');
+      if (typeof op?.abandon === 'function') {
+        op.abandon(errorType !== undefined ? { errorType } : completed ? { completed } : undefined);
+      } else if (errorType !== undefined || !completed) op?.fail(undefined, errorType ?? 'cancelled');
+      else op?.end();
     } catch (thrown) {
       reportOnce(`${this.adapter}: Operation.abandon`, thrown);
     }

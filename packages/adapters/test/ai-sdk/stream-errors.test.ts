@@ -1,8 +1,8 @@
-import { startOpenAIServer } from '@genai-metrics/testkit';
+import { startAnthropicServer, startOpenAIServer } from '@genai-metrics/testkit';
 import { describe, expect, it } from 'vitest';
 import { genAiMiddleware } from '../../src/ai-sdk/index.js';
 import { collectWhenIdle, DURATION, metricsPipeline, stopCounts, TTFC } from '../shared/harness.js';
-import { useServer } from '../shared/lifecycle.js';
+import { collectAfterCollections, useServer } from '../shared/lifecycle.js';
 import { AI_SDKS } from './sdks.js';
 
 /**
@@ -58,5 +58,60 @@ describe.each(AI_SDKS)('$name: an OpenAI-shaped error event mid-stream', (sdk) =
       expect(stopCounts(m)).toEqual({ error: 1 });
       await harness.shutdown();
     });
+  });
+});
+
+/**
+ * A reader of the model stream that leaves once the provider's `error` part arrived — a custom loop
+ * that throws on it (its `for await` cancels the stream), or a fallback model that stops reading and
+ * turns to the next model (ai-fallback drops the stream unread): the provider failed the call, and
+ * the reader leaving after that does not make it a caller's stop.
+ */
+describe.each(AI_SDKS)('$name: a reader that leaves after the error part', (sdk) => {
+  const server = useServer(startAnthropicServer);
+  const callOptions = { prompt: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] };
+
+  async function erroredStream(metrics: unknown) {
+    const model = sdk.ai.wrapLanguageModel({
+      model: sdk.anthropic(server().baseURL)('claude-test'),
+      middleware: genAiMiddleware({ metrics: metrics as never }),
+    });
+    server().enqueue({ chunks: 5, errorEvent: { afterChunks: 2, type: 'overloaded_error' } } as never);
+    const { stream } = await model.doStream(callOptions);
+    return stream as ReadableStream<{ type: string }>;
+  }
+
+  it('a loop that throws on it (cancelling the stream): failed with the error’s type, not cancelled', async () => {
+    const { harness, metrics } = metricsPipeline();
+    const stream = await erroredStream(metrics);
+    const seen: string[] = [];
+    await expect(
+      (async () => {
+        for await (const part of stream as unknown as AsyncIterable<{ type: string }>) {
+          seen.push(part.type);
+          if (part.type === 'error') throw new Error('provider failed');
+        }
+      })(),
+    ).rejects.toThrow('provider failed');
+    expect(seen.filter((t) => t === 'text-delta')).toHaveLength(2);
+    const m = await collectWhenIdle(harness);
+    expect(m.points(DURATION).map((point) => point.attributes['error.type'])).toEqual(['server_error']);
+    expect(stopCounts(m)).toEqual({ error: 1 });
+    await harness.shutdown();
+  });
+
+  it('a fallback that stops reading there and drops the stream: failed with the error’s type when collected', async () => {
+    const { harness, metrics } = metricsPipeline();
+    await (async () => {
+      const reader = (await erroredStream(metrics)).getReader();
+      for (;;) {
+        const { value } = await reader.read();
+        if (value?.type === 'error') return; // as ai-fallback does: on to the next model
+      }
+    })();
+    const m = await collectAfterCollections(harness);
+    expect(m.points(DURATION).map((point) => point.attributes['error.type'])).toEqual(['server_error']);
+    expect(stopCounts(m)).toEqual({ error: 1 });
+    await harness.shutdown();
   });
 });

@@ -253,13 +253,23 @@ export class Operation {
    * (the adapter marks the final part with `seen()`). An option of `abandon()` rather than an end time
    * for `end()`: it is the same event, a departure found late and timed by the operation's own marks;
    * only its outcome differs, and no other caller of `end()` has an earlier time to give.
+   *
+   * `{ errorType }`: the caller left after the operation had already failed — a stream whose error
+   * arrived as one of its items (mark it with `seen()`), dropped before its end was read — and the
+   * operation fails with that `error.type` (as `fail()` takes it), at the same last sign of life.
    */
-  abandon(options?: { completed?: boolean }): void {
+  abandon(options?: { completed?: boolean; errorType?: ErrorType | string }): void {
     if (this.ended) return;
     this.ended = true;
     const completed = readProperty(options, 'completed') === true;
+    const errorType = readProperty(options, 'errorType');
     this.finish(
-      completed ? undefined : 'cancelled',
+      // A string only: options that cannot be read (a throwing getter) leave it cancelled, as before.
+      typeof errorType === 'string'
+        ? failureType(this.ctx.sanitizer, undefined, errorType)
+        : completed
+          ? undefined
+          : 'cancelled',
       Math.max(this.startedAt, this.lastChunkAt, this.lastSeenAt),
     );
   }
