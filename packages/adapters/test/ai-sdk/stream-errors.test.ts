@@ -32,8 +32,17 @@ const EVENTS = [
 describe.each(AI_SDKS)('$name: an OpenAI-shaped error event mid-stream', (sdk) => {
   const server = useServer(startOpenAIServer);
   const PROVIDERS = [
-    { name: '@ai-sdk/openai (chat)', model: () => sdk.openai(server().baseURL).chat('gpt-test') },
-    { name: '@ai-sdk/openai-compatible', model: () => sdk.compatible(server().baseURL, 'vllm')('llama') },
+    {
+      name: '@ai-sdk/openai (chat)',
+      model: () => sdk.openai(server().baseURL).chat('gpt-test'),
+      provider: 'openai',
+    },
+    // An OpenAI-compatible provider is named as the app names it (`vllm.chat` → `vllm`).
+    {
+      name: '@ai-sdk/openai-compatible',
+      model: () => sdk.compatible(server().baseURL, 'vllm')('llama'),
+      provider: 'vllm',
+    },
   ];
 
   describe.each(PROVIDERS)('$name', (p) => {
@@ -54,6 +63,7 @@ describe.each(AI_SDKS)('$name: an OpenAI-shaped error event mid-stream', (sdk) =
       expect(errors).toHaveLength(1);
       const m = await collectWhenIdle(harness);
       expect(m.points(DURATION).map((point) => point.attributes['error.type'])).toEqual([expected]);
+      expect(m.points(DURATION)[0]!.attributes['gen_ai.provider.name']).toBe(p.provider);
       expect(m.histogram(TTFC).count).toBe(1);
       expect(stopCounts(m)).toEqual({ error: 1 });
       await harness.shutdown();
