@@ -97,18 +97,28 @@ interface Layer {
 const inFlight = new WeakMap<object, Layer[]>();
 
 /**
- * Whether a layer handed `outer` can be measuring the call an inner layer is handed `inner` for. ai's
- * wrapper of the next layer (what an outer layer is handed) reports that layer's provider and model
- * id, so an outer layer's model names the same model as the inner's; another model called with the
- * same call options at once (a custom model racing two providers, or asking two embedding models)
- * names its own, and its call is a call of its own.
+ * Whether a layer handed `outer` can be measuring the call an inner layer is handed `inner` for. What
+ * an outer layer is handed is ai's wrapper of the next layer: a plain object (ai 6 and 7 build it as
+ * a literal) reporting that layer's provider and model id. Another model called with the same call
+ * options at once is a call of its own: a provider's model (a class instance: a replica of the same
+ * model raced against it, as hedged requests do), or one naming another model (a custom model racing
+ * two providers, or asking two embedding models).
  */
 function wraps(outer: unknown, inner: unknown): boolean {
   return (
     outer !== inner &&
+    isPlainObject(outer) &&
     read(outer, 'provider') === read(inner, 'provider') &&
     read(outer, 'modelId') === read(inner, 'modelId')
   );
+}
+
+function isPlainObject(value: unknown): boolean {
+  try {
+    return isObj(value) && Object.getPrototypeOf(value) === Object.prototype;
+  } catch {
+    return false; // a Proxy whose getPrototypeOf trap throws: not ai's wrapper
+  }
 }
 
 /** The objects one call is known by down the chain: its params, and the prompt or values they hold. */

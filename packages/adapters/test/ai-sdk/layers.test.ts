@@ -96,6 +96,27 @@ describe.each(AI_SDKS)('$name: two wrapped models raced with one call', (sdk) =>
     await harness.shutdown();
   });
 
+  it('two replicas of one model (same provider and model id, two provider instances) raced: both recorded', async () => {
+    const { harness, metrics } = metricsPipeline();
+    const ours = genAiMiddleware({ metrics });
+    const replica = () =>
+      sdk.ai.wrapLanguageModel({ model: sdk.openai(openai().baseURL).chat('gpt-test'), middleware: ours });
+    const [a, b] = [replica(), replica()];
+    const hedge = {
+      specificationVersion: sdk.spec,
+      provider: 'hedge',
+      modelId: 'hedge',
+      supportedUrls: {},
+      doGenerate: (o: unknown) => Promise.any([a.doGenerate(o), b.doGenerate(o)]),
+      doStream: (o: unknown) => Promise.any([a.doStream(o), b.doStream(o)]),
+    };
+    await sdk.ai.generateText({ model: hedge, prompt: 'hi' });
+    expect(openai().requests).toHaveLength(2);
+    const m = await collectWhenIdle(harness);
+    expect(m.count(DURATION, { 'gen_ai.request.model': 'gpt-test' })).toBe(2);
+    await harness.shutdown();
+  });
+
   it('embed through a model asking two embedding models: both calls recorded', async () => {
     const { harness, metrics } = metricsPipeline();
     const ours = genAiMiddleware({ metrics });
