@@ -65,6 +65,16 @@ describe.each(AI_SDKS)('$name: genAiMiddleware twice around a params transform',
 describe.each(AI_SDKS)('$name: two wrapped models raced with one call', (sdk) => {
   const openai = useServer(startOpenAIServer);
   const anthropic = useServer(startAnthropicServer);
+  type Model = { doGenerate(o: unknown): Promise<unknown>; doStream(o: unknown): Promise<unknown> };
+  /** A custom model (as an app writes one) answering with whichever of `a` and `b` answers first. */
+  const racing = (a: Model, b: Model) => ({
+    specificationVersion: sdk.spec,
+    provider: 'race',
+    modelId: 'race',
+    supportedUrls: {},
+    doGenerate: (o: unknown) => Promise.any([a.doGenerate(o), b.doGenerate(o)]),
+    doStream: (o: unknown) => Promise.any([a.doStream(o), b.doStream(o)]),
+  });
 
   it('generateText through a model racing OpenAI and Anthropic: both calls recorded', async () => {
     const { harness, metrics } = metricsPipeline();
@@ -77,15 +87,7 @@ describe.each(AI_SDKS)('$name: two wrapped models raced with one call', (sdk) =>
       model: sdk.anthropic(anthropic().baseURL)('claude-b'),
       middleware: ours,
     });
-    const race = {
-      specificationVersion: sdk.spec,
-      provider: 'race',
-      modelId: 'race',
-      supportedUrls: {},
-      doGenerate: (o: unknown) => Promise.any([a.doGenerate(o), b.doGenerate(o)]),
-      doStream: (o: unknown) => Promise.any([a.doStream(o), b.doStream(o)]),
-    };
-    const { text } = await sdk.ai.generateText({ model: race, prompt: 'hi' });
+    const { text } = await sdk.ai.generateText({ model: racing(a, b), prompt: 'hi' });
     expect(text).toBe('tok0 tok1 tok2 ');
     const m = await collectWhenIdle(harness);
     expect(m.count(DURATION, { 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-a' })).toBe(1);
@@ -101,16 +103,7 @@ describe.each(AI_SDKS)('$name: two wrapped models raced with one call', (sdk) =>
     const ours = genAiMiddleware({ metrics });
     const replica = () =>
       sdk.ai.wrapLanguageModel({ model: sdk.openai(openai().baseURL).chat('gpt-test'), middleware: ours });
-    const [a, b] = [replica(), replica()];
-    const hedge = {
-      specificationVersion: sdk.spec,
-      provider: 'hedge',
-      modelId: 'hedge',
-      supportedUrls: {},
-      doGenerate: (o: unknown) => Promise.any([a.doGenerate(o), b.doGenerate(o)]),
-      doStream: (o: unknown) => Promise.any([a.doStream(o), b.doStream(o)]),
-    };
-    await sdk.ai.generateText({ model: hedge, prompt: 'hi' });
+    await sdk.ai.generateText({ model: racing(replica(), replica()), prompt: 'hi' });
     expect(openai().requests).toHaveLength(2);
     const m = await collectWhenIdle(harness);
     expect(m.count(DURATION, { 'gen_ai.request.model': 'gpt-test' })).toBe(2);
