@@ -8,6 +8,7 @@ import type { PriceTable } from '../operation/prices.js';
 import { type Env, processEnv } from '../runtime/env.js';
 import { MAX_TIMER_MS } from '../runtime/max-timer.js';
 import type { GenAiViewsOptions } from '../view/gen-ai-views.js';
+import { validHeaders } from './otlp-headers.js';
 
 export type ExporterName = 'prometheus' | 'otlp' | 'console' | 'none';
 export const EXPORTERS: readonly ExporterName[] = ['prometheus', 'otlp', 'console', 'none'];
@@ -301,7 +302,13 @@ function resolveOtlp(o: OtlpOptions, env: Env, serverless: boolean): ResolvedOtl
       `${PREFIX}: 'otlp.timeoutMillis' must be a positive integer, got ${describeValue(o.timeoutMillis)}`,
     );
   }
-  return { protocol, url: o.url, headers: o.headers, timeoutMillis: o.timeoutMillis, temporality };
+  return {
+    protocol,
+    url: o.url,
+    headers: validHeaders(o.headers),
+    timeoutMillis: o.timeoutMillis,
+    temporality,
+  };
 }
 
 function validAuth(auth: PrometheusAuth | undefined): PrometheusAuth | undefined {

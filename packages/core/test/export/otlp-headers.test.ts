@@ -1,0 +1,63 @@
+import { OtlpReceiver } from '@genai-metrics/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OTLP_PROTOCOLS, setupMetrics } from '../../src/index.js';
+
+/**
+ * `otlp.headers` go to node:http on every export, which throws on a header name that is not a token
+ * or a value with a line break: setup used to succeed and every export then failed, reported through
+ * diag alone while forceFlush() resolved — the app exported nothing, ever (a bearer token read from a
+ * file with its trailing newline does it). Now setup refuses them, naming the header but never its
+ * value (a credential); headers node:http takes still reach a real receiver, for every protocol.
+ */
+const BAD: Array<[string, Record<string, unknown>, RegExp]> = [
+  ['a value ending in a newline', { authorization: 'Bearer s3cret\n' }, /'authorization'.*line break/],
+  ['a value with CR LF inside', { 'x-tenant': 'a\r\nx-evil: 1' }, /'x-tenant'.*line break/],
+  ['a value above U+00FF', { 'x-team': 'rocket 🚀' }, /'x-team'/],
+  ['a name with a space', { 'api key': 'k' }, /'api key'.*not an HTTP header name/],
+  ['a name with a colon', { 'x-key:': 'k' }, /not an HTTP header name/],
+  ['a value that is not a string', { 'x-n': { toString: () => 'k' } }, /'x-n'.*must be a string/],
+];
+
+describe("setupMetrics refuses 'otlp.headers' that no request could carry", () => {
+  for (const protocol of OTLP_PROTOCOLS) {
+    it.each(BAD)(`${protocol}: %s`, async (_, headers, message) => {
+      const setup = setupMetrics({
+        exporter: 'otlp',
+        otlp: { protocol, url: 'http://127.0.0.1:9/v1/metrics', headers: headers as Record<string, string> },
+      });
+      await expect(setup).rejects.toThrow(message);
+      // The value may be a credential: it never appears in the message.
+      await expect(setup).rejects.not.toThrow(/s3cret|evil|rocket/);
+    });
+  }
+});
+
+describe('headers HTTP can carry still reach the receiver', () => {
+  const receivers: Partial<Record<'http' | 'grpc', OtlpReceiver>> = {};
+  beforeAll(async () => {
+    receivers.http = await OtlpReceiver.start('http');
+    receivers.grpc = await OtlpReceiver.start('grpc');
+  });
+  afterAll(async () => {
+    await receivers.http?.stop();
+    await receivers.grpc?.stop();
+  });
+
+  it.each(OTLP_PROTOCOLS)('%s', async (protocol) => {
+    const receiver = receivers[protocol === 'grpc' ? 'grpc' : 'http']!;
+    const before = receiver.exports.length;
+    const metrics = await setupMetrics({
+      exporter: 'otlp',
+      // A tab and Latin-1 are allowed in a value (node:http sends them as they are).
+      otlp: { protocol, url: receiver.metricsEndpoint, headers: { 'X-Tenant': 'café\tblue', x_b: '' } },
+    });
+    try {
+      metrics.meterProvider.getMeter('app').createCounter('jobs').add(2);
+      await metrics.forceFlush();
+      const exports = receiver.exports.slice(before);
+      expect(exports.filter((e) => e.accepted)).toHaveLength(1);
+    } finally {
+      await metrics.shutdown();
+    }
+  });
+});
