@@ -337,7 +337,8 @@ function scrapeConfig(
     const lines = [
       `  - job_name: ${JSON.stringify(target.job ?? `target${i}`)}`,
       `    scheme: ${u.protocol.replace(':', '')}`,
-      `    metrics_path: ${JSON.stringify(u.pathname)}`,
+      // Prometheus takes the path unescaped (it percent-encodes it itself when it sends the request).
+      `    metrics_path: ${JSON.stringify(decodeURIComponent(u.pathname))}`,
       `    static_configs:`,
       `      - targets: [${JSON.stringify(u.host)}]`,
     ];

@@ -9,6 +9,7 @@ import { type Env, processEnv } from '../runtime/env.js';
 import { MAX_TIMER_MS } from '../runtime/max-timer.js';
 import type { GenAiViewsOptions } from '../view/gen-ai-views.js';
 import { validHeaders } from './otlp-headers.js';
+import { metricsPath } from './request-path.js';
 
 export type ExporterName = 'prometheus' | 'otlp' | 'console' | 'none';
 export const EXPORTERS: readonly ExporterName[] = ['prometheus', 'otlp', 'console', 'none'];
@@ -241,12 +242,7 @@ function resolvePrometheus(
     );
     portSource = 'env';
   }
-  const endpoint = o.endpoint ?? '/metrics';
-  if (typeof endpoint !== 'string' || !endpoint.startsWith('/')) {
-    throw new RangeError(
-      `${PREFIX}: 'prometheus.endpoint' must be a path starting with '/', got ${quoteValue(endpoint)}`,
-    );
-  }
+  const endpoint = metricsPath(o.endpoint ?? '/metrics');
   return {
     host,
     port,

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PrometheusAuth, ResolvedPrometheus } from './options.js';
+import { requestPath } from './request-path.js';
 
 export type MetricsRequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -28,7 +29,7 @@ export class PrometheusListener {
     const server = createServer((req, res) => {
       let pathname: string;
       try {
-        pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+        pathname = requestPath(req.url ?? '/');
       } catch {
         res.writeHead(400).end();
         return;
