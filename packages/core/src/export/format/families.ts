@@ -79,6 +79,15 @@ export function familiesOf(
       if (name === undefined) continue;
       const fullName = type === 'counter' && !name.endsWith('_total') ? `${name}_total` : name;
       const omName = type === 'counter' ? fullName.slice(0, -'_total'.length) : fullName;
+      if (omName === '') {
+        // A counter named `_total` (or `.total`: names the SDK only warns about) has no family name in
+        // OpenMetrics: `# TYPE  counter` made Prometheus refuse the whole scrape. Left out of both
+        // formats, so that the series an app exports do not depend on what the scraper asked for.
+        diag.error(
+          `genai-metrics: counter "${metric.descriptor.name}" has no usable Prometheus name (nothing before _total); it is not exported`,
+        );
+        continue;
+      }
       let family = byName.get(fullName);
       if (family?.type !== type) family = undefined;
       if (family === undefined) {
