@@ -8,7 +8,7 @@ import type { PriceTable } from '../operation/prices.js';
 import { type Env, processEnv } from '../runtime/env.js';
 import { MAX_TIMER_MS } from '../runtime/max-timer.js';
 import type { GenAiViewsOptions } from '../view/gen-ai-views.js';
-import { validHeaders } from './otlp-headers.js';
+import { checkOtlpUrl, validHeaders } from './otlp-request.js';
 import { metricsPath } from './request-path.js';
 
 export type ExporterName = 'prometheus' | 'otlp' | 'console' | 'none';
@@ -209,7 +209,7 @@ export function resolveConfig(options: SetupMetricsOptions, env: Env = processEn
       ...resolvePrometheus(options.prometheus ?? {}, env, serverless),
       scrapeTimeoutMillis: boundedTimeout,
     },
-    otlp: resolveOtlp(options.otlp ?? {}, env, serverless),
+    otlp: resolveOtlp(options.otlp ?? {}, env, serverless, exporter === 'otlp'),
     exportIntervalMillis,
     exportTimeoutMillis: boundedTimeout,
     handleSignals: options.handleSignals ?? false,
@@ -260,7 +260,7 @@ function resolvePrometheus(
   };
 }
 
-function resolveOtlp(o: OtlpOptions, env: Env, serverless: boolean): ResolvedOtlp {
+function resolveOtlp(o: OtlpOptions, env: Env, serverless: boolean, exports: boolean): ResolvedOtlp {
   if (o === null || typeof o !== 'object') throw new TypeError(`${PREFIX}: 'otlp' must be an object`);
   const protocolSource =
     o.protocol !== undefined
@@ -286,13 +286,8 @@ function resolveOtlp(o: OtlpOptions, env: Env, serverless: boolean): ResolvedOtl
   if (o.temporality !== undefined)
     temporality = oneOf(o.temporality, TEMPORALITIES, "option 'otlp.temporality'");
   else if (envTemporality === undefined && serverless) temporality = 'delta';
-  if (o.url !== undefined) {
-    try {
-      new URL(o.url);
-    } catch {
-      throw new RangeError(`${PREFIX}: 'otlp.url' must be an absolute URL, got ${quoteValue(o.url)}`);
-    }
-  }
+  // The variables are shared with other signals' exporters: checked only where ours will read them.
+  checkOtlpUrl(protocol, o.url, exports ? env : {});
   if (o.timeoutMillis !== undefined && !(Number.isSafeInteger(o.timeoutMillis) && o.timeoutMillis > 0)) {
     throw new RangeError(
       `${PREFIX}: 'otlp.timeoutMillis' must be a positive integer, got ${describeValue(o.timeoutMillis)}`,

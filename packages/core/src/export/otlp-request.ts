@@ -1,4 +1,6 @@
 import { describeValue, quoteValue } from '../input/describe.js';
+import type { Env } from '../runtime/env.js';
+import type { OtlpProtocol } from './options.js';
 
 const PREFIX = 'genai-metrics: setupMetrics';
 
@@ -40,4 +42,51 @@ export function validHeaders(
     }
   }
   return headers;
+}
+
+/**
+ * The URL the OTLP exporter will send to: the option, else the variables the exporter reads itself.
+ * Over HTTP it must be http: or https:. `localhost:4318/v1/metrics` parses as a URL whose scheme is
+ * `localhost:`; the exporter takes it, and node:http then refuses every export ("Protocol not
+ * supported"), reported through diag alone — the app exported nothing. gRPC is left to its exporter,
+ * which reads a bare `host:port` itself.
+ */
+export function checkOtlpUrl(protocol: OtlpProtocol, url: string | undefined, env: Env): void {
+  if (url !== undefined) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      // refused below
+    }
+    if (parsed === undefined || (protocol !== 'grpc' && !isHttp(parsed))) {
+      throw new RangeError(
+        `${PREFIX}: 'otlp.url' must be an absolute URL${protocol === 'grpc' ? '' : ' starting with http:// or https://'}` +
+          ` (e.g. http://collector:${protocol === 'grpc' ? '4317' : '4318/v1/metrics'}), got ${quoteValue(url)}`,
+      );
+    }
+    return;
+  }
+  if (protocol === 'grpc') return;
+  for (const name of ['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'] as const) {
+    const value = env[name]?.trim();
+    if (!value) continue;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(value);
+    } catch {
+      // The exporter warns about an unparsable one and falls back to its default URL.
+      return;
+    }
+    if (!isHttp(parsed)) {
+      throw new RangeError(
+        `${PREFIX}: ${name} must be an http:// or https:// URL for the ${protocol} protocol, got '${value}'`,
+      );
+    }
+    return;
+  }
+}
+
+function isHttp(url: URL): boolean {
+  return url.protocol === 'http:' || url.protocol === 'https:';
 }

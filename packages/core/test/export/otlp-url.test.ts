@@ -1,0 +1,86 @@
+import { OtlpReceiver } from '@genai-metrics/testkit';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { setupMetrics } from '../../src/index.js';
+
+/**
+ * `localhost:4318/v1/metrics` (the scheme forgotten) parses as a URL whose scheme is `localhost:`.
+ * Setup took it, the OTLP/HTTP exporters did too, and node:http refused every export ("Protocol
+ * \"localhost:\" not supported"), reported through diag alone while forceFlush() resolved: the app
+ * exported nothing. Setup now refuses it, as option or as the variable the exporter would read. gRPC's
+ * exporter reads a bare host:port itself and is left alone.
+ */
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe('an OTLP/HTTP URL without http:// or https:// is refused at setup', () => {
+  it.each(['http/protobuf', 'http/json'] as const)('%s: the otlp.url option', async (protocol) => {
+    await expect(
+      setupMetrics({ exporter: 'otlp', otlp: { protocol, url: 'localhost:4318/v1/metrics' } }),
+    ).rejects.toThrow(
+      /'otlp\.url' must be an absolute URL starting with http:\/\/ or https:\/\/.*'localhost:4318\/v1\/metrics'/,
+    );
+  });
+
+  it.each([
+    ['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'collector:4318/v1/metrics'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
+  ])('%s', async (name, value) => {
+    vi.stubEnv(name, value);
+    await expect(setupMetrics({ exporter: 'otlp' })).rejects.toThrow(new RegExp(`${name} must be an http`));
+  });
+});
+
+describe('the variables are checked only where an OTLP metrics exporter reads them', () => {
+  it('a Prometheus app whose traces go to a bare gRPC host:port sets up', async () => {
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4317');
+    const metrics = await setupMetrics({ prometheus: { server: false } });
+    await metrics.shutdown();
+  });
+
+  it('a gRPC metrics exporter is given the bare host:port', async () => {
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', 'localhost:4317');
+    const metrics = await setupMetrics({ exporter: 'otlp', otlp: { protocol: 'grpc' } });
+    await metrics.shutdown();
+  });
+});
+
+describe('URLs the exporters can use still work', () => {
+  let receiver: OtlpReceiver;
+  beforeAll(async () => {
+    receiver = await OtlpReceiver.start('http');
+  });
+  afterAll(async () => {
+    await receiver.stop();
+  });
+
+  it.each([
+    ['option', 'http/protobuf'],
+    ['option', 'http/json'],
+    ['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'http/protobuf'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'http/json'],
+  ] as const)('%s, %s', async (source, protocol) => {
+    if (source === 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT') vi.stubEnv(source, receiver.metricsEndpoint);
+    if (source === 'OTEL_EXPORTER_OTLP_ENDPOINT') vi.stubEnv(source, receiver.baseEndpoint);
+    const before = receiver.exports.length;
+    const metrics = await setupMetrics({
+      exporter: 'otlp',
+      otlp: { protocol, ...(source === 'option' ? { url: receiver.metricsEndpoint } : {}) },
+    });
+    try {
+      metrics.meterProvider.getMeter('app').createCounter('jobs').add(1);
+      await metrics.forceFlush();
+      expect(receiver.exports.slice(before).filter((e) => e.accepted)).toHaveLength(1);
+    } finally {
+      await metrics.shutdown();
+    }
+  });
+
+  it('gRPC keeps taking a bare host:port (its exporter reads it as https://host:port)', async () => {
+    const metrics = await setupMetrics({
+      exporter: 'otlp',
+      otlp: { protocol: 'grpc', url: 'localhost:4317' },
+    });
+    await metrics.shutdown();
+  });
+});
