@@ -34,7 +34,10 @@ export interface PrometheusOptions {
   server?: boolean;
   /** Require these credentials on the built-in listener (answers 401 otherwise). */
   auth?: PrometheusAuth;
-  /** Drop the instrumentation scope entirely: no `otel_scope_info` series, no `otel_scope_*` labels. */
+  /**
+   * Drop the instrumentation scope: no `otel_scope_info` series, and `otel_scope_*` labels only on a metric
+   * two Meters export (without them, their series with the same attributes would be one series twice).
+   */
   withoutScopeInfo?: boolean;
   /**
    * Where the `otel_scope_name` / `otel_scope_version` labels go. `'info'` (default): one

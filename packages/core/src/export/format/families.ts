@@ -7,7 +7,8 @@ import { escapeValue, metricName } from './names.js';
  * - `info` (default): one `otel_scope_info` series per scope, and on a metric's own series only when
  *   two scopes export that metric name (the labels then keep their series apart);
  * - `series`: on every series, as `@opentelemetry/exporter-prometheus` writes them;
- * - `none`: nowhere (`withoutScopeInfo`).
+ * - `none`: no `otel_scope_info`, and on a metric's own series only when two scopes export that
+ *   metric name (`withoutScopeInfo`; as `info`, the labels keep their series apart).
  */
 export type ScopeLabels = 'info' | 'series' | 'none';
 
@@ -122,11 +123,12 @@ export function familiesOf(
       }
     }
   }
-  if (scopeLabels !== 'none') {
-    for (const family of families) {
-      if (scopeLabels === 'series' || scopesOf.get(family)!.size > 1) {
-        for (const part of family.parts) part.scopeLabels = partScope.get(part)!;
-      }
+  for (const family of families) {
+    // Two scopes exporting one name keep their series apart by the scope labels, even with `none`:
+    // without them a series of each with the same attributes is one series written twice, and
+    // Prometheus keeps the first and drops the other's value without a word.
+    if (scopeLabels === 'series' || scopesOf.get(family)!.size > 1) {
+      for (const part of family.parts) part.scopeLabels = partScope.get(part)!;
     }
   }
   return { families, scopes };
