@@ -90,3 +90,23 @@ export function checkOtlpUrl(protocol: OtlpProtocol, url: string | undefined, en
 function isHttp(url: URL): boolean {
   return url.protocol === 'http:' || url.protocol === 'https:';
 }
+
+/**
+ * The OTLP exporters' own request timeout variables. A value they cannot read (`5s`, `0`) makes them
+ * fall back to 10 s with a diag warning, while setup takes it as the app's choice and no longer bounds
+ * the request by the export timeout (setup-metrics.ts, boundRequestTimeout): the app got neither its
+ * own timeout nor ours, and a process lingered 10 s after shutdown() against a collector that does
+ * not answer. Refused here instead, by the exporter's rule (a number above 0).
+ */
+export function checkOtlpTimeoutEnv(env: Env): void {
+  for (const name of ['OTEL_EXPORTER_OTLP_METRICS_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT'] as const) {
+    const raw = env[name]?.trim();
+    if (!raw) continue;
+    const ms = Number(raw);
+    if (!(Number.isFinite(ms) && ms > 0)) {
+      throw new RangeError(
+        `${PREFIX}: ${name} must be a number of milliseconds above 0, got '${raw}' (the OTLP exporter would ignore it and wait up to 10000 ms)`,
+      );
+    }
+  }
+}
