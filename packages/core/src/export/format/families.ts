@@ -1,5 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import { DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { warnOnce } from '../../input/report.js';
 import { escapeValue, metricName } from './names.js';
 
 /**
@@ -112,6 +113,16 @@ export function familiesOf(
         families.push(family);
         byName.set(fullName, family);
         scopesOf.set(family, new Set());
+      } else if (scopesOf.get(family)!.has(labels)) {
+        // Another metric of the same scope with this Prometheus name (`jobs` beside `jobs_total`, `a.b`
+        // beside `a_b`, one name registered twice with conflicting units): no label can keep their
+        // series apart, and of two identical series Prometheus keeps the first and drops the other's
+        // value without a word. Left out, as a metric whose samples another family names is.
+        warnOnce(
+          `prometheus-name-taken:${metric.descriptor.name}`,
+          `genai-metrics: metric "${metric.descriptor.name}" has the Prometheus name ${fullName} of another metric of its Meter, exported before it; it is left out`,
+        );
+        continue;
       }
       const part: FamilyPart = { metric, scopeLabels: '' };
       family.parts.push(part);

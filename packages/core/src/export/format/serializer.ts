@@ -36,8 +36,9 @@ const labelCache = new LabelCache();
  * In the text format with `scopeLabels: 'series'` the output is the exporter's, byte for byte
  * (test/export/serializer-equivalence.test.ts), except where the exporter writes what Prometheus refuses:
  * a name exported by two scopes is one family here (HELP/TYPE once); colliding label names are joined;
- * a label name never starts with a digit; an attribute named like the scope labels beside it is `key_…`; a metric whose samples another family names is left out
- * (families.ts); an empty exposition ends in a newline.
+ * a label name never starts with a digit; an attribute named like the scope labels beside it is `key_…`;
+ * a metric whose samples another family names, or whose name another metric of its Meter has, is left
+ * out (families.ts); an empty exposition ends in a newline.
  *
  * A generator of chunks, so the caller can write each one and let the event loop run in between.
  */
