@@ -200,7 +200,25 @@ describe('the text format against @opentelemetry/exporter-prometheus', () => {
     };
     await fc.assert(
       fc.asyncProperty(
-        fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_.\-/]{0,10}$/),
+        // With the suffixes the text formats give a meaning (a gauge `x_total`, a histogram `x_bucket`,
+        // a counter that already ends in `_total`), and unit suffixes.
+        fc
+          .tuple(
+            fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_.\-/]{0,10}$/),
+            fc.constantFrom(
+              '',
+              '',
+              '_total',
+              '.total',
+              '_count',
+              '_sum',
+              '_bucket',
+              '_info',
+              '_created',
+              '_seconds',
+            ),
+          )
+          .map(([base, suffix]) => base + suffix),
         fc.constantFrom('counter', 'upDownCounter', 'histogram', 'gauge'),
         fc.record({ description: text, unit: text }),
         fc.dictionary(key, value, { maxKeys: 4 }),
