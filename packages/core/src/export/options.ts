@@ -309,7 +309,16 @@ function resolveOtlp(o: OtlpOptions, env: Env, serverless: boolean, exports: boo
 function validAuth(auth: PrometheusAuth | undefined): PrometheusAuth | undefined {
   if (auth === undefined) return undefined;
   if (auth === null || typeof auth !== 'object') auth = {} as PrometheusAuth; // refused below
-  if ('bearerToken' in auth && typeof auth.bearerToken === 'string' && auth.bearerToken !== '') return auth;
+  if ('bearerToken' in auth && typeof auth.bearerToken === 'string' && auth.bearerToken !== '') {
+    // A header value loses its leading and trailing whitespace and cannot hold a line break, so such a
+    // token (one read from a file keeps its newline) could never match: every scrape would be a 401.
+    if (/^\s|\s$|[\r\n]/.test(auth.bearerToken)) {
+      throw new TypeError(
+        `${PREFIX}: 'prometheus.auth.bearerToken' starts or ends with whitespace or holds a line break, which no scraper can send; trim it (a token read from a file keeps its trailing newline)`,
+      );
+    }
+    return auth;
+  }
   if (
     'basic' in auth &&
     auth.basic !== null &&
