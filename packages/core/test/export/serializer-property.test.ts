@@ -212,49 +212,64 @@ function render(metrics: Generated[], format: 'text' | 'openmetrics'): string {
   return serializeToString(toResourceMetrics(metrics), { format, scopeLabels: 'info', targetInfo: true });
 }
 
-describe('serializer (property)', () => {
-  it('the text format parses and every sample round-trips', () => {
-    fc.assert(
-      fc.property(data, (metrics) => {
-        const text = render(metrics, 'text');
-        const parsed = parseTextFormat(text);
-        expect(parsed.problems).toEqual([]);
-        expect(parsedSamples(parsed)).toEqual(expectedSamples(metrics));
-        expect(parsed.families.find((f) => f.name === 'target_info')?.samples[0]?.labels).toEqual({
-          service_name: 'prop "svc"\n',
-        });
-        for (const f of parsed.families.filter((f) => metrics.some((m) => f.name.startsWith(m.name)))) {
-          expect(f.help).toBe('help with "quotes" \\ and\nnewlines, a\rCR and a\u2028line separator');
-        }
-      }),
-      { numRuns: 150 },
-    );
-  });
+/**
+ * A whole property run is seconds of CPU (150 generated expositions, each parsed strictly): on a
+ * loaded shared machine (load 30+ on 2 cores) it passed Vitest's default 20 s and failed by chance.
+ * This bounds a hung run, not the serializer's speed (bench/ measures that).
+ */
+const PROPERTY_TIMEOUT_MS = 120_000;
 
-  it('OpenMetrics parses strictly, round-trips, and puts each exemplar on its own bucket', () => {
-    fc.assert(
-      fc.property(data, (metrics) => {
-        const om = render(metrics, 'openmetrics');
-        const parsed = parseOpenMetrics(om);
-        expect(parsed.problems).toEqual([]);
-        expect(parsedSamples(parsed)).toEqual(expectedSamples(metrics, 'openmetrics'));
-        // Per histogram point: the newest exemplar of each bucket, and nothing else.
-        for (const m of metrics.filter((x) => x.kind === 'histogram')) {
-          const family = parsed.families.find((f) => f.name === m.name)!;
-          const written = family.samples.filter((s) => s.exemplar).length;
-          const expected = m.points.reduce(
-            (n, p) => n + new Set(p.histogram!.exemplars.map((e) => e.bucket)).size,
-            0,
-          );
-          expect(written).toBe(expected);
-          for (const s of family.samples.filter((x) => x.exemplar)) {
-            expect(s.exemplar!.labels.trace_id).toMatch(/^(1|a|f){32}$/);
+describe('serializer (property)', () => {
+  it(
+    'the text format parses and every sample round-trips',
+    () => {
+      fc.assert(
+        fc.property(data, (metrics) => {
+          const text = render(metrics, 'text');
+          const parsed = parseTextFormat(text);
+          expect(parsed.problems).toEqual([]);
+          expect(parsedSamples(parsed)).toEqual(expectedSamples(metrics));
+          expect(parsed.families.find((f) => f.name === 'target_info')?.samples[0]?.labels).toEqual({
+            service_name: 'prop "svc"\n',
+          });
+          for (const f of parsed.families.filter((f) => metrics.some((m) => f.name.startsWith(m.name)))) {
+            expect(f.help).toBe('help with "quotes" \\ and\nnewlines, a\rCR and a\u2028line separator');
           }
-        }
-      }),
-      { numRuns: 150 },
-    );
-  });
+        }),
+        { numRuns: 150 },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'OpenMetrics parses strictly, round-trips, and puts each exemplar on its own bucket',
+    () => {
+      fc.assert(
+        fc.property(data, (metrics) => {
+          const om = render(metrics, 'openmetrics');
+          const parsed = parseOpenMetrics(om);
+          expect(parsed.problems).toEqual([]);
+          expect(parsedSamples(parsed)).toEqual(expectedSamples(metrics, 'openmetrics'));
+          // Per histogram point: the newest exemplar of each bucket, and nothing else.
+          for (const m of metrics.filter((x) => x.kind === 'histogram')) {
+            const family = parsed.families.find((f) => f.name === m.name)!;
+            const written = family.samples.filter((s) => s.exemplar).length;
+            const expected = m.points.reduce(
+              (n, p) => n + new Set(p.histogram!.exemplars.map((e) => e.bucket)).size,
+              0,
+            );
+            expect(written).toBe(expected);
+            for (const s of family.samples.filter((x) => x.exemplar)) {
+              expect(s.exemplar!.labels.trace_id).toMatch(/^(1|a|f){32}$/);
+            }
+          }
+        }),
+        { numRuns: 150 },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
   it('promtool accepts the text format', () => {
     fc.assert(
