@@ -11,16 +11,13 @@ import {
   uninstrumentAgent,
 } from '../../src/ai-sdk/index.js';
 import { ACTIVE, collectWhenIdle, DURATION, metricsPipeline, TTFC, tokenSums } from '../shared/harness.js';
-import { collectAfterCollections, useServer } from '../shared/lifecycle.js';
+import { collectAfterCollections, leaveAndLinger, useServer } from '../shared/lifecycle.js';
 import { AI_SDKS } from './sdks.js';
 
 const TOOL = 'gen_ai.execute_tool.duration';
 const AGENT = 'gen_ai.invoke_agent.duration';
 const INFERENCE_CALLS = 'gen_ai.invoke_agent.inference_calls';
 const TOOL_CALLS = 'gen_ai.invoke_agent.tool_calls';
-/** How long a left result lingers before the collection that reveals it (see streams.test.ts). */
-const LINGER_MS = 1000;
-const linger = () => new Promise((r) => setTimeout(r, LINGER_MS));
 
 /** The model asks for both tools at once, then answers with text. */
 const TOOL_ROUND: ToolCallSpec[] = [
@@ -200,7 +197,7 @@ describe.each(AI_SDKS)('$name', (sdk) => {
       server().enqueue({ toolCalls: TOOL_ROUND }, {});
       const requestsBefore = server().requests.length;
       let consumed = 0;
-      await (async () => {
+      const took = await leaveAndLinger(async () => {
         const result = measureAgent(
           () => {
             const r = ai.streamText({ model, tools, prompt: 'weather?', stopWhen: ai.stepCountIs(5) });
@@ -214,12 +211,11 @@ describe.each(AI_SDKS)('$name', (sdk) => {
           { metrics, agentName: 'weather-agent' },
         );
         for await (const part of result.fullStream) if (part.type === 'tool-call') break;
-      })();
-      await linger();
+      });
       const m = await collectAfterCollections(harness, (c) => c.sum(ACTIVE) === 0 && c.count(AGENT) > 0);
       expect(consumed).toBe(0);
       // Timed to the hand-over of the result, not to the collection that revealed the caller left.
-      expect(m.histogram(AGENT).sum * 1000).toBeLessThan(LINGER_MS);
+      expect(m.histogram(AGENT).sum * 1000).toBeLessThan(took);
       // The tool round only: nobody read on, so ai asked the model nothing more.
       expect(server().requests.length - requestsBefore).toBe(1);
       expect(m.points(AGENT)).toHaveLength(1);

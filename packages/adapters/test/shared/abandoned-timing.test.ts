@@ -5,20 +5,18 @@ import { instrumentOpenAI } from '../../src/openai/index.js';
 import { SDKS as ANTHROPIC_SDKS } from '../anthropic/sdks.js';
 import { SDKS as OPENAI_SDKS } from '../openai/sdks.js';
 import { ACTIVE, DURATION, metricsPipeline, stopCounts, TPOC, TTFC } from './harness.js';
-import { collectAfterCollections } from './lifecycle.js';
+import { collectAfterCollections, leaveAndLinger } from './lifecycle.js';
 import type { AnyClientClass } from './sdks.js';
 
 /**
  * A result the caller dropped unread ends as `cancelled` when the garbage collector reclaims it — but
  * its duration is timed to the caller's last sign of life, not to the collection: the last chunk it
- * was given, or the moment the answer or stream was handed over. Each test leaves the result, waits
- * LINGER before forcing the collection, and checks the duration against that wait: the server answers
- * at once, so the recorded duration is far below LINGER when the right moment was used, and above it
- * when the collection's was. Where chunks were read, the duration is exactly the time to the last
- * chunk (time to first chunk plus the gaps), whenever the collector ran.
+ * was given, or the moment the answer or stream was handed over. Each test leaves the result, lets it
+ * linger before forcing the collection, and checks that the duration ended while the caller was still
+ * there (leaveAndLinger): one timed to the collection would include the linger. Where chunks were
+ * read, the duration is exactly the time to the last chunk (time to first chunk plus the gaps),
+ * whenever the collector ran.
  */
-const LINGER_MS = 1000;
-const linger = () => new Promise((r) => setTimeout(r, LINGER_MS));
 const messages = [{ role: 'user' as const, content: 'hi' }];
 
 // biome-ignore lint/suspicious/noExplicitAny: each SDK major's client is driven through one code path.
@@ -69,8 +67,7 @@ describe.each(SDKS)('$name: a result left unread is timed to the last sign of li
   async function leftAndCollected(leave: (client: Any) => Promise<void>) {
     const { harness, metrics } = metricsPipeline();
     const client = sdk.client(server.baseURL, metrics);
-    await leave(client);
-    await linger();
+    const took = await leaveAndLinger(() => leave(client));
     const m = await collectAfterCollections(harness);
     await harness.shutdown();
     expect(m.sum(ACTIVE)).toBe(0);
@@ -78,7 +75,7 @@ describe.each(SDKS)('$name: a result left unread is timed to the last sign of li
     expect(stopCounts(m)).toEqual({ caller_stop: 1 });
     const d = m.histogram(DURATION, { 'error.type': 'cancelled', 'gen_ai.request.model': 'left' });
     expect(d.count).toBe(1);
-    expect(d.sum * 1000).toBeLessThan(LINGER_MS);
+    expect(d.sum * 1000).toBeLessThan(took);
     return { m, seconds: d.sum };
   }
 
@@ -107,7 +104,13 @@ describe.each(SDKS)('$name: a result left unread is timed to the last sign of li
   it('an answer never awaited: up to its arrival', async () => {
     server.enqueue({ chunks: 1 });
     await leftAndCollected(async (client) => {
-      void sdk.call(client, 'left', false);
+      // Left unawaited; the caller stays until the answer's headers arrive (the SDK's own
+      // responsePromise, which subscribes to nothing), so the arrival falls within the caller's time.
+      const left = sdk.call(client, 'left', false) as { responsePromise: Promise<unknown> };
+      await left.responsePromise.then(
+        () => {},
+        () => {},
+      );
     });
   });
 });

@@ -99,3 +99,21 @@ export async function scrapedStreams(
     toLastChunk: await value(`sum(${ttfc}_sum) + sum(${tpoc}_sum)`),
   };
 }
+
+/** How long a left result lingers before the collection that reveals the caller left. */
+const LINGER_MS = 1000;
+
+/**
+ * Runs `leave` — a caller that starts a call and leaves its result (unread, half-read, or read to its
+ * last part) — then lets the result linger LINGER_MS before the collection that reveals it. Returns
+ * how long `leave` took, in ms: an operation timed to the caller's last sign of life ends within it,
+ * and one timed to the collection cannot, since the linger comes after. An ordering rather than a time
+ * limit, so it holds however slowly a loaded machine runs the test.
+ */
+export async function leaveAndLinger(leave: () => Promise<void>): Promise<number> {
+  const startedAt = performance.now();
+  await leave();
+  const took = performance.now() - startedAt;
+  await new Promise((r) => setTimeout(r, LINGER_MS));
+  return took;
+}
