@@ -99,16 +99,7 @@ export function resolveGenAiMetricsOptions(options: GenAiMetricsOptions): Resolv
       `genai-metrics: 'currency' must be a short unit such as 'USD' or 'EUR', got ${describeValue(currency)}`,
     );
   }
-  const maxLength = o.attributeValueLengthLimit ?? DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT;
-  if (
-    typeof maxLength !== 'number' ||
-    !Number.isSafeInteger(maxLength) ||
-    maxLength < MIN_ATTRIBUTE_VALUE_LENGTH_LIMIT
-  ) {
-    throw new RangeError(
-      `genai-metrics: 'attributeValueLengthLimit' must be an integer of at least ${MIN_ATTRIBUTE_VALUE_LENGTH_LIMIT}, got ${describeValue(maxLength)}`,
-    );
-  }
+  const maxLength = resolveAttributeValueLengthLimit(o.attributeValueLengthLimit);
   const producer = o.producer ?? o.chunkAggregator;
   if (producer !== undefined && !(producer instanceof GenAiMetricProducer)) {
     throw new TypeError(`${WHERE}: 'producer' must be a GenAiMetricProducer, got ${describeValue(producer)}`);
@@ -183,4 +174,22 @@ export function modelNormalizer(
     );
     return model;
   };
+}
+
+/**
+ * The `attributeValueLengthLimit` option, checked: setupMetrics also needs it before GenAiMetrics
+ * exists, for the app's own instruments on its MeterProvider (provider/admission.ts).
+ */
+export function resolveAttributeValueLengthLimit(value: unknown): number {
+  const maxLength = value ?? DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT;
+  if (
+    typeof maxLength !== 'number' ||
+    !Number.isSafeInteger(maxLength) ||
+    maxLength < MIN_ATTRIBUTE_VALUE_LENGTH_LIMIT
+  ) {
+    throw new RangeError(
+      `genai-metrics: 'attributeValueLengthLimit' must be an integer of at least ${MIN_ATTRIBUTE_VALUE_LENGTH_LIMIT}, got ${describeValue(maxLength)}`,
+    );
+  }
+  return maxLength;
 }

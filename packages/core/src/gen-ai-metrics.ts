@@ -17,7 +17,7 @@ import {
   resolveGenAiMetricsOptions,
 } from './gen-ai-metrics-options.js';
 import { ownKeys } from './input/read.js';
-import { Sanitizer } from './input/sanitizer.js';
+import { type InputField, type InputProblem, Sanitizer } from './input/sanitizer.js';
 import { type GaugeSource, Gauges } from './instruments/gauges.js';
 import { ModelLoad, type StartModelLoadOptions } from './operation/model-load.js';
 import { Operation } from './operation/operation.js';
@@ -247,6 +247,14 @@ export class GenAiMetrics {
   /** @internal Series of `metricName` so far, the overflow series included (never above the limit). */
   seriesCount(metricName: string): number {
     return this.countSeries(metricName);
+  }
+
+  /**
+   * @internal Counts a value given to genai-metrics outside this recorder (the app's own instruments
+   * on setupMetrics' provider) that could not be recorded as given, in llm.input.sanitized.
+   */
+  inputProblem(field: InputField, problem: InputProblem, value?: unknown): void {
+    this.sanitizer.problem(field, problem, value);
   }
 
   /** Detaches observable callbacks. Instruments already recorded keep their data in the SDK. */

@@ -52,7 +52,8 @@ function pipeline(provider: (reader: PeriodicExportingMetricReader) => MeterProv
 function bounded(limit: number) {
   return pipeline((reader) => {
     limitReader(reader, limit);
-    return new BoundedMeterProvider({ readers: [reader] }, limit);
+    // The values here are short: their length bound is test/provider-value-length.test.ts's subject.
+    return new BoundedMeterProvider({ readers: [reader] }, limit, { limit: 256, truncated: () => undefined });
   });
 }
 

@@ -3,6 +3,7 @@ import { exportPlatform } from '#export-platform';
 import { GenAiMetricProducer } from '../aggregate/producer.js';
 import { resolveExemplarFilter } from '../exemplar/filter.js';
 import { createGenAiMetrics, type GenAiMetrics } from '../gen-ai-metrics.js';
+import { resolveAttributeValueLengthLimit } from '../gen-ai-metrics-options.js';
 import { describeValue } from '../input/describe.js';
 import { BoundedMeterProvider, limitReader } from '../provider/bounded-meter-provider.js';
 import { type Env, processEnv } from '../runtime/env.js';
@@ -65,6 +66,7 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
   const config = boundRequestTimeout(resolveConfig(opts));
   // Checked before anything starts (createGenAiMetrics would only refuse it after the reader exists).
   const exemplarFilter = resolveExemplarFilter(opts.exemplarFilter);
+  const valueLengthLimit = resolveAttributeValueLengthLimit(opts.attributeValueLengthLimit);
   if (config.handleSignals) assertSignalsSupported();
   const views = genAiViews(opts.views);
   // In a cluster every process needs its own identity (OTLP backends keep series apart by it).
@@ -92,12 +94,17 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
   // The app's own instruments on this provider are bounded as ours are (provider/bounded-meter.ts).
   const { cardinalityLimit } = resolveViewLimits(opts.views);
   if (reader) limitReader(reader, cardinalityLimit);
+  let genai: GenAiMetrics;
   const meterProvider = new BoundedMeterProvider(
     { resource, views, readers: reader ? [reader] : [] },
     cardinalityLimit,
+    {
+      limit: valueLengthLimit,
+      // genai owns llm.input.sanitized; it exists before the app can reach this provider.
+      truncated: (value) => genai.inputProblem('appAttributes', 'truncated', value),
+    },
   );
 
-  let genai: GenAiMetrics;
   let listener: MetricsListener | undefined;
   let leaveCluster: (() => Promise<void>) | undefined;
   try {

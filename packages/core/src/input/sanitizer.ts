@@ -28,7 +28,9 @@ export type InputField =
   | 'inferenceCalls'
   | 'toolCalls'
   | 'loadStage'
-  | 'executionProviders';
+  | 'executionProviders'
+  /** an attribute value the app gave its own instruments on setupMetrics' MeterProvider */
+  | 'appAttributes';
 
 /** What was wrong with it: the `llm.input.problem` attribute. */
 export type InputProblem =

@@ -1,5 +1,14 @@
-import type { Attributes } from '@opentelemetry/api';
+import type { Attributes, AttributeValue } from '@opentelemetry/api';
+import { truncate } from '../input/truncate.js';
 import { OVERFLOW_ATTRIBUTES } from '../record/series-table.js';
+
+/** How long a label value of the app's own instruments may be, and who counts a cut. */
+export interface ValueLengthBound {
+  /** `attributeValueLengthLimit`, in UTF-16 code units (as genai-metrics cuts its own values). */
+  readonly limit: number;
+  /** Told each string cut (before the cut), to count it in `llm.input.sanitized`. */
+  truncated(value: string): void;
+}
 
 /**
  * The attribute sets one of the app's own instruments may keep for the life of the process: the first
@@ -13,7 +22,10 @@ import { OVERFLOW_ATTRIBUTES } from '../record/series-table.js';
 export class AttributeAdmission {
   private readonly admitted = new Set<string>();
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly values: ValueLengthBound,
+  ) {}
 
   /** Distinct attribute sets admitted so far (the overflow set not included). */
   get size(): number {
@@ -30,6 +42,8 @@ export class AttributeAdmission {
   admit(attributes: Attributes | undefined, overflowed?: (key: string) => void): Attributes | undefined {
     let key: string;
     try {
+      // Cut first, and key the cut set: a long value and its cut twin are one series, as in the SDK.
+      if (attributes !== undefined) attributes = boundValueLength(attributes, this.values);
       key = sdkAttributesKey(attributes ?? {});
     } catch {
       return attributes;
@@ -42,6 +56,52 @@ export class AttributeAdmission {
     overflowed?.(key);
     return OVERFLOW_ATTRIBUTES;
   }
+}
+
+/**
+ * `attributes` with every string value, and every string in an array value, longer than the bound
+ * cut as genai-metrics cuts its own label values (`truncate`, with its visible suffix), each cut
+ * counted; the same object when none is (the common case pays one length check per value). The SDK
+ * has no such limit for metrics (its `attributeValueLengthLimit` is the tracer's): it keeps a 1 MB
+ * value put in a label by mistake and writes it into every scrape, once per histogram bucket.
+ */
+export function boundValueLength(attributes: Attributes, bound: ValueLengthBound): Attributes {
+  let copy: Attributes | undefined;
+  for (const name of Object.keys(attributes)) {
+    const value = attributes[name];
+    let cut: AttributeValue | undefined = value;
+    if (typeof value === 'string') {
+      if (value.length > bound.limit) cut = cutString(value, bound);
+    } else if (Array.isArray(value)) {
+      cut = boundArray(value, bound);
+    }
+    if (cut !== value) {
+      copy ??= { ...attributes };
+      copy[name] = cut;
+    }
+  }
+  return copy ?? attributes;
+}
+
+function boundArray(values: readonly unknown[], bound: ValueLengthBound): AttributeValue {
+  let copy: unknown[] | undefined;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (typeof value === 'string' && value.length > bound.limit) {
+      copy ??= values.slice();
+      copy[i] = cutString(value, bound);
+    }
+  }
+  return (copy ?? values) as AttributeValue;
+}
+
+function cutString(value: string, bound: ValueLengthBound): string {
+  try {
+    bound.truncated(value);
+  } catch {
+    // counting is best effort
+  }
+  return truncate(value, bound.limit);
 }
 
 /**

@@ -1,11 +1,12 @@
 import type { Meter, MeterOptions } from '@opentelemetry/api';
 import { MeterProvider, type MeterProviderOptions, type MetricReader } from '@opentelemetry/sdk-metrics';
+import type { ValueLengthBound } from './admission.js';
 import { BoundedMeter } from './bounded-meter.js';
 
 /**
  * The MeterProvider setupMetrics creates: the SDK's own, whose meters bound the app's own
- * instruments to `cardinalityLimit` series each for the life of the process (bounded-meter.ts), as
- * genai-metrics bounds its own metrics. `meter()` gives an SDK meter without that step, for
+ * instruments to `cardinalityLimit` series each for the life of the process (bounded-meter.ts), and
+ * their label values to `values.limit` code units (admission.ts), as genai-metrics bounds its own. `meter()` gives an SDK meter without that step, for
  * GenAiMetrics, which admits its attribute sets itself.
  */
 export class BoundedMeterProvider extends MeterProvider {
@@ -14,6 +15,7 @@ export class BoundedMeterProvider extends MeterProvider {
   constructor(
     options: MeterProviderOptions,
     private readonly cardinalityLimit: number,
+    private readonly values: ValueLengthBound,
   ) {
     super(options);
   }
@@ -24,7 +26,7 @@ export class BoundedMeterProvider extends MeterProvider {
     // one instrument share its admitted attribute sets.
     let wrapped = this.bounded.get(meter);
     if (wrapped === undefined) {
-      wrapped = new BoundedMeter(meter, this.cardinalityLimit);
+      wrapped = new BoundedMeter(meter, this.cardinalityLimit, this.values);
       this.bounded.set(meter, wrapped);
     }
     return wrapped;

@@ -13,7 +13,7 @@ import type {
   ObservableUpDownCounter,
   UpDownCounter,
 } from '@opentelemetry/api';
-import { AttributeAdmission } from './admission.js';
+import { AttributeAdmission, type ValueLengthBound } from './admission.js';
 import { BoundedObservable, boundedBatchCallback, isInteger } from './bounded-observable.js';
 
 /**
@@ -32,13 +32,14 @@ export class BoundedMeter implements Meter {
   constructor(
     private readonly meter: Meter,
     private readonly limit: number,
+    private readonly values: ValueLengthBound,
   ) {}
 
   private admission(name: string): AttributeAdmission {
     const key = String(name).toLowerCase();
     let admission = this.admissions.get(key);
     if (admission === undefined) {
-      admission = new AttributeAdmission(this.limit);
+      admission = new AttributeAdmission(this.limit, this.values);
       this.admissions.set(key, admission);
     }
     return admission;
