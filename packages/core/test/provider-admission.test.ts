@@ -1,17 +1,12 @@
 import type { Attributes, BatchObservableResult, Meter, ObservableResult } from '@opentelemetry/api';
-import {
-  AggregationTemporality,
-  InMemoryMetricExporter,
-  MeterProvider,
-  type MetricData,
-  PeriodicExportingMetricReader,
-} from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type MetricData } from '@opentelemetry/sdk-metrics';
 // The SDK's own attribute-set identity (not exported from its index; the build path is stable in 2.x).
 import { hashAttributes } from '@opentelemetry/sdk-metrics/build/src/utils.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sdkAttributesKey } from '../src/provider/admission.js';
 import { BoundedMeterProvider, limitReader } from '../src/provider/bounded-meter-provider.js';
+import { pipeline } from './support/sdk-pipeline.js';
 
 /**
  * The admission in front of the app's own instruments (src/provider) against the plain OTel SDK: below
@@ -35,19 +30,6 @@ const op = fc.record({
   value: fc.oneof(fc.integer({ min: -3, max: 50 }), fc.constantFrom(0.5, -0.25)),
   attributes,
 }) as fc.Arbitrary<Op>;
-
-function pipeline(provider: (reader: PeriodicExportingMetricReader) => MeterProvider) {
-  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
-  const meterProvider = provider(reader);
-  const meter = meterProvider.getMeter('app');
-  const collect = async (): Promise<MetricData[]> => {
-    exporter.reset();
-    await reader.forceFlush();
-    return exporter.getMetrics().flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics));
-  };
-  return { meter, meterProvider, collect };
-}
 
 function bounded(limit: number) {
   return pipeline((reader) => {

@@ -1,15 +1,10 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
-import {
-  AggregationTemporality,
-  InMemoryMetricExporter,
-  MeterProvider,
-  type MetricData,
-  PeriodicExportingMetricReader,
-} from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type MetricData } from '@opentelemetry/sdk-metrics';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { truncate } from '../src/input/truncate.js';
 import { BoundedMeterProvider, limitReader } from '../src/provider/bounded-meter-provider.js';
+import { pipeline } from './support/sdk-pipeline.js';
 
 /**
  * The length bound on the app's own label values (src/provider/admission.ts), against the plain OTel
@@ -32,18 +27,6 @@ const value = fc.oneof(
 ) as fc.Arbitrary<AttributeValue>;
 const attributes = fc.dictionary(fc.constantFrom('k', 'prompt', 'tags'), value, { maxKeys: 3 });
 const records = fc.array(fc.tuple(attributes, fc.integer({ min: 0, max: 9 })), { maxLength: 12 });
-
-function pipeline(provider: (reader: PeriodicExportingMetricReader) => MeterProvider) {
-  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
-  const meterProvider = provider(reader);
-  const collect = async (): Promise<MetricData[]> => {
-    exporter.reset();
-    await reader.forceFlush();
-    return exporter.getMetrics().flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics));
-  };
-  return { meter: meterProvider.getMeter('app'), meterProvider, collect };
-}
 
 /** Records each pair on a counter, a histogram and an observable gauge. */
 function play(meter: ReturnType<MeterProvider['getMeter']>, pairs: ReadonlyArray<[Attributes, number]>) {
