@@ -86,7 +86,7 @@ describe.each(AI_SDKS)('$name: the model stream', (sdk) => {
 
   it('a stream dropped after its finish part, before it closed, completed when that part was given, not at the collection', async () => {
     const { harness, metrics } = metricsPipeline();
-    const took = await leaveAndLinger(async () => {
+    const bound = await leaveAndLinger(async () => {
       const { stream } = await models(metrics).wrapped.doStream(callOptions);
       const reader = stream.getReader();
       while ((await reader.read()).value?.type !== 'finish');
@@ -95,7 +95,7 @@ describe.each(AI_SDKS)('$name: the model stream', (sdk) => {
     expect(m.sum(ACTIVE)).toBe(0);
     expect(m.points(DURATION)).toHaveLength(1);
     expect(m.points(DURATION)[0]!.attributes['error.type']).toBeUndefined();
-    expect(m.histogram(DURATION).sum * 1000).toBeLessThan(took);
+    expect(m.histogram(DURATION).sum * 1000).toBeLessThan(bound);
     expect(tokenSums(m)).toMatchObject({ input: 7, output: 3 });
     expect(stopCounts(m)).toEqual({ eog: 1 });
     await harness.shutdown();
@@ -103,13 +103,13 @@ describe.each(AI_SDKS)('$name: the model stream', (sdk) => {
 
   it('a stream nobody reads ends as cancelled when it is garbage-collected, timed to its hand-over', async () => {
     const { harness, metrics } = metricsPipeline();
-    const took = await leaveAndLinger(async () => {
+    const bound = await leaveAndLinger(async () => {
       await models(metrics).wrapped.doStream(callOptions);
     });
     const m = await collectAfterCollections(harness);
     expect(m.sum(ACTIVE)).toBe(0);
     expect(m.points(DURATION)[0]!.attributes['error.type']).toBe('cancelled');
-    expect(m.histogram(DURATION).sum * 1000).toBeLessThan(took);
+    expect(m.histogram(DURATION).sum * 1000).toBeLessThan(bound);
     expect(stopCounts(m)).toEqual({ caller_stop: 1 });
     await harness.shutdown();
   });
@@ -117,7 +117,7 @@ describe.each(AI_SDKS)('$name: the model stream', (sdk) => {
   it('a stream read part-way and then dropped ends as cancelled when it is garbage-collected, timed to its last chunk', async () => {
     const { harness, metrics } = metricsPipeline();
     server().enqueue({ chunks: 30 });
-    const took = await leaveAndLinger(async () => {
+    const bound = await leaveAndLinger(async () => {
       const { stream } = await models(metrics).wrapped.doStream(callOptions);
       const reader = stream.getReader();
       for (let text = 0; text < 2; ) {
@@ -133,7 +133,7 @@ describe.each(AI_SDKS)('$name: the model stream', (sdk) => {
     expect(m.histogram(TTFC).count).toBe(1);
     // The per-chunk series are those of the chunks read; the duration ends at the last of them.
     const seconds = m.histogram(DURATION).sum;
-    expect(seconds * 1000).toBeLessThan(took);
+    expect(seconds * 1000).toBeLessThan(bound);
     expect(seconds).toBeCloseTo(m.histogram(TTFC).sum + m.histogram(TPOC).sum, 9);
     await harness.shutdown();
   });
@@ -141,7 +141,7 @@ describe.each(AI_SDKS)('$name: the model stream', (sdk) => {
   it('streamText left after a break (ai 7 stops reading the model stream): the call still ends, once', async () => {
     const { harness, metrics } = metricsPipeline();
     server().enqueue({ chunks: 30 });
-    const took = await leaveAndLinger(async () => {
+    const bound = await leaveAndLinger(async () => {
       const result = sdk.ai.streamText({ model: models(metrics).wrapped, prompt: 'hi' });
       for await (const _ of result.textStream) break;
       // ai 6 reads the model stream to its end after the break: the caller's time runs until then.
@@ -154,7 +154,7 @@ describe.each(AI_SDKS)('$name: the model stream', (sdk) => {
     const errorType = m.points(DURATION)[0]!.attributes['error.type'];
     expect(errorType).toBe(sdk.name === 'ai 6' ? undefined : 'cancelled');
     expect(stopCounts(m)).toEqual(sdk.name === 'ai 6' ? { eog: 1 } : { caller_stop: 1 });
-    expect(m.histogram(DURATION).sum * 1000).toBeLessThan(took);
+    expect(m.histogram(DURATION).sum * 1000).toBeLessThan(bound);
     await harness.shutdown();
   });
 

@@ -13,7 +13,7 @@ import type { AnyClientClass } from './sdks.js';
  * its duration is timed to the caller's last sign of life, not to the collection: the last chunk it
  * was given, or the moment the answer or stream was handed over. Each test leaves the result, lets it
  * linger before forcing the collection, and checks that the duration ended while the caller was still
- * there (leaveAndLinger): one timed to the collection would include the linger. Where chunks were
+ * there (leaveAndLinger's bound): one timed to the collection would include the linger. Where chunks were
  * read, the duration is exactly the time to the last chunk (time to first chunk plus the gaps),
  * whenever the collector ran.
  */
@@ -67,7 +67,7 @@ describe.each(SDKS)('$name: a result left unread is timed to the last sign of li
   async function leftAndCollected(leave: (client: Any) => Promise<void>) {
     const { harness, metrics } = metricsPipeline();
     const client = sdk.client(server.baseURL, metrics);
-    const took = await leaveAndLinger(() => leave(client));
+    const bound = await leaveAndLinger(() => leave(client));
     const m = await collectAfterCollections(harness);
     await harness.shutdown();
     expect(m.sum(ACTIVE)).toBe(0);
@@ -75,7 +75,7 @@ describe.each(SDKS)('$name: a result left unread is timed to the last sign of li
     expect(stopCounts(m)).toEqual({ caller_stop: 1 });
     const d = m.histogram(DURATION, { 'error.type': 'cancelled', 'gen_ai.request.model': 'left' });
     expect(d.count).toBe(1);
-    expect(d.sum * 1000).toBeLessThan(took);
+    expect(d.sum * 1000).toBeLessThan(bound);
     return { m, seconds: d.sum };
   }
 
