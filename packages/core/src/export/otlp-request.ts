@@ -4,6 +4,10 @@ import type { OtlpProtocol } from './options.js';
 
 const PREFIX = 'genai-metrics: setupMetrics';
 
+// node:http's own validateHeaderName / validateHeaderValue decide what a request can carry, but this
+// file is loaded by setupMetrics in Workers, Deno and Bun too, where node:http may be absent: the two
+// patterns are the rules those functions apply, and test/export/otlp-headers.test.ts checks them
+// against node:http's functions over arbitrary names and values.
 /** An HTTP header name: a token (RFC 9110, 5.1). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** What node:http (and grpc-js, through it) refuses in a header value: line breaks, NUL, controls, above U+00FF. */

@@ -1,5 +1,8 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { OtlpReceiver } from '@genai-metrics/testkit';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validHeaders } from '../../src/export/otlp-request.js';
 import { OTLP_PROTOCOLS, setupMetrics } from '../../src/index.js';
 
 /**
@@ -59,5 +62,59 @@ describe('headers HTTP can carry still reach the receiver', () => {
     } finally {
       await metrics.shutdown();
     }
+  });
+});
+
+describe("the header rules are node:http's own", () => {
+  const nodeTakes = (check: () => void) => {
+    try {
+      check();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const weTake = (headers: Record<string, string>) => nodeTakes(() => validHeaders(headers));
+  // Mostly header-like characters, with controls, separators and code points above U+00FF mixed in.
+  const text = fc.string({
+    unit: fc.oneof(
+      fc.constantFrom(...'abcXYZ019-_.!#$%&*+^`|~'),
+      fc.constantFrom(
+        ' ',
+        '\t',
+        '\r',
+        '\n',
+        '\0',
+        ':',
+        '"',
+        '(',
+        '@',
+        '\x7f',
+        '\x80',
+        '\xff',
+        'é',
+        'Ā',
+        '🚀',
+      ),
+    ),
+    maxLength: 12,
+  });
+
+  it('a name is refused exactly when node:http refuses it', () => {
+    fc.assert(
+      fc.property(text, (name) => {
+        expect(weTake({ [name]: 'v' })).toBe(nodeTakes(() => validateHeaderName(name)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a value is refused exactly when node:http refuses it', () => {
+    fc.assert(
+      fc.property(text, (value) => {
+        expect(weTake({ 'x-v': value })).toBe(nodeTakes(() => validateHeaderValue('x-v', value)));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
