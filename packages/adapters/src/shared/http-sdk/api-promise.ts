@@ -1,6 +1,7 @@
 import { reportOnce } from '../diag.js';
 import { abandoned } from './abandoned.js';
 import { HttpCall } from './call.js';
+import { isStreamLike } from './stream.js';
 
 /**
  * Observes an SDK `APIPromise` without consuming it. Attaching `.then` would parse the body (and
@@ -278,7 +279,7 @@ function readAside(p: APIPromiseLike, call: ObservedCall, props: unknown): void 
     Promise.resolve(parsed).then(
       (stream) => {
         call.deliver(stream);
-        if (isAsyncIterable(stream)) void drain(stream);
+        if (isStreamLike(stream)) void drain(stream);
       },
       (error: unknown) => call.fail(error),
     );
@@ -287,11 +288,6 @@ function readAside(p: APIPromiseLike, call: ObservedCall, props: unknown): void 
     call.end();
   }
 }
-
-const isAsyncIterable = (v: unknown): v is AsyncIterable<unknown> =>
-  typeof v === 'object' &&
-  v !== null &&
-  typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
 
 /** Reads our side of the stream to its end; its errors are the call's (recorded by the observer), not ours to throw. */
 async function drain(stream: AsyncIterable<unknown>): Promise<void> {

@@ -8,7 +8,7 @@ import type { ItemVerdict } from './endpoint.js';
  * @anthropic-ai/sdk 0.x–1.x), so every way of reading the stream is observed exactly once and the
  * caller's object, class and `controller` are untouched.
  */
-interface StreamLike {
+interface StreamLike extends AsyncIterable<unknown> {
   controller?: AbortController;
   iterator: () => AsyncIterator<unknown>;
 }
