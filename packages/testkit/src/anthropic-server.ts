@@ -46,6 +46,8 @@ export interface AnthropicServerBehaviour extends CommonBehaviour {
   errorEvent?: { afterChunks: number; type: string };
   /** Destroy the socket after this many streamed content deltas (a mid-stream disconnect). */
   disconnectAfterChunks?: number;
+  /** End the stream cleanly after this many content chunks, without its last events (a cut by a proxy). */
+  endAfterChunks?: number;
   /** Extra events sent right after message_start: `{ event, data }` pairs (odd-shape tests). */
   injectEvents?: Array<{ event: string; data: unknown }>;
   /** JSON answers: content blocks put before the generated content (a `fallback` seam, odd blocks). */

@@ -26,6 +26,8 @@ export interface OpenAIServerBehaviour extends CommonBehaviour {
   promptTokens?: number;
   /** Destroy the socket after this many streamed content chunks (a mid-stream disconnect). */
   disconnectAfterChunks?: number;
+  /** End the stream cleanly after this many content chunks, without its last events (a cut by a proxy). */
+  endAfterChunks?: number;
   /** Replace the usage object with this value (malformed usage tests); `null` omits it. */
   usage?: unknown;
   /** Model reported in the response. Default: the request's model. */

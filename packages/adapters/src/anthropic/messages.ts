@@ -256,6 +256,11 @@ abstract class StopCountingReader implements CallReader {
   abstract result(call: HttpCall, data: unknown): undefined;
   abstract item(call: HttpCall, event: unknown): ItemVerdict;
 
+  /** Both APIs send the stop reason before a stream's last event (`message_delta`, the last completion). */
+  cutShort(): boolean {
+    return this.stopReason === undefined || this.stopReason === null;
+  }
+
   finish(_call: HttpCall, how: CallEnd): void {
     const reason: StopReason = how === 'completed' ? stopReasonOf(this.stopReason) : how;
     const { recorder, operation } = this.stops;

@@ -125,6 +125,15 @@ class OpenAIReader implements CallReader, StopState {
     return verdict;
   }
 
+  /**
+   * Every API but embeddings says why its answer stopped before a stream ends: a choice's
+   * `finish_reason`, or the Responses API's `response.completed` / `response.incomplete` (a
+   * `response.failed` has already failed the call).
+   */
+  cutShort(): boolean {
+    return this.api !== 'embeddings' && this.stop === undefined;
+  }
+
   /** Counts the generation in `llm.generation.stops` (embeddings generate nothing). */
   finish(_call: HttpCall, how: CallEnd): void {
     if (this.api === 'embeddings') return;

@@ -197,6 +197,31 @@ describe.each(SDKS)('anthropic v$major: streams', ({ Anthropic }) => {
     await harness.shutdown();
   });
 
+  it('a stream the server ends early, cleanly, before its stop reason → one failed operation (connection_error), not a completion', async () => {
+    // A proxy's idle timeout or a server restart closes the response without an error event: the
+    // SDK ends the stream quietly (MessageStream's finalMessage() throws), so only the missing
+    // stop reason (message_delta) says the answer was cut off.
+    const { harness, client } = setup();
+    server().enqueue({ chunks: 10, endAfterChunks: 2 });
+    const stream = await client.messages.create(params('cut'));
+    let deltas = 0;
+    for await (const e of stream) if (e.type === 'content_block_delta') deltas++;
+    expect(deltas).toBe(2);
+    server().enqueue({ chunks: 2 });
+    await drain(await client.messages.create(params('whole')));
+    const m = await h.collectWhenIdle(harness);
+    const cut = m.points(h.DURATION, { 'gen_ai.request.model': 'cut' });
+    expect(cut.map((p) => p.attributes['error.type'])).toEqual(['connection_error']);
+    expect(h.stopCounts(m, { 'gen_ai.request.model': 'cut' })).toEqual({ error: 1 });
+    // The input was billed (message_start) and is kept; the whole answer completes as before.
+    expect(h.tokenSums(m, { 'gen_ai.request.model': 'cut' }).input).toBe(7);
+    const whole = m.points(h.DURATION, { 'gen_ai.request.model': 'whole' });
+    expect(whole[0]!.attributes['error.type']).toBeUndefined();
+    expect(h.stopCounts(m, { 'gen_ai.request.model': 'whole' })).toEqual({ eog: 1 });
+    expect(m.sum(h.ACTIVE)).toBe(0);
+    await harness.shutdown();
+  });
+
   it('caller break → cancelled (caller_stop); AbortSignal mid-stream and abort before iterating → cancelled (abort)', async () => {
     const { harness, client } = setup();
     server().enqueue({ chunks: 50, chunkDelayMs: 5 }, { chunks: 30, chunkDelayMs: 10 }, { chunks: 3 });

@@ -7,6 +7,7 @@ import {
   DURATION,
   metricsPipeline,
   occupiedRange,
+  stopCounts,
   TOKENS,
   TPOC,
   TTFC,
@@ -147,6 +148,47 @@ describe.each(SDKS)('openai v$major: streams', ({ OpenAI }) => {
     const errorType = m.points(DURATION)[0]!.attributes['error.type'];
     expect(['connection_error', '_OTHER']).toContain(errorType);
     expect(m.histogram(TTFC).count).toBe(1);
+    await harness.shutdown();
+  });
+
+  it('a stream the server ends early, cleanly, before any finish_reason → one failed operation (connection_error), not a completion', async () => {
+    // A proxy's idle timeout or a server restart closes the response without an error: the SDK ends
+    // the stream quietly (its own stream helper throws "missing finish_reason"), so only the missing
+    // finish reason says the generation was cut off. Chat, legacy completions and the Responses API.
+    const { harness, client } = setup();
+    server().enqueue(
+      { chunks: 10, endAfterChunks: 2 },
+      { chunks: 10, endAfterChunks: 2 },
+      { chunks: 10, endAfterChunks: 2 },
+    );
+    const chat = await client.chat.completions.create({ model: 'chat', messages, stream: true });
+    const completion = await client.completions.create({ model: 'completion', prompt: 'hi', stream: true });
+    const response = await client.responses.create({ model: 'response', input: 'hi', stream: true });
+    const counts: number[] = [];
+    for (const stream of [chat, completion, response] as AsyncIterable<unknown>[]) {
+      let n = 0;
+      for await (const _ of stream) n++;
+      counts.push(n);
+    }
+    expect(counts.every((n) => n >= 2)).toBe(true);
+    const m = await collectWhenIdle(harness);
+    for (const model of ['chat', 'completion', 'response']) {
+      const points = m.points(DURATION, { 'gen_ai.request.model': model });
+      expect(points.map((p) => p.attributes['error.type'])).toEqual(['connection_error']);
+      expect(stopCounts(m, { 'gen_ai.request.model': model })).toEqual({ error: 1 });
+    }
+    expect(m.count(TTFC)).toBe(3);
+    expect(m.sum(ACTIVE)).toBe(0);
+
+    // The same answer sent whole is a completion: the finish reason arrived before the end.
+    server().enqueue({ chunks: 2 });
+    const whole = await client.chat.completions.create({ model: 'whole', messages, stream: true });
+    for await (const _ of whole);
+    const after = await collectWhenIdle(harness);
+    expect(
+      after.points(DURATION, { 'gen_ai.request.model': 'whole' })[0]!.attributes['error.type'],
+    ).toBeUndefined();
+    expect(stopCounts(after, { 'gen_ai.request.model': 'whole' })).toEqual({ eog: 1 });
     await harness.shutdown();
   });
 

@@ -139,6 +139,11 @@ export interface StreamTiming {
   chunkDelayMs?: number;
   /** Destroy the socket after this many content events (a mid-stream disconnect). */
   disconnectAfterChunks?: number;
+  /**
+   * End the response cleanly after this many content events, without the stream's last events: what
+   * a proxy's idle timeout or a server restart that closes the response looks like to the client.
+   */
+  endAfterChunks?: number;
 }
 
 /** Streams `events` (as `text/event-stream` unless told), with the timing and the cut the behaviour asks for. */
@@ -157,6 +162,7 @@ export async function streamEvents(
         res.socket?.destroy();
         return;
       }
+      if (timing.endAfterChunks !== undefined && sent >= timing.endAfterChunks) break;
       await sleep(timing.chunkDelayMs);
       sent++;
     }

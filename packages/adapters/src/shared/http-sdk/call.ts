@@ -66,6 +66,22 @@ export class HttpCall extends GuardedOperation implements Abandonable {
     else this.fail(undefined, failure);
   }
 
+  /**
+   * The stream ended without an error or an abort: completed, unless the reader says the answer was
+   * cut off before it said why it stopped — then a failure (`connection_error`), so that streams a
+   * proxy cuts show in error rates instead of among completed generations.
+   */
+  streamEnded(): void {
+    let cut = false;
+    try {
+      cut = this.reader.cutShort?.() === true;
+    } catch (error) {
+      reportOnce(`${this.adapter}: reading how a stream ended`, error);
+    }
+    if (cut) this.fail(undefined, CUT_SHORT);
+    else this.end();
+  }
+
   /** A streamed item the reader could not read: odd data is never a reason to disturb the stream. */
   unreadable(error: unknown): ItemVerdict {
     reportOnce(`${this.adapter}: reading a streamed item`, error);
@@ -126,6 +142,9 @@ export class HttpCall extends GuardedOperation implements Abandonable {
     }
   }
 }
+
+/** The error.type of a stream cut off before its answer said why it stopped: the connection ended early. */
+const CUT_SHORT: ErrorType = 'connection_error';
 
 /**
  * Did `signal` abort as a deadline? `AbortSignal.timeout(ms)` (alone or inside `AbortSignal.any`)

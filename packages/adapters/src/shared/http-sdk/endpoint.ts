@@ -49,4 +49,11 @@ export interface CallReader {
   item(call: HttpCall, item: unknown): ItemVerdict;
   /** Runs once, just before the operation ends however it ends (apply usage, count the stop reason). */
   finish?(call: HttpCall, how: CallEnd): void;
+  /**
+   * A stream ended without an error or an abort: did it end before the answer said why it stopped?
+   * The SDKs end a stream quietly when the response closes early (a proxy's idle timeout, a server
+   * restart), so this is the one sign that the generation was cut off; their own stream helpers
+   * throw then (openai: "missing finish_reason", Anthropic: no final message).
+   */
+  cutShort?(): boolean;
 }

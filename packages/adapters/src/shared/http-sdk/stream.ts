@@ -93,7 +93,7 @@ function observeIterator(
       // The SDKs end an aborted stream quietly (no error): an abort is not a completion.
       abandoned.forget(token);
       if (signal?.aborted) call.cancel(signal.reason, 'abort');
-      else call.end();
+      else call.streamEnded();
       return result;
     }
     let verdict: ItemVerdict;
