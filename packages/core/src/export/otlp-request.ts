@@ -69,6 +69,14 @@ export function checkOtlpUrl(protocol: OtlpProtocol, url: string | undefined, en
           ` (e.g. http://collector:${protocol === 'grpc' ? '4317' : '4318/v1/metrics'}), got ${quoteValue(url)}`,
       );
     }
+    if (protocol !== 'grpc' && parsed.pathname === '/') {
+      throw new RangeError(
+        `${PREFIX}: 'otlp.url' is the full URL of the metrics endpoint, and ${quoteValue(url)} has no path: ` +
+          `every export would go to '/', which an OTLP/HTTP receiver answers with 404. Add the path ` +
+          `(${quoteValue(withMetricsPath(parsed))} for a collector), or leave 'otlp.url' out and set ` +
+          'OTEL_EXPORTER_OTLP_ENDPOINT to the base URL',
+      );
+    }
     return;
   }
   if (protocol === 'grpc') return;
@@ -87,8 +95,21 @@ export function checkOtlpUrl(protocol: OtlpProtocol, url: string | undefined, en
         `${PREFIX}: ${name} must be an http:// or https:// URL for the ${protocol} protocol, got '${value}'`,
       );
     }
+    // The base endpoint gets /v1/metrics from the exporter; the metrics one is used as it is.
+    if (name === 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT' && parsed.pathname === '/') {
+      throw new RangeError(
+        `${PREFIX}: ${name} is the full URL of the metrics endpoint, and '${value}' has no path: every ` +
+          `export would go to '/', which an OTLP/HTTP receiver answers with 404. Set it to ` +
+          `'${withMetricsPath(parsed)}', or set OTEL_EXPORTER_OTLP_ENDPOINT to the base URL instead`,
+      );
+    }
     return;
   }
+}
+
+/** `url` with the path an OpenTelemetry Collector serves OTLP/HTTP metrics at, for messages. */
+function withMetricsPath(url: URL): string {
+  return `${url.origin}/v1/metrics${url.search}`;
 }
 
 function isHttp(url: URL): boolean {

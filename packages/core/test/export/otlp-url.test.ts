@@ -31,6 +31,44 @@ describe('an OTLP/HTTP URL without http:// or https:// is refused at setup', () 
   });
 });
 
+/**
+ * `otlp.url` is the full URL of the metrics endpoint; the base URL a collector is known by
+ * (`http://collector:4318`, what OTEL_EXPORTER_OTLP_ENDPOINT takes) sent every export to `/`, which
+ * the receiver answers with 404: setup succeeded, forceFlush() resolved, and nothing was ever stored.
+ * The same for OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, which the exporter also uses as it is.
+ */
+describe('an OTLP/HTTP metrics URL with no path is refused at setup, naming the path to add', () => {
+  let receiver: OtlpReceiver;
+  beforeAll(async () => {
+    receiver = await OtlpReceiver.start('http');
+  });
+  afterAll(async () => {
+    await receiver.stop();
+  });
+
+  it('the receiver refuses exports sent to its root: the harm the check prevents', async () => {
+    const response = await fetch(`${receiver.baseEndpoint}/`, { method: 'POST', body: new Uint8Array(0) });
+    expect(response.status).toBe(404);
+  });
+
+  it.each(['http/protobuf', 'http/json'] as const)('%s: otlp.url', async (protocol) => {
+    const url = `${receiver.baseEndpoint}/`;
+    await expect(
+      setupMetrics({ exporter: 'otlp', otlp: { protocol, url: receiver.baseEndpoint } }),
+    ).rejects.toThrow(`has no path: every export would go to '/'`);
+    await expect(setupMetrics({ exporter: 'otlp', otlp: { protocol, url } })).rejects.toThrow(
+      `'${receiver.metricsEndpoint}' for a collector`,
+    );
+  });
+
+  it('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', async () => {
+    vi.stubEnv('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', receiver.baseEndpoint);
+    await expect(setupMetrics({ exporter: 'otlp' })).rejects.toThrow(
+      /OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is the full URL of the metrics endpoint.*set OTEL_EXPORTER_OTLP_ENDPOINT to the base URL/,
+    );
+  });
+});
+
 describe('the variables are checked only where an OTLP metrics exporter reads them', () => {
   it('a Prometheus app whose traces go to a bare gRPC host:port sets up', async () => {
     vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4317');
