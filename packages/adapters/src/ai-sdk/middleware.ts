@@ -294,14 +294,14 @@ function withObservedStream(result: unknown, call: ModelCall): unknown {
   try {
     const source = read(result, 'stream');
     if (typeof read(source, 'getReader') !== 'function') {
-      call.done();
+      call.unobserved();
       return result;
     }
     const copy = { ...(result as object) };
     return Object.assign(copy, { stream: observedStream(source as ReadableStream<unknown>, call) });
   } catch (error) {
     reportOnce(`${ADAPTER}: observing a stream`, error);
-    call.done();
+    call.unobserved();
     return result;
   }
 }

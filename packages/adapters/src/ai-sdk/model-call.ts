@@ -11,7 +11,7 @@ import {
   type StopReason,
   stopReasonOfError,
 } from '../shared/stop-reason.js';
-import { responseModelOf, type SpecVersion, stopReasonOf, usageOf } from './spec.js';
+import { finishedWithoutReason, responseModelOf, type SpecVersion, stopReasonOf, usageOf } from './spec.js';
 
 const NO_ERROR: unique symbol = Symbol('no error');
 
@@ -52,6 +52,8 @@ export class ModelCall implements Abandonable {
   private pendingError: unknown = NO_ERROR;
   /** The stream's `finish` part arrived: the model answered in full. */
   private finished = false;
+  /** ...but the provider's stream ended before the answer's own end (see spec.ts). */
+  private interrupted = false;
   private stop: StopReason = 'other';
   /** Tool input arrived as deltas: the closing `tool-call` part repeats it and is not a chunk. */
   private toolInputStreamed = false;
@@ -121,7 +123,9 @@ export class ModelCall implements Abandonable {
         this.op.seen();
         const usage = usageOf(this.spec, read(part, 'usage'));
         if (usage) this.op.setUsage(usage);
-        this.stop = stopReasonOf(this.spec, read(part, 'finishReason'));
+        const finishReason = read(part, 'finishReason');
+        this.stop = stopReasonOf(this.spec, finishReason);
+        this.interrupted = finishedWithoutReason(this.spec, finishReason);
         return;
       }
       case 'error':
@@ -143,6 +147,22 @@ export class ModelCall implements Abandonable {
       this.failed(this.pendingError);
       return;
     }
+    if (this.interrupted || !this.finished) {
+      // The response ended early (ai 6's @ai-sdk/anthropic then sends no `finish` part at all): a
+      // failure, `connection_error`, as the OpenAI and Anthropic adapters record the same stream.
+      this.stop = 'error';
+      this.settle(() => this.op.fail(undefined, 'connection_error'));
+      return;
+    }
+    this.settle(() => this.op.end());
+  }
+
+  /**
+   * A stream result whose stream cannot be observed (no `getReader`, or observing it threw): the call
+   * ends now, as completed — nothing says how its answer ends.
+   */
+  unobserved(): void {
+    if (this.op.isEnded) return;
     this.settle(() => this.op.end());
   }
 

@@ -68,6 +68,21 @@ export function stopReasonOf(spec: SpecVersion | undefined, finishReason: unknow
   return stopReasonFrom(STOP_REASONS, unified);
 }
 
+/**
+ * Does the stream's `finish` part say the provider's stream ended before the answer's own end (a
+ * proxy's idle timeout, a server restart closing the response)? v4 names it: `unified: 'interrupted'`
+ * ("ended without a completion signal"). v3 providers (`@ai-sdk/openai`, `anthropic`, `google`,
+ * `openai-compatible` of ai 6), and v3 models ai 7 converts, start a stream's finish reason as
+ * `{ unified: 'other', raw: undefined }` and replace it when the provider's own reason arrives, so a
+ * `finish` part still carrying it means none arrived; v2 says `'unknown'` ("not transmitted").
+ */
+export function finishedWithoutReason(spec: SpecVersion | undefined, finishReason: unknown): boolean {
+  if (spec === 'v2') return finishReason === 'unknown';
+  if (spec === undefined || !isObj(finishReason)) return false;
+  const unified = read(finishReason, 'unified');
+  return unified === 'interrupted' || (unified === 'other' && read(finishReason, 'raw') === undefined);
+}
+
 /** The model that answered: a generate result's `response.modelId`. */
 export const responseModelOf = (result: unknown): string | undefined =>
   text(read(read(result, 'response'), 'modelId'));
