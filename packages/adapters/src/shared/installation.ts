@@ -21,10 +21,47 @@ export interface InstrumentationHandle {
   uninstrument(): void;
 }
 
-// Keyed by the object an adapter patches (a client instance, a module's class prototype), so a
-// second call with another handle to the same classes — a namespace import and a default import —
-// still finds the first installation.
-const installations = new WeakMap<object, Installation<unknown>>();
+/**
+ * Where a target's installation is kept: on the object an adapter patches (a client instance, a
+ * module's class prototype), so a second call with another handle to the same classes — a namespace
+ * import and a default import — still finds the first installation. A property of the target under a
+ * symbol of this copy of the package (each copy keeps its own installations), not an entry of a
+ * WeakMap: V8's young-generation collections keep every WeakMap key alive, so with a `withOptions()`
+ * copy made per request (a per-request timeout or header), each copy and the client it holds survived
+ * to the old generation — scavenges 3-6× as long and the heap doubled until the next full collection.
+ * The WeakMap stays for a target that takes no new property (frozen, sealed, a refusing Proxy).
+ */
+const INSTALLATION = Symbol('genai-metrics.installation');
+const refusedProperty = new WeakMap<object, Installation<unknown>>();
+
+const installations = {
+  get(key: object): Installation<unknown> | undefined {
+    try {
+      const own = Object.getOwnPropertyDescriptor(key, INSTALLATION);
+      if (own !== undefined) return own.value as Installation<unknown> | undefined;
+    } catch {
+      // a Proxy whose trap throws: only the WeakMap can hold it
+    }
+    return refusedProperty.get(key);
+  },
+  set(key: object, installation: Installation<unknown>): void {
+    try {
+      Object.defineProperty(key, INSTALLATION, { value: installation, configurable: true, writable: true });
+      return;
+    } catch {
+      // frozen, sealed, non-extensible, or a refusing Proxy
+    }
+    refusedProperty.set(key, installation);
+  },
+  delete(key: object): void {
+    try {
+      delete (key as Record<symbol, unknown>)[INSTALLATION];
+    } catch {
+      // as above
+    }
+    refusedProperty.delete(key);
+  },
+};
 /** Installations that already warned about a second call with other options (once each). */
 const warnedAgain = new WeakSet<object>();
 
