@@ -26,7 +26,8 @@ export interface InstrumentationHandle {
  * module's class prototype), so a second call with another handle to the same classes — a namespace
  * import and a default import — still finds the first installation. A property of the target under a
  * symbol of this copy of the package (each copy keeps its own installations), not an entry of a
- * WeakMap: V8's young-generation collections keep every WeakMap key alive, so with a `withOptions()`
+ * WeakMap: V8's young-generation collections keep a WeakMap key alive when its value refers back to it
+ * (an installation's undo closes over its target), so with a `withOptions()`
  * copy made per request (a per-request timeout or header), each copy and the client it holds survived
  * to the old generation — scavenges 3-6× as long and the heap doubled until the next full collection.
  * The WeakMap stays for a target that takes no new property (frozen, sealed, a refusing Proxy).
