@@ -49,9 +49,10 @@ export interface OpenAIServerBehaviour extends CommonBehaviour {
    */
   stopReason?: string | number | null;
   /**
-   * Chat completions: after this many content chunks, send an error event in OpenAI's shape
-   * (`data: {"error": …}`, this body) and end the stream, as OpenAI and OpenAI-compatible servers
-   * (vLLM: `{ type: 'BadRequestError', code: 400 }`) report a failure once output has begun.
+   * After this many content chunks, send an error event and end the stream, as servers report a
+   * failure once output has begun. Chat completions: OpenAI's shape `data: {"error": …}` with this body
+   * (vLLM: `{ type: 'BadRequestError', code: 400 }`). Responses API: the documented `event: error`
+   * with this body's fields at the top level (`{ type: 'error', code, message, param, … }`).
    */
   errorEvent?: { afterChunks: number; error: Record<string, unknown> };
   /** Responses API: answer `status: "incomplete"` with this `incomplete_details.reason` (`max_output_tokens`). */
@@ -254,7 +255,13 @@ function streamEvents(
     ev('response.created', { response: responseObject(model, 'in_progress', '', null) });
     ev('response.output_item.added', { output_index: 0, item: item('in_progress', []) });
     ev('response.content_part.added', { ...at, part: { type: 'output_text', text: '', annotations: [] } });
-    for (const delta of texts) ev('response.output_text.delta', { ...at, delta }, true);
+    for (const [i, delta] of texts.entries()) {
+      if (b.errorEvent && i === b.errorEvent.afterChunks) {
+        ev('error', { code: null, message: 'test server error event', param: null, ...b.errorEvent.error });
+        return out;
+      }
+      ev('response.output_text.delta', { ...at, delta }, true);
+    }
     ev('response.output_text.done', { ...at, text });
     ev('response.content_part.done', { ...at, part: { type: 'output_text', text, annotations: [] } });
     ev('response.output_item.done', {

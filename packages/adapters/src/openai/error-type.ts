@@ -1,5 +1,5 @@
 import { type ErrorType, errorTypeOf } from '@genai-metrics/core';
-import { isObj } from '../shared/read.js';
+import { isObj, type Obj } from '../shared/read.js';
 
 /**
  * OpenAI's error codes and types, as its error bodies carry them (`{ error: { type, code } }`): in a
@@ -65,4 +65,13 @@ export function responseFailure(data: unknown): string | undefined {
   if (!isObj(data) || data.status !== 'failed') return undefined;
   const error = isObj(data.error) ? data.error : undefined;
   return ofBody(error?.code, error?.type) ?? '_OTHER';
+}
+
+/**
+ * A Responses API `error` stream event (`{ type: 'error', code, message, param }`), which openai 5–6
+ * hand to the caller as an item and then end the stream quietly (openai 7 throws it as an APIError):
+ * the response failed midway, whatever the stream's quiet end says.
+ */
+export function errorEventFailure(event: Obj): string {
+  return ofBody(event.code, undefined) ?? '_OTHER';
 }

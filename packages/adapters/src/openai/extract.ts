@@ -4,7 +4,7 @@ import { detailsByModality } from '../shared/modality.js';
 import { isObj, type Obj } from '../shared/read.js';
 import type { GuardedOperation } from '../shared/recorder.js';
 import type { StopReason } from '../shared/stop-reason.js';
-import { responseFailure } from './error-type.js';
+import { errorEventFailure, responseFailure } from './error-type.js';
 import { finishReasonOf, responseStopReason } from './stop-reason.js';
 
 /**
@@ -129,7 +129,7 @@ export type ChunkVerdict =
 
 /**
  * Reads one streamed item: records model and usage on the operation and says what kind of chunk it
- * was. A `response.failed` event fails the operation (the stream itself ends normally).
+ * was. A `response.failed` or `error` event fails the operation (the stream itself ends normally).
  */
 export function observeChunk(call: HttpCall, state: StopState, item: unknown): ChunkVerdict {
   if (!isObj(item)) return 'other';
@@ -159,6 +159,10 @@ function observeResponseEvent(call: HttpCall, state: StopState, event: Obj): Chu
   const type = event.type;
   if (typeof type !== 'string') return 'other';
   if (type.endsWith('.delta')) return nonEmpty(event.delta) ? 'content' : 'other';
+  if (type === 'error') {
+    call.fail(undefined, errorEventFailure(event));
+    return 'other';
+  }
   if (
     type === 'response.created' ||
     type === 'response.in_progress' ||

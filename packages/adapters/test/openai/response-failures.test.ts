@@ -1,7 +1,7 @@
 import { startOpenAIServer } from '@genai-metrics/testkit';
 import { describe, expect, it } from 'vitest';
 import { instrumentOpenAI } from '../../src/openai/index.js';
-import { collectWhenIdle, DURATION, metricsPipeline } from '../shared/harness.js';
+import { collectWhenIdle, DURATION, metricsPipeline, stopCounts } from '../shared/harness.js';
 import { useServer } from '../shared/lifecycle.js';
 import { SDKS } from './sdks.js';
 
@@ -39,6 +39,44 @@ describe.each(SDKS)('openai v$major: Responses API failure codes', ({ OpenAI }) 
     const points = m.points(DURATION);
     expect(points).toHaveLength(1);
     expect(points[0]!.attributes['error.type']).toBe(errorType);
+    await harness.shutdown();
+  });
+});
+
+/**
+ * A Responses stream that fails once output has begun sends the documented `event: error`, its code at
+ * the top level (`{ type: 'error', code, message, param }`), and ends with neither `response.completed`
+ * nor `response.failed`. openai 5 and 6 hand that event to the caller as an item and end the stream
+ * quietly; openai 7 throws it as an APIError with the event as its body. Either way it is a failure
+ * with its code's error.type, never a completed chat. (openai 4 throws an APIError that keeps only the
+ * message, so its error.type is _OTHER: the code never reaches anything we can read.)
+ */
+describe.each(SDKS.filter((s) => s.major >= 5))('openai v$major: a Responses error event', ({ OpenAI }) => {
+  const server = useServer(startOpenAIServer);
+
+  it.each([
+    ['server_error', 'server_error'],
+    ['rate_limit_exceeded', 'rate_limited'],
+    ['a_code_from_next_year', '_OTHER'],
+  ])('midway through the stream, code %s → one failed operation, error.type %s', async (code, errorType) => {
+    const { harness, metrics } = metricsPipeline();
+    const client = instrumentOpenAI(
+      new OpenAI({ apiKey: 'test', baseURL: server().baseURL, maxRetries: 0 }),
+      { metrics },
+    );
+    server().enqueue({ chunks: 3, errorEvent: { afterChunks: 1, error: { code, message: 'no' } } });
+    const seen: string[] = [];
+    // The caller's view is the SDK's own: an item (5, 6) or a thrown APIError (7).
+    await (async () => {
+      for await (const e of await client.responses.create({ model: 'm', input: 'hi', stream: true }))
+        seen.push((e as { type: string }).type);
+    })().catch(() => {});
+    expect(seen.filter((t) => t === 'response.output_text.delta')).toHaveLength(1);
+    const m = await collectWhenIdle(harness);
+    const points = m.points(DURATION);
+    expect(points).toHaveLength(1);
+    expect(points[0]!.attributes['error.type']).toBe(errorType);
+    expect(stopCounts(m)).toEqual({ error: 1 });
     await harness.shutdown();
   });
 });
