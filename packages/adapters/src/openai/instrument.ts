@@ -16,7 +16,10 @@ export interface InstrumentOpenAIOptions extends AdapterOptions {
    * sent exactly as written, and streams without usage record no token counts.
    */
   includeUsage?: boolean;
-  /** `gen_ai.provider.name`; default: inferred from the client's baseURL, else `openai`. */
+  /**
+   * `gen_ai.provider.name`; default: `azure.ai.openai` for an `AzureOpenAI` client whatever its base
+   * URL, else inferred from the client's baseURL, else `openai`.
+   */
   providerName?: string;
 }
 
@@ -45,6 +48,24 @@ interface Extra {
   includeUsage: boolean;
 }
 
+/**
+ * The SDK's `AzureOpenAI` client speaks Azure OpenAI's API (deployments in the path, `api-version` in
+ * the query) wherever it points: an API Management gateway, a private endpoint or custom domain, a
+ * local proxy — hosts the URL inference cannot tell from OpenAI's. Known by its class (openai 4–7), or,
+ * where a bundler renamed it, by what only that class sets on its instances (`apiVersion` and
+ * `deploymentName`).
+ */
+function azureClient(client: object): string | undefined {
+  for (let proto = Object.getPrototypeOf(client), depth = 0; proto && depth < 5; depth++) {
+    if (proto.constructor?.name === 'AzureOpenAI') return GEN_AI_PROVIDER.azureAiOpenai;
+    proto = Object.getPrototypeOf(proto);
+  }
+  const c = client as { apiVersion?: unknown };
+  return typeof c.apiVersion === 'string' && 'deploymentName' in client
+    ? GEN_AI_PROVIDER.azureAiOpenai
+    : undefined;
+}
+
 /** The adapter as the shared HTTP-SDK layer drives it (internal: not exported from the subpath). */
 export const OPENAI_ADAPTER: HttpSdkAdapter<Extra> = {
   options: {
@@ -60,6 +81,7 @@ export const OPENAI_ADAPTER: HttpSdkAdapter<Extra> = {
   clientExample: 'new OpenAI()',
   defaultProvider: GEN_AI_PROVIDER.openai,
   errorType: openaiErrorType,
+  clientProvider: azureClient,
   endpoints: ({ extra, recorder }) =>
     (Object.keys(PATHS) as Api[]).map(
       (api): Endpoint => ({
