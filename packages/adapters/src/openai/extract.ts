@@ -67,6 +67,12 @@ function usage(
 export interface StopState {
   readonly api: Api;
   stop: StopReason | undefined;
+  /** The streamed answer is complete: its terminal event, or each choice's finishing chunk, was read. */
+  complete: boolean;
+  /** How many choices the request asked for (`n`): the answer is complete once each has finished. */
+  readonly choices: number;
+  /** With `n` > 1, the indices of the choices that finished (a server may repeat a finish). */
+  finished: Set<number> | undefined;
 }
 
 /** A complete (non-streamed) answer of any of the four APIs. */
@@ -98,12 +104,24 @@ function chatDeltaHasContent(delta: unknown): boolean {
   );
 }
 
-/** Choice 0's `finish_reason` (with `n` > 1, the first choice speaks for the call), once it is set. */
+/**
+ * Choice 0's `finish_reason` (with `n` > 1, the first choice speaks for the call), once it is set;
+ * the answer is complete once every choice asked for has finished.
+ */
 function noteFinish(choice: unknown, state: StopState): void {
   if (!isObj(choice)) return;
   const finish = choice.finish_reason;
-  if (finish !== null && finish !== undefined && (choice.index === 0 || choice.index === undefined)) {
-    state.stop = finishReasonOf(finish, choice.stop_reason);
+  // Some compatible servers send `finish_reason: ""` on every chunk until the last: not a finish.
+  if (finish === null || finish === undefined || finish === '') return;
+  const index = choice.index;
+  if (index === 0 || index === undefined) state.stop = finishReasonOf(finish, choice.stop_reason);
+  if (state.choices <= 1) state.complete = true;
+  else if (typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < state.choices) {
+    // Only the choices asked for: at most `n` entries, whatever indices a server sends.
+    if (state.finished === undefined) state.finished = new Set();
+    const finished = state.finished;
+    finished.add(index);
+    if (finished.size >= state.choices) state.complete = true;
   }
 }
 
@@ -177,7 +195,9 @@ function observeResponseEvent(call: HttpCall, state: StopState, event: Obj): Chu
       if (usage) call.setUsage(usage);
     }
     if (type === 'response.completed' || type === 'response.incomplete') {
+      // The terminal event: nothing of the answer follows it.
       state.stop = responseStopReason(response);
+      state.complete = true;
     }
     if (type === 'response.failed') call.fail(undefined, responseFailure(response) ?? '_OTHER');
   }

@@ -3,7 +3,7 @@ import type { HttpCall } from '../shared/http-sdk/call.js';
 import { type HttpSdkAdapter, instrumentClient, uninstrumentClient } from '../shared/http-sdk/client.js';
 import type { CallEnd, CallReader, Endpoint, ItemVerdict, RequestInfo } from '../shared/http-sdk/endpoint.js';
 import type { AdapterOptions } from '../shared/options.js';
-import { isObj } from '../shared/read.js';
+import { isObj, read } from '../shared/read.js';
 import type { Recorder } from '../shared/recorder.js';
 import { recordStop, type StopReason } from '../shared/stop-reason.js';
 import { openaiErrorType, responseFailure } from './error-type.js';
@@ -126,6 +126,9 @@ function reader(
 /** A class, not a closure per call: the per-chunk call site sees one shape and one function. */
 class OpenAIReader implements CallReader, StopState {
   stop: StopReason | undefined = undefined;
+  complete = false;
+  finished: Set<number> | undefined = undefined;
+  readonly choices: number;
 
   constructor(
     readonly api: Api,
@@ -134,7 +137,11 @@ class OpenAIReader implements CallReader, StopState {
     private readonly recorder: Recorder,
     /** We added `include_usage`: the usage-only chunk it brings is not the caller's. */
     private readonly hideUsageChunk: boolean,
-  ) {}
+  ) {
+    // Read as `read` does: a hostile body must not cost the call its recording.
+    const n = request.stream && api !== 'responses' ? read(body, 'n') : undefined;
+    this.choices = typeof n === 'number' && n > 1 ? n : 1;
+  }
 
   result(call: HttpCall, data: unknown): string | undefined {
     observeResult(call, this, data);

@@ -125,13 +125,33 @@ export class HttpCall extends GuardedOperation implements Abandonable {
   }
 
   /**
+   * The caller stopped reading the stream (`return()`, an abort it made) — after the answer was
+   * complete (`break` at the terminal event, the usual way of reading "until done"), the call is
+   * completed with its stop reason and usage; before, it is cancelled: the caller cut it short.
+   */
+  stopped(reason: unknown, how: 'abort' | 'caller_stop'): void {
+    if (this.answerComplete()) this.end();
+    else this.cancel(reason, how);
+  }
+
+  /**
    * The garbage collector reclaimed the result unread (see abandoned.ts): cancelled, the caller having
-   * stopped, and timed to its last sign of life (the last chunk, or the hand-over marked by `seen()`).
+   * stopped, and timed to its last sign of life (the last chunk, or the hand-over marked by `seen()`);
+   * completed at that mark if the answer was complete by then.
    */
   override abandon(): void {
     if (this.isEnded) return;
-    this.finish('caller_stop');
-    super.abandon();
+    const complete = this.answerComplete();
+    this.finish(complete ? 'completed' : 'caller_stop');
+    super.abandon(complete);
+  }
+
+  private answerComplete(): boolean {
+    try {
+      return this.reader.complete === true;
+    } catch {
+      return false;
+    }
   }
 
   private finish(how: CallEnd): void {

@@ -56,4 +56,9 @@ export interface CallReader {
    * throw then (openai: "missing finish_reason", Anthropic: no final message).
    */
   cutShort?(): boolean;
+  /**
+   * The stream's answer is complete (its terminal event or finishing chunk was read): a caller who
+   * stops reading now cut nothing short, so the call is completed rather than cancelled.
+   */
+  readonly complete?: boolean;
 }

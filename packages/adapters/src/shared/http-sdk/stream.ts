@@ -90,9 +90,10 @@ function observeIterator(
     result: IteratorResult<unknown>,
   ): IteratorResult<unknown> | Promise<IteratorResult<unknown>> => {
     if (result.done) {
-      // The SDKs end an aborted stream quietly (no error): an abort is not a completion.
+      // The SDKs end an aborted stream quietly (no error): an abort is not a completion, unless the
+      // answer was complete before it.
       abandoned.forget(token);
-      if (signal?.aborted) call.cancel(signal.reason, 'abort');
+      if (signal?.aborted) call.stopped(signal.reason, 'abort');
       else call.streamEnded();
       return result;
     }
@@ -117,10 +118,11 @@ function observeIterator(
   const token = abandoned.watch(wrapped, call);
   if (typeof it.return === 'function') {
     // The caller stopped early (`break`, a cancelled ReadableStream, a closed tee branch): the
-    // generation was cut short, so the call ends as cancelled, without output usage.
+    // generation was cut short, so the call ends as cancelled, without output usage — unless the
+    // answer was complete (a `break` at the terminal event), which is a completed call.
     wrapped.return = (value?: unknown) => {
       abandoned.forget(token);
-      call.cancel(undefined, 'caller_stop');
+      call.stopped(undefined, 'caller_stop');
       return it.return!(value);
     };
   }
