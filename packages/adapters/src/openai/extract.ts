@@ -163,14 +163,18 @@ export function observeChunk(call: HttpCall, state: StopState, item: unknown): C
 }
 
 /**
- * A chunk's usage: `usage`, or Groq's `x_groq.usage` — Groq streams its usage on the last chunk there
- * (and only there), whatever `stream_options` says.
+ * A chunk's usage: `usage`, or where providers that stream it elsewhere put it (and only there,
+ * whatever `stream_options` says): Groq's `x_groq.usage` on the last chunk, Moonshot AI's (Kimi)
+ * `choices[0].usage` in the finishing choice.
  */
 function chunkUsage(item: Obj): unknown {
   const usage = item.usage;
   if (usage !== undefined && usage !== null) return usage;
   const groq = item.x_groq;
-  return isObj(groq) ? groq.usage : undefined;
+  if (isObj(groq)) return groq.usage;
+  const choices = item.choices;
+  const first = Array.isArray(choices) ? choices[0] : undefined;
+  return isObj(first) ? first.usage : undefined;
 }
 
 function observeResponseEvent(call: HttpCall, state: StopState, event: Obj): ChunkVerdict {

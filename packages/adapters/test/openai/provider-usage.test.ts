@@ -58,6 +58,30 @@ describe.each(SDKS)('openai v$major: provider usage shapes', ({ OpenAI }) => {
     await harness.shutdown();
   });
 
+  it("Moonshot's streamed usage inside the finishing choice is the call's usage", async () => {
+    const { harness, client } = setup();
+    // Moonshot AI (Kimi) streams its usage in choices[0].usage of the last chunk, not in `usage`.
+    const kimi = {
+      id: 'cmpl-kimi',
+      object: 'chat.completion.chunk',
+      model: 'kimi-k2.5',
+      choices: [
+        {
+          index: 0,
+          delta: {},
+          finish_reason: 'stop',
+          usage: { prompt_tokens: 19, completion_tokens: 13, total_tokens: 32 },
+        },
+      ],
+    };
+    server().enqueue({ chunks: 3, usage: null, injectEvents: [kimi] });
+    const stream = await client.chat.completions.create({ model: 'kimi', messages, stream: true });
+    for await (const _ of stream);
+    const m = await collectWhenIdle(harness);
+    expect(tokenSums(m)).toEqual({ input: 19, output: 13, count: 2 });
+    await harness.shutdown();
+  });
+
   it('modality counts in the usage details split the latest input and output counters by gen_ai.token.modality', async () => {
     const { harness, client } = setup('latest');
     // gpt-4o-audio-preview: audio in, audio + text out; OpenAI reports audio_tokens: 0 on text calls.
