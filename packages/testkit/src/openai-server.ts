@@ -57,6 +57,11 @@ export interface OpenAIServerBehaviour extends CommonBehaviour {
   errorEvent?: { afterChunks: number; error: Record<string, unknown> };
   /** Responses API: answer `status: "incomplete"` with this `incomplete_details.reason` (`max_output_tokens`). */
   incompleteReason?: string;
+  /**
+   * Answer 200 with exactly this JSON body, whatever was asked: a failure reported in the body of a
+   * 200, as OpenRouter and some gateways send it once they have committed the status line.
+   */
+  okBody?: unknown;
 }
 
 /** A tool call the server answers with: the tool's name and the arguments object. */
@@ -93,6 +98,7 @@ async function answer(
     send(res, 404, {}, { error: { message: `no route ${path}`, type: 'not_found' } });
     return;
   }
+  if (b.okBody !== undefined) return send(res, 200, headers, b.okBody);
   const model = b.responseModel ?? (typeof body.model === 'string' ? body.model : 'test-model');
   const chunks = b.chunks ?? 3;
   const promptTokens = b.promptTokens ?? 7;

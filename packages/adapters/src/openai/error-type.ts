@@ -60,6 +60,19 @@ export function openaiErrorType(error: object): ErrorType | undefined {
   return ofBody(e.code, e.type);
 }
 
+/**
+ * A chat, completions or embeddings answer that is only an error: OpenRouter and gateways like it
+ * commit a 200 before the upstream provider runs, and report a failure after that in the body
+ * (`{ error: { code: 429, message } }`, no choices), which the SDK hands over as the answer. An
+ * answer with output is an answer, whatever else it carries.
+ */
+export function bodyFailure(data: unknown): string | undefined {
+  if (!isObj(data) || !isObj(data.error)) return undefined;
+  const output = Array.isArray(data.choices) ? data.choices : data.data;
+  if (Array.isArray(output) && output.length > 0) return undefined;
+  return ofBody(data.error.code, data.error.type) ?? '_OTHER';
+}
+
 /** A Responses API answer with `status: "failed"`: an error reported in a 200 answer. */
 export function responseFailure(data: unknown): string | undefined {
   if (!isObj(data) || data.status !== 'failed') return undefined;

@@ -6,7 +6,7 @@ import type { AdapterOptions } from '../shared/options.js';
 import { isObj, read } from '../shared/read.js';
 import type { Recorder } from '../shared/recorder.js';
 import { recordStop, type StopReason } from '../shared/stop-reason.js';
-import { openaiErrorType, responseFailure } from './error-type.js';
+import { bodyFailure, openaiErrorType, responseFailure } from './error-type.js';
 import { type Api, observeChunk, observeResult, type StopState } from './extract.js';
 
 export interface InstrumentOpenAIOptions extends AdapterOptions {
@@ -145,7 +145,7 @@ class OpenAIReader implements CallReader, StopState {
 
   result(call: HttpCall, data: unknown): string | undefined {
     observeResult(call, this, data);
-    return this.api === 'responses' ? responseFailure(data) : undefined;
+    return this.api === 'responses' ? responseFailure(data) : bodyFailure(data);
   }
 
   item(call: HttpCall, item: unknown): ItemVerdict {

@@ -80,3 +80,47 @@ describe.each(SDKS.filter((s) => s.major >= 5))('openai v$major: a Responses err
     await harness.shutdown();
   });
 });
+
+/**
+ * OpenRouter (and gateways like it) commit a 200 before the upstream provider runs, so a failure after
+ * that rides the body — `{ error: { code: 429, message } }` with no choices — and its documentation says
+ * to check for it. The SDK hands that body over as the answer; the call is a failure all the same,
+ * with the code's error.type (a number code is the HTTP status the provider answered).
+ */
+describe.each(SDKS)('openai v$major: an error in the body of a 200', ({ OpenAI }) => {
+  const server = useServer(startOpenAIServer);
+
+  it('chat, completions and embeddings answers that carry only an error are failures', async () => {
+    const { harness, metrics } = metricsPipeline();
+    const client = instrumentOpenAI(
+      new OpenAI({ apiKey: 'test', baseURL: server().baseURL, maxRetries: 0 }),
+      { metrics },
+    );
+    const error = (code: unknown) => ({
+      error: { code, message: 'Provider returned error', metadata: { provider_name: 'Upstream' } },
+      user_id: 'user_1',
+    });
+    server().enqueue(
+      { okBody: error(429) },
+      { okBody: error(502) },
+      { okBody: error('server_error') },
+      { okBody: error(400) },
+    );
+    const messages = [{ role: 'user' as const, content: 'hi' }];
+    // The caller gets the body as the SDK hands it over.
+    const answer = await client.chat.completions.create({ model: 'rate', messages });
+    expect(answer.error.code).toBe(429);
+    await client.chat.completions.create({ model: 'upstream', messages });
+    await client.completions.create({ model: 'text', prompt: 'hi' });
+    await client.embeddings.create({ model: 'embed', input: 'hi', encoding_format: 'float' });
+    const m = await collectWhenIdle(harness);
+    const errorType = (model: string) =>
+      m.points(DURATION, { 'gen_ai.request.model': model }).map((p) => p.attributes['error.type']);
+    expect(errorType('rate')).toEqual(['rate_limited']);
+    expect(errorType('upstream')).toEqual(['server_error']);
+    expect(errorType('text')).toEqual(['server_error']);
+    expect(errorType('embed')).toEqual(['invalid_request']);
+    expect(stopCounts(m)).toEqual({ error: 3 });
+    await harness.shutdown();
+  });
+});
