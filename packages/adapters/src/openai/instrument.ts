@@ -44,6 +44,20 @@ const PATHS: Readonly<Record<Api, readonly string[]>> = {
  */
 const REFUSE_STREAM_OPTIONS: ReadonlySet<string> = new Set([GEN_AI_PROVIDER.mistralAi]);
 
+/**
+ * Does this call's server take `stream_options`? Not Mistral (above), nor Azure OpenAI before
+ * api-version 2024-09-01-preview (GA 2024-10-21): older versions, still pinned by many deployments,
+ * answer 400 "Unknown parameter: 'stream_options'". The api-version is the client's default query
+ * (where `AzureOpenAI` puts its `apiVersion`, and where a plain client pointed at Azure sets it); a
+ * version that is not a date (the v1 API's `preview`, `latest`) or none at all takes it. Read only
+ * for streamed calls that `includeUsage` would change.
+ */
+function takesStreamOptions(request: RequestInfo): boolean {
+  if (REFUSE_STREAM_OPTIONS.has(request.provider)) return false;
+  const version = read(read(read(request.client, '_options'), 'defaultQuery'), 'api-version');
+  return !(typeof version === 'string' && /^\d{4}-\d{2}-\d{2}/.test(version) && version < '2024-09-01');
+}
+
 interface Extra {
   includeUsage: boolean;
 }
@@ -93,7 +107,7 @@ export const OPENAI_ADAPTER: HttpSdkAdapter<Extra> = {
             body,
             request,
             recorder,
-            request.stream && extra.includeUsage && !REFUSE_STREAM_OPTIONS.has(request.provider),
+            request.stream && extra.includeUsage && takesStreamOptions(request),
           ),
       }),
     ),

@@ -1,8 +1,13 @@
 import { startOpenAIServer } from '@genai-metrics/testkit';
+import { AzureOpenAI as AzureV4 } from 'openai-v4';
+import { AzureOpenAI as AzureV5 } from 'openai-v5';
+import { AzureOpenAI as AzureV6 } from 'openai-v6';
+import { AzureOpenAI as AzureV7 } from 'openai-v7';
 import { describe, expect, it } from 'vitest';
 import { instrumentOpenAI } from '../../src/openai/index.js';
 import { collectWhenIdle, metricsPipeline, tokenSums } from '../shared/harness.js';
 import { useServer } from '../shared/lifecycle.js';
+import { asClientClass } from '../shared/sdks.js';
 import { SDKS } from './sdks.js';
 
 /**
@@ -57,3 +62,51 @@ describe.each(SDKS)('openai v$major: includeUsage and hosts that refuse stream_o
     await harness.shutdown();
   });
 });
+
+const AZURE = [AzureV4, AzureV5, AzureV6, AzureV7].map((cls, i) => ({
+  major: i + 4,
+  AzureOpenAI: asClientClass(cls),
+  OpenAI: SDKS[i]!.OpenAI,
+}));
+
+/**
+ * Azure OpenAI takes `stream_options` from api-version 2024-09-01-preview (GA 2024-10-21) on; older
+ * versions, still pinned by many deployments (2024-06-01, 2024-02-01 GA), answer 400 "Unknown
+ * parameter: 'stream_options'". With an older api-version — the AzureOpenAI client's, or the
+ * `api-version` default query of a plain client pointed at Azure — `includeUsage` must send the
+ * request as written; a newer one (or the v1 API's `preview`) gets the usage it asks for.
+ */
+describe.each(AZURE)(
+  'openai v$major: includeUsage and Azure OpenAI api-versions',
+  ({ AzureOpenAI, OpenAI }) => {
+    const server = useServer(startOpenAIServer);
+    const messages = [{ role: 'user', content: 'hi' }];
+
+    it('an api-version older than 2024-09-01 gets no stream_options; a newer one does', async () => {
+      const { harness, metrics } = metricsPipeline();
+      const azure = (apiVersion: string) =>
+        instrumentOpenAI(
+          new AzureOpenAI({ apiKey: 'k', apiVersion, baseURL: `${server().baseURL}/openai`, maxRetries: 0 }),
+          { metrics, includeUsage: true },
+        );
+      const plain = instrumentOpenAI(
+        new OpenAI({
+          apiKey: 'k',
+          baseURL: `${server().baseURL}/openai/deployments/d`,
+          defaultQuery: { 'api-version': '2024-02-01' },
+          maxRetries: 0,
+        }),
+        { metrics, includeUsage: true },
+      );
+      const sent: unknown[] = [];
+      for (const client of [azure('2024-06-01'), plain, azure('2024-10-21'), azure('preview')]) {
+        for await (const _ of await client.chat.completions.create({ model: 'd', messages, stream: true }));
+        sent.push(server().requests.at(-1)!.body.stream_options);
+      }
+      expect(sent).toEqual([undefined, undefined, { include_usage: true }, { include_usage: true }]);
+      const m = await collectWhenIdle(harness);
+      expect(tokenSums(m)).toEqual({ input: 14, output: 6, count: 4 });
+      await harness.shutdown();
+    });
+  },
+);

@@ -200,6 +200,7 @@ function patchEndpoint(patcher: Patcher, resource: object, endpoint: Endpoint, c
           model: typeof model === 'string' ? model : undefined,
           provider: server.provider,
           server,
+          client: ctx.client,
         };
         reader = endpoint.begin(body, request);
       } catch (error) {

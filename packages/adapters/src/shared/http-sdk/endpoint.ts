@@ -26,6 +26,8 @@ export interface RequestInfo {
   readonly model: string | undefined;
   /** `gen_ai.provider.name` of this call (the app's, or inferred from the base URL). */
   readonly provider: string;
+  /** The instrumented client making the call, for what only its settings say (Azure's api-version). */
+  readonly client?: object;
 }
 
 /** What a streamed item was. */
