@@ -21,7 +21,9 @@ const TYPES = [
   'message_delta',
   'response.output_text.delta',
   'response.completed',
+  'response.incomplete',
   'response.failed',
+  'error',
   'chat.completion.chunk',
 ];
 const FIELDS = [
@@ -39,6 +41,11 @@ const FIELDS = [
   'content',
   'iterations',
   'to',
+  // Failures and the end of an answer: error events' codes, choices' finish reasons and indices.
+  'error',
+  'code',
+  'finish_reason',
+  'index',
 ];
 
 /** Every endpoint of an HTTP-SDK adapter, each with a fresh call reading what it is given. */
@@ -46,7 +53,8 @@ function calls(adapter: HttpSdkAdapter<unknown>, metrics: unknown) {
   const options = resolveOptions(adapter.options as never, { metrics });
   return adapter.endpoints(options).map((endpoint) => () => {
     const request = { stream: true, model: 'm', provider: 'p' };
-    const reader = endpoint.begin({ model: 'm', stream: true }, request)!;
+    // n: 2, so a reader that waits for every choice to finish keeps count of hostile indices too.
+    const reader = endpoint.begin({ model: 'm', stream: true, n: 2 }, request)!;
     const op = options.recorder.startBackendOperation({
       operation: endpoint.operation,
       provider: 'p',
@@ -66,6 +74,11 @@ function streamOf(items: unknown[]) {
         Promise.resolve(
           i < items.length ? { value: items[i++], done: false } : { value: undefined, done: true },
         ),
+      // As the SDKs' async generators do: a caller's break ends the stream.
+      return: () => {
+        i = items.length;
+        return Promise.resolve({ value: undefined, done: true });
+      },
     };
   };
   return {
@@ -88,25 +101,30 @@ describe.each([
   ['openai', OPENAI_ADAPTER],
   ['anthropic', ANTHROPIC_ADAPTER],
 ] as const)('hostile SDK data: %s readers', (_name, adapter) => {
-  it('stream items: the caller gets every item unchanged; one operation per call', async () => {
+  it('stream items: the caller gets every item unchanged, whenever it stops; one operation per call', async () => {
     const log = captureDiag();
     try {
       await fc.assert(
-        fc.asyncProperty(fc.array(shaped(TYPES, FIELDS), { maxLength: 12 }), async (recipes: Recipe[]) => {
-          const { harness, metrics } = metricsPipeline();
-          const starts = calls(adapter as HttpSdkAdapter<unknown>, metrics);
-          for (const start of starts) {
-            const items = recipes.map(build);
-            const stream = streamOf(items);
-            observeStream(stream, start());
-            const seen: unknown[] = [];
-            for await (const item of stream) seen.push(item);
-            expect(seen.length).toBe(items.length);
-            for (const [i, item] of seen.entries()) expect(Object.is(item, items[i])).toBe(true);
-          }
-          expect((await harness.collect()).count(DURATION)).toBe(starts.length);
-          await harness.shutdown();
-        }),
+        fc.asyncProperty(
+          fc.array(shaped(TYPES, FIELDS), { maxLength: 12 }),
+          fc.integer({ min: 1, max: 13 }),
+          async (recipes: Recipe[], stopAt: number) => {
+            const { harness, metrics } = metricsPipeline();
+            const starts = calls(adapter as HttpSdkAdapter<unknown>, metrics);
+            for (const start of starts) {
+              const items = recipes.map(build);
+              const stream = streamOf(items);
+              observeStream(stream, start());
+              const seen: unknown[] = [];
+              // A caller that stops (return()) after `stopAt` items, or reads to the end.
+              for await (const item of stream) if (seen.push(item) === stopAt) break;
+              expect(seen.length).toBe(Math.min(stopAt, items.length));
+              for (const [i, item] of seen.entries()) expect(Object.is(item, items[i])).toBe(true);
+            }
+            expect((await harness.collect()).count(DURATION)).toBe(starts.length);
+            await harness.shutdown();
+          },
+        ),
         { numRuns: 60 },
       );
     } finally {
