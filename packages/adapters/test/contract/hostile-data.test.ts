@@ -101,7 +101,10 @@ describe.each([
   ['openai', OPENAI_ADAPTER],
   ['anthropic', ANTHROPIC_ADAPTER],
 ] as const)('hostile SDK data: %s readers', (_name, adapter) => {
-  it('stream items: the caller gets every item unchanged, whenever it stops; one operation per call', async () => {
+  // 60 runs take ~1.5 s alone; the limit is for a loaded machine, where the default 20 s ran out.
+  it('stream items: the caller gets every item unchanged, whenever it stops; one operation per call', {
+    timeout: 120_000,
+  }, async () => {
     const log = captureDiag();
     try {
       await fc.assert(
@@ -132,7 +135,8 @@ describe.each([
     }
   });
 
-  it('answers and errors: never thrown into the caller, recorded once', async () => {
+  // 60 runs take ~1.5 s alone; the limit is for a loaded machine, where the default 20 s ran out.
+  it('answers and errors: never thrown into the caller, recorded once', { timeout: 120_000 }, async () => {
     const log = captureDiag();
     try {
       await fc.assert(
