@@ -48,7 +48,11 @@ export async function collectMerged(member: ClusterMember): Promise<CollectionRe
       (a, b) => a.head.member.startedAt - b.head.member.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     );
   await markLeft(member, counted, statuses);
-  const merger = new Merger({ rules: config.merge, processLabel: config.processLabel });
+  const merger = new Merger({
+    rules: config.merge,
+    processLabel: config.processLabel,
+    cardinalityLimit: config.cardinalityLimit,
+  });
   // Decoding and merging are synchronous work on the app's event loop: one time slice for both, so
   // that no turn of the loop holds the end of one and the start of the other.
   const slice = new TimeSlice(SCRAPE_SLICE_MS);
@@ -85,7 +89,7 @@ export async function collectMerged(member: ClusterMember): Promise<CollectionRe
     if (s === 'answered') answered++;
     else if (s === 'late') late++;
   }
-  merger.add([selfMetric({ answered, late, exited })], { live: true });
+  merger.add([selfMetric({ answered, late, exited })], { live: true, unbounded: true });
   // Something to fold: a snapshot of a gone member, or a registration whose member died early.
   if (gone || [...statuses.values()].includes('gone')) member.foldInBackground();
   const scopeMetrics = await merger.resultSliced(slice);

@@ -2,6 +2,7 @@ import type { HrTime } from '@opentelemetry/api';
 import { type Attributes, diag } from '@opentelemetry/api';
 import { DataPointType, type MetricData, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import { type Exemplar, exemplarsOf, newestPerBucket, type WithExemplars } from '../exemplar/exemplar.js';
+import { OVERFLOW_ATTRIBUTES } from '../record/series-table.js';
 import type { TimeSlice } from '../runtime/time-slice.js';
 import { addExact, addExactAll, type ExactSum, roundExact } from './exact-sum.js';
 import { keptAfterExit, type MergeRule, type MergeRules, ruleFor } from './merge-rules.js';
@@ -12,6 +13,8 @@ export interface Contribution {
   live: boolean;
   /** With `processLabel`: the value of the per-process attribute for this contribution. */
   label?: string;
+  /** Metrics first seen in this contribution are not held to `cardinalityLimit` (our self-metric). */
+  unbounded?: boolean;
 }
 
 /** The attribute a per-process label is written under (off by default). */
@@ -22,7 +25,8 @@ export const EXITED_LABEL = 'exited';
 /** Points merged between two looks at the time slice (a few tens of microseconds of work). */
 const STEP_POINTS = 64;
 
-const OVERFLOW: Attributes = Object.freeze({ 'otel.metric.overflow': true });
+const OVERFLOW: Attributes = OVERFLOW_ATTRIBUTES;
+const OVERFLOW_KEY = attributesKey(OVERFLOW);
 
 interface HistogramValue {
   buckets: { boundaries: number[]; counts: number[] };
@@ -51,6 +55,7 @@ interface MetricAcc {
   metric: MetricData;
   rule: MergeRule;
   points: Map<string, PointAcc>;
+  bounded: boolean;
 }
 
 interface ScopeAcc {
@@ -67,6 +72,11 @@ export interface MergerOptions {
   processLabel?: boolean;
   /** Series per metric beyond which new attribute sets go to one overflow series (folded data). */
   seriesLimit?: number;
+  /**
+   * Series per metric in the result, the overflow series included (a scrape: `views.cardinalityLimit`).
+   * See `bound()`.
+   */
+  cardinalityLimit?: number;
 }
 
 /**
@@ -114,7 +124,7 @@ export class Merger {
         }
         let acc = scope.metrics.get(metric.descriptor.name);
         if (!acc) {
-          acc = { metric, rule, points: new Map() };
+          acc = { metric, rule, points: new Map(), bounded: from.unbounded !== true };
           scope.metrics.set(metric.descriptor.name, acc);
         } else if (!sameDefinition(acc.metric, metric)) {
           this.warnOnce(
@@ -238,6 +248,7 @@ export class Merger {
     for (const { scope, metrics } of this.scopes.values()) {
       const list: MetricData[] = [];
       for (const acc of metrics.values()) {
+        yield* this.bound(acc);
         const dataPoints: object[] = [];
         for (const { point, exact } of acc.points.values()) {
           dataPoints.push(this.finished(acc, point, exact, options));
@@ -246,6 +257,37 @@ export class Merger {
         if (dataPoints.length > 0) list.push({ ...acc.metric, dataPoints } as unknown as MetricData);
       }
       if (list.length > 0) out.push({ scope, metrics: list });
+    }
+  }
+
+  /**
+   * Holds a metric to `cardinalityLimit` series, as each process holds its own: every process admits up
+   * to the limit, but their attribute sets differ (a model per tenant, routed to any worker), so the merge
+   * of N processes had up to N × limit series. Which sets keep their own series cannot be the first come,
+   * as in one process: contributions are added oldest member first, and which members are live, and which
+   * one's folded totals hold an exited member, change between scrapes — a series would move into the
+   * overflow series and back out, and the overflow (a counter) would go down. The first `limit - 1` sets
+   * in key order keep theirs instead, the same whichever member serves; as the sets of cumulative data
+   * only grow, a set that moves into the overflow never comes back, so the overflow only grows too. The
+   * rest add into the `otel.metric.overflow` series: values conserved, histograms bucket-wise.
+   */
+  private *bound(acc: MetricAcc): Generator<void> {
+    const limit = this.options.cardinalityLimit;
+    if (limit === undefined || !acc.bounded || acc.points.size <= limit) return;
+    const keys = [...acc.points.keys()].filter((k) => k !== OVERFLOW_KEY).sort();
+    let into = acc.points.get(OVERFLOW_KEY);
+    let done = 0;
+    for (const key of keys.slice(Math.max(0, limit - 1))) {
+      const from = acc.points.get(key)!;
+      acc.points.delete(key);
+      if (into === undefined) {
+        // The point is ours (a copy made by addPoint): it becomes the overflow series.
+        into = { point: { ...from.point, attributes: OVERFLOW }, exact: from.exact };
+        acc.points.set(OVERFLOW_KEY, into);
+      } else {
+        this.combine(acc, into, { ...from.point, exact: from.exact });
+      }
+      if (++done % STEP_POINTS === 0) yield;
     }
   }
 

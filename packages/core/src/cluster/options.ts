@@ -29,6 +29,11 @@ export interface ResolvedCluster {
   flushIntervalMillis: number;
   processLabel: boolean;
   merge: MergeRules;
+  /**
+   * `views.cardinalityLimit`, which a scrape holds the merged series of each metric to (set by
+   * setupMetrics; undefined: unbounded).
+   */
+  cardinalityLimit?: number;
 }
 
 const PREFIX = "genai-metrics: setupMetrics option 'cluster";

@@ -123,7 +123,8 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
     if (config.cluster && config.exporter === 'prometheus' && reader) {
       // One /metrics for every process of the cluster (docs/cluster.md).
       const joined = await exportPlatform.joinCluster({
-        cluster: config.cluster,
+        // The merged scrape keeps each metric to the limit each process keeps to (cluster/merge.ts).
+        cluster: { ...config.cluster, cardinalityLimit },
         memberId: instanceId!,
         reader,
         resource: resource.attributes,
