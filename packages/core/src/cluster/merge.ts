@@ -187,10 +187,24 @@ export class Merger {
     if (acc.metric.dataPointType === DataPointType.HISTOGRAM) {
       if (acc.rule !== 'sum') return;
       const a = target.value as HistogramValue;
-      const b = value as HistogramValue;
+      let b = value as HistogramValue;
       if (!sameBoundaries(a.buckets.boundaries, b.buckets.boundaries)) {
-        this.warnOnce(acc.metric.descriptor.name, 'has different bucket boundaries in another process');
-        return;
+        const common = commonBoundaries(a.buckets.boundaries, b.buckets.boundaries);
+        if (common === undefined) {
+          this.warnOnce(acc.metric.descriptor.name, 'has bucket boundaries out of order in another process');
+          return;
+        }
+        this.warnOnce(
+          acc.metric.descriptor.name,
+          'has other bucket boundaries in another process: merged on the boundaries both have',
+          false,
+        );
+        a.buckets = onBoundaries(a.buckets, common);
+        b = { ...b, buckets: onBoundaries(b.buckets, common) };
+        // At most one exemplar per bucket of the coarser layout (the exposition writes one per bucket).
+        const ours = exemplarsOf(target as WithExemplars);
+        if (ours !== undefined)
+          target.exemplars = newestPerBucket(common, ours).filter((e) => e !== undefined);
       }
       for (let i = 0; i < a.buckets.counts.length; i++) a.buckets.counts[i]! += b.buckets.counts[i] ?? 0;
       mergeExemplars(target, exemplars, a.buckets.boundaries);
@@ -310,10 +324,12 @@ export class Merger {
     return rest;
   }
 
-  private warnOnce(metric: string, what: string): void {
+  private warnOnce(metric: string, what: string, leftOut = true): void {
     if (this.warned.has(metric)) return;
     this.warned.add(metric);
-    diag.warn(`genai-metrics cluster: metric '${metric}' ${what}; that process's points are left out`);
+    diag.warn(
+      `genai-metrics cluster: metric '${metric}' ${what}${leftOut ? "; that process's points are left out" : ''}`,
+    );
   }
 }
 
@@ -368,6 +384,39 @@ function sameDefinition(a: MetricData, b: MetricData): boolean {
 
 function sameBoundaries(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * The boundaries both layouts have, or undefined when either is not strictly increasing (no member
+ * writes that). Each bucket of either layout lies wholly inside one bucket of the common layout, so both
+ * re-bucket onto it exactly: coarser, never wrong. Keeping the first layout's points and leaving the
+ * others out lost the others' counts, and whichever member came first changed between scrapes (a member
+ * that left moves into another's folded totals), so `_count` went down; separate series per layout
+ * would mix two sets of `le` under one name, which no quantile query can read.
+ */
+function commonBoundaries(a: readonly number[], b: readonly number[]): number[] | undefined {
+  if (!increasing(a) || !increasing(b)) return undefined;
+  const theirs = new Set(b);
+  return a.filter((x) => theirs.has(x));
+}
+
+function increasing(xs: readonly number[]): boolean {
+  return xs.every((x, i) => i === 0 || xs[i - 1]! < x);
+}
+
+/** Bucket counts re-bucketed onto `to`, a subset of `from.boundaries` (see commonBoundaries). */
+function onBoundaries(
+  from: { boundaries: number[]; counts: number[] },
+  to: number[],
+): { boundaries: number[]; counts: number[] } {
+  const counts = new Array<number>(to.length + 1).fill(0);
+  let j = 0;
+  for (let i = 0; i < from.counts.length; i++) {
+    const upper = i < from.boundaries.length ? from.boundaries[i]! : Number.POSITIVE_INFINITY;
+    while (j < to.length && to[j]! < upper) j++;
+    counts[j]! += from.counts[i] ?? 0;
+  }
+  return { boundaries: [...to], counts };
 }
 
 function earlier(a: HrTime, b: HrTime | undefined): HrTime {
