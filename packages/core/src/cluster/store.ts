@@ -67,12 +67,19 @@ export class ClusterStore {
     return join(this.dir, name);
   }
 
-  /** Unix sockets have a ~104-byte path limit; a long directory gets a short hashed name in tmpdir. */
+  /**
+   * A Unix socket path holds about 104 bytes (108 with the terminating NUL on Linux, 104 on macOS), and
+   * Node's listen() and connect() cut a longer one short without a word: a long directory gets a short
+   * hashed name in the temp directory, and when that is long too (a long TMPDIR: sandboxes, per-job temp
+   * directories) in /tmp — cut short, the names of all members were the same (the part that tells them
+   * apart comes last), and every member after the first failed setup with EADDRINUSE.
+   */
   socketPath(id: string): string {
     const hash = createHash('sha256').update(`${this.dir}\u0000${id}`).digest('hex').slice(0, 24);
     if (process.platform === 'win32') return `\\\\.\\pipe\\genai-metrics-${hash}`;
-    const inDir = join(this.dir, `${id}.sock`);
-    return Buffer.byteLength(inDir) < 100 ? inDir : join(tmpdir(), `genai-metrics-${hash}.sock`);
+    const name = `genai-metrics-${hash}.sock`;
+    const candidates = [join(this.dir, `${id}.sock`), join(tmpdir(), name), join('/tmp', name)];
+    return candidates.find((path) => Buffer.byteLength(path) < SOCKET_PATH_BYTES) ?? candidates[2]!;
   }
 
   /** Replaces a file atomically (write a temporary file, rename it over), so readers never see half. */
@@ -189,6 +196,9 @@ export class ClusterStore {
     await unlink(path).catch(() => undefined);
   }
 }
+
+/** Longest socket path used (bytes): under every platform's limit, with room to spare. */
+const SOCKET_PATH_BYTES = 100;
 
 /**
  * Reads a file of the directory that only a member can have written: a regular file, read as it is.
