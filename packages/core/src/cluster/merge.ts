@@ -4,8 +4,10 @@ import { DataPointType, type MetricData, type ScopeMetrics } from '@opentelemetr
 import { type Exemplar, exemplarsOf, newestPerBucket, type WithExemplars } from '../exemplar/exemplar.js';
 import { OVERFLOW_ATTRIBUTES } from '../record/series-table.js';
 import type { TimeSlice } from '../runtime/time-slice.js';
+import { commonBoundaries, onBoundaries, sameBoundaries } from './bucket-layout.js';
 import { addExact, addExactAll, type ExactSum, roundExact } from './exact-sum.js';
 import { keptAfterExit, type MergeRule, type MergeRules, ruleFor } from './merge-rules.js';
+import { smallestKeys } from './smallest-keys.js';
 
 /** Where a batch of scopes comes from. */
 export interface Contribution {
@@ -288,10 +290,13 @@ export class Merger {
   private *bound(acc: MetricAcc): Generator<void> {
     const limit = this.options.cardinalityLimit;
     if (limit === undefined || !acc.bounded || acc.points.size <= limit) return;
-    const keys = [...acc.points.keys()].filter((k) => k !== OVERFLOW_KEY).sort();
+    const kept = new Set<string>();
+    const keys = [...acc.points.keys()].filter((k) => k !== OVERFLOW_KEY);
+    yield* smallestKeys(keys, Math.max(0, limit - 1), kept, STEP_POINTS);
     let into = acc.points.get(OVERFLOW_KEY);
     let done = 0;
-    for (const key of keys.slice(Math.max(0, limit - 1))) {
+    for (const key of keys) {
+      if (kept.has(key)) continue;
       const from = acc.points.get(key)!;
       acc.points.delete(key);
       if (into === undefined) {
@@ -380,43 +385,6 @@ function sameDefinition(a: MetricData, b: MetricData): boolean {
     a.descriptor.unit === b.descriptor.unit &&
     (a.dataPointType !== DataPointType.SUM || a.isMonotonic === (b as typeof a).isMonotonic)
   );
-}
-
-function sameBoundaries(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-/**
- * The boundaries both layouts have, or undefined when either is not strictly increasing (no member
- * writes that). Each bucket of either layout lies wholly inside one bucket of the common layout, so both
- * re-bucket onto it exactly: coarser, never wrong. Keeping the first layout's points and leaving the
- * others out lost the others' counts, and whichever member came first changed between scrapes (a member
- * that left moves into another's folded totals), so `_count` went down; separate series per layout
- * would mix two sets of `le` under one name, which no quantile query can read.
- */
-function commonBoundaries(a: readonly number[], b: readonly number[]): number[] | undefined {
-  if (!increasing(a) || !increasing(b)) return undefined;
-  const theirs = new Set(b);
-  return a.filter((x) => theirs.has(x));
-}
-
-function increasing(xs: readonly number[]): boolean {
-  return xs.every((x, i) => i === 0 || xs[i - 1]! < x);
-}
-
-/** Bucket counts re-bucketed onto `to`, a subset of `from.boundaries` (see commonBoundaries). */
-function onBoundaries(
-  from: { boundaries: number[]; counts: number[] },
-  to: number[],
-): { boundaries: number[]; counts: number[] } {
-  const counts = new Array<number>(to.length + 1).fill(0);
-  let j = 0;
-  for (let i = 0; i < from.counts.length; i++) {
-    const upper = i < from.boundaries.length ? from.boundaries[i]! : Number.POSITIVE_INFINITY;
-    while (j < to.length && to[j]! < upper) j++;
-    counts[j]! += from.counts[i] ?? 0;
-  }
-  return { boundaries: [...to], counts };
 }
 
 function earlier(a: HrTime, b: HrTime | undefined): HrTime {

@@ -2,6 +2,7 @@ import type { ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Merger } from '../../src/cluster/merge.js';
+import { smallestKeys } from '../../src/cluster/smallest-keys.js';
 import { BOUNDARIES, testProvider } from './support/test-reader.js';
 import { throughFile } from './support/through-file.js';
 
@@ -120,6 +121,17 @@ describe('the series bound of a merged scrape', () => {
         }
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it('picks the same sets as a full sort would, in steps', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string(), { maxLength: 60 }), fc.nat(70), (keys, k) => {
+        const unique = [...new Set(keys)];
+        const out = new Set<string>();
+        for (const _ of smallestKeys(unique, k, out, 8));
+        expect([...out].sort()).toEqual([...unique].sort().slice(0, k));
+      }),
     );
   });
 });

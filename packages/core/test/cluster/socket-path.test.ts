@@ -32,7 +32,7 @@ describe('a long cluster directory under a long TMPDIR', () => {
       const handle = await setupMetrics({
         serviceName: 'socket-path',
         prometheus: { server: false },
-        cluster: { directory: dir },
+        cluster: { directory: dir, collectTimeoutMillis: 10_000 },
       });
       handles.push(handle);
       handle.genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: 'm' }).end();
