@@ -95,6 +95,11 @@ export class ClusterMember {
         .catch(() => undefined);
     }, config.flushIntervalMillis);
     member.timer.unref();
+    flushBeforeExit.add(member);
+    if (!hookedBeforeExit) {
+      hookedBeforeExit = true;
+      process.once('beforeExit', onBeforeExit);
+    }
     if (config.directory === undefined) {
       void removeAbandonedDirectories(member.store.dir);
       // Worker threads started from now on meet in this same directory, even where they could not
@@ -242,6 +247,7 @@ export class ClusterMember {
 
   private async leaveOnce(): Promise<void> {
     clearInterval(this.timer);
+    flushBeforeExit.delete(this);
     await this.folding;
     await this.flushAll().catch((error) => diag.warn('genai-metrics cluster: last flush failed', error));
     this.left = true;
@@ -249,6 +255,23 @@ export class ClusterMember {
     await this.server?.close();
     await this.store.remove(`${this.info.id}.member`);
   }
+}
+
+/**
+ * Members to flush when their process ends because its event loop ran dry: a node:cluster worker told
+ * to leave gracefully (`worker.disconnect()`, `cluster.disconnect()`) closes its servers and exits that
+ * way, with no signal and no `shutdown()`, and a job that just finishes does too. Its last snapshot
+ * then predated what it recorded since (up to `flushIntervalMillis`), lost although it left cleanly.
+ * Each member once: a flush is more work for the loop, after which 'beforeExit' comes again.
+ */
+const flushBeforeExit = new Set<ClusterMember>();
+let hookedBeforeExit = false;
+
+function onBeforeExit(): void {
+  hookedBeforeExit = false;
+  const members = [...flushBeforeExit];
+  flushBeforeExit.clear();
+  for (const member of members) void member.flushAll().catch(() => undefined);
 }
 
 /**

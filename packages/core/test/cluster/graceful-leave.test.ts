@@ -1,0 +1,51 @@
+import { rm } from 'node:fs/promises';
+import { freePort } from '@genai-metrics/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Child, drive, plan, samples, sum, waitForApp } from './support/cluster-app.js';
+
+/**
+ * A node:cluster worker that leaves gracefully — `worker.disconnect()`, node:cluster's own graceful
+ * stop (also what `cluster.disconnect()` does to every worker): its servers close and the process
+ * exits once its event loop is empty, without a signal and without the app calling `shutdown()`. What
+ * it recorded since its last snapshot (up to `flushIntervalMillis`) went with it: the process left
+ * cleanly, and its operations were never counted.
+ */
+let app: Child;
+let metricsUrl: string;
+let appUrl: string;
+let clusterDir: string;
+
+beforeAll(async () => {
+  const [metricsPort, appPort] = [await freePort(), await freePort()];
+  appUrl = `http://127.0.0.1:${appPort}`;
+  app = Child.run({
+    MODE: 'node-cluster',
+    WORKERS: '2',
+    METRICS_PORT: String(metricsPort),
+    APP_PORT: String(appPort),
+    // No periodic snapshot during the test: only a scrape or the process itself writes one.
+    FLUSH_INTERVAL_MS: '3600000',
+    COLLECT_TIMEOUT_MS: '10000',
+  });
+  const ready = await app.waitFor(/ready (\S+) (\S+)/, 120_000);
+  metricsUrl = ready[1]!;
+  clusterDir = ready[2]!;
+  await waitForApp(appUrl);
+}, 150_000);
+
+afterAll(async () => {
+  await app?.stop();
+  if (clusterDir) await rm(clusterDir, { recursive: true, force: true });
+});
+
+describe('a worker that leaves with worker.disconnect()', { timeout: 120_000 }, () => {
+  it('leaves everything it recorded in the totals', async () => {
+    const batch = plan(20);
+    await drive(appUrl, batch);
+    const { pid } = (await (await fetch(`${appUrl}/disconnect`)).json()) as { pid: number };
+    await app.waitFor(new RegExp(`exit ${pid} 0`), 60_000);
+    const text = await (await fetch(metricsUrl)).text();
+    expect(sum(samples(text, 'gen_ai_client_operation_duration_count')), text).toBe(batch.length);
+    expect(samples(text, 'llm_cluster_processes', { llm_cluster_process_state: 'exited' })).toEqual([1]);
+  });
+});
