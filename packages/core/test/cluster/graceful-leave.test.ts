@@ -1,7 +1,14 @@
-import { rm } from 'node:fs/promises';
-import { freePort } from '@genai-metrics/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Child, drive, plan, samples, sum, waitForApp } from './support/cluster-app.js';
+import {
+  drive,
+  plan,
+  type RunningApp,
+  samples,
+  startApp,
+  stopApp,
+  sum,
+  waitForApp,
+} from './support/cluster-app.js';
 
 /**
  * A node:cluster worker that leaves gracefully — `worker.disconnect()`, node:cluster's own graceful
@@ -10,36 +17,24 @@ import { Child, drive, plan, samples, sum, waitForApp } from './support/cluster-
  * it recorded since its last snapshot (up to `flushIntervalMillis`) went with it: the process left
  * cleanly, and its operations were never counted.
  */
-let app: Child;
-let metricsUrl: string;
-let appUrl: string;
-let clusterDir: string;
+let running: RunningApp;
 
 beforeAll(async () => {
-  const [metricsPort, appPort] = [await freePort(), await freePort()];
-  appUrl = `http://127.0.0.1:${appPort}`;
-  app = Child.run({
+  running = await startApp({
     MODE: 'node-cluster',
     WORKERS: '2',
-    METRICS_PORT: String(metricsPort),
-    APP_PORT: String(appPort),
     // No periodic snapshot during the test: only a scrape or the process itself writes one.
     FLUSH_INTERVAL_MS: '3600000',
     COLLECT_TIMEOUT_MS: '10000',
   });
-  const ready = await app.waitFor(/ready (\S+) (\S+)/, 120_000);
-  metricsUrl = ready[1]!;
-  clusterDir = ready[2]!;
-  await waitForApp(appUrl);
+  await waitForApp(running.appUrl);
 }, 150_000);
 
-afterAll(async () => {
-  await app?.stop();
-  if (clusterDir) await rm(clusterDir, { recursive: true, force: true });
-});
+afterAll(() => stopApp(running));
 
 describe('a worker that leaves with worker.disconnect()', { timeout: 120_000 }, () => {
   it('leaves everything it recorded in the totals', async () => {
+    const { app, appUrl, metricsUrl } = running;
     const batch = plan(20);
     await drive(appUrl, batch);
     const { pid } = (await (await fetch(`${appUrl}/disconnect`)).json()) as { pid: number };

@@ -1,7 +1,14 @@
-import { rm } from 'node:fs/promises';
-import { freePort, promtoolCheckMetrics } from '@genai-metrics/testkit';
+import { promtoolCheckMetrics } from '@genai-metrics/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Child, drive, type PlannedRequest, samples, sum } from './support/cluster-app.js';
+import {
+  drive,
+  type PlannedRequest,
+  type RunningApp,
+  samples,
+  startApp,
+  stopApp,
+  sum,
+} from './support/cluster-app.js';
 
 /**
  * `views.cardinalityLimit` bounds each process's own series, and a cluster scrape merges the processes:
@@ -15,33 +22,21 @@ const WORKERS = 3;
 const LIMIT = 4;
 const MODELS = 30;
 
-let app: Child;
-let metricsUrl: string;
-let appUrl: string;
-let clusterDir: string;
+let running: RunningApp;
 
 beforeAll(async () => {
-  const [metricsPort, appPort] = [await freePort(), await freePort()];
-  appUrl = `http://127.0.0.1:${appPort}`;
-  app = Child.run({
+  running = await startApp({
     MODE: 'node-cluster',
     WORKERS: String(WORKERS),
-    METRICS_PORT: String(metricsPort),
-    APP_PORT: String(appPort),
     CARDINALITY_LIMIT: String(LIMIT),
   });
-  const ready = await app.waitFor(/ready (\S+) (\S+)/, 120_000);
-  metricsUrl = ready[1]!;
-  clusterDir = ready[2]!;
 }, 150_000);
 
-afterAll(async () => {
-  await app?.stop();
-  if (clusterDir) await rm(clusterDir, { recursive: true, force: true });
-});
+afterAll(() => stopApp(running));
 
 describe('a cluster scrape of a metric with more attribute sets than the limit', { timeout: 120_000 }, () => {
   it('keeps at most cardinalityLimit series per metric, every value in the totals', async () => {
+    const { appUrl, metricsUrl } = running;
     const sent: PlannedRequest[] = Array.from({ length: MODELS }, (_, i) => ({
       model: `model-${i}`,
       input: i + 1,

@@ -1,14 +1,16 @@
-import { rm } from 'node:fs/promises';
-import { freePort, PrometheusServer, promtoolCheckMetrics } from '@genai-metrics/testkit';
+import { PrometheusServer, promtoolCheckMetrics } from '@genai-metrics/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  Child,
+  type Child,
   drive,
   expectNoResets,
   expectPrometheusTotals,
   type PlannedRequest,
   plan,
+  type RunningApp,
   samples,
+  startApp,
+  stopApp,
   sum,
 } from './support/cluster-app.js';
 
@@ -20,32 +22,22 @@ import {
  */
 const WORKERS = 4;
 
+let running: RunningApp;
 let app: Child;
 let prom: PrometheusServer;
 let metricsUrl: string;
 let appUrl: string;
-let clusterDir: string;
 const sent: PlannedRequest[] = [];
 
 beforeAll(async () => {
-  const [metricsPort, appPort] = [await freePort(), await freePort()];
-  appUrl = `http://127.0.0.1:${appPort}`;
-  app = Child.run({
-    MODE: 'node-cluster',
-    WORKERS: String(WORKERS),
-    METRICS_PORT: String(metricsPort),
-    APP_PORT: String(appPort),
-  });
-  const ready = await app.waitFor(/ready (\S+) (\S+)/);
-  metricsUrl = ready[1]!;
-  clusterDir = ready[2]!;
+  running = await startApp({ MODE: 'node-cluster', WORKERS: String(WORKERS) });
+  ({ app, metricsUrl, appUrl } = running);
   prom = await PrometheusServer.start({ targets: [metricsUrl] });
 }, 120_000);
 
 afterAll(async () => {
   await prom?.stop();
-  await app?.stop();
-  if (clusterDir) await rm(clusterDir, { recursive: true, force: true });
+  await stopApp(running);
 });
 
 describe('node:cluster, 4 workers and the primary, one /metrics', { timeout: 300_000 }, () => {

@@ -1,4 +1,3 @@
-import { freePort } from '@genai-metrics/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drive, type PlannedRequest, plan, samples, sum, totals, waitForApp } from './support/cluster-app.js';
 import { Pm2, registered } from './support/pm2.js';
@@ -19,17 +18,7 @@ let appUrl: string;
 
 beforeAll(async () => {
   pm2 = await Pm2.create();
-  const [metricsPort, appPort] = [await freePort(), await freePort()];
-  metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-  appUrl = `http://127.0.0.1:${appPort}`;
-  await pm2.startApp(APP_NAME, INSTANCES, { METRICS_PORT: String(metricsPort), APP_PORT: String(appPort) });
-  await pm2.until(
-    APP_NAME,
-    metricsUrl,
-    (t, pids) => pids.length === INSTANCES && registered(t) === INSTANCES,
-    `${INSTANCES} PM2 workers`,
-  );
-  await waitForApp(appUrl);
+  ({ metricsUrl, appUrl } = await pm2.launch(APP_NAME, INSTANCES));
 }, 180_000);
 
 afterAll(async () => {

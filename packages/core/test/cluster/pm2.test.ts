@@ -1,4 +1,4 @@
-import { freePort, PrometheusServer } from '@genai-metrics/testkit';
+import { PrometheusServer } from '@genai-metrics/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   drive,
@@ -7,7 +7,6 @@ import {
   type PlannedRequest,
   plan,
   samples,
-  waitForApp,
 } from './support/cluster-app.js';
 import { Pm2, registered } from './support/pm2.js';
 
@@ -38,15 +37,7 @@ const until = (accept: (text: string, pids: number[]) => boolean, what: string) 
 
 beforeAll(async () => {
   pm2 = await Pm2.create();
-  const [metricsPort, appPort] = [await freePort(), await freePort()];
-  metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-  appUrl = `http://127.0.0.1:${appPort}`;
-  await pm2.startApp(APP_NAME, INSTANCES, { METRICS_PORT: String(metricsPort), APP_PORT: String(appPort) });
-  await until(
-    (t, pids) => pids.length === INSTANCES && registered(t) === INSTANCES,
-    `${INSTANCES} PM2 workers`,
-  );
-  await waitForApp(appUrl);
+  ({ metricsUrl, appUrl } = await pm2.launch(APP_NAME, INSTANCES));
   prom = await PrometheusServer.start({ targets: [metricsUrl] });
 }, 180_000);
 

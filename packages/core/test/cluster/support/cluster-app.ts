@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { PrometheusServer } from '@genai-metrics/testkit';
+import { freePort, type PrometheusServer } from '@genai-metrics/testkit';
 import { expect } from 'vitest';
 
 /** The fixture app every cluster test runs (see fixtures/app.ts). */
@@ -215,4 +216,27 @@ export async function waitForApp(appUrl: string, timeoutMs = 120_000): Promise<v
     if (Date.now() > deadline) throw new Error(`the app at ${appUrl} never answered`, { cause: failure });
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/** The fixture app running as a node:cluster primary and its workers, or a process with threads. */
+export interface RunningApp {
+  app: Child;
+  metricsUrl: string;
+  appUrl: string;
+  clusterDir: string;
+}
+
+/** Starts the fixture app on two free ports with `env` (MODE, WORKERS, …) and waits until it is ready. */
+export async function startApp(env: Record<string, string>): Promise<RunningApp> {
+  const [metricsPort, appPort] = [await freePort(), await freePort()];
+  const app = Child.run({ ...env, METRICS_PORT: String(metricsPort), APP_PORT: String(appPort) });
+  const ready = await app.waitFor(/ready (\S+) (\S+)/, 120_000);
+  return { app, metricsUrl: ready[1]!, appUrl: `http://127.0.0.1:${appPort}`, clusterDir: ready[2]! };
+}
+
+/** Stops the app (only its own process tree) and removes its cluster directory. */
+export async function stopApp(running: RunningApp | undefined): Promise<void> {
+  if (!running) return;
+  await running.app.stop();
+  await rm(running.clusterDir, { recursive: true, force: true });
 }

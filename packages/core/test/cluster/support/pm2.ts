@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { PM2_ENTRY, samples } from './cluster-app.js';
+import { freePort } from '@genai-metrics/testkit';
+import { PM2_ENTRY, samples, waitForApp } from './cluster-app.js';
 
 const execFileAsync = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -58,6 +59,25 @@ export class Pm2 {
       }),
     );
     await this.cli('start', ecosystem);
+  }
+
+  /**
+   * Starts app `name` on two free ports and waits until its `instances` workers are registered with
+   * the cluster and its app port answers.
+   */
+  async launch(name: string, instances: number): Promise<{ metricsUrl: string; appUrl: string }> {
+    const [metricsPort, appPort] = [await freePort(), await freePort()];
+    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    const appUrl = `http://127.0.0.1:${appPort}`;
+    await this.startApp(name, instances, { METRICS_PORT: String(metricsPort), APP_PORT: String(appPort) });
+    await this.until(
+      name,
+      metricsUrl,
+      (t, pids) => pids.length === instances && registered(t) === instances,
+      `${instances} PM2 workers`,
+    );
+    await waitForApp(appUrl);
+    return { metricsUrl, appUrl };
   }
 
   /** The pids PM2 reports online for app `name`. */
