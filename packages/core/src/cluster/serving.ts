@@ -23,7 +23,9 @@ export async function findServingUrl(
   waitMs: number,
 ): Promise<string | undefined> {
   const ours = ofCluster(member.info);
-  const deadline = Date.now() + waitMs;
+  // A monotonic clock: the wall clock steps (NTP's first sync at boot, when all workers start), and a
+  // step forward ended the wait at once (setup failed with EADDRINUSE), a step back stretched it.
+  const deadline = performance.now() + waitMs;
   for (;;) {
     for (const m of await member.store.members()) {
       if (!m.url || !ours(m) || !pidAlive(m.pid)) continue;
@@ -42,7 +44,7 @@ export async function findServingUrl(
         return m.url;
       }
     }
-    if (Date.now() >= deadline) return undefined;
+    if (performance.now() >= deadline) return undefined;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
