@@ -330,8 +330,10 @@ export class Merger {
   }
 
   private warnOnce(metric: string, what: string, leftOut = true): void {
-    if (this.warned.has(metric)) return;
-    this.warned.add(metric);
+    // Per metric and problem: other buckets in one member must not hide another member's other unit.
+    const key = `${metric}\u0000${what}`;
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
     diag.warn(
       `genai-metrics cluster: metric '${metric}' ${what}${leftOut ? "; that process's points are left out" : ''}`,
     );
