@@ -261,6 +261,14 @@ abstract class StopCountingReader implements CallReader {
     return this.stopReason === undefined || this.stopReason === null;
   }
 
+  /**
+   * The answer is complete once its stop reason arrived (with the output usage, in `message_delta`): a
+   * caller that stops reading there (`break` at `message_delta` or `message_stop`) cut nothing short.
+   */
+  get complete(): boolean {
+    return !this.cutShort();
+  }
+
   finish(_call: HttpCall, how: CallEnd): void {
     const reason: StopReason = how === 'completed' ? stopReasonOf(this.stopReason) : how;
     const { recorder, operation } = this.stops;

@@ -222,6 +222,32 @@ describe.each(SDKS)('anthropic v$major: streams', ({ Anthropic }) => {
     await harness.shutdown();
   });
 
+  it('a break once the answer is complete (at message_delta or message_stop) → completed, with its stop reason and usage', async () => {
+    // Reading "until done" and leaving at the last event the caller cares about cut nothing short: the
+    // server had finished. Only a break before the stop reason is the caller stopping the generation.
+    const { harness, client } = setup();
+    server().enqueue({ chunks: 3 }, { chunks: 3 }, { chunks: 3 });
+    for (const [model, last] of [
+      ['at-delta', 'message_delta'],
+      ['at-stop', 'message_stop'],
+      ['midway', 'content_block_delta'],
+    ] as const) {
+      for await (const e of await client.messages.create(params(model))) if (e.type === last) break;
+    }
+    const m = await h.collectWhenIdle(harness);
+    for (const model of ['at-delta', 'at-stop']) {
+      const at = { 'gen_ai.request.model': model };
+      expect(m.points(h.DURATION, at).map((p) => p.attributes['error.type'])).toEqual([undefined]);
+      expect(h.stopCounts(m, at)).toEqual({ eog: 1 });
+      expect(h.tokenSums(m, at)).toEqual({ input: 7, output: 3, count: 2 });
+    }
+    const midway = { 'gen_ai.request.model': 'midway' };
+    expect(m.points(h.DURATION, midway).map((p) => p.attributes['error.type'])).toEqual(['cancelled']);
+    expect(h.stopCounts(m, midway)).toEqual({ caller_stop: 1 });
+    expect(m.sum(h.ACTIVE)).toBe(0);
+    await harness.shutdown();
+  });
+
   it('caller break → cancelled (caller_stop); AbortSignal mid-stream and abort before iterating → cancelled (abort)', async () => {
     const { harness, client } = setup();
     server().enqueue({ chunks: 50, chunkDelayMs: 5 }, { chunks: 30, chunkDelayMs: 10 }, { chunks: 3 });
