@@ -27,6 +27,35 @@ export function executionContextIn(args: readonly unknown[]): ExecutionContext |
   return undefined;
 }
 
+/**
+ * Where a platform keeps the current request's context when the handler is not given one: Vercel's
+ * runtime (Node and Edge functions; `@vercel/functions`' `waitUntil` reads it) and Next.js (`after()`
+ * reads its own first). Each is `{ get(): { waitUntil?, … } | undefined }`, `get()` answering for the
+ * request whose async context is running.
+ */
+const REQUEST_CONTEXT_SYMBOLS = [Symbol.for('@next/request-context'), Symbol.for('@vercel/request-context')];
+
+/**
+ * The current request's context from the platform (Vercel, Next.js), when it has a `waitUntil`.
+ * Without it, a Vercel function awaited its flush before the response could go out: every answer
+ * waited for the export. Read at the start of the invocation, inside the request's async context;
+ * read defensively (a throwing `get` or getter means "none").
+ */
+export function platformExecutionContext(): ExecutionContext | undefined {
+  for (const symbol of REQUEST_CONTEXT_SYMBOLS) {
+    try {
+      const reader = (globalThis as Record<symbol, { get?: unknown } | null | undefined>)[symbol];
+      const get = reader?.get;
+      if (typeof get !== 'function') continue;
+      const found = executionContextIn([Reflect.apply(get, reader, [])]);
+      if (found) return found;
+    } catch {
+      // not a context we can use
+    }
+  }
+  return undefined;
+}
+
 /** Whether `waitUntil` took `promise` (it throws when called too late, or on a look-alike object). */
 export function handOver(context: ExecutionContext, promise: Promise<void>): boolean {
   try {

@@ -6,7 +6,13 @@ import { isThenable } from '../input/read.js';
 import { debug } from '../input/report.js';
 import { operationsInFlight } from '../operation/in-flight.js';
 import { MAX_TIMER_MS } from '../runtime/max-timer.js';
-import { type ExecutionContext, executionContextIn, HandlerTasks, handOver } from './execution-context.js';
+import {
+  type ExecutionContext,
+  executionContextIn,
+  HandlerTasks,
+  handOver,
+  platformExecutionContext,
+} from './execution-context.js';
 import { isUnreadResponse, onBodyEnd } from './response-body.js';
 
 export interface WithMetricsFlushOptions {
@@ -31,6 +37,8 @@ type Flushable = Pick<MetricsHandle, 'forceFlush'>;
  * response goes out at once and the runtime keeps the instance alive until the export is done (still
  * bounded by `flushTimeoutMillis`). Work the handler hands to that `waitUntil` itself records its
  * operations later: one more flush follows once it has settled (execution-context.ts, HandlerTasks).
+ * Without such an argument, the platform's request context is used the same way where there is one
+ * (Vercel's, which `@vercel/functions`' `waitUntil` reads; Next.js's).
  *
  * When the handler returns a `Response` with a body while an operation is still running (a streamed
  * answer), the operations recorded while the runtime reads that body belong to the invocation too: the
@@ -73,7 +81,7 @@ export function withMetricsFlush<This, Args extends unknown[], Result>(
 
   return async function wrapped(this: This, ...args: Args): Promise<Awaited<Result>> {
     const metrics = await ready;
-    const context = executionContextIn(args);
+    const context = executionContextIn(args) ?? platformExecutionContext();
     const tasks = context ? new HandlerTasks(context) : undefined;
     // The handle may be anything the caller passed: its forceFlush is read once and may throw.
     const flush = () =>
