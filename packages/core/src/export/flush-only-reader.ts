@@ -8,6 +8,7 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { warn } from '../input/report.js';
+import { neverDelivered, UndeliveredBatches } from './undelivered.js';
 
 export interface FlushOnlyMetricReaderOptions {
   /**
@@ -63,7 +64,8 @@ export const MAX_EXPORTS_UNDER_WAY = 30;
  * left to finish it (reused once it has) and the flush uses another, so a dead send never counts
  * against the exporter's concurrent-export limit. Exports under way are still bounded
  * (MAX_EXPORTS_UNDER_WAY); one older than `exportTimeoutMillis` no longer counts, as its own request
- * timeout has ended it — or it is a dead one that never will settle.
+ * timeout has ended it — or it is a dead one that never will settle. The delta points of an export that
+ * never reached the collector go out again with the next flush (undelivered.ts).
  */
 export class FlushOnlyMetricReader extends MetricReader {
   private readonly createExporter: () => PushMetricExporter;
@@ -73,6 +75,8 @@ export class FlushOnlyMetricReader extends MetricReader {
   /** Exporters set aside while busy that have finished since, for the next overlapping flush. */
   private readonly idle: ExporterInUse[] = [];
   private readonly underWay = new Set<UnderWay>();
+  /** Delta points whose export never reached the collector, sent again with the next flush. */
+  private readonly undelivered = new UndeliveredBatches();
 
   constructor(options: FlushOnlyMetricReaderOptions) {
     const exporter = options.createExporter();
@@ -113,10 +117,16 @@ export class FlushOnlyMetricReader extends MetricReader {
       timeoutMillis: this.exportTimeoutMillis,
     });
     if (errors.length > 0) globalErrorHandler(errors[0] as Error);
-    if (resourceMetrics.scopeMetrics.length === 0) return;
+    if (resourceMetrics.scopeMetrics.length === 0 && !this.undelivered.any) return;
     const { resource } = resourceMetrics;
     if (resource.asyncAttributesPending && this.settleResource?.()) await resource.waitForAsyncAttributes?.();
-    const result = await this.exportWithin(this.exporterForThisFlush(), resourceMetrics);
+    const { batch, carries } = this.undelivered.takeWith(resourceMetrics);
+    const result = await this.exportWithin(this.exporterForThisFlush(), batch, (outcome) => {
+      // Also when the outcome comes after this flush stopped waiting for it.
+      if (outcome.code !== ExportResultCode.SUCCESS && neverDelivered(outcome.error)) {
+        this.undelivered.keep(carries);
+      }
+    });
     if (result === 'timeout') {
       throw new Error(`metrics export timed out after ${this.exportTimeoutMillis} ms`);
     }
@@ -149,10 +159,14 @@ export class FlushOnlyMetricReader extends MetricReader {
     return this.current;
   }
 
-  /** Exports `batch`; resolves with the result, or 'timeout' after the export timeout. */
+  /**
+   * Exports `batch`; resolves with the result, or 'timeout' after the export timeout. `onOutcome` gets
+   * the result whenever it comes.
+   */
   private exportWithin(
     use: ExporterInUse,
     batch: ResourceMetrics,
+    onOutcome: (result: { code: ExportResultCode; error?: Error }) => void,
   ): Promise<{ code: ExportResultCode; error?: Error } | 'timeout'> {
     const entry: UnderWay = { use, startedMs: Date.now() };
     this.underWay.add(entry);
@@ -164,6 +178,7 @@ export class FlushOnlyMetricReader extends MetricReader {
         settled = true;
         this.underWay.delete(entry);
         if (--use.unfinished === 0) use.onIdle?.();
+        onOutcome(result);
         resolve(result);
       };
       try {

@@ -23,7 +23,8 @@ export type OtlpEncoding = 'protobuf' | 'json' | 'grpc';
  */
 export type ReceiverBehaviour =
   | { mode: 'accept' }
-  | { mode: 'fail' }
+  /** `status`: the HTTP status to answer (default 500; 503 is one OTel exporters retry). */
+  | { mode: 'fail'; status?: number }
   | { mode: 'slow'; delayMs: number }
   | { mode: 'hold'; until: Promise<unknown> };
 
@@ -170,7 +171,9 @@ export class OtlpReceiver {
     const accepted = await this.decide();
     this.record(json ? 'json' : 'protobuf', request, accepted);
     if (!accepted) {
-      res.writeHead(500, { 'content-type': 'text/plain' }).end('receiver told to fail');
+      const { behaviour } = this;
+      const status = behaviour.mode === 'fail' ? (behaviour.status ?? 500) : 500;
+      res.writeHead(status, { 'content-type': 'text/plain' }).end('receiver told to fail');
       return;
     }
     if (json) {

@@ -1,0 +1,119 @@
+import { OtlpReceiver } from '@genai-metrics/testkit';
+import { DiagLogLevel, diag } from '@opentelemetry/api';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_UNDELIVERED_FLUSHES } from '../../src/export/undelivered.js';
+import { type MetricsHandle, setupMetrics, withMetricsFlush } from '../../src/index.js';
+
+/**
+ * Serverless mode exports delta points: each flush carries only its own interval, so a flush whose
+ * export fails loses it for good unless it is sent again. A batch that never reached the collector
+ * (connection refused; 503 answered to every retry) is carried into the next flush; one the
+ * collector refused (500) is not, nor one that timed out (it may have been delivered). Against a real
+ * OTLP/HTTP receiver (the official protobuf definitions) that the test stops, restarts and makes fail.
+ */
+
+const DURATION = 'gen_ai.client.operation.duration';
+
+let receiver: OtlpReceiver;
+let metrics: MetricsHandle;
+
+beforeAll(async () => {
+  receiver = await OtlpReceiver.start('http');
+  metrics = await setupMetrics({
+    serverless: true,
+    // Short: the exporter's own retries of a refused connection or a 503 give up within it.
+    otlp: { protocol: 'http/protobuf', url: receiver.metricsEndpoint, timeoutMillis: 300 },
+  });
+});
+
+afterEach(async () => {
+  receiver.behaviour = { mode: 'accept' };
+  await receiver.start();
+});
+
+afterAll(async () => {
+  await metrics?.shutdown().catch(() => undefined);
+  await receiver?.stop();
+});
+
+const invoke = (model: string) =>
+  withMetricsFlush(metrics, async () => {
+    const op = metrics.genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: model });
+    op.setUsage({ inputTokens: 2, outputTokens: 3 });
+    op.end();
+  })();
+
+/** Operations of `model` the receiver accepted, summed over every point (delta: one per flush). */
+function delivered(model: string): number {
+  return receiver
+    .acceptedPoints()
+    .filter((p) => p.metric === DURATION && p.attributes['gen_ai.request.model'] === model)
+    .reduce((sum, p) => sum + (p.count ?? 0), 0);
+}
+
+describe('an export that never reached the collector', () => {
+  it('is sent again with the next flush once the collector is back, once', async () => {
+    await receiver.stop();
+    await invoke('while-down');
+    await receiver.start();
+    await invoke('back-up');
+    expect(delivered('while-down')).toBe(1);
+    expect(delivered('back-up')).toBe(1);
+    await invoke('later');
+    expect(delivered('while-down')).toBe(1); // not sent a second time
+    expect(delivered('later')).toBe(1);
+  });
+
+  it('a collector answering 503 to every retry: sent again with the next flush', async () => {
+    receiver.behaviour = { mode: 'fail', status: 503 };
+    await invoke('unavailable');
+    expect(delivered('unavailable')).toBe(0);
+    receiver.behaviour = { mode: 'accept' };
+    await invoke('available');
+    expect(delivered('unavailable')).toBe(1);
+    // Token usage, a second delta histogram, is carried too: 2 input + 3 output per operation.
+    const tokens = receiver
+      .acceptedPoints()
+      .filter(
+        (p) =>
+          p.metric === 'gen_ai.client.token.usage' && p.attributes['gen_ai.request.model'] === 'unavailable',
+      );
+    expect(tokens.reduce((sum, p) => sum + (p.sum ?? 0), 0)).toBe(5);
+  });
+
+  it('a refusal (500) is not sent again: it would be refused again', async () => {
+    receiver.behaviour = { mode: 'fail' };
+    await invoke('refused');
+    receiver.behaviour = { mode: 'accept' };
+    await invoke('after-refusal');
+    expect(delivered('refused')).toBe(0);
+    expect(delivered('after-refusal')).toBe(1);
+  });
+
+  it(`keeps the newest ${MAX_UNDELIVERED_FLUSHES} flushes and says how many points it dropped`, async () => {
+    const warnings: string[] = [];
+    diag.setLogger(
+      {
+        error: () => undefined,
+        warn: (message: string) => warnings.push(message),
+        info: () => undefined,
+        debug: () => undefined,
+        verbose: () => undefined,
+      },
+      { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+    );
+    try {
+      await receiver.stop();
+      const flushes = MAX_UNDELIVERED_FLUSHES + 2;
+      for (let i = 0; i < flushes; i++) await invoke(`outage-${i}`);
+      await receiver.start();
+      await invoke('recovered');
+      const arrived = Array.from({ length: flushes }, (_, i) => delivered(`outage-${i}`));
+      expect(arrived).toEqual([0, 0, ...Array(MAX_UNDELIVERED_FLUSHES).fill(1)]);
+      expect(delivered('recovered')).toBe(1);
+      expect(warnings.filter((w) => /unreachable for more than 10 flushes/.test(w))).toHaveLength(2);
+    } finally {
+      diag.disable();
+    }
+  });
+});
