@@ -79,7 +79,7 @@ export function withMetricsFlush<This, Args extends unknown[], Result>(
   // A setup failure is reported by the invocation that needs the handle, not as an unhandled rejection.
   ready.catch(() => undefined);
 
-  return async function wrapped(this: This, ...args: Args): Promise<Awaited<Result>> {
+  const wrapped = async function wrapped(this: This, ...args: Args): Promise<Awaited<Result>> {
     const metrics = await ready;
     const context = executionContextIn(args) ?? platformExecutionContext();
     const tasks = context ? new HandlerTasks(context) : undefined;
@@ -111,6 +111,7 @@ export function withMetricsFlush<This, Args extends unknown[], Result>(
     await afterInvocation(flush(), context);
     return result;
   };
+  return withLengthOf(handler, wrapped);
 }
 
 /**
@@ -189,4 +190,22 @@ function flushAfterBody(
       ended.then(() => (handedOver ? flush() : undefined)),
     );
   return copy;
+}
+
+/**
+ * `wrapped` with the handler's `length` (its declared parameters). Servers read it: Deno.serve calls a
+ * handler whose length is 0 with no arguments at all (it skips building the Request), so the wrapper's
+ * own length (0, for `...args`) left the handler's `request` undefined and every request failed with
+ * 500. Read defensively: the handler may be a Proxy whose `length` throws.
+ */
+function withLengthOf<F extends (...args: never[]) => unknown>(handler: unknown, wrapped: F): F {
+  try {
+    const length = (handler as { length?: unknown }).length;
+    if (typeof length === 'number' && Number.isInteger(length) && length >= 0) {
+      Object.defineProperty(wrapped, 'length', { value: length, configurable: true });
+    }
+  } catch {
+    // the wrapper keeps its own
+  }
+  return wrapped;
 }

@@ -60,6 +60,20 @@ describe('withMetricsFlush', () => {
     expect(points[0]).toMatchObject({ temporality: 'delta', count: 1 });
   });
 
+  it('has the handler’s length: Deno.serve passes no request to a handler of length 0', () => {
+    expect(withMetricsFlush(metrics, () => 1).length).toBe(0);
+    expect(withMetricsFlush(metrics, (_request: Request) => 1).length).toBe(1);
+    expect(withMetricsFlush(metrics, (_r: Request, _env: object, _ctx: object) => 1).length).toBe(3);
+    // A Proxy whose length throws: the wrapper keeps its own, wrapping still works.
+    const hostile = new Proxy(() => 1, {
+      get(target, key) {
+        if (key === 'length') throw new Error('hostile');
+        return Reflect.get(target, key);
+      },
+    });
+    expect(withMetricsFlush(metrics, hostile).length).toBe(0);
+  });
+
   it('works with a synchronous handler and with the promise setupMetrics returns', async () => {
     const handler = withMetricsFlush(Promise.resolve(metrics), (x: number) => {
       recordChat('sync');
