@@ -23,6 +23,19 @@ export function isUnreadResponse(value: unknown): value is Response {
 }
 
 /**
+ * Whether `response` says it is JSON (`application/json`, `…+json`): an answer built whole, unlike a
+ * stream of text or events. Read defensively, as above.
+ */
+export function isJsonAnswer(response: Response): boolean {
+  try {
+    const type = response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
+    return type === 'application/json' || type.endsWith('+json');
+  } catch {
+    return false;
+  }
+}
+
+/**
  * A copy of `response` (same status, status text and headers) whose body passes the original's chunks
  * through as they are read, and calls `atEnd` once when the original body ends, fails or is cancelled.
  * The copy's end (close, error or the cancel's completion) is delivered only after `atEnd` settles, so

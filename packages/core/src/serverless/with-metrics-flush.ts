@@ -13,7 +13,7 @@ import {
   handOver,
   platformExecutionContext,
 } from './execution-context.js';
-import { isUnreadResponse, onBodyEnd } from './response-body.js';
+import { isJsonAnswer, isUnreadResponse, onBodyEnd } from './response-body.js';
 
 export interface WithMetricsFlushOptions {
   /**
@@ -100,11 +100,14 @@ export function withMetricsFlush<This, Args extends unknown[], Result>(
       throw error;
     }
     flushAfterTasks(tasks, flush, context);
-    // Only while an operation is still running can the body be relaying one (a streamed answer); a
-    // Response built after every operation ended is returned as it is, flushed before it goes out. The
-    // count is the instance's, not this invocation's (no async context everywhere): beside a concurrent
-    // stream, a finished answer is followed too — a copy, but complete and flushed (docs/serverless.md).
-    if (operationsInFlight.count > 0 && isUnreadResponse(result)) {
+    // A body may relay an operation that is running, or one that has not started yet: the AI SDK's
+    // `streamText(…).toTextStreamResponse()` returns before the model call starts (after awaits of its
+    // own), so "nothing running" does not mean "nothing to follow". Only a JSON answer with nothing
+    // running is taken as complete (built after the model call ended) and returned as it is, flushed
+    // before it goes out. The count is the instance's, not this invocation's (no async context
+    // everywhere): beside a concurrent stream, a JSON answer is followed too — a copy, but complete and
+    // flushed (docs/serverless.md).
+    if (isUnreadResponse(result) && (operationsInFlight.count > 0 || !isJsonAnswer(result))) {
       const streamed = flushAfterBody(result, flush, context);
       if (streamed) return streamed as Awaited<Result>;
     }

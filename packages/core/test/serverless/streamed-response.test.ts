@@ -192,6 +192,33 @@ describe('withMetricsFlush and a streamed Response', () => {
     }
   });
 
+  it('a streamed Response whose operation starts only as the body is read is followed too', async () => {
+    // As the AI SDK's toTextStreamResponse(): nothing runs yet when the handler returns the Response.
+    const handler = withMetricsFlush(metrics, async () => {
+      let op: ReturnType<typeof metrics.genai.startOperation> | undefined;
+      const body = new ReadableStream<Uint8Array>(
+        {
+          async pull(controller) {
+            op ??= metrics.genai.startOperation({
+              operation: 'chat',
+              provider: 'openai',
+              requestModel: 'lazy',
+            });
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            op.end();
+            controller.enqueue(encoder.encode('all of it'));
+            controller.close();
+          },
+        },
+        { highWaterMark: 0 },
+      );
+      return new Response(body, { headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    });
+    const response = await handler();
+    expect(await response.text()).toBe('all of it');
+    expect(countFor('lazy')).toBe(1);
+  });
+
   it('a Response without a body comes back as the very same object', async () => {
     const empty = new Response(null, { status: 204 });
     const handler = withMetricsFlush(metrics, async () => empty);
