@@ -6,6 +6,7 @@ import { isThenable } from '../input/read.js';
 import { debug } from '../input/report.js';
 import { operationsInFlight } from '../operation/in-flight.js';
 import { MAX_TIMER_MS } from '../runtime/max-timer.js';
+import { timeLeftIn } from './deadline.js';
 import {
   type ExecutionContext,
   executionContextIn,
@@ -84,13 +85,21 @@ export function withMetricsFlush<This, Args extends unknown[], Result>(
     const context = executionContextIn(args) ?? platformExecutionContext();
     const tasks = context ? new HandlerTasks(context) : undefined;
     // The handle may be anything the caller passed: its forceFlush is read once and may throw.
-    const flush = () =>
-      bounded(() => metrics.forceFlush(), timeoutMillis, {
+    const timeLeft = timeLeftIn(args);
+    const flush = () => {
+      // Never past the invocation's own deadline (Lambda's), read when the flush starts (deadline.ts).
+      const left = timeLeft?.();
+      const bound = left === undefined ? timeoutMillis : Math.min(timeoutMillis, left);
+      return bounded(() => metrics.forceFlush(), bound, {
         what: 'the metrics flush after an invocation',
-        setting: 'flushTimeoutMillis',
+        setting:
+          left !== undefined && left < timeoutMillis
+            ? 'the invocation’s remaining time'
+            : 'flushTimeoutMillis',
         warnEachTime: true,
         holdProcess: true,
       });
+    };
     let result: Awaited<Result>;
     try {
       result = await handler.apply(this, args);

@@ -1,0 +1,106 @@
+import { OtlpReceiver } from '@genai-metrics/testkit';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type MetricsHandle, setupMetrics, withMetricsFlush } from '../../src/index.js';
+
+/**
+ * AWS Lambda passes `(event, context)`, the context telling the time left with
+ * `getRemainingTimeInMillis()`. A flush awaited past it makes Lambda end a successful invocation as
+ * "Task timed out": the wait must end before the deadline, whatever `flushTimeoutMillis` says. The
+ * Lambda runtime does not run here; the context has its shape (the Node.js runtime's documented one),
+ * the receiver is a real OTLP/HTTP one that holds the export.
+ */
+let receiver: OtlpReceiver;
+let metrics: MetricsHandle;
+
+beforeAll(async () => {
+  receiver = await OtlpReceiver.start('http');
+  metrics = await setupMetrics({
+    serverless: true,
+    otlp: { protocol: 'http/json', url: receiver.metricsEndpoint, timeoutMillis: 60_000 },
+    exportTimeoutMillis: 60_000,
+  });
+});
+
+afterAll(async () => {
+  await metrics?.shutdown().catch(() => undefined);
+  await receiver?.stop();
+});
+
+function lambdaContext(msLeft: number) {
+  const deadline = Date.now() + msLeft;
+  return {
+    functionName: 'chat',
+    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+}
+
+/** Resolves with the invocation's value, or 'still waiting' if it is still held after 10 s. */
+function settledOrHeld<T>(invocation: Promise<T>): Promise<T | 'still waiting'> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const held = new Promise<'still waiting'>((resolve) => {
+    timer = setTimeout(() => resolve('still waiting'), 10_000);
+  });
+  return Promise.race([invocation, held]).finally(() => clearTimeout(timer));
+}
+
+it.each([
+  ['near its deadline', 300],
+  ['past its deadline', 0],
+])('an invocation %s returns its result without waiting for a held export', async (_when, msLeft) => {
+  let release!: () => void;
+  receiver.behaviour = { mode: 'hold', until: new Promise<void>((r) => (release = r)) };
+  try {
+    const handler = withMetricsFlush(
+      metrics,
+      async (_event: unknown, _context: ReturnType<typeof lambdaContext>) => {
+        const op = metrics.genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: 'm' });
+        op.end();
+        return { statusCode: 200 };
+      },
+      { flushTimeoutMillis: 60_000 },
+    );
+    // flushTimeoutMillis alone would keep the invocation for a minute, well past Lambda's deadline.
+    await expect(settledOrHeld(handler({}, lambdaContext(msLeft)))).resolves.toEqual({ statusCode: 200 });
+  } finally {
+    release();
+    receiver.behaviour = { mode: 'accept' };
+  }
+});
+
+it('an invocation far from its deadline still waits for its export (flushTimeoutMillis)', async () => {
+  const handler = withMetricsFlush(metrics, async (_event: unknown, _context: object) => {
+    const op = metrics.genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: 'far' });
+    op.end();
+  });
+  await handler({}, lambdaContext(900_000));
+  const far = receiver
+    .acceptedPoints()
+    .filter(
+      (p) =>
+        p.metric === 'gen_ai.client.operation.duration' && p.attributes['gen_ai.request.model'] === 'far',
+    );
+  expect(far).toHaveLength(1);
+});
+
+it('a context whose getRemainingTimeInMillis throws or lies is no deadline', async () => {
+  const contexts = [
+    {
+      getRemainingTimeInMillis() {
+        throw new Error('no');
+      },
+    },
+    { getRemainingTimeInMillis: () => Number.NaN },
+    Object.defineProperty({}, 'getRemainingTimeInMillis', {
+      get() {
+        throw new Error('hostile');
+      },
+    }),
+  ];
+  for (const context of contexts) {
+    await expect(
+      withMetricsFlush(metrics, async (_e: unknown, _c: object) => 'ok')({}, context),
+    ).resolves.toBe('ok');
+  }
+});
