@@ -51,12 +51,38 @@ export class Agent {
   });
 }
 
+/**
+ * A body the app compressed itself, sent with `encodeBody: 'manual'` (workerd then sends the bytes as
+ * they are, under their Content-Encoding): a complete one, or one compressed as a model's stream is
+ * read (the operation still running at return).
+ */
+async function encoded(streaming: boolean): Promise<Response> {
+  const { genai } = await metrics;
+  const op = genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: 'encoded' });
+  if (!streaming) op.end();
+  const words = ['hello ', 'compressed ', 'world'];
+  const source = new ReadableStream<BufferSource>({
+    pull(controller) {
+      const word = words.shift();
+      if (word === undefined) {
+        op.end();
+        controller.close();
+      } else controller.enqueue(new TextEncoder().encode(word));
+    },
+  });
+  return new Response(source.pipeThrough(new CompressionStream('gzip')), {
+    encodeBody: 'manual',
+    headers: { 'content-encoding': 'gzip', 'content-type': 'text/plain; charset=utf-8' },
+  } as ResponseInit);
+}
+
 export default {
   fetch: withMetricsFlush(metrics, async (request: Request, workerEnv: Env, _ctx: object) => {
     const { pathname } = new URL(request.url);
     if (pathname === '/durable-object') {
       return workerEnv.AGENT.get(workerEnv.AGENT.idFromName('one')).fetch(request);
     }
+    if (pathname === '/encoded') return encoded(new URL(request.url).searchParams.has('streaming'));
     await record('fetch-throws', new Error('handler failed'));
     throw new Error('handler failed');
   }),

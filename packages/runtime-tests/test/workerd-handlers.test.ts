@@ -62,3 +62,14 @@ it('a Durable Object’s fetch and alarm: each operation is flushed', async () =
   expect(await arrives('durable-object-fetch')).toEqual([{ count: 1, error: undefined }]);
   expect(await arrives('durable-object-alarm')).toEqual([{ count: 1, error: undefined }]);
 });
+
+it.each(['/encoded', '/encoded?streaming'])(
+  'a body the app compressed itself (encodeBody manual) reaches the client as it was sent: %s',
+  async (path) => {
+    const response = await mf.dispatchFetch(`http://worker.test${path}`, {
+      headers: { 'accept-encoding': 'gzip' },
+    });
+    // A copy would be compressed again by workerd (a copy cannot say 'manual'): the client would read gzip bytes.
+    expect(await response.text()).toBe('hello compressed world');
+  },
+);

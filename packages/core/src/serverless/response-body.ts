@@ -23,6 +23,20 @@ export function isUnreadResponse(value: unknown): value is Response {
 }
 
 /**
+ * Whether `response` carries a Content-Encoding: its body may be bytes the app encoded itself (workerd's
+ * `encodeBody: 'manual'`), which a copy cannot say (the option is not readable back), so workerd would
+ * encode the copy again and the client would read gzip bytes as the text. Such a Response is never
+ * copied. Read defensively, as above.
+ */
+export function hasContentEncoding(response: Response): boolean {
+  try {
+    return response.headers.has('content-encoding');
+  } catch {
+    return true;
+  }
+}
+
+/**
  * Whether `response` says it is JSON (`application/json`, `…+json`): an answer built whole, unlike a
  * stream of text or events. Read defensively, as above.
  */

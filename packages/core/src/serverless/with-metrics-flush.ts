@@ -14,7 +14,7 @@ import {
   handOver,
   platformExecutionContext,
 } from './execution-context.js';
-import { isJsonAnswer, isUnreadResponse, onBodyEnd } from './response-body.js';
+import { hasContentEncoding, isJsonAnswer, isUnreadResponse, onBodyEnd } from './response-body.js';
 
 export interface WithMetricsFlushOptions {
   /**
@@ -115,8 +115,13 @@ export function withMetricsFlush<This, Args extends unknown[], Result>(
     // running is taken as complete (built after the model call ended) and returned as it is, flushed
     // before it goes out. The count is the instance's, not this invocation's (no async context
     // everywhere): beside a concurrent stream, a JSON answer is followed too — a copy, but complete and
-    // flushed (docs/serverless.md).
-    if (isUnreadResponse(result) && (operationsInFlight.count > 0 || !isJsonAnswer(result))) {
+    // flushed (docs/serverless.md). A body with a Content-Encoding is never copied (response-body.ts): a
+    // corrupted answer is worse than an operation exported by the next flush.
+    if (
+      isUnreadResponse(result) &&
+      !hasContentEncoding(result) &&
+      (operationsInFlight.count > 0 || !isJsonAnswer(result))
+    ) {
       const streamed = flushAfterBody(result, flush, context);
       if (streamed) return streamed as Awaited<Result>;
     }
