@@ -9,7 +9,6 @@ import { RUNTIMES, startApp } from '../src/runtimes.js';
  * read the whole body, the operation has arrived — and a client that leaves mid-stream must still get
  * its operation exported (abandoned) without another request.
  */
-const DURATION = 'gen_ai.client.operation.duration';
 let receiver: OtlpReceiver;
 
 beforeAll(async () => {
@@ -20,11 +19,7 @@ afterAll(async () => {
   await receiver?.stop();
 });
 
-function pointsOf(model: string) {
-  return receiver
-    .acceptedPoints()
-    .filter((p) => p.metric === DURATION && p.attributes['gen_ai.request.model'] === model);
-}
+const pointsOf = (model: string) => receiver.operationPoints(model);
 
 describe.each(RUNTIMES)('$name', (runtime) => {
   it('a streamed body is flushed at its end, before the client sees the end; a client that leaves too', async () => {

@@ -8,7 +8,6 @@ import { APPS, bundleWorker } from '../src/bundle.js';
  * handler, a Durable Object's fetch and alarm. With no request after each, its own flush must bring
  * its operation to the receiver, exactly once.
  */
-const DURATION = 'gen_ai.client.operation.duration';
 let receiver: OtlpReceiver;
 let mf: Miniflare;
 
@@ -29,11 +28,7 @@ afterAll(async () => {
   await receiver?.stop();
 });
 
-function pointsOf(model: string) {
-  return receiver
-    .acceptedPoints()
-    .filter((p) => p.metric === DURATION && p.attributes['gen_ai.request.model'] === model);
-}
+const pointsOf = (model: string) => receiver.operationPoints(model);
 
 async function arrives(model: string) {
   await until(() => pointsOf(model).length > 0, `${model}'s operation at the receiver`);

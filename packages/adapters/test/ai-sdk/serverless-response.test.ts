@@ -11,7 +11,6 @@ import { AI_SDKS } from './sdks.js';
  * flush must still carry it: once the client has read the body, the operation has arrived. Real `ai`
  * (6 and 7) with the real `@ai-sdk/openai` against the testkit's server; a real OTLP receiver.
  */
-const DURATION = 'gen_ai.client.operation.duration';
 let server: OpenAIServer;
 let receiver: OtlpReceiver;
 let metrics: MetricsHandle;
@@ -31,11 +30,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-function pointsOf(model: string) {
-  return receiver
-    .acceptedPoints()
-    .filter((p) => p.metric === DURATION && p.attributes['gen_ai.request.model'] === model);
-}
+const pointsOf = (model: string) => receiver.operationPoints(model);
 
 describe.each(AI_SDKS)('$name', (sdk) => {
   it.each(['toTextStreamResponse', 'toUIMessageStreamResponse'] as const)(

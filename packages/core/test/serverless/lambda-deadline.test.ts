@@ -1,6 +1,6 @@
-import { OtlpReceiver } from '@genai-metrics/testkit';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type MetricsHandle, setupMetrics, withMetricsFlush } from '../../src/index.js';
+import { expect, it } from 'vitest';
+import { withMetricsFlush } from '../../src/index.js';
+import { useServerlessReceiver } from '../support/serverless-receiver.js';
 
 /**
  * AWS Lambda passes `(event, context)`, the context telling the time left with
@@ -9,22 +9,10 @@ import { type MetricsHandle, setupMetrics, withMetricsFlush } from '../../src/in
  * Lambda runtime does not run here; the context has its shape (the Node.js runtime's documented one),
  * the receiver is a real OTLP/HTTP one that holds the export.
  */
-let receiver: OtlpReceiver;
-let metrics: MetricsHandle;
-
-beforeAll(async () => {
-  receiver = await OtlpReceiver.start('http');
-  metrics = await setupMetrics({
-    serverless: true,
-    otlp: { protocol: 'http/json', url: receiver.metricsEndpoint, timeoutMillis: 60_000 },
-    exportTimeoutMillis: 60_000,
-  });
-});
-
-afterAll(async () => {
-  await metrics?.shutdown().catch(() => undefined);
-  await receiver?.stop();
-});
+const used = useServerlessReceiver(
+  { protocol: 'http/json', timeoutMillis: 60_000 },
+  { exportTimeoutMillis: 60_000 },
+);
 
 function lambdaContext(msLeft: number) {
   const deadline = Date.now() + msLeft;
@@ -50,12 +38,16 @@ it.each([
   ['past its deadline', 0],
 ])('an invocation %s returns its result without waiting for a held export', async (_when, msLeft) => {
   let release!: () => void;
-  receiver.behaviour = { mode: 'hold', until: new Promise<void>((r) => (release = r)) };
+  used.receiver.behaviour = { mode: 'hold', until: new Promise<void>((r) => (release = r)) };
   try {
     const handler = withMetricsFlush(
-      metrics,
+      used.metrics,
       async (_event: unknown, _context: ReturnType<typeof lambdaContext>) => {
-        const op = metrics.genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: 'm' });
+        const op = used.metrics.genai.startOperation({
+          operation: 'chat',
+          provider: 'openai',
+          requestModel: 'm',
+        });
         op.end();
         return { statusCode: 200 };
       },
@@ -65,23 +57,21 @@ it.each([
     await expect(settledOrHeld(handler({}, lambdaContext(msLeft)))).resolves.toEqual({ statusCode: 200 });
   } finally {
     release();
-    receiver.behaviour = { mode: 'accept' };
+    used.receiver.behaviour = { mode: 'accept' };
   }
 });
 
 it('an invocation far from its deadline still waits for its export (flushTimeoutMillis)', async () => {
-  const handler = withMetricsFlush(metrics, async (_event: unknown, _context: object) => {
-    const op = metrics.genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: 'far' });
+  const handler = withMetricsFlush(used.metrics, async (_event: unknown, _context: object) => {
+    const op = used.metrics.genai.startOperation({
+      operation: 'chat',
+      provider: 'openai',
+      requestModel: 'far',
+    });
     op.end();
   });
   await handler({}, lambdaContext(900_000));
-  const far = receiver
-    .acceptedPoints()
-    .filter(
-      (p) =>
-        p.metric === 'gen_ai.client.operation.duration' && p.attributes['gen_ai.request.model'] === 'far',
-    );
-  expect(far).toHaveLength(1);
+  expect(used.receiver.operationPoints('far')).toHaveLength(1);
 });
 
 it('a context whose getRemainingTimeInMillis throws or lies is no deadline', async () => {
@@ -100,7 +90,7 @@ it('a context whose getRemainingTimeInMillis throws or lies is no deadline', asy
   ];
   for (const context of contexts) {
     await expect(
-      withMetricsFlush(metrics, async (_e: unknown, _c: object) => 'ok')({}, context),
+      withMetricsFlush(used.metrics, async (_e: unknown, _c: object) => 'ok')({}, context),
     ).resolves.toBe('ok');
   }
 });

@@ -1,8 +1,8 @@
-import { OtlpReceiver } from '@genai-metrics/testkit';
 import { DiagLogLevel, diag } from '@opentelemetry/api';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_UNDELIVERED_FLUSHES } from '../../src/export/undelivered.js';
-import { type MetricsHandle, setupMetrics, withMetricsFlush } from '../../src/index.js';
+import { withMetricsFlush } from '../../src/index.js';
+import { useServerlessReceiver } from '../support/serverless-receiver.js';
 
 /**
  * Serverless mode exports delta points: each flush carries only its own interval, so a flush whose
@@ -12,50 +12,32 @@ import { type MetricsHandle, setupMetrics, withMetricsFlush } from '../../src/in
  * OTLP/HTTP receiver (the official protobuf definitions) that the test stops, restarts and makes fail.
  */
 
-const DURATION = 'gen_ai.client.operation.duration';
-
-let receiver: OtlpReceiver;
-let metrics: MetricsHandle;
-
-beforeAll(async () => {
-  receiver = await OtlpReceiver.start('http');
-  metrics = await setupMetrics({
-    serverless: true,
-    // Short: the exporter's own retries of a refused connection or a 503 give up within it.
-    otlp: { protocol: 'http/protobuf', url: receiver.metricsEndpoint, timeoutMillis: 300 },
-  });
-});
+// A short timeout: the exporter's own retries of a refused connection or a 503 give up within it.
+const used = useServerlessReceiver({ protocol: 'http/protobuf', timeoutMillis: 300 });
 
 afterEach(async () => {
-  receiver.behaviour = { mode: 'accept' };
-  await receiver.start();
-});
-
-afterAll(async () => {
-  await metrics?.shutdown().catch(() => undefined);
-  await receiver?.stop();
+  used.receiver.behaviour = { mode: 'accept' };
+  await used.receiver.start();
 });
 
 const invoke = (model: string) =>
-  withMetricsFlush(metrics, async () => {
-    const op = metrics.genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: model });
+  withMetricsFlush(used.metrics, async () => {
+    const op = used.metrics.genai.startOperation({
+      operation: 'chat',
+      provider: 'openai',
+      requestModel: model,
+    });
     op.setUsage({ inputTokens: 2, outputTokens: 3 });
     op.end();
   })();
 
-/** Operations of `model` the receiver accepted, summed over every point (delta: one per flush). */
-function delivered(model: string): number {
-  return receiver
-    .acceptedPoints()
-    .filter((p) => p.metric === DURATION && p.attributes['gen_ai.request.model'] === model)
-    .reduce((sum, p) => sum + (p.count ?? 0), 0);
-}
+const delivered = (model: string) => used.receiver.operationCount(model);
 
 describe('an export that never reached the collector', () => {
   it('is sent again with the next flush once the collector is back, once', async () => {
-    await receiver.stop();
+    await used.receiver.stop();
     await invoke('while-down');
-    await receiver.start();
+    await used.receiver.start();
     await invoke('back-up');
     expect(delivered('while-down')).toBe(1);
     expect(delivered('back-up')).toBe(1);
@@ -65,14 +47,14 @@ describe('an export that never reached the collector', () => {
   });
 
   it('a collector answering 503 to every retry: sent again with the next flush', async () => {
-    receiver.behaviour = { mode: 'fail', status: 503 };
+    used.receiver.behaviour = { mode: 'fail', status: 503 };
     await invoke('unavailable');
     expect(delivered('unavailable')).toBe(0);
-    receiver.behaviour = { mode: 'accept' };
+    used.receiver.behaviour = { mode: 'accept' };
     await invoke('available');
     expect(delivered('unavailable')).toBe(1);
     // Token usage, a second delta histogram, is carried too: 2 input + 3 output per operation.
-    const tokens = receiver
+    const tokens = used.receiver
       .acceptedPoints()
       .filter(
         (p) =>
@@ -82,9 +64,9 @@ describe('an export that never reached the collector', () => {
   });
 
   it('a refusal (500) is not sent again: it would be refused again', async () => {
-    receiver.behaviour = { mode: 'fail' };
+    used.receiver.behaviour = { mode: 'fail' };
     await invoke('refused');
-    receiver.behaviour = { mode: 'accept' };
+    used.receiver.behaviour = { mode: 'accept' };
     await invoke('after-refusal');
     expect(delivered('refused')).toBe(0);
     expect(delivered('after-refusal')).toBe(1);
@@ -103,10 +85,10 @@ describe('an export that never reached the collector', () => {
       { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
     );
     try {
-      await receiver.stop();
+      await used.receiver.stop();
       const flushes = MAX_UNDELIVERED_FLUSHES + 2;
       for (let i = 0; i < flushes; i++) await invoke(`outage-${i}`);
-      await receiver.start();
+      await used.receiver.start();
       await invoke('recovered');
       const arrived = Array.from({ length: flushes }, (_, i) => delivered(`outage-${i}`));
       expect(arrived).toEqual([0, 0, ...Array(MAX_UNDELIVERED_FLUSHES).fill(1)]);

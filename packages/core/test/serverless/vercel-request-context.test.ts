@@ -2,10 +2,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OtlpReceiver } from '@genai-metrics/testkit';
 import { waitUntil as vercelWaitUntil } from '@vercel/functions';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type MetricsHandle, setupMetrics, withMetricsFlush } from '../../src/index.js';
+import { withMetricsFlush } from '../../src/index.js';
+import { useServerlessReceiver } from '../support/serverless-receiver.js';
 
 /**
  * On Vercel a function handler gets no execution context among its arguments (`GET(request)`,
@@ -18,7 +18,6 @@ import { type MetricsHandle, setupMetrics, withMetricsFlush } from '../../src/in
  */
 
 const SYMBOL = Symbol.for('@vercel/request-context');
-const DURATION = 'gen_ai.client.operation.duration';
 
 interface Invocation {
   waitUntil(promise: Promise<unknown>): void;
@@ -26,31 +25,23 @@ interface Invocation {
 }
 
 const requests = new AsyncLocalStorage<Invocation>();
-let receiver: OtlpReceiver;
-let metrics: MetricsHandle;
+const used = useServerlessReceiver({ protocol: 'http/json', timeoutMillis: 1_000 });
 let server: Server | undefined;
 /** The invocations the runtime served, in order. */
 const served: Invocation[] = [];
 
-beforeAll(async () => {
-  receiver = await OtlpReceiver.start('http');
-  metrics = await setupMetrics({
-    serverless: true,
-    otlp: { protocol: 'http/json', url: receiver.metricsEndpoint, timeoutMillis: 1_000 },
-  });
+beforeAll(() => {
   (globalThis as Record<symbol, unknown>)[SYMBOL] = { get: () => requests.getStore() };
 });
 
 afterEach(async () => {
-  receiver.behaviour = { mode: 'accept' };
+  used.receiver.behaviour = { mode: 'accept' };
   server?.close();
   server = undefined;
 });
 
-afterAll(async () => {
+afterAll(() => {
   delete (globalThis as Record<symbol, unknown>)[SYMBOL];
-  await metrics?.shutdown().catch(() => undefined);
-  await receiver?.stop();
 });
 
 /** Serves `handler` as Vercel's runtime does (see the file comment); resolves with its URL. */
@@ -76,23 +67,22 @@ async function vercelLike(handler: (request: Request) => Promise<Response>): Pro
 }
 
 function recordChat(model: string): void {
-  const op = metrics.genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: model });
+  const op = used.metrics.genai.startOperation({
+    operation: 'chat',
+    provider: 'openai',
+    requestModel: model,
+  });
   op.end();
 }
 
-function countFor(model: string): number {
-  return receiver
-    .acceptedPoints()
-    .filter((p) => p.metric === DURATION && p.attributes['gen_ai.request.model'] === model)
-    .reduce((sum, p) => sum + (p.count ?? 0), 0);
-}
+const countFor = (model: string) => used.receiver.operationCount(model);
 
 describe('withMetricsFlush on Vercel (the request context, no context argument)', () => {
   it('sends the response first and hands the flush to the request context’s waitUntil', async () => {
     let release!: () => void;
-    receiver.behaviour = { mode: 'hold', until: new Promise<void>((r) => (release = r)) };
+    used.receiver.behaviour = { mode: 'hold', until: new Promise<void>((r) => (release = r)) };
     const url = await vercelLike(
-      withMetricsFlush(metrics, async (_request: Request) => {
+      withMetricsFlush(used.metrics, async (_request: Request) => {
         recordChat('vercel-fetch');
         return new Response('answer');
       }),
@@ -112,7 +102,7 @@ describe('withMetricsFlush on Vercel (the request context, no context argument)'
   it('work handed to @vercel/functions’ waitUntil is flushed once it settles', async () => {
     let finish!: () => void;
     const url = await vercelLike(
-      withMetricsFlush(metrics, async (_request: Request) => {
+      withMetricsFlush(used.metrics, async (_request: Request) => {
         vercelWaitUntil(new Promise<void>((r) => (finish = r)).then(() => recordChat('vercel-background')));
         return new Response('at once');
       }),
@@ -150,7 +140,7 @@ describe('withMetricsFlush on Vercel (the request context, no context argument)'
     try {
       for (const [i, reader] of readers.entries()) {
         registry[SYMBOL] = reader;
-        const handler = withMetricsFlush(metrics, async () => {
+        const handler = withMetricsFlush(used.metrics, async () => {
           recordChat(`vercel-absent-${i}`);
           return i;
         });

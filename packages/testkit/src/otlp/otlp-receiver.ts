@@ -81,6 +81,23 @@ export class OtlpReceiver {
     return this.exports.filter((e) => e.accepted).flatMap((e) => e.points);
   }
 
+  /**
+   * The accepted `gen_ai.client.operation.duration` points of one request model: with delta
+   * temporality, one per flush that carried its operations.
+   */
+  operationPoints(requestModel: string): OtlpPoint[] {
+    return this.acceptedPoints().filter(
+      (p) =>
+        p.metric === 'gen_ai.client.operation.duration' &&
+        p.attributes['gen_ai.request.model'] === requestModel,
+    );
+  }
+
+  /** How many operations of `requestModel` the accepted delta exports carried (their counts summed). */
+  operationCount(requestModel: string): number {
+    return this.operationPoints(requestModel).reduce((sum, p) => sum + (p.count ?? 0), 0);
+  }
+
   acceptedCount(): number {
     return this.exports.filter((e) => e.accepted).length;
   }
