@@ -8,6 +8,8 @@ export function workerIsolate(
   script: string,
   bindings: Record<string, string>,
   compatibilityFlags: string[] = [],
+  /** Durable Object bindings: binding name → the class the script exports. */
+  durableObjects: Record<string, string> = {},
 ): Miniflare {
   return new Miniflare({
     modules: true,
@@ -15,5 +17,6 @@ export function workerIsolate(
     compatibilityDate: '2025-09-01',
     compatibilityFlags,
     bindings,
+    durableObjects,
   });
 }

@@ -1,7 +1,8 @@
 import { OtlpReceiver, until } from '@genai-metrics/testkit';
-import { Miniflare } from 'miniflare';
+import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { APPS, bundleWorker } from '../src/bundle.js';
+import { workerIsolate } from '../src/worker-isolate.js';
 
 /**
  * The other Worker handlers in real workerd (apps/worker-handlers.ts): a fetch that throws, a scheduled
@@ -13,13 +14,12 @@ let mf: Miniflare;
 
 beforeAll(async () => {
   receiver = await OtlpReceiver.start('http');
-  mf = new Miniflare({
-    modules: true,
-    script: (await bundleWorker(`${APPS}worker-handlers.ts`)).code,
-    compatibilityDate: '2025-09-01',
-    bindings: { OTLP_URL: receiver.metricsEndpoint },
-    durableObjects: { AGENT: 'Agent' },
-  });
+  mf = workerIsolate(
+    (await bundleWorker(`${APPS}worker-handlers.ts`)).code,
+    { OTLP_URL: receiver.metricsEndpoint },
+    [],
+    { AGENT: 'Agent' },
+  );
   await mf.ready;
 });
 

@@ -1,7 +1,8 @@
 import { OtlpReceiver, until } from '@genai-metrics/testkit';
-import { Miniflare } from 'miniflare';
+import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { APPS, bundleWorker } from '../src/bundle.js';
+import { workerIsolate } from '../src/worker-isolate.js';
 
 /**
  * A collector that once answers later than a request's flush bound, in the real workerd
@@ -14,11 +15,8 @@ let mf: Miniflare;
 
 beforeAll(async () => {
   receiver = await OtlpReceiver.start('http');
-  mf = new Miniflare({
-    modules: true,
-    script: (await bundleWorker(`${APPS}worker-slow-collector.ts`)).code,
-    compatibilityDate: '2025-09-01',
-    bindings: { OTLP_URL: receiver.metricsEndpoint },
+  mf = workerIsolate((await bundleWorker(`${APPS}worker-slow-collector.ts`)).code, {
+    OTLP_URL: receiver.metricsEndpoint,
   });
 });
 
