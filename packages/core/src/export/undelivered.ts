@@ -69,9 +69,16 @@ function pointsIn(scopes: ScopeMetrics[]): number {
   return points;
 }
 
+/** One flush's scopes, numbered in the order the flushes collected them. */
+interface Flush {
+  seq: number;
+  scopes: ScopeMetrics[];
+}
+
 export class UndeliveredBatches {
   /** Each kept flush's delta scopes, oldest first. */
-  private flushes: ScopeMetrics[][] = [];
+  private flushes: Flush[] = [];
+  private collected = 0;
   private droppedPoints = 0;
 
   /**
@@ -79,23 +86,26 @@ export class UndeliveredBatches {
    * to give back to `keep` if its export fails too. The kept ones are taken out: a batch is sent once
    * per flush, never by two overlapping exports.
    */
-  takeWith(fresh: ResourceMetrics): { batch: ResourceMetrics; carries: ScopeMetrics[][] } {
+  takeWith(fresh: ResourceMetrics): { batch: ResourceMetrics; carries: Flush[] } {
     const earlier = this.flushes;
     this.flushes = [];
-    const carries = [...earlier, fresh.scopeMetrics];
+    const carries = [...earlier, { seq: this.collected++, scopes: fresh.scopeMetrics }];
     if (earlier.length === 0) return { batch: fresh, carries };
-    return { batch: { resource: fresh.resource, scopeMetrics: carries.flat() }, carries };
+    return { batch: { resource: fresh.resource, scopeMetrics: carries.flatMap((f) => f.scopes) }, carries };
   }
 
   /** Keeps the delta part of `carries` (flushes an undelivered export held) for the next flush. */
-  keep(carries: ScopeMetrics[][]): void {
-    for (const scopes of carries) {
+  keep(carries: Flush[]): void {
+    for (const { seq, scopes } of carries) {
       const delta = scopes.map(deltaOnly).filter((s): s is ScopeMetrics => s !== undefined);
-      if (delta.length > 0) this.flushes.push(delta);
+      if (delta.length > 0) this.flushes.push({ seq, scopes: delta });
     }
+    // Overlapping flushes may fail in any order; the points go out oldest first, as collected (a
+    // delta-to-cumulative step downstream drops a point older than one it has already seen).
+    this.flushes.sort((a, b) => a.seq - b.seq);
     const over = this.flushes.length - MAX_UNDELIVERED_FLUSHES;
     if (over <= 0) return;
-    const dropped = pointsIn(this.flushes.splice(0, over).flat());
+    const dropped = pointsIn(this.flushes.splice(0, over).flatMap((f) => f.scopes));
     this.droppedPoints += dropped;
     warn(
       `genai-metrics: the collector has been unreachable for more than ${MAX_UNDELIVERED_FLUSHES} flushes; ${dropped} delta points of the oldest were dropped (${this.droppedPoints} so far)`,

@@ -1,6 +1,7 @@
 import { DiagLogLevel, diag } from '@opentelemetry/api';
+import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_UNDELIVERED_FLUSHES } from '../../src/export/undelivered.js';
+import { MAX_UNDELIVERED_FLUSHES, UndeliveredBatches } from '../../src/export/undelivered.js';
 import { withMetricsFlush } from '../../src/index.js';
 import { useServerlessReceiver } from '../support/serverless-receiver.js';
 
@@ -97,5 +98,34 @@ describe('an export that never reached the collector', () => {
     } finally {
       diag.disable();
     }
+  });
+});
+
+describe('UndeliveredBatches', () => {
+  it('overlapping flushes failing in reverse order still go out oldest first', async () => {
+    // Three real collections from a reader of the SDK, one operation each.
+    class Reader extends MetricReader {
+      constructor() {
+        super({ aggregationTemporalitySelector: () => AggregationTemporality.DELTA });
+      }
+      protected override async onForceFlush() {}
+      protected override async onShutdown() {}
+    }
+    const reader = new Reader();
+    const counter = new MeterProvider({ readers: [reader] }).getMeter('m').createCounter('c');
+    const batches = new UndeliveredBatches();
+    const taken = [];
+    for (const flush of ['a', 'b', 'c']) {
+      counter.add(1, { flush });
+      taken.push(batches.takeWith((await reader.collect()).resourceMetrics));
+    }
+    // The exports of 'c', then 'a', then 'b' fail.
+    for (const i of [2, 0, 1]) batches.keep(taken[i]!.carries);
+    counter.add(1, { flush: 'd' });
+    const { batch } = batches.takeWith((await reader.collect()).resourceMetrics);
+    const order = batch.scopeMetrics.flatMap((s) =>
+      s.metrics.flatMap((m) => m.dataPoints.map((p) => p.attributes.flush)),
+    );
+    expect(order).toEqual(['a', 'b', 'c', 'd']);
   });
 });
