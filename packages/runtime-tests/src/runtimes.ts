@@ -27,6 +27,13 @@ export const RUNTIMES: RuntimeCommand[] = [
 
 export interface RunningApp {
   child: ChildProcess;
+  /**
+   * Sends `signal` to the app and everything it started. `child` is the package's `.bin` shim (a shell
+   * script, and for Deno a Node launcher), which runs the runtime as a child of its own rather than
+   * replacing itself: killing `child` alone left the Bun or Deno process running, a server with no parent,
+   * after every test that stops its app. The app runs in a process group of its own, killed whole.
+   */
+  stop(signal?: NodeJS.Signals): void;
   /** The first line the app printed, parsed as JSON. */
   firstLine: Promise<Record<string, unknown>>;
   /** Resolves with how the process ended. */
@@ -41,7 +48,15 @@ export function startApp(runtime: RuntimeCommand, app: string, env: Record<strin
     cwd: PACKAGE,
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  const stop = (signal: NodeJS.Signals = 'SIGTERM') => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // the group has exited already
+    }
+  };
   let log = '';
   child.stderr!.on('data', (d: Buffer) => {
     log += d;
@@ -65,7 +80,7 @@ export function startApp(runtime: RuntimeCommand, app: string, env: Record<strin
   lines.on('line', (line) => {
     log += `${line}\n`;
   });
-  return { child, firstLine, exited, output: () => log };
+  return { child, stop, firstLine, exited, output: () => log };
 }
 
 /** What `pushOnce` saw: the app's printed result, how it ended, its log, and what the receiver got. */

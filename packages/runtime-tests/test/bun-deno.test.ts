@@ -78,11 +78,11 @@ describe.each(RUNTIMES)('$name', (runtime) => {
         expect(lint.problems, lint.output).toEqual([]);
         expect(lint.exitCode).toBe(0);
 
-        app.child.kill('SIGTERM');
+        app.stop('SIGTERM');
         expect(await app.exited, app.output()).toEqual({ code: null, signal: 'SIGTERM' });
       } finally {
         await prometheus?.stop();
-        if (app.child.exitCode === null && app.child.signalCode === null) app.child.kill('SIGKILL');
+        app.stop('SIGKILL');
       }
     },
   );

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { OtlpReceiver, until } from '@genai-metrics/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUNTIMES, startApp } from '../src/runtimes.js';
@@ -42,8 +43,36 @@ describe.each(RUNTIMES)('$name', (runtime) => {
       expect(pointsOf(left)).toHaveLength(1);
       expect(pointsOf(left)[0]?.attributes['error.type']).toBe('cancelled');
     } finally {
-      app.child.kill();
+      // The runtime itself ends too, not only the .bin shim that started it (see RunningApp.stop).
+      const started = descendants(app.child.pid!);
+      app.stop();
       await app.exited;
+      await until(
+        () => started.every((pid) => !alive(pid)),
+        `${runtime.name}: the runtime's processes ending`,
+        20_000,
+      );
     }
   }, 60_000);
 });
+
+/** The processes `pid` started, and theirs (Linux: /proc/<pid>/task/<tid>/children). */
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+    for (const child of children ? children.split(' ').map(Number) : [])
+      out.push(child, ...descendants(child));
+  }
+  return out;
+}
+
+/** Is `pid` still running (signal 0 checks without sending; a zombie has no cmdline)? */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').length > 0;
+  } catch {
+    return false;
+  }
+}
