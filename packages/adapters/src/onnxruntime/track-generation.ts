@@ -17,8 +17,12 @@ export interface TrackGenerationOptions extends InProcessAdapterOptions {
 }
 
 export interface GenerationTracker {
-  /** `n` tokens were generated (default 1). The first call fixes time to first token. */
-  token(n?: number): void;
+  /**
+   * `n` tokens were generated (default 1; a BigInt from an int64 tensor is taken in the safe range).
+   * The first call fixes time to first token. Any other `n` is counted in `llm.input.sanitized`
+   * (`llm.input.field` = `chunkTokens`), timed as one token, and leaves the output token count unknown.
+   */
+  token(n?: number | bigint): void;
   /** The request is done. Output tokens default to the tokens counted by `token()`. */
   end(usage?: { inputTokens?: number; outputTokens?: number }): void;
   /** The request failed; records the duration with error.type. */
@@ -53,12 +57,16 @@ export function trackGeneration(options: TrackGenerationOptions): GenerationTrac
     requestModel: extra.model,
     kind,
   });
+  // The output tokens counted by token(); NaN once a call's count could not be used (core counted
+  // it): the sum is then not the truth, and unknown is not recorded, never recorded wrong.
   let generated = 0;
   return {
     token(n = 1) {
-      if (op.isEnded || !Number.isInteger(n) || n < 1) return;
-      generated += n;
-      op.chunk(n);
+      if (op.isEnded) return;
+      // Core checks n (and counts a bad one): the tally takes what it counted. A backend that does
+      // not say (an older core, an object shaped like GenAiMetrics) is taken at its word for a count.
+      const counted = op.chunk(n) ?? (typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : 0);
+      generated = counted > 0 ? generated + counted : Number.NaN;
     },
     end(usage) {
       if (op.isEnded) return;

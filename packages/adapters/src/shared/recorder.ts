@@ -195,7 +195,8 @@ export class Recorder {
 
 /** What adapters need of a core `Operation` (a custom backend's may be any object shaped like it). */
 export interface OperationLike {
-  chunk(tokens?: number): void;
+  /** core returns the tokens it counted (0 for a value that is not a count); older cores return nothing. */
+  chunk(tokens?: number | bigint): unknown;
   setUsage(usage: Usage): void;
   setResponseModel(model: string | undefined): void;
   dequeued(): void;
@@ -232,14 +233,19 @@ export class GuardedOperation {
     return this.ended;
   }
 
-  /** The per-chunk path: no closure, no allocation. */
-  chunk(tokens?: number): void {
+  /**
+   * The per-chunk path: no closure, no allocation. Returns what the backend's `chunk` returned when it
+   * is a number (core: the tokens it counted, 0 for a value that is not a count), else undefined.
+   */
+  chunk(tokens?: number | bigint): number | undefined {
     const op = this.backend;
-    if (this.ended || op === undefined) return;
+    if (this.ended || op === undefined) return undefined;
     try {
-      op.chunk(tokens);
+      const counted = op.chunk(tokens);
+      return typeof counted === 'number' ? counted : undefined;
     } catch (error) {
       reportOnce(`${this.adapter}: Operation.chunk`, error);
+      return undefined;
     }
   }
 

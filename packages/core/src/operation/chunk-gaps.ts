@@ -54,9 +54,9 @@ export class ChunkGaps {
 }
 
 /**
- * The tokens of one `chunk()` batch: a positive safe integer (a BigInt in that range converted).
- * Anything else — 0, NaN, 2.5, 2 ** 60, '4', a Symbol — would divide a gap into a wrong per-token
- * time, so the batch is timed as one token and the value counted in llm.input.sanitized.
+ * The tokens of one `chunk()` batch: a positive safe integer (a BigInt in that range converted), or 0
+ * for anything else — 0, NaN, 2.5, 2 ** 60, '4', a Symbol — counted in llm.input.sanitized. Such a
+ * value would divide a gap into a wrong per-token time, so the caller times the batch as one token.
  */
 export function chunkTokens(sanitizer: Sanitizer, tokens: unknown): number {
   if (typeof tokens === 'number' && Number.isSafeInteger(tokens) && tokens > 1) return tokens;
@@ -64,5 +64,5 @@ export function chunkTokens(sanitizer: Sanitizer, tokens: unknown): number {
   if (count === 0) {
     sanitizer.problem('chunkTokens', 'unknown_value', tokens, 'a batch carries at least one token');
   }
-  return count === undefined || count === 0 ? 1 : count;
+  return count ?? 0;
 }

@@ -99,17 +99,23 @@ export class Operation {
   /**
    * A response chunk (client) or a batch of `tokens` generated tokens (server) arrived. The first
    * call fixes time to first chunk/token; each later call adds one gap. `tokens` is a positive whole
-   * number; any other value is timed as one token and counted in `llm.input.sanitized`.
+   * number (a BigInt in the safe range, as an int64 tensor gives, is converted); any other value is
+   * timed as one token and counted in `llm.input.sanitized`.
+   *
+   * Returns the tokens the batch carried as counted: `tokens` when it is a count, 0 when it is not
+   * (counted) or the operation has ended — so a caller that tallies output tokens from its batches
+   * (trackGeneration) knows when its tally stopped being the truth, without checking the value itself.
    */
-  chunk(tokens = 1): void {
-    if (this.ended || !this.timesChunks) return;
+  chunk(tokens: number | bigint = 1): number {
+    if (this.ended) return 0;
     // The default skips this; any other value is checked off the common path.
-    if (tokens !== 1) tokens = chunkTokens(this.ctx.sanitizer, tokens);
+    const counted = tokens === 1 ? 1 : chunkTokens(this.ctx.sanitizer, tokens);
+    if (!this.timesChunks) return counted;
     const now = performance.now();
     if (this.firstChunkAt < 0) {
       this.firstChunkAt = now;
       this.lastChunkAt = now;
-      return;
+      return counted;
     }
     const gapSeconds = (now - this.lastChunkAt) / 1000;
     this.lastChunkAt = now;
@@ -127,7 +133,8 @@ export class Operation {
         leaveExemplar();
       }
     }
-    gaps.add(gapSeconds, tokens);
+    gaps.add(gapSeconds, counted || 1); // a value that is not a count is timed as one token
+    return counted;
   }
 
   /**
