@@ -21,7 +21,7 @@ export function readBreakdown(
     const part = readProperty(value, modality);
     if (part === undefined || part === null) return NOT_GIVEN;
     const problem = usageProblem(part);
-    if (problem === undefined) return part as number;
+    if (problem === undefined) return Number(part); // a BigInt count as a number
     report(problem, part);
     return NOT_GIVEN;
   });

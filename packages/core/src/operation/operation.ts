@@ -193,7 +193,8 @@ export class Operation {
   private usageField(field: UsageField, value: unknown): void {
     if (value === undefined || value === null) return;
     const problem = usageProblem(value);
-    if (problem === undefined) this.setCount(field, value as number);
+    if (problem === undefined)
+      this.setCount(field, Number(value)); // a BigInt count as a number
     else countInvalidUsage(this.ctx, this.start, field, problem, value);
   }
 

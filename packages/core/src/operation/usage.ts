@@ -55,8 +55,16 @@ export type UsageProblem =
   /** Modality parts that add up to more than their total: the breakdown is not recorded. */
   | 'exceeds_total';
 
-/** Returns why `value` cannot be a token count, or undefined when it is a valid count. */
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Returns why `value` cannot be a token count, or undefined when it is a valid count: a non-negative
+ * safe integer, as a number or as a BigInt (an int64 tensor's value; take it with `Number()`), as
+ * every other count core takes (`chunk(tokens)`, agent call counts, queue sizes).
+ */
 export function usageProblem(value: unknown): UsageProblem | undefined {
+  if (typeof value === 'bigint')
+    return value < 0n ? 'negative' : value > MAX_SAFE ? 'unsafe_integer' : undefined;
   if (typeof value !== 'number') return 'not_a_number';
   if (Number.isNaN(value)) return 'nan';
   if (value < 0) return 'negative';
