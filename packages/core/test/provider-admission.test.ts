@@ -35,7 +35,11 @@ function bounded(limit: number) {
   return pipeline((reader) => {
     limitReader(reader, limit);
     // The values here are short: their length bound is test/provider-value-length.test.ts's subject.
-    return new BoundedMeterProvider({ readers: [reader] }, limit, { limit: 256, truncated: () => undefined });
+    return new BoundedMeterProvider({ readers: [reader] }, limit, {
+      limit: 256,
+      truncated: () => undefined,
+      loneSurrogate: () => undefined,
+    });
   });
 }
 

@@ -79,6 +79,7 @@ describe("the length bound on the app's own label values", () => {
           return new BoundedMeterProvider({ readers: [reader] }, 2000, {
             limit: LIMIT,
             truncated: (v) => cuts.push(v),
+            loneSurrogate: () => undefined,
           });
         });
         const sdk = pipeline((reader) => new MeterProvider({ readers: [reader] }));
@@ -110,7 +111,7 @@ describe("the length bound on the app's own label values", () => {
 
   it('leaves an attribute map with no long string as the same object (the hot path copies nothing)', async () => {
     const { boundValueLength } = await import('../src/provider/admission.js');
-    const bound = { limit: LIMIT, truncated: () => undefined };
+    const bound = { limit: LIMIT, truncated: () => undefined, loneSurrogate: () => undefined };
     fc.assert(
       fc.property(attributes, (a) => {
         if (longStrings(a) === 0) expect(boundValueLength(a, bound)).toBe(a);

@@ -102,6 +102,7 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
       limit: valueLengthLimit,
       // genai owns llm.input.sanitized; it exists before the app can reach this provider.
       truncated: (value) => genai.inputProblem('appAttributes', 'truncated', value),
+      loneSurrogate: (value) => genai.inputProblem('appAttributes', 'lone_surrogate', value),
     },
   );
 

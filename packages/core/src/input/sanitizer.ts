@@ -3,6 +3,7 @@ import { describeValue } from './describe.js';
 import { UNREADABLE } from './read.js';
 import { warnOnce } from './report.js';
 import { truncate } from './truncate.js';
+import { repairedLoneSurrogates } from './well-formed.js';
 
 /** Where a bad value came from: the `llm.input.field` attribute (a small fixed set, never caller text). */
 export type InputField =
@@ -65,12 +66,6 @@ export type ProblemSink = (field: InputField, problem: InputProblem) => void;
 export const OTHER = '_OTHER';
 
 const MAX_SAFE_COUNT = BigInt(Number.MAX_SAFE_INTEGER);
-
-/** ES2024's well-formed string methods (every runtime core supports has them; the lib target is ES2023). */
-interface WellFormedString {
-  isWellFormed(): boolean;
-  toWellFormed(): string;
-}
 
 /**
  * Turns whatever a caller passes into an attribute value or a number: strings (bounded in length),
@@ -195,10 +190,10 @@ export class Sanitizer {
    * (Prometheus keeps one of them and loses the other's operations).
    */
   private wellFormed(value: string, field: InputField): string {
-    const s = value as unknown as WellFormedString;
-    if (s.isWellFormed()) return value;
+    const repaired = repairedLoneSurrogates(value);
+    if (repaired === undefined) return value;
     this.problem(field, 'lone_surrogate', value);
-    return s.toWellFormed();
+    return repaired;
   }
 
   private typeProblem(field: InputField, value: unknown): void {

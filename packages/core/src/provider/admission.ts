@@ -1,13 +1,16 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import { truncate } from '../input/truncate.js';
+import { repairedLoneSurrogates } from '../input/well-formed.js';
 import { OVERFLOW_ATTRIBUTES } from '../record/series-table.js';
 
-/** How long a label value of the app's own instruments may be, and who counts a cut. */
+/** How long a label value of the app's own instruments may be, and who counts a cut or a repair. */
 export interface ValueLengthBound {
   /** `attributeValueLengthLimit`, in UTF-16 code units (as genai-metrics cuts its own values). */
   readonly limit: number;
   /** Told each string cut (before the cut), to count it in `llm.input.sanitized`. */
   truncated(value: string): void;
+  /** Told each attribute name or string value whose lone surrogates became U+FFFD, to count it. */
+  loneSurrogate(value: string): void;
 }
 
 /**
@@ -60,48 +63,76 @@ export class AttributeAdmission {
 
 /**
  * `attributes` with every string value, and every string in an array value, longer than the bound
- * cut as genai-metrics cuts its own label values (`truncate`, with its visible suffix), each cut
- * counted; the same object when none is (the common case pays one length check per value). The SDK
- * has no such limit for metrics (its `attributeValueLengthLimit` is the tracer's): it keeps a 1 MB
- * value put in a label by mistake and writes it into every scrape, once per histogram bucket.
+ * cut as genai-metrics cuts its own label values (`truncate`, with its visible suffix), and every lone
+ * surrogate in a name or a string replaced by U+FFFD (as genai-metrics repairs its own), each counted;
+ * the same object when nothing is (the common case pays a length and a well-formedness check per
+ * value). The SDK has no such limit for metrics (its `attributeValueLengthLimit` is the tracer's): it
+ * keeps a 1 MB value put in a label by mistake and writes it into every scrape, once per histogram
+ * bucket. And it keys `m\uD800` and `m\uDC00` apart while every exporter writes both as `m\uFFFD`: one
+ * label set written twice, of which a real Prometheus keeps one value and drops the other.
  */
 export function boundValueLength(attributes: Attributes, bound: ValueLengthBound): Attributes {
   let copy: Attributes | undefined;
+  let renamed = false;
   for (const name of Object.keys(attributes)) {
     const value = attributes[name];
     let cut: AttributeValue | undefined = value;
-    if (typeof value === 'string') {
-      if (value.length > bound.limit) cut = cutString(value, bound);
-    } else if (Array.isArray(value)) {
-      cut = boundArray(value, bound);
-    }
+    if (typeof value === 'string') cut = boundString(value, bound);
+    else if (Array.isArray(value)) cut = boundArray(value, bound);
     if (cut !== value) {
       copy ??= { ...attributes };
       copy[name] = cut;
     }
+    if (repaired(name, bound) !== undefined) renamed = true;
   }
-  return copy ?? attributes;
+  return renamed ? withWellFormedNames(copy ?? attributes) : (copy ?? attributes);
+}
+
+/** A copy with each name made well-formed, in the same order (the exported attributes keep it). */
+function withWellFormedNames(attributes: Attributes): Attributes {
+  const out: Attributes = {};
+  for (const name of Object.keys(attributes)) {
+    out[repairedLoneSurrogates(name) ?? name] = attributes[name];
+  }
+  return out;
 }
 
 function boundArray(values: readonly unknown[], bound: ValueLengthBound): AttributeValue {
   let copy: unknown[] | undefined;
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
-    if (typeof value === 'string' && value.length > bound.limit) {
+    if (typeof value !== 'string') continue;
+    const cut = boundString(value, bound);
+    if (cut !== value) {
       copy ??= values.slice();
-      copy[i] = cutString(value, bound);
+      copy[i] = cut;
     }
   }
   return (copy ?? values) as AttributeValue;
 }
 
-function cutString(value: string, bound: ValueLengthBound): string {
+/** `value` cut to the limit, then with its lone surrogates repaired (only what is kept is looked at). */
+function boundString(value: string, bound: ValueLengthBound): string {
+  let kept = value;
+  if (value.length > bound.limit) {
+    tell(bound, 'truncated', value);
+    kept = truncate(value, bound.limit);
+  }
+  return repaired(kept, bound) ?? kept;
+}
+
+function repaired(value: string, bound: ValueLengthBound): string | undefined {
+  const wellFormed = repairedLoneSurrogates(value);
+  if (wellFormed !== undefined) tell(bound, 'loneSurrogate', value);
+  return wellFormed;
+}
+
+function tell(bound: ValueLengthBound, what: 'truncated' | 'loneSurrogate', value: string): void {
   try {
-    bound.truncated(value);
+    bound[what](value);
   } catch {
     // counting is best effort
   }
-  return truncate(value, bound.limit);
 }
 
 /**
