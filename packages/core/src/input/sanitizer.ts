@@ -66,6 +66,7 @@ export type ProblemSink = (field: InputField, problem: InputProblem) => void;
 export const OTHER = '_OTHER';
 
 const MAX_SAFE_COUNT = BigInt(Number.MAX_SAFE_INTEGER);
+const MAX_PORT = 65535;
 
 /**
  * Turns whatever a caller passes into an attribute value or a number: strings (bounded in length),
@@ -110,12 +111,19 @@ export class Sanitizer {
     return OTHER;
   }
 
-  /** An integer port; anything else is dropped. */
+  /**
+   * A port: a whole number from 0 to 65535; anything else is dropped (a -1 meaning "none", or an
+   * overflowed parse, is no port any server has: recorded, it would be a series of its own).
+   */
   port(value: unknown, field: InputField): number | undefined {
-    if (typeof value === 'number' && Number.isInteger(value)) return value === 0 ? 0 : value;
-    if (value !== undefined && value !== null) {
-      this.problem(field, typeof value === 'number' ? numberKind(value) : typeKind(value), value);
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_PORT) {
+      return value === 0 ? 0 : value;
     }
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'number') this.problem(field, typeKind(value), value);
+    else if (!Number.isInteger(value)) this.problem(field, numberKind(value), value);
+    else if (value < 0) this.problem(field, 'negative', value);
+    else this.problem(field, 'unknown_value', value, `a port is 0 to ${MAX_PORT}; it was dropped`);
     return undefined;
   }
 

@@ -20,6 +20,7 @@ export interface StartOperationOptions {
   provider: string;
   requestModel?: string;
   serverAddress?: string;
+  /** `server.port`: a whole number from 0 to 65535; any other value is dropped and counted. */
   serverPort?: number;
   /** Client chunk metrics (time to first chunk, time per output chunk) are recorded only for streams. */
   stream?: boolean;
