@@ -10,6 +10,8 @@ export type InputField =
   | 'operation'
   | 'provider'
   | 'chunkTokens'
+  /** an Operation's setUsage() argument as a whole (its fields are counted in llm.usage.invalid) */
+  | 'usage'
   | 'requestModel'
   | 'responseModel'
   | 'serverAddress'

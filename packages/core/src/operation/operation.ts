@@ -142,7 +142,12 @@ export class Operation {
    * counted (`llm.usage.invalid`) and skipped. Later calls override earlier fields.
    */
   setUsage(usage: Usage): void {
-    if (this.ended || usage === null || typeof usage !== 'object') return;
+    if (this.ended || usage === null || usage === undefined) return;
+    if (typeof usage !== 'object') {
+      // A number, a string, a Symbol or a function where a usage object was due: skipped, counted.
+      this.ctx.sanitizer.problem('usage', 'wrong_type', usage, 'the usage was ignored');
+      return;
+    }
     // Plain reads in one try (fast inline caches on this hot path); a throwing getter ends the fast
     // path, and the fields not read yet are read one by one, guarded. Each field is read once.
     let done = 0;
