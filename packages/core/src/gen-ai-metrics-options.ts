@@ -9,6 +9,7 @@ import type { Sanitizer } from './input/sanitizer.js';
 import { DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT, MIN_ATTRIBUTE_VALUE_LENGTH_LIMIT } from './input/truncate.js';
 import { PriceBook, type PriceTable } from './operation/prices.js';
 import type { OperationContext } from './operation/start-options.js';
+import * as sc from './semconv.js';
 import { METER_NAME, VERSION } from './version.js';
 import type { GenAiViewsOptions } from './view/gen-ai-views.js';
 
@@ -173,6 +174,44 @@ export function modelNormalizer(
       'normalizeModel must return a string, synchronously; the model name was kept as given',
     );
     return model;
+  };
+}
+
+/** The model attributes normalizeModel folds, with the field a problem with each is counted under. */
+const MODEL_ATTRIBUTES = [
+  [sc.ATTR_GEN_AI_REQUEST_MODEL, 'requestModel'],
+  [sc.ATTR_GEN_AI_RESPONSE_MODEL, 'responseModel'],
+] as const;
+
+/**
+ * The attributes of a record made outside an operation (`record()`, `bindSeries()`, stage and queue
+ * sizes, tool and agent timers, model loads) with their model names folded by `normalizeModel`, as an
+ * operation folds its own: the option's promise is every metric, and a name kept raw beside its folded
+ * twin splits the join with the operation metrics and keeps the cardinality (or the names) it was set to
+ * bound. Each model attribute is read here once and handed on as an own property of an object whose
+ * prototype is the caller's attributes, so the binder reads every other attribute from the caller's
+ * object as before, each once. Identity when no `normalizeModel` is set, or no model attribute is given.
+ */
+export function modelFolder(
+  fn: ((model: string) => string) | undefined,
+  normalize: OperationContext['normalizeModel'],
+): (attributes: unknown) => unknown {
+  if (fn === undefined) return (attributes) => attributes;
+  return (attributes) => {
+    if (attributes === null || typeof attributes !== 'object') return attributes;
+    let folded: Record<string, unknown> | undefined;
+    for (const [name, field] of MODEL_ATTRIBUTES) {
+      const model = readProperty(attributes, name);
+      if (model === undefined) continue;
+      folded ??= Object.create(attributes) as Record<string, unknown>;
+      // Only a usable name is folded; anything else is handed on for the binder to count as before.
+      // Defined, not assigned: an assignment would run the caller's setter, or throw on a getter alone.
+      Object.defineProperty(folded, name, {
+        value: typeof model === 'string' && model !== '' ? (normalize(model, field) ?? model) : model,
+        enumerable: true,
+      });
+    }
+    return folded ?? attributes;
   };
 }
 

@@ -13,6 +13,7 @@ import { type ExemplarFilter, NO_SPAN_CAPTURE, type SpanCapture, spanCapture } f
 import { enterExemplar, leaveExemplar } from './exemplar/slot.js';
 import {
   type GenAiMetricsOptions,
+  modelFolder,
   modelNormalizer,
   resolveGenAiMetricsOptions,
 } from './gen-ai-metrics-options.js';
@@ -65,6 +66,8 @@ export class GenAiMetrics {
   private readonly pipeline: Pipeline;
   private readonly agents: AgentRecorders;
   private readonly captureSpan: SpanCapture;
+  /** normalizeModel applied to the model attributes of records made outside an operation. */
+  private readonly foldModels: (attributes: unknown) => unknown;
 
   constructor(options: GenAiMetricsOptions = {}) {
     const o = resolveGenAiMetricsOptions(options);
@@ -120,6 +123,8 @@ export class GenAiMetrics {
       this.gauges.seriesCount(name);
 
     const plans = buildPlans(this.semconv, this.binder, prices !== undefined);
+    const normalizeModel = modelNormalizer(o.normalizeModel, this.sanitizer);
+    this.foldModels = modelFolder(o.normalizeModel, normalizeModel);
     this.ctx = {
       plans,
       groups: new SeriesGroups(this.binder, plans.slots),
@@ -127,13 +132,14 @@ export class GenAiMetrics {
       sanitizer: this.sanitizer,
       prices,
       captureSpan: this.captureSpan,
-      normalizeModel: modelNormalizer(o.normalizeModel, this.sanitizer),
+      normalizeModel,
     };
     // Stage timers, queues, tool and agent timers record through the same bound-series API as
     // operations, and sanitise what they are given with the same Sanitizer (same length limit, same
     // `_OTHER`, every problem counted in llm.input.sanitized), and link their durations to the span they
-    // started in like operations (exemplars).
-    const bind = (name: string, attributes: Attributes) => this.binder.bind(name, attributes);
+    // started in like operations (exemplars), and their model names are folded like operations'.
+    const bind = (name: string, attributes: Attributes) =>
+      this.binder.bind(name, this.foldModels(attributes));
     this.pipeline = new Pipeline(bind, this.sanitizer, this.captureSpan);
     this.agents = new AgentRecorders(bind, this.sanitizer, this.captureSpan);
   }
@@ -233,7 +239,7 @@ export class GenAiMetrics {
         return NOOP_SERIES;
       }
       this.checkDeclared(metricName, attributes);
-      return this.binder.bind(metricName, attributes) ?? NOOP_SERIES;
+      return this.binder.bind(metricName, this.foldModels(attributes)) ?? NOOP_SERIES;
     } catch {
       return NOOP_SERIES;
     }
