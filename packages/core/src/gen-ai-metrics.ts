@@ -117,7 +117,7 @@ export class GenAiMetrics {
       has: (name) => route.has(name),
       bind: (name, attributes) => route.get(name)?.bind(name, attributes),
     };
-    this.gauges = new Gauges(this.meter, definitions, limits, this.sanitizer);
+
     this.countSeries = (name) =>
       (producer?.records(name) ? producer.seriesCount(name) : sdk.seriesCount(name)) ||
       this.gauges.seriesCount(name);
@@ -125,6 +125,7 @@ export class GenAiMetrics {
     const plans = buildPlans(this.semconv, this.binder, prices !== undefined);
     const normalizeModel = modelNormalizer(o.normalizeModel, this.sanitizer);
     this.foldModels = modelFolder(o.normalizeModel, normalizeModel);
+    this.gauges = new Gauges(this.meter, definitions, limits, this.sanitizer, this.foldModels);
     this.ctx = {
       plans,
       groups: new SeriesGroups(this.binder, plans.slots),

@@ -27,6 +27,9 @@ function recordEverywhere(genai: GenAiMetrics, model: string): void {
   genai.startModelLoad({ provider: 'onnxruntime', stage: 'session', requestModel: model }).end();
   genai.record('llm.batch.size', 4, { 'gen_ai.provider.name': 'onnxruntime', 'gen_ai.request.model': model });
   genai.bindSeries('llm.batch.size', { 'gen_ai.request.model': model }).record(8);
+  genai.observe('llm.context.utilization', () => [
+    { value: 0.5, attributes: { 'gen_ai.provider.name': 'llama.cpp', 'gen_ai.request.model': model } },
+  ]);
 }
 
 const MODEL_METRICS = [
@@ -36,11 +39,12 @@ const MODEL_METRICS = [
   'gen_ai.invoke_agent.duration',
   'llm.model.load.duration',
   'llm.batch.size',
+  'llm.context.utilization',
 ];
 
 describe('normalizeModel on every metric', () => {
   for (const aggregation of ['producer', 'sdk'] as const) {
-    it(`folds the model names of stages, queues, agents, model loads and record() (${aggregation})`, async () => {
+    it(`folds the model names of stages, queues, agents, model loads, record() and gauges (${aggregation})`, async () => {
       const producer = aggregation === 'producer' ? new GenAiMetricProducer() : undefined;
       const h = new MetricsHarness({ views: genAiViews(), metricProducers: producer ? [producer] : [] });
       try {

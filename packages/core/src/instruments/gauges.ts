@@ -98,6 +98,8 @@ export class Gauges {
     definitions: readonly MetricDefinition[],
     options: SeriesTableOptions,
     private readonly sanitizer: Sanitizer,
+    /** normalizeModel over an observation's model attributes (identity without the option). */
+    foldModels: (attributes: unknown) => unknown = (attributes) => attributes,
   ) {
     for (const def of definitions) {
       if (def.instrument !== 'gauge' && def.instrument !== 'observableGauge') continue;
@@ -142,7 +144,8 @@ export class Gauges {
                 );
                 continue;
               }
-              result.observe(gauge, value, table.bind(readProperty(o, 'attributes'), sanitizer));
+              const attributes = foldModels(readProperty(o, 'attributes'));
+              result.observe(gauge, value, table.bind(attributes, sanitizer));
             }
           } catch {
             sanitizer.problem(
