@@ -18,8 +18,9 @@ export interface TrackGenerationOptions extends InProcessAdapterOptions {
 
 export interface GenerationTracker {
   /**
-   * `n` tokens were generated (default 1; a BigInt from an int64 tensor is taken in the safe range).
-   * The first call fixes time to first token. Any other `n` is counted in `llm.input.sanitized`
+   * `n` tokens were generated (default 1; a BigInt from an int64 tensor is taken in the safe range;
+   * 0 is nothing generated and does nothing). The first call fixes time to first token. Any other `n`
+   * is counted in `llm.input.sanitized`
    * (`llm.input.field` = `chunkTokens`), timed as one token, and leaves the output token count unknown.
    */
   token(n?: number | bigint): void;
@@ -62,7 +63,8 @@ export function trackGeneration(options: TrackGenerationOptions): GenerationTrac
   let generated = 0;
   return {
     token(n = 1) {
-      if (op.isEnded) return;
+      // 0 tokens (a speculative step that accepted no draft) is nothing generated: no time, no count.
+      if (op.isEnded || n === 0 || n === 0n) return;
       // Core checks n (and counts a bad one): the tally takes what it counted. A backend that does
       // not say (an older core, an object shaped like GenAiMetrics) is taken at its word for a count.
       const counted = op.chunk(n) ?? (typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : 0);

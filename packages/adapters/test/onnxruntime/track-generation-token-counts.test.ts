@@ -60,15 +60,17 @@ describe('trackGeneration().token(n)', () => {
           const { harness, metrics } = setup();
           const gen = trackGeneration({ metrics, model: 'toy-lm' });
           for (const n of values) gen.token(n as number);
+          // 0 generated tokens is no call at all: nothing timed, nothing counted.
+          const calls = values.filter((v) => v !== 0 && v !== 0n);
           gen.end(outputTokens === undefined ? undefined : { outputTokens });
           const m = await harness.collect();
           await harness.shutdown();
-          const counts = values.map(countOf);
+          const counts = calls.map(countOf);
           const bad = counts.filter((c) => c === undefined).length;
           expect(m.sum(SANITIZED, { 'llm.input.field': 'chunkTokens' })).toBe(bad);
           expect(m.sum(SANITIZED)).toBe(bad);
           // Every call is a moment a token step happened: timed (an unusable count as one token).
-          expect(m.count(TPOT)).toBe(Math.max(0, values.length - 1));
+          expect(m.count(TPOT)).toBe(Math.max(0, calls.length - 1));
           const tallied = counts.reduce<number>((sum, c) => sum + (c ?? 0), 0);
           const expected = outputTokens ?? (bad === 0 && tallied > 0 ? tallied : undefined);
           const points = m.points(USAGE, OUTPUT);
