@@ -22,8 +22,17 @@ const PRICE_FIELDS = ['input', 'output', 'cachedInput', 'cacheWriteInput'] as co
 const OPTIONAL_FIELDS: ReadonlySet<string> = new Set(['cachedInput', 'cacheWriteInput']);
 
 /**
- * Looks up prices by model name: an exact key first, else the longest key that the model name
- * extends with a '-' (so `gpt-4o-mini` prices `gpt-4o-mini-2024-07-18`). Validated once at setup.
+ * What a provider appends to a model name for a snapshot of that same model: a date (`-2024-07-18`,
+ * `-20241022`), a short date or version number (`-0613`, `-2407`, `-002`), or `-latest`. Anything else
+ * names another model: `gpt-4o-mini` is not a snapshot of `gpt-4o` (a sixteenth of its price), nor
+ * `gpt-4-turbo` of `gpt-4`.
+ */
+const SNAPSHOT_SUFFIX = /^-(?:\d{4}-\d{2}-\d{2}|\d{3,8}|latest)$/;
+
+/**
+ * Looks up prices by model name: an exact key first, else the longest key of which the model name is
+ * a snapshot (so `gpt-4o-mini` prices `gpt-4o-mini-2024-07-18`, and never `gpt-4o` prices
+ * `gpt-4o-mini`). Validated once at setup.
  */
 export class PriceBook {
   private readonly table: Map<string, ModelPrice>;
@@ -64,7 +73,9 @@ export class PriceBook {
     if (cached !== undefined) return cached ?? undefined;
     let found = this.table.get(model);
     if (!found) {
-      const key = this.keysLongestFirst.find((k) => model.startsWith(`${k}-`));
+      const key = this.keysLongestFirst.find(
+        (k) => model.startsWith(`${k}-`) && SNAPSHOT_SUFFIX.test(model.slice(k.length)),
+      );
       found = key === undefined ? undefined : this.table.get(key);
     }
     if (this.cache.size >= LOOKUP_CACHE_LIMIT) this.cache.clear();
