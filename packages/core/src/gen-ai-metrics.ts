@@ -289,9 +289,9 @@ export class GenAiMetrics {
       requestModel: s.label(raw.requestModel, 'requestModel'),
       serverAddress: s.label(raw.serverAddress, 'serverAddress'),
       serverPort: s.port(raw.serverPort, 'serverPort'),
-      stream: raw.stream === true,
+      stream: s.flag(raw.stream, 'stream'),
       kind,
-      queued: raw.queued === true,
+      queued: s.flag(raw.queued, 'queued'),
     };
   }
 

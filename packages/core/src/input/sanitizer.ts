@@ -17,6 +17,8 @@ export type InputField =
   | 'serverAddress'
   | 'serverPort'
   | 'kind'
+  | 'stream'
+  | 'queued'
   | 'errorType'
   | 'metricName'
   | 'value'
@@ -127,6 +129,19 @@ export class Sanitizer {
     else if (value < 0) this.problem(field, 'negative', value);
     else this.problem(field, 'unknown_value', value, `a port is 0 to ${MAX_PORT}; it was dropped`);
     return undefined;
+  }
+
+  /**
+   * A yes/no option: `true` is true; `undefined`, `null` and `false` are false; anything else (`'true'`,
+   * `1`, an object) is counted and read as false, the default — never taken by truthiness, which
+   * would make `'false'` true.
+   */
+  flag(value: unknown, field: InputField): boolean {
+    if (value === true) return true;
+    if (value !== undefined && value !== null && value !== false) {
+      this.problem(field, typeKind(value), value, 'it must be true or false; false was used');
+    }
+    return false;
   }
 
   /**

@@ -22,11 +22,17 @@ export interface StartOperationOptions {
   serverAddress?: string;
   /** `server.port`: a whole number from 0 to 65535; any other value is dropped and counted. */
   serverPort?: number;
-  /** Client chunk metrics (time to first chunk, time per output chunk) are recorded only for streams. */
+  /**
+   * Client chunk metrics (time to first chunk, time per output chunk) are recorded only for streams.
+   * `true` only: another value (`'true'`, `1`) is read as false and counted in llm.input.sanitized.
+   */
   stream?: boolean;
   /** `client` (default): gen_ai.client.*; `server`: gen_ai.server.*; `both`: in-process runtimes. */
   kind?: OperationKind;
-  /** The operation waits in a queue until `dequeued()`: counted on `llm.requests.waiting` until then. */
+  /**
+   * The operation waits in a queue until `dequeued()`: counted on `llm.requests.waiting` until then.
+   * `true` only, as `stream`.
+   */
   queued?: boolean;
 }
 
