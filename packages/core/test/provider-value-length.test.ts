@@ -1,10 +1,10 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
-import { MeterProvider, type MetricData } from '@opentelemetry/sdk-metrics';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { truncate } from '../src/input/truncate.js';
 import { BoundedMeterProvider, limitReader } from '../src/provider/bounded-meter-provider.js';
-import { pipeline } from './support/sdk-pipeline.js';
+import { exportedPoints, pipeline, playOnEveryKind } from './support/sdk-pipeline.js';
 
 /**
  * The length bound on the app's own label values (src/provider/admission.ts), against the plain OTel
@@ -28,19 +28,6 @@ const value = fc.oneof(
 const attributes = fc.dictionary(fc.constantFrom('k', 'prompt', 'tags'), value, { maxKeys: 3 });
 const records = fc.array(fc.tuple(attributes, fc.integer({ min: 0, max: 9 })), { maxLength: 12 });
 
-/** Records each pair on a counter, a histogram and an observable gauge. */
-function play(meter: ReturnType<MeterProvider['getMeter']>, pairs: ReadonlyArray<[Attributes, number]>) {
-  const counter = meter.createCounter('app.counter');
-  const histogram = meter.createHistogram('app.histogram');
-  for (const [a, v] of pairs) {
-    counter.add(v, a);
-    histogram.record(v, a);
-  }
-  meter.createObservableGauge('app.gauge').addCallback((r) => {
-    for (const [a, v] of pairs) r.observe(v, a);
-  });
-}
-
 /** What the app meant, each long string cut by core's own function. */
 function cut(a: Attributes): Attributes {
   const out: Attributes = {};
@@ -61,14 +48,6 @@ const longStrings = (a: Attributes) =>
     .flatMap((v) => (Array.isArray(v) ? v : [v]))
     .filter((v) => typeof v === 'string' && v.length > LIMIT).length;
 
-const points = (metrics: MetricData[]) =>
-  metrics
-    .map((m) => ({
-      name: m.descriptor.name,
-      points: m.dataPoints.map((p) => JSON.stringify({ a: p.attributes, v: p.value })).sort(),
-    }))
-    .sort((x, y) => x.name.localeCompare(y.name));
-
 describe("the length bound on the app's own label values", () => {
   it('exports no string longer than the limit, shorter ones unchanged, as the SDK does with the cut values', async () => {
     await fc.assert(
@@ -84,13 +63,13 @@ describe("the length bound on the app's own label values", () => {
         });
         const sdk = pipeline((reader) => new MeterProvider({ readers: [reader] }));
         try {
-          play(ours.meter, pairs);
-          play(
+          playOnEveryKind(ours.meter, pairs);
+          playOnEveryKind(
             sdk.meter,
             pairs.map(([a, v]) => [cut(a), v]),
           );
           const got = await ours.collect();
-          expect(points(got)).toEqual(points(await sdk.collect()));
+          expect(exportedPoints(got)).toEqual(exportedPoints(await sdk.collect()));
           for (const p of got.flatMap((m) => m.dataPoints.map((d) => d.attributes))) {
             for (const v of Object.values(p).flatMap((x) => (Array.isArray(x) ? x : [x]))) {
               if (typeof v === 'string') expect(v.length).toBeLessThanOrEqual(LIMIT);

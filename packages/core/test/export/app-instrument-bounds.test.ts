@@ -4,6 +4,7 @@ import { type OtlpPoint, OtlpReceiver, parseTextFormat, seriesPerMetric } from '
 import { type Meter, metrics } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type MetricsHandle, setupMetrics } from '../../src/index.js';
+import { appMeter } from '../support/app-meter.js';
 
 /**
  * The app's own instruments on the MeterProvider setupMetrics creates (through `handle.meterProvider`
@@ -49,13 +50,8 @@ function recordRound(meter: Meter, round: number): void {
 const APP_METRICS = ['app.requests', 'app.latency', 'app.active'];
 
 describe.each(['provider', 'global'] as const)("the app's own instruments (meter from %s)", (source) => {
-  async function setup(options: Parameters<typeof setupMetrics>[0]): Promise<Meter> {
-    const handle = await setupMetrics({ ...options, views: { cardinalityLimit: LIMIT } });
-    handles.push(handle);
-    if (source === 'provider') return handle.meterProvider.getMeter('app');
-    metrics.setGlobalMeterProvider(handle.meterProvider);
-    return metrics.getMeter('app');
-  }
+  const setup = (options: Parameters<typeof setupMetrics>[0]) =>
+    appMeter(source, { ...options, views: { cardinalityLimit: LIMIT } }, handles);
 
   it('stay within the limit over many Prometheus scrapes, every value counted', async () => {
     const meter = await setup({ prometheus: { port: 0 } });

@@ -1,8 +1,9 @@
 import { OtlpReceiver, parseTextFormat, promtoolCheckMetrics } from '@genai-metrics/testkit';
 import { type Meter, metrics } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type MetricsHandle, setupMetrics } from '../../src/index.js';
+import type { MetricsHandle, setupMetrics } from '../../src/index.js';
 import { TRUNCATION_SUFFIX, truncate } from '../../src/input/truncate.js';
+import { appMeter } from '../support/app-meter.js';
 
 /**
  * A label value of the app's own instruments on the MeterProvider setupMetrics creates is bounded as
@@ -43,13 +44,8 @@ const sanitizedTruncations = (samples: { name: string; labels: Record<string, st
   )?.value;
 
 describe.each(['provider', 'global'] as const)("the app's own label values (meter from %s)", (source) => {
-  async function setup(options: Parameters<typeof setupMetrics>[0]): Promise<Meter> {
-    const handle = await setupMetrics({ ...options, attributeValueLengthLimit: LIMIT });
-    handles.push(handle);
-    if (source === 'provider') return handle.meterProvider.getMeter('app');
-    metrics.setGlobalMeterProvider(handle.meterProvider);
-    return metrics.getMeter('app');
-  }
+  const setup = (options: Parameters<typeof setupMetrics>[0]) =>
+    appMeter(source, { ...options, attributeValueLengthLimit: LIMIT }, handles);
 
   it('are cut at the limit in a Prometheus scrape, one series with their cut twin, each cut counted', async () => {
     const meter = await setup({ prometheus: { server: false } });

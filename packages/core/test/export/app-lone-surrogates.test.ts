@@ -5,12 +5,13 @@ import {
   promtoolCheckMetrics,
 } from '@genai-metrics/testkit';
 import { type Attributes, type AttributeValue, type Meter, metrics } from '@opentelemetry/api';
-import { MeterProvider, type MetricData } from '@opentelemetry/sdk-metrics';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type MetricsHandle, setupMetrics } from '../../src/index.js';
+import type { MetricsHandle, setupMetrics } from '../../src/index.js';
 import { BoundedMeterProvider, limitReader } from '../../src/provider/bounded-meter-provider.js';
-import { pipeline } from '../support/sdk-pipeline.js';
+import { appMeter } from '../support/app-meter.js';
+import { exportedPoints, pipeline, playOnEveryKind } from '../support/sdk-pipeline.js';
 
 /**
  * A lone surrogate (half of a UTF-16 pair: a label value an app cut mid-emoji) in an attribute of the
@@ -62,13 +63,7 @@ function repeatedSeries(text: string): string[] {
 describe.each(['provider', 'global'] as const)(
   "lone surrogates in the app's own attributes (meter from %s)",
   (source) => {
-    async function setup(options: Parameters<typeof setupMetrics>[0]): Promise<Meter> {
-      const handle = await setupMetrics(options);
-      handles.push(handle);
-      if (source === 'provider') return handle.meterProvider.getMeter('app');
-      metrics.setGlobalMeterProvider(handle.meterProvider);
-      return metrics.getMeter('app');
-    }
+    const setup = (options: Parameters<typeof setupMetrics>[0]) => appMeter(source, options, handles);
 
     it('are one series per label set in both scrape formats and to a real Prometheus, each repair counted', async () => {
       const meter = await setup({ prometheus: { port: 0 } });
@@ -161,26 +156,6 @@ function wellFormed(a: Attributes): Attributes {
   return out;
 }
 
-function play(meter: Meter, pairs: ReadonlyArray<[Attributes, number]>): void {
-  const counter = meter.createCounter('app.counter');
-  const histogram = meter.createHistogram('app.histogram');
-  for (const [a, v] of pairs) {
-    counter.add(v, a);
-    histogram.record(v, a);
-  }
-  meter.createObservableGauge('app.gauge').addCallback((r) => {
-    for (const [a, v] of pairs) r.observe(v, a);
-  });
-}
-
-const exported = (data: MetricData[]) =>
-  data
-    .map((m) => ({
-      name: m.descriptor.name,
-      points: m.dataPoints.map((p) => JSON.stringify({ a: p.attributes, v: p.value })).sort(),
-    }))
-    .sort((x, y) => x.name.localeCompare(y.name));
-
 describe('the lone-surrogate repair of app attributes', () => {
   it('exports what the SDK exports for the same records with every string made well-formed', async () => {
     await fc.assert(
@@ -196,12 +171,12 @@ describe('the lone-surrogate repair of app attributes', () => {
         });
         const sdk = pipeline((reader) => new MeterProvider({ readers: [reader] }));
         try {
-          play(ours.meter, pairs);
-          play(
+          playOnEveryKind(ours.meter, pairs);
+          playOnEveryKind(
             sdk.meter,
             pairs.map(([a, v]) => [wellFormed(a), v]),
           );
-          expect(exported(await ours.collect())).toEqual(exported(await sdk.collect()));
+          expect(exportedPoints(await ours.collect())).toEqual(exportedPoints(await sdk.collect()));
           const halves = (a: Attributes) =>
             Object.entries(a)
               .flatMap(([k, v]) => [k, ...(Array.isArray(v) ? v : [v])])

@@ -1,3 +1,4 @@
+import type { Attributes } from '@opentelemetry/api';
 import {
   AggregationTemporality,
   InMemoryMetricExporter,
@@ -22,4 +23,30 @@ export function pipeline(provider: (reader: PeriodicExportingMetricReader) => Me
     return exporter.getMetrics().flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics));
   };
   return { meter, meterProvider, collect };
+}
+
+/** Records each (attributes, value) pair on a counter and a histogram, and observes it on a gauge. */
+export function playOnEveryKind(
+  meter: ReturnType<MeterProvider['getMeter']>,
+  pairs: ReadonlyArray<[Attributes, number]>,
+): void {
+  const counter = meter.createCounter('app.counter');
+  const histogram = meter.createHistogram('app.histogram');
+  for (const [a, v] of pairs) {
+    counter.add(v, a);
+    histogram.record(v, a);
+  }
+  meter.createObservableGauge('app.gauge').addCallback((r) => {
+    for (const [a, v] of pairs) r.observe(v, a);
+  });
+}
+
+/** An export as comparable data: each metric's points (attributes and value) as sorted JSON. */
+export function exportedPoints(metrics: MetricData[]) {
+  return metrics
+    .map((m) => ({
+      name: m.descriptor.name,
+      points: m.dataPoints.map((p) => JSON.stringify({ a: p.attributes, v: p.value })).sort(),
+    }))
+    .sort((x, y) => x.name.localeCompare(y.name));
 }
