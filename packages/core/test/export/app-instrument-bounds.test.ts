@@ -1,10 +1,10 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { type OtlpPoint, OtlpReceiver, parseTextFormat, seriesPerMetric } from '@genai-metrics/testkit';
-import { type Meter, metrics } from '@opentelemetry/api';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type MetricsHandle, setupMetrics } from '../../src/index.js';
-import { appMeter } from '../support/app-meter.js';
+import { type OtlpPoint, parseTextFormat, seriesPerMetric } from '@genai-metrics/testkit';
+import type { Meter } from '@opentelemetry/api';
+import { describe, expect, it } from 'vitest';
+import { setupMetrics } from '../../src/index.js';
+import { appMeter, appMeterTeardown } from '../support/app-meter.js';
 
 /**
  * The app's own instruments on the MeterProvider setupMetrics creates (through `handle.meterProvider`
@@ -23,14 +23,7 @@ const LIMIT = 20;
 const ROUNDS = 10;
 const USERS_PER_ROUND = 30;
 
-const handles: MetricsHandle[] = [];
-let receiver: OtlpReceiver | undefined;
-afterEach(async () => {
-  metrics.disable();
-  await Promise.all(handles.splice(0).map((h) => h.shutdown()));
-  await receiver?.stop();
-  receiver = undefined;
-});
+const { handles, startReceiver } = appMeterTeardown();
 
 /** What one round records: per user, a counter add of 2, a histogram record of 3 and a +1/−1 pair. */
 function recordRound(meter: Meter, round: number): void {
@@ -85,7 +78,7 @@ describe.each(['provider', 'global'] as const)("the app's own instruments (meter
   it.each(['cumulative', 'delta'] as const)(
     'stay within the limit over many OTLP pushes (%s), every value counted',
     async (temporality) => {
-      receiver = await OtlpReceiver.start('http');
+      const receiver = await startReceiver();
       const meter = await setup({
         exporter: 'otlp',
         otlp: { url: receiver.metricsEndpoint, temporality },

@@ -1,9 +1,9 @@
-import { OtlpReceiver, parseTextFormat, promtoolCheckMetrics } from '@genai-metrics/testkit';
-import { type Meter, metrics } from '@opentelemetry/api';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { MetricsHandle, setupMetrics } from '../../src/index.js';
+import { parseTextFormat, promtoolCheckMetrics } from '@genai-metrics/testkit';
+import type { Meter } from '@opentelemetry/api';
+import { describe, expect, it } from 'vitest';
+import type { setupMetrics } from '../../src/index.js';
 import { TRUNCATION_SUFFIX, truncate } from '../../src/input/truncate.js';
-import { appMeter } from '../support/app-meter.js';
+import { appMeter, appMeterTeardown } from '../support/app-meter.js';
 
 /**
  * A label value of the app's own instruments on the MeterProvider setupMetrics creates is bounded as
@@ -17,14 +17,7 @@ const LIMIT = 64;
 const HUGE = 'p'.repeat(1 << 20);
 const CUT = truncate(HUGE, LIMIT);
 
-const handles: MetricsHandle[] = [];
-let receiver: OtlpReceiver | undefined;
-afterEach(async () => {
-  metrics.disable();
-  await Promise.all(handles.splice(0).map((h) => h.shutdown()));
-  await receiver?.stop();
-  receiver = undefined;
-});
+const { handles, startReceiver } = appMeterTeardown();
 
 /** Records a huge string, its cut twin, a string array holding a huge string, and observes a huge string. */
 function recordHuge(meter: Meter): void {
@@ -71,7 +64,7 @@ describe.each(['provider', 'global'] as const)("the app's own label values (mete
   });
 
   it('are cut at the limit in an OTLP push', async () => {
-    receiver = await OtlpReceiver.start('http');
+    const receiver = await startReceiver();
     const meter = await setup({
       exporter: 'otlp',
       otlp: { url: receiver.metricsEndpoint },

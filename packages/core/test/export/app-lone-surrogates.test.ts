@@ -1,16 +1,11 @@
-import {
-  OtlpReceiver,
-  PrometheusServer,
-  parseTextFormat,
-  promtoolCheckMetrics,
-} from '@genai-metrics/testkit';
-import { type Attributes, type AttributeValue, type Meter, metrics } from '@opentelemetry/api';
+import { PrometheusServer, parseTextFormat, promtoolCheckMetrics } from '@genai-metrics/testkit';
+import type { Attributes, AttributeValue, Meter } from '@opentelemetry/api';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { MetricsHandle, setupMetrics } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import type { setupMetrics } from '../../src/index.js';
 import { BoundedMeterProvider, limitReader } from '../../src/provider/bounded-meter-provider.js';
-import { appMeter } from '../support/app-meter.js';
+import { appMeter, appMeterTeardown } from '../support/app-meter.js';
 import { exportedPoints, pipeline, playOnEveryKind } from '../support/sdk-pipeline.js';
 
 /**
@@ -24,14 +19,7 @@ import { exportedPoints, pipeline, playOnEveryKind } from '../support/sdk-pipeli
  * llm.input.sanitized{llm.input.field="appAttributes",llm.input.problem="lone_surrogate"}.
  */
 
-const handles: MetricsHandle[] = [];
-let receiver: OtlpReceiver | undefined;
-afterEach(async () => {
-  metrics.disable();
-  await Promise.all(handles.splice(0).map((h) => h.shutdown()));
-  await receiver?.stop();
-  receiver = undefined;
-});
+const { handles, startReceiver } = appMeterTeardown();
 
 /** 7 requests of model `m\uFFFD`, 24 of key `k\uFFFD`, two histogram records of one tag, one gauge. */
 function recordHalves(meter: Meter): void {
@@ -102,7 +90,7 @@ describe.each(['provider', 'global'] as const)(
     }, 60_000);
 
     it('are one point per series in an OTLP push', async () => {
-      receiver = await OtlpReceiver.start('http');
+      const receiver = await startReceiver();
       const meter = await setup({
         exporter: 'otlp',
         otlp: { url: receiver.metricsEndpoint },
