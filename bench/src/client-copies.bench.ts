@@ -24,27 +24,23 @@ function copies(client: { withOptions(options: object): unknown }) {
   };
 }
 
+/** One table: a bare client's copies against an instrumented client's of the same SDK. */
+function measure(sdk: string, bare: { withOptions(o: object): unknown }, instrumented: typeof bare) {
+  const results = compare(
+    [
+      { name: `${sdk}: bare withOptions()`, run: copies(bare) },
+      { name: `${sdk}: instrumented withOptions()`, run: copies(instrumented) },
+    ],
+    { iterations: COPIES, rounds: 9, warmup: 2, clock: 'cpu' },
+  );
+  printTable(`${sdk}: one withOptions() copy`, results, `${sdk}: bare withOptions()`);
+}
+
 const openaiOptions = { apiKey: 'bench', baseURL: 'http://127.0.0.1:9/v1' };
 const anthropicOptions = { apiKey: 'bench', baseURL: 'http://127.0.0.1:9' };
-const openai = compare(
-  [
-    { name: 'openai: bare withOptions()', run: copies(new OpenAI(openaiOptions)) },
-    {
-      name: 'openai: instrumented withOptions()',
-      run: copies(instrumentOpenAI(new OpenAI(openaiOptions), { metrics })),
-    },
-  ],
-  { iterations: COPIES, rounds: 9, warmup: 2, clock: 'cpu' },
+measure('openai (v6)', new OpenAI(openaiOptions), instrumentOpenAI(new OpenAI(openaiOptions), { metrics }));
+measure(
+  '@anthropic-ai/sdk (v1)',
+  new Anthropic(anthropicOptions),
+  instrumentAnthropic(new Anthropic(anthropicOptions), { metrics }),
 );
-printTable('openai (v6): one withOptions() copy', openai, 'openai: bare withOptions()');
-const anthropic = compare(
-  [
-    { name: 'anthropic: bare withOptions()', run: copies(new Anthropic(anthropicOptions)) },
-    {
-      name: 'anthropic: instrumented withOptions()',
-      run: copies(instrumentAnthropic(new Anthropic(anthropicOptions), { metrics })),
-    },
-  ],
-  { iterations: COPIES, rounds: 9, warmup: 2, clock: 'cpu' },
-);
-printTable('@anthropic-ai/sdk (v1): one withOptions() copy', anthropic, 'anthropic: bare withOptions()');
