@@ -40,6 +40,7 @@ import {
   type StartStageOptions,
 } from './pipeline/index.js';
 import { type BoundSeries, NOOP_SERIES, type SeriesBinder } from './record/bound-series.js';
+import { CountSeries, countsThings } from './record/count-series.js';
 import { SdkSeriesBinder } from './record/sdk-binder.js';
 import * as sc from './semconv.js';
 import { resolveViewLimits } from './view/gen-ai-views.js';
@@ -240,7 +241,11 @@ export class GenAiMetrics {
         return NOOP_SERIES;
       }
       this.checkDeclared(metricName, attributes);
-      return this.binder.bind(metricName, this.foldModels(attributes)) ?? NOOP_SERIES;
+      const series = this.binder.bind(metricName, this.foldModels(attributes)) ?? NOOP_SERIES;
+      const definition = this.definitions.get(metricName);
+      return definition !== undefined && countsThings(definition)
+        ? new CountSeries(series, this.sanitizer)
+        : series;
     } catch {
       return NOOP_SERIES;
     }

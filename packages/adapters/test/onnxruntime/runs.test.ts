@@ -288,6 +288,23 @@ describe('instrumentOnnxRuntime: never hurts the app', () => {
   });
 });
 
+describe('instrumentOnnxRuntime: a batchSize function that returns no count', () => {
+  it('a mean, an overflowed parse or a negative is skipped and counted; a BigInt is its count', async () => {
+    const sizes: unknown[] = [2.5, 1e300, -3, 4n, 2];
+    const { harness, metrics } = setup();
+    handle = instrumentOnnxRuntime(ort, { metrics, batchSize: () => sizes.shift() as number });
+    const session = await ort.InferenceSession.create(matMulAddModel());
+    for (let i = 0; i < 5; i++) await session.run({ X: floats(2) });
+    const m = await harness.collect();
+    // Only 4n and 2 are batch sizes: a histogram of items, not of 2.5 or 1e300 items.
+    expect(m.histogram('llm.batch.size').count).toBe(2);
+    expect(m.histogram('llm.batch.size').sum).toBe(6);
+    expect(m.sum('llm.input.sanitized', { 'llm.input.field': 'value' })).toBe(3);
+    expect(m.histogram(RUN).count).toBe(5);
+    await harness.shutdown();
+  });
+});
+
 describe('instrumentOnnxRuntime: whatever run() returns', () => {
   // then is read once and called once, whatever the value: the very value back, one record, and a
   // then that throws or cannot be read never leaves the run counted in flight.
