@@ -62,6 +62,8 @@ export class GenAiMetrics {
   private readonly sanitizer: Sanitizer;
   private readonly gauges: Gauges;
   private readonly definitions: ReadonlyMap<string, MetricDefinition>;
+  /** Histograms and counters that count things: their values must be whole numbers (see CountSeries). */
+  private readonly countMetrics: ReadonlySet<string>;
   private readonly ctx: OperationContext;
   private readonly countSeries: (name: string) => number;
   private readonly pipeline: Pipeline;
@@ -99,6 +101,7 @@ export class GenAiMetrics {
 
     const definitions = metricsForMode(this.semconv);
     this.definitions = new Map(definitions.map((d) => [d.name, d]));
+    this.countMetrics = new Set(definitions.filter(countsThings).map((d) => d.name));
     const limits = resolveViewLimits(o.views);
     const unitOf = (def: MetricDefinition) => (def.name === sc.METRIC_LLM_USAGE_COST ? currency : def.unit);
     // Metrics the producer pre-aggregates are not created in the Meter: one source per metric name.
@@ -214,7 +217,9 @@ export class GenAiMetrics {
    */
   record(metricName: string, value: number, attributes?: Attributes): void {
     try {
-      this.bindSeries(metricName, attributes).record(value);
+      // Checked here, not through bindSeries()' CountSeries: no wrapper allocated per record.
+      const checked = this.countMetrics.has(metricName) ? this.sanitizer.count(value, 'value') : value;
+      if (checked !== undefined) this.bindSeriesAsIs(metricName, attributes).record(checked);
     } catch {
       // bound series never throw; this only guards against the unforeseen
     }
@@ -227,6 +232,14 @@ export class GenAiMetrics {
    * limit and the value length bound apply. An unknown name gives a series that records nothing.
    */
   bindSeries(metricName: string, attributes?: Attributes): BoundSeries {
+    const series = this.bindSeriesAsIs(metricName, attributes);
+    return series !== NOOP_SERIES && this.countMetrics.has(metricName)
+      ? new CountSeries(series, this.sanitizer)
+      : series;
+  }
+
+  /** The bound series, its values unchecked beyond what every series checks (finite, sign). */
+  private bindSeriesAsIs(metricName: string, attributes?: Attributes): BoundSeries {
     try {
       if (typeof metricName !== 'string' || !this.binder.has(metricName)) {
         const gauge = typeof metricName === 'string' && this.definitions.has(metricName);
@@ -241,11 +254,7 @@ export class GenAiMetrics {
         return NOOP_SERIES;
       }
       this.checkDeclared(metricName, attributes);
-      const series = this.binder.bind(metricName, this.foldModels(attributes)) ?? NOOP_SERIES;
-      const definition = this.definitions.get(metricName);
-      return definition !== undefined && countsThings(definition)
-        ? new CountSeries(series, this.sanitizer)
-        : series;
+      return this.binder.bind(metricName, this.foldModels(attributes)) ?? NOOP_SERIES;
     } catch {
       return NOOP_SERIES;
     }

@@ -15,8 +15,8 @@ export function countsThings(definition: MetricDefinition): boolean {
 }
 
 /**
- * A bound series of a metric that counts things, as `bindSeries()` hands it out (`record()` goes
- * through it too): a value that is not a whole number in the safe range is skipped and counted in
+ * A bound series of a metric that counts things, as `bindSeries()` hands it out (`record()` makes the
+ * same check itself, without a wrapper per record): a value that is not a whole number in the safe range is skipped and counted in
  * `llm.input.sanitized{llm.input.field="value"}` (`not_integer`, `negative`, …), where the series
  * beneath recorded any finite non-negative number; a BigInt in the safe range (an int64 tensor's
  * element) is the count it holds. Operations do not pass through it: their token counts are checked
