@@ -3,9 +3,11 @@
  * pay on every scrape), all in the same run. The spawned executable is the test suite's fake nvidia-smi
  * (a shell script), so the baseline is a floor: the real one also initialises NVML on each start
  * (20 ms–1.5 s). NVML runs through koffi against the fake libnvidia-ml.so.1 compiled here with cc.
+ * On a machine with an NVIDIA GPU (the real `nvidia-smi` on PATH) the real spawn and NVML against the
+ * driver's own library join the same rounds, and the ratios are also given against the real spawn.
  * Run: pnpm bench hardware   (needs a C compiler: scripts/setup/50-c-compiler.sh)
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,7 +81,98 @@ if (cc) {
 } else {
   console.log(`nvml skipped: ${reason}`);
 }
-for (const [, p] of providers) await p.probe();
+const realSmi = (() => {
+  try {
+    return execFileSync('nvidia-smi', ['-L'], { encoding: 'utf8' }).trim().split('\n').length;
+  } catch {
+    return 0;
+  }
+})();
+if (realSmi > 0) {
+  providers.splice(0, 0, [`nvml (koffi async, real driver, ${realSmi} GPU)`, createNvmlProvider()]);
+}
+for (const [name, p] of providers) {
+  const t0 = performance.now();
+  await p.probe();
+  if (name.includes('real driver'))
+    console.log(`real NVML first probe (load, nvmlInit, handles): ${(performance.now() - t0).toFixed(1)} ms`);
+}
+if (realSmi > 0) await perNvmlCall();
+
+/**
+ * Each NVML call the provider makes, alone and awaited one after another through koffi's `.async` (as
+ * the provider calls them): where a real sample's time goes. Its own bindings, under names of its own:
+ * koffi's type names are process-wide and the provider has registered its own.
+ */
+async function perNvmlCall(): Promise<void> {
+  const koffi = (await import('koffi')).default;
+  const lib = koffi.load('libnvidia-ml.so.1');
+  koffi.pointer('bench_nvmlDevice_t', koffi.opaque('bench_nvmlDevice_st'));
+  type Async = { async: (...args: unknown[]) => void };
+  const fn = (signature: string) => lib.func(signature) as unknown as Async;
+  const call = (f: Async, ...args: unknown[]) =>
+    new Promise<number>((resolve, reject) =>
+      f.async(...args, (e: unknown, r: number) => (e ? reject(e) : resolve(r))),
+    );
+  await call(fn('int nvmlInit_v2()'));
+  const h: unknown[] = [null];
+  await call(fn('int nvmlDeviceGetHandleByIndex_v2(uint32_t i, _Out_ bench_nvmlDevice_t *d)'), 0, h);
+  const u32 = [0];
+  const u64 = [0];
+  const buf = Buffer.alloc(64);
+  const calls: Array<[string, Async, unknown[]]> = [
+    [
+      'nvmlDeviceGetUtilizationRates',
+      fn('int nvmlDeviceGetUtilizationRates(bench_nvmlDevice_t d, _Out_ uint8_t *u)'),
+      [buf],
+    ],
+    [
+      'nvmlDeviceGetMemoryInfo',
+      fn('int nvmlDeviceGetMemoryInfo(bench_nvmlDevice_t d, _Out_ uint8_t *m)'),
+      [buf],
+    ],
+    [
+      'nvmlDeviceGetPowerUsage',
+      fn('int nvmlDeviceGetPowerUsage(bench_nvmlDevice_t d, _Out_ uint32_t *mw)'),
+      [u32],
+    ],
+    [
+      'nvmlDeviceGetTotalEnergyConsumption',
+      fn('int nvmlDeviceGetTotalEnergyConsumption(bench_nvmlDevice_t d, _Out_ uint64_t *mj)'),
+      [u64],
+    ],
+    [
+      'nvmlDeviceGetTemperature',
+      fn('int nvmlDeviceGetTemperature(bench_nvmlDevice_t d, int s, _Out_ uint32_t *c)'),
+      [0, u32],
+    ],
+    [
+      'nvmlDeviceGetClockInfo (SM)',
+      fn('int nvmlDeviceGetClockInfo(bench_nvmlDevice_t d, int t, _Out_ uint32_t *mhz)'),
+      [1, u32],
+    ],
+    [
+      'nvmlDeviceGetComputeRunningProcesses_v3 (count only)',
+      fn(
+        'int nvmlDeviceGetComputeRunningProcesses_v3(bench_nvmlDevice_t d, _Inout_ uint32_t *n, _Out_ uint8_t *infos)',
+      ),
+      [[0], null],
+    ],
+  ];
+  console.log('| NVML call (koffi async, awaited one at a time) | median µs | max µs |');
+  console.log('|---|---:|---:|');
+  for (const [name, f, args] of calls) {
+    const times: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const t0 = performance.now();
+      await call(f, h[0], ...args);
+      if (i >= 10) times.push((performance.now() - t0) * 1000);
+    }
+    times.sort((a, b) => a - b);
+    console.log(`| ${name} | ${times[25]!.toFixed(0)} | ${times[49]!.toFixed(0)} |`);
+  }
+  await call(fn('int nvmlShutdown()'));
+}
 
 // Also the whole path a scrape takes: batch callback + SDK collection, memoisation off (every collect reads).
 const harness = new MetricsHarness();
@@ -90,14 +183,16 @@ const hw = registerHardwareMetrics({
 });
 await hw.ready();
 
-const spawnOnce = () =>
+const spawnOnce = (path: string) => () =>
   new Promise<void>((resolve, reject) =>
-    execFile(smi, [QUERY, '--format=csv,noheader,nounits'], (err) => (err ? reject(err) : resolve())),
+    execFile(path, [QUERY, '--format=csv,noheader,nounits'], (err) => (err ? reject(err) : resolve())),
   );
 
 const BASELINE = 'one `nvidia-smi` spawn (fake executable)';
+const REAL_BASELINE = 'one `nvidia-smi` spawn (the real one)';
 const subjects: Subject[] = [
-  { name: BASELINE, iterations: 20, once: spawnOnce },
+  { name: BASELINE, iterations: 20, once: spawnOnce(smi) },
+  ...(realSmi > 0 ? [{ name: REAL_BASELINE, iterations: 5, once: spawnOnce('nvidia-smi') }] : []),
   ...providers.map(([name, p]) => ({ name: `${name}: sample()`, iterations: 500, once: () => p.sample() })),
   {
     name: 'amdgpu through registerHardwareMetrics + SDK collect',
@@ -107,9 +202,14 @@ const subjects: Subject[] = [
 ];
 const results = await measure(subjects);
 const base = results.get(BASELINE)!;
-console.log('| what one collection costs | µs | ratio to one nvidia-smi spawn |');
-console.log('|---|---:|---:|');
-for (const [name, us] of results) console.log(`| ${name} | ${us.toFixed(1)} | ${(us / base).toFixed(4)} |`);
+const realBase = results.get(REAL_BASELINE);
+const realColumn = realBase === undefined ? '' : ' ratio to the real spawn |';
+console.log(`| what one collection costs | µs | ratio to one nvidia-smi spawn |${realColumn}`);
+console.log(`|---|---:|---:|${realBase === undefined ? '' : '---:|'}`);
+for (const [name, us] of results) {
+  const real = realBase === undefined ? '' : ` ${(us / realBase).toFixed(5)} |`;
+  console.log(`| ${name} | ${us.toFixed(1)} | ${(us / base).toFixed(4)} |${real}`);
+}
 
 await hw.close();
 await harness.shutdown();
