@@ -32,7 +32,8 @@ export const HW_METRICS = {
     name: 'hw.power',
     kind: 'gauge',
     unit: 'W',
-    description: 'Instantaneous power drawn by the device.',
+    description:
+      'Power drawn by the device, as its driver reports it (NVML: averaged over about 1 s on recent GPUs).',
   },
   energy: {
     name: 'hw.energy',

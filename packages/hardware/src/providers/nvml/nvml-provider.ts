@@ -22,8 +22,9 @@ const EXPECTED_FAILURES = new Set<number>([
 ]);
 
 /**
- * NVIDIA GPUs through NVML, in process, through koffi: a full snapshot is a few dozen µs of C calls
- * instead of a 20 ms–1.5 s `nvidia-smi` spawn.
+ * NVIDIA GPUs through NVML, in process, through koffi, instead of a 20 ms–1.5 s `nvidia-smi` spawn. The
+ * calls of a sample run concurrently on koffi's threads: on a real H200 each takes ~30 µs, except the
+ * energy counter (2.7 ms median, up to 25 ms), which sets a sample's wall time (docs/hardware.md).
  */
 export function createNvmlProvider(options: NvmlProviderOptions = {}): HardwareProvider {
   const path = options.libraryPath ?? process.env.GENAI_METRICS_NVML_LIBRARY ?? defaultNvmlPath();
