@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { MetricsHarness } from '@genai-metrics/testkit';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createNvidiaSmiProvider, detectAccelerators, registerHardwareMetrics } from '../src/index.js';
+import { parseLine } from '../src/providers/nvidia-smi/csv.js';
 import { isRunning, useFakeNvidiaSmi } from './helpers/fake-nvidia-smi.js';
 
 const MIB = 1024 ** 2;
@@ -90,5 +93,36 @@ describe('nvidia-smi provider against a fake nvidia-smi first on PATH', () => {
     );
     await hw.close();
     await harness.shutdown();
+  });
+});
+
+describe('nvidia-smi lines captured on a real GPU', () => {
+  // Captured on an NVIDIA H200 (driver 580.159.04) with the provider's own query (docs/hardware.md, "On
+  // a real GPU"): one line as a load wound down, then a `--loop-ms=300` run at rest. The frames above
+  // follow the documented format; these are what a real driver prints.
+  it('parse into SI units: MiB → bytes, % → 0–1, MHz → Hz', () => {
+    const lines = readFileSync(
+      fileURLToPath(new URL('./fixtures/nvidia-smi/h200-driver-580.csv', import.meta.url)),
+      'utf8',
+    )
+      .split('\n')
+      .filter(Boolean);
+    const samples = lines.map(parseLine);
+    expect(samples[0]).toEqual({
+      id: 'GPU-7ce71575-ae9b-1c45-8b93-90f7c07d4bad',
+      type: 'gpu',
+      name: 'nvidia0',
+      vendor: 'NVIDIA',
+      model: 'NVIDIA H200',
+      provider: 'nvidia-smi',
+      utilization: 0.46,
+      memoryUsed: 527 * MIB,
+      memoryTotal: 143771 * MIB,
+      power: 385.48,
+      temperature: 45,
+      clocks: { graphics: 1980e6, sm: 1980e6, memory: 3201e6 },
+    });
+    expect(samples.every((s) => s?.memoryTotal === 143771 * MIB)).toBe(true);
+    expect(samples.at(-1)?.clocks).toEqual({ graphics: 480e6, sm: 480e6, memory: 3201e6 });
   });
 });

@@ -4,16 +4,18 @@
  * run it on a GPU machine with `pnpm --filter @genai-metrics/hardware test:gpu`. Figures from the last
  * run are in docs/hardware.md (§ on a real GPU).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createNvidiaSmiProvider,
   createNvmlProvider,
   type DeviceSample,
   type HardwareProvider,
   registerHardwareMetrics,
 } from '../../src/index.js';
+import { parseLine, QUERY_FIELDS } from '../../src/providers/nvidia-smi/csv.js';
 import { allocateOnGpu } from './cuda.js';
 import { type SmiRow, smiComputeApps, smiGpus, smiVersion } from './nvidia-smi.js';
 
@@ -93,6 +95,44 @@ describe('NVML provider on a real NVIDIA GPU', () => {
     expect(s.clocks?.graphics).toBeGreaterThan(0);
     expect(s.utilization).toBeGreaterThanOrEqual(0);
     expect(s.utilization).toBeLessThanOrEqual(1);
+  });
+
+  it('the nvidia-smi fallback reads the real nvidia-smi’s lines as NVML reads the GPU', async () => {
+    // Runs while the GPU is idle (before the busy test): power and temperature fall for seconds after
+    // a load, and the two providers read at different moments.
+    // The line the fallback's long-lived reader parses, as this driver prints it (the fixtures' lines
+    // were written to nvidia-smi's documented format, not captured).
+    const line = execFileSync(
+      'nvidia-smi',
+      [`--query-gpu=${QUERY_FIELDS.join(',')}`, '--format=csv,noheader,nounits'],
+      { encoding: 'utf8' },
+    ).split('\n')[0]!;
+    report('nvidia-smi line', line);
+    expect(parseLine(line)).toMatchObject({ id: smi[0]!.uuid, model: smi[0]!.name });
+    const fallback = createNvidiaSmiProvider({ loopMs: 500 });
+    try {
+      expect((await fallback.probe()).map((d) => d.id)).toEqual(smi.map((r) => r.uuid));
+      let read: DeviceSample | undefined;
+      for (let i = 0; i < 40 && read?.power === undefined; i++) {
+        await sleep(250);
+        [read] = await fallback.sample();
+      }
+      const [viaNvml] = await nvml.sample();
+      report('nvidia-smi provider sample', read);
+      expect(read).toBeDefined();
+      expect(Math.abs(read!.memoryTotal! - viaNvml!.memoryTotal!)).toBeLessThanOrEqual(MIB);
+      expect(Math.abs(read!.temperature! - viaNvml!.temperature!)).toBeLessThanOrEqual(3);
+      expect(Math.abs(read!.power! - viaNvml!.power!)).toBeLessThanOrEqual(
+        Math.max(30, 0.25 * viaNvml!.power!),
+      );
+      // The memory clock wanders by a few MHz between reads (3,199 vs 3,201 MHz was seen).
+      expect(Math.abs((read!.clocks?.memory ?? 0) - (viaNvml!.clocks?.memory ?? 0))).toBeLessThanOrEqual(
+        50e6,
+      );
+      expect(read!.utilization).toBeGreaterThanOrEqual(0);
+    } finally {
+      await fallback.close();
+    }
   });
 
   it('energy is a monotonic joule counter whose rate matches the power reading', async () => {
