@@ -6,9 +6,9 @@ import { anthropicErrorType, CompletionReader, MessagesReader } from './messages
 
 export interface InstrumentAnthropicOptions extends AdapterOptions {
   /**
-   * `gen_ai.provider.name`; default: the platform of a Bedrock (`aws.bedrock`) or Vertex AI
-   * (`gcp.vertex_ai`) client whatever its base URL, else inferred from the client's baseURL, else
-   * `anthropic`.
+   * `gen_ai.provider.name`; default: the platform of a Bedrock (`aws.bedrock`), Vertex AI
+   * (`gcp.vertex_ai`) or Microsoft Foundry (`azure.ai.inference`) client whatever its base URL, else
+   * inferred from the client's baseURL, else `anthropic`.
    */
   providerName?: string;
 }
@@ -39,18 +39,22 @@ function endpoints({ recorder }: ResolvedOptions<unknown>): Endpoint[] {
  * (`ANTHROPIC_BEDROCK_BASE_URL`), or Bedrock Mantle's own `bedrock-mantle.<region>.api.aws` host,
  * tells the URL inference nothing. The SDK names the platform on the client (`_genAIProviderName`,
  * what its own spans use: 0.x and 1.x); the class name is the fallback for builds without it.
- * The base client's `anthropic` is left to the URL, which knows the compatible providers.
+ * `@anthropic-ai/foundry-sdk`'s AnthropicFoundry (Microsoft Foundry, 1.1) keeps the base client's
+ * `anthropic`, so a declared `anthropic` still looks at the class; when neither names a platform the
+ * URL decides, which knows the compatible providers (and Foundry's own `*.services.ai.azure.com`).
  */
 const PLATFORM_CLASSES: Readonly<Record<string, string>> = {
   AnthropicBedrock: GEN_AI_PROVIDER.awsBedrock,
   AnthropicBedrockMantle: GEN_AI_PROVIDER.awsBedrock,
   AnthropicVertex: GEN_AI_PROVIDER.gcpVertexAi,
+  // Foundry's model inference service: the conventions' name for it.
+  AnthropicFoundry: GEN_AI_PROVIDER.azureAiInference,
 };
 
 function platformOf(client: object): string | undefined {
   const declared = (client as { _genAIProviderName?: unknown })._genAIProviderName;
-  if (typeof declared === 'string' && declared !== '')
-    return declared === GEN_AI_PROVIDER.anthropic ? undefined : declared;
+  if (typeof declared === 'string' && declared !== '' && declared !== GEN_AI_PROVIDER.anthropic)
+    return declared;
   for (let proto = Object.getPrototypeOf(client), depth = 0; proto && depth < 5; depth++) {
     const name: unknown = proto.constructor?.name;
     if (typeof name === 'string' && Object.hasOwn(PLATFORM_CLASSES, name)) return PLATFORM_CLASSES[name];

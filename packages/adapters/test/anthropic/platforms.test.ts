@@ -1,4 +1,5 @@
 import AnthropicBedrock, { AnthropicBedrockMantle } from '@anthropic-ai/bedrock-sdk';
+import { AnthropicFoundry } from '@anthropic-ai/foundry-sdk';
 import { AnthropicVertex } from '@anthropic-ai/vertex-sdk';
 import { startAnthropicServer } from '@genai-metrics/testkit';
 import { OAuth2Client } from 'google-auth-library';
@@ -15,7 +16,7 @@ const messages = [{ role: 'user' as const, content: 'hi' }];
  * the local server, which answers on their platforms' paths: each call is recorded once, with the
  * platform as gen_ai.provider.name whatever host the client is pointed at.
  */
-describe('anthropic: the Bedrock and Vertex AI clients', () => {
+describe('anthropic: the Bedrock, Vertex AI and Foundry clients', () => {
   const server = useServer(startAnthropicServer);
 
   it('a Bedrock or Vertex client behind a gateway URL records its platform, streamed or not', async () => {
@@ -108,13 +109,7 @@ describe('anthropic: the Bedrock and Vertex AI clients', () => {
   it('Bedrock Mantle at its own host (bedrock-mantle.<region>.api.aws) is aws.bedrock; server.address is that host', async () => {
     const { harness, metrics } = h.metricsPipeline();
     // The client keeps its default base URL; its own `fetch` option carries the request to the local server.
-    const local = new URL(server().baseURL);
-    const fetchLocally = (input: string | URL | Request, init?: RequestInit) => {
-      const url = new URL(input instanceof Request ? input.url : input);
-      url.protocol = local.protocol;
-      url.host = local.host;
-      return fetch(url, init);
-    };
+    const fetchLocally = fetchVia(server().baseURL);
     const mantle = instrumentAnthropic(
       new AnthropicBedrockMantle({
         awsRegion: 'us-east-1',
@@ -131,6 +126,50 @@ describe('anthropic: the Bedrock and Vertex AI clients', () => {
         'gen_ai.provider.name': 'aws.bedrock',
         'server.address': 'bedrock-mantle.us-east-1.api.aws',
         'server.port': 443,
+      }),
+    ]);
+    await harness.shutdown();
+  });
+
+  it('a Microsoft Foundry client is azure.ai.inference at its resource host and behind a gateway URL', async () => {
+    const { harness, metrics } = h.metricsPipeline();
+    // AnthropicFoundry keeps the base client's _genAIProviderName ('anthropic'): only its class says
+    // Foundry when its base URL (ANTHROPIC_FOUNDRY_BASE_URL: an API Management gateway, a private
+    // endpoint) names no Azure host.
+    const gateway = instrumentAnthropic(
+      new AnthropicFoundry({ apiKey: 'k', baseURL: server().baseURL, maxRetries: 0 }),
+      { metrics },
+    );
+    const atResource = instrumentAnthropic(
+      new AnthropicFoundry({
+        apiKey: 'k',
+        resource: 'my-res',
+        fetch: fetchVia(server().baseURL),
+        maxRetries: 0,
+      }),
+      { metrics },
+    );
+    await gateway.messages.create({ model: 'gateway', max_tokens: 8, messages });
+    const stream = await atResource.messages.create({
+      model: 'resource',
+      max_tokens: 8,
+      messages,
+      stream: true,
+    });
+    for await (const _ of stream);
+    const m = await harness.collect();
+    const attrs = (model: string) =>
+      m.points(h.DURATION, { 'gen_ai.request.model': model }).map((p) => p.attributes);
+    expect(attrs('gateway')).toEqual([
+      expect.objectContaining({
+        'gen_ai.provider.name': 'azure.ai.inference',
+        'server.address': '127.0.0.1',
+      }),
+    ]);
+    expect(attrs('resource')).toEqual([
+      expect.objectContaining({
+        'gen_ai.provider.name': 'azure.ai.inference',
+        'server.address': 'my-res.services.ai.azure.com',
       }),
     ]);
     await harness.shutdown();
@@ -167,6 +206,17 @@ describe('anthropic: the Bedrock and Vertex AI clients', () => {
 /** A Bedrock client whose gateway (or private endpoint) at `baseURL` signs for it: `skipAuth`. */
 const bedrockBehindGateway = (baseURL: string) =>
   new AnthropicBedrock({ baseURL, skipAuth: true, awsRegion: 'us-east-1', maxRetries: 0 });
+
+/** A `fetch` option that sends every request to the local server, whatever host the client names. */
+function fetchVia(baseURL: string) {
+  const local = new URL(baseURL);
+  return (input: string | URL | Request, init?: RequestInit) => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    url.protocol = local.protocol;
+    url.host = local.host;
+    return fetch(url, init);
+  };
+}
 
 /** Google OAuth credentials that need no network: a real OAuth2Client holding an unexpired token. */
 function googleAuth() {
