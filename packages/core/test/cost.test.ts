@@ -83,6 +83,33 @@ describe('llm.usage.cost', () => {
     expect((await harness.collect()).sum('llm.usage.cost')).toBeCloseTo(0.02985 + 0.000168, 15);
   });
 
+  it('charges 1-hour cache writes at cacheWrite1hInput, never more of them than there are writes', async () => {
+    // Anthropic: a 5-minute write costs 1.25× the input price, a 1-hour write 2×.
+    const genai = setup({
+      prices: { 'claude-x': { input: 3, output: 15, cacheWriteInput: 3.75, cacheWrite1hInput: 6 } },
+    });
+    const start = () =>
+      genai.startOperation({ operation: 'chat', provider: 'anthropic', requestModel: 'claude-x' });
+    const op = start();
+    op.setUsage({
+      inputTokens: 4000,
+      outputTokens: 0,
+      cacheWriteInputTokens: 3000,
+      cacheWrite1hInputTokens: 2000,
+    });
+    op.end();
+    const capped = start();
+    capped.setUsage({
+      inputTokens: 100,
+      outputTokens: 0,
+      cacheWriteInputTokens: 50,
+      cacheWrite1hInputTokens: 900,
+    });
+    capped.end();
+    // (1000 × 3 + 1000 × 3.75 + 2000 × 6) / 1e6, and (50 × 3 + 50 × 6) / 1e6
+    expect((await harness.collect()).sum('llm.usage.cost')).toBeCloseTo(0.01875 + 0.00045, 15);
+  });
+
   it('charges cache writes at the input price when the table gives none', async () => {
     const genai = setup({ prices: PRICES });
     const op = genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: 'gpt-4o' });

@@ -87,6 +87,7 @@ const usage = fc.oneof(
       outputTokens: validOr(fc.nat(100_000)),
       cachedInputTokens: validOr(fc.nat(1000)),
       cacheWriteInputTokens: validOr(fc.nat(1000)),
+      cacheWrite1hInputTokens: validOr(fc.nat(1000)),
       reasoningTokens: validOr(fc.nat(1000)),
     },
     { requiredKeys: [] },

@@ -140,6 +140,7 @@ class UsageState {
   private input: unknown;
   private cacheRead: unknown;
   private cacheWrite: unknown;
+  private cacheWrite1h: unknown;
   private output: unknown;
   private thinking: unknown;
   private iterations: unknown;
@@ -161,6 +162,7 @@ class UsageState {
       const details = usage.output_tokens_details;
       if (isObj(details)) this.thinking = keep(details.thinking_tokens, this.thinking);
     }
+    this.cacheWrite1h = grow(oneHourWrites(usage.cache_creation), this.cacheWrite1h);
   }
 
   /**
@@ -185,9 +187,23 @@ class UsageState {
       inputTokens: inputTokens as number,
       cachedInputTokens: cacheRead as number,
       cacheWriteInputTokens: cacheWrite as number,
+      cacheWrite1hInputTokens: this.cacheWrite1h as number,
       outputTokens: plus(this.output, extra.output) as number,
       reasoningTokens: this.thinking as number,
     };
+  }
+}
+
+/**
+ * `usage.cache_creation.ephemeral_1h_input_tokens`: the part of the cache writes that went to a 1-hour
+ * cache, which costs more than a 5-minute write (2× the input price against 1.25×); core prices it
+ * apart. Read last and guarded: an unreadable breakdown is counted invalid (NaN), never costs the rest.
+ */
+function oneHourWrites(breakdown: unknown): unknown {
+  try {
+    return isObj(breakdown) ? breakdown.ephemeral_1h_input_tokens : undefined;
+  } catch {
+    return Number.NaN;
   }
 }
 

@@ -43,6 +43,7 @@ export class Operation {
   private outputTokens = UNKNOWN;
   private cachedInputTokens = UNKNOWN;
   private cacheWriteInputTokens = UNKNOWN;
+  private cacheWrite1hInputTokens = UNKNOWN;
   private reasoningTokens = UNKNOWN;
   /** The latest modality breakdowns; null until given. */
   private inputByModality: Breakdown | null = null;
@@ -159,6 +160,8 @@ export class Operation {
       this.usageField('cachedInputTokens', usage.cachedInputTokens);
       done++;
       this.usageField('cacheWriteInputTokens', usage.cacheWriteInputTokens);
+      done++;
+      this.usageField('cacheWrite1hInputTokens', usage.cacheWrite1hInputTokens);
       done++;
       this.usageField('reasoningTokens', usage.reasoningTokens);
       done++;
@@ -439,6 +442,7 @@ export class Operation {
       output,
       known(this.cachedInputTokens),
       known(this.cacheWriteInputTokens),
+      known(this.cacheWrite1hInputTokens),
     );
     if (value !== undefined) group.record(slot, value);
   }
@@ -456,6 +460,9 @@ export class Operation {
         break;
       case 'cacheWriteInputTokens':
         this.cacheWriteInputTokens = value;
+        break;
+      case 'cacheWrite1hInputTokens':
+        this.cacheWrite1hInputTokens = value;
         break;
       case 'reasoningTokens':
         this.reasoningTokens = value;

@@ -13,13 +13,19 @@ export interface ModelPrice {
    * input price for them, OpenAI's `cache_write_tokens`); defaults to `input`.
    */
   cacheWriteInput?: number;
+  /**
+   * Price of input tokens written to a 1-hour cache (Anthropic charges 2× the input price for them,
+   * 1.25× for a 5-minute write); defaults to `cacheWriteInput`, so tables without it keep pricing
+   * every cache write alike.
+   */
+  cacheWrite1hInput?: number;
 }
 
 export type PriceTable = Readonly<Record<string, ModelPrice>>;
 
 const LOOKUP_CACHE_LIMIT = 512;
-const PRICE_FIELDS = ['input', 'output', 'cachedInput', 'cacheWriteInput'] as const;
-const OPTIONAL_FIELDS: ReadonlySet<string> = new Set(['cachedInput', 'cacheWriteInput']);
+const PRICE_FIELDS = ['input', 'output', 'cachedInput', 'cacheWriteInput', 'cacheWrite1hInput'] as const;
+const OPTIONAL_FIELDS: ReadonlySet<string> = new Set(['cachedInput', 'cacheWriteInput', 'cacheWrite1hInput']);
 
 /**
  * What a provider appends to a model name for a snapshot of that same model: a date (`-2024-07-18`,
@@ -42,7 +48,7 @@ export class PriceBook {
   constructor(table: PriceTable) {
     if (table === null || typeof table !== 'object') {
       throw new TypeError(
-        "genai-metrics: 'prices' must map model names to { input, output, cachedInput?, cacheWriteInput? } per 1M tokens",
+        "genai-metrics: 'prices' must map model names to { input, output, cachedInput?, cacheWriteInput?, cacheWrite1hInput? } per 1M tokens",
       );
     }
     this.table = new Map();
@@ -88,7 +94,8 @@ export class PriceBook {
  * Cost of one operation, or undefined when the counts it needs are unknown. Cache reads and cache
  * writes are parts of the input count (every adapter reports input that way: the conventions' input
  * tokens include them), so each is priced at its own rate and the rest at the input price; neither may
- * take more tokens than the input has left.
+ * take more tokens than the input has left. The 1-hour writes are a part of the cache writes, priced at
+ * their own rate, never more of them than there are writes.
  */
 export function costOf(
   price: ModelPrice,
@@ -96,14 +103,18 @@ export function costOf(
   output: number | undefined,
   cached: number | undefined,
   cacheWrite?: number,
+  cacheWrite1h?: number,
 ): number | undefined {
   if (input === undefined || output === undefined) return undefined;
   const cachedIn = Math.min(cached ?? 0, input);
   const written = Math.min(cacheWrite ?? 0, input - cachedIn);
+  const writtenFor1h = Math.min(cacheWrite1h ?? 0, written);
+  const writePrice = price.cacheWriteInput ?? price.input;
   return (
     ((input - cachedIn - written) * price.input +
       cachedIn * (price.cachedInput ?? price.input) +
-      written * (price.cacheWriteInput ?? price.input) +
+      (written - writtenFor1h) * writePrice +
+      writtenFor1h * (price.cacheWrite1hInput ?? writePrice) +
       output * price.output) /
     1e6
   );

@@ -11,6 +11,12 @@ export interface Usage {
   cachedInputTokens?: number;
   /** Input tokens written to a provider cache. Part of inputTokens. */
   cacheWriteInputTokens?: number;
+  /**
+   * The part of cacheWriteInputTokens written to a 1-hour cache (Anthropic's
+   * `cache_creation.ephemeral_1h_input_tokens`), which providers charge more for than a 5-minute
+   * write: priced at the price table's `cacheWrite1hInput`.
+   */
+  cacheWrite1hInputTokens?: number;
   /** Output tokens spent on reasoning. Part of outputTokens. */
   reasoningTokens?: number;
   /**
@@ -41,6 +47,7 @@ export const USAGE_FIELDS: readonly UsageField[] = [
   'outputTokens',
   'cachedInputTokens',
   'cacheWriteInputTokens',
+  'cacheWrite1hInputTokens',
   'reasoningTokens',
 ];
 

@@ -1,0 +1,83 @@
+import { createGenAiMetrics, genAiViews } from '@genai-metrics/core';
+import { MetricsHarness, startAnthropicServer } from '@genai-metrics/testkit';
+import { describe, expect, it } from 'vitest';
+import { instrumentAnthropic } from '../../src/anthropic/index.js';
+import { useServer } from '../shared/lifecycle.js';
+import { SDKS } from './sdks.js';
+
+const messages = [{ role: 'user', content: 'hi' }];
+const COST = 'llm.usage.cost';
+const LATEST = 'gen_ai.client.inference.usage';
+
+/**
+ * Anthropic prices a prompt-cache write by the cache's lifetime: 1.25× the input price for 5 minutes,
+ * 2× for an hour. The API splits `cache_creation_input_tokens` in `usage.cache_creation`
+ * (`ephemeral_5m_input_tokens`, `ephemeral_1h_input_tokens`); the cost prices each part at its rate.
+ */
+describe.each(SDKS)('anthropic v$major: 1-hour cache writes', ({ Anthropic }) => {
+  const server = useServer(startAnthropicServer);
+  const usage = {
+    input_tokens: 100,
+    cache_read_input_tokens: 400,
+    cache_creation_input_tokens: 3000,
+    cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 2000 },
+    output_tokens: 10,
+  };
+  // Per 1M tokens: cache reads 0.1×, 5-minute writes 1.25×, 1-hour writes 2× the input price.
+  const price = { input: 3, output: 15, cachedInput: 0.3, cacheWriteInput: 3.75, cacheWrite1hInput: 6 };
+
+  function setup(prices: Record<string, typeof price | Omit<typeof price, 'cacheWrite1hInput'>>) {
+    const harness = new MetricsHarness({ views: genAiViews() });
+    const metrics = createGenAiMetrics({ meterProvider: harness.meterProvider, semconv: 'both', prices });
+    const client = instrumentAnthropic(
+      new Anthropic({ apiKey: 'test', baseURL: server().baseURL, maxRetries: 0 }),
+      { metrics },
+    );
+    return { harness, client };
+  }
+
+  it('prices 1-hour writes at cacheWrite1hInput, streamed or not; the write counter keeps all writes', async () => {
+    const { harness, client } = setup({ 'claude-x': price });
+    server().enqueue(
+      { usage },
+      // Streamed: the breakdown arrives with the input counts in message_start.
+      { usage, deltaUsage: { output_tokens: 10 } },
+    );
+    await client.messages.create({ model: 'claude-x', max_tokens: 64, messages });
+    const stream = await client.messages.create({
+      model: 'claude-x',
+      max_tokens: 64,
+      messages,
+      stream: true,
+    });
+    for await (const _ of stream);
+    const m = await harness.collect();
+    // 100 × 3 + 400 × 0.3 + 1000 × 3.75 + 2000 × 6 + 10 × 15, per call
+    expect(m.sum(COST)).toBeCloseTo((2 * 16_320) / 1e6, 12);
+    expect(m.sum(`${LATEST}.cache_write.input_tokens`)).toBe(6000);
+    expect(m.sum(`${LATEST}.input_tokens`)).toBe(7000);
+    await harness.shutdown();
+  });
+
+  it('a table without cacheWrite1hInput prices every write at cacheWriteInput, as before', async () => {
+    const { cacheWrite1hInput: _, ...fiveMinuteOnly } = price;
+    const { harness, client } = setup({ 'claude-x': fiveMinuteOnly });
+    server().enqueue({ usage });
+    await client.messages.create({ model: 'claude-x', max_tokens: 64, messages });
+    const m = await harness.collect();
+    expect(m.sum(COST)).toBeCloseTo((300 + 120 + 3000 * 3.75 + 150) / 1e6, 12);
+    await harness.shutdown();
+  });
+
+  it('a malformed 1-hour count is counted invalid and the writes are priced at cacheWriteInput', async () => {
+    const { harness, client } = setup({ 'claude-x': price });
+    server().enqueue({ usage: { ...usage, cache_creation: { ephemeral_1h_input_tokens: -5 } } });
+    await client.messages.create({ model: 'claude-x', max_tokens: 64, messages });
+    const m = await harness.collect();
+    expect(m.sum(COST)).toBeCloseTo((300 + 120 + 3000 * 3.75 + 150) / 1e6, 12);
+    expect(m.points('llm.usage.invalid').map((p) => p.attributes['llm.usage.field'])).toEqual([
+      'cacheWrite1hInputTokens',
+    ]);
+    await harness.shutdown();
+  });
+});
