@@ -36,11 +36,13 @@ const FIELDS = [
   'stop_reason',
   'completion',
   'text',
-  // Anthropic: whole blocks (redacted_thinking, fallback seams), answer content, compaction usage.
+  // Anthropic: whole blocks (redacted_thinking, fallback seams), answer content, compaction usage,
+  // the cache writes' lifetimes.
   'content_block',
   'content',
   'iterations',
   'to',
+  'cache_creation',
   // Failures and the end of an answer: error events' codes, choices' finish reasons and indices.
   'error',
   'code',
