@@ -245,6 +245,20 @@ describe.each(SDKS)('anthropic v$major: requests', ({ major, Anthropic }) => {
     await harness.shutdown();
   });
 
+  it('a request the SDK refuses before sending (non-streamed max_tokens too large) is invalid_request, not _OTHER', async () => {
+    const { harness, client } = setup();
+    const sent = server().requests.length;
+    // The SDK throws from create() itself: such a call cannot finish within its 10-minute timeout.
+    expect(() => client.messages.create({ model: 'huge', max_tokens: 200_000, messages })).toThrow(
+      /Streaming is required/,
+    );
+    expect(server().requests).toHaveLength(sent);
+    const m = await harness.collect();
+    expect(m.points(h.DURATION).map((p) => p.attributes['error.type'])).toEqual(['invalid_request']);
+    expect(h.stopCounts(m)).toEqual({ error: 1 });
+    await harness.shutdown();
+  });
+
   // The legacy Text Completions API is gone from 1.x; where the client still has it, it is recorded.
   // On 1.x the case still runs (no skip): instrumenting must not invent the method.
   const legacy =

@@ -210,8 +210,11 @@ function patchEndpoint(patcher: Patcher, resource: object, endpoint: Endpoint, c
       try {
         p = original.call(this, reader ? reader.body : body, ...rest);
       } catch (error) {
-        // The SDK rejected the arguments before sending anything: still one (failed) operation.
-        if (reader && request) startCall(ctx, endpoint, request, reader, rest[0]).fail(error);
+        // The SDK rejected the arguments before sending anything: still one (failed) operation, and the
+        // app's bad request (Anthropic's "Streaming is required" for a non-streamed max_tokens too
+        // large, a body whose getters throw), not an unknown failure, unless the error says more.
+        if (reader && request)
+          startCall(ctx, endpoint, request, reader, rest[0]).fail(error, refusalType(ctx, error));
         throw error;
       }
       if (!reader || !request) return p;
@@ -230,6 +233,17 @@ function patchEndpoint(patcher: Patcher, resource: object, endpoint: Endpoint, c
       return p;
     };
   });
+}
+
+/** `error.type` of an error `create()` threw before sending: `invalid_request` where nothing more specific maps. */
+function refusalType(ctx: CallContext, error: unknown): string {
+  let type: string = '_OTHER';
+  try {
+    type = ctx.errorType(error);
+  } catch {
+    // never into the caller
+  }
+  return type === '_OTHER' ? 'invalid_request' : type;
 }
 
 /**
