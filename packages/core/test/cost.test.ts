@@ -1,6 +1,8 @@
 import { MetricsHarness } from '@genai-metrics/testkit';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGenAiMetrics, type GenAiMetricsOptions, genAiViews } from '../src/index.js';
+import { costOf } from '../src/operation/prices.js';
 
 let harness: MetricsHarness;
 afterEach(() => harness?.shutdown());
@@ -116,5 +118,34 @@ describe('llm.usage.cost', () => {
     op.setUsage({ inputTokens: 1000, outputTokens: 0, cacheWriteInputTokens: 1000 });
     op.end();
     expect((await harness.collect()).sum('llm.usage.cost')).toBeCloseTo(0.0025, 15);
+  });
+
+  it('1-hour write pricing: never negative, never cheaper for dearer writes, the old price without the field', () => {
+    const count = fc.nat(1_000_000);
+    const rate = fc.double({ min: 0, max: 100, noNaN: true });
+    fc.assert(
+      fc.property(
+        fc.tuple(count, count, count, count, count),
+        fc.tuple(rate, rate, rate, rate),
+        ([input, output, cached, write, write1h], [inRate, outRate, writeRate, extra]) => {
+          const base = { input: inRate, output: outRate, cacheWriteInput: writeRate };
+          const without = costOf(base, input, output, cached, write, write1h)!;
+          // Tables written before cacheWrite1hInput price every write at cacheWriteInput.
+          expect(without).toBeCloseTo(costOf(base, input, output, cached, write)!, 9);
+          const dearer = costOf(
+            { ...base, cacheWrite1hInput: writeRate + extra },
+            input,
+            output,
+            cached,
+            write,
+            write1h,
+          )!;
+          expect(without).toBeGreaterThanOrEqual(0);
+          expect(dearer).toBeGreaterThanOrEqual(without);
+          // The 1-hour writes are a part of the writes: at most all of them pay the extra.
+          expect(dearer - without).toBeLessThanOrEqual((Math.min(write, input) * extra) / 1e6 + 1e-9);
+        },
+      ),
+    );
   });
 });
