@@ -187,7 +187,7 @@ class UsageState {
       inputTokens: inputTokens as number,
       cachedInputTokens: cacheRead as number,
       cacheWriteInputTokens: cacheWrite as number,
-      cacheWrite1hInputTokens: this.cacheWrite1h as number,
+      cacheWrite1hInputTokens: plus(this.cacheWrite1h, extra.cacheWrite1h) as number,
       outputTokens: plus(this.output, extra.output) as number,
       reasoningTokens: this.thinking as number,
     };
@@ -219,7 +219,7 @@ function plus(base: unknown, extra: unknown): unknown {
   return base === undefined || base === null ? extra : base;
 }
 
-type Tokens = Record<'input' | 'cacheRead' | 'cacheWrite' | 'output', unknown>;
+type Tokens = Record<'input' | 'cacheRead' | 'cacheWrite' | 'cacheWrite1h' | 'output', unknown>;
 
 /**
  * The tokens of the context compactions the server ran for this request (`usage.iterations` entries of
@@ -228,14 +228,21 @@ type Tokens = Record<'input' | 'cacheRead' | 'cacheWrite' | 'output', unknown>;
  * for them. A malformed count is kept as it is, so that its total is counted invalid, not recorded short.
  */
 function compactionUsage(iterations: unknown): Tokens {
-  const total: Tokens = { input: 0, cacheRead: 0, cacheWrite: 0, output: 0 };
+  const total: Tokens = { input: 0, cacheRead: 0, cacheWrite: 0, cacheWrite1h: 0, output: 0 };
   if (!Array.isArray(iterations)) return total;
   try {
     addCompactions(total, iterations);
   } catch {
     // An entry that throws when read (a Proxy, a getter): the totals cannot be known, so none is
     // recorded and each is counted invalid, rather than the rest of the usage being lost with it.
-    return { input: Number.NaN, cacheRead: Number.NaN, cacheWrite: Number.NaN, output: Number.NaN };
+    const unknown = Number.NaN;
+    return {
+      input: unknown,
+      cacheRead: unknown,
+      cacheWrite: unknown,
+      cacheWrite1h: unknown,
+      output: unknown,
+    };
   }
   return total;
 }
@@ -250,6 +257,8 @@ function addCompactions(total: Tokens, iterations: unknown[]): void {
     add('input', entry.input_tokens);
     add('cacheRead', entry.cache_read_input_tokens);
     add('cacheWrite', entry.cache_creation_input_tokens);
+    // A compaction writes the cache too, its 1-hour part priced apart like the request's own.
+    add('cacheWrite1h', oneHourWrites(entry.cache_creation));
     add('output', entry.output_tokens);
   }
 }

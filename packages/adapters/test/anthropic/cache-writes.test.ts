@@ -59,6 +59,25 @@ describe.each(SDKS)('anthropic v$major: 1-hour cache writes', ({ Anthropic }) =>
     await harness.shutdown();
   });
 
+  it("a context compaction's 1-hour writes (its usage.iterations entry) are priced at cacheWrite1hInput too", async () => {
+    const { harness, client } = setup({ 'claude-x': price });
+    const compaction = {
+      type: 'compaction',
+      input_tokens: 1000,
+      output_tokens: 50,
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 500,
+      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 500 },
+    };
+    server().enqueue({ usage: { ...usage, iterations: [compaction] } });
+    await client.messages.create({ model: 'claude-x', max_tokens: 64, messages });
+    const m = await harness.collect();
+    // The request's 16 320 plus the compaction's 1000 × 3 + 500 × 6 + 50 × 15 (per 1M tokens).
+    expect(m.sum(COST)).toBeCloseTo((16_320 + 3000 + 3000 + 750) / 1e6, 12);
+    expect(m.sum(`${LATEST}.cache_write.input_tokens`)).toBe(3500);
+    await harness.shutdown();
+  });
+
   it('a table without cacheWrite1hInput prices every write at cacheWriteInput, as before', async () => {
     const { cacheWrite1hInput: _, ...fiveMinuteOnly } = price;
     const { harness, client } = setup({ 'claude-x': fiveMinuteOnly });
