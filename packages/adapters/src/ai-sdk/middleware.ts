@@ -5,7 +5,7 @@ import { observeOutcome } from '../shared/outcome.js';
 import { isObj, read, text } from '../shared/read.js';
 import type { Recorder } from '../shared/recorder.js';
 import { ModelCall } from './model-call.js';
-import { providerNameOf } from './provider.js';
+import { providerAndModelOf } from './provider.js';
 import { specOf } from './spec.js';
 import { observedStream } from './stream.js';
 
@@ -187,8 +187,11 @@ function begin(ctx: Context, options: unknown, kind: 'generate' | 'stream' | 'em
       }
     }
     const providerString = read(model, 'provider');
-    const provider = ctx.providerName ?? providerNameOf(providerString);
-    const requestModel = text(read(model, 'modelId'));
+    const { provider, requestModel } = providerAndModelOf(
+      providerString,
+      text(read(model, 'modelId')),
+      ctx.providerName,
+    );
     const operation =
       kind === 'embed'
         ? GEN_AI_OPERATION.embeddings

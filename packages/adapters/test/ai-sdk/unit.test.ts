@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { genAiMiddleware, instrumentTools, measureAgent } from '../../src/ai-sdk/index.js';
 import { aiSdkErrorType } from '../../src/ai-sdk/model-call.js';
-import { providerNameOf } from '../../src/ai-sdk/provider.js';
+import { providerAndModelOf, providerNameOf } from '../../src/ai-sdk/provider.js';
 import { stopReasonOf, usageOf } from '../../src/ai-sdk/spec.js';
 import { throwingBackends } from '../contract/backends.js';
 import { captureDiag } from '../shared/diag.js';
@@ -121,6 +122,35 @@ describe('provider names', () => {
 
   it('an unknown provider string is bounded', () => {
     expect(providerNameOf('x'.repeat(500))).toHaveLength(64);
+  });
+
+  it.each([
+    ['openai/gpt-4o', 'openai', 'gpt-4o'],
+    ['google/gemini-2.5-pro', 'gcp.gemini', 'gemini-2.5-pro'],
+    ['vertex/claude-sonnet-4', 'gcp.vertex_ai', 'claude-sonnet-4'],
+    ['bedrock/claude-sonnet-4', 'aws.bedrock', 'claude-sonnet-4'],
+    ['meta/llama-4-scout', 'meta', 'llama-4-scout'],
+    ['amazon/nova-pro', 'aws.bedrock', 'nova-pro'],
+    ['xai/grok-4', 'x_ai', 'grok-4'],
+    ['openai/gpt-oss/120b', 'openai', 'gpt-oss/120b'],
+    ['gpt-4o', 'gateway', 'gpt-4o'],
+    ['/gpt-4o', 'gateway', '/gpt-4o'],
+    ['openai/', 'gateway', 'openai/'],
+  ])('AI Gateway id %s → %s, %s', (id, provider, requestModel) => {
+    expect(providerAndModelOf('gateway', id, undefined)).toEqual({ provider, requestModel });
+  });
+
+  it('any model id: a bounded provider name and a request model that ends the id', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('gateway', 'openai.chat', 'x'), fc.string({ unit: 'binary' }), (p, id) => {
+        const { provider, requestModel } = providerAndModelOf(p, id, undefined);
+        expect(provider.length).toBeGreaterThan(0);
+        expect(provider.length).toBeLessThanOrEqual(64);
+        expect(id.endsWith(requestModel ?? '')).toBe(true);
+        // An explicit name keeps the id whole.
+        expect(providerAndModelOf(p, id, 'mine')).toEqual({ provider: 'mine', requestModel: id });
+      }),
+    );
   });
 });
 
