@@ -99,18 +99,22 @@ const inFlight = new WeakMap<object, Layer[]>();
 /**
  * Whether a layer handed `outer` can be measuring the call an inner layer is handed `inner` for. What
  * an outer layer is handed is ai's wrapper of the next layer: a plain object (ai 6 and 7 build it as
- * a literal) reporting that layer's provider and model id. Another model called with the same call
- * options at once is a call of its own: a provider's model (a class instance: a replica of the same
- * model raced against it, as hedged requests do), or one naming another model (a custom model racing
- * two providers, or asking two embedding models).
+ * a literal) that copies the next layer's provider, model id and supported-URL table — unless
+ * `wrapLanguageModel`'s `providerId` / `modelId` renames them (ai applies those to every layer of the
+ * call), so any one of the three still shared ties it to `inner` (the table, by reference, where a
+ * provider keeps one per model or per provider: `@ai-sdk/openai`, `anthropic` 4.x, the gateway).
+ * Another model called with the same call options at once is a call of its own: a provider's model
+ * (a class instance: a replica of the same model raced against it, as hedged requests do), or a
+ * plain object naming neither its provider nor its model (a custom model racing two providers).
  */
 function wraps(outer: unknown, inner: unknown): boolean {
-  return (
-    outer !== inner &&
-    isPlainObject(outer) &&
-    read(outer, 'provider') === read(inner, 'provider') &&
-    read(outer, 'modelId') === read(inner, 'modelId')
-  );
+  if (outer === inner || !isPlainObject(outer)) return false;
+  for (const name of ['provider', 'modelId']) {
+    const value = read(outer, name);
+    if (typeof value === 'string' && value === read(inner, name)) return true;
+  }
+  const urls = read(outer, 'supportedUrls');
+  return isObj(urls) && urls === read(inner, 'supportedUrls');
 }
 
 function isPlainObject(value: unknown): boolean {

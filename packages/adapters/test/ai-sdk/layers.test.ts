@@ -132,3 +132,70 @@ describe.each(AI_SDKS)('$name: two wrapped models raced with one call', (sdk) =>
     await harness.shutdown();
   });
 });
+
+/**
+ * Our middleware twice in one chain where `wrapLanguageModel` renames the model (`modelId`,
+ * `providerId`: an alias the app's dashboards use, or a library wrapping the app's already wrapped
+ * model): ai's wrapper the outer layer is handed then names another model than the one the inner
+ * layer is handed, and each call must still be recorded once (under the outer layer's names).
+ */
+describe.each(AI_SDKS)('$name: genAiMiddleware twice with a renamed model', (sdk) => {
+  const server = useServer(startOpenAIServer);
+  const renames = [
+    { rename: 'modelId', options: { modelId: 'alias' }, model: 'alias', provider: 'openai' },
+    { rename: 'providerId', options: { providerId: 'proxy.chat' }, model: 'gpt-test', provider: 'proxy' },
+    {
+      rename: 'both',
+      options: { modelId: 'alias', providerId: 'proxy.chat' },
+      model: 'alias',
+      provider: 'proxy',
+    },
+  ];
+
+  it.each(renames)('listed twice, $rename renamed: each call recorded once', async (r) => {
+    const { harness, metrics } = metricsPipeline();
+    const ours = genAiMiddleware({ metrics });
+    const model = sdk.ai.wrapLanguageModel({
+      model: sdk.openai(server().baseURL).chat('gpt-test'),
+      middleware: [ours, ours],
+      ...r.options,
+    });
+    await sdk.ai.generateText({ model, prompt: 'hi' });
+    expect(await sdk.ai.streamText({ model, prompt: 'hi' }).text).toBe('tok0 tok1 tok2 ');
+    const m = await collectWhenIdle(harness);
+    expect(m.count(DURATION)).toBe(2);
+    expect(m.count(DURATION, { 'gen_ai.request.model': r.model, 'gen_ai.provider.name': r.provider })).toBe(
+      2,
+    );
+    expect(tokenSums(m)).toMatchObject({ input: 14, output: 6 });
+    await harness.shutdown();
+  });
+
+  it('a wrapped model wrapped again, the inner wrap renamed: each call recorded once', async () => {
+    const { harness, metrics } = metricsPipeline();
+    const inner = sdk.ai.wrapLanguageModel({
+      model: sdk.openai(server().baseURL).chat('gpt-test'),
+      middleware: genAiMiddleware({ metrics }),
+      modelId: 'alias',
+    });
+    const model = sdk.ai.wrapLanguageModel({ model: inner, middleware: genAiMiddleware({ metrics }) });
+    await sdk.ai.generateText({ model, prompt: 'hi' });
+    const m = await collectWhenIdle(harness);
+    expect(m.count(DURATION)).toBe(1);
+    await harness.shutdown();
+  });
+
+  it('an embedding model listed twice, modelId renamed: each call recorded once', async () => {
+    const { harness, metrics } = metricsPipeline();
+    const ours = genAiMiddleware({ metrics });
+    const model = sdk.ai.wrapEmbeddingModel({
+      model: sdk.openai(server().baseURL).embedding('emb-test'),
+      middleware: [ours, ours],
+      modelId: 'alias',
+    });
+    await sdk.ai.embedMany({ model, values: ['a', 'b'] });
+    const m = await collectWhenIdle(harness);
+    expect(m.count(DURATION, { 'gen_ai.operation.name': 'embeddings' })).toBe(1);
+    await harness.shutdown();
+  });
+});
