@@ -274,3 +274,27 @@ describe.each(AI_SDKS)('$name', (sdk) => {
     });
   });
 });
+
+/**
+ * `@ai-sdk/openai-compatible` (vLLM, LM Studio, llama.cpp's server) asks for a stream's usage only when
+ * the provider is created with `includeUsage: true`: without it a streamed call has no usage, and its
+ * tokens stay unknown — no token points at all, never zeros.
+ */
+describe.each(AI_SDKS)('$name: @ai-sdk/openai-compatible stream usage', (sdk) => {
+  const server = useServer(startOpenAIServer);
+  it.each([
+    { includeUsage: true, tokens: { input: 7, output: 3, count: 2 } },
+    { includeUsage: false, tokens: { input: 0, output: 0, count: 0 } },
+  ])('includeUsage: $includeUsage', async ({ includeUsage, tokens }) => {
+    const { harness, metrics } = metricsPipeline();
+    const model = sdk.ai.wrapLanguageModel({
+      model: sdk.compatible(server().baseURL, 'vllm', { includeUsage }).chatModel('m'),
+      middleware: genAiMiddleware({ metrics }),
+    });
+    await sdk.ai.streamText({ model, prompt }).consumeStream();
+    const m = await collectWhenIdle(harness);
+    expect(m.count(DURATION, { 'gen_ai.provider.name': 'vllm' })).toBe(1);
+    expect(tokenSums(m)).toEqual(tokens);
+    await harness.shutdown();
+  });
+});

@@ -28,7 +28,7 @@ export interface AiSdk {
   /** An `@ai-sdk/anthropic` provider of the matching major, against the Anthropic-compatible server. */
   anthropic(serverURL: string): Any;
   /** An `@ai-sdk/openai-compatible` provider named `name` (as a vLLM or LM Studio app names it). */
-  compatible(baseURL: string, name: string): Any;
+  compatible(baseURL: string, name: string, settings?: { includeUsage?: boolean }): Any;
 }
 
 export const AI_SDKS: readonly AiSdk[] = [
@@ -38,7 +38,7 @@ export const AI_SDKS: readonly AiSdk[] = [
     spec: 'v3',
     openai: (baseURL) => openaiV3({ apiKey: 'test', baseURL }),
     anthropic: (url) => anthropicV3({ apiKey: 'test', baseURL: `${url}/v1` }),
-    compatible: (baseURL, name) => compatibleV2({ name, baseURL }),
+    compatible: (baseURL, name, settings) => compatibleV2({ name, baseURL, ...settings }),
   },
   {
     name: 'ai 7',
@@ -46,6 +46,6 @@ export const AI_SDKS: readonly AiSdk[] = [
     spec: 'v4',
     openai: (baseURL) => openaiV4({ apiKey: 'test', baseURL }),
     anthropic: (url) => anthropicV4({ apiKey: 'test', baseURL: `${url}/v1` }),
-    compatible: (baseURL, name) => compatibleV3({ name, baseURL }),
+    compatible: (baseURL, name, settings) => compatibleV3({ name, baseURL, ...settings }),
   },
 ];
