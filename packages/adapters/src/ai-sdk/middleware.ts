@@ -304,11 +304,44 @@ function withObservedStream(result: unknown, call: ModelCall): unknown {
       call.unobserved();
       return result;
     }
-    const copy = { ...(result as object) };
-    return Object.assign(copy, { stream: observedStream(source as ReadableStream<unknown>, call) });
+    // The result handed on is built before the source is locked: if building it throws (a hostile
+    // result), ai still gets the result it would have got, with its stream readable.
+    const handedOn = resultWithStream(result as object);
+    handedOn.set(observedStream(source as ReadableStream<unknown>, call));
+    return handedOn.result;
   } catch (error) {
     reportOnce(`${ADAPTER}: observing a stream`, error);
     call.unobserved();
     return result;
   }
+}
+
+/**
+ * The stream result as ai gets it, its `stream` set afterwards. A plain object is copied. Any other
+ * (a custom model's class instance: `request` and `response` getters on its prototype, over private
+ * fields) is a view answering `stream` with the observed one and everything else from the result
+ * itself: a copy would lose its getters (ai reads the response headers from them) and its class. A
+ * `stream` the result pins (frozen: a Proxy may not answer it differently) leaves only the copy.
+ */
+function resultWithStream(result: object): { result: object; set(stream: ReadableStream<unknown>): void } {
+  const own = isPlainObject(result) ? undefined : Object.getOwnPropertyDescriptor(result, 'stream');
+  if (isPlainObject(result) || (own?.configurable === false && own.writable === false)) {
+    const copy: Record<string, unknown> = { ...result };
+    return {
+      result: copy,
+      set: (stream) => {
+        copy.stream = stream;
+      },
+    };
+  }
+  let observed: ReadableStream<unknown> | undefined;
+  const view = new Proxy(result, {
+    get: (target, key) => (key === 'stream' ? observed : Reflect.get(target, key)),
+  });
+  return {
+    result: view,
+    set: (stream) => {
+      observed = stream;
+    },
+  };
 }

@@ -220,3 +220,68 @@ describe('ai 7 with a v3 provider (@ai-sdk/openai 3.x): ai hands the middleware 
     await harness.shutdown();
   });
 });
+
+/**
+ * A custom model (the specification types the stream result as an object, not a literal) whose
+ * `doStream` answers with an instance of its own class: `request` and `response` are getters on its
+ * prototype, over private fields. The result the SDK gets through the middleware must still have them
+ * — ai reads the response headers from it — and still be an instance of that class.
+ */
+describe.each(AI_SDKS)('$name: a stream result that is a class instance', (sdk) => {
+  class StreamResult {
+    readonly #headers = { 'x-request-id': 'req_1' };
+    constructor(readonly stream: ReadableStream<unknown>) {}
+    get request() {
+      return { body: '{}' };
+    }
+    get response() {
+      return { headers: this.#headers };
+    }
+  }
+  const parts = [
+    { type: 'text-start', id: '0' },
+    { type: 'text-delta', id: '0', delta: 'ok' },
+    { type: 'text-end', id: '0' },
+    {
+      type: 'finish',
+      finishReason: { unified: 'stop', raw: 'stop' },
+      usage: { inputTokens: { total: 2 }, outputTokens: { total: 1 } },
+    },
+  ];
+  const bare = {
+    specificationVersion: sdk.spec,
+    provider: 'custom.chat',
+    modelId: 'custom',
+    supportedUrls: {},
+    doGenerate: () => Promise.reject(new Error('streams only')),
+    doStream: async () =>
+      new StreamResult(
+        new ReadableStream({
+          start(controller) {
+            for (const part of parts) controller.enqueue(part);
+            controller.close();
+          },
+        }),
+      ),
+  };
+
+  it('keeps its getters and its class; the call is still observed', async () => {
+    const { harness, metrics } = metricsPipeline();
+    const model = sdk.ai.wrapLanguageModel({ model: bare, middleware: genAiMiddleware({ metrics }) });
+    const headers = async (m: unknown) => {
+      const result = sdk.ai.streamText({ model: m, prompt: 'hi' });
+      expect(await result.text).toBe('ok');
+      return (await result.response).headers;
+    };
+    expect(await headers(model)).toEqual(await headers(bare));
+    const direct = await model.doStream(callOptions);
+    expect(direct).toBeInstanceOf(StreamResult);
+    expect(direct.response).toEqual({ headers: { 'x-request-id': 'req_1' } });
+    expect(direct.request).toEqual({ body: '{}' });
+    await direct.stream.pipeTo(new WritableStream());
+    const m = await collectWhenIdle(harness);
+    expect(m.count(DURATION)).toBe(2);
+    expect(tokenSums(m)).toMatchObject({ input: 4, output: 2 });
+    await harness.shutdown();
+  });
+});
