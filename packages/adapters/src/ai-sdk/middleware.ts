@@ -73,9 +73,14 @@ interface Context {
 /** The same options give the same middleware object: `genAiMiddleware(o) === genAiMiddleware(o)`. */
 const made = new WeakMap<GenAiMetrics, Map<string | undefined, GenAiMiddleware>>();
 
-/** A layer measuring a call: its options, and the model it was handed (ai's wrapper of the next layer). */
+/**
+ * A layer measuring a call: the metrics it records to, its provider name option, and the model it was
+ * handed (ai's wrapper of the next layer). Plain fields only: every copy of this package in the
+ * process reads them (see `inFlight`), so they stay as they are across versions.
+ */
 interface Layer {
-  readonly ctx: Context;
+  readonly metrics: GenAiMetrics;
+  readonly providerName: string | undefined;
   readonly model: unknown;
 }
 
@@ -84,17 +89,33 @@ interface Layer {
  * (the same middleware, or two for the same metrics) passes the same object to both layers: the
  * outer layer records, the inner one sees its metrics already measuring that call and passes it
  * through, so every call is recorded once. The inner layer is handed a different model than the
- * outer (the outer's is ai's wrapper around the inner) that names the same provider and model id:
- * concurrent calls of one model that share a call-options object (`model.doGenerate(options)` twice
- * at once) see the same model, and calls of two models that share one see different names (see
- * `wraps`), so each is recorded.
+ * outer (the outer's is ai's wrapper around the inner, see `wraps`): concurrent calls of one model
+ * that share a call-options object (`model.doGenerate(options)` twice at once) see the same model,
+ * and calls of two models that share one see two provider models, so each is recorded.
  *
  * A middleware between the two layers that transforms the params (ai's own
  * `defaultSettingsMiddleware`, anything returning `{ ...params, temperature }`) hands the inner layer
  * a new object, but the prompt (or the embedding values) inside it is still the same array: calls are
  * also keyed by that, so such a call is not recorded twice either.
+ *
+ * The registry is one per process, shared by every copy of this package (an app's, and a library's
+ * bundling its own): a model wrapped by both for one metrics object is recorded once too.
  */
-const inFlight = new WeakMap<object, Layer[]>();
+const IN_FLIGHT = Symbol.for('genai-metrics.adapters.ai-sdk.in-flight');
+const inFlight: WeakMap<object, Layer[]> = sharedRegistry();
+
+function sharedRegistry(): WeakMap<object, Layer[]> {
+  const global = globalThis as { [IN_FLIGHT]?: unknown };
+  const existing = global[IN_FLIGHT];
+  if (existing instanceof WeakMap) return existing as WeakMap<object, Layer[]>;
+  const created = new WeakMap<object, Layer[]>();
+  try {
+    Object.defineProperty(global, IN_FLIGHT, { value: created, configurable: true });
+  } catch {
+    // A frozen global: this copy keeps a registry of its own.
+  }
+  return created;
+}
 
 /**
  * Whether a layer handed `outer` can be measuring the call an inner layer is handed `inner` for. What
@@ -177,9 +198,7 @@ function begin(ctx: Context, options: unknown, kind: 'generate' | 'stream' | 'em
     const model = read(options, 'model');
     const keys = isObj(params) ? callKeys(params) : [];
     for (const key of keys) {
-      const outer = inFlight
-        .get(key)
-        ?.find((l) => l.ctx.metrics === ctx.metrics && wraps(l.model, model))?.ctx;
+      const outer = inFlight.get(key)?.find((l) => l.metrics === ctx.metrics && wraps(l.model, model));
       if (outer) {
         if (outer.providerName !== ctx.providerName) {
           warnOnce(
@@ -206,7 +225,7 @@ function begin(ctx: Context, options: unknown, kind: 'generate' | 'stream' | 'em
     const op = ctx.recorder.startOperation({ operation, provider, requestModel, stream: kind === 'stream' });
     const stopAt = kind === 'embed' ? undefined : { operation, provider, requestModel };
     const call = new ModelCall(op, spec, ctx.recorder, stopAt, read(params, 'abortSignal'));
-    const layer: Layer = { ctx, model };
+    const layer: Layer = { metrics: ctx.metrics, providerName: ctx.providerName, model };
     for (const key of keys) {
       const layers = inFlight.get(key) ?? [];
       layers.push(layer);

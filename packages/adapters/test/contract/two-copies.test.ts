@@ -3,8 +3,10 @@ import { matMulAddModel } from '@genai-metrics/testkit/onnx';
 import * as nodeLlamaCpp from 'node-llama-cpp';
 import OpenAI from 'openai-v6';
 import { describe, expect, it, vi } from 'vitest';
+import * as aiSdkA from '../../src/ai-sdk/index.js';
 import * as onnxA from '../../src/onnxruntime/index.js';
 import * as openaiA from '../../src/openai/index.js';
+import { AI_SDKS } from '../ai-sdk/sdks.js';
 import { startLlamaFixture } from '../llama-cpp/fixture.js';
 import { floats, ort, proto as sessionPrototype, setup } from '../onnxruntime/helpers.js';
 import { captureDiag } from '../shared/diag.js';
@@ -131,5 +133,43 @@ describe('two copies instrumenting one node-llama-cpp module', () => {
       await f.close();
       await b.harness.shutdown();
     }
+  });
+});
+
+/**
+ * The AI SDK middleware patches nothing: its rule is that one metrics object records each model call
+ * once however many of our layers wrap the model — also when the layers come from two copies of the
+ * package (the app wraps a model, and a library bundling its own copy wraps it again for the same
+ * metrics).
+ */
+describe.each(AI_SDKS)('$name: two copies of the middleware around one model', (sdk) => {
+  const server = useServer(startOpenAIServer);
+
+  it('each call recorded once, for one metrics object', async () => {
+    const aiSdkB = await secondCopy(() => import('../../src/ai-sdk/index.js'));
+    expect(aiSdkB.genAiMiddleware).not.toBe(aiSdkA.genAiMiddleware);
+    const { harness, metrics } = metricsPipeline();
+    const appModel = sdk.ai.wrapLanguageModel({
+      model: sdk.openai(server().baseURL).chat('gpt-test'),
+      middleware: aiSdkA.genAiMiddleware({ metrics }),
+    });
+    const model = sdk.ai.wrapLanguageModel({
+      model: appModel,
+      middleware: aiSdkB.genAiMiddleware({ metrics }),
+    });
+    await sdk.ai.generateText({ model, prompt: 'hi' });
+    await sdk.ai.streamText({ model, prompt: 'hi' }).consumeStream();
+    const embedder = sdk.ai.wrapEmbeddingModel({
+      model: sdk.ai.wrapEmbeddingModel({
+        model: sdk.openai(server().baseURL).embedding('emb-test'),
+        middleware: aiSdkB.genAiMiddleware({ metrics }),
+      }),
+      middleware: aiSdkA.genAiMiddleware({ metrics }),
+    });
+    await sdk.ai.embed({ model: embedder, value: 'hi' });
+    const m = await harness.collect();
+    expect(m.count(DURATION, { 'gen_ai.operation.name': 'chat' })).toBe(2);
+    expect(m.count(DURATION, { 'gen_ai.operation.name': 'embeddings' })).toBe(1);
+    await harness.shutdown();
   });
 });
