@@ -1,10 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as ai6 from 'ai-v6';
 import * as ai7 from 'ai-v7';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { genAiMiddleware } from '../../src/ai-sdk/index.js';
 import { collectWhenIdle, DURATION, metricsPipeline, tokenSums } from '../shared/harness.js';
+import { useAnsweringServer } from '../shared/lifecycle.js';
 
 /**
  * AI Gateway models — `gateway('openai/gpt-4o')`, or the plain string `'openai/gpt-4o'` that ai
@@ -21,43 +20,33 @@ const usage = {
 };
 const finishReason = { unified: 'stop', raw: 'stop' };
 
-let server: Server;
-let baseURL: string;
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      if (req.url?.endsWith('/embedding-model')) {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ embeddings: [[0.5, 1]], usage: { tokens: 4 } }));
-      } else if (req.headers['ai-language-model-streaming'] === 'true') {
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        const parts = [
-          { type: 'stream-start', warnings: [] },
-          { type: 'text-start', id: '0' },
-          { type: 'text-delta', id: '0', delta: 'hello ' },
-          { type: 'text-delta', id: '0', delta: 'there' },
-          { type: 'text-end', id: '0' },
-          { type: 'finish', usage, finishReason },
-        ];
-        res.end(parts.map((p) => `data: ${JSON.stringify(p)}\n\n`).join(''));
-      } else {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({
-            content: [{ type: 'text', text: 'hello there' }],
-            finishReason,
-            usage,
-            warnings: [],
-          }),
-        );
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/ai`;
+const baseURL = useAnsweringServer('/v1/ai', (req, res) => {
+  if (req.url?.endsWith('/embedding-model')) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ embeddings: [[0.5, 1]], usage: { tokens: 4 } }));
+  } else if (req.headers['ai-language-model-streaming'] === 'true') {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const parts = [
+      { type: 'stream-start', warnings: [] },
+      { type: 'text-start', id: '0' },
+      { type: 'text-delta', id: '0', delta: 'hello ' },
+      { type: 'text-delta', id: '0', delta: 'there' },
+      { type: 'text-end', id: '0' },
+      { type: 'finish', usage, finishReason },
+    ];
+    res.end(parts.map((p) => `data: ${JSON.stringify(p)}\n\n`).join(''));
+  } else {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        content: [{ type: 'text', text: 'hello there' }],
+        finishReason,
+        usage,
+        warnings: [],
+      }),
+    );
+  }
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 // biome-ignore lint/suspicious/noExplicitAny: two majors' incompatible types behind one table (as sdks.ts).
 type Any = any;
@@ -67,7 +56,7 @@ const MAJORS: Array<{ name: string; ai: Any }> = [
 ];
 
 describe.each(MAJORS)('$name with @ai-sdk/gateway', ({ ai }) => {
-  const gatewayProvider = () => ai.createGateway({ apiKey: 'test', baseURL });
+  const gatewayProvider = () => ai.createGateway({ apiKey: 'test', baseURL: baseURL() });
 
   it("gateway('openai/gpt-test'): provider openai, request model gpt-test", async () => {
     const { harness, metrics } = metricsPipeline();

@@ -1,12 +1,11 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createGoogleGenerativeAI as googleV3 } from 'ai-sdk-google-v3';
 import { createGoogleGenerativeAI as googleV4 } from 'ai-sdk-google-v4';
 import * as ai6 from 'ai-v6';
 import * as ai7 from 'ai-v7';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { genAiMiddleware } from '../../src/ai-sdk/index.js';
 import { collectWhenIdle, metricsPipeline } from '../shared/harness.js';
+import { useAnsweringServer } from '../shared/lifecycle.js';
 
 /**
  * Gemini reports its usage by modality (`promptTokensDetails`, `candidatesTokensDetails`: lists of
@@ -34,26 +33,16 @@ const answer = (text: string, last: boolean) => ({
   modelVersion: 'gemini-test-001',
 });
 
-let server: Server;
-let baseURL: string;
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      if (req.url?.includes(':streamGenerateContent')) {
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.write(`data: ${JSON.stringify(answer('hello ', false))}\n\n`);
-        res.end(`data: ${JSON.stringify(answer('there', true))}\n\n`);
-      } else {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(answer('hello there', true)));
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1beta`;
+const baseURL = useAnsweringServer('/v1beta', (req, res) => {
+  if (req.url?.includes(':streamGenerateContent')) {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(`data: ${JSON.stringify(answer('hello ', false))}\n\n`);
+    res.end(`data: ${JSON.stringify(answer('there', true))}\n\n`);
+  } else {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(answer('hello there', true)));
+  }
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 // biome-ignore lint/suspicious/noExplicitAny: two majors' incompatible types behind one table (as sdks.ts).
 type Any = any;
@@ -66,7 +55,7 @@ describe.each(MAJORS)('$name with @ai-sdk/google', ({ ai, google }) => {
   it('generateText and streamText split the latest usage counters by Gemini modality', async () => {
     const { harness, metrics } = metricsPipeline('latest');
     const model = ai.wrapLanguageModel({
-      model: google({ apiKey: 'test', baseURL })('gemini-test'),
+      model: google({ apiKey: 'test', baseURL: baseURL() })('gemini-test'),
       middleware: genAiMiddleware({ metrics }),
     });
     expect((await ai.generateText({ model, prompt: 'hi' })).text).toBe('hello there');

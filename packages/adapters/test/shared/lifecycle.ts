@@ -1,3 +1,5 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type MetricsHandle, setupMetrics } from '@genai-metrics/core';
@@ -16,6 +18,28 @@ export function useServer<S extends { close(): Promise<void>; reset(): void }>(
   afterAll(() => server?.close());
   beforeEach(() => server?.reset());
   return () => server!;
+}
+
+/**
+ * A bare local HTTP server for the whole file (127.0.0.1, a free port) speaking an API the testkit has
+ * no server for: `answer` gets each request once its body is read. Returns the getter of its URL,
+ * ending in `path`.
+ */
+export function useAnsweringServer(
+  path: string,
+  answer: (req: IncomingMessage, res: ServerResponse) => void,
+): () => string {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => answer(req, res));
+  });
+  let url = '';
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return () => url;
 }
 
 /**
