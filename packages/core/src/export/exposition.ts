@@ -4,8 +4,9 @@ import type { CollectionResult, ResourceMetrics } from '@opentelemetry/sdk-metri
 import { MAX_TIMER_MS } from '../runtime/max-timer.js';
 import { SCRAPE_SLICE_MS, TimeSlice } from '../runtime/time-slice.js';
 import type { ScopeLabels } from './format/families.js';
-import { CONTENT_TYPES, type ExpositionFormat, negotiate } from './format/negotiate.js';
+import { acceptsGzip, CONTENT_TYPES, type ExpositionFormat, negotiate } from './format/negotiate.js';
 import { serialize } from './format/serializer.js';
+import { writeGzipped } from './gzip-body.js';
 import type { MetricsRequestHandler } from './prometheus-listener.js';
 import { BUSY_BODY, BUSY_HEADERS, DEFAULT_SCRAPE_TIMEOUT_MS, ScrapeSlots } from './scrape-slots.js';
 
@@ -64,9 +65,9 @@ async function* slices(
 
 /**
  * The `(req, res)` handler behind `handle.metricsHandler`: collects (one reader, or the cluster's
- * merge), negotiates the format, and streams the body slice by slice. Never throws into the server
- * that mounted it; a failure after the first bytes ends the response early (the scraper sees a
- * truncated body and fails that scrape). Bounded: at most MAX_SCRAPES_IN_FLIGHT scrapes at once (503
+ * merge), negotiates the format and the encoding (gzip-body.ts), and streams the body slice by slice.
+ * Never throws into the server that mounted it; a failure after the first bytes ends the response
+ * early (the scraper sees a truncated body and fails that scrape). Bounded: at most MAX_SCRAPES_IN_FLIGHT scrapes at once (503
  * beyond), each cut off after `scrapeTimeoutMillis` (scrape-slots.ts says why).
  */
 export function createExpositionHandler(collect: Collect, options: ExpositionOptions): MetricsRequestHandler {
@@ -86,10 +87,19 @@ export function createExpositionHandler(collect: Collect, options: ExpositionOpt
       // a framework's minimal response object: done when the body is
     }
     let format: ExpositionFormat = 'text';
+    let gzip = false;
     try {
       format = negotiate(typeof req.headers?.accept === 'string' ? req.headers.accept : undefined);
+      const acceptEncoding = req.headers?.['accept-encoding'];
+      // The compressor pipes into the response, which must be a stream (write() and its events); a
+      // framework's minimal response object gets the body as it is.
+      gzip =
+        typeof res.write === 'function' &&
+        typeof res.once === 'function' &&
+        typeof res.on === 'function' &&
+        acceptsGzip(typeof acceptEncoding === 'string' ? acceptEncoding : undefined);
     } catch {
-      // an unreadable request: the text format
+      // an unreadable request: the text format, uncompressed
     }
     const head = req.method === 'HEAD';
     let told: unknown;
@@ -102,8 +112,12 @@ export function createExpositionHandler(collect: Collect, options: ExpositionOpt
       .then(async ({ resourceMetrics, errors }) => {
         if (errors.length > 0) diag.error('genai-metrics: metrics collection errors', ...errors);
         if (res.destroyed) return undefined;
-        if (!res.headersSent) res.writeHead(200, { 'content-type': CONTENT_TYPES[format], vary: 'Accept' });
+        if (!res.headersSent) res.writeHead(200, headersFor(format, gzip));
         if (head) return undefined;
+        if (gzip) {
+          await writeGzipped(res, slices(resourceMetrics, options, format));
+          return GZIPPED;
+        }
         // A response object without write() (a framework's minimal one): the whole body in end().
         if (typeof res.write !== 'function') {
           let body = '';
@@ -119,7 +133,8 @@ export function createExpositionHandler(collect: Collect, options: ExpositionOpt
       })
       .then(
         (body) => {
-          if (res.destroyed) return;
+          // A gzipped body is ended by its compressor (gzip-body.ts).
+          if (res.destroyed || body === GZIPPED) return;
           if (body === undefined) res.end();
           else res.end(body);
         },
@@ -128,12 +143,18 @@ export function createExpositionHandler(collect: Collect, options: ExpositionOpt
           if (!res.headersSent) {
             res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
             res.end(`# failed to export metrics: ${String(error)}\n`);
-          } else {
+          } else if (typeof res.destroy === 'function') {
             res.destroy();
+          } else {
+            // A minimal response object cannot be cut off: end what was written (the scraper sees a
+            // truncated body), never throw from here into an unhandled rejection.
+            res.end?.();
           }
         },
       )
-      .finally(done);
+      .finally(done)
+      // Whatever the server's response object does, nothing here becomes an unhandled rejection.
+      .catch((error: unknown) => diag.error('genai-metrics: /metrics could not answer', error));
   };
 }
 
@@ -171,6 +192,9 @@ export function createExpositionResponder(
       }
       const chunks = slices(resourceMetrics, options, format);
       const encoder = new TextEncoder();
+      // A runtime without CompressionStream (older Bun) answers uncompressed rather than failing.
+      const gzip =
+        acceptsGzip(headerOf(request, 'accept-encoding')) && typeof CompressionStream === 'function';
       const body = new ReadableStream<Uint8Array>({
         start(controller) {
           expire = () => {
@@ -198,7 +222,11 @@ export function createExpositionResponder(
           await chunks.return(undefined);
         },
       });
-      return new Response(body, { headers: { 'content-type': CONTENT_TYPES[format], vary: 'Accept' } });
+      // CompressionStream (Node's runs on node:zlib, off the event loop) pulls from the body as the
+      // reader pulls from it, so a slow reader holds back serialisation as it does uncompressed.
+      return new Response(gzip ? body.pipeThrough(new CompressionStream('gzip')) : body, {
+        headers: headersFor(format, gzip),
+      });
     } catch (error) {
       done();
       return new Response(`# failed to export metrics: ${String(error)}\n`, {
@@ -208,6 +236,19 @@ export function createExpositionResponder(
     }
   };
 }
+
+/** The headers of a 200: the body's format and encoding both follow the request, so caches must vary on both. */
+function headersFor(format: ExpositionFormat, gzip: boolean): Record<string, string> {
+  const headers: Record<string, string> = {
+    'content-type': CONTENT_TYPES[format],
+    vary: 'Accept, Accept-Encoding',
+  };
+  if (gzip) headers['content-encoding'] = 'gzip';
+  return headers;
+}
+
+/** What the handler's body step returns when the compressor ended the response itself. */
+const GZIPPED = Symbol('gzipped');
 
 /**
  * One collection, given the longest its observable callbacks may run. The SDK waits for a callback

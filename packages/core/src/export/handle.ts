@@ -22,9 +22,9 @@ export interface MetricsHandle {
   /**
    * The Prometheus exposition as a web `Response`, for servers built on `fetch` handlers (Bun.serve,
    * Deno.serve, Hono, …): `if (url.pathname === '/metrics') return handle.metricsResponse(request)`.
-   * Give it the request so that its `Accept` header can ask for OpenMetrics (with exemplars), as
-   * Prometheus does; without one it is the text format. Never rejects; with another exporter it is a
-   * 404 saying so.
+   * Give it the request so that its `Accept` header can ask for OpenMetrics (with exemplars) and its
+   * `Accept-Encoding` for gzip, as Prometheus does; without one it is the uncompressed text format.
+   * Never rejects; with another exporter it is a 404 saying so.
    */
   metricsResponse(request?: Request): Promise<Response>;
   /** URL of the built-in listener (e.g. `http://127.0.0.1:9464/metrics`), when one is open. */

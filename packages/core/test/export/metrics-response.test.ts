@@ -44,8 +44,8 @@ describe('metricsResponse', () => {
     const fromListener = await fetch(metrics.url!, { headers: { accept } });
     expect(fromListener.headers.get('content-type')).toBe(response.headers.get('content-type'));
     // The body depends on Accept: a cache between us and a scraper must not hand one format to another.
-    expect(response.headers.get('vary')).toBe('Accept');
-    expect(fromListener.headers.get('vary')).toBe('Accept');
+    expect(response.headers.get('vary')).toBe('Accept, Accept-Encoding');
+    expect(fromListener.headers.get('vary')).toBe('Accept, Accept-Encoding');
     expect(await fromListener.text()).toBe(body);
     expect(parseOpenMetrics(body).problems).toEqual([]);
     expect(body).toContain('# TYPE gen_ai_client_token_usage histogram\n');

@@ -33,3 +33,33 @@ export function negotiate(accept: string | undefined): ExpositionFormat {
   }
   return openMetrics > 0 && openMetrics >= text ? 'openmetrics' : 'text';
 }
+
+/**
+ * Whether to gzip the body for a scraper's `Accept-Encoding` header (RFC 9110, 12.5.3). Prometheus
+ * always sends `Accept-Encoding: gzip`; curl and promtool send none and get the text as it is. gzip
+ * (or its alias x-gzip, or `*`) must be acceptable (q above 0) and wanted at least as much as
+ * identity, which is acceptable unless the header says `identity;q=0` or `*;q=0`. An element with a
+ * q-value that is no number is left out, as if it were not there.
+ */
+export function acceptsGzip(acceptEncoding: string | undefined): boolean {
+  if (typeof acceptEncoding !== 'string' || acceptEncoding.trim() === '') return false;
+  let gzip: number | undefined;
+  let identity: number | undefined;
+  let any: number | undefined;
+  for (const element of acceptEncoding.split(',')) {
+    const [coding = '', ...params] = element.split(';');
+    let q = 1;
+    for (const param of params) {
+      const [key = '', value = ''] = param.split('=');
+      if (key.trim().toLowerCase() === 'q') q = Number(value.trim() === '' ? Number.NaN : value);
+    }
+    if (!(q >= 0 && q <= 1)) continue;
+    const name = coding.trim().toLowerCase();
+    if (name === 'gzip' || name === 'x-gzip') gzip = Math.max(gzip ?? 0, q);
+    else if (name === 'identity') identity = Math.max(identity ?? 0, q);
+    else if (name === '*') any = Math.max(any ?? 0, q);
+  }
+  const gzipQ = gzip ?? any ?? 0;
+  const identityQ = identity ?? any ?? 1;
+  return gzipQ > 0 && gzipQ >= identityQ;
+}
