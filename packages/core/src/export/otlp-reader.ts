@@ -8,6 +8,7 @@ import { exportPlatform } from '#export-platform';
 import { FlushOnlyMetricReader } from './flush-only-reader.js';
 import type { LazyInstanceId } from './instance-id.js';
 import type { OtlpProtocol, ResolvedConfig, TemporalityPreference } from './options.js';
+import { splitTooLarge } from './split-too-large.js';
 
 /**
  * The OTLP exporter for the chosen protocol, loaded on demand so that the packages of the other
@@ -33,7 +34,9 @@ export async function createOtlpReader(
     };
     exporterConfig.temporalityPreference = map[temporality];
   }
-  const createExporter = await loadExporter(protocol, exporterConfig);
+  const loaded = await loadExporter(protocol, exporterConfig);
+  // A collector refusing an export for its size would lose all of it: split-too-large.ts.
+  const createExporter = () => splitTooLarge(loaded());
   const options = {
     exportTimeoutMillis: config.exportTimeoutMillis,
     ...(metricProducers ? { metricProducers } : {}),

@@ -63,7 +63,8 @@ function deltaOnly(scope: ScopeMetrics): ScopeMetrics | undefined {
   return metrics.length > 0 ? { scope: scope.scope, metrics } : undefined;
 }
 
-function pointsIn(scopes: ScopeMetrics[]): number {
+/** How many data points `scopes` hold. */
+export function pointsIn(scopes: ScopeMetrics[]): number {
   let points = 0;
   for (const scope of scopes) for (const metric of scope.metrics) points += metric.dataPoints.length;
   return points;

@@ -51,10 +51,25 @@ export class OtlpReceiver {
   private port = 0;
   private waiters: Array<() => void> = [];
 
-  private constructor(readonly transport: OtlpTransport) {}
+  /** HTTP requests answered 413 for their size (`maxRequestBytes`); grpc-js refuses larger gRPC ones itself. */
+  tooLarge = 0;
 
-  static async start(transport: OtlpTransport, port = 0): Promise<OtlpReceiver> {
-    const r = new OtlpReceiver(transport);
+  private constructor(
+    readonly transport: OtlpTransport,
+    /**
+     * The largest request body taken, as a collector's `max_request_body_size` / gRPC
+     * `max_recv_msg_size_mib` or a proxy's `client_max_body_size` sets it: over HTTP a larger body is
+     * read and answered 413 Payload Too Large; over gRPC grpc-js itself refuses it (RESOURCE_EXHAUSTED).
+     */
+    readonly maxRequestBytes?: number,
+  ) {}
+
+  static async start(
+    transport: OtlpTransport,
+    port = 0,
+    options: { maxRequestBytes?: number } = {},
+  ): Promise<OtlpReceiver> {
+    const r = new OtlpReceiver(transport, options.maxRequestBytes);
     r.port = port;
     await r.start();
     return r;
@@ -96,6 +111,17 @@ export class OtlpReceiver {
   /** How many operations of `requestModel` the accepted delta exports carried (their counts summed). */
   operationCount(requestModel: string): number {
     return this.operationPoints(requestModel).reduce((sum, p) => sum + (p.count ?? 0), 0);
+  }
+
+  /** Operations per request model in the accepted `gen_ai.client.operation.duration` points, summed. */
+  operationsByModel(): Map<string, number> {
+    const byModel = new Map<string, number>();
+    for (const p of this.acceptedPoints()) {
+      if (p.metric !== 'gen_ai.client.operation.duration') continue;
+      const model = String(p.attributes['gen_ai.request.model']);
+      byModel.set(model, (byModel.get(model) ?? 0) + (p.count ?? 0));
+    }
+    return byModel;
   }
 
   acceptedCount(): number {
@@ -177,6 +203,11 @@ export class OtlpReceiver {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     let body = Buffer.concat(chunks);
+    if (this.maxRequestBytes !== undefined && body.length > this.maxRequestBytes) {
+      this.tooLarge++;
+      res.writeHead(413, { 'content-type': 'text/plain' }).end('request body too large');
+      return;
+    }
     if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
     const type = req.headers['content-type'] ?? '';
     const json = type.startsWith('application/json');
@@ -202,7 +233,9 @@ export class OtlpReceiver {
   }
 
   private async startGrpc(): Promise<void> {
-    const server = new grpc.Server();
+    const server = new grpc.Server(
+      this.maxRequestBytes === undefined ? {} : { 'grpc.max_receive_message_length': this.maxRequestBytes },
+    );
     const definition: grpc.ServiceDefinition = {
       Export: {
         path: METRICS_SERVICE_EXPORT_PATH,
