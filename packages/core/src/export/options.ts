@@ -8,7 +8,7 @@ import type { PriceTable } from '../operation/prices.js';
 import { type Env, processEnv } from '../runtime/env.js';
 import { MAX_TIMER_MS } from '../runtime/max-timer.js';
 import type { GenAiViewsOptions } from '../view/gen-ai-views.js';
-import { checkOtlpTimeoutEnv, checkOtlpUrl, validHeaders } from './otlp-request.js';
+import { checkOtlpHeadersEnv, checkOtlpTimeoutEnv, checkOtlpUrl, validHeaders } from './otlp-request.js';
 import { metricsPath } from './request-path.js';
 
 export type ExporterName = 'prometheus' | 'otlp' | 'console' | 'none';
@@ -291,7 +291,10 @@ function resolveOtlp(o: OtlpOptions, env: Env, serverless: boolean, exports: boo
   else if (envTemporality === undefined && serverless) temporality = 'delta';
   // The variables are shared with other signals' exporters: checked only where ours will read them.
   checkOtlpUrl(protocol, o.url, exports ? env : {});
-  if (exports) checkOtlpTimeoutEnv(env);
+  if (exports) {
+    checkOtlpTimeoutEnv(env);
+    checkOtlpHeadersEnv(env, o.headers);
+  }
   if (o.timeoutMillis !== undefined && !(Number.isSafeInteger(o.timeoutMillis) && o.timeoutMillis > 0)) {
     throw new RangeError(
       `${PREFIX}: 'otlp.timeoutMillis' must be a positive integer, got ${describeValue(o.timeoutMillis)}`,

@@ -1,3 +1,4 @@
+import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
 import { describeValue, quoteValue } from '../input/describe.js';
 import type { Env } from '../runtime/env.js';
 import type { OtlpProtocol } from './options.js';
@@ -27,25 +28,49 @@ export function validHeaders(
   if (headers === null || typeof headers !== 'object') {
     throw new TypeError(`${PREFIX}: 'otlp.headers' must be an object of header names to string values`);
   }
+  checkHeaders(headers, "'otlp.headers'", 'trim it (a value read from a file keeps its trailing newline)');
+  return headers;
+}
+
+/**
+ * The same for OTEL_EXPORTER_OTLP_HEADERS and OTEL_EXPORTER_OTLP_METRICS_HEADERS, which the exporter
+ * reads itself (`name=value` pairs, URL-decoded: `%0A` is a line break): parsed here by the
+ * exporter's own parser (@opentelemetry/core's parseKeyPairsIntoRecord), so what is checked is what
+ * it would send. A header `otlp.headers` also sets is left out: the option's value is the one sent.
+ * Called only where our OTLP exporter reads them (the variables are shared with other signals').
+ */
+export function checkOtlpHeadersEnv(env: Env, optionHeaders: Record<string, string> | undefined): void {
+  for (const name of ['OTEL_EXPORTER_OTLP_METRICS_HEADERS', 'OTEL_EXPORTER_OTLP_HEADERS'] as const) {
+    const raw = env[name]?.trim();
+    if (!raw) continue;
+    const headers = parseKeyPairsIntoRecord(raw);
+    for (const key of Object.keys(optionHeaders ?? {})) delete headers[key];
+    checkHeaders(
+      headers,
+      name,
+      'URL-decoded, %0A is a line break and %20 a space: drop the trailing newline',
+    );
+  }
+}
+
+function checkHeaders(headers: Record<string, unknown>, where: string, fix: string): void {
   for (const [name, value] of Object.entries(headers)) {
     if (!HEADER_NAME.test(name)) {
       throw new RangeError(
-        `${PREFIX}: 'otlp.headers' has ${quoteValue(name)}, which is not an HTTP header name (letters, digits and !#$%&'*+.^_\`|~- only)`,
+        `${PREFIX}: ${where} has ${quoteValue(name)}, which is not an HTTP header name (letters, digits and !#$%&'*+.^_\`|~- only)`,
       );
     }
     if (typeof value !== 'string') {
       throw new TypeError(
-        `${PREFIX}: 'otlp.headers' value of '${name}' must be a string, got ${describeValue(value)}`,
+        `${PREFIX}: ${where} value of '${name}' must be a string, got ${describeValue(value)}`,
       );
     }
     if (HEADER_VALUE_INVALID.test(value)) {
       throw new RangeError(
-        `${PREFIX}: 'otlp.headers' value of '${name}' holds a line break or another character HTTP headers cannot carry; ` +
-          'trim it (a value read from a file keeps its trailing newline)',
+        `${PREFIX}: ${where} value of '${name}' holds a line break or another character HTTP headers cannot carry; ${fix}`,
       );
     }
   }
-  return headers;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { OtlpReceiver } from '@genai-metrics/testkit';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { validHeaders } from '../../src/export/otlp-request.js';
 import { OTLP_PROTOCOLS, setupMetrics } from '../../src/index.js';
 
@@ -42,26 +42,40 @@ describe('headers HTTP can carry still reach the receiver', () => {
     receivers.grpc = await OtlpReceiver.start('grpc');
   });
   afterAll(async () => {
+    vi.unstubAllEnvs();
     await receivers.http?.stop();
     await receivers.grpc?.stop();
   });
 
-  it.each(OTLP_PROTOCOLS)('%s', async (protocol) => {
+  /** Sets up with `headers` (if any), exports one counter, and returns how many exports were accepted. */
+  async function acceptedExports(
+    protocol: (typeof OTLP_PROTOCOLS)[number],
+    headers?: Record<string, string>,
+  ) {
     const receiver = receivers[protocol === 'grpc' ? 'grpc' : 'http']!;
     const before = receiver.exports.length;
     const metrics = await setupMetrics({
       exporter: 'otlp',
-      // A tab and Latin-1 are allowed in a value (node:http sends them as they are).
-      otlp: { protocol, url: receiver.metricsEndpoint, headers: { 'X-Tenant': 'café\tblue', x_b: '' } },
+      otlp: { protocol, url: receiver.metricsEndpoint, ...(headers ? { headers } : {}) },
     });
     try {
       metrics.meterProvider.getMeter('app').createCounter('jobs').add(2);
       await metrics.forceFlush();
-      const exports = receiver.exports.slice(before);
-      expect(exports.filter((e) => e.accepted)).toHaveLength(1);
+      return receiver.exports.slice(before).filter((e) => e.accepted).length;
     } finally {
       await metrics.shutdown();
     }
+  }
+
+  it.each(OTLP_PROTOCOLS)('%s', async (protocol) => {
+    // A tab and Latin-1 are allowed in a value (node:http sends them as they are).
+    expect(await acceptedExports(protocol, { 'X-Tenant': 'café\tblue', x_b: '' })).toBe(1);
+  });
+
+  // The exporter URL-decodes them (otlp-headers-env.test.ts has the refusals).
+  it.each(OTLP_PROTOCOLS)('%s, from OTEL_EXPORTER_OTLP_HEADERS', async (protocol) => {
+    vi.stubEnv('OTEL_EXPORTER_OTLP_HEADERS', 'authorization=Bearer%20abc,x-tenant=blue%20team');
+    expect(await acceptedExports(protocol)).toBe(1);
   });
 });
 
