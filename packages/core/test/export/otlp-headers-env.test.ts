@@ -35,6 +35,22 @@ describe('setupMetrics refuses OTLP header variables no request could carry', ()
     }
   }
 
+  // gRPC metadata takes printable ASCII only: grpc-js refuses a value above U+007E (a token with an
+  // accented letter) when the exporter is built, with the value in its message.
+  it.each([
+    ['OTEL_EXPORTER_OTLP_HEADERS', 'authorization=Bearer%20t%C3%B6k3n'],
+    ['OTEL_EXPORTER_OTLP_METRICS_HEADERS', 'x-team=caf%C3%A9-s3cret'],
+  ])(
+    'grpc, %s: a value gRPC metadata cannot carry is refused without showing it',
+    async (variable, value) => {
+      vi.stubEnv(variable, value);
+      const setup = setupMetrics({ exporter: 'otlp', otlp: { protocol: 'grpc', url: 'http://127.0.0.1:9' } });
+      await expect(setup).rejects.toThrow(/gRPC metadata/);
+      await expect(setup).rejects.toThrow(/OTEL_EXPORTER_OTLP_\(METRICS_\)HEADERS/);
+      await expect(setup).rejects.not.toThrow(/t.k3n|s3cret/);
+    },
+  );
+
   it('another exporter does not read them: a Prometheus app sets up', async () => {
     vi.stubEnv('OTEL_EXPORTER_OTLP_HEADERS', 'authorization=Bearer%20x%0A');
     const h = await setupMetrics({ prometheus: { server: false } });
