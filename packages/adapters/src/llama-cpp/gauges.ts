@@ -27,6 +27,8 @@ const SAMPLE_EVERY_MS = 1000;
 export class RuntimeGauges {
   private readonly sequences = new Set<SequenceLike>();
   private readonly llamas = new Map<LlamaLike, Sample>();
+  /** Embedding and ranking contexts: their sequences are not generation contexts (see excludeContext). */
+  private readonly excluded = new WeakSet<object>();
 
   constructor(
     recorder: Recorder,
@@ -47,8 +49,24 @@ export class RuntimeGauges {
     });
   }
 
+  /**
+   * Keeps a context's sequences out of llm.context.utilization: an embedding or ranking context holds
+   * the last input it embedded until the next call, so it would read as a context kept that full for
+   * good, and its series would renumber the generation contexts' `llm.sequence.id` as it comes and goes.
+   */
+  excludeContext(context: object): void {
+    this.excluded.add(context);
+    for (const seq of this.sequences) if (this.isExcluded(seq)) this.sequences.delete(seq);
+  }
+
+  private isExcluded(sequence: SequenceLike): boolean {
+    const context = read(sequence, 'context');
+    return typeof context === 'object' && context !== null && this.excluded.has(context);
+  }
+
   addSequence(sequence: SequenceLike): void {
-    if (this.sequences.has(sequence) || read(sequence, 'disposed') === true) return;
+    if (this.sequences.has(sequence) || read(sequence, 'disposed') === true || this.isExcluded(sequence))
+      return;
     this.sequences.add(sequence);
     try {
       const handle = sequence.onDispose?.createListener(() => {

@@ -79,7 +79,10 @@ export function instrumentLlamaCpp(
     if (patched.length === 0) {
       throw new TypeError(`genai-metrics: ${ADAPTER}(): found no generation method to instrument`);
     }
-    installLoadHooks(patcher, targets, recorder, provider, (llama) => gauges.addLlama(llama));
+    installLoadHooks(patcher, targets, recorder, provider, {
+      llama: (llama) => gauges.addLlama(llama),
+      embeddingContext: (context) => gauges.excludeContext(context),
+    });
     // Every sequence a context hands out is observed for context utilization, idle ones included.
     patcher.wrap(targets.context, 'getSequence', (orig) => {
       return function (this: unknown, ...args: unknown[]): unknown {

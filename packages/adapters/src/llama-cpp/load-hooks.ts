@@ -12,6 +12,8 @@ interface StageSpec {
   nameOnFailure(self: unknown, args: unknown[]): string | undefined;
   /** The Llama whose memory becomes observable once this load succeeded. */
   llamaOf(self: unknown, value: unknown): LlamaLike | undefined;
+  /** A context created for embeddings or ranking (not generation), from the call's options. */
+  embeddingsOnly?(args: unknown[], value: unknown): object | undefined;
 }
 
 const MODEL: StageSpec = {
@@ -25,19 +27,34 @@ const CONTEXT: StageSpec = {
   nameOnSuccess: (self) => modelName(self as ModelLike),
   nameOnFailure: (self) => modelName(self as ModelLike),
   llamaOf: (self) => read(self, 'llama') as LlamaLike | undefined,
+  // LlamaEmbeddingContext and LlamaRankingContext create their context through this very method with
+  // the internal option `_embeddings: true` (node-llama-cpp 3.x); it is the one mark such a context
+  // carries. Should a later version rename it, those contexts only show up in utilization again.
+  embeddingsOnly: (args, context) =>
+    read(args[0], '_embeddings') === true && typeof context === 'object' && context !== null
+      ? context
+      : undefined,
 };
+
+/** Where the load hooks report what a successful load made. */
+export interface LoadListener {
+  /** A loaded model's Llama, so its memory can be observed. */
+  llama(llama: LlamaLike): void;
+  /** A context made for embeddings or ranking, kept out of context utilization. */
+  embeddingContext(context: object): void;
+}
 
 /**
  * Times `Llama.loadModel` (stage `model`) and `LlamaModel.createContext` (stage `context`) through
- * core's model-load entry point (llm.model.load.duration), failures included. Each loaded model's
- * Llama is reported to `onLlama` so its memory can be observed.
+ * core's model-load entry point (llm.model.load.duration), failures included. Embedding and ranking
+ * contexts are context loads too.
  */
 export function installLoadHooks(
   patcher: Patcher,
   targets: { llama?: object; model?: object },
   recorder: Recorder,
   provider: string,
-  onLlama: (llama: LlamaLike) => void,
+  listener: LoadListener,
 ): void {
   const timed =
     (spec: StageSpec) =>
@@ -49,8 +66,10 @@ export function installLoadHooks(
           (value) => {
             load.setModel(spec.nameOnSuccess(this, value));
             load.end();
+            const embeddings = spec.embeddingsOnly?.(args, value);
+            if (embeddings) listener.embeddingContext(embeddings);
             const llama = spec.llamaOf(this, value);
-            if (llama) onLlama(llama);
+            if (llama) listener.llama(llama);
           },
           (error) => {
             load.setModel(spec.nameOnFailure(this, args));
