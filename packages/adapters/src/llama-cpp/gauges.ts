@@ -25,7 +25,13 @@ const SAMPLE_EVERY_MS = 1000;
  * once a second and each collection reports the latest sample (nothing before the first one).
  */
 export class RuntimeGauges {
-  private readonly sequences = new Set<SequenceLike>();
+  /**
+   * The live sequences, held weakly: node-llama-cpp gives a sequence the app drops without dispose()
+   * back to its context when it is collected, and an app that takes one per request relies on it; a
+   * strong hold here kept every such sequence, so the context ran out ("No sequences left").
+   */
+  private readonly sequences = new Set<WeakRef<SequenceLike>>();
+  private readonly refs = new WeakMap<SequenceLike, WeakRef<SequenceLike>>();
   private readonly llamas = new Map<LlamaLike, Sample>();
   /** Embedding and ranking contexts: their sequences are not generation contexts (see excludeContext). */
   private readonly excluded = new WeakSet<object>();
@@ -56,7 +62,10 @@ export class RuntimeGauges {
    */
   excludeContext(context: object): void {
     this.excluded.add(context);
-    for (const seq of this.sequences) if (this.isExcluded(seq)) this.sequences.delete(seq);
+    for (const ref of this.sequences) {
+      const seq = ref.deref();
+      if (seq === undefined || this.isExcluded(seq)) this.sequences.delete(ref);
+    }
   }
 
   private isExcluded(sequence: SequenceLike): boolean {
@@ -65,12 +74,14 @@ export class RuntimeGauges {
   }
 
   addSequence(sequence: SequenceLike): void {
-    if (this.sequences.has(sequence) || read(sequence, 'disposed') === true || this.isExcluded(sequence))
-      return;
-    this.sequences.add(sequence);
+    if (this.refs.has(sequence) || read(sequence, 'disposed') === true || this.isExcluded(sequence)) return;
+    const ref = new WeakRef(sequence);
+    this.refs.set(sequence, ref);
+    this.sequences.add(ref);
     try {
+      // The listener lives on the sequence itself: it keeps nothing alive the sequence does not.
       const handle = sequence.onDispose?.createListener(() => {
-        this.sequences.delete(sequence);
+        this.sequences.delete(ref);
         handle?.dispose();
       });
     } catch {
@@ -100,9 +111,10 @@ export class RuntimeGauges {
     const contexts = new Map<unknown, number>();
     const perContext = new Map<unknown, number>();
     // Runtime objects are read through read(): a disposed object whose getters throw is skipped.
-    for (const seq of this.sequences) {
-      if (read(seq, 'disposed') === true) {
-        this.sequences.delete(seq);
+    for (const ref of this.sequences) {
+      const seq = ref.deref();
+      if (seq === undefined || read(seq, 'disposed') === true) {
+        this.sequences.delete(ref);
         continue;
       }
       const size = read(seq, 'contextSize');
