@@ -13,7 +13,7 @@ import type { AnyThis, SequenceLike } from './types.js';
 /** How to read one public generation method. */
 interface MethodSpec {
   name: string;
-  operation: 'chat' | 'text_completion';
+  operation: 'chat' | 'text_completion' | 'embeddings';
   /** Index of the options argument (signal, maxTokens, streaming callbacks). */
   optionsArg: number;
   sequenceOf(self: AnyThis): SequenceLike | undefined;
@@ -88,12 +88,25 @@ const CHAT: MethodSpec[] = [
   },
 ];
 
+// An embedding is one evaluation of the input (no sampling) on the embedding context's own sequence,
+// queued behind the calls ahead of it on that context's lock; it has no options and no stop reason.
+const EMBEDDING: MethodSpec[] = [
+  {
+    name: 'getEmbeddingFor',
+    operation: GEN_AI_OPERATION.embeddings,
+    optionsArg: 1,
+    sequenceOf: (self) => read(self, '_sequence') as SequenceLike | undefined,
+    stopReason: () => undefined,
+  },
+];
+
 const STREAM_CALLBACKS = ['onTextChunk', 'onToken', 'onResponseChunk'];
 
 export interface GenerationHooksTargets {
   completion?: object;
   chatSession?: object;
   chat?: object;
+  embeddingContext?: object;
   sequence?: object;
 }
 
@@ -112,6 +125,7 @@ export function installGenerationHooks(
   for (const spec of COMPLETION) method(targets.completion, spec);
   for (const spec of CHAT_SESSION) method(targets.chatSession, spec);
   for (const spec of CHAT) method(targets.chat, spec);
+  for (const spec of EMBEDDING) method(targets.embeddingContext, spec);
 
   function wrapMethod(orig: (this: unknown, ...args: unknown[]) => unknown, spec: MethodSpec) {
     return function (this: unknown, ...args: unknown[]): unknown {
@@ -168,7 +182,12 @@ export function installGenerationHooks(
       }
       const inner = orig.apply(this, args);
       if (!isAsyncGenerator(inner)) return inner;
-      if (read(args[optionsArg], '_noSampling') === true) return inner; // embeddings/ranking, not generation
+      if (read(args[optionsArg], '_noSampling') === true) {
+        // Embeddings and ranking evaluate without sampling: no generation of its own, but the start of
+        // a getEmbeddingFor() call's work (end of its queue time, its token meter baseline).
+        safe(() => calls.current(sequence)?.begin(true));
+        return inner;
+      }
       let own = false;
       const dropped: DroppedLoop = { generation: undefined };
       // The loop is over: its evaluateWithMetadata() call no longer delegates; an own generation ends.

@@ -1,4 +1,4 @@
-import type { OperationKind } from '@genai-metrics/core';
+import { GEN_AI_OPERATION, type OperationKind } from '@genai-metrics/core';
 import { reportOnce } from '../shared/diag.js';
 import { read } from '../shared/read.js';
 import type { GuardedOperation, Recorder } from '../shared/recorder.js';
@@ -14,7 +14,8 @@ export interface GenerationSettings {
 }
 
 /**
- * One user call (a completion, a chat prompt, or a custom `sequence.evaluate` loop) and its Operation.
+ * One user call (a completion, a chat prompt, a custom `sequence.evaluate` loop, or an embedding) and its
+ * Operation. An embedding evaluates its input without sampling: all of it is input, nothing is output.
  * Token usage comes from the sequence's token meter: llama.cpp meters every evaluated token, as
  * "output" when its logits were sampled (so the last prompt token plus every generated token that was
  * fed back) and as "input" otherwise. Hence, per generation:
@@ -141,7 +142,8 @@ export class Generation {
     if (op === null) return;
     try {
       this.reportUsage(op);
-      if (this.settings) {
+      // An embedding does not generate: there is no stop reason to count.
+      if (this.settings && this.operation !== GEN_AI_OPERATION.embeddings) {
         recordStop(
           this.settings.recorder,
           {
@@ -189,6 +191,11 @@ export class Generation {
     const outputTokens = outNow - this.meterOut;
     const evaluatedInput = inNow - this.meterIn;
     if (outputTokens < 0 || evaluatedInput < 0) return; // meter replaced or reset: skip, never guess
+    if (this.operation === GEN_AI_OPERATION.embeddings) {
+      // The input is evaluated once, its last token metered as "output" (its logits are computed).
+      op.setUsage({ inputTokens: evaluatedInput + outputTokens });
+      return;
+    }
     if (this.promptTokens !== undefined && this.evaluatedAtFirstToken !== undefined) {
       const cached = Math.max(0, this.promptTokens - this.evaluatedAtFirstToken);
       // The prompt, plus what the model read after its first token: a chat that calls functions

@@ -37,13 +37,15 @@ function targetsOf(mod: unknown) {
     completion: prototypeOf(read(mod, 'LlamaCompletion')),
     chatSession: prototypeOf(read(mod, 'LlamaChatSession')),
     chat: prototypeOf(read(mod, 'LlamaChat')),
+    embeddingContext: prototypeOf(read(mod, 'LlamaEmbeddingContext')),
   };
 }
 
 /**
  * Instruments the node-llama-cpp module object the app imported (`import * as nlc from 'node-llama-cpp'`)
  * by patching its classes' prototypes: LlamaCompletion, LlamaChatSession, LlamaChat,
- * LlamaContextSequence.evaluate / evaluateWithMetadata (custom loops), Llama.loadModel and LlamaModel.createContext. Call it
+ * LlamaContextSequence.evaluate / evaluateWithMetadata (custom loops), LlamaEmbeddingContext.getEmbeddingFor,
+ * Llama.loadModel and LlamaModel.createContext. Call it
  * before loading models so load times and memory are seen. A second call on the same module changes
  * nothing and returns the same instrumentation.
  */

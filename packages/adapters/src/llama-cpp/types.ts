@@ -13,6 +13,7 @@ export interface NodeLlamaCppModule {
   LlamaCompletion?: unknown;
   LlamaChatSession?: unknown;
   LlamaChat?: unknown;
+  LlamaEmbeddingContext?: unknown;
 }
 
 export interface TokenMeterLike {

@@ -17,6 +17,7 @@ const PATCHED: [string, string][] = [
   ['LlamaChatSession', 'completePromptWithMeta'],
   ['LlamaChat', 'generateResponse'],
   ['LlamaChat', 'loadChatAndCompleteUserMessage'],
+  ['LlamaEmbeddingContext', 'getEmbeddingFor'],
   ['LlamaContextSequence', 'evaluate'],
   ['LlamaContextSequence', 'evaluateWithMetadata'],
   ['LlamaContextSequence', 'evaluateWithoutGeneratingNewTokens'],
