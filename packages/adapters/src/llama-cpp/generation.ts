@@ -33,6 +33,8 @@ export class Generation {
   private meterOut = 0;
   private promptTokens: number | undefined;
   private evaluatedAtFirstToken: number | undefined;
+  /** The meter's input count at the previous token: input read between two tokens is no decode step. */
+  private inputAtLastToken: number | undefined;
   private finished = false;
   /** No usage is reported (see `abandon`). */
   private usageUnknown = false;
@@ -116,12 +118,20 @@ export class Generation {
     }
   }
 
-  /** One generated token. */
+  /**
+   * One generated token. When the model read input since the previous token — a chat prompt whose
+   * model called functions reads their results, after node-llama-cpp ran them — the gap between the
+   * two tokens holds the functions' run time and that reading: no time per output token, so it is
+   * not timed (a 300 ms tool made every such gap a 300 ms "token").
+   */
   token(): void {
+    const inNow = num(read(read(this.sequence, 'tokenMeter'), 'usedInputTokens'));
     if (this.evaluatedAtFirstToken === undefined) {
-      const inNow = num(read(read(this.sequence, 'tokenMeter'), 'usedInputTokens'));
       if (inNow !== undefined) this.evaluatedAtFirstToken = inNow - this.meterIn + 1;
+    } else if (inNow !== undefined && this.inputAtLastToken !== undefined && inNow > this.inputAtLastToken) {
+      this.op?.skipNextChunkGap();
     }
+    this.inputAtLastToken = inNow;
     this.op?.chunk();
   }
 

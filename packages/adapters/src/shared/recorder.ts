@@ -202,6 +202,8 @@ export interface OperationLike {
   dequeued(): void;
   end(): void;
   fail(error?: unknown, errorType?: string): void;
+  /** core 0.x before it has none: every gap is then timed. */
+  skipNextChunkGap?(): void;
   /** core 0.x before `abandon()` has neither: the operation then fails as `cancelled`, timed to now. */
   seen?(): void;
   abandon?(options?: { completed?: boolean; errorType?: string }): void;
@@ -246,6 +248,17 @@ export class GuardedOperation {
     } catch (error) {
       reportOnce(`${this.adapter}: Operation.chunk`, error);
       return undefined;
+    }
+  }
+
+  /** The gap up to the next chunk is a wait for something else than generation: not timed (core). */
+  skipNextChunkGap(): void {
+    const op = this.backend;
+    if (this.ended || op === undefined) return;
+    try {
+      op.skipNextChunkGap?.();
+    } catch (error) {
+      reportOnce(`${this.adapter}: Operation.skipNextChunkGap`, error);
     }
   }
 

@@ -77,4 +77,56 @@ describe('instrumentLlamaCpp: a chat prompt that calls functions', () => {
       after.output - before.output,
     );
   });
+
+  /**
+   * Between the token that closes a call and the next one, node-llama-cpp runs the function and the
+   * model reads its result: that gap is the tool's latency plus a prompt evaluation, not the time of
+   * one output token. Timed as one, every tool call put its run time into time_per_output_token (a
+   * 300 ms tool: seven 0.3–0.4 s "tokens" among 2–25 ms ones). One call per round
+   * (maxParallelFunctionCalls 1), so each call is one gap left out of both per-token histograms.
+   */
+  it('does not time the gap across a function call as a time per output token', async () => {
+    const session = new LlamaChatSession({
+      contextSequence: (await f.context()).getSequence(),
+      chatWrapper: new PipeCallChatWrapper(),
+      systemPrompt: 'Be brief.',
+    });
+    const tokenBias = new TokenBias(f.model.tokenizer).set(
+      f.model.tokenize('|', false, 'trimLeadingSpace'),
+      30,
+    );
+    let calls = 0;
+    const now = defineChatSessionFunction({
+      description: 'The time',
+      handler: async () => {
+        calls++;
+        await new Promise((resolve) => setTimeout(resolve, 20)); // a tool doing I/O
+        return 'noon';
+      },
+    });
+    await f.harness.collect();
+    await session.promptWithMeta('Hi', {
+      maxTokens: 40,
+      tokenBias,
+      functions: { now },
+      maxParallelFunctionCalls: 1,
+      onTextChunk: () => {}, // streamed: the client's per-chunk histogram too
+    });
+    expect(calls).toBeGreaterThan(0);
+    const m = await f.harness.collect();
+    const output = m.histogram(TOKENS, { 'gen_ai.token.type': 'output' }).sum;
+    expect(m.count('gen_ai.server.time_per_output_token')).toBe(output - 1 - calls);
+    expect(m.count('gen_ai.client.operation.time_per_output_chunk')).toBe(output - 1 - calls);
+
+    // A chat turn without calls reads no input between its tokens: every gap is timed.
+    const plain = new LlamaChatSession({
+      contextSequence: (await f.context()).getSequence(),
+      chatWrapper: new ChatMLChatWrapper(),
+    });
+    await plain.prompt('Hello there', { maxTokens: 12 });
+    const p = await f.harness.collect();
+    expect(p.count('gen_ai.server.time_per_output_token')).toBe(
+      p.histogram(TOKENS, { 'gen_ai.token.type': 'output' }).sum - 1,
+    );
+  });
 });

@@ -35,6 +35,8 @@ export class Operation {
   private readonly startedAt: number;
   private firstChunkAt = -1;
   private lastChunkAt = -1;
+  /** skipNextChunkGap() was called: the next chunk starts a gap without recording the one it ends. */
+  private gapSkipped = false;
   /** The last `seen()` mark: a sign of life that is not a chunk (see `abandon()`). */
   private lastSeenAt = -1;
   /** The gaps between chunks, until recorded at the end (see chunk-gaps.ts). */
@@ -120,6 +122,10 @@ export class Operation {
     }
     const gapSeconds = (now - this.lastChunkAt) / 1000;
     this.lastChunkAt = now;
+    if (this.gapSkipped) {
+      this.gapSkipped = false;
+      return counted;
+    }
     let gaps = this.gaps;
     if (gaps === null) {
       gaps = this.gaps = new ChunkGaps();
@@ -136,6 +142,18 @@ export class Operation {
     }
     gaps.add(gapSeconds, counted || 1); // a value that is not a count is timed as one token
     return counted;
+  }
+
+  /**
+   * Since the last chunk the operation waited on something other than the model generating: a
+   * function the runtime called in the middle of one call (a chat prompt whose model calls tools runs
+   * them, then reads their results, then generates again). The gap up to the next `chunk()` is then
+   * no time per output chunk/token — it would put the tool's latency into those histograms — and is
+   * not recorded; that chunk still counts its tokens and starts the next gap. Nothing before the first
+   * chunk (time to first chunk/token is the whole wait) and nothing after the end.
+   */
+  skipNextChunkGap(): void {
+    if (!this.ended && this.firstChunkAt >= 0) this.gapSkipped = true;
   }
 
   /**
