@@ -135,27 +135,37 @@ export class RuntimeGauges {
     return out;
   }
 
+  /**
+   * One observation per attribute set, over every live Llama instance: each instance's memory is that
+   * of its own models and contexts, so `llm.memory.usage` is their sum (one value per instance under
+   * the same attributes would keep only one of them); the device's VRAM is the same device seen from
+   * each instance, so it is reported once (the largest figure).
+   */
   private memory(which: 'memory' | 'vramUsed' | 'vramTotal'): GaugeObservation[] {
-    const out: GaugeObservation[] = [];
     const base = { [ATTR_GEN_AI_PROVIDER_NAME]: this.provider };
     const now = performance.now();
+    let ram: number | undefined;
+    let vram: number | undefined;
+    let device: number | undefined;
     for (const [llama, sample] of this.llamas) {
       if (read(llama, 'disposed') === true) {
         this.llamas.delete(llama);
         continue;
       }
-      if (which === 'memory' && now - sample.at >= SAMPLE_EVERY_MS) this.refresh(llama, sample);
       if (which === 'memory') {
-        if (sample.ram !== undefined)
-          out.push({ value: sample.ram, attributes: { ...base, [ATTR_LLM_MEMORY_TYPE]: 'ram' } });
-        if (sample.vram !== undefined)
-          out.push({ value: sample.vram, attributes: { ...base, [ATTR_LLM_MEMORY_TYPE]: 'vram' } });
-      } else if (which === 'vramUsed' && sample.deviceVramUsed !== undefined) {
-        out.push({ value: sample.deviceVramUsed, attributes: base });
-      } else if (which === 'vramTotal' && sample.deviceVramTotal !== undefined) {
-        out.push({ value: sample.deviceVramTotal, attributes: base });
+        if (now - sample.at >= SAMPLE_EVERY_MS) this.refresh(llama, sample);
+        if (sample.ram !== undefined) ram = (ram ?? 0) + sample.ram;
+        if (sample.vram !== undefined) vram = (vram ?? 0) + sample.vram;
+      } else {
+        const v = which === 'vramUsed' ? sample.deviceVramUsed : sample.deviceVramTotal;
+        if (v !== undefined) device = Math.max(device ?? 0, v);
       }
     }
+    const out: GaugeObservation[] = [];
+    if (ram !== undefined) out.push({ value: ram, attributes: { ...base, [ATTR_LLM_MEMORY_TYPE]: 'ram' } });
+    if (vram !== undefined)
+      out.push({ value: vram, attributes: { ...base, [ATTR_LLM_MEMORY_TYPE]: 'vram' } });
+    if (device !== undefined) out.push({ value: device, attributes: base });
     return out;
   }
 
