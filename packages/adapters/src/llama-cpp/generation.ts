@@ -35,6 +35,10 @@ export class Generation {
   private evaluatedAtFirstToken: number | undefined;
   /** The meter's input count at the previous token: input read between two tokens is no decode step. */
   private inputAtLastToken: number | undefined;
+  /** The sequence's length at the previous token: shorter at the next one means the context shifted. */
+  private indexAtLastToken: number | undefined;
+  /** Input the meter counted again after a context shift: text already read, not the request's input. */
+  private reRead = 0;
   private finished = false;
   /** No usage is reported (see `abandon`). */
   private usageUnknown = false;
@@ -119,19 +123,25 @@ export class Generation {
   }
 
   /**
-   * One generated token. When the model read input since the previous token — a chat prompt whose
-   * model called functions reads their results, after node-llama-cpp ran them — the gap between the
-   * two tokens holds the functions' run time and that reading: no time per output token, so it is
-   * not timed (a 300 ms tool made every such gap a 300 ms "token").
+   * One generated token. When the model read input since the previous token, the gap between the two
+   * is no time per output token and is not timed: a chat prompt whose model called functions reads
+   * their results, after node-llama-cpp ran them (a 300 ms tool made every such gap a 300 ms
+   * "token"); a generation that filled its context reads a shifted window of it again. The two are
+   * told apart by the sequence's length: a shift leaves it shorter than at the previous token (the
+   * start was erased), results only add to it. What a shift read again is no input of the request.
    */
   token(): void {
     const inNow = num(read(read(this.sequence, 'tokenMeter'), 'usedInputTokens'));
+    const indexNow = num(read(this.sequence, 'nextTokenIndex'));
     if (this.evaluatedAtFirstToken === undefined) {
       if (inNow !== undefined) this.evaluatedAtFirstToken = inNow - this.meterIn + 1;
     } else if (inNow !== undefined && this.inputAtLastToken !== undefined && inNow > this.inputAtLastToken) {
       this.op?.skipNextChunkGap();
+      if (indexNow !== undefined && this.indexAtLastToken !== undefined && indexNow < this.indexAtLastToken)
+        this.reRead += inNow - this.inputAtLastToken;
     }
     this.inputAtLastToken = inNow;
+    this.indexAtLastToken = indexNow;
     this.op?.chunk();
   }
 
@@ -209,9 +219,10 @@ export class Generation {
     if (this.promptTokens !== undefined && this.evaluatedAtFirstToken !== undefined) {
       const cached = Math.max(0, this.promptTokens - this.evaluatedAtFirstToken);
       // The prompt, plus what the model read after its first token: a chat that calls functions
-      // reads their results (metered as input) before it generates again. For one prompt and its
-      // answer this is the prompt itself (metered input + its last token + the cached part).
-      const inputTokens = Math.max(this.promptTokens, evaluatedInput + 1 + cached);
+      // reads their results (metered as input) before it generates again; what a context shift read
+      // again is left out. For one prompt and its answer this is the prompt itself (metered input +
+      // its last token + the cached part).
+      const inputTokens = Math.max(this.promptTokens, evaluatedInput - this.reRead + 1 + cached);
       op.setUsage({ inputTokens, outputTokens, cachedInputTokens: cached });
     } else {
       // No token came out (aborted or failed during prompt evaluation): report what was evaluated.
