@@ -44,7 +44,10 @@ export interface InstrumentOnnxRuntimeOptions extends InProcessAdapterOptions {
    * `gen_ai.operation.name` = `run`; generation loops use `trackGeneration` instead.
    */
   operation?: string;
-  /** With `operation`: the request's input tokens, e.g. `(feeds) => feeds.input_ids.dims[1]`. */
+  /**
+   * With `operation`: the request's input tokens, e.g. the kept positions of its attention mask. Not
+   * `feeds.input_ids.dims[1]`: that is one row's padded length, short by the batch size for a batch.
+   */
   inputTokens?: (feeds: OrtFeeds) => number | undefined;
 }
 
