@@ -25,6 +25,8 @@ interface MethodSpec {
   zeroMaxTokensPreloads?: true;
   /** Also called by an outer hooked call on the same sequence, which then counts it. */
   inner?: true;
+  /** Runs on a context that is not a generation context (embeddings): kept out of context utilization. */
+  notGenerationContext?: true;
 }
 
 const metaStop = (r: unknown) => read(read(r, 'metadata'), 'stopReason');
@@ -97,6 +99,7 @@ const EMBEDDING: MethodSpec[] = [
     optionsArg: 1,
     sequenceOf: (self) => read(self, '_sequence') as SequenceLike | undefined,
     stopReason: () => undefined,
+    notGenerationContext: true,
   },
 ];
 
@@ -151,7 +154,8 @@ export function installGenerationHooks(
       const g = generation;
       // The operation has started: from here on each step is guarded on its own, so it always ends.
       safe(() => calls.add(sequence, g));
-      if (sequence) safe(() => onSequence(sequence));
+      // An embedding context made before instrumentation was never marked as one (see load-hooks.ts).
+      if (sequence && spec.notGenerationContext !== true) safe(() => onSequence(sequence));
       const settle = (fn: () => void) =>
         safe(() => {
           calls.remove(sequence, g);

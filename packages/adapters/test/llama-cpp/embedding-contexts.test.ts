@@ -1,5 +1,7 @@
+import * as nodeLlamaCpp from 'node-llama-cpp';
 import { LlamaCompletion } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { instrumentLlamaCpp } from '../../src/llama-cpp/index.js';
 import { type LlamaFixture, startLlamaFixture } from './fixture.js';
 
 const UTILIZATION = 'llm.context.utilization';
@@ -34,6 +36,22 @@ describe('instrumentLlamaCpp: embedding contexts are not in llm.context.utilizat
       // Its context creation is still a context load.
       expect(m.count('llm.model.load.duration', { 'llm.load.stage': 'context' })).toBe(2);
     } finally {
+      await embedder.dispose();
+    }
+  });
+
+  it('leaves out an embedding context created before instrumentation too, once it embeds', async () => {
+    f.instrumentation.uninstrument();
+    const embedder = await f.model.createEmbeddingContext({ contextSize: 256, threads: 1 });
+    const again = instrumentLlamaCpp(nodeLlamaCpp, { metrics: f.genai });
+    try {
+      await f.harness.collect();
+      await embedder.getEmbeddingFor('Hello world, this is a test of embeddings');
+      const m = await f.harness.collect();
+      expect(m.count('gen_ai.server.request.duration', { 'gen_ai.operation.name': 'embeddings' })).toBe(1);
+      expect(m.points(UTILIZATION)).toHaveLength(0);
+    } finally {
+      again.uninstrument();
       await embedder.dispose();
     }
   });
