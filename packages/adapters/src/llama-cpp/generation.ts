@@ -199,7 +199,7 @@ export class Generation {
   fail(error: unknown, signal: unknown): void {
     const aborted = read(signal, 'aborted') === true;
     const reason = aborted ? 'abort' : stopReasonOfError(error);
-    this.finish(reason, reason === 'abort' && aborted ? abortError(error) : error, true);
+    this.finish(reason, reason === 'abort' && aborted ? abortError(error, signal) : error, true);
   }
 
   private reportUsage(op: GuardedOperation): void {
@@ -240,8 +240,14 @@ function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-/** Aborts with a custom reason still map to error.type=cancelled. */
-function abortError(error: unknown): unknown {
+/**
+ * What an aborted call fails with: the signal's `TimeoutError` when it aborted as a deadline
+ * (`AbortSignal.timeout()`, alone or in `AbortSignal.any`: error.type timeout, as the HTTP adapters
+ * record it), else an `AbortError` — aborts with any other reason are the caller cancelling.
+ */
+function abortError(error: unknown, signal?: unknown): unknown {
+  const reason = read(signal, 'reason');
+  if (read(reason, 'name') === 'TimeoutError') return reason;
   if (error instanceof Error && error.name === 'AbortError') return error;
   const e = new Error('aborted');
   e.name = 'AbortError';
