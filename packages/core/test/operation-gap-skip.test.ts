@@ -1,4 +1,5 @@
 import { MetricsHarness } from '@genai-metrics/testkit';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGenAiMetrics, genAiViews } from '../src/index.js';
 
@@ -55,5 +56,44 @@ describe('Operation.skipNextChunkGap()', () => {
     op.skipNextChunkGap(); // after the end: no effect, no throw
     const m = await harness.collect();
     expect(m.count(TPOT)).toBe(2);
+  });
+
+  it('records every gap but those a skip came before, whatever the order of calls (property)', async () => {
+    const genai = setup();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom('chunk', 'skip', 'end'), { maxLength: 40 }),
+        async (calls) => {
+          // The harness is cumulative: the gaps this operation recorded are the growth of the count.
+          const before = (await harness.collect()).count(TPOT);
+          const op = genai.startOperation(START);
+          // The model: the first chunk starts the clock, a skip after it drops the next gap, nothing
+          // counts after the end.
+          let started = false;
+          let skip = false;
+          let ended = false;
+          let gaps = 0;
+          for (const call of calls) {
+            if (call === 'end') {
+              op.end();
+              ended = true;
+            } else if (call === 'skip') {
+              op.skipNextChunkGap();
+              if (started && !ended) skip = true;
+            } else {
+              op.chunk();
+              if (ended) continue;
+              if (!started) started = true;
+              else if (skip) skip = false;
+              else gaps++;
+            }
+          }
+          op.end();
+          const after = (await harness.collect()).count(TPOT);
+          expect(after - before).toBe(gaps);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
