@@ -254,12 +254,7 @@ export class GuardedOperation {
   /** The gap up to the next chunk is a wait for something else than generation: not timed (core). */
   skipNextChunkGap(): void {
     const op = this.backend;
-    if (this.ended || op === undefined) return;
-    try {
-      op.skipNextChunkGap?.();
-    } catch (error) {
-      reportOnce(`${this.adapter}: Operation.skipNextChunkGap`, error);
-    }
+    if (!this.ended && op) attempt(this.adapter, 'Operation.skipNextChunkGap', () => op.skipNextChunkGap?.());
   }
 
   setUsage(usage: Usage): void {
