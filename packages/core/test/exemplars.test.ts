@@ -20,6 +20,8 @@ import {
  * that span's trace and span id — per the filter — and the exported points carry them.
  */
 const DURATION = 'gen_ai.client.operation.duration';
+/** The first bucket bound of DURATION (the semconv preset). */
+const FIRST_DURATION_BOUND = 0.01;
 const sampled = new BasicTracerProvider({ sampler: new AlwaysOnSampler() }).getTracer('sampled');
 const unsampled = new BasicTracerProvider({ sampler: new AlwaysOffSampler() }).getTracer('unsampled');
 let contextManager: AsyncLocalStorageContextManager;
@@ -131,18 +133,26 @@ describe('exemplars (trace_based, the default)', () => {
   });
 
   it('keeps the newest exemplar of a bucket', async () => {
-    const genai = setup();
-    const ids = [0, 1, 2].map(() =>
-      inSpan(sampled, (s) => {
-        genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: 'm' }).end();
-        return s.spanContext().traceId;
-      }),
-    );
-    const point = await onePoint(DURATION);
-    const exemplars = exemplarsOf(point);
-    // All three are ~0 s, so one bucket: the last operation's trace.
-    expect(exemplars).toHaveLength(1);
-    expect(exemplars[0]!.traceId).toBe(ids[2]);
+    // Three operations of ~0 s share the first bucket (up to 10 ms), so the last one's trace alone
+    // stays. A pause of the test process (a collection, a loaded machine) can push one past 10 ms into
+    // a bucket of its own, which rightly keeps a second exemplar: that round is run again.
+    for (let round = 1; ; round++) {
+      const genai = setup();
+      const ids = [0, 1, 2].map(() =>
+        inSpan(sampled, (s) => {
+          genai.startOperation({ operation: 'chat', provider: 'openai', requestModel: 'm' }).end();
+          return s.spanContext().traceId;
+        }),
+      );
+      const exemplars = exemplarsOf(await onePoint(DURATION));
+      if (round < 5 && exemplars.some((e) => e.value > FIRST_DURATION_BOUND)) {
+        await harness.shutdown();
+        continue;
+      }
+      expect(exemplars).toHaveLength(1);
+      expect(exemplars[0]!.traceId).toBe(ids[2]);
+      return;
+    }
   });
 
   it('stage, tool, agent and model-load timers link to the span they started in', async () => {
