@@ -2,6 +2,11 @@ import { createGenAiMetrics, genAiViews } from '@genai-metrics/core';
 import { MetricsHarness, startAnthropicServer } from '@genai-metrics/testkit';
 import { describe, expect, it } from 'vitest';
 import { genAiMiddleware } from '../../src/ai-sdk/index.js';
+import {
+  CACHE_WRITE_COST_MICRO,
+  CACHE_WRITE_PRICE,
+  CACHE_WRITE_USAGE,
+} from '../anthropic/cache-write-fixture.js';
 import { useServer } from '../shared/lifecycle.js';
 import { AI_SDKS } from './sdks.js';
 
@@ -16,21 +21,14 @@ const WRITES = 'gen_ai.client.inference.usage.cache_write.input_tokens';
  */
 describe.each(AI_SDKS)('$name + @ai-sdk/anthropic: 1-hour cache writes', (sdk) => {
   const server = useServer(startAnthropicServer);
-  const usage = {
-    input_tokens: 100,
-    cache_read_input_tokens: 400,
-    cache_creation_input_tokens: 3000,
-    cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 2000 },
-    output_tokens: 10,
-  };
-  const price = { input: 3, output: 15, cachedInput: 0.3, cacheWriteInput: 3.75, cacheWrite1hInput: 6 };
+  const usage = CACHE_WRITE_USAGE;
 
   it('prices the 1-hour part at cacheWrite1hInput, generated or streamed', async () => {
     const harness = new MetricsHarness({ views: genAiViews() });
     const metrics = createGenAiMetrics({
       meterProvider: harness.meterProvider,
       semconv: 'both',
-      prices: { 'claude-x': price },
+      prices: { 'claude-x': CACHE_WRITE_PRICE },
     });
     const model = sdk.ai.wrapLanguageModel({
       model: sdk.anthropic(server().baseURL)('claude-x'),
@@ -41,8 +39,8 @@ describe.each(AI_SDKS)('$name + @ai-sdk/anthropic: 1-hour cache writes', (sdk) =
     const result = sdk.ai.streamText({ model, prompt: 'hi' });
     for await (const _ of result.textStream);
     const m = await harness.collect();
-    // 100 × 3 + 400 × 0.3 + 1000 × 3.75 + 2000 × 6 + 10 × 15 per call (the 5-minute rate alone: 11,820).
-    expect(m.sum(COST)).toBeCloseTo((2 * 16_320) / 1e6, 12);
+    // Per call; at the 5-minute rate alone, 11,820.
+    expect(m.sum(COST)).toBeCloseTo((2 * CACHE_WRITE_COST_MICRO) / 1e6, 12);
     expect(m.sum(WRITES)).toBe(6000);
     await harness.shutdown();
   });

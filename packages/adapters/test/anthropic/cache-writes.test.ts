@@ -3,6 +3,7 @@ import { MetricsHarness, startAnthropicServer } from '@genai-metrics/testkit';
 import { describe, expect, it } from 'vitest';
 import { instrumentAnthropic } from '../../src/anthropic/index.js';
 import { useServer } from '../shared/lifecycle.js';
+import { CACHE_WRITE_PRICE, CACHE_WRITE_USAGE } from './cache-write-fixture.js';
 import { SDKS } from './sdks.js';
 
 const messages = [{ role: 'user', content: 'hi' }];
@@ -16,15 +17,8 @@ const LATEST = 'gen_ai.client.inference.usage';
  */
 describe.each(SDKS)('anthropic v$major: 1-hour cache writes', ({ Anthropic }) => {
   const server = useServer(startAnthropicServer);
-  const usage = {
-    input_tokens: 100,
-    cache_read_input_tokens: 400,
-    cache_creation_input_tokens: 3000,
-    cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 2000 },
-    output_tokens: 10,
-  };
-  // Per 1M tokens: cache reads 0.1×, 5-minute writes 1.25×, 1-hour writes 2× the input price.
-  const price = { input: 3, output: 15, cachedInput: 0.3, cacheWriteInput: 3.75, cacheWrite1hInput: 6 };
+  const usage = CACHE_WRITE_USAGE;
+  const price = CACHE_WRITE_PRICE;
 
   function setup(prices: Record<string, typeof price | Omit<typeof price, 'cacheWrite1hInput'>>) {
     const harness = new MetricsHarness({ views: genAiViews() });
