@@ -15,6 +15,13 @@ export function warnOnce(key: string, message: string): void {
   log('warn', message);
 }
 
+/** An error once per key for the life of the process (keys come from small fixed sets). */
+export function reportErrorOnce(key: string, message: string): void {
+  if (warned.has(key)) return;
+  if (warned.size < WARNED_LIMIT) warned.add(key);
+  log('error', message);
+}
+
 export function reportError(message: string): void {
   log('error', message);
 }

@@ -1,6 +1,5 @@
-import { diag } from '@opentelemetry/api';
 import { DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { warnOnce } from '../../input/report.js';
+import { reportErrorOnce, warnOnce } from '../../input/report.js';
 import { escapeValue, metricName } from './names.js';
 
 /**
@@ -72,7 +71,9 @@ export function familiesOf(
     for (const metric of metrics) {
       const type = familyType(metric);
       if (type === undefined) {
-        diag.error(
+        // Once per metric, as every message here: the same line at every scrape would bury the app's log.
+        reportErrorOnce(
+          `prometheus-exponential:${metric.descriptor.name}`,
           `genai-metrics: metric "${metric.descriptor.name}" is an exponential histogram, which the Prometheus text formats cannot carry; it is not exported`,
         );
         continue;
@@ -85,7 +86,8 @@ export function familiesOf(
         // A counter named `_total` (or `.total`: names the SDK only warns about) has no family name in
         // OpenMetrics: `# TYPE  counter` made Prometheus refuse the whole scrape. Left out of both
         // formats, so that the series an app exports do not depend on what the scraper asked for.
-        diag.error(
+        reportErrorOnce(
+          `prometheus-no-name:${metric.descriptor.name}`,
           `genai-metrics: counter "${metric.descriptor.name}" has no usable Prometheus name (nothing before _total); it is not exported`,
         );
         continue;
@@ -96,7 +98,8 @@ export function familiesOf(
         const names = sampleNames(type, omName);
         const owner = names.map((n) => owners.get(n)).find((o) => o !== undefined);
         if (owner !== undefined) {
-          diag.warn(
+          warnOnce(
+            `prometheus-samples-taken:${metric.descriptor.name}`,
             `genai-metrics: metric "${metric.descriptor.name}" (${type}) would write samples named like those of ${owner}, exported before it; it is left out`,
           );
           continue;

@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { reportErrorOnce } from '../../input/report.js';
 
 /**
  * Names and values as the Prometheus text formats need them. The rules are
@@ -19,12 +19,15 @@ export function sanitize(name: string): string {
 
 /**
  * The Prometheus name of an OTel metric, or undefined when nothing usable is left (reported through
- * diag, as the exporter does). A leading digit gets a `_` in front.
+ * diag once per metric). A leading digit gets a `_` in front.
  */
 export function metricName(otelName: string): string | undefined {
   const name = sanitize(escapeText(otelName));
   if (name === '' || name === '_') {
-    diag.error(`genai-metrics: metric "${otelName}" has no usable Prometheus name; it is not exported`);
+    reportErrorOnce(
+      `prometheus-no-name:${otelName}`,
+      `genai-metrics: metric "${otelName}" has no usable Prometheus name; it is not exported`,
+    );
     return undefined;
   }
   const first = name.charCodeAt(0);
