@@ -1,4 +1,5 @@
 import type { Usage } from '@genai-metrics/core';
+import { oneHourCacheWrites } from '../shared/cache-writes.js';
 import { warnOnce } from '../shared/diag.js';
 import { rawUsageByModality } from '../shared/modality.js';
 import { isObj, read, text } from '../shared/read.js';
@@ -47,23 +48,14 @@ export function usageOf(spec: SpecVersion | undefined, usage: unknown): Usage | 
     inputTokens: read(input, 'total') as number,
     cachedInputTokens: read(input, 'cacheRead') as number,
     cacheWriteInputTokens: read(input, 'cacheWrite') as number,
-    cacheWrite1hInputTokens: oneHourCacheWrites(read(usage, 'raw')) as number,
+    // The spec's usage has only the total of the writes; `@ai-sdk/anthropic` (3.x, 4.x) hands on the
+    // API's own usage as `raw`, whose `cache_creation` splits off the dearer 1-hour part.
+    cacheWrite1hInputTokens: oneHourCacheWrites(read(read(usage, 'raw'), 'cache_creation')) as number,
     outputTokens: read(output, 'total') as number,
     reasoningTokens: read(output, 'reasoning') as number,
     inputTokensByModality: modalities.input,
     outputTokensByModality: modalities.output,
   };
-}
-
-/**
- * The part of the cache writes that went to a 1-hour cache, which Anthropic charges 2× the input price
- * for against 1.25× for a 5-minute write. The spec's usage has only the total (`cacheWrite`);
- * `@ai-sdk/anthropic` (3.x, 4.x) hands on the API's own usage as `raw`, whose `cache_creation` splits
- * it. Other providers have no such field: unknown, and every write is priced alike.
- */
-function oneHourCacheWrites(raw: unknown): unknown {
-  const breakdown = read(raw, 'cache_creation');
-  return isObj(breakdown) ? read(breakdown, 'ephemeral_1h_input_tokens') : undefined;
 }
 
 /** The unified finish reason → `llm.stop.reason`. */

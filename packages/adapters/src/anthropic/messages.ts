@@ -1,4 +1,5 @@
 import type { ErrorType, Usage } from '@genai-metrics/core';
+import { oneHourCacheWrites } from '../shared/cache-writes.js';
 import type { HttpCall } from '../shared/http-sdk/call.js';
 import type { CallEnd, CallReader, ItemVerdict, RequestInfo } from '../shared/http-sdk/endpoint.js';
 import { isObj } from '../shared/read.js';
@@ -162,7 +163,7 @@ class UsageState {
       const details = usage.output_tokens_details;
       if (isObj(details)) this.thinking = keep(details.thinking_tokens, this.thinking);
     }
-    this.cacheWrite1h = grow(oneHourWrites(usage.cache_creation), this.cacheWrite1h);
+    this.cacheWrite1h = grow(oneHourCacheWrites(usage.cache_creation), this.cacheWrite1h);
   }
 
   /**
@@ -191,19 +192,6 @@ class UsageState {
       outputTokens: plus(this.output, extra.output) as number,
       reasoningTokens: this.thinking as number,
     };
-  }
-}
-
-/**
- * `usage.cache_creation.ephemeral_1h_input_tokens`: the part of the cache writes that went to a 1-hour
- * cache, which costs more than a 5-minute write (2× the input price against 1.25×); core prices it
- * apart. Read last and guarded: an unreadable breakdown is counted invalid (NaN), never costs the rest.
- */
-function oneHourWrites(breakdown: unknown): unknown {
-  try {
-    return isObj(breakdown) ? breakdown.ephemeral_1h_input_tokens : undefined;
-  } catch {
-    return Number.NaN;
   }
 }
 
@@ -258,7 +246,7 @@ function addCompactions(total: Tokens, iterations: unknown[]): void {
     add('cacheRead', entry.cache_read_input_tokens);
     add('cacheWrite', entry.cache_creation_input_tokens);
     // A compaction writes the cache too, its 1-hour part priced apart like the request's own.
-    add('cacheWrite1h', oneHourWrites(entry.cache_creation));
+    add('cacheWrite1h', oneHourCacheWrites(entry.cache_creation));
     add('output', entry.output_tokens);
   }
 }
