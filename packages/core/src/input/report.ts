@@ -10,16 +10,18 @@ const WARNED_LIMIT = 1024;
 
 /** Warns once per key for the life of the process (keys come from small fixed sets). */
 export function warnOnce(key: string, message: string): void {
-  if (warned.has(key)) return;
-  if (warned.size < WARNED_LIMIT) warned.add(key);
-  log('warn', message);
+  once('warn', key, message);
 }
 
 /** An error once per key for the life of the process (keys come from small fixed sets). */
 export function reportErrorOnce(key: string, message: string): void {
+  once('error', key, message);
+}
+
+function once(level: 'error' | 'warn', key: string, message: string): void {
   if (warned.has(key)) return;
   if (warned.size < WARNED_LIMIT) warned.add(key);
-  log('error', message);
+  log(level, message);
 }
 
 export function reportError(message: string): void {
