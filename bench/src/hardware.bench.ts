@@ -11,6 +11,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MetricsHarness } from '@genai-metrics/testkit';
 import {
   createAmdGpuProvider,
   createFakeProvider,
@@ -19,8 +20,8 @@ import {
   createNvmlProvider,
   type HardwareProvider,
   registerHardwareMetrics,
-} from '@genai-metrics/hardware';
-import { MetricsHarness } from '@genai-metrics/testkit';
+} from '../../packages/hardware/src/index.js';
+import { NvmlLibrary } from '../../packages/hardware/src/providers/nvml/nvml-library.js';
 import { FAKE_SMI_CSV, FAKE_SMI_DIR } from '../../packages/hardware/test/helpers/fake-nvidia-smi.js';
 import { compileFakeNvml, findCompiler } from '../../packages/hardware/test/helpers/fake-nvml.js';
 import { SysfsTree } from '../../packages/hardware/test/helpers/sysfs-tree.js';
@@ -100,78 +101,39 @@ for (const [name, p] of providers) {
 if (realSmi > 0) await perNvmlCall();
 
 /**
- * Each NVML call the provider makes, alone and awaited one after another through koffi's `.async` (as
- * the provider calls them): where a real sample's time goes. Its own bindings, under names of its own:
- * koffi's type names are process-wide and the provider has registered its own.
+ * Each NVML call the provider makes, alone and awaited one after another through the provider's own
+ * binding (`NvmlLibrary`, koffi `.async`): where a real sample's time goes. The providers come from
+ * the package's sources here, not its `dist/`, because koffi's type names are process-wide and two
+ * copies of the binding cannot both register them.
  */
 async function perNvmlCall(): Promise<void> {
-  const koffi = (await import('koffi')).default;
-  const lib = koffi.load('libnvidia-ml.so.1');
-  koffi.pointer('bench_nvmlDevice_t', koffi.opaque('bench_nvmlDevice_st'));
-  type Async = { async: (...args: unknown[]) => void };
-  const fn = (signature: string) => lib.func(signature) as unknown as Async;
-  const call = (f: Async, ...args: unknown[]) =>
-    new Promise<number>((resolve, reject) =>
-      f.async(...args, (e: unknown, r: number) => (e ? reject(e) : resolve(r))),
-    );
-  await call(fn('int nvmlInit_v2()'));
+  const lib = await NvmlLibrary.open('libnvidia-ml.so.1');
+  await lib.call('init');
   const h: unknown[] = [null];
-  await call(fn('int nvmlDeviceGetHandleByIndex_v2(uint32_t i, _Out_ bench_nvmlDevice_t *d)'), 0, h);
-  const u32 = [0];
-  const u64 = [0];
-  const buf = Buffer.alloc(64);
-  const calls: Array<[string, Async, unknown[]]> = [
-    [
-      'nvmlDeviceGetUtilizationRates',
-      fn('int nvmlDeviceGetUtilizationRates(bench_nvmlDevice_t d, _Out_ uint8_t *u)'),
-      [buf],
-    ],
-    [
-      'nvmlDeviceGetMemoryInfo',
-      fn('int nvmlDeviceGetMemoryInfo(bench_nvmlDevice_t d, _Out_ uint8_t *m)'),
-      [buf],
-    ],
-    [
-      'nvmlDeviceGetPowerUsage',
-      fn('int nvmlDeviceGetPowerUsage(bench_nvmlDevice_t d, _Out_ uint32_t *mw)'),
-      [u32],
-    ],
-    [
-      'nvmlDeviceGetTotalEnergyConsumption',
-      fn('int nvmlDeviceGetTotalEnergyConsumption(bench_nvmlDevice_t d, _Out_ uint64_t *mj)'),
-      [u64],
-    ],
-    [
-      'nvmlDeviceGetTemperature',
-      fn('int nvmlDeviceGetTemperature(bench_nvmlDevice_t d, int s, _Out_ uint32_t *c)'),
-      [0, u32],
-    ],
-    [
-      'nvmlDeviceGetClockInfo (SM)',
-      fn('int nvmlDeviceGetClockInfo(bench_nvmlDevice_t d, int t, _Out_ uint32_t *mhz)'),
-      [1, u32],
-    ],
-    [
-      'nvmlDeviceGetComputeRunningProcesses_v3 (count only)',
-      fn(
-        'int nvmlDeviceGetComputeRunningProcesses_v3(bench_nvmlDevice_t d, _Inout_ uint32_t *n, _Out_ uint8_t *infos)',
-      ),
-      [[0], null],
-    ],
+  await lib.call('handle', 0, h);
+  const out = [0];
+  const calls: Array<[string, () => Promise<number>]> = [
+    ['nvmlDeviceGetUtilizationRates', () => lib.call('utilization', h[0], {})],
+    ['nvmlDeviceGetMemoryInfo_v2', () => lib.call('memoryV2', h[0], { version: lib.memoryV2Version })],
+    ['nvmlDeviceGetPowerUsage', () => lib.call('power', h[0], out)],
+    ['nvmlDeviceGetTotalEnergyConsumption', () => lib.call('energy', h[0], out)],
+    ['nvmlDeviceGetTemperature', () => lib.call('temperature', h[0], 0, out)],
+    ['nvmlDeviceGetClockInfo (SM)', () => lib.call('clock', h[0], 1, out)],
+    ['nvmlDeviceGetComputeRunningProcesses_v3 (count only)', () => lib.call('processesV3', h[0], [0], null)],
   ];
   console.log('| NVML call (koffi async, awaited one at a time) | median µs | max µs |');
   console.log('|---|---:|---:|');
-  for (const [name, f, args] of calls) {
+  for (const [name, call] of calls) {
     const times: number[] = [];
     for (let i = 0; i < 60; i++) {
       const t0 = performance.now();
-      await call(f, h[0], ...args);
+      await call();
       if (i >= 10) times.push((performance.now() - t0) * 1000);
     }
     times.sort((a, b) => a - b);
     console.log(`| ${name} | ${times[25]!.toFixed(0)} | ${times[49]!.toFixed(0)} |`);
   }
-  await call(fn('int nvmlShutdown()'));
+  await lib.close();
 }
 
 // Also the whole path a scrape takes: batch callback + SDK collection, memoisation off (every collect reads).
