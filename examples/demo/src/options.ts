@@ -11,7 +11,7 @@ export interface DemoOptions {
   threads: number;
 }
 
-const USAGE = `usage: pnpm --filter @genai-metrics/demo start [--port N] [--duration 30s] [--exit] [--concurrency N] [--threads N]
+const USAGE = `usage: ./dev demo [--port N] [--duration 30s] [--exit] [--concurrency N] [--threads N]
   --port         page and /metrics port on 127.0.0.1 (env DEMO_PORT, default 3000; 0 = any free port)
   --duration     drive traffic for this long (e.g. 45s, 2m; env DEMO_DURATION; default until Ctrl-C)
   --exit         exit when the traffic is done instead of keeping the page up

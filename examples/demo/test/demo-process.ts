@@ -3,16 +3,29 @@ import { fileURLToPath } from 'node:url';
 
 const DEMO_DIR = fileURLToPath(new URL('..', import.meta.url));
 
+/** How the demo is started: by default the command `./dev demo` ends in, in the demo's folder. */
+export interface DemoCommand {
+  command: string;
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+const DEMO_COMMAND: DemoCommand = {
+  command: process.execPath,
+  cwd: DEMO_DIR,
+};
+
 /** The demo as a user runs it: its own process, real ports, stopped with a signal. */
 export class DemoProcess {
   output = '';
   readonly exited: Promise<number | null>;
   private readonly child: ChildProcess;
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-      cwd: DEMO_DIR,
-      env: { ...process.env, FORCE_COLOR: '0' },
+  constructor(args: string[], how: DemoCommand = DEMO_COMMAND) {
+    const argv = how === DEMO_COMMAND ? ['--import', 'tsx', 'src/main.ts', ...args] : args;
+    this.child = spawn(how.command, argv, {
+      cwd: how.cwd,
+      env: { ...process.env, ...how.env, FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout!.on('data', (d) => {
