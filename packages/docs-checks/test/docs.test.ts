@@ -4,8 +4,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buckets, CATALOGUE } from '@genai-metrics/core';
 import { describe, expect, it } from 'vitest';
+import { dashboardQueries } from '../src/dashboard/expressions.js';
+import { DASHBOARD_PATH } from '../src/dashboard/file.js';
 import { documentationPages, headingAnchors, relativeLinks } from '../src/pages.js';
 import { toPrometheusName } from '../src/prometheus-names.js';
+import { analysePromql } from '../src/promql.js';
+import { shippedRules } from '../src/rules.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DOCS = join(ROOT, 'docs/');
@@ -72,6 +76,28 @@ describe('guides', () => {
     expect(text).toContain(
       `~${((vllm + 3) / (semconv + 3)).toFixed(1)}× the series of the ${semconv}-boundary default`,
     );
+  });
+
+  // The allow-list drops every catalogue attribute it does not name, so a panel that groups or filters by
+  // one loses it. The page said the dashboard and rules read only the listed attributes and the serving
+  // ones, while Stops by reason, the Tools and the Agents panels read llm.stop_reason, gen_ai.tool.name
+  // and gen_ai.agent.name: with the example list, each showed one unlabelled line.
+  it('cardinality.md names, beside the allow-list, every attribute the dashboard and rules read', () => {
+    const section = read('cardinality.md')
+      .split(/^## 2\./m)[1]!
+      .split(/^## 3\./m)[0]!;
+    const attributeOf = new Map(
+      CATALOGUE.flatMap((d) => d.attributes.map((a) => [toPrometheusName(a), a] as const)),
+    );
+    const dashboard = JSON.parse(readFileSync(DASHBOARD_PATH, 'utf8'));
+    const expressions = [...dashboardQueries(dashboard), ...shippedRules()].map((q) => q.expr);
+    const attributes = new Set(
+      expressions.flatMap((e) => analysePromql(e).labels).flatMap((l) => attributeOf.get(l) ?? []),
+    );
+    expect(attributes.size).toBeGreaterThan(8);
+    // Named in the example list ('…') or in the prose (`…`).
+    const named = (a: string) => section.includes(`'${a}'`) || section.includes(`\`${a}\``);
+    expect([...attributes].filter((a) => !named(a))).toEqual([]);
   });
 
   it('migration-semconv.md maps every client metric of both generations, with its Prometheus name', () => {

@@ -1,23 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { exposedMetrics, exposedSeries, INFRASTRUCTURE_LABELS } from '../src/prometheus-names.js';
 import { analysePromql } from '../src/promql.js';
 import { promtool } from '../src/promtool.js';
+import { RULES_DIR as DIR, RULE_FILES, shippedRules } from '../src/rules.js';
 
-const DIR = fileURLToPath(new URL('../../../docs/prometheus/', import.meta.url));
-const RULE_FILES = ['recording-rules.yml', 'alert-rules.yml'];
 const TEST_FILES = readdirSync(`${DIR}tests`).filter((f) => f.endsWith('.yml'));
-
-interface Rule {
-  record?: string;
-  alert?: string;
-  expr: string;
-}
-const rules: Rule[] = RULE_FILES.flatMap((f) =>
-  (parse(readFileSync(DIR + f, 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules),
-);
+const rules = shippedRules();
 const recorded = new Set(rules.flatMap((r) => (r.record ? [r.record] : [])));
 
 describe('docs/prometheus rules', () => {
