@@ -3,11 +3,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buckets, CATALOGUE } from '@genai-metrics/core';
+import { HW_METRICS } from '@genai-metrics/hardware';
 import { describe, expect, it } from 'vitest';
 import { dashboardQueries } from '../src/dashboard/expressions.js';
 import { DASHBOARD_PATH } from '../src/dashboard/file.js';
 import { documentationPages, headingAnchors, relativeLinks } from '../src/pages.js';
-import { toPrometheusName } from '../src/prometheus-names.js';
+import { exposedMetrics, seriesNames, toPrometheusName } from '../src/prometheus-names.js';
 import { analysePromql } from '../src/promql.js';
 import { shippedRules } from '../src/rules.js';
 
@@ -98,6 +99,30 @@ describe('guides', () => {
     // Named in the example list ('…') or in the prose (`…`).
     const named = (a: string) => section.includes(`'${a}'`) || section.includes(`\`${a}\``);
     expect([...attributes].filter((a) => !named(a))).toEqual([]);
+  });
+
+  // docs/metrics.md is generated from the catalogue; the hardware gauges' table is written by hand, so it
+  // is held to the hardware package's own table: every gauge, its instrument, unit and exposed name.
+  it("hardware.md's metric table is the hardware package's gauges, as /metrics writes them", () => {
+    const section = read('hardware.md')
+      .split(/^## Metrics$/m)[1]!
+      .split(/^## /m)[0]!;
+    const rows = [...section.matchAll(/^\| `([\w.]+)` \| ([\w ()]+?) \| `([^`]+)` \|.*?\| `(\w+)` \|/gm)].map(
+      ([, name, instrument, unit, prom]) => ({ name, instrument, unit, prom }),
+    );
+    const instrumentOf = {
+      gauge: 'Gauge',
+      updowncounter: 'UpDownCounter (observable)',
+      counter: 'Counter (observable)',
+    };
+    const expected = Object.values(HW_METRICS).map((m) => ({
+      name: m.name,
+      instrument: instrumentOf[m.kind],
+      unit: m.unit,
+      prom: seriesNames(exposedMetrics().find((e) => e.otelName === m.name)!)[0],
+    }));
+    const byName = (a: { name?: string }, b: { name?: string }) => a.name!.localeCompare(b.name!);
+    expect(rows.sort(byName)).toEqual(expected.sort(byName));
   });
 
   it('migration-semconv.md maps every client metric of both generations, with its Prometheus name', () => {
