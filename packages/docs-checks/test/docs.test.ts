@@ -7,6 +7,7 @@ import { HW_METRICS } from '@genai-metrics/hardware';
 import { describe, expect, it } from 'vitest';
 import { dashboardQueries } from '../src/dashboard/expressions.js';
 import { DASHBOARD_PATH } from '../src/dashboard/file.js';
+import { declaredOptions } from '../src/options.js';
 import { documentationPages, headingAnchors, relativeLinks } from '../src/pages.js';
 import { exposedMetrics, seriesNames, toPrometheusName } from '../src/prometheus-names.js';
 import { analysePromql } from '../src/promql.js';
@@ -123,6 +124,19 @@ describe('guides', () => {
     }));
     const byName = (a: { name?: string }, b: { name?: string }) => a.name!.localeCompare(b.name!);
     expect(rows.sort(byName)).toEqual(expected.sort(byName));
+  });
+
+  // The README's Core API reference is what a user of the attach path reads; its tables are written by
+  // hand, and createGenAiMetrics' had no row for exemplarFilter, so exemplars seemed a setupMetrics option.
+  it.each([
+    ['createGenAiMetrics', 'GenAiMetricsOptions'],
+    ['genAiViews', 'GenAiViewsOptions'],
+  ])("README's %s table names every option it takes", (fn, iface) => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.split(`### \`${fn}(`)[1]!.split(/^#{2,3} /m)[0]!;
+    const options = declaredOptions('@genai-metrics/core', iface);
+    expect(options.length).toBeGreaterThan(4);
+    expect(options.filter((o) => !new RegExp(`^\\| \`[^|]*\\b${o}\\b`, 'm').test(section))).toEqual([]);
   });
 
   it('migration-semconv.md maps every client metric of both generations, with its Prometheus name', () => {
