@@ -2,10 +2,11 @@ import { createRequire } from 'node:module';
 import ts from 'typescript';
 
 /**
- * The options an exported `…Options` interface of a package declares, read from its built declarations:
- * what a user can pass. Deprecated (earlier spellings) and `@internal` ones are left out.
+ * The options the given exported `…Options` interfaces of an entry point declare, read from its built
+ * declarations (one program per call): what a user can pass. Deprecated (earlier spellings) and
+ * `@internal` ones are left out.
  */
-export function declaredOptions(specifier: string, interfaceName: string): string[] {
+export function declaredOptions(specifier: string, interfaceNames: readonly string[]): string[] {
   const file = createRequire(import.meta.url)
     .resolve(specifier)
     .replace(/\.js$/, '.d.ts');
@@ -17,12 +18,16 @@ export function declaredOptions(specifier: string, interfaceName: string): strin
   });
   const checker = program.getTypeChecker();
   const module = checker.getSymbolAtLocation(program.getSourceFile(file)!);
-  const exported = module && checker.getExportsOfModule(module).find((s) => s.name === interfaceName);
-  if (!exported) throw new Error(`${specifier} exports no ${interfaceName}`);
-  const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
-  return checker
-    .getDeclaredTypeOfSymbol(symbol)
-    .getProperties()
-    .filter((p) => !p.getJsDocTags(checker).some((t) => t.name === 'deprecated' || t.name === 'internal'))
-    .map((p) => p.name);
+  const exports = module ? checker.getExportsOfModule(module) : [];
+  const names = new Set<string>();
+  for (const interfaceName of interfaceNames) {
+    const exported = exports.find((s) => s.name === interfaceName);
+    if (!exported) throw new Error(`${specifier} exports no ${interfaceName}`);
+    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+    for (const p of checker.getDeclaredTypeOfSymbol(symbol).getProperties()) {
+      const tags = p.getJsDocTags(checker);
+      if (!tags.some((t) => t.name === 'deprecated' || t.name === 'internal')) names.add(p.name);
+    }
+  }
+  return [...names];
 }
