@@ -31,3 +31,14 @@ export function declaredOptions(specifier: string, interfaceNames: readonly stri
   }
   return [...names];
 }
+
+/**
+ * The code spans in the first cell of each table row of a page (`` `meter` / `meterProvider` ``,
+ * `` `nvidiaSmi.path`, `.loopMs` ``): the option names an options table documents.
+ */
+export function optionCells(markdown: string): Set<string> {
+  const spans = [...markdown.matchAll(/^\|([^|\n]+)\|/gm)].flatMap((row) =>
+    [...row[1]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!),
+  );
+  return new Set(spans.map((span) => span.replace(/\s*\(.*$/, '')));
+}

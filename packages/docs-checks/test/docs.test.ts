@@ -7,7 +7,7 @@ import { HW_METRICS } from '@genai-metrics/hardware';
 import { describe, expect, it } from 'vitest';
 import { dashboardQueries } from '../src/dashboard/expressions.js';
 import { DASHBOARD_PATH } from '../src/dashboard/file.js';
-import { declaredOptions } from '../src/options.js';
+import { declaredOptions, optionCells } from '../src/options.js';
 import { documentationPages, headingAnchors, relativeLinks } from '../src/pages.js';
 import { exposedMetrics, seriesNames, toPrometheusName } from '../src/prometheus-names.js';
 import { analysePromql } from '../src/promql.js';
@@ -160,10 +160,27 @@ describe('guides', () => {
       const page = read(`adapters/${adapter}.md`);
       const options = declaredOptions(`@genai-metrics/adapters/${adapter}`, interfaces);
       expect(options.length).toBeGreaterThan(1);
-      expect(options.filter((o) => !page.includes(`\n| \`${o}\``))).toEqual([]);
+      const cells = optionCells(page);
+      expect(options.filter((o) => !cells.has(o))).toEqual([]);
     },
     60_000,
   );
+
+  // The same for hardware.md's registerHardwareMetrics table, nested provider options included (written
+  // `nvidiaSmi.path`, `.loopMs` in one row): it had no restartBackoffMs, which the package README gives.
+  it("hardware.md's options table has a row for every option of registerHardwareMetrics", () => {
+    const cells = optionCells(read('hardware.md'));
+    const nested = { nvml: 'NvmlProviderOptions', nvidiaSmi: 'NvidiaSmiProviderOptions' } as const;
+    const options = declaredOptions('@genai-metrics/hardware', ['HardwareMetricsOptions']).flatMap((o) =>
+      o in nested
+        ? declaredOptions('@genai-metrics/hardware', [nested[o as keyof typeof nested]]).map((n) => [o, n])
+        : [[o]],
+    );
+    expect(options.length).toBeGreaterThan(10);
+    const documented = ([parent, name]: string[]) =>
+      name === undefined ? cells.has(parent!) : cells.has(`${parent}.${name}`) || cells.has(`.${name}`);
+    expect(options.filter((o) => !documented(o)).map((o) => o.join('.'))).toEqual([]);
+  }, 60_000);
 
   it('migration-semconv.md maps every client metric of both generations, with its Prometheus name', () => {
     const text = read('migration-semconv.md');
