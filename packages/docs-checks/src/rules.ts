@@ -10,6 +10,8 @@ export interface Rule {
   record?: string;
   alert?: string;
   expr: string;
+  /** An alert's hold time (`10m`). */
+  for?: string;
 }
 
 /** Every rule of the shipped rule files, recording and alerting. */

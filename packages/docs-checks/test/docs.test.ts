@@ -182,6 +182,21 @@ describe('guides', () => {
     expect(options.filter((o) => !documented(o)).map((o) => o.join('.'))).toEqual([]);
   }, 60_000);
 
+  // The alert tables of the guides are written by hand beside alert-rules.yml: getting-started lists every
+  // shipped alert, and every row (there and in serving.md) holds for as long as its rule does.
+  it('the alert tables name every shipped alert, each with the hold time of its rule', () => {
+    const holdOf = new Map(shippedRules().flatMap((r) => (r.alert ? [[r.alert, r.for]] : [])));
+    const rows = (page: string) =>
+      [...read(page).matchAll(/^\s*\| `(\w+)` \|.*\| (\d+) m \|$/gm)].map(([, alert, minutes]) => ({
+        page,
+        alert,
+        hold: `${minutes}m`,
+      }));
+    const documented = [...rows('getting-started.md'), ...rows('serving.md')];
+    expect(new Set(rows('getting-started.md').map((r) => r.alert))).toEqual(new Set(holdOf.keys()));
+    expect(documented.filter((r) => holdOf.get(r.alert!) !== r.hold)).toEqual([]);
+  });
+
   it('migration-semconv.md maps every client metric of both generations, with its Prometheus name', () => {
     const text = read('migration-semconv.md');
     const client = CATALOGUE.filter((d) => d.name.startsWith('gen_ai.client.'));
