@@ -165,7 +165,8 @@ export function resolveConfig(options: SetupMetricsOptions, env: Env = processEn
     throw new TypeError(`${PREFIX}() takes an options object`);
   }
   const serverless =
-    options.serverless ?? parseBool(env.GENAI_METRICS_SERVERLESS, 'GENAI_METRICS_SERVERLESS');
+    flag(options.serverless, "option 'serverless'") ??
+    parseBool(env.GENAI_METRICS_SERVERLESS, 'GENAI_METRICS_SERVERLESS');
   const exporter = oneOf(
     options.exporter ??
       nonEmpty(env.OTEL_METRICS_EXPORTER)?.toLowerCase() ??
@@ -215,7 +216,7 @@ export function resolveConfig(options: SetupMetricsOptions, env: Env = processEn
     otlp: resolveOtlp(options.otlp ?? {}, env, serverless, exporter === 'otlp'),
     exportIntervalMillis,
     exportTimeoutMillis: boundedTimeout,
-    handleSignals: options.handleSignals ?? false,
+    handleSignals: flag(options.handleSignals, "option 'handleSignals'") ?? false,
     cluster,
   };
 }
@@ -251,10 +252,10 @@ function resolvePrometheus(
     port,
     portSource,
     endpoint,
-    server: serverless ? false : o.server !== false,
+    server: (flag(o.server, "option 'prometheus.server'") ?? true) && !serverless,
     auth: validAuth(o.auth),
-    withoutScopeInfo: o.withoutScopeInfo ?? false,
-    withoutTargetInfo: o.withoutTargetInfo ?? false,
+    withoutScopeInfo: flag(o.withoutScopeInfo, "option 'prometheus.withoutScopeInfo'") ?? false,
+    withoutTargetInfo: flag(o.withoutTargetInfo, "option 'prometheus.withoutTargetInfo'") ?? false,
     scopeLabels: oneOf(
       o.scopeLabels ?? 'info',
       ['info', 'series'] as const,
@@ -373,6 +374,15 @@ function positiveInt(
     throw new RangeError(`${PREFIX}: ${envName} ${expected}, got '${raw}'`);
   }
   return n;
+}
+
+/**
+ * A yes/no option: true, false or absent (undefined). Anything else — `'false'` from a config file, `1`
+ * — is refused: taken by truthiness, `serverless: 'false'` would turn serverless mode on.
+ */
+function flag(value: unknown, source: string): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  throw new TypeError(`${PREFIX}: ${source} must be true or false, got ${describeValue(value)}`);
 }
 
 function parseBool(raw: string | undefined, name: string): boolean {

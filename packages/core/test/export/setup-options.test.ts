@@ -187,6 +187,37 @@ describe('resolveConfig: options beat environment variables, which beat defaults
     );
     expect(() => resolveConfig({ otlp: { timeoutMillis: 0 } }, {})).toThrow(/'otlp.timeoutMillis'/);
   });
+
+  it('refuses a yes/no option that is not true or false, rather than take it by truthiness', () => {
+    // A value read from a config file or an env var by hand: 'false' is truthy, so it would turn
+    // serverless mode on (OTLP, no listener), install signal hooks or drop the scope info.
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ serverless: 'false' }, /option 'serverless' must be true or false, got the string 'false'/],
+      [{ handleSignals: 'false' }, /option 'handleSignals' must be true or false/],
+      [{ handleSignals: 1 }, /option 'handleSignals' must be true or false, got 1/],
+      [{ prometheus: { server: 'false' } }, /option 'prometheus.server' must be true or false/],
+      [
+        { prometheus: { withoutScopeInfo: 'no' } },
+        /option 'prometheus.withoutScopeInfo' must be true or false/,
+      ],
+      [
+        { prometheus: { withoutTargetInfo: 0 } },
+        /option 'prometheus.withoutTargetInfo' must be true or false/,
+      ],
+    ];
+    for (const [options, message] of cases)
+      expect(() => resolveConfig(options as never, {})).toThrow(message);
+    const c = resolveConfig(
+      { serverless: false, handleSignals: false, prometheus: { server: true, withoutScopeInfo: true } },
+      {},
+    );
+    expect([c.serverless, c.handleSignals, c.prometheus.server, c.prometheus.withoutScopeInfo]).toEqual([
+      false,
+      false,
+      true,
+      true,
+    ]);
+  });
 });
 
 describe('setupMetrics fails fast', () => {
