@@ -115,6 +115,15 @@ export function resolveGenAiMetricsOptions(options: GenAiMetricsOptions): Resolv
     );
   }
 
+  // One llm.usage.cost series per attribute set in the producer: a second currency would relabel the
+  // first recorder's sums and add its own into them.
+  const priced = producer?.costCurrency;
+  if (o.prices !== undefined && priced !== undefined && priced !== currency) {
+    throw new RangeError(
+      `${WHERE}: 'currency' is '${currency}', but another createGenAiMetrics() records llm.usage.cost into this producer in '${priced}'; give every createGenAiMetrics() on one producer the same currency`,
+    );
+  }
+
   return {
     semconv: resolveSemconvMode(o.semconv as SemconvMode | undefined),
     exemplarFilter: resolveExemplarFilter(o.exemplarFilter),

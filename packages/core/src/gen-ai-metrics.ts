@@ -105,7 +105,8 @@ export class GenAiMetrics {
     const limits = resolveViewLimits(o.views);
     const unitOf = (def: MetricDefinition) => (def.name === sc.METRIC_LLM_USAGE_COST ? currency : def.unit);
     // Metrics the producer pre-aggregates are not created in the Meter: one source per metric name.
-    const producerBinder = producer?.binder(this.sanitizer, currency);
+    // Only a recorder with prices records llm.usage.cost: one without them leaves its unit alone.
+    const producerBinder = producer?.binder(this.sanitizer, prices ? currency : undefined);
     const sdk = new SdkSeriesBinder(
       this.meter,
       definitions.filter((d) => !producer?.records(d.name)),

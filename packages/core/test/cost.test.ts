@@ -1,7 +1,12 @@
 import { MetricsHarness } from '@genai-metrics/testkit';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGenAiMetrics, type GenAiMetricsOptions, genAiViews } from '../src/index.js';
+import {
+  createGenAiMetrics,
+  GenAiMetricProducer,
+  type GenAiMetricsOptions,
+  genAiViews,
+} from '../src/index.js';
 import { costOf } from '../src/operation/prices.js';
 
 let harness: MetricsHarness;
@@ -42,6 +47,26 @@ describe('llm.usage.cost', () => {
     op.setUsage({ inputTokens: 1_000_000, outputTokens: 1_000_000 });
     op.end();
     expect((await harness.collect()).sum('llm.usage.cost')).toBe(2);
+  });
+
+  it('refuses a second currency on a producer another recorder already prices in', async () => {
+    // One producer holds one llm.usage.cost series per attribute set: a second createGenAiMetrics()
+    // with another currency relabelled the first one's USD sums as EUR and added its EUR into them.
+    const producer = new GenAiMetricProducer();
+    harness = new MetricsHarness({ views: genAiViews(), metricProducers: [producer] });
+    const meterProvider = harness.meterProvider;
+    const usd = createGenAiMetrics({ meterProvider, producer, prices: PRICES });
+    expect(() => createGenAiMetrics({ meterProvider, producer, prices: PRICES, currency: 'EUR' })).toThrow(
+      /'currency' is 'EUR', but another createGenAiMetrics\(\) records llm.usage.cost into this producer in 'USD'/,
+    );
+    // The same currency shares the producer as before; a recorder without prices records no cost.
+    createGenAiMetrics({ meterProvider, producer, prices: PRICES, currency: 'USD' });
+    createGenAiMetrics({ meterProvider, producer, currency: 'EUR' });
+    const op = usd.startOperation({ operation: 'chat', provider: 'openai', requestModel: 'gpt-4o' });
+    op.setUsage({ inputTokens: 1000, outputTokens: 200 });
+    op.end();
+    const m = await harness.collect();
+    expect(m.metric('llm.usage.cost')?.descriptor.unit).toBe('USD');
   });
 
   it('charges cached input at its price, never more cached tokens than input tokens', async () => {

@@ -80,6 +80,12 @@ export class GenAiMetricProducer implements MetricProducer {
     return viewsDifference(this.views, views);
   }
 
+  /**
+   * @internal The currency of llm.usage.cost, once a GenAiMetrics with prices records into this
+   * producer: one series per attribute set holds every recorder's cost, so a second currency is refused.
+   */
+  costCurrency: string | undefined;
+
   /** @internal whether this producer records `metricName`. */
   records(metricName: string): boolean {
     return this.metrics.has(metricName);
@@ -87,10 +93,13 @@ export class GenAiMetricProducer implements MetricProducer {
 
   /**
    * @internal The binder a GenAiMetrics records through: its sanitizer bounds and counts attribute
-   * values; `currency` is the unit of llm.usage.cost.
+   * values; `currency` is the unit of llm.usage.cost (given by a GenAiMetrics with prices only).
    */
   binder(sanitizer: Sanitizer, currency?: string): SeriesBinder {
-    if (currency !== undefined) this.metrics.get(sc.METRIC_LLM_USAGE_COST)?.setUnit(currency);
+    if (currency !== undefined) {
+      this.metrics.get(sc.METRIC_LLM_USAGE_COST)?.setUnit(currency);
+      this.costCurrency = currency;
+    }
     const metrics = this.metrics;
     return {
       has: (name) => metrics.has(name),
