@@ -25,7 +25,9 @@ import {
  * `genAiViews()` export, point for point: names, descriptors, temporality, attributes, bucket counts,
  * sums, min/max, start and end times. Both pipelines get the same randomised mix of operations
  * (streams, failures, abandoned operations, usage shapes, response models, queue marks, one-off records), with collections
- * in the middle of operations, under a fake clock so both see the same instants.
+ * in the middle of operations, under a fake clock so both see the same instants. Also: modality breakdowns
+ * (some exceeding their total), BigInt counts, skipped chunk gaps, error types past the length bound,
+ * hostile values given to record(), normalizeModel and the smallest attributeValueLengthLimit.
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
 
@@ -103,8 +105,9 @@ type Cmd =
   | { c: 'end'; op: number }
   | { c: 'fail'; op: number; status: number; type?: string }
   | { c: 'seen'; op: number }
+  | { c: 'skipGap'; op: number }
   | { c: 'abandon'; op: number; completed: boolean }
-  | { c: 'record'; name: string; value: number; model: string }
+  | { c: 'record'; name: string; value: unknown; model: string }
   | { c: 'timer'; what: 'tool' | 'agent' | 'stage' | 'load'; name: string }
   | { c: 'timerEnd'; t: number; failed: boolean; calls?: number }
   | { c: 'queue'; name: string; n: number }
@@ -156,6 +159,16 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
           cachedInputTokens: fc.nat(100),
           cacheWriteInputTokens: fc.nat(100),
           reasoningTokens: fc.nat(100),
+          cacheWrite1hInputTokens: fc.oneof(fc.nat(100), fc.constant(BigInt(7))),
+          // Parts of the totals by modality, sometimes more than the total (counted, recorded as unknown).
+          inputTokensByModality: fc.record(
+            { text: fc.nat(3000), image: fc.nat(3000), audio: fc.oneof(fc.nat(50), fc.constant(-2)) },
+            { requiredKeys: [] },
+          ),
+          outputTokensByModality: fc.oneof(
+            fc.record({ text: fc.nat(3000), audio: fc.nat(3000) }, { requiredKeys: [] }),
+            fc.constant(5),
+          ),
         },
         { requiredKeys: [] },
       ),
@@ -168,6 +181,7 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ c: fc.constant('dequeued' as const), op }) },
   { weight: 3, arbitrary: fc.record({ c: fc.constant('end' as const), op }) },
   { weight: 1, arbitrary: fc.record({ c: fc.constant('seen' as const), op }) },
+  { weight: 1, arbitrary: fc.record({ c: fc.constant('skipGap' as const), op }) },
   // Ends at an earlier instant than now (the last chunk or seen() mark): the same on both sides.
   // … as cancelled, or (completed) as a success: its chunk gaps and usage then flush as at end().
   {
@@ -181,7 +195,7 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
         c: fc.constant('fail' as const),
         op,
         status: fc.constantFrom(429, 500, 400, 0),
-        type: fc.constantFrom('timeout', 'custom_type'),
+        type: fc.constantFrom('timeout', 'custom_type', 'e'.repeat(300)),
       },
       { requiredKeys: ['c', 'op', 'status'] },
     ),
@@ -196,7 +210,13 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
         'llm.generation.stops',
         'llm.inference.run.duration',
       ),
-      value: fc.oneof(fc.double({ min: 0, max: 100, noNaN: true }), fc.constant(-1), edgeValues),
+      value: fc.oneof(
+        fc.double({ min: 0, max: 100, noNaN: true }),
+        fc.constant(-1),
+        edgeValues,
+        // Hostile values: skipped and counted alike on both paths.
+        fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, '3', BigInt(3), BigInt(2) ** BigInt(60), 2.5),
+      ),
       model: models,
     }),
   },
@@ -247,6 +267,8 @@ const config = fc.record({
   ),
   preset: fc.constantFrom('semconv' as const, 'vllm' as const),
   prices: fc.boolean(),
+  normalizeModel: fc.boolean(),
+  attributeValueLengthLimit: fc.constantFrom(undefined, 32),
 });
 
 interface Timer {
@@ -279,7 +301,7 @@ class Side {
         );
         return;
       case 'record':
-        this.genai.record(c.name, c.value, {
+        this.genai.record(c.name, c.value as number, {
           'gen_ai.operation.name': 'chat',
           'gen_ai.provider.name': 'onnxruntime',
           'gen_ai.request.model': c.model,
@@ -338,6 +360,9 @@ class Side {
       case 'seen':
         target.seen();
         break;
+      case 'skipGap':
+        target.skipNextChunkGap();
+        break;
       case 'abandon':
         target.abandon(c.completed ? { completed: true } : undefined);
         break;
@@ -366,6 +391,9 @@ function sides(cfg: Config) {
   const common = {
     semconv: cfg.semconv,
     views,
+    // Folds every model name of one family into one: operations, records, timers and gauges alike.
+    ...(cfg.normalizeModel ? { normalizeModel: (m: string) => m.replace(/-2024$/, '').slice(0, 3) } : {}),
+    ...(cfg.attributeValueLengthLimit ? { attributeValueLengthLimit: cfg.attributeValueLengthLimit } : {}),
     ...(cfg.prices
       ? { prices: { 'gpt-4o': { input: 2.5, output: 10 }, m1: { input: 1, output: 1 } }, currency: 'EUR' }
       : {}),
