@@ -14,6 +14,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createGenAiMetrics,
+  GenAiMetricProducer,
   type GenAiMetrics,
   genAiViews,
   type OperationKind,
@@ -128,6 +129,18 @@ const sideCall = fc.record({
     fc.constantFrom('llm.model.load.duration', 'llm.batch.size', 'llm.context.utilization', 'no.such.metric'),
   ),
   value: validOr(fc.double({ min: 0, max: 1e6, noNaN: true })),
+  // recordMany from JavaScript: a plain array (of strings and BigInts too), a count past its end.
+  many: validOr(
+    fc.oneof(
+      fc
+        .array(fc.double({ min: 0, max: 1e6, noNaN: true }), { maxLength: 4 })
+        .map((a) => Float64Array.from(a)),
+      fc.array(fc.oneof(fc.nat(), fc.constantFrom('3', 'x'), fc.bigInt({ min: 0n, max: 9n }), hostile()), {
+        maxLength: 4,
+      }),
+    ),
+  ),
+  count: validOr(fc.oneof(fc.nat(4), fc.constant(Number.POSITIVE_INFINITY))),
   attributes: validOr(
     fc.record(
       {
@@ -186,7 +199,9 @@ function drive(genai: GenAiMetrics, ops: OperationCase[], side: SideCall[]) {
   for (const given of side) {
     const s = materialise(given);
     genai.record(s.name as string, s.value as number, s.attributes as never);
-    genai.bindSeries(s.name as string, s.attributes as never).record(s.value as number);
+    const series = genai.bindSeries(s.name as string, s.attributes as never);
+    series.record(s.value as number);
+    series.recordMany(s.many as Float64Array, s.count as number);
   }
   return { client, server, open };
 }
@@ -204,11 +219,22 @@ describe('hostile input: runtime methods', () => {
         fc.array(operationCase, { maxLength: 12 }),
         fc.array(sideCall, { maxLength: 4 }),
         fc.constantFrom(3, 2000),
-        async (ops, side, cardinalityLimit) => {
+        fc.boolean(),
+        async (ops, side, cardinalityLimit, preAggregated) => {
           const views = { cardinalityLimit };
-          const h = new MetricsHarness({ views: genAiViews(views) });
+          // Both recording paths: SDK instruments, and the producer setupMetrics uses by default.
+          const producer = preAggregated ? new GenAiMetricProducer({ views }) : undefined;
+          const h = new MetricsHarness({
+            views: genAiViews(views),
+            metricProducers: producer ? [producer] : [],
+          });
           harnesses.push(h);
-          const genai = createGenAiMetrics({ meterProvider: h.meterProvider, semconv: 'v1.41', views });
+          const genai = createGenAiMetrics({
+            meterProvider: h.meterProvider,
+            semconv: 'v1.41',
+            views,
+            ...(producer ? { producer } : {}),
+          });
           const expected = drive(genai, ops, side);
           const m = await h.collect();
           expect(m.count('gen_ai.client.operation.duration')).toBe(expected.client);
@@ -216,6 +242,12 @@ describe('hostile input: runtime methods', () => {
           expect(m.sum('llm.requests.active')).toBe(expected.open);
           for (const name of m.names()) {
             expect(m.metric(name)!.dataPoints.length, name).toBeLessThanOrEqual(cardinalityLimit);
+            // Every exported value is a finite number: nothing a caller gave was added in as text.
+            for (const p of m.points(name)) {
+              const v = p.value as number | { sum: number; min?: number; max?: number };
+              const numbers = typeof v === 'number' ? [v] : [v.sum, v.min ?? 0, v.max ?? 0];
+              for (const n of numbers) expect(Number.isFinite(n), `${name}: ${String(n)}`).toBe(true);
+            }
           }
           await h.shutdown();
           harnesses.pop();

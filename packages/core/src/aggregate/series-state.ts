@@ -5,6 +5,7 @@ import { exemplarSlot } from '../exemplar/slot.js';
 import type { Sanitizer } from '../input/sanitizer.js';
 import type { BoundSeries } from '../record/bound-series.js';
 import { isValidMeasurement, measurementProblem } from '../record/measurement.js';
+import { holdsValues, recordEachGuarded } from '../record/record-many.js';
 import { BucketExemplars } from './bucket-exemplars.js';
 
 /**
@@ -86,6 +87,10 @@ export class HistogramState extends SeriesState {
   }
 
   recordMany(values: Float64Array, count: number): void {
+    if (!holdsValues(values, count)) {
+      recordEachGuarded((v) => this.record(v), values, count, this.sanitizer);
+      return;
+    }
     for (let i = 0; i < count; i++) {
       const v = values[i]!;
       if (v >= 0 && v !== Number.POSITIVE_INFINITY) this.add(v + 0);
@@ -168,7 +173,8 @@ export class SumState extends SeriesState {
   }
 
   recordMany(values: Float64Array, count: number): void {
-    for (let i = 0; i < count; i++) this.record(values[i]!);
+    if (!holdsValues(values, count)) recordEachGuarded((v) => this.record(v), values, count, this.sanitizer);
+    else for (let i = 0; i < count; i++) this.record(values[i]!);
   }
 
   accumulate(): void {

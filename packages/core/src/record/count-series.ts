@@ -1,6 +1,7 @@
 import type { MetricDefinition } from '../catalogue/catalogue.js';
 import type { Sanitizer } from '../input/sanitizer.js';
 import type { BoundSeries } from './bound-series.js';
+import { holdsValues, recordEachGuarded } from './record-many.js';
 
 /**
  * Does `definition` count things — a histogram or counter whose unit is an annotation such as
@@ -34,6 +35,7 @@ export class CountSeries implements BoundSeries {
   }
 
   recordMany(values: Float64Array, count: number): void {
-    for (let i = 0; i < count; i++) this.record(values[i]!);
+    if (!holdsValues(values, count)) recordEachGuarded((v) => this.record(v), values, count, this.sanitizer);
+    else for (let i = 0; i < count; i++) this.record(values[i]!);
   }
 }

@@ -5,6 +5,7 @@ import { reportError } from '../input/report.js';
 import type { Sanitizer } from '../input/sanitizer.js';
 import type { BoundSeries, SeriesBinder } from './bound-series.js';
 import { isValidMeasurement, measurementProblem } from './measurement.js';
+import { holdsValues, recordEachGuarded } from './record-many.js';
 import { SeriesTable, type SeriesTableOptions } from './series-table.js';
 
 /**
@@ -92,6 +93,7 @@ class SdkSeries implements BoundSeries {
   }
 
   recordMany(values: Float64Array, count: number): void {
-    for (let i = 0; i < count; i++) this.record(values[i]!);
+    if (!holdsValues(values, count)) recordEachGuarded((v) => this.record(v), values, count, this.sanitizer);
+    else for (let i = 0; i < count; i++) this.record(values[i]!);
   }
 }
