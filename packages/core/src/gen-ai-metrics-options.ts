@@ -101,6 +101,10 @@ export function resolveGenAiMetricsOptions(options: GenAiMetricsOptions): Resolv
     );
   }
   const maxLength = resolveAttributeValueLengthLimit(o.attributeValueLengthLimit);
+  if (o.producer !== undefined && o.chunkAggregator !== undefined && o.producer !== o.chunkAggregator) {
+    // Only one would be recorded into; the other's reader would export nothing, without a word.
+    throw new TypeError(`${WHERE}: give either 'producer' or 'chunkAggregator' (its earlier name), not both`);
+  }
   const producer = o.producer ?? o.chunkAggregator;
   if (producer !== undefined && !(producer instanceof GenAiMetricProducer)) {
     throw new TypeError(`${WHERE}: 'producer' must be a GenAiMetricProducer, got ${describeValue(producer)}`);

@@ -1,7 +1,7 @@
 import { MetricsHarness } from '@genai-metrics/testkit';
 import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGenAiMetrics, genAiViews } from '../src/index.js';
+import { createGenAiMetrics, GenAiMetricProducer, genAiViews } from '../src/index.js';
 
 let harness: MetricsHarness;
 afterEach(() => harness?.shutdown());
@@ -103,5 +103,11 @@ describe('never hurts the app', () => {
     expect(() => createGenAiMetrics({ meter: {} as never, meterProvider: {} as never })).toThrow(
       /either 'meter' or 'meterProvider'/,
     );
+    // Two producers: one was used and the other left empty, whichever reader each was registered on.
+    const producer = new GenAiMetricProducer();
+    expect(() => setup({ producer, chunkAggregator: new GenAiMetricProducer() })).toThrow(
+      /give either 'producer' or 'chunkAggregator' \(its earlier name\), not both/,
+    );
+    expect(() => setup({ producer, chunkAggregator: producer })).not.toThrow();
   });
 });
