@@ -1,10 +1,11 @@
-import { AggregationTemporality, type MetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, type MetricProducer, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { exportPlatform } from '#export-platform';
 import { GenAiMetricProducer } from '../aggregate/producer.js';
 import { resolveExemplarFilter } from '../exemplar/filter.js';
 import { createGenAiMetrics, type GenAiMetrics } from '../gen-ai-metrics.js';
 import { resolveAttributeValueLengthLimit } from '../gen-ai-metrics-options.js';
 import { describeValue } from '../input/describe.js';
+import { copyArray, readProperty } from '../input/read.js';
 import { BoundedMeterProvider, limitReader } from '../provider/bounded-meter-provider.js';
 import { type Env, processEnv } from '../runtime/env.js';
 import { METER_NAME, VERSION } from '../version.js';
@@ -28,6 +29,22 @@ function resolveAggregation(value: unknown): 'producer' | 'sdk' {
   throw new RangeError(
     `genai-metrics: setupMetrics option 'aggregation' must be 'producer' (pre-aggregated, the default) or 'sdk' (SDK instruments, so your own views apply), got ${describeValue(value)}`,
   );
+}
+
+/**
+ * `metricProducers`, checked before anything starts: anything but an array of producers would fail
+ * inside setup (not iterable) or, worse, at every collection (a producer without `collect()`).
+ */
+function resolveMetricProducers(value: unknown): MetricProducer[] {
+  if (value === undefined) return [];
+  const list = copyArray(value, 1_000);
+  const bad = list?.findIndex((p) => typeof readProperty(p, 'collect') !== 'function');
+  if (list === undefined || bad !== -1) {
+    throw new TypeError(
+      `genai-metrics: setupMetrics option 'metricProducers' must be an array of MetricProducers (objects with collect()), got ${list === undefined ? describeValue(value) : `${describeValue(list[bad!])} at #${bad}`}`,
+    );
+  }
+  return list as MetricProducer[];
 }
 
 /**
@@ -77,6 +94,7 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
   // Operation metrics are pre-aggregated by one MetricProducer that the reader collects; it exports with
   // the temporality the reader chooses for each instrument type (asked when it collects).
   const aggregation = resolveAggregation(opts.aggregation);
+  const extraProducers = resolveMetricProducers(opts.metricProducers);
   let reader: MetricReader | undefined;
   const producer =
     config.exporter === 'none' || aggregation === 'sdk'
@@ -86,7 +104,7 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
           temporality: (type) =>
             reader?.selectAggregationTemporality(type) ?? AggregationTemporality.CUMULATIVE,
         });
-  const producers = [...(producer ? [producer] : []), ...(opts.metricProducers ?? [])];
+  const producers = [...(producer ? [producer] : []), ...extraProducers];
   const created = await createReader(config, producers, lazyInstanceId);
   reader = created.reader;
   const { listen } = created;

@@ -235,6 +235,12 @@ describe('setupMetrics fails fast', () => {
     await expect(setupMetrics({ exporter: 'none', views: { cardinalityLimit: -1 } })).rejects.toThrow(
       /'cardinalityLimit'/,
     );
+    // Was "(opts.metricProducers ?? []) is not iterable", or a producer that broke every collection.
+    for (const metricProducers of [5, [{}], [null]]) {
+      await expect(
+        setupMetrics({ exporter: 'none', metricProducers: metricProducers as never }),
+      ).rejects.toThrow(/option 'metricProducers' must be an array of MetricProducers/);
+    }
   });
 });
 
