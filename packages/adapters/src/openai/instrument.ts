@@ -17,8 +17,10 @@ export interface InstrumentOpenAIOptions extends AdapterOptions {
    */
   includeUsage?: boolean;
   /**
-   * `gen_ai.provider.name`; default: `azure.ai.openai` for an `AzureOpenAI` client whatever its base
-   * URL, else inferred from the client's baseURL, else `openai`.
+   * `gen_ai.provider.name`; default: the platform of a client that speaks one's API whatever its base
+   * URL (`azure.ai.openai` for `AzureOpenAI`; with openai 7, `aws.bedrock` for `BedrockOpenAI` and the
+   * `bedrock()` provider, `gcp.vertex_ai` for the `vertex()` provider), else inferred from the
+   * client's baseURL, else `openai`.
    */
   providerName?: string;
 }
@@ -62,14 +64,30 @@ interface Extra {
   includeUsage: boolean;
 }
 
+/** openai 7's provider runtimes by the name they give themselves (`ProviderRuntime.name`). */
+const PROVIDER_RUNTIMES: Readonly<Record<string, string>> = {
+  bedrock: GEN_AI_PROVIDER.awsBedrock,
+  vertex: GEN_AI_PROVIDER.gcpVertexAi,
+};
+
+/** The brand openai 7 sets on every `BedrockOpenAI` instance (`Symbol.for`, so it survives bundling). */
+const BEDROCK_CLIENT = Symbol.for('openai.privateBedrockClient');
+
 /**
- * The SDK's `AzureOpenAI` client speaks Azure OpenAI's API (deployments in the path, `api-version` in
- * the query) wherever it points: an API Management gateway, a private endpoint or custom domain, a
- * local proxy — hosts the URL inference cannot tell from OpenAI's. Known by its class (openai 4–7), or,
- * where a bundler renamed it, by what only that class sets on its instances (`apiVersion` and
- * `deploymentName`).
+ * Clients that speak a cloud platform's API wherever they point: an API Management gateway, a private
+ * endpoint (a VPC interface endpoint, Private Service Connect), a custom domain, a local proxy — hosts
+ * the URL inference cannot tell from OpenAI's.
+ * - `AzureOpenAI` (openai 4–7): known by its class, or, where a bundler renamed it, by what only that
+ *   class sets on its instances (`apiVersion` and `deploymentName`).
+ * - openai 7's `BedrockOpenAI`: by the brand the SDK puts on its instances (a registry symbol).
+ * - openai 7's provider runtimes (`new OpenAI({ provider: bedrock() })`, `vertex()`): by the name the
+ *   client keeps of its provider (`_provider.name`).
  */
-function azureClient(client: object): string | undefined {
+function clientPlatform(client: object): string | undefined {
+  const runtime = read(read(client, '_provider'), 'name');
+  if (typeof runtime === 'string' && Object.hasOwn(PROVIDER_RUNTIMES, runtime))
+    return PROVIDER_RUNTIMES[runtime];
+  if (read(client, BEDROCK_CLIENT) === true) return GEN_AI_PROVIDER.awsBedrock;
   for (let proto = Object.getPrototypeOf(client), depth = 0; proto && depth < 5; depth++) {
     if (proto.constructor?.name === 'AzureOpenAI') return GEN_AI_PROVIDER.azureAiOpenai;
     proto = Object.getPrototypeOf(proto);
@@ -95,7 +113,7 @@ export const OPENAI_ADAPTER: HttpSdkAdapter<Extra> = {
   clientExample: 'new OpenAI()',
   defaultProvider: GEN_AI_PROVIDER.openai,
   errorType: openaiErrorType,
-  clientProvider: azureClient,
+  clientProvider: clientPlatform,
   endpoints: ({ extra, recorder }) =>
     (Object.keys(PATHS) as Api[]).map(
       (api): Endpoint => ({
