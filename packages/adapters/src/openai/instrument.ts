@@ -136,6 +136,8 @@ export const OPENAI_ADAPTER: HttpSdkAdapter<Extra> = {
  * A Responses call in background mode that does not stream answers at once with the queued response:
  * a submission (like an Anthropic message batch), generated later and fetched by `retrieve()`, so it
  * is not recorded — as a chat operation it would put queueing times among generation latencies.
+ * The body is the app's and read as `read` does: a getter that throws here must not cost the call its
+ * recording (the SDK then fails the call on the same getter, a failure to record).
  */
 function reader(
   api: Api,
@@ -144,15 +146,28 @@ function reader(
   recorder: Recorder,
   includeUsage: boolean,
 ): CallReader | undefined {
-  if (api === 'responses' && !request.stream && isObj(body) && body.background === true) return undefined;
-  if (includeUsage && (api === 'chat' || api === 'completions') && isObj(body)) {
+  if (api === 'responses' && !request.stream && read(body, 'background') === true) return undefined;
+  const sent = includeUsage && (api === 'chat' || api === 'completions') ? askingUsage(body) : undefined;
+  if (sent !== undefined) return new OpenAIReader(api, sent, request, recorder, true);
+  return new OpenAIReader(api, body, request, recorder, false);
+}
+
+/**
+ * The body with `stream_options.include_usage: true`, unless the caller set `include_usage`; undefined
+ * when it stays as written — also when copying it throws (a getter of the app's): it is sent as it
+ * came, and the SDK meets the same getter.
+ */
+function askingUsage(body: unknown): object | undefined {
+  if (!isObj(body)) return undefined;
+  try {
     const so = body.stream_options;
     if (so === undefined || so === null || (isObj(so) && so.include_usage === undefined)) {
-      const sent = { ...body, stream_options: { ...(isObj(so) ? so : {}), include_usage: true } };
-      return new OpenAIReader(api, sent, request, recorder, true);
+      return { ...body, stream_options: { ...(isObj(so) ? so : {}), include_usage: true } };
     }
+  } catch {
+    // as written
   }
-  return new OpenAIReader(api, body, request, recorder, false);
+  return undefined;
 }
 
 /** A class, not a closure per call: the per-chunk call site sees one shape and one function. */
