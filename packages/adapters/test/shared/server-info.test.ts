@@ -66,6 +66,15 @@ describe('server attributes from the base URL', () => {
     );
   });
 
+  it('Azure AI model inference on its own hosts: serverless deployments and the shared models endpoint', () => {
+    const host = (...labels: string[]) => labels.join('.');
+    // A serverless API deployment (Llama, Mistral… pay-as-you-go), OpenAI-compatible under /v1.
+    const serverless = host('Meta-Llama-3-70B-abcd', 'eastus2', 'models', 'ai', 'azure', 'com');
+    expect(serverInfo(`https://${serverless}/v1`, undefined).provider).toBe('azure.ai.inference');
+    // The shared Azure AI model inference endpoint (GitHub Models' first home).
+    expect(inferProvider(host('models', 'inference', 'ai', 'azure', 'com'))).toBe('azure.ai.inference');
+  });
+
   it("falls back to the SDK's own provider; regional cloud hosts still match", () => {
     const host = (...labels: string[]) => labels.join('.');
     expect(inferProvider('127.0.0.1', 'anthropic')).toBe('anthropic');

@@ -21,6 +21,9 @@ const PROVIDER_LABELS: ReadonlyArray<readonly [labels: readonly string[], provid
   // Newer Azure OpenAI resources answer on <name>.cognitiveservices.azure.com (AzureOpenAI adds /openai).
   [['cognitiveservices', 'azure'], P.azureAiOpenai],
   [['services', 'ai', 'azure'], P.azureAiInference],
+  // Azure AI model inference's own hosts: serverless API deployments (<name>.<region>.models.ai.azure.com,
+  // OpenAI-compatible under /v1) and the shared endpoint models.inference.ai.azure.com.
+  [['models', 'ai', 'azure'], P.azureAiInference],
   [['groq'], P.groq],
   [['deepseek'], P.deepseek],
   [['mistral'], P.mistralAi],
