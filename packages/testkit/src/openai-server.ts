@@ -30,6 +30,11 @@ export interface OpenAIServerBehaviour extends CommonBehaviour {
   endAfterChunks?: number;
   /** Replace the usage object with this value (malformed usage tests); `null` omits it. */
   usage?: unknown;
+  /**
+   * Chat and completions streams with `include_usage`: send the usage-only chunk without its `choices`
+   * field (not `choices: []`), as Fireworks and some OpenAI-compatible servers do.
+   */
+  usageChunkWithoutChoices?: boolean;
   /** Model reported in the response. Default: the request's model. */
   responseModel?: string;
   /** Extra SSE data payloads sent right after a stream's first event (odd-shape tests). */
@@ -303,10 +308,7 @@ function streamEvents(
     }
     out.push({ text: sse(chunk({}, finish)), content: false });
     if (includeUsage) {
-      out.push({
-        text: sse(withUsage({ ...base, object: 'chat.completion.chunk', choices: [] }, usage('chat'))),
-        content: false,
-      });
+      out.push({ text: sse(usageChunk(base, 'chat.completion.chunk', usage, b)), content: false });
     }
   } else {
     const chunk = (text: string, finish: string | null) => ({
@@ -319,10 +321,7 @@ function streamEvents(
     for (const t of texts) out.push({ text: sse(chunk(t, null)), content: true });
     out.push({ text: sse(chunk('', finish)), content: false });
     if (includeUsage) {
-      out.push({
-        text: sse(withUsage({ ...base, object: 'text_completion', choices: [] }, usage('chat'))),
-        content: false,
-      });
+      out.push({ text: sse(usageChunk(base, 'text_completion', usage, b)), content: false });
     }
   }
   out.push({ text: sse('[DONE]'), content: false });
@@ -413,4 +412,15 @@ function answerToolCalls(
 /** The finishing choice's vLLM `stop_reason`, when the behaviour gives one. */
 function stopReasonOf(b: OpenAIServerBehaviour): { stop_reason?: string | number | null } {
   return b.stopReason === undefined ? {} : { stop_reason: b.stopReason };
+}
+
+/** The extra chunk `include_usage` asks for: `choices: []` (or no `choices` at all) and the usage. */
+function usageChunk(
+  base: Record<string, unknown>,
+  object: string,
+  usage: UsageFor,
+  b: OpenAIServerBehaviour,
+): unknown {
+  const choices = b.usageChunkWithoutChoices ? {} : { choices: [] };
+  return withUsage({ ...base, object, ...choices }, usage('chat'));
 }

@@ -142,7 +142,7 @@ export type ChunkVerdict =
   | 'content'
   /** Metadata only (role, finish reason, created/in-progress events). */
   | 'other'
-  /** The extra `choices: []` chunk that only carries usage (hidden when we asked for it). */
+  /** The extra chunk with no choices that only carries usage (hidden when we asked for it). */
   | 'usage-only';
 
 /**
@@ -158,9 +158,16 @@ export function observeChunk(call: HttpCall, state: StopState, item: unknown): C
   if (usage) call.setUsage(usage);
   if (api !== 'chat' && api !== 'completions') return 'other';
   if (readChoices(item.choices, api, state)) return 'content';
-  if (usage && Array.isArray(item.choices) && item.choices.length === 0) return 'usage-only';
+  if (usage && noChoices(item.choices)) return 'usage-only';
   return 'other';
 }
+
+/**
+ * The usage-only chunk has `choices: []` (OpenAI), or no `choices` at all (Fireworks and other
+ * compatible servers): either way nothing of the answer.
+ */
+const noChoices = (choices: unknown) =>
+  choices === undefined || choices === null || (Array.isArray(choices) && choices.length === 0);
 
 /**
  * A chunk's usage: `usage`, or where providers that stream it elsewhere put it (and only there,

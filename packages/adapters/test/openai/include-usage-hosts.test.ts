@@ -63,6 +63,38 @@ describe.each(SDKS)('openai v$major: includeUsage and hosts that refuse stream_o
   });
 });
 
+/**
+ * The usage-only chunk `includeUsage` asks for is the adapter's, not the caller's: hidden whatever its
+ * shape. Fireworks (and other OpenAI-compatible servers) send it without a `choices` field rather than
+ * with `choices: []`; a caller reading `chunk.choices[0]` — the SDK's own `stream()` helper among them
+ * — would throw on a chunk it never asked for.
+ */
+describe.each(SDKS)('openai v$major: includeUsage and a usage chunk without choices', ({ OpenAI }) => {
+  const server = useServer(startOpenAIServer);
+
+  it("stays hidden from the caller, and its usage is the call's (chat and completions)", async () => {
+    const { harness, metrics } = metricsPipeline();
+    const client = instrumentOpenAI(new OpenAI({ apiKey: 'k', baseURL: server().baseURL, maxRetries: 0 }), {
+      metrics,
+      includeUsage: true,
+    });
+    server().enqueue(
+      { chunks: 2, promptTokens: 5, usageChunkWithoutChoices: true },
+      { chunks: 3, promptTokens: 4, usageChunkWithoutChoices: true },
+    );
+    const messages = [{ role: 'user', content: 'hi' }];
+    const text: string[] = [];
+    for await (const chunk of await client.chat.completions.create({ model: 'c', messages, stream: true }))
+      text.push(chunk.choices[0].delta.content ?? '');
+    for await (const chunk of await client.completions.create({ model: 't', prompt: 'x', stream: true }))
+      text.push(chunk.choices[0].text);
+    expect(text.join('')).toBe('tok0 tok1 tok0 tok1 tok2 ');
+    const m = await collectWhenIdle(harness);
+    expect(tokenSums(m)).toEqual({ input: 9, output: 5, count: 4 });
+    await harness.shutdown();
+  });
+});
+
 const AZURE = [AzureV4, AzureV5, AzureV6, AzureV7].map((cls, i) => ({
   major: i + 4,
   AzureOpenAI: asClientClass(cls),
