@@ -10,6 +10,12 @@ const BY_CODE: Readonly<Record<string, ErrorType>> = {
   rate_limit_exceeded: 'rate_limited',
   server_error: 'server_error',
   invalid_request_error: 'invalid_request',
+  // What the live API puts in a stream's error body midway (where no HTTP status can say it): a rate
+  // limit as `too_many_requests`, an outage as the type `service_unavailable_error` (code null), a spent
+  // quota as the type `insufficient_quota` — the 429 it answers over HTTP, and so recorded alike.
+  too_many_requests: 'rate_limited',
+  service_unavailable_error: 'server_error',
+  insufficient_quota: 'rate_limited',
   // A failed Responses API answer's `error.code` (the SDK's ResponseError list), often without a
   // `type`: the prompt, an image or a policy refused the request as sent, or a file search timed out.
   vector_store_timeout: 'timeout',

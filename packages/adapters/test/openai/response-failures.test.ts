@@ -124,3 +124,45 @@ describe.each(SDKS)('openai v$major: an error in the body of a 200', ({ OpenAI }
     await harness.shutdown();
   });
 });
+
+/**
+ * What the live API sends when a stream fails midway nests the error body — the Responses API's
+ * `event: error` as `{ type: 'error', error: { type, code, message, param } }` (not the flat shape its
+ * reference documents), chat completions as `data: { error: { … } }` — and every SDK major throws it as
+ * an APIError with that body's `type` and `code`. The ones OpenAI sends there must map as their HTTP
+ * status would: `too_many_requests` a 429, `service_unavailable_error` (code null) a 503, a spent quota
+ * (`insufficient_quota`, code `credit_balance_exhausted`) the 429 it is over HTTP.
+ */
+describe.each(SDKS)('openai v$major: the error bodies OpenAI sends mid-stream', ({ OpenAI }) => {
+  const server = useServer(startOpenAIServer);
+
+  it.each([
+    [{ type: 'too_many_requests', code: 'too_many_requests' }, 'rate_limited'],
+    [{ type: 'service_unavailable_error', code: null }, 'server_error'],
+    [{ type: 'insufficient_quota', code: 'credit_balance_exhausted' }, 'rate_limited'],
+  ])('%o → error.type %s, for a chat and a Responses stream', async (body, errorType) => {
+    const { harness, metrics } = metricsPipeline();
+    const client = instrumentOpenAI(
+      new OpenAI({ apiKey: 'test', baseURL: server().baseURL, maxRetries: 0 }),
+      { metrics },
+    );
+    const error = { ...body, message: 'no', param: null };
+    server().enqueue(
+      { chunks: 3, errorEvent: { afterChunks: 1, error: { error } } },
+      { chunks: 3, errorEvent: { afterChunks: 1, error } },
+    );
+    const messages = [{ role: 'user' as const, content: 'hi' }];
+    const read = async (stream: AsyncIterable<unknown>) => {
+      for await (const _ of stream);
+    };
+    await expect(
+      read(await client.responses.create({ model: 'r', input: 'hi', stream: true })),
+    ).rejects.toThrow();
+    await expect(
+      read(await client.chat.completions.create({ model: 'c', messages, stream: true })),
+    ).rejects.toThrow();
+    const m = await collectWhenIdle(harness);
+    expect(m.points(DURATION).map((p) => p.attributes['error.type'])).toEqual([errorType, errorType]);
+    await harness.shutdown();
+  });
+});
