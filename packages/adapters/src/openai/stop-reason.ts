@@ -14,6 +14,11 @@ const FINISH_REASONS: Readonly<Record<string, StopReason>> = {
   tool_calls: 'function_calls',
   function_call: 'function_calls', // the deprecated functions API
   content_filter: 'refusal',
+  // OpenAI-compatible servers' own names: Together AI's end of the answer (`eos`); Hugging Face TGI's
+  // (Inference Endpoints, watsonx) end-of-sequence token and stop sequence, which it tells apart.
+  eos: 'eog',
+  eos_token: 'eog',
+  stop_sequence: 'stop_trigger',
 };
 
 /**

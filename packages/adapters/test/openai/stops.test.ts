@@ -48,6 +48,24 @@ describe.each(SDKS)('openai v$major: stop reasons', ({ OpenAI }) => {
     await harness.shutdown();
   });
 
+  it("servers' own names for the end of the answer and for a stop sequence (Together, TGI / Hugging Face)", async () => {
+    const { harness, client } = setup();
+    server().enqueue(
+      { finishReason: 'eos' },
+      { finishReason: 'eos_token' },
+      { finishReason: 'stop_sequence' },
+      { finishReason: 'eos_token' },
+      { finishReason: 'stop_sequence' },
+    );
+    for (let i = 0; i < 3; i++) await client.chat.completions.create({ model: 'm', messages });
+    await drain(await client.chat.completions.create({ model: 'm', messages, stream: true }));
+    await drain(await client.completions.create({ model: 'text-model', prompt: 'hi', stream: true }));
+    const m = await collectWhenIdle(harness);
+    expect(stopCounts(m, { 'gen_ai.operation.name': 'chat' })).toEqual({ eog: 3, stop_trigger: 1 });
+    expect(stopCounts(m, { 'gen_ai.operation.name': 'text_completion' })).toEqual({ stop_trigger: 1 });
+    await harness.shutdown();
+  });
+
   it('chat and completions answers: finish_reason, JSON and streamed', async () => {
     const { harness, client } = setup();
     server().enqueue(
