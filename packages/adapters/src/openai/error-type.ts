@@ -94,3 +94,14 @@ export function responseFailure(data: unknown): string | undefined {
 export function errorEventFailure(event: Obj): string {
   return ofBody(event.code, undefined) ?? '_OTHER';
 }
+
+/**
+ * A choice that finished with `finish_reason: "error"`: Together AI and OpenRouter end a generation that
+ * failed after it began this way (OpenRouter with the upstream's error body in the choice). The call
+ * failed, whatever output came before; `undefined` for any other finish.
+ */
+export function choiceFailure(choice: Obj): string | undefined {
+  if (choice.finish_reason !== 'error') return undefined;
+  const error = isObj(choice.error) ? choice.error : undefined;
+  return ofBody(error?.code, error?.type) ?? '_OTHER';
+}

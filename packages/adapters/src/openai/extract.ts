@@ -4,7 +4,7 @@ import { detailsByModality } from '../shared/modality.js';
 import { isObj, type Obj } from '../shared/read.js';
 import type { GuardedOperation } from '../shared/recorder.js';
 import type { StopReason } from '../shared/stop-reason.js';
-import { errorEventFailure, responseFailure } from './error-type.js';
+import { choiceFailure, errorEventFailure, responseFailure } from './error-type.js';
 import { finishReasonOf, responseStopReason } from './stop-reason.js';
 
 /**
@@ -73,6 +73,8 @@ export interface StopState {
   readonly choices: number;
   /** With `n` > 1, the indices of the choices that finished (a server may repeat a finish). */
   finished: Set<number> | undefined;
+  /** The `error.type` of a first choice that finished with an error (see `choiceFailure`). */
+  failure: string | undefined;
 }
 
 /** A complete (non-streamed) answer of any of the four APIs. */
@@ -114,7 +116,10 @@ function noteFinish(choice: unknown, state: StopState): void {
   // Some compatible servers send `finish_reason: ""` on every chunk until the last: not a finish.
   if (finish === null || finish === undefined || finish === '') return;
   const index = choice.index;
-  if (index === 0 || index === undefined) state.stop = finishReasonOf(finish, choice.stop_reason);
+  if (index === 0 || index === undefined) {
+    state.stop = finishReasonOf(finish, choice.stop_reason);
+    state.failure = choiceFailure(choice);
+  }
   if (state.choices <= 1) state.complete = true;
   else if (typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < state.choices) {
     // Only the choices asked for: at most `n` entries, whatever indices a server sends.
@@ -157,7 +162,10 @@ export function observeChunk(call: HttpCall, state: StopState, item: unknown): C
   const usage = usageOf(chunkUsage(item), api);
   if (usage) call.setUsage(usage);
   if (api !== 'chat' && api !== 'completions') return 'other';
-  if (readChoices(item.choices, api, state)) return 'content';
+  const content = readChoices(item.choices, api, state);
+  // The stream goes on to the caller as it came; the call failed at this chunk.
+  if (state.failure !== undefined) call.fail(undefined, state.failure);
+  if (content) return 'content';
   if (usage && noChoices(item.choices)) return 'usage-only';
   return 'other';
 }

@@ -175,6 +175,7 @@ class OpenAIReader implements CallReader, StopState {
   stop: StopReason | undefined = undefined;
   complete = false;
   finished: Set<number> | undefined = undefined;
+  failure: string | undefined = undefined;
   readonly choices: number;
 
   constructor(
@@ -192,7 +193,7 @@ class OpenAIReader implements CallReader, StopState {
 
   result(call: HttpCall, data: unknown): string | undefined {
     observeResult(call, this, data);
-    return this.api === 'responses' ? responseFailure(data) : bodyFailure(data);
+    return this.api === 'responses' ? responseFailure(data) : (bodyFailure(data) ?? this.failure);
   }
 
   item(call: HttpCall, item: unknown): ItemVerdict {

@@ -166,3 +166,52 @@ describe.each(SDKS)('openai v$major: the error bodies OpenAI sends mid-stream', 
     await harness.shutdown();
   });
 });
+
+/**
+ * A choice that finished with `finish_reason: "error"` — Together AI's and OpenRouter's way of saying
+ * the generation failed after it began (OpenRouter puts the upstream's error body in the choice) — is a
+ * failed call, not an answer that stopped for a reason of its own: error.type from that body, else
+ * _OTHER; its stop reason `error`.
+ */
+describe.each(SDKS)('openai v$major: a choice that finished with an error', ({ OpenAI }) => {
+  const server = useServer(startOpenAIServer);
+
+  it('fails the call, JSON or streamed, chat or completions', async () => {
+    const { harness, metrics } = metricsPipeline();
+    const client = instrumentOpenAI(
+      new OpenAI({ apiKey: 'test', baseURL: server().baseURL, maxRetries: 0 }),
+      { metrics },
+    );
+    const upstream = {
+      id: 'gen-1',
+      object: 'chat.completion',
+      created: 1,
+      model: 'openrouter-model',
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Partial' },
+          finish_reason: 'error',
+          error: { code: 502, message: 'Upstream provider disconnected' },
+        },
+      ],
+      usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
+    };
+    server().enqueue({ okBody: upstream }, { finishReason: 'error' }, { finishReason: 'error' });
+    const messages = [{ role: 'user' as const, content: 'hi' }];
+    const answer = await client.chat.completions.create({ model: 'json', messages });
+    expect(answer.choices[0].message.content).toBe('Partial');
+    for await (const _ of await client.chat.completions.create({ model: 'sse', messages, stream: true }));
+    await client.completions.create({ model: 'text', prompt: 'hi' });
+    const m = await collectWhenIdle(harness);
+    const errorType = (model: string) =>
+      m.points(DURATION, { 'gen_ai.request.model': model }).map((p) => p.attributes['error.type']);
+    expect({ json: errorType('json'), sse: errorType('sse'), text: errorType('text') }).toEqual({
+      json: ['server_error'],
+      sse: ['_OTHER'],
+      text: ['_OTHER'],
+    });
+    expect(stopCounts(m)).toEqual({ error: 3 });
+    await harness.shutdown();
+  });
+});
