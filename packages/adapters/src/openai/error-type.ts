@@ -96,12 +96,15 @@ export function errorEventFailure(event: Obj): string {
 }
 
 /**
- * A choice that finished with `finish_reason: "error"`: Together AI and OpenRouter end a generation that
- * failed after it began this way (OpenRouter with the upstream's error body in the choice). The call
- * failed, whatever output came before; `undefined` for any other finish.
+ * A choice whose `finish_reason` says the generation failed after it began: `error` (Together AI,
+ * OpenRouter — with the upstream's error body in the choice) or DeepSeek's
+ * `insufficient_system_resource` (its inference system could not finish). The call failed, whatever
+ * output came before; `undefined` for any other finish.
  */
 export function choiceFailure(choice: Obj): string | undefined {
-  if (choice.finish_reason !== 'error') return undefined;
+  const finish = choice.finish_reason;
+  if (finish === 'insufficient_system_resource') return 'server_error';
+  if (finish !== 'error') return undefined;
   const error = isObj(choice.error) ? choice.error : undefined;
   return ofBody(error?.code, error?.type) ?? '_OTHER';
 }

@@ -214,4 +214,27 @@ describe.each(SDKS)('openai v$major: a choice that finished with an error', ({ O
     expect(stopCounts(m)).toEqual({ error: 3 });
     await harness.shutdown();
   });
+
+  it("DeepSeek's insufficient_system_resource is a server failure, JSON or streamed", async () => {
+    const { harness, metrics } = metricsPipeline();
+    const client = instrumentOpenAI(
+      new OpenAI({ apiKey: 'test', baseURL: server().baseURL, maxRetries: 0 }),
+      { metrics },
+    );
+    // DeepSeek's API ends a generation its inference system could not finish this way.
+    server().enqueue(
+      { finishReason: 'insufficient_system_resource' },
+      { finishReason: 'insufficient_system_resource' },
+    );
+    const messages = [{ role: 'user' as const, content: 'hi' }];
+    await client.chat.completions.create({ model: 'json', messages });
+    for await (const _ of await client.chat.completions.create({ model: 'sse', messages, stream: true }));
+    const m = await collectWhenIdle(harness);
+    expect(m.points(DURATION).map((p) => p.attributes['error.type'])).toEqual([
+      'server_error',
+      'server_error',
+    ]);
+    expect(stopCounts(m)).toEqual({ error: 2 });
+    await harness.shutdown();
+  });
 });
