@@ -75,6 +75,30 @@ describe('server attributes from the base URL', () => {
     expect(inferProvider(host('models', 'inference', 'ai', 'azure', 'com'))).toBe('azure.ai.inference');
   });
 
+  it('Cloudflare AI Gateway: the provider its path names (/v1/{account}/{gateway}/{provider})', () => {
+    const gateway = (provider: string) => `https://gateway.ai.cloudflare.com/v1/acct123/my-gw/${provider}`;
+    expect(serverInfo(gateway('groq'), undefined)).toEqual({
+      address: 'gateway.ai.cloudflare.com',
+      port: 443,
+      provider: 'groq',
+    });
+    expect(serverInfo(gateway('openai'), undefined).provider).toBe('openai');
+    expect(serverInfo(`${gateway('azure-openai')}/myres/mydeployment`, undefined).provider).toBe(
+      'azure.ai.openai',
+    );
+    expect(serverInfo(`${gateway('mistral')}/v1`, undefined).provider).toBe('mistral_ai');
+    expect(serverInfo(gateway('deepseek'), undefined).provider).toBe('deepseek');
+    expect(serverInfo(gateway('perplexity-ai'), undefined).provider).toBe('perplexity');
+    expect(serverInfo(`${gateway('google-ai-studio')}/v1beta/openai`, undefined).provider).toBe('gcp.gemini');
+    expect(serverInfo(gateway('grok'), undefined).provider).toBe('x_ai');
+    expect(serverInfo(gateway('anthropic'), undefined, 'anthropic').provider).toBe('anthropic');
+    // The unified endpoint names the provider in each request's model, Workers AI is Cloudflare's own:
+    // the SDK's provider, as for any host the table does not know.
+    expect(serverInfo(gateway('compat'), undefined).provider).toBe('openai');
+    expect(serverInfo(`${gateway('workers-ai')}/v1`, undefined).provider).toBe('openai');
+    expect(serverInfo(gateway('groq'), 'custom').provider).toBe('custom');
+  });
+
   it("falls back to the SDK's own provider; regional cloud hosts still match", () => {
     const host = (...labels: string[]) => labels.join('.');
     expect(inferProvider('127.0.0.1', 'anthropic')).toBe('anthropic');

@@ -52,6 +52,35 @@ export function inferProvider(hostname: string, fallback: string = P.openai): st
   return fallback;
 }
 
+/**
+ * Cloudflare AI Gateway proxies each provider under its own path, `/v1/{account}/{gateway}/{provider}`
+ * (`…/groq` where the app had `https://api.groq.com/openai/v1`): the host names only the gateway, the
+ * path's provider segment the API behind it. Its unified `compat` endpoint (the provider is in each
+ * request's model) and Cloudflare's own Workers AI name no provider of the conventions.
+ */
+const CLOUDFLARE_AI_GATEWAY = 'gateway.ai.cloudflare.com';
+const CLOUDFLARE_GATEWAY_PROVIDERS: Readonly<Record<string, string>> = {
+  openai: P.openai,
+  'azure-openai': P.azureAiOpenai,
+  anthropic: P.anthropic,
+  'aws-bedrock': P.awsBedrock,
+  'google-ai-studio': P.gcpGemini,
+  'google-vertex-ai': P.gcpVertexAi,
+  groq: P.groq,
+  mistral: P.mistralAi,
+  deepseek: P.deepseek,
+  'perplexity-ai': P.perplexity,
+  cohere: P.cohere,
+  grok: P.xAi,
+};
+
+function cloudflareGatewayProvider(pathname: string): string | undefined {
+  const segment = pathname.split('/')[4]?.toLowerCase(); // '', 'v1', account, gateway, provider
+  return segment !== undefined && Object.hasOwn(CLOUDFLARE_GATEWAY_PROVIDERS, segment)
+    ? CLOUDFLARE_GATEWAY_PROVIDERS[segment]
+    : undefined;
+}
+
 /** Parses a base URL once; `undefined` fields when it is missing or not a URL. */
 export function serverInfo(
   baseURL: unknown,
@@ -78,6 +107,7 @@ export function serverInfo(
       // inference API elsewhere: only on that host does the path tell which.
       if (inferred === P.azureAiInference && /^\/openai(\/|$)/i.test(url.pathname))
         inferred = P.azureAiOpenai;
+      if (address === CLOUDFLARE_AI_GATEWAY) inferred = cloudflareGatewayProvider(url.pathname) ?? inferred;
     } catch {
       // Not a URL: no address attributes rather than a wrong one.
     }
