@@ -56,6 +56,14 @@ describe('server attributes from the base URL', () => {
     const foundry = host('myres', 'services', 'ai', 'azure', 'com');
     expect(serverInfo(`https://${foundry}/openai/v1/`, undefined).provider).toBe('azure.ai.openai');
     expect(serverInfo(`https://${foundry}/models`, undefined).provider).toBe('azure.ai.inference');
+    // A Foundry project's OpenAI client (@azure/ai-projects' getOpenAIClient(): a plain OpenAI client on
+    // the project endpoint's /openai/v1) speaks Azure OpenAI too.
+    expect(serverInfo(`https://${foundry}/api/projects/my-project/openai/v1`, undefined).provider).toBe(
+      'azure.ai.openai',
+    );
+    expect(serverInfo(`https://${foundry}/api/projects/my-project`, undefined).provider).toBe(
+      'azure.ai.inference',
+    );
     // Not an Azure host: the path says nothing (a proxy may mount anything under /openai).
     expect(serverInfo('http://127.0.0.1:8080/openai/v1', undefined).provider).toBe('openai');
     expect(serverInfo(`https://${foundry}/openai/v1`, undefined, 'anthropic').provider).toBe(

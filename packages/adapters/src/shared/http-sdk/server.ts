@@ -81,6 +81,8 @@ function cloudflareGatewayProvider(pathname: string): string | undefined {
     : undefined;
 }
 
+const FOUNDRY_OPENAI_PATH = /^(\/api\/projects\/[^/]+)?\/openai(\/|$)/i;
+
 /** Parses a base URL once; `undefined` fields when it is missing or not a URL. */
 export function serverInfo(
   baseURL: unknown,
@@ -103,9 +105,11 @@ export function serverInfo(
             ? 80
             : undefined;
       if (address) inferred = inferProvider(address, fallback);
-      // A Foundry resource (<name>.services.ai.azure.com) serves Azure OpenAI under /openai and the model
-      // inference API elsewhere: only on that host does the path tell which.
-      if (inferred === P.azureAiInference && /^\/openai(\/|$)/i.test(url.pathname))
+      // A Foundry resource (<name>.services.ai.azure.com) serves Azure OpenAI under /openai — and under
+      // a project's /api/projects/<project>/openai, where @azure/ai-projects' getOpenAIClient() points
+      // a plain OpenAI client — and the model inference API elsewhere: only on that host does the path
+      // tell which.
+      if (inferred === P.azureAiInference && FOUNDRY_OPENAI_PATH.test(url.pathname))
         inferred = P.azureAiOpenai;
       if (address === CLOUDFLARE_AI_GATEWAY) inferred = cloudflareGatewayProvider(url.pathname) ?? inferred;
     } catch {
