@@ -41,10 +41,15 @@ const PATHS: Readonly<Record<Api, readonly string[]>> = {
 };
 
 /**
- * Providers whose API refuses `stream_options` (Mistral: 422 "Extra inputs are not permitted" on any
- * field it does not know) and streams usage unasked: `includeUsage` sends their requests as written.
+ * Providers whose API refuses `stream_options`: Mistral (422 "Extra inputs are not permitted" on any
+ * field it does not know; it streams usage unasked) and Azure AI model inference (400 "Extra parameters
+ * ['stream_options'] are not allowed when extra-parameters is not set or set to be 'error'").
+ * `includeUsage` sends their requests as written.
  */
-const REFUSE_STREAM_OPTIONS: ReadonlySet<string> = new Set([GEN_AI_PROVIDER.mistralAi]);
+const REFUSE_STREAM_OPTIONS: ReadonlySet<string> = new Set([
+  GEN_AI_PROVIDER.mistralAi,
+  GEN_AI_PROVIDER.azureAiInference,
+]);
 
 /**
  * Does this call's server take `stream_options`? Not Mistral (above), nor Azure OpenAI before

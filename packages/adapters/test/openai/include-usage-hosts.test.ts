@@ -64,6 +64,49 @@ describe.each(SDKS)('openai v$major: includeUsage and hosts that refuse stream_o
 });
 
 /**
+ * Azure AI model inference (serverless deployments of Llama, Mistral, DeepSeek…, Foundry's /models)
+ * refuses parameters it does not know unless the request says otherwise — 400 "Extra parameters
+ * ['stream_options'] are not allowed when extra-parameters is not set or set to be 'error'" — so its
+ * streamed requests must go out as written.
+ */
+describe.each(SDKS)('openai v$major: includeUsage and Azure AI model inference', ({ OpenAI }) => {
+  const server = useServer(startOpenAIServer);
+
+  it('a streamed call to a serverless deployment or a Foundry /models endpoint gets no stream_options', async () => {
+    const { harness, metrics } = metricsPipeline();
+    const local = new URL(server().baseURL);
+    const at = (baseURL: string) =>
+      instrumentOpenAI(
+        new OpenAI({
+          apiKey: 'test',
+          baseURL,
+          maxRetries: 0,
+          fetch: (url: string | URL | Request, init?: RequestInit) => {
+            const to = new URL(String(url instanceof Request ? url.url : url));
+            to.protocol = local.protocol;
+            to.host = local.host;
+            return fetch(to, init);
+          },
+        }),
+        { metrics, includeUsage: true },
+      );
+    const messages = [{ role: 'user', content: 'hi' }];
+    for (const client of [
+      at('https://meta-llama-3-70b-abcd.eastus2.models.ai.azure.com/v1'),
+      at('https://myres.services.ai.azure.com/models'),
+    ]) {
+      for await (const _ of await client.chat.completions.create({ model: 'm', messages, stream: true }));
+    }
+    expect(server().requests.map((r) => r.body.stream_options)).toEqual([undefined, undefined]);
+    const m = await collectWhenIdle(harness);
+    expect(
+      m.points('gen_ai.client.operation.duration').map((p) => p.attributes['gen_ai.provider.name']),
+    ).toEqual(['azure.ai.inference', 'azure.ai.inference']);
+    await harness.shutdown();
+  });
+});
+
+/**
  * The usage-only chunk `includeUsage` asks for is the adapter's, not the caller's: hidden whatever its
  * shape. Fireworks (and other OpenAI-compatible servers) send it without a `choices` field rather than
  * with `choices: []`; a caller reading `chunk.choices[0]` — the SDK's own `stream()` helper among them
