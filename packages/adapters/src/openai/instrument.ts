@@ -60,7 +60,8 @@ const REFUSE_STREAM_OPTIONS: ReadonlySet<string> = new Set([
  * for streamed calls that `includeUsage` would change.
  */
 function takesStreamOptions(request: RequestInfo): boolean {
-  if (REFUSE_STREAM_OPTIONS.has(request.provider)) return false;
+  // The server's own provider, not the name the app records it under (`providerName: 'mistral'`).
+  if (REFUSE_STREAM_OPTIONS.has(request.platform ?? request.provider)) return false;
   const version = read(read(read(request.client, '_options'), 'defaultQuery'), 'api-version');
   return !(typeof version === 'string' && /^\d{4}-\d{2}-\d{2}/.test(version) && version < '2024-09-01');
 }

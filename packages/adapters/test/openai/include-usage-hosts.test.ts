@@ -61,6 +61,32 @@ describe.each(SDKS)('openai v$major: includeUsage and hosts that refuse stream_o
     expect(tokenSums(m)).toEqual({ input: 9, output: 3, count: 2 });
     await harness.shutdown();
   });
+
+  it('the server decides, not the name the app records it under (providerName)', async () => {
+    const { harness, metrics } = metricsPipeline();
+    const local = new URL(server().baseURL);
+    const client = instrumentOpenAI(
+      new OpenAI({
+        apiKey: 'test',
+        baseURL: 'https://api.mistral.ai/v1',
+        maxRetries: 0,
+        fetch: (url: string | URL | Request, init?: RequestInit) => {
+          const to = new URL(String(url instanceof Request ? url.url : url));
+          to.protocol = local.protocol;
+          to.host = local.host;
+          return fetch(to, init);
+        },
+      }),
+      { metrics, includeUsage: true, providerName: 'mistral' },
+    );
+    for await (const _ of await client.chat.completions.create({ model: 'm', messages, stream: true }));
+    expect(server().requests[0]!.body.stream_options).toBeUndefined();
+    const m = await collectWhenIdle(harness);
+    expect(m.points('gen_ai.client.operation.duration')[0]!.attributes['gen_ai.provider.name']).toBe(
+      'mistral',
+    );
+    await harness.shutdown();
+  });
 });
 
 /**

@@ -26,6 +26,11 @@ export interface RequestInfo {
   readonly model: string | undefined;
   /** `gen_ai.provider.name` of this call (the app's, or inferred from the base URL). */
   readonly provider: string;
+  /**
+   * The provider the client's class or base URL names, whatever the app's `providerName` says: what the
+   * server behind the call is, for what only that server decides (which request fields it takes).
+   */
+  readonly platform?: string;
   /** The instrumented client making the call, for what only its settings say (Azure's api-version). */
   readonly client?: object;
 }

@@ -119,17 +119,35 @@ export function serverInfo(
   return { address, port, provider: providerOverride ?? inferred };
 }
 
-/** Re-parses only when the client's baseURL changes (it is a plain, writable property). */
+/** A client's server attributes, with the platform behind them whatever `providerName` says. */
+export interface ClientServerInfo extends ServerInfo {
+  /** The provider the client's class or base URL names (never the app's `providerName`). */
+  readonly platform: string;
+}
+
+/**
+ * Re-parses only when the client's baseURL changes (it is a plain, writable property). `providerName`
+ * is the app's (recorded as given); `clientPlatform` the platform the client's class stands for, which
+ * beats the base URL's inference.
+ */
 export function serverInfoCache(
-  providerOverride: string | undefined,
+  providerName: string | undefined,
+  clientPlatform: string | undefined,
   fallback: string,
-): (baseURL: unknown) => ServerInfo {
+): (baseURL: unknown) => ClientServerInfo {
   let lastURL: unknown = Symbol('none');
-  let last: ServerInfo = { address: undefined, port: undefined, provider: providerOverride ?? fallback };
+  const platform = clientPlatform ?? fallback;
+  let last: ClientServerInfo = {
+    address: undefined,
+    port: undefined,
+    provider: providerName ?? platform,
+    platform,
+  };
   return (baseURL) => {
     if (baseURL !== lastURL) {
       lastURL = baseURL;
-      last = serverInfo(baseURL, providerOverride, fallback);
+      const own = serverInfo(baseURL, clientPlatform, fallback);
+      last = { ...own, provider: providerName ?? own.provider, platform: own.provider };
     }
     return last;
   };
