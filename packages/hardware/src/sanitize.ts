@@ -172,12 +172,30 @@ export function readOptions(given: unknown, keys: readonly string[], where: stri
   return out;
 }
 
-/** A duration option in milliseconds: finite and ≥ 0, or `fallback` when not given; else a setup error. */
-export function millisecondsOption(name: string, v: unknown, fallback: number): number {
+/**
+ * A duration option in milliseconds: finite and ≥ `min` (a whole number when `whole`), or `fallback`
+ * when not given; else a setup error.
+ */
+export function millisecondsOption(
+  name: string,
+  v: unknown,
+  fallback: number,
+  { min = 0, whole = false }: { min?: number; whole?: boolean } = {},
+): number {
   if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new RangeError(
-      `@genai-metrics/hardware: '${name}' must be a finite number of milliseconds ≥ 0, got ${describe(v)}`,
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (whole && !Number.isInteger(v))) {
+    const what = whole ? 'a whole number of milliseconds' : 'a finite number of milliseconds';
+    throw new RangeError(`@genai-metrics/hardware: '${name}' must be ${what} ≥ ${min}, got ${describe(v)}`);
+  }
+  return v;
+}
+
+/** A path option (a file, a directory, an executable): a non-empty string, or undefined when not given. */
+export function pathOption(name: string, v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v === '') {
+    throw new TypeError(
+      `@genai-metrics/hardware: '${name}' must be a non-empty path string, got ${describe(v)}`,
     );
   }
   return v;

@@ -6,6 +6,8 @@ import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import { DataPointType, MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  createAmdGpuProvider,
+  createNvidiaSmiProvider,
   type DeviceSample,
   detectAccelerators,
   type FakeFixture,
@@ -243,6 +245,29 @@ describe('hw.* gauges', () => {
     expect(() =>
       registerHardwareMetrics({ providers: ['fake'], fake: { devices: [{ id: 1 }] } as never }),
     ).toThrow(/every device needs a string "id"/);
+  });
+
+  // The providers' option values were taken as given: `nvidiaSmi: { loopMs: NaN }` (an unset env var
+  // through Number()) made every nvidia-smi reading look too old to serve, so the GPUs silently had no
+  // points; a numeric sysfsRoot or libraryPath was only logged, in the background, and the provider skipped.
+  it('bad provider option values fail at setup, naming the option', async () => {
+    expect(() => registerHardwareMetrics({ nvidiaSmi: { loopMs: Number.NaN } })).toThrow(
+      /'nvidiaSmi.loopMs' must be a whole number of milliseconds ≥ 1, got NaN/,
+    );
+    expect(() => registerHardwareMetrics({ nvidiaSmi: { restartBackoffMs: -1 } })).toThrow(
+      /'nvidiaSmi.restartBackoffMs' must be/,
+    );
+    expect(() => registerHardwareMetrics({ nvidiaSmi: { path: '' } })).toThrow(
+      /'nvidiaSmi.path' must be a non-empty path string/,
+    );
+    expect(() => registerHardwareMetrics({ nvml: { libraryPath: 42 as never } })).toThrow(
+      /'nvml.libraryPath' must be a non-empty path string, got 42/,
+    );
+    await expect(detectAccelerators({ sysfsRoot: 42 as never })).rejects.toThrow(
+      /'sysfsRoot' must be a non-empty path string, got 42/,
+    );
+    expect(() => createNvidiaSmiProvider({ loopMs: '500' as never })).toThrow(/'loopMs' must be/);
+    expect(() => createAmdGpuProvider({ sysfsRoot: 0 as never })).toThrow(/'sysfsRoot' must be/);
   });
 
   // A misspelt option used to be ignored: `meterprovider` registered the gauges on the global provider

@@ -6,9 +6,10 @@ import { createLlamaVramProvider } from '../providers/llama-cpp/llama-vram-provi
 import {
   createNvidiaSmiProvider,
   type NvidiaSmiProviderOptions,
+  nvidiaSmiSettings,
 } from '../providers/nvidia-smi/nvidia-smi-provider.js';
 import { createNvmlProvider, type NvmlProviderOptions } from '../providers/nvml/nvml-provider.js';
-import { readOptions } from '../sanitize.js';
+import { pathOption, readOptions } from '../sanitize.js';
 import type { HardwareProvider, ProviderName } from '../types.js';
 
 /** Options that reach the built-in providers (all optional; defaults read the real machine). */
@@ -37,17 +38,24 @@ export const AUTO_ORDER: readonly ProviderName[] = [
 /**
  * The option objects of the providers that take some, read once and refused when they carry a key the
  * provider does not take: `nvml: { libaryPath }` would otherwise load the default library without a
- * word. `fake` is a fixture (devices, not options) and is checked when it is loaded.
+ * word. Their values are checked here too: providers are created in the background, where a bad value
+ * could only be logged and the provider skipped. `fake` is a fixture (devices, not options) and is
+ * checked when it is loaded.
  */
 export function readProviderOptions<T extends ProviderOptions>(opts: T, where: string): T {
   const out = { ...opts };
-  if (opts.nvml !== undefined) out.nvml = readOptions(opts.nvml, ['libraryPath'], `${where} option 'nvml'`);
+  pathOption('sysfsRoot', opts.sysfsRoot);
+  if (opts.nvml !== undefined) {
+    out.nvml = readOptions(opts.nvml, ['libraryPath'], `${where} option 'nvml'`);
+    pathOption('nvml.libraryPath', out.nvml.libraryPath);
+  }
   if (opts.nvidiaSmi !== undefined) {
     out.nvidiaSmi = readOptions(
       opts.nvidiaSmi,
       ['path', 'loopMs', 'restartBackoffMs'],
       `${where} option 'nvidiaSmi'`,
     );
+    nvidiaSmiSettings(out.nvidiaSmi, 'nvidiaSmi.');
   }
   return out;
 }

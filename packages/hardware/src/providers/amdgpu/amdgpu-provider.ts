@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { pathOption } from '../../sanitize.js';
 import { type DrmCard, listDrmCards } from '../../sysfs/drm.js';
 import { readHwmon } from '../../sysfs/hwmon.js';
 import { readNumber, readText } from '../../sysfs/read.js';
@@ -16,7 +17,7 @@ export interface AmdGpuProviderOptions {
  * `mem_info_vram_used/total` (bytes) and the device's hwmon (power, temperature, clocks).
  */
 export function createAmdGpuProvider(options: AmdGpuProviderOptions = {}): HardwareProvider {
-  const root = options.sysfsRoot ?? '/sys';
+  const root = pathOption('sysfsRoot', options.sysfsRoot) ?? '/sys';
   let cards: Array<{ card: DrmCard; info: DeviceInfo }> | undefined;
 
   async function discover() {

@@ -1,4 +1,5 @@
 import { dirname, join } from 'node:path';
+import { pathOption } from '../../sanitize.js';
 import { type DrmCard, listDrmCards } from '../../sysfs/drm.js';
 import { readHwmon } from '../../sysfs/hwmon.js';
 import { readNumber } from '../../sysfs/read.js';
@@ -17,7 +18,7 @@ export interface IntelGpuProviderOptions {
  * Engine busyness needs the i915/xe perf PMU (CAP_PERFMON), so utilisation is always absent here.
  */
 export function createIntelGpuProvider(options: IntelGpuProviderOptions = {}): HardwareProvider {
-  const root = options.sysfsRoot ?? '/sys';
+  const root = pathOption('sysfsRoot', options.sysfsRoot) ?? '/sys';
   let cards: Array<{ card: DrmCard; info: DeviceInfo }> | undefined;
 
   async function discover() {

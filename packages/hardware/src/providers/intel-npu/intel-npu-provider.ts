@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { pathOption } from '../../sanitize.js';
 import { linkName, listDir, readNumber } from '../../sysfs/read.js';
 import type { DeviceInfo, DeviceSample, HardwareProvider } from '../../types.js';
 
@@ -20,7 +21,7 @@ interface Previous {
  * (absent on the first sample and after a counter reset); `npu_memory_utilization` is bytes in use.
  */
 export function createIntelNpuProvider(options: IntelNpuProviderOptions = {}): HardwareProvider {
-  const root = options.sysfsRoot ?? '/sys';
+  const root = pathOption('sysfsRoot', options.sysfsRoot) ?? '/sys';
   const now = options.nowMicros ?? (() => Number(process.hrtime.bigint() / 1000n));
   const previous = new Map<string, Previous>();
   let devices: Array<{ dir: string; info: DeviceInfo }> | undefined;

@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { warnOnce } from '../../diag.js';
-import { MAX_SAMPLES_PER_PROVIDER } from '../../sanitize.js';
+import { MAX_SAMPLES_PER_PROVIDER, millisecondsOption, pathOption } from '../../sanitize.js';
 import type { DeviceInfo, DeviceSample, HardwareProvider } from '../../types.js';
 import { parseLine, QUERY_FIELDS } from './csv.js';
 
@@ -18,14 +18,25 @@ const QUERY = `--query-gpu=${QUERY_FIELDS.join(',')}`;
 const FORMAT = '--format=csv,noheader,nounits';
 
 /**
+ * The options' values, checked: a `loopMs` that is not a whole number ≥ 1 (NaN, a string) made every
+ * reading look too old to serve, so the GPUs silently had no points. `prefix` names the option object
+ * in messages (`nvidiaSmi.` under registerHardwareMetrics()).
+ */
+export function nvidiaSmiSettings(options: NvidiaSmiProviderOptions = {}, prefix = '') {
+  return {
+    path: pathOption(`${prefix}path`, options.path) ?? 'nvidia-smi',
+    loopMs: millisecondsOption(`${prefix}loopMs`, options.loopMs, 1000, { min: 1, whole: true }),
+    backoff: millisecondsOption(`${prefix}restartBackoffMs`, options.restartBackoffMs, 10_000),
+  };
+}
+
+/**
  * Fallback for NVIDIA GPUs when NVML cannot be loaded in process: ONE long-lived
  * `nvidia-smi --loop-ms=N` child whose lines update the latest reading per GPU, so a collection is a
  * map lookup, not a 20 ms–1.5 s spawn. The child is unref'd (never keeps the app alive) and killed on close.
  */
 export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}): HardwareProvider {
-  const path = options.path ?? 'nvidia-smi';
-  const loopMs = options.loopMs ?? 1000;
-  const backoff = options.restartBackoffMs ?? 10_000;
+  const { path, loopMs, backoff } = nvidiaSmiSettings(options);
   const latest = new Map<string, { sample: DeviceSample; at: number }>();
   // A reading older than this means the reader died or hangs: serve nothing rather than a frozen value.
   const maxAgeMs = Math.max(10_000, 5 * loopMs);

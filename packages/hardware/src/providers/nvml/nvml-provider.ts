@@ -1,4 +1,5 @@
 import { warnOnce } from '../../diag.js';
+import { pathOption } from '../../sanitize.js';
 import type { ClockSample, DeviceInfo, DeviceSample, HardwareProvider } from '../../types.js';
 // nvml-library.ts is light: koffi itself is imported only inside NvmlLibrary.open().
 import { defaultNvmlPath, NVML, NvmlLibrary } from './nvml-library.js';
@@ -27,7 +28,10 @@ const EXPECTED_FAILURES = new Set<number>([
  * energy counter (2.7 ms median, up to 25 ms), which sets a sample's wall time (docs/hardware.md).
  */
 export function createNvmlProvider(options: NvmlProviderOptions = {}): HardwareProvider {
-  const path = options.libraryPath ?? process.env.GENAI_METRICS_NVML_LIBRARY ?? defaultNvmlPath();
+  const path =
+    pathOption('libraryPath', options.libraryPath) ??
+    process.env.GENAI_METRICS_NVML_LIBRARY ??
+    defaultNvmlPath();
   let lib: NvmlLibrary | undefined;
   let gpus: Gpu[] | undefined;
   let opening: Promise<Gpu[]> | undefined;
