@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createNvidiaSmiProvider } from '../src/index.js';
 import { MAX_SAMPLES_PER_PROVIDER } from '../src/sanitize.js';
@@ -103,4 +105,41 @@ describe('an nvidia-smi that prints a new GPU id on every line', () => {
       await p.close();
     }
   }, 60_000);
+});
+
+describe('an nvidia-smi whose probe hangs and ignores SIGTERM', () => {
+  // A driver wedged under nvidia-smi: it never answers, and SIGTERM (execFile's timeout signal) does
+  // not end it.
+  const HANG = `trap '' TERM\nwhile :; do sleep 1; done`;
+
+  it('does not keep the app alive after close()', () => {
+    const smi = fakeSmi(HANG);
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('./helpers/close-during-probe.ts', import.meta.url)),
+        smi.path,
+      ],
+      { cwd: process.cwd(), encoding: 'utf8', timeout: 30_000 },
+    );
+    smi.starts(); // the hung probe is killed after the test
+    // Before: the probe's child was a ref'd handle, so the app never exited, even after close().
+    expect({ signal: child.signal, status: child.status, stdout: child.stdout }).toEqual({
+      signal: null,
+      status: 0,
+      stdout: 'closed',
+    });
+  }, 40_000);
+
+  it("the provider's close() kills the probe's child, and the probe ends with no devices", async () => {
+    const smi = fakeSmi(HANG);
+    const p = createNvidiaSmiProvider({ path: smi.path });
+    const probe = p.probe();
+    await vi.waitFor(() => expect(smi.starts()).toHaveLength(1), { timeout: 10_000 });
+    await p.close();
+    expect(await probe).toEqual([]);
+    expect(isRunning(smi.starts()[0]!.pid)).toBe(false);
+  }, 30_000);
 });

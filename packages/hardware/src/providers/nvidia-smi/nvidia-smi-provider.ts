@@ -16,6 +16,8 @@ export interface NvidiaSmiProviderOptions {
 
 const QUERY = `--query-gpu=${QUERY_FIELDS.join(',')}`;
 const FORMAT = '--format=csv,noheader,nounits';
+/** nvidia-smi answers a one-shot query in 20 ms–1.5 s; one that has not answered in 15 s is hung. */
+const PROBE_TIMEOUT_MS = 15_000;
 
 /**
  * The options' values, checked: a `loopMs` that is not a whole number ≥ 1 (NaN, a string) made every
@@ -45,6 +47,8 @@ export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}):
   // When the running reader last printed a line (or started).
   let lastLine = Number.NEGATIVE_INFINITY;
   let closed = false;
+  // Probe children still running (a probe that outlived probeTimeoutMs, or a close() during detection).
+  const probing = new Set<ChildProcess>();
 
   /**
    * The reading of one GPU, for at most MAX_SAMPLES_PER_PROVIDER of them: a corrupted stream whose
@@ -80,9 +84,8 @@ export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}):
     lastLine = lastStart;
     const proc = spawn(path, [QUERY, FORMAT, `--loop-ms=${loopMs}`], { stdio: ['ignore', 'pipe', 'ignore'] });
     child = proc;
-    proc.unref();
+    unrefChild(proc);
     proc.stdout?.setEncoding('utf8');
-    (proc.stdout as unknown as { unref?: () => void }).unref?.();
     const lines = createInterface({ input: proc.stdout! });
     lines.on('line', (line) => {
       if (child === proc) lastLine = Date.now();
@@ -100,10 +103,19 @@ export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}):
     name: 'nvidia-smi',
     async probe() {
       const out = await new Promise<string>((resolve) => {
-        execFile(path, [QUERY, FORMAT], { timeout: 15_000, windowsHide: true }, (error, stdout) => {
-          if (error) warnOnce('nvidia-smi', `cannot run ${path}`, error);
-          resolve(error ? '' : stdout);
+        // Killed with SIGKILL on an unref'd timer (execFile's `timeout` is ref'd and sends SIGTERM), and
+        // the child unref'd like the reader: an nvidia-smi hung on a wedged driver may ignore SIGTERM,
+        // and the ref'd child kept the app from ever exiting, even after close().
+        const proc = execFile(path, [QUERY, FORMAT], { windowsHide: true }, (error, stdout) => {
+          clearTimeout(timer);
+          probing.delete(proc);
+          if (error && !closed) warnOnce('nvidia-smi', `cannot run ${path}`, error);
+          resolve(error || closed ? '' : stdout);
         });
+        const timer = setTimeout(() => proc.kill('SIGKILL'), PROBE_TIMEOUT_MS);
+        timer.unref();
+        probing.add(proc);
+        unrefChild(proc);
       });
       const found: DeviceInfo[] = [];
       for (const line of out.split('\n')) {
@@ -131,6 +143,13 @@ export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}):
       closed = true;
       child?.kill();
       child = undefined;
+      for (const proc of probing) proc.kill('SIGKILL');
     },
   };
+}
+
+/** Lets the app exit while `proc` runs: the child and its pipes are handles that would keep it alive. */
+function unrefChild(proc: ChildProcess): void {
+  proc.unref();
+  for (const stream of [proc.stdout, proc.stderr]) (stream as unknown as { unref?: () => void })?.unref?.();
 }
