@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetricsHarness } from '@genai-metrics/testkit';
 import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api';
-import { DataPointType, MeterProvider } from '@opentelemetry/sdk-metrics';
-import { afterEach, describe, expect, it } from 'vitest';
+import { AggregationTemporality, DataPointType, MeterProvider } from '@opentelemetry/sdk-metrics';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createAmdGpuProvider,
   createNvidiaSmiProvider,
@@ -143,6 +143,40 @@ describe('hw.* gauges', () => {
     for (const r of state.release.splice(0)) r();
     await new Promise((r) => setImmediate(r));
     // Read 2 landed in the background; this collection starts read 3, which is quick and served fresh.
+    expect((await harness.collect()).sum('hw.gpu.utilization')).toBe(0.03);
+  });
+
+  // An NVML call stuck in a driver whose GPU fell off the bus never returns: the provider's last reading
+  // (a busy GPU, say) was served for as long as the app ran, so dashboards showed a dead GPU at work.
+  it('a provider whose read hangs for longer than 10 s has no points until it reads again', async () => {
+    // Only performance.now() is faked (the sampler's clock), from before setup so every reading uses it.
+    vi.useFakeTimers({ toFake: ['performance'] });
+    cleanups.push(() => vi.useRealTimers());
+    const { provider, state } = controlledProvider([{ id: 'c0', type: 'gpu', provider: 'controlled' }]);
+    // Delta: under cumulative temporality the OTel JS SDK itself repeats a series' last point once a
+    // callback stops observing it (docs/hardware.md), which would hide what this package observes.
+    const harness = new MetricsHarness({ temporality: AggregationTemporality.DELTA });
+    const hw = registerHardwareMetrics({
+      meterProvider: harness.meterProvider,
+      providers: [provider],
+      minIntervalMs: 0,
+      collectTimeoutMs: 0,
+    });
+    cleanups.push(
+      () => harness.shutdown(),
+      () => hw.close(),
+    );
+    await hw.ready();
+    state.gate = true; // read 2 hangs
+    expect((await harness.collect()).sum('hw.gpu.utilization')).toBe(0.01);
+    vi.advanceTimersByTime(9_000);
+    expect((await harness.collect()).sum('hw.gpu.utilization')).toBe(0.01); // slow, not yet hung
+    vi.advanceTimersByTime(2_000);
+    expect((await harness.collect()).points('hw.gpu.utilization')).toEqual([]);
+    expect(state.reads).toBe(2); // the hung read was not joined by more
+    state.gate = false;
+    for (const r of state.release.splice(0)) r();
+    await new Promise((r) => setImmediate(r));
     expect((await harness.collect()).sum('hw.gpu.utilization')).toBe(0.03);
   });
 

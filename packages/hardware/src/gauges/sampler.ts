@@ -3,16 +3,35 @@ import { sanitizeSamples } from '../sanitize.js';
 import type { DeviceSample, HardwareProvider } from '../types.js';
 
 /**
+ * How long a refresh may stay in flight before the provider counts as hung (an NVML call stuck in a
+ * driver whose GPU fell off the bus never returns). Its last reading is then no longer served: the
+ * same bound as nvidia-smi's oldest reading (docs/hardware.md).
+ */
+export const HUNG_READ_MS = 10_000;
+
+/**
  * Memoises one provider's readings. A read older than `minIntervalMs` starts a refresh; concurrent
  * readers (several metric readers, or a scrape during an export) share the one in flight. A failed read
  * is logged once and leaves the provider with no samples until a later read succeeds.
  */
 class ProviderCache {
-  samples: DeviceSample[] = [];
+  private samples: DeviceSample[] = [];
   private attemptedAt = Number.NEGATIVE_INFINITY;
   private inflight: Promise<void> | undefined;
 
   constructor(readonly provider: HardwareProvider) {}
+
+  /** The last completed reading, or none while a refresh has hung for longer than HUNG_READ_MS. */
+  current(now: number): DeviceSample[] {
+    if (this.inflight && now - this.attemptedAt > HUNG_READ_MS) {
+      warnOnce(
+        this.provider.name,
+        `sample has not finished for ${HUNG_READ_MS} ms; its devices have no points until it does`,
+      );
+      return [];
+    }
+    return this.samples;
+  }
 
   refreshIfStale(now: number, minIntervalMs: number): Promise<void> | undefined {
     if (this.inflight) return this.inflight;
@@ -58,7 +77,7 @@ export class Sampler {
     const seen = new Set<string>();
     const out: DeviceSample[] = [];
     for (const c of this.caches) {
-      for (const s of c.samples) {
+      for (const s of c.current(performance.now())) {
         // Two providers seeing one device (same hw.id) would emit conflicting points: first wins.
         if (seen.has(s.id)) continue;
         seen.add(s.id);
