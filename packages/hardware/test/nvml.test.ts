@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MetricsHarness, requireTool } from '@genai-metrics/testkit';
+import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNvmlProvider, detectAccelerators, registerHardwareMetrics } from '../src/index.js';
 import { compileFakeNvml, findCompiler } from './helpers/fake-nvml.js';
@@ -144,6 +145,47 @@ describe('NVML provider through koffi against a fake libnvidia-ml.so.1', () => {
       outcome: expect.stringMatching(/^sampled [01]$/),
       after: [],
     });
+  });
+
+  // NVML_ERROR_GPU_IS_LOST was an "expected" failure, absent without a word: a GPU that fell off the
+  // bus vanished silently, and under a cumulative reader its last values stayed on the dashboards.
+  it('a lost GPU (fallen off the bus): its readings are absent and it is named once in a diag warning', async () => {
+    const warnings: string[] = [];
+    diag.setLogger(
+      { warn: (m: string) => warnings.push(m), error() {}, info() {}, debug() {}, verbose() {} },
+      { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+    );
+    try {
+      await withEnv({ FAKE_NVML_DEVICE_COUNT: '2', FAKE_NVML_GPU_LOST: '1' }, async () => {
+        const p = createNvmlProvider({ libraryPath: full });
+        await p.probe();
+        await p.sample();
+        const [g0, g1] = await p.sample();
+        await p.close();
+        expect(g0!.power).toBe(150);
+        expect(g1).toEqual({
+          id: 'GPU-00000000-fake-0000-0000-000000000001',
+          type: 'gpu',
+          name: 'nvidia1',
+          vendor: 'NVIDIA',
+          model: 'Fake GPU 1',
+          provider: 'nvml',
+          utilization: undefined,
+          memoryUsed: undefined,
+          memoryTotal: undefined,
+          power: undefined,
+          energy: undefined,
+          temperature: undefined,
+          clocks: undefined,
+          processMemoryUsed: undefined,
+        });
+      });
+    } finally {
+      diag.disable();
+    }
+    expect(warnings).toEqual([
+      '@genai-metrics/hardware: nvml: nvidia1 (GPU-00000000-fake-0000-0000-000000000001) is lost (NVML_ERROR_GPU_IS_LOST: fallen off the bus, or needs a reset); its readings are absent',
+    ]);
   });
 
   it('driver not loaded, zero devices, or a missing library: no devices and no throw', async () => {

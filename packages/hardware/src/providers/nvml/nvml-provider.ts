@@ -16,11 +16,24 @@ interface Gpu {
 }
 
 const CLOCK = { graphics: 0, sm: 1, memory: 2 } as const;
-const EXPECTED_FAILURES = new Set<number>([
-  NVML.ERROR_NOT_SUPPORTED,
-  NVML.ERROR_NO_PERMISSION,
-  NVML.ERROR_GPU_IS_LOST,
-]);
+/** A reading the device or our access to it does not offer: just absent. */
+const EXPECTED_FAILURES = new Set<number>([NVML.ERROR_NOT_SUPPORTED, NVML.ERROR_NO_PERMISSION]);
+
+/**
+ * A failed reading: logged once per problem, except a reading this device does not offer. A lost GPU
+ * (an Xid 79: fallen off the bus, or in need of a reset) is logged once per device, by name and UUID:
+ * its readings become absent, and that warning is the app's one sign that a GPU died under it.
+ */
+function failed({ info }: Gpu, fn: string, ret: number): void {
+  if (ret === NVML.ERROR_GPU_IS_LOST) {
+    warnOnce(
+      'nvml',
+      `${info.name} (${info.id}) is lost (NVML_ERROR_GPU_IS_LOST: fallen off the bus, or needs a reset); its readings are absent`,
+    );
+  } else if (!EXPECTED_FAILURES.has(ret)) {
+    warnOnce('nvml', `${fn} returned NVML error ${ret}`);
+  }
+}
 
 /**
  * NVIDIA GPUs through NVML, in process, through koffi, instead of a 20 ms–1.5 s `nvidia-smi` spawn. The
@@ -127,6 +140,7 @@ async function readString(
 /** Runs one NVML reading; an unexpected failure is logged once, an unsupported one is just absent. */
 async function read<T>(
   lib: NvmlLibrary,
+  gpu: Gpu,
   fn: Parameters<NvmlLibrary['call']>[0],
   run: () => Promise<number>,
   value: () => T,
@@ -134,11 +148,12 @@ async function read<T>(
   if (!lib.has(fn)) return undefined;
   const ret = await run();
   if (ret === NVML.SUCCESS) return value();
-  if (!EXPECTED_FAILURES.has(ret)) warnOnce('nvml', `${fn} returned NVML error ${ret}`);
+  failed(gpu, fn, ret);
   return undefined;
 }
 
-async function sampleGpu(lib: NvmlLibrary, { handle, info }: Gpu): Promise<DeviceSample> {
+async function sampleGpu(lib: NvmlLibrary, gpu: Gpu): Promise<DeviceSample> {
+  const { handle, info } = gpu;
   const util: { gpu?: number } = {};
   const mw = [0];
   const mj = [0];
@@ -146,31 +161,35 @@ async function sampleGpu(lib: NvmlLibrary, { handle, info }: Gpu): Promise<Devic
   const [utilization, memory, power, energy, temperature, clocks, processMemoryUsed] = await Promise.all([
     read(
       lib,
+      gpu,
       'utilization',
       () => lib.call('utilization', handle, util),
       () => Number(util.gpu) / 100,
     ),
-    readMemory(lib, handle),
+    readMemory(lib, gpu),
     read(
       lib,
+      gpu,
       'power',
       () => lib.call('power', handle, mw),
       () => Number(mw[0]) / 1000,
     ),
     read(
       lib,
+      gpu,
       'energy',
       () => lib.call('energy', handle, mj),
       () => Number(mj[0]) / 1000,
     ),
     read(
       lib,
+      gpu,
       'temperature',
       () => lib.call('temperature', handle, 0, temp),
       () => Number(temp[0]),
     ),
-    readClocks(lib, handle),
-    readOwnProcessMemory(lib, handle),
+    readClocks(lib, gpu),
+    readOwnProcessMemory(lib, gpu),
   ]);
   return {
     ...info,
@@ -189,29 +208,28 @@ async function sampleGpu(lib: NvmlLibrary, { handle, info }: Gpu): Promise<Devic
  * v2 first: its `used` excludes the driver-reserved memory that v1 folds into `used`, so it matches what
  * nvidia-smi shows on R510+ drivers. Falls back to v1 when the symbol is missing or the version is refused.
  */
-async function readMemory(
-  lib: NvmlLibrary,
-  handle: unknown,
-): Promise<{ used: number; total: number } | undefined> {
+async function readMemory(lib: NvmlLibrary, gpu: Gpu): Promise<{ used: number; total: number } | undefined> {
+  const { handle } = gpu;
   if (lib.has('memoryV2')) {
     const m: Record<string, number | bigint> = { version: lib.memoryV2Version };
     const ret = await lib.call('memoryV2', handle, m);
     if (ret === NVML.SUCCESS) return { used: Number(m.used), total: Number(m.total) };
     if (ret !== NVML.ERROR_ARGUMENT_VERSION_MISMATCH && ret !== NVML.ERROR_NOT_SUPPORTED) {
-      if (!EXPECTED_FAILURES.has(ret)) warnOnce('nvml', `memoryV2 returned NVML error ${ret}`);
+      failed(gpu, 'memoryV2', ret);
       return undefined;
     }
   }
   const m: Record<string, number | bigint> = {};
   return read(
     lib,
+    gpu,
     'memory',
     () => lib.call('memory', handle, m),
     () => ({ used: Number(m.used), total: Number(m.total) }),
   );
 }
 
-async function readClocks(lib: NvmlLibrary, handle: unknown): Promise<ClockSample | undefined> {
+async function readClocks(lib: NvmlLibrary, gpu: Gpu): Promise<ClockSample | undefined> {
   if (!lib.has('clock')) return undefined;
   const out: ClockSample = {};
   await Promise.all(
@@ -219,8 +237,9 @@ async function readClocks(lib: NvmlLibrary, handle: unknown): Promise<ClockSampl
       const mhz = [0];
       const v = await read(
         lib,
+        gpu,
         'clock',
-        () => lib.call('clock', handle, CLOCK[key], mhz),
+        () => lib.call('clock', gpu.handle, CLOCK[key], mhz),
         () => Number(mhz[0]) * 1e6,
       );
       if (v !== undefined) out[key] = v;
@@ -229,7 +248,8 @@ async function readClocks(lib: NvmlLibrary, handle: unknown): Promise<ClockSampl
   return Object.keys(out).length ? out : undefined;
 }
 
-async function readOwnProcessMemory(lib: NvmlLibrary, handle: unknown): Promise<number | undefined> {
+async function readOwnProcessMemory(lib: NvmlLibrary, gpu: Gpu): Promise<number | undefined> {
+  const { handle } = gpu;
   const fn = lib.has('processesV3') ? 'processesV3' : lib.has('processesV2') ? 'processesV2' : 'processesV1';
   if (!lib.has(fn)) return undefined;
   const version = fn === 'processesV3' ? 3 : fn === 'processesV2' ? 2 : 1;
@@ -238,7 +258,7 @@ async function readOwnProcessMemory(lib: NvmlLibrary, handle: unknown): Promise<
   let ret = await lib.call(fn, handle, count, null);
   if (ret === NVML.SUCCESS) return undefined; // no compute processes at all, so not ours either
   if (ret !== NVML.ERROR_INSUFFICIENT_SIZE) {
-    if (!EXPECTED_FAILURES.has(ret)) warnOnce('nvml', `${fn} returned NVML error ${ret}`);
+    failed(gpu, fn, ret);
     return undefined;
   }
   const capacity = count[0]! + 8;
