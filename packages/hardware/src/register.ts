@@ -2,6 +2,7 @@ import { type Meter, type MeterProvider, metrics } from '@opentelemetry/api';
 import { type ProviderOptions, readProviderOptions } from './detect/provider-factory.js';
 import {
   autoChoices,
+  closeProviders,
   DEFAULT_PROBE_TIMEOUT_MS,
   type ProviderChoice,
   type Selection,
@@ -108,7 +109,7 @@ export function registerHardwareMetrics(options: HardwareMetricsOptions = {}): H
     })
     .then(async (sel) => {
       if (closed) {
-        await Promise.all(sel.providers.map((p) => Promise.resolve(p.close()).catch(() => undefined)));
+        await closeProviders(sel.providers);
         return sel;
       }
       providers = sel.providers;
@@ -135,7 +136,7 @@ export function registerHardwareMetrics(options: HardwareMetricsOptions = {}): H
       closed = true;
       meter.removeBatchObservableCallback(callback, Object.values(instruments));
       sampler.setProviders([]);
-      await Promise.all(providers.map((p) => Promise.resolve(p.close()).catch(() => undefined)));
+      await closeProviders(providers);
       providers = [];
     },
   };

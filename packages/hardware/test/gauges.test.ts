@@ -180,6 +180,36 @@ describe('hw.* gauges', () => {
     expect((await harness.collect()).sum('hw.gpu.utilization')).toBe(0.03);
   });
 
+  // close() awaited every provider's close without a bound: an app's provider whose close never
+  // settled (waiting on a socket, say) hung the app's shutdown, and detectAccelerators() with it.
+  it('a provider whose close() never settles does not hang close() or detectAccelerators()', async () => {
+    const warnings: string[] = [];
+    diag.setLogger(
+      { warn: (m: string) => warnings.push(m), error() {}, info() {}, debug() {}, verbose() {} },
+      { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+    );
+    cleanups.push(() => diag.disable());
+    const stuck: HardwareProvider = {
+      name: 'stuck-close',
+      probe: async () => [{ id: 's0', type: 'gpu', provider: 'stuck-close' }],
+      sample: async () => [{ id: 's0', type: 'gpu', provider: 'stuck-close', utilization: 0.5 }],
+      close: () => new Promise<void>(() => {}),
+    };
+    const harness = new MetricsHarness();
+    cleanups.push(() => harness.shutdown());
+    const hw = registerHardwareMetrics({
+      meterProvider: harness.meterProvider,
+      providers: [stuck, 'fake'],
+      fake: GPU,
+    });
+    await hw.ready();
+    const [devices] = await Promise.all([detectAccelerators({ providers: [stuck] }), hw.close()]);
+    expect(devices.map((d) => d.id)).toEqual(['s0']);
+    expect(warnings).toContain(
+      '@genai-metrics/hardware: stuck-close: close() did not finish within 2000 ms; not waiting for it',
+    );
+  });
+
   it('a failing provider is logged once through OTel diag and skipped; the others still report', async () => {
     const warnings: string[] = [];
     const logger: DiagLogger = {

@@ -3,6 +3,7 @@ import type { DeviceInfo } from '../types.js';
 import { type ProviderOptions, readProviderOptions } from './provider-factory.js';
 import {
   autoChoices,
+  closeProviders,
   DEFAULT_PROBE_TIMEOUT_MS,
   type ProviderChoice,
   selectProviders,
@@ -27,6 +28,6 @@ export async function detectAccelerators(options: DetectOptions = {}): Promise<D
   const choices = validateProviderChoices(opts.providers);
   const probeTimeoutMs = millisecondsOption('probeTimeoutMs', opts.probeTimeoutMs, DEFAULT_PROBE_TIMEOUT_MS);
   const { providers, devices } = await selectProviders(choices ?? autoChoices(), opts, probeTimeoutMs);
-  await Promise.all(providers.map((p) => Promise.resolve(p.close()).catch(() => undefined)));
+  await closeProviders(providers);
   return devices;
 }

@@ -1,4 +1,5 @@
 import { warnOnce } from '../diag.js';
+import { settleWithin } from '../gauges/sampler.js';
 import { FAKE_HARDWARE_ENV } from '../providers/fake/fake-provider.js';
 import { describe, guardProvider, read } from '../sanitize.js';
 import type { DeviceInfo, HardwareProvider, ProviderName } from '../types.js';
@@ -98,7 +99,7 @@ export async function selectProviders(
     if (found === undefined) continue; // too late: closed once its probe ends
     // llama.cpp instances may be registered after setup, so its provider stays even with none yet.
     if (found.length === 0 && provider.name !== 'llama-cpp') {
-      await Promise.resolve(provider.close()).catch(() => undefined);
+      await closeProviders([provider]);
       continue;
     }
     providers.push(provider);
@@ -138,4 +139,35 @@ async function probeWithin(provider: HardwareProvider, ms: number): Promise<Devi
   const release = () => Promise.resolve(provider.close()).catch(() => undefined);
   probe.then(release, release);
   return undefined;
+}
+
+/**
+ * How long closing one provider may take. NVML's own close waits at most 1 s for a call stuck in the
+ * driver; an app's provider may wait on anything, and the app's shutdown (or detection) must not.
+ */
+export const CLOSE_TIMEOUT_MS = 2_000;
+
+/** Closes the providers together, waiting at most CLOSE_TIMEOUT_MS for each; never rejects. */
+export async function closeProviders(providers: HardwareProvider[]): Promise<void> {
+  await Promise.all(
+    providers.map(async (p) => {
+      let closing: Promise<unknown>;
+      try {
+        closing = Promise.resolve(p.close());
+      } catch (error) {
+        closing = Promise.reject(error);
+      }
+      let done = false;
+      const finished = closing.then(
+        () => {
+          done = true;
+        },
+        () => {
+          done = true;
+        },
+      );
+      await settleWithin(finished, CLOSE_TIMEOUT_MS);
+      if (!done) warnOnce(p.name, `close() did not finish within ${CLOSE_TIMEOUT_MS} ms; not waiting for it`);
+    }),
+  );
 }
