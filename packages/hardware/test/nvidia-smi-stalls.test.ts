@@ -78,6 +78,33 @@ describe('an nvidia-smi reader that stops printing', () => {
   }, 60_000);
 });
 
+describe('the wall clock steps forward (resume from suspend, an NTP step)', () => {
+  // The reader's age checks used Date.now(): an hour's step made the healthy reader look silent for an
+  // hour, so it was SIGKILLed and its GPUs' readings dropped as an hour old.
+  it('does not kill a healthy reader or drop its readings', async () => {
+    const smi = fakeSmi(
+      `case "$*" in *--loop-ms*) ;; *) echo "${LINE('GPU-a', 1)}"; exit 0 ;; esac\n` +
+        `while :; do echo "${LINE('GPU-a', 55)}"; sleep 0.05; done`,
+    );
+    const p = createNvidiaSmiProvider({ path: smi.path, loopMs: 50, restartBackoffMs: 0 });
+    try {
+      await p.probe();
+      await p.sample(); // starts the reader
+      await vi.waitFor(async () => expect((await p.sample())[0]?.utilization).toBe(0.55), {
+        timeout: 15_000,
+        interval: 20,
+      });
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 3_600_000 });
+      expect((await p.sample())[0]?.utilization).toBe(0.55);
+      const reader = smi.starts().find((s) => s.n === 2)!;
+      expect(isRunning(reader.pid)).toBe(true);
+    } finally {
+      vi.useRealTimers();
+      await p.close();
+    }
+  }, 30_000);
+});
+
 describe('an nvidia-smi that prints a new GPU id on every line', () => {
   it('keeps readings for a bounded number of devices', async () => {
     // Garbage that parses: 11 columns, a numeric index, a UUID that is new each line (a corrupted

@@ -39,6 +39,8 @@ export function nvidiaSmiSettings(options: NvidiaSmiProviderOptions = {}, prefix
  */
 export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}): HardwareProvider {
   const { path, loopMs, backoff } = nvidiaSmiSettings(options);
+  // Ages are measured on the monotonic clock: a wall-clock step (resume from suspend, NTP) would make a
+  // healthy reader look silent (and kill it), or a hung one's last readings look fresh for the step's length.
   const latest = new Map<string, { sample: DeviceSample; at: number }>();
   // A reading older than this means the reader died or hangs: serve nothing rather than a frozen value.
   const maxAgeMs = Math.max(10_000, 5 * loopMs);
@@ -56,7 +58,7 @@ export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}):
    * their age make room first; a new id beyond the bound is dropped.
    */
   function keep(sample: DeviceSample): void {
-    const now = Date.now();
+    const now = performance.now();
     if (!latest.has(sample.id) && latest.size >= MAX_SAMPLES_PER_PROVIDER) {
       for (const [id, l] of latest) if (now - l.at > maxAgeMs) latest.delete(id);
       if (latest.size >= MAX_SAMPLES_PER_PROVIDER) {
@@ -71,7 +73,7 @@ export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}):
   }
 
   function startReader(): void {
-    if (child && Date.now() - lastLine > maxAgeMs) {
+    if (child && performance.now() - lastLine > maxAgeMs) {
       // Alive but silent: nvidia-smi hangs this way when the driver wedges (an Xid error, a GPU off
       // the bus), and may never print again even once the GPU is back. Kill it; a new reader starts
       // once it has exited (not before: one that cannot die must not be joined by more of them).
@@ -79,8 +81,8 @@ export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}):
       child.kill('SIGKILL');
       lastLine = Number.POSITIVE_INFINITY; // killed once
     }
-    if (closed || child || Date.now() - lastStart < backoff) return;
-    lastStart = Date.now();
+    if (closed || child || performance.now() - lastStart < backoff) return;
+    lastStart = performance.now();
     lastLine = lastStart;
     const proc = spawn(path, [QUERY, FORMAT, `--loop-ms=${loopMs}`], { stdio: ['ignore', 'pipe', 'ignore'] });
     child = proc;
@@ -88,7 +90,7 @@ export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}):
     proc.stdout?.setEncoding('utf8');
     const lines = createInterface({ input: proc.stdout! });
     lines.on('line', (line) => {
-      if (child === proc) lastLine = Date.now();
+      if (child === proc) lastLine = performance.now();
       const s = parseLine(line);
       if (s) keep(s);
     });
@@ -136,7 +138,7 @@ export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}):
     },
     async sample() {
       startReader();
-      const now = Date.now();
+      const now = performance.now();
       return [...latest.values()].filter((l) => now - l.at <= maxAgeMs).map((l) => l.sample);
     },
     close() {
