@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { MetricsHarness } from '@genai-metrics/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -98,6 +100,29 @@ describe('sysfs providers against a fixture tree', () => {
     // Only the one sane reading (the VRAM size) has a point; no utilisation of 250 %, no negative VRAM.
     const names = m.names().filter((n) => m.points(n).length > 0);
     expect(names).toEqual(['hw.gpu.memory.limit']);
+  });
+
+  // Cards were discovered once: after a hot-unplug (or a driver rebind) `card1` named another GPU, whose
+  // readings were then recorded under the first GPU's hw.id; a card that appeared later was never read.
+  it('a card name taken by another GPU, or a new card: discovered again, each reading under its own id', async () => {
+    const hot = new SysfsTree();
+    const amd = (card: string, pci: string, busy: number) => {
+      const dev = hot.pciDevice(`class/drm/${card}`, pci, 'amdgpu', '0x1002', '0x73bf');
+      hot.file(`${dev}/gpu_busy_percent`, busy);
+    };
+    amd('card1', '0000:03:00.0', 37);
+    const p = createAmdGpuProvider({ sysfsRoot: hot.root });
+    expect((await p.probe()).map((d) => d.id)).toEqual(['0000:03:00.0']);
+    // 03:00.0 unplugged; the GPU at 07:00.0 takes card1, and another appears as card2.
+    rmSync(join(hot.root, 'class/drm/card1'), { recursive: true });
+    amd('card1', '0000:07:00.0', 80);
+    amd('card2', '0000:08:00.0', 5);
+    const samples = await p.sample();
+    hot.remove();
+    expect(samples.map((s) => [s.id, s.name, s.utilization])).toEqual([
+      ['0000:07:00.0', 'card1', 0.8],
+      ['0000:08:00.0', 'card2', 0.05],
+    ]);
   });
 
   it('intel-gpu: i915 and xe clocks, hwmon energy in J, no utilisation (needs perf privileges)', async () => {

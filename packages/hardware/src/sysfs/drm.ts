@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { linkName, listDir, readText } from './read.js';
+import { deviceSignature, linkName, listDir, readText } from './read.js';
 
 export interface DrmCard {
   /** `card0`. */
@@ -16,6 +16,13 @@ export interface DrmCard {
   pciAddress?: string;
 }
 
+const CARD = /^card\d+$/;
+
+/** Which PCI device each `cardN` is now (see deviceSignature). */
+export function drmSignature(sysfsRoot: string): Promise<string> {
+  return deviceSignature(join(sysfsRoot, 'class', 'drm'), CARD);
+}
+
 /**
  * The DRM cards under `<root>/class/drm`. Connector entries (`card1-DP-1`, `card0-HDMI-A-1`) and render
  * nodes (`renderD128`) sit in the same directory and are skipped: only `cardN` is a device.
@@ -24,7 +31,7 @@ export async function listDrmCards(sysfsRoot: string): Promise<DrmCard[]> {
   const drm = join(sysfsRoot, 'class', 'drm');
   const cards: DrmCard[] = [];
   for (const card of await listDir(drm)) {
-    if (!/^card\d+$/.test(card)) continue;
+    if (!CARD.test(card)) continue;
     const deviceDir = join(drm, card, 'device');
     const [vendorId, deviceId, driver, pciAddress] = await Promise.all([
       readText(join(deviceDir, 'vendor')),

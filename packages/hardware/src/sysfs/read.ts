@@ -47,6 +47,18 @@ export async function findHwmon(deviceDir: string): Promise<string | undefined> 
   return first === undefined ? undefined : join(dir, first);
 }
 
+/**
+ * Which device each `<dir>/<entry>` matching `pattern` is right now, as one comparable string: one
+ * readdir and one readlink per entry. Device names are reused: after a hot-unplug or a driver rebind,
+ * `card1` may be another GPU, or a new card may appear; a provider that saw a different signature at
+ * its last discovery discovers again rather than read one device's files under another's id.
+ */
+export async function deviceSignature(dir: string, pattern: RegExp): Promise<string> {
+  const entries = (await listDir(dir)).filter((e) => pattern.test(e));
+  const links = await Promise.all(entries.map((e) => linkName(join(dir, e, 'device'))));
+  return entries.map((e, i) => `${e}=${links[i] ?? ''}`).join('\n');
+}
+
 /** card2 before card10. */
 function naturalOrder(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { pathOption } from '../../sanitize.js';
-import { type DrmCard, listDrmCards } from '../../sysfs/drm.js';
+import { type DrmCard, drmSignature, listDrmCards } from '../../sysfs/drm.js';
 import { readHwmon } from '../../sysfs/hwmon.js';
 import { readNumber, readText } from '../../sysfs/read.js';
 import type { ClockSample, DeviceInfo, DeviceSample, HardwareProvider } from '../../types.js';
@@ -19,6 +19,17 @@ export interface AmdGpuProviderOptions {
 export function createAmdGpuProvider(options: AmdGpuProviderOptions = {}): HardwareProvider {
   const root = pathOption('sysfsRoot', options.sysfsRoot) ?? '/sys';
   let cards: Array<{ card: DrmCard; info: DeviceInfo }> | undefined;
+  let seen: string | undefined;
+
+  /** The cards, discovered again whenever a card name now points at another device, or one came or went. */
+  async function current() {
+    const now = await drmSignature(root);
+    if (cards === undefined || now !== seen) {
+      seen = now;
+      cards = await discover();
+    }
+    return cards;
+  }
 
   async function discover() {
     const found = (await listDrmCards(root)).filter(
@@ -43,12 +54,11 @@ export function createAmdGpuProvider(options: AmdGpuProviderOptions = {}): Hardw
   return {
     name: 'amdgpu',
     async probe() {
-      cards = await discover();
-      return cards.map((c) => c.info);
+      cards = undefined;
+      return (await current()).map((c) => c.info);
     },
     async sample() {
-      cards ??= await discover();
-      return Promise.all(cards.map(({ card, info }) => sampleCard(card.deviceDir, info)));
+      return Promise.all((await current()).map(({ card, info }) => sampleCard(card.deviceDir, info)));
     },
     close() {},
   };

@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { pathOption } from '../../sanitize.js';
-import { type DrmCard, listDrmCards } from '../../sysfs/drm.js';
+import { type DrmCard, drmSignature, listDrmCards } from '../../sysfs/drm.js';
 import { readHwmon } from '../../sysfs/hwmon.js';
 import { readNumber } from '../../sysfs/read.js';
 import type { ClockSample, DeviceInfo, DeviceSample, HardwareProvider } from '../../types.js';
@@ -20,6 +20,17 @@ export interface IntelGpuProviderOptions {
 export function createIntelGpuProvider(options: IntelGpuProviderOptions = {}): HardwareProvider {
   const root = pathOption('sysfsRoot', options.sysfsRoot) ?? '/sys';
   let cards: Array<{ card: DrmCard; info: DeviceInfo }> | undefined;
+  let seen: string | undefined;
+
+  /** The cards, discovered again whenever a card name now points at another device, or one came or went. */
+  async function current() {
+    const now = await drmSignature(root);
+    if (cards === undefined || now !== seen) {
+      seen = now;
+      cards = await discover();
+    }
+    return cards;
+  }
 
   async function discover() {
     const found = (await listDrmCards(root)).filter(
@@ -41,12 +52,11 @@ export function createIntelGpuProvider(options: IntelGpuProviderOptions = {}): H
   return {
     name: 'intel-gpu',
     async probe() {
-      cards = await discover();
-      return cards.map((c) => c.info);
+      cards = undefined;
+      return (await current()).map((c) => c.info);
     },
     async sample() {
-      cards ??= await discover();
-      return Promise.all(cards.map(({ card, info }) => sampleCard(card, info)));
+      return Promise.all((await current()).map(({ card, info }) => sampleCard(card, info)));
     },
     close() {},
   };

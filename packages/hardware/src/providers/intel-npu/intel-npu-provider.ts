@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { pathOption } from '../../sanitize.js';
-import { linkName, listDir, readNumber } from '../../sysfs/read.js';
+import { deviceSignature, linkName, listDir, readNumber } from '../../sysfs/read.js';
 import type { DeviceInfo, DeviceSample, HardwareProvider } from '../../types.js';
+
+const ACCEL = /^accel\d+$/;
 
 export interface IntelNpuProviderOptions {
   /** Where sysfs is mounted (tests point this at a fixture tree). Default `/sys`. */
@@ -25,12 +27,23 @@ export function createIntelNpuProvider(options: IntelNpuProviderOptions = {}): H
   const now = options.nowMicros ?? (() => Number(process.hrtime.bigint() / 1000n));
   const previous = new Map<string, Previous>();
   let devices: Array<{ dir: string; info: DeviceInfo }> | undefined;
+  let seen: string | undefined;
+
+  /** The NPUs, discovered again whenever an accel name now points at another device, or one came or went. */
+  async function current() {
+    const now = await deviceSignature(join(root, 'class', 'accel'), ACCEL);
+    if (devices === undefined || now !== seen) {
+      seen = now;
+      devices = await discover();
+    }
+    return devices;
+  }
 
   async function discover() {
     const accel = join(root, 'class', 'accel');
     const out: Array<{ dir: string; info: DeviceInfo }> = [];
     for (const entry of await listDir(accel)) {
-      if (!/^accel\d+$/.test(entry)) continue;
+      if (!ACCEL.test(entry)) continue;
       const dir = join(accel, entry, 'device');
       // Only NPUs that expose the busy counter: other accel drivers (habanalabs, qaic…) have their own files.
       if ((await readNumber(join(dir, 'npu_busy_time_us'))) === undefined) continue;
@@ -76,12 +89,11 @@ export function createIntelNpuProvider(options: IntelNpuProviderOptions = {}): H
   return {
     name: 'intel-npu',
     async probe() {
-      devices = await discover();
-      return devices.map((d) => d.info);
+      devices = undefined;
+      return (await current()).map((d) => d.info);
     },
     async sample() {
-      devices ??= await discover();
-      return Promise.all(devices.map((d) => sampleOne(d.dir, d.info)));
+      return Promise.all((await current()).map((d) => sampleOne(d.dir, d.info)));
     },
     close() {
       previous.clear();
