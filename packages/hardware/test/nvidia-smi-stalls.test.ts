@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createNvidiaSmiProvider } from '../src/index.js';
 import { MAX_SAMPLES_PER_PROVIDER } from '../src/sanitize.js';
@@ -100,6 +101,38 @@ describe('the wall clock steps forward (resume from suspend, an NTP step)', () =
       expect(isRunning(reader.pid)).toBe(true);
     } finally {
       vi.useRealTimers();
+      await p.close();
+    }
+  }, 30_000);
+});
+
+describe('an nvidia-smi that prints without newlines', () => {
+  // readline buffered a line however long it grew: garbage without a newline (a wrong `path`, a broken
+  // wrapper) grew the app's memory for as long as the reader ran, and nothing said why.
+  it('drops a line past the bound, logs it once, and reads the lines after it', async () => {
+    const warnings: string[] = [];
+    diag.setLogger(
+      { warn: (m: string) => warnings.push(m), error() {}, info() {}, debug() {}, verbose() {} },
+      { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+    );
+    const smi = fakeSmi(
+      `case "$*" in *--loop-ms*) ;; *) echo "${LINE('GPU-a', 1)}"; exit 0 ;; esac\n` +
+        `head -c 1000000 /dev/zero | tr '\\0' x; echo; echo "${LINE('GPU-a', 77)}"; exec sleep 600`,
+    );
+    const p = createNvidiaSmiProvider({ path: smi.path, loopMs: 50 });
+    try {
+      await p.probe();
+      await p.sample(); // starts the reader
+      await vi.waitFor(async () => expect((await p.sample())[0]?.utilization).toBe(0.77), {
+        timeout: 15_000,
+        interval: 20,
+      });
+      expect(warnings).toContain(
+        '@genai-metrics/hardware: nvidia-smi: a line longer than 4096 characters in its output; dropped',
+      );
+    } finally {
+      diag.disable();
+      smi.starts();
       await p.close();
     }
   }, 30_000);

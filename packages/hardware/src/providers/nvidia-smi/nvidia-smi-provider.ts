@@ -1,5 +1,4 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { warnOnce } from '../../diag.js';
 import { MAX_SAMPLES_PER_PROVIDER, millisecondsOption, pathOption } from '../../sanitize.js';
 import type { DeviceInfo, DeviceSample, HardwareProvider } from '../../types.js';
@@ -88,12 +87,14 @@ export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}):
     child = proc;
     unrefChild(proc);
     proc.stdout?.setEncoding('utf8');
-    const lines = createInterface({ input: proc.stdout! });
-    lines.on('line', (line) => {
-      if (child === proc) lastLine = performance.now();
-      const s = parseLine(line);
-      if (s) keep(s);
-    });
+    proc.stdout?.on(
+      'data',
+      boundedLines((line) => {
+        if (child === proc) lastLine = performance.now();
+        const s = parseLine(line);
+        if (s) keep(s);
+      }),
+    );
     proc.on('error', (error) => warnOnce('nvidia-smi', 'reader failed', error));
     proc.on('exit', (code, signal) => {
       if (child === proc) child = undefined;
@@ -154,4 +155,37 @@ export function createNvidiaSmiProvider(options: NvidiaSmiProviderOptions = {}):
 function unrefChild(proc: ChildProcess): void {
   proc.unref();
   for (const stream of [proc.stdout, proc.stderr]) (stream as unknown as { unref?: () => void })?.unref?.();
+}
+
+/** Far more than one line of our query (about 150 characters for a GPU with a long name). */
+const MAX_LINE_CHARS = 4096;
+
+/**
+ * A `data` listener that calls `onLine` per complete line. readline buffered a line however long it
+ * grew: output without newlines (a wrong `path`, a broken wrapper) would grow memory for as long as the
+ * reader runs. A line past MAX_LINE_CHARS is dropped up to its newline and logged once.
+ */
+function boundedLines(onLine: (line: string) => void): (chunk: string) => void {
+  let pending = '';
+  let dropping = false;
+  const fits = (length: number) => {
+    if (length <= MAX_LINE_CHARS) return true;
+    warnOnce('nvidia-smi', `a line longer than ${MAX_LINE_CHARS} characters in its output; dropped`);
+    return false;
+  };
+  return (chunk) => {
+    const parts = chunk.split('\n');
+    const rest = parts.pop() ?? '';
+    for (const part of parts) {
+      if (!dropping && fits(pending.length + part.length)) onLine(pending + part);
+      pending = '';
+      dropping = false;
+    }
+    if (dropping) return;
+    if (fits(pending.length + rest.length)) pending += rest;
+    else {
+      pending = '';
+      dropping = true;
+    }
+  };
 }
