@@ -101,8 +101,9 @@ export function registerHardwareMetrics(options: HardwareMetricsOptions = {}): H
 
   const sampler = new Sampler(minIntervalMs, collectTimeoutMs);
   let closed = false;
+  const closing = new AbortController();
   let providers: HardwareProvider[] = [];
-  const detection = selectProviders(choices ?? autoChoices(), opts, probeTimeoutMs)
+  const detection = selectProviders(choices ?? autoChoices(), opts, probeTimeoutMs, closing.signal)
     .catch((error): Selection => {
       warnOnce('registry', 'provider detection failed', error);
       return { providers: [], devices: [] };
@@ -134,6 +135,7 @@ export function registerHardwareMetrics(options: HardwareMetricsOptions = {}): H
     async close() {
       if (closed) return;
       closed = true;
+      closing.abort();
       meter.removeBatchObservableCallback(callback, Object.values(instruments));
       sampler.setProviders([]);
       await closeProviders(providers);

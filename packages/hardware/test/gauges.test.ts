@@ -210,6 +210,35 @@ describe('hw.* gauges', () => {
     );
   });
 
+  // Detection went on through every choice after close(): a later provider was still probed (an
+  // nvidia-smi spawned, NVML loaded) after the app had closed the gauges.
+  it('close() during detection: no provider after the one being probed is probed', async () => {
+    let release: (d: DeviceSample[]) => void = () => {};
+    let laterProbes = 0;
+    const slow: HardwareProvider = {
+      name: 'slow-probe',
+      probe: () => new Promise<DeviceSample[]>((r) => (release = r)),
+      sample: async () => [],
+      close() {},
+    };
+    const later: HardwareProvider = {
+      name: 'later',
+      probe: async () => {
+        laterProbes++;
+        return [{ id: 'l0', type: 'gpu', provider: 'later' }];
+      },
+      sample: async () => [],
+      close() {},
+    };
+    const harness = new MetricsHarness();
+    cleanups.push(() => harness.shutdown());
+    const hw = registerHardwareMetrics({ meterProvider: harness.meterProvider, providers: [slow, later] });
+    await hw.close();
+    release([{ id: 's0', type: 'gpu', provider: 'slow-probe' }]);
+    expect(await hw.ready()).toEqual([]);
+    expect(laterProbes).toBe(0);
+  });
+
   it('a failing provider is logged once through OTel diag and skipped; the others still report', async () => {
     const warnings: string[] = [];
     const logger: DiagLogger = {

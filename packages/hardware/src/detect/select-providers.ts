@@ -71,7 +71,7 @@ export function autoChoices(): ProviderChoice[] {
 }
 
 /**
- * Probes the chosen providers in order and keeps those that see a device. `nvidia-smi` is skipped when
+ * Probes the chosen providers in order and keeps those that see a device, until `signal` aborts. `nvidia-smi` is skipped when
  * NVML already sees the GPUs, and llama.cpp's VRAM view when a vendor provider already reports a GPU
  * (both would describe the same device twice).
  */
@@ -79,11 +79,14 @@ export async function selectProviders(
   choices: ProviderChoice[],
   options: ProviderOptions,
   probeTimeoutMs: number = DEFAULT_PROBE_TIMEOUT_MS,
+  signal?: AbortSignal,
 ): Promise<Selection> {
   const providers: HardwareProvider[] = [];
   const devices: DeviceInfo[] = [];
   const active = new Set<string>();
   for (const choice of choices) {
+    // Closed while detecting: nothing more is created or probed (no nvidia-smi spawned after close()).
+    if (signal?.aborted) break;
     if (choice === 'nvidia-smi' && active.has('nvml')) continue;
     if (choice === 'llama-cpp' && devices.some((d) => d.type === 'gpu')) continue;
     let provider: HardwareProvider;
@@ -97,6 +100,10 @@ export async function selectProviders(
     }
     const found = await probeWithin(provider, probeTimeoutMs);
     if (found === undefined) continue; // too late: closed once its probe ends
+    if (signal?.aborted) {
+      await closeProviders([provider]);
+      break;
+    }
     // llama.cpp instances may be registered after setup, so its provider stays even with none yet.
     if (found.length === 0 && provider.name !== 'llama-cpp') {
       await closeProviders([provider]);
