@@ -1,5 +1,21 @@
 import { diag } from '@opentelemetry/api';
-import { describe } from './sanitize.js';
+
+/** Words for a value in a message, without calling any of its code (`typeof` never throws). */
+export function describe(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return value.length > 64 ? `a string of ${value.length} characters` : `"${value}"`;
+    case 'number':
+    case 'boolean':
+      return `${value}`;
+    case 'undefined':
+      return 'undefined';
+    case 'object':
+      return value === null ? 'null' : 'an object';
+    default:
+      return `a ${typeof value}`;
+  }
+}
 
 const logged = new Set<string>();
 

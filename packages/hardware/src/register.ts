@@ -9,11 +9,11 @@ import {
   selectProviders,
   validateProviderChoices,
 } from './detect/select-providers.js';
-import { warnOnce } from './diag.js';
+import { describe, warnOnce } from './diag.js';
 import { createInstruments, observeSamples } from './gauges/instruments.js';
 import { Sampler, settleWithin } from './gauges/sampler.js';
 import { loadFakeFixture } from './providers/fake/fake-provider.js';
-import { describe, millisecondsOption, read, readOptions } from './sanitize.js';
+import { millisecondsOption, read, readOptions } from './sanitize.js';
 import type { DeviceInfo, HardwareProvider } from './types.js';
 import { VERSION } from './version.js';
 

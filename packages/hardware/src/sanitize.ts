@@ -1,3 +1,4 @@
+import { describe, warnOnce } from './diag.js';
 import type { ClockSample, DeviceSample, DeviceType, HardwareProvider } from './types.js';
 
 /**
@@ -12,23 +13,6 @@ export const MAX_LABEL_LENGTH = 256;
 const SUFFIX = '...[truncated]';
 /** Devices one provider may report per read; more is a broken provider, not a machine. */
 export const MAX_SAMPLES_PER_PROVIDER = 256;
-
-/** Words for a value in a message, without calling any of its code (`typeof` never throws). */
-export function describe(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return value.length > 64 ? `a string of ${value.length} characters` : `"${value}"`;
-    case 'number':
-    case 'boolean':
-      return `${value}`;
-    case 'undefined':
-      return 'undefined';
-    case 'object':
-      return value === null ? 'null' : 'an object';
-    default:
-      return `a ${typeof value}`;
-  }
-}
 
 /** `obj[key]` read once; undefined when `obj` is not an object or the read throws. */
 export function read(obj: unknown, key: string): unknown {
@@ -74,13 +58,22 @@ function inRange(value: unknown, [low, high]: readonly [number, number]): number
   return v !== undefined && v >= low && v <= high ? v : undefined;
 }
 
-/** Plain copies of a provider's samples; a sample without a usable id or type is dropped. */
-export function sanitizeSamples(samples: unknown): DeviceSample[] {
+/**
+ * Plain copies of a provider's samples; a sample without a usable id or type is dropped. Devices past
+ * MAX_SAMPLES_PER_PROVIDER are dropped too, and that is logged once for `provider`.
+ */
+export function sanitizeSamples(samples: unknown, provider: string): DeviceSample[] {
   const out: DeviceSample[] = [];
   let list: unknown[];
   try {
     if (!Array.isArray(samples)) return out;
     list = samples.slice(0, MAX_SAMPLES_PER_PROVIDER);
+    if (samples.length > MAX_SAMPLES_PER_PROVIDER) {
+      warnOnce(
+        provider,
+        `returned more than ${MAX_SAMPLES_PER_PROVIDER} devices in one read; the rest dropped`,
+      );
+    }
   } catch {
     return out;
   }
@@ -125,8 +118,8 @@ export function guardProvider(p: object): HardwareProvider {
     typeof fn === 'function' ? await (fn as () => unknown).call(p) : undefined;
   return {
     name,
-    probe: async () => sanitizeSamples(await call(probe)),
-    sample: async () => sanitizeSamples(await call(sample)),
+    probe: async () => sanitizeSamples(await call(probe), name),
+    sample: async () => sanitizeSamples(await call(sample), name),
     close: async () => {
       await call(close);
     },

@@ -1,6 +1,7 @@
 import { setupMetrics } from '@genai-metrics/core';
 import { MetricsHarness, promtoolCheckMetrics } from '@genai-metrics/testkit';
 import { Hostile, hostile, hostileValues, materialise, validOr } from '@genai-metrics/testkit/hostile';
+import { DiagLogLevel, diag } from '@opentelemetry/api';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { detectAccelerators, type HardwareProvider, registerHardwareMetrics } from '../src/index.js';
@@ -109,6 +110,31 @@ describe('hostile input: hardware', () => {
       expect(lint.exitCode, `${lint.output}\n${text.slice(0, 2000)}`).toBe(0);
       await handle.close();
     }
+  });
+
+  // More devices than the bound were cut off without a word (the nvidia-smi reader said so, an app's
+  // provider did not): a fleet view silently missing GPUs.
+  it('a provider returning more devices than the bound: the first 256 report, the cut is logged once', async () => {
+    const warnings: string[] = [];
+    diag.setLogger(
+      { warn: (m: string) => warnings.push(m), error() {}, info() {}, debug() {}, verbose() {} },
+      { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+    );
+    cleanups.push(() => diag.disable());
+    const many = Array.from({ length: 300 }, (_, i) => ({ id: `g${i}`, type: 'gpu', utilization: 0.5 }));
+    const h = new MetricsHarness();
+    cleanups.push(() => h.shutdown());
+    const handle = registerHardwareMetrics({
+      meterProvider: h.meterProvider,
+      providers: [{ ...garbageProvider(many.slice(0, 1), many), name: 'fleet' }],
+      minIntervalMs: 0,
+    });
+    cleanups.push(() => handle.close());
+    await handle.ready();
+    expect((await h.collect()).points('hw.gpu.utilization')).toHaveLength(256);
+    expect(warnings).toEqual([
+      '@genai-metrics/hardware: fleet: returned more than 256 devices in one read; the rest dropped',
+    ]);
   });
 
   it('hostile values as whole samples are dropped, and the good devices still report', async () => {

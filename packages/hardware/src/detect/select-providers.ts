@@ -1,7 +1,7 @@
-import { warnOnce } from '../diag.js';
+import { describe, warnOnce } from '../diag.js';
 import { settleWithin } from '../gauges/sampler.js';
 import { FAKE_HARDWARE_ENV } from '../providers/fake/fake-provider.js';
-import { describe, guardProvider, read } from '../sanitize.js';
+import { guardProvider, read } from '../sanitize.js';
 import type { DeviceInfo, HardwareProvider, ProviderName } from '../types.js';
 import { AUTO_ORDER, createProvider, PROVIDER_NAMES, type ProviderOptions } from './provider-factory.js';
 

@@ -39,7 +39,7 @@ class ProviderCache {
     this.attemptedAt = now;
     this.inflight = (async () => {
       try {
-        this.samples = sanitizeSamples(await this.provider.sample());
+        this.samples = sanitizeSamples(await this.provider.sample(), this.provider.name);
       } catch (error) {
         warnOnce(this.provider.name, 'sample failed; skipping it', error);
         this.samples = [];

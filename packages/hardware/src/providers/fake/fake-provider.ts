@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describe } from '../../sanitize.js';
+import { describe } from '../../diag.js';
 import type { DeviceSample, DeviceType, HardwareProvider } from '../../types.js';
 
 /** One device in a fixture: the DeviceSample fields (SI units), `provider` filled in for you. */
