@@ -58,8 +58,18 @@ const OPTION_KEYS = [
   'fake',
 ];
 
+/** What the gauges call on a Meter: an object lacking one failed later with the runtime's own TypeError. */
+const METER_METHODS = [
+  'createObservableGauge',
+  'createObservableCounter',
+  'createObservableUpDownCounter',
+  'addBatchObservableCallback',
+  'removeBatchObservableCallback',
+];
+const isMeter = (m: unknown) => METER_METHODS.every((key) => typeof read(m, key) === 'function');
+
 function meterOf(options: HardwareMetricsOptions): Meter {
-  if (options.meter !== undefined && typeof read(options.meter, 'createObservableGauge') !== 'function') {
+  if (options.meter !== undefined && !isMeter(options.meter)) {
     throw new TypeError(
       `@genai-metrics/hardware: 'meter' must be an OpenTelemetry Meter, got ${describe(options.meter)}`,
     );
@@ -74,7 +84,7 @@ function meterOf(options: HardwareMetricsOptions): Meter {
   } catch {
     meter = undefined;
   }
-  if (typeof read(meter, 'createObservableGauge') !== 'function') {
+  if (!isMeter(meter)) {
     throw new TypeError("@genai-metrics/hardware: 'meterProvider' must be an OpenTelemetry MeterProvider");
   }
   return meter as Meter;

@@ -334,6 +334,11 @@ describe('hw.* gauges', () => {
     expect(() => registerHardwareMetrics({ minIntervalMs: -1 })).toThrow(/'minIntervalMs' must be/);
     expect(() => registerHardwareMetrics({ probeTimeoutMs: Number.NaN })).toThrow(/'probeTimeoutMs' must be/);
     expect(() => registerHardwareMetrics({ providers: 'nvml' as never })).toThrow(/must be an array/);
+    // Only createObservableGauge was checked: a Meter-like object without the rest (a stub, an old
+    // API) failed with "meter.createObservableUpDownCounter is not a function".
+    expect(() => registerHardwareMetrics({ meter: { createObservableGauge() {} } as never })).toThrow(
+      /'meter' must be an OpenTelemetry Meter, got an object/,
+    );
     expect(() => registerHardwareMetrics({ providers: ['fake'] })).toThrow(/'fake' provider needs a fixture/);
     expect(() =>
       registerHardwareMetrics({ providers: ['fake'], fake: { devices: [{ id: 1 }] } as never }),
