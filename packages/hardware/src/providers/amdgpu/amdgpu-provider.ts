@@ -23,9 +23,9 @@ export function createAmdGpuProvider(options: AmdGpuProviderOptions = {}): Hardw
 
   /** The cards, discovered again whenever a card name now points at another device, or one came or went. */
   async function current() {
-    const now = await drmSignature(root);
-    if (cards === undefined || now !== seen) {
-      seen = now;
+    const signature = await drmSignature(root);
+    if (cards === undefined || signature !== seen) {
+      seen = signature;
       cards = await discover();
     }
     return cards;

@@ -24,9 +24,9 @@ export function createIntelGpuProvider(options: IntelGpuProviderOptions = {}): H
 
   /** The cards, discovered again whenever a card name now points at another device, or one came or went. */
   async function current() {
-    const now = await drmSignature(root);
-    if (cards === undefined || now !== seen) {
-      seen = now;
+    const signature = await drmSignature(root);
+    if (cards === undefined || signature !== seen) {
+      seen = signature;
       cards = await discover();
     }
     return cards;

@@ -31,9 +31,9 @@ export function createIntelNpuProvider(options: IntelNpuProviderOptions = {}): H
 
   /** The NPUs, discovered again whenever an accel name now points at another device, or one came or went. */
   async function current() {
-    const now = await deviceSignature(join(root, 'class', 'accel'), ACCEL);
-    if (devices === undefined || now !== seen) {
-      seen = now;
+    const signature = await deviceSignature(join(root, 'class', 'accel'), ACCEL);
+    if (devices === undefined || signature !== seen) {
+      seen = signature;
       devices = await discover();
     }
     return devices;
