@@ -101,9 +101,11 @@ export function registerHardwareMetrics(options: HardwareMetricsOptions = {}): H
     readOptions(options, OPTION_KEYS, 'registerHardwareMetrics()') as HardwareMetricsOptions,
     'registerHardwareMetrics()',
   );
-  const choices = validateProviderChoices(opts.providers);
-  // The fake provider's fixture is an option like any other: a bad one fails here, not in the background.
-  if (choices?.includes('fake')) loadFakeFixture(opts.fake);
+  const choices = validateProviderChoices(opts.providers) ?? autoChoices();
+  // The fake provider's fixture is an option like any other, also when GENAI_METRICS_FAKE_HARDWARE adds it
+  // to auto-detection: a bad one fails here. In the background it failed the whole detection, so every
+  // real GPU lost its gauges too, with one diag line to say why.
+  if (choices.includes('fake')) loadFakeFixture(opts.fake);
   const minIntervalMs = millisecondsOption('minIntervalMs', opts.minIntervalMs, 1000);
   const collectTimeoutMs = millisecondsOption('collectTimeoutMs', opts.collectTimeoutMs, 250);
   const probeTimeoutMs = millisecondsOption('probeTimeoutMs', opts.probeTimeoutMs, DEFAULT_PROBE_TIMEOUT_MS);
@@ -113,7 +115,7 @@ export function registerHardwareMetrics(options: HardwareMetricsOptions = {}): H
   let closed = false;
   const closing = new AbortController();
   let providers: HardwareProvider[] = [];
-  const detection = selectProviders(choices ?? autoChoices(), opts, probeTimeoutMs, closing.signal)
+  const detection = selectProviders(choices, opts, probeTimeoutMs, closing.signal)
     .catch((error): Selection => {
       warnOnce('registry', 'provider detection failed', error);
       return { providers: [], devices: [] };

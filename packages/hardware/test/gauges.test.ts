@@ -15,6 +15,7 @@ import {
   HW_METRICS,
   registerHardwareMetrics,
 } from '../src/index.js';
+import { SysfsTree } from './helpers/sysfs-tree.js';
 
 const GPU: FakeFixture = {
   devices: [
@@ -325,6 +326,19 @@ describe('hw.* gauges', () => {
     const { harness } = await setup({ providers: ['fake'], minIntervalMs: 0 });
     expect((await harness.collect()).sum('hw.power')).toBe(200); // ready() consumed frame 0
     expect((await harness.collect()).sum('hw.power')).toBe(100);
+  });
+
+  it('a bad GENAI_METRICS_FAKE_HARDWARE fails at setup, not every provider in the background', () => {
+    const tree = new SysfsTree();
+    cleanups.push(() => tree.remove());
+    const dev = tree.pciDevice('class/drm/card0', '0000:03:00.0', 'amdgpu', '0x1002', '0x73bf');
+    tree.file(`${dev}/gpu_busy_percent`, 50);
+    process.env.GENAI_METRICS_FAKE_HARDWARE = join(tree.root, 'moved-away.json');
+    cleanups.push(() => delete process.env.GENAI_METRICS_FAKE_HARDWARE);
+    // Before: setup passed, detection threw in the background, and the AMD GPU had no gauges either.
+    expect(() =>
+      registerHardwareMetrics({ sysfsRoot: tree.root, nvml: { libraryPath: join(tree.root, 'none.so') } }),
+    ).toThrow(/the 'fake' provider's fixture could not be read \(ENOENT/);
   });
 
   it('bad options fail fast at setup with a message saying what to change', () => {
