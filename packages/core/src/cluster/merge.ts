@@ -1,7 +1,7 @@
-import type { HrTime } from '@opentelemetry/api';
-import { type Attributes, diag } from '@opentelemetry/api';
+import type { Attributes, HrTime } from '@opentelemetry/api';
 import { DataPointType, type MetricData, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import { type Exemplar, exemplarsOf, newestPerBucket, type WithExemplars } from '../exemplar/exemplar.js';
+import { warnOnce } from '../input/report.js';
 import { OVERFLOW_ATTRIBUTES } from '../record/series-table.js';
 import type { TimeSlice } from '../runtime/time-slice.js';
 import { commonBoundaries, onBoundaries, sameBoundaries } from './bucket-layout.js';
@@ -90,7 +90,6 @@ export interface MergerOptions {
  */
 export class Merger {
   private readonly scopes = new Map<string, ScopeAcc>();
-  private warned = new Set<string>();
 
   constructor(private readonly options: MergerOptions) {}
 
@@ -329,12 +328,14 @@ export class Merger {
     return rest;
   }
 
+  /**
+   * Once per process, metric and problem — not once per merge: what it says lasts (an exited process's
+   * totals keep their layout or unit until the cluster restarts), and every scrape repeating it buried
+   * the serving process's log. Per problem: other buckets in one member must not hide another's unit.
+   */
   private warnOnce(metric: string, what: string, leftOut = true): void {
-    // Per metric and problem: other buckets in one member must not hide another member's other unit.
-    const key = `${metric}\u0000${what}`;
-    if (this.warned.has(key)) return;
-    this.warned.add(key);
-    diag.warn(
+    warnOnce(
+      `cluster:merge:${metric}\u0000${what}`,
       `genai-metrics cluster: metric '${metric}' ${what}${leftOut ? "; that process's points are left out" : ''}`,
     );
   }

@@ -22,13 +22,13 @@ const definition = fc.record({
   unit: fc.constantFrom<Definition['unit']>('s', 'ms', 'USD', 'EUR'),
 });
 
-async function member(d: Definition, value: number): Promise<ScopeMetrics[]> {
+async function member(name: string, d: Definition, value: number): Promise<ScopeMetrics[]> {
   const { provider, reader } = testProvider();
   const meter = provider.getMeter('app');
   const c =
     d.kind === 'counter'
-      ? meter.createCounter('c', { unit: d.unit })
-      : meter.createUpDownCounter('c', { unit: d.unit });
+      ? meter.createCounter(name, { unit: d.unit })
+      : meter.createUpDownCounter(name, { unit: d.unit });
   c.add(value, { model: 'a' });
   const { resourceMetrics } = await reader.collect();
   await provider.shutdown();
@@ -36,6 +36,9 @@ async function member(d: Definition, value: number): Promise<ScopeMetrics[]> {
 }
 
 afterEach(() => diag.disable());
+
+// The merge warns once per process and metric: each run needs a metric of its own.
+let runs = 0;
 
 describe('one metric name defined differently by two processes', () => {
   it('merges only when the definitions agree, and warns otherwise', async () => {
@@ -46,14 +49,15 @@ describe('one metric name defined differently by two processes', () => {
           { warn: (m: string) => warnings.push(m), error() {}, info() {}, debug() {}, verbose() {} },
           DiagLogLevel.WARN,
         );
+        const name = `c${++runs}`;
         const merger = new Merger({ rules: {} });
-        merger.add(await member(a, x), { live: true });
-        merger.add(await member(b, y), { live: true });
+        merger.add(await member(name, a, x), { live: true });
+        merger.add(await member(name, b, y), { live: true });
         const [metric] = merger.result()[0]!.metrics;
         const same = a.kind === b.kind && a.unit === b.unit;
         expect(metric!.dataPoints.map((p) => p.value)).toEqual([same ? x + y : x]);
         expect(metric!.descriptor.unit).toBe(a.unit);
-        expect(warnings.some((w) => w.includes("'c'"))).toBe(!same);
+        expect(warnings.some((w) => w.includes(`'${name}'`))).toBe(!same);
         diag.disable();
       }),
       { numRuns: 60 },
