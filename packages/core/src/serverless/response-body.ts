@@ -5,16 +5,23 @@
  * wait for a later invocation, or be lost when the instance is frozen or recycled. So the flush of such
  * an invocation runs when the body has been read to its end, has failed, or was cancelled by the client.
  */
+import { detectRuntime } from '../runtime/runtime.js';
 
 /**
- * Whether `value` is a web `Response` with a body nobody has read yet. Read defensively: the value is
- * the caller's (a Proxy or a throwing getter means "no").
+ * Whether `value` is a web `Response` with a body nobody has read yet, which may be followed (copied):
+ * not one the runtime types only when it sends it (`typedWhenSent`). Read defensively: the value is the
+ * caller's (a Proxy or a throwing getter means "no").
  */
 export function isUnreadResponse(value: unknown): value is Response {
   const ResponseClass = (globalThis as { Response?: typeof Response }).Response;
   if (ResponseClass === undefined || value === null || typeof value !== 'object') return false;
   try {
     if (!(value instanceof ResponseClass)) return false;
+    // Headers before the body: Bun puts a Blob's (or Bun.file's) type in the headers when they are first
+    // read, and no longer once the body has been (the copy then went out with no Content-Type).
+    void value.headers;
+    // Before the body too: in Bun, reading the body of such a Response makes it go out untyped.
+    if (typedWhenSent(value)) return false;
     const body = value.body;
     return body !== null && !value.bodyUsed && !body.locked;
   } catch {
@@ -31,6 +38,22 @@ export function isUnreadResponse(value: unknown): value is Response {
 export function hasContentEncoding(response: Response): boolean {
   try {
     return response.headers.has('content-encoding');
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Whether the runtime types `response` by its body when it sends it, which a copy cannot carry: Bun
+ * leaves the Content-Type of a string or bytes body out of the headers and adds it at send time
+ * (text/plain;charset=utf-8, application/octet-stream), while a copy's stream body goes out untyped — a
+ * browser showed UTF-8 text as mojibake. A Response without Content-Type is never copied there (the body
+ * it has cannot be told from the outside), nor its body read. Read defensively.
+ */
+function typedWhenSent(response: Response): boolean {
+  if (detectRuntime().kind !== 'bun') return false;
+  try {
+    return !response.headers.has('content-type');
   } catch {
     return true;
   }

@@ -115,8 +115,9 @@ export function withMetricsFlush<This, Args extends unknown[], Result>(
     // running is taken as complete (built after the model call ended) and returned as it is, flushed
     // before it goes out. The count is the instance's, not this invocation's (no async context
     // everywhere): beside a concurrent stream, a JSON answer is followed too — a copy, but complete and
-    // flushed (docs/serverless.md). A body with a Content-Encoding is never copied (response-body.ts): a
-    // corrupted answer is worse than an operation exported by the next flush.
+    // flushed (docs/serverless.md). A body with a Content-Encoding is never copied, nor one Bun types only
+    // when it sends it (isUnreadResponse): a corrupted answer is worse than an operation exported by the
+    // next flush.
     if (
       isUnreadResponse(result) &&
       !hasContentEncoding(result) &&
