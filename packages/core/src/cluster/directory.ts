@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
+import { homedir, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worker_threads';
 
@@ -12,7 +12,11 @@ import { getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worke
  * - a node:cluster worker (PM2's cluster mode included: PM2 forks with node:cluster) has the primary
  *   as its parent (PM2's daemon under PM2);
  * - the primary itself, and any worker_threads of a process, belong to that process;
- * - PM2 runs several apps under one daemon, so its app name (`name` in the environment) is part of it.
+ * - PM2 runs several apps under one daemon, so its app name (`name` in the environment) is part of it,
+ *   and every process of a PM2 app belongs to the daemon: in fork mode too (PM2's mode for Bun and
+ *   other interpreters), whose instances are its children with no shared port — each had a directory of
+ *   its own, and every instance but the first failed setup with EADDRINUSE — and node:cluster workers
+ *   of an instance that is a primary itself.
  * The root process's start time (Linux) guards against a reused pid meeting an old directory.
  */
 export function defaultClusterDirectory(env: NodeJS.ProcessEnv = process.env): string {
@@ -20,11 +24,29 @@ export function defaultClusterDirectory(env: NodeJS.ProcessEnv = process.env): s
   if (typeof shared === 'string' && shared !== '') return shared;
   // node:cluster reads NODE_UNIQUE_ID and deletes it before user code runs; `isWorker` remembers.
   const inClusterWorker = cluster.isWorker;
-  const rootPid = inClusterWorker ? process.ppid : process.pid;
+  const pm2Home = env.pm_id !== undefined ? env.PM2_HOME || join(homedir(), '.pm2') : undefined;
+  const daemon = pm2Home === undefined ? undefined : pidIn(join(pm2Home, 'pm2.pid'));
+  // An instance (the daemon's child), or a node:cluster worker of one (the pid file PM2 keeps for the
+  // instance names our parent); not some other process an instance started, which inherits the variables.
+  const ofPm2App =
+    daemon !== undefined &&
+    (process.ppid === daemon ||
+      (inClusterWorker && env.pm_pid_path !== undefined && pidIn(env.pm_pid_path) === process.ppid));
+  const rootPid = daemon !== undefined && ofPm2App ? daemon : inClusterWorker ? process.ppid : process.pid;
   const app = env.pm_id !== undefined ? (env.name ?? '') : '';
   const key = `${rootPid}\u0000${processStartTime(rootPid)}\u0000${app}`;
   const hash = createHash('sha256').update(key).digest('hex').slice(0, 16);
   return join(baseDirectory(), `${rootPid}-${hash}`);
+}
+
+/** The pid a PM2 pid file holds (its daemon's, PM2_HOME/pm2.pid, or an instance's); undefined if none. */
+function pidIn(path: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(path, 'utf8').trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -38,8 +38,16 @@ export class Pm2 {
     }
   }
 
-  /** Starts `instances` workers of the fixture app under `name`, in cluster mode. */
-  async startApp(name: string, instances: number, env: Record<string, string>): Promise<void> {
+  /**
+   * Starts `instances` workers of the fixture app under `name`, in cluster mode, or in fork mode (PM2's
+   * mode for other interpreters, Bun's included: separate processes, no shared port).
+   */
+  async startApp(
+    name: string,
+    instances: number,
+    env: Record<string, string>,
+    execMode: 'cluster' | 'fork' = 'cluster',
+  ): Promise<void> {
     const ecosystem = join(this.home, 'ecosystem.config.json');
     await writeFile(
       ecosystem,
@@ -49,11 +57,11 @@ export class Pm2 {
             name,
             script: PM2_ENTRY,
             cwd: dirname(PM2_ENTRY),
-            exec_mode: 'cluster',
+            exec_mode: execMode,
             instances,
             node_args: '--import tsx',
             autorestart: true,
-            env: { MODE: 'pm2', ...env },
+            env: { MODE: execMode === 'cluster' ? 'pm2' : 'pm2-fork', ...env },
           },
         ],
       }),
