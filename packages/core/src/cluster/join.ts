@@ -63,10 +63,13 @@ export async function joinCluster(options: JoinClusterOptions): Promise<JoinedCl
     await member.leave().catch(() => undefined);
     throw error;
   }
-  // Worker threads get no signals; their process's main thread does.
+  // Worker threads get no signals; their process's main thread does, and asks them to write theirs too:
+  // the signal ends the process, threads included.
   const uninstall =
     !options.handleSignals && isMainThread
-      ? installSignalHook(() => member.flushAll(), SIGNAL_FLUSH_BOUND_MS)
+      ? installSignalHook(async () => {
+          await Promise.all([member.flushAll(), member.flushThreads(SIGNAL_FLUSH_BOUND_MS)]);
+        }, SIGNAL_FLUSH_BOUND_MS)
       : undefined;
   return {
     metricsHandler,
@@ -74,7 +77,11 @@ export async function joinCluster(options: JoinClusterOptions): Promise<JoinedCl
     listener,
     async leave() {
       uninstall?.();
-      await member.leave();
+      // The main thread's shutdown() (handleSignals' too) often precedes the process's end.
+      const threads = isMainThread
+        ? member.flushThreads(options.cluster.collectTimeoutMillis)
+        : Promise.resolve();
+      await Promise.all([threads, member.leave()]);
     },
   };
 }

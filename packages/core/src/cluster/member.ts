@@ -162,6 +162,18 @@ export class ClusterMember {
     await this.flush();
   }
 
+  /**
+   * Asks the other members of this process — its worker threads — to write their snapshots, waiting at
+   * most `timeoutMs`; never rejects. Threads get no signals: a SIGTERM or SIGINT that ends the process
+   * ends them too, and what they recorded since their last snapshot was lost in every stop of a pool.
+   */
+  async flushThreads(timeoutMs: number): Promise<void> {
+    const threads = (await this.store.members().catch(() => [])).filter(
+      (m) => m.pid === this.info.pid && m.id !== this.info.id && sameHost(m),
+    );
+    await Promise.all(threads.map((m) => askMember(m, 'flush', timeoutMs)));
+  }
+
   /** Collects this process's data and writes its snapshot. Concurrent calls share one flush. */
   flush(): Promise<void> {
     if (this.left) return Promise.resolve();
