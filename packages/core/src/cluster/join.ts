@@ -63,12 +63,12 @@ export async function joinCluster(options: JoinClusterOptions): Promise<JoinedCl
     await member.leave().catch(() => undefined);
     throw error;
   }
-  // Worker threads get no signals; their process's main thread does, and asks them to write theirs too:
-  // the signal ends the process, threads included.
+  // Worker threads get no signals; their process's main thread does, and asks them — and a primary's
+  // node:cluster workers, which exit when it does — to write theirs too (member.ts, flushDependents).
   const uninstall =
     !options.handleSignals && isMainThread
       ? installSignalHook(async () => {
-          await Promise.all([member.flushAll(), member.flushThreads(SIGNAL_FLUSH_BOUND_MS)]);
+          await Promise.all([member.flushAll(), member.flushDependents(SIGNAL_FLUSH_BOUND_MS)]);
         }, SIGNAL_FLUSH_BOUND_MS)
       : undefined;
   return {
@@ -79,7 +79,7 @@ export async function joinCluster(options: JoinClusterOptions): Promise<JoinedCl
       uninstall?.();
       // The main thread's shutdown() (handleSignals' too) often precedes the process's end.
       const threads = isMainThread
-        ? member.flushThreads(options.cluster.collectTimeoutMillis)
+        ? member.flushDependents(options.cluster.collectTimeoutMillis)
         : Promise.resolve();
       await Promise.all([threads, member.leave()]);
     },

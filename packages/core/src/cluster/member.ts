@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { threadId } from 'node:worker_threads';
@@ -163,15 +164,18 @@ export class ClusterMember {
   }
 
   /**
-   * Asks the other members of this process — its worker threads — to write their snapshots, waiting at
-   * most `timeoutMs`; never rejects. Threads get no signals: a SIGTERM or SIGINT that ends the process
-   * ends them too, and what they recorded since their last snapshot was lost in every stop of a pool.
+   * Asks the members that end with this process — its worker threads, and a node:cluster primary's
+   * workers — to write their snapshots, waiting at most `timeoutMs`; never rejects. Neither gets the
+   * signal that stops the process: threads end with it, and node:cluster makes a worker whose primary is
+   * gone exit at once (`docker stop` and Kubernetes signal only PID 1). What they recorded since their
+   * last snapshot was lost at every stop.
    */
-  async flushThreads(timeoutMs: number): Promise<void> {
-    const threads = (await this.store.members().catch(() => [])).filter(
-      (m) => m.pid === this.info.pid && m.id !== this.info.id && sameHost(m),
+  async flushDependents(timeoutMs: number): Promise<void> {
+    const pids = new Set([this.info.pid, ...clusterWorkerPids()]);
+    const dependents = (await this.store.members().catch(() => [])).filter(
+      (m) => pids.has(m.pid) && m.id !== this.info.id && sameHost(m),
     );
-    await Promise.all(threads.map((m) => askMember(m, 'flush', timeoutMs)));
+    await Promise.all(dependents.map((m) => askMember(m, 'flush', timeoutMs)));
   }
 
   /** Collects this process's data and writes its snapshot. Concurrent calls share one flush. */
@@ -267,6 +271,17 @@ export class ClusterMember {
     await this.server?.close();
     await this.store.remove(`${this.info.id}.member`);
   }
+}
+
+/** The pids of this process's node:cluster workers (none unless it is a primary that forked some). */
+function clusterWorkerPids(): number[] {
+  if (!cluster.isPrimary) return [];
+  const pids: number[] = [];
+  for (const worker of Object.values(cluster.workers ?? {})) {
+    const pid = worker?.process.pid;
+    if (typeof pid === 'number') pids.push(pid);
+  }
+  return pids;
 }
 
 /**
