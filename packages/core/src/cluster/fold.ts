@@ -34,7 +34,7 @@ export async function foldExited(member: ClusterMember): Promise<void> {
   // snapshot shows them; folding them again would count them twice.
   const unwritten = new Set(member.folded.ids);
 
-  const candidates: SnapshotFile[] = [];
+  const considered: SnapshotFile[] = [];
   for (const f of files) {
     if (f.id === info.id || !ours(f.head.member)) continue;
     if (foldedSomewhere.has(f.id)) {
@@ -42,27 +42,33 @@ export async function foldExited(member: ClusterMember): Promise<void> {
       await store.remove(f.name);
       continue;
     }
-    if (unwritten.has(f.id)) continue;
+    if (!unwritten.has(f.id)) considered.push(f);
+  }
+  const isGone = (f: SnapshotFile): Promise<boolean> => {
     // Claimed by another member that is still alive: that member finishes the fold.
     const owner = f.claimedBy === undefined ? f.id : f.claimedBy;
-    if (owner === info.id) {
-      candidates.push(f);
-      continue;
-    }
+    if (owner === info.id) return Promise.resolve(true);
     // Registrations are listed after the snapshots, and a member registers before its first snapshot:
     // a live owner of any file read above is in `registrations` — unless something else removed its
     // registration (an age-based cleaner of the temp directory): its own file says where to ask it.
     const asked = registrations.get(owner) ?? (owner === f.id ? f.head.member : undefined);
-    const verdict = await askMember(asked, 'ping', config.collectTimeoutMillis);
-    if (verdict === 'gone') candidates.push(f);
-  }
+    return askMember(asked, 'ping', config.collectTimeoutMillis).then((verdict) => verdict === 'gone');
+  };
   // A member that died before writing its first snapshot leaves only its registration (and socket).
-  for (const r of registrations.values()) {
-    if (r.id === info.id || present.has(r.id) || !ours(r)) continue;
-    if ((await askMember(r, 'ping', config.collectTimeoutMillis)) === 'gone') {
-      await removeLeftovers(member, r.id, r.socket);
-    }
+  const unsnapshotted = [...registrations.values()].filter(
+    (r) => r.id !== info.id && !present.has(r.id) && ours(r),
+  );
+  // Every member is asked at once: one after another, each busy or hung member added
+  // collectTimeoutMillis to the fold, which leave() (shutdown(), handleSignals) waits for.
+  const [verdicts, unsnapshottedGone] = await Promise.all([
+    Promise.all(considered.map(isGone)),
+    Promise.all(unsnapshotted.map((r) => askMember(r, 'ping', config.collectTimeoutMillis))),
+  ]);
+  for (const [i, r] of unsnapshotted.entries()) {
+    if (unsnapshottedGone[i] === 'gone') await removeLeftovers(member, r.id, r.socket);
   }
+  // In the listing's order, whichever answer came first.
+  const candidates = considered.filter((_, i) => verdicts[i]);
   const claimed: Array<{ file: SnapshotFile; name: string }> = [];
   for (const candidate of candidates) {
     const name = await store.claim(candidate.name, candidate.id, info.id);
