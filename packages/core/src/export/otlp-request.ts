@@ -105,15 +105,36 @@ export function checkOtlpUrl(protocol: OtlpProtocol, url: string | undefined, en
     return;
   }
   if (protocol === 'grpc') return;
+  checkOtlpEndpointEnv(protocol, env);
+}
+
+/**
+ * OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT, checked as the OTLP/HTTP
+ * exporter reads them (@opentelemetry/otlp-exporter-base): the value as it is, untrimmed; the base
+ * endpoint gets `/v1/metrics` appended to the text. One it cannot parse — a bare `10.0.0.5:4318`, or
+ * `http://collector:4318 ` with a trailing space (a port of `4318 `) — is dropped with a diag warning,
+ * and every export goes to the default http://localhost:4318/v1/metrics instead: nothing arrives,
+ * while setup and forceFlush() succeed.
+ */
+function checkOtlpEndpointEnv(protocol: OtlpProtocol, env: Env): void {
   for (const name of ['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'] as const) {
-    const value = env[name]?.trim();
-    if (!value) continue;
+    const value = env[name];
+    if (value === undefined || value.trim() === '') continue;
+    const metrics = name === 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT';
+    const used = metrics ? value : `${value}${value.endsWith('/') ? '' : '/'}v1/metrics`;
     let parsed: URL | undefined;
     try {
-      parsed = new URL(value);
+      parsed = new URL(used);
     } catch {
-      // The exporter warns about an unparsable one and falls back to its default URL.
-      return;
+      // refused below
+    }
+    if (parsed === undefined) {
+      throw new RangeError(
+        `${PREFIX}: ${name} is ${quoteValue(value)}, which the OTLP exporter cannot read as a URL` +
+          `${metrics ? '' : ` once /v1/metrics is appended (${quoteValue(used)})`}; it would ignore it and send ` +
+          `every export to http://localhost:4318/v1/metrics. Write it as ` +
+          `${metrics ? "'http://collector:4318/v1/metrics'" : "'http://collector:4318'"}, without spaces`,
+      );
     }
     if (!isHttp(parsed)) {
       throw new RangeError(
@@ -121,7 +142,7 @@ export function checkOtlpUrl(protocol: OtlpProtocol, url: string | undefined, en
       );
     }
     // The base endpoint gets /v1/metrics from the exporter; the metrics one is used as it is.
-    if (name === 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT' && parsed.pathname === '/') {
+    if (metrics && parsed.pathname === '/') {
       throw new RangeError(
         `${PREFIX}: ${name} is the full URL of the metrics endpoint, and '${value}' has no path: every ` +
           `export would go to '/', which an OTLP/HTTP receiver answers with 404. Set it to ` +

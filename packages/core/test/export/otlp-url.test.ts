@@ -69,6 +69,56 @@ describe('an OTLP/HTTP metrics URL with no path is refused at setup, naming the 
   });
 });
 
+/**
+ * The exporter reads the endpoint variables untrimmed and appends v1/metrics to the base one's text;
+ * one it cannot then parse — a bare IP and port, a trailing space (the port becomes `4318 `) — it
+ * drops with a diag warning and sends every export to http://localhost:4318/v1/metrics: setup and
+ * forceFlush() succeeded, and the collector named in the variable got nothing.
+ */
+describe('an endpoint variable the OTLP/HTTP exporter cannot parse is refused at setup', () => {
+  let receiver: OtlpReceiver;
+  beforeAll(async () => {
+    receiver = await OtlpReceiver.start('http');
+  });
+  afterAll(async () => {
+    await receiver.stop();
+  });
+
+  it.each([
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'bare host:port', (base: string) => base.replace('http://', '')],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'trailing space', (base: string) => `${base} `],
+    [
+      'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT',
+      'bare host:port',
+      (base: string) => `${base.replace('http://', '')}/v1/metrics`,
+    ],
+  ])('%s, %s', async (name, _case, value) => {
+    vi.stubEnv(name, value(receiver.baseEndpoint));
+    await expect(setupMetrics({ exporter: 'otlp' })).rejects.toThrow(
+      new RegExp(
+        `${name} is '.*', which the OTLP exporter cannot read as a URL.*http://localhost:4318/v1/metrics`,
+      ),
+    );
+  });
+
+  it.each([
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', (r: OtlpReceiver) => `${r.baseEndpoint}\n`],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', (r: OtlpReceiver) => ` ${r.baseEndpoint}/`],
+    ['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', (r: OtlpReceiver) => `${r.metricsEndpoint} `],
+  ])('%s with whitespace the URL parser drops still exports', async (name, value) => {
+    vi.stubEnv(name, value(receiver));
+    const before = receiver.exports.length;
+    const metrics = await setupMetrics({ exporter: 'otlp' });
+    try {
+      metrics.meterProvider.getMeter('app').createCounter('jobs').add(1);
+      await metrics.forceFlush();
+      expect(receiver.exports.slice(before).filter((e) => e.accepted)).toHaveLength(1);
+    } finally {
+      await metrics.shutdown();
+    }
+  });
+});
+
 describe('the variables are checked only where an OTLP metrics exporter reads them', () => {
   it('a Prometheus app whose traces go to a bare gRPC host:port sets up', async () => {
     vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4317');
