@@ -149,6 +149,16 @@ function checkOtlpEndpointEnv(protocol: OtlpProtocol, env: Env): void {
           `'${withMetricsPath(parsed)}', or set OTEL_EXPORTER_OTLP_ENDPOINT to the base URL instead`,
       );
     }
+    // The exporter appends /v1/metrics to the base endpoint whatever its path: one that holds it
+    // already (the metrics URL put in the wrong variable) sends every export to /v1/metrics/v1/metrics,
+    // which a collector answers with 404.
+    if (!metrics && /\/v1\/metrics\/?$/.test(new URL(value).pathname)) {
+      throw new RangeError(
+        `${PREFIX}: ${name} is the base URL the exporter appends /v1/metrics to, and '${value}' ends in ` +
+          `it already: every export would go to ${quoteValue(used)}, which an OTLP/HTTP receiver answers ` +
+          'with 404. Drop /v1/metrics from it, or set OTEL_EXPORTER_OTLP_METRICS_ENDPOINT to this URL instead',
+      );
+    }
     return;
   }
 }

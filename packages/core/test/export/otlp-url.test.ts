@@ -119,6 +119,45 @@ describe('an endpoint variable the OTLP/HTTP exporter cannot parse is refused at
   });
 });
 
+/**
+ * OTEL_EXPORTER_OTLP_ENDPOINT is the base URL: the exporter appends /v1/metrics to whatever path it
+ * has, so the metrics URL put there (the usual mix-up with OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) sent
+ * every export to /v1/metrics/v1/metrics, answered 404, while setup and forceFlush() succeeded.
+ */
+describe('a base endpoint variable that already ends in /v1/metrics is refused at setup', () => {
+  let receiver: OtlpReceiver;
+  beforeAll(async () => {
+    receiver = await OtlpReceiver.start('http');
+  });
+  afterAll(async () => {
+    await receiver.stop();
+  });
+
+  it('the receiver refuses exports sent to /v1/metrics/v1/metrics: the harm the check prevents', async () => {
+    const response = await fetch(`${receiver.metricsEndpoint}/v1/metrics`, {
+      method: 'POST',
+      body: new Uint8Array(0),
+    });
+    expect(response.status).toBe(404);
+  });
+
+  it.each(['', '/'])('http/protobuf and http/json, ending %j', async (end) => {
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', `${receiver.metricsEndpoint}${end}`);
+    for (const protocol of ['http/protobuf', 'http/json'] as const) {
+      await expect(setupMetrics({ exporter: 'otlp', otlp: { protocol } })).rejects.toThrow(
+        /OTEL_EXPORTER_OTLP_ENDPOINT is the base URL .* every export would go to '.*\/v1\/metrics\/v1\/metrics'.*set OTEL_EXPORTER_OTLP_METRICS_ENDPOINT to this URL/,
+      );
+    }
+  });
+
+  it('a base URL with another path prefix still exports', async () => {
+    // /v1/metrics inside the path is left alone; only a path ending in it is the mix-up.
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', `${receiver.baseEndpoint}/v1/metrics-proxy`);
+    const metrics = await setupMetrics({ exporter: 'otlp' });
+    await metrics.shutdown();
+  });
+});
+
 describe('the variables are checked only where an OTLP metrics exporter reads them', () => {
   it('a Prometheus app whose traces go to a bare gRPC host:port sets up', async () => {
     vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4317');
