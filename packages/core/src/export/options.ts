@@ -136,7 +136,7 @@ export interface ResolvedOtlp {
   url: string | undefined;
   headers: Record<string, string> | undefined;
   timeoutMillis: number | undefined;
-  /** Undefined: let the exporter read OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE itself. */
+  /** The option, else OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, else `delta` when serverless; undefined: the exporter's default (cumulative). */
   temporality: TemporalityPreference | undefined;
 }
 
@@ -280,16 +280,16 @@ function resolveOtlp(o: OtlpOptions, env: Env, serverless: boolean, exports: boo
     OTLP_PROTOCOLS,
     protocolSource,
   );
-  // The exporter reads the temporality variable itself; we only refuse values it would silently
-  // replace with 'cumulative', and supply the serverless default when nothing is set.
+  // The temporality variable is read here and handed to the exporter as its option: the exporter's own
+  // reading compares it untrimmed, so 'delta ' (a trailing space from an env file or a YAML manifest)
+  // became 'cumulative' with a diag warning alone — in serverless mode too, whose default it replaced.
   const envTemporality = nonEmpty(env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE)?.toLowerCase();
-  if (envTemporality !== undefined) {
-    oneOf(envTemporality, TEMPORALITIES, 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE');
-  }
   let temporality: TemporalityPreference | undefined;
   if (o.temporality !== undefined)
     temporality = oneOf(o.temporality, TEMPORALITIES, "option 'otlp.temporality'");
-  else if (envTemporality === undefined && serverless) temporality = 'delta';
+  else if (envTemporality !== undefined)
+    temporality = oneOf(envTemporality, TEMPORALITIES, 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE');
+  else if (serverless) temporality = 'delta';
   // The variables are shared with other signals' exporters: checked only where ours will read them.
   checkOtlpUrl(protocol, o.url, exports ? env : {});
   if (exports) {

@@ -12,8 +12,8 @@ import { splitTooLarge } from './split-too-large.js';
 
 /**
  * The OTLP exporter for the chosen protocol, loaded on demand so that the packages of the other
- * protocols are never imported. Endpoint, headers, timeout and (unless we were told otherwise)
- * temporality are read by the exporter itself from the standard OTEL_EXPORTER_OTLP_* variables.
+ * protocols are never imported. Endpoint, headers and timeout are read by the exporter itself from the
+ * standard OTEL_EXPORTER_OTLP_* variables; the temporality is resolved in options.ts and passed in.
  */
 export async function createOtlpReader(
   config: ResolvedConfig,

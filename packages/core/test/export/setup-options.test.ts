@@ -83,12 +83,12 @@ describe('resolveConfig: options beat environment variables, which beat defaults
     );
   });
 
-  it('leaves a valid temporality variable to the exporter, refuses an invalid one', () => {
+  it('hands a valid temporality variable to the exporter as read here, refuses an invalid one', () => {
     const c = resolveConfig(
       { exporter: 'otlp' },
-      env({ OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'LowMemory' }),
+      env({ OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'LowMemory ' }),
     );
-    expect(c.otlp.temporality).toBeUndefined();
+    expect(c.otlp.temporality).toBe('lowmemory');
     expect(() =>
       resolveConfig({}, env({ OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'deltas' })),
     ).toThrow(
@@ -112,7 +112,7 @@ describe('resolveConfig: options beat environment variables, which beat defaults
       { serverless: true },
       env({ OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'cumulative' }),
     );
-    expect(cumulative.otlp.temporality).toBeUndefined();
+    expect(cumulative.otlp.temporality).toBe('cumulative');
     expect(resolveConfig({ serverless: true, exporter: 'prometheus' }, {}).prometheus.server).toBe(false);
     expect(() => resolveConfig({}, env({ GENAI_METRICS_SERVERLESS: 'yes' }))).toThrow(
       /GENAI_METRICS_SERVERLESS/,
