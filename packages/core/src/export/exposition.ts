@@ -76,7 +76,7 @@ export function createExpositionHandler(collect: Collect, options: ExpositionOpt
   return (req, res) => {
     // A scraper that stops reading would keep the body's write, and the collection behind it, waiting
     // for as long as its connection stays open (node:http has no response timeout): cut off at the deadline.
-    const done = slots.take(() => res.destroy());
+    const done = slots.take(() => cutOff(res));
     if (done === undefined) {
       res.writeHead(503, BUSY_HEADERS).end(BUSY_BODY);
       return;
@@ -276,6 +276,19 @@ function collectionBound(scrapeTimeoutMillis: number, told: unknown): number {
 function scrapeTimeout(options: ExpositionOptions): number {
   const ms = options.scrapeTimeoutMillis;
   return typeof ms === 'number' && ms > 0 ? Math.min(ms, MAX_TIMER_MS) : DEFAULT_SCRAPE_TIMEOUT_MS;
+}
+
+/**
+ * Ends a scrape at its deadline. Runs in a timer, where anything thrown is an uncaught exception that
+ * takes the app down: a framework's minimal response object has no destroy() (its scrape then runs to
+ * its end; the slot is free already), and a wrapper's destroy() may throw.
+ */
+function cutOff(res: ServerResponse): void {
+  try {
+    if (typeof res.destroy === 'function') res.destroy();
+  } catch (error) {
+    diag.error('genai-metrics: /metrics could not cut off a scrape past its deadline', error);
+  }
 }
 
 /** Resolves when `res` can take more, or is closed. */
