@@ -1,3 +1,4 @@
+import { describeValue } from '../input/describe.js';
 import { MAX_TIMER_MS } from '../runtime/max-timer.js';
 import { MERGE_RULES, type MergeRule, type MergeRules } from './merge-rules.js';
 
@@ -63,6 +64,11 @@ export function resolveCluster(
         `${PREFIX}.merge' has '${String(rule)}' for '${name}'; valid rules: ${MERGE_RULES.map((r) => `'${r}'`).join(', ')}`,
       );
     }
+  }
+  // Taken by truthiness, `processLabel: 'false'` (read by hand from a config file) would split every
+  // series by process: as many series per metric as there are processes, against what was asked.
+  if (o.processLabel !== undefined && typeof o.processLabel !== 'boolean') {
+    throw new TypeError(`${PREFIX}.processLabel' must be true or false, got ${describeValue(o.processLabel)}`);
   }
   return {
     directory,

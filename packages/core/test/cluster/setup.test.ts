@@ -24,6 +24,9 @@ describe('setupMetrics({ cluster })', () => {
       "valid rules: 'sum', 'max', 'min', 'one'",
     );
     await expect(setupMetrics({ cluster: 'yes' as never })).rejects.toThrow("'cluster' must be true, false");
+    await expect(setupMetrics({ cluster: { processLabel: 'false' as never } })).rejects.toThrow(
+      "'cluster.processLabel' must be true or false, got the string 'false'",
+    );
     await expect(setupMetrics({ cluster: true, serverless: true })).rejects.toThrow('cannot be combined');
   });
 
