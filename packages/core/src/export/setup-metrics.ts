@@ -16,7 +16,7 @@ import { type ResolvedConfig, resolveConfig, type SetupMetricsOptions } from './
 import type { MetricsListener } from './platform/types.js';
 import { readSetupOptions } from './read-setup-options.js';
 import { createReader } from './reader.js';
-import { buildResource } from './resource.js';
+import { buildResource, warnIfInheritedInstanceId } from './resource.js';
 import { assertSignalsSupported, installSignalHook } from './signals.js';
 
 const SIGNAL_FLUSH_BOUND_MS = 10_000;
@@ -91,6 +91,14 @@ export async function setupMetrics(options: SetupMetricsOptions = {}): Promise<M
   // So do serverless instances pushing OTLP, but randomness may be refused here (instance-id.ts).
   const lazyInstanceId = config.serverless && config.exporter === 'otlp' ? new LazyInstanceId() : undefined;
   const resource = buildResource(opts, instanceId ?? lazyInstanceId?.value);
+  if (instanceId !== undefined && (config.exporter === 'otlp' || config.cluster?.processLabel)) {
+    warnIfInheritedInstanceId(
+      resource,
+      instanceId,
+      opts,
+      config.exporter === 'otlp' ? 'otlp' : 'processLabel',
+    );
+  }
   // Operation metrics are pre-aggregated by one MetricProducer that the reader collects; it exports with
   // the temporality the reader chooses for each instrument type (asked when it collects).
   const aggregation = resolveAggregation(opts.aggregation);
