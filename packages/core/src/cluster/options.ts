@@ -68,7 +68,9 @@ export function resolveCluster(
   // Taken by truthiness, `processLabel: 'false'` (read by hand from a config file) would split every
   // series by process: as many series per metric as there are processes, against what was asked.
   if (o.processLabel !== undefined && typeof o.processLabel !== 'boolean') {
-    throw new TypeError(`${PREFIX}.processLabel' must be true or false, got ${describeValue(o.processLabel)}`);
+    throw new TypeError(
+      `${PREFIX}.processLabel' must be true or false, got ${describeValue(o.processLabel)}`,
+    );
   }
   return {
     directory,
