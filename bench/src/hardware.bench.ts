@@ -92,12 +92,16 @@ const realSmi = (() => {
 if (realSmi > 0) {
   providers.splice(0, 0, [`nvml (koffi async, real driver, ${realSmi} GPU)`, createNvmlProvider()]);
 }
+// A provider's probe does not hold the process (nvidia-smi's child is unref'd, so that detection in an
+// app's background never delays its exit); detectAccelerators() holds it, this direct loop must.
+const holdWhileProbing = setInterval(() => {}, 60_000);
 for (const [name, p] of providers) {
   const t0 = performance.now();
   await p.probe();
   if (name.includes('real driver'))
     console.log(`real NVML first probe (load, nvmlInit, handles): ${(performance.now() - t0).toFixed(1)} ms`);
 }
+clearInterval(holdWhileProbing);
 if (realSmi > 0) await perNvmlCall();
 
 /**

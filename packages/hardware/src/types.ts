@@ -49,7 +49,10 @@ export interface DeviceSample extends DeviceInfo {
 /**
  * The one interface every provider implements. `probe` says which devices it can see (an empty list
  * means "not usable here"); `sample` reads them; `close` releases handles, timers and child processes.
- * Providers may throw or reject: the registry catches, logs once and skips them.
+ * Providers may throw or reject: the registry catches, logs once and skips them. The built-in
+ * providers' handles (nvidia-smi's child) do not keep the process alive, so that detection in an app's
+ * background never delays its exit: `detectAccelerators()` holds the process while it waits, and code
+ * that awaits a provider's `probe()` directly must keep it alive itself.
  */
 export interface HardwareProvider {
   readonly name: string;

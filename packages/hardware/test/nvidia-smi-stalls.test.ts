@@ -193,6 +193,19 @@ describe('an nvidia-smi whose probe hangs and ignores SIGTERM', () => {
     });
   }, 40_000);
 
+  it('keeps a script that awaits detection alive until a slow probe answers', () => {
+    // A healthy nvidia-smi that takes its time (20 ms–1.5 s is usual): with nothing holding the process
+    // while the probe ran, it exited first, with code 13 (a top-level await never settled) and no answer.
+    const smi = fakeSmi(`sleep 0.5\necho "${LINE('GPU-slow', 1)}"`);
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./helpers/detect-in-script.ts', import.meta.url)), smi.path],
+      { cwd: process.cwd(), encoding: 'utf8', timeout: 30_000 },
+    );
+    smi.starts();
+    expect({ status: child.status, stdout: child.stdout }).toEqual({ status: 0, stdout: '["GPU-slow"]' });
+  }, 40_000);
+
   it("the provider's close() kills the probe's child, and the probe ends with no devices", async () => {
     const smi = fakeSmi(HANG);
     const p = createNvidiaSmiProvider({ path: smi.path });

@@ -27,7 +27,13 @@ export async function detectAccelerators(options: DetectOptions = {}): Promise<D
   );
   const choices = validateProviderChoices(opts.providers);
   const probeTimeoutMs = millisecondsOption('probeTimeoutMs', opts.probeTimeoutMs, DEFAULT_PROBE_TIMEOUT_MS);
-  const { providers, devices } = await selectProviders(choices ?? autoChoices(), opts, probeTimeoutMs);
+  const { providers, devices } = await selectProviders(
+    choices ?? autoChoices(),
+    opts,
+    probeTimeoutMs,
+    undefined,
+    true,
+  );
   await closeProviders(providers);
   return devices;
 }

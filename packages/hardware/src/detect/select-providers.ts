@@ -80,6 +80,13 @@ export async function selectProviders(
   options: ProviderOptions,
   probeTimeoutMs: number = DEFAULT_PROBE_TIMEOUT_MS,
   signal?: AbortSignal,
+  /**
+   * Keep the process alive while each probe runs (at most `probeTimeoutMs` each): for a caller that
+   * awaits the answer (`detectAccelerators()`). Probes' own handles are unref'd (nvidia-smi's child), so
+   * that detection in the background never holds an app's exit; a script whose only work is to await
+   * detection would then end before it answered (code 13: a top-level await never settled).
+   */
+  keepAlive = false,
 ): Promise<Selection> {
   const providers: HardwareProvider[] = [];
   const devices: DeviceInfo[] = [];
@@ -98,7 +105,7 @@ export async function selectProviders(
       warnOnce(typeof choice === 'string' ? choice : 'provider', 'cannot be created; skipping it', error);
       continue;
     }
-    const found = await probeWithin(provider, probeTimeoutMs);
+    const found = await probeWithin(provider, probeTimeoutMs, keepAlive);
     if (found === undefined) continue; // too late: closed once its probe ends
     if (signal?.aborted) {
       await closeProviders([provider]);
@@ -121,7 +128,11 @@ export async function selectProviders(
  * `ms`: that provider is closed once its probe ends, not before, so whatever the probe opens (an NVML
  * handle) is released rather than opened after a close.
  */
-async function probeWithin(provider: HardwareProvider, ms: number): Promise<DeviceInfo[] | undefined> {
+async function probeWithin(
+  provider: HardwareProvider,
+  ms: number,
+  keepAlive: boolean,
+): Promise<DeviceInfo[] | undefined> {
   let probe: Promise<DeviceInfo[]>;
   try {
     probe = Promise.resolve(provider.probe());
@@ -131,7 +142,7 @@ async function probeWithin(provider: HardwareProvider, ms: number): Promise<Devi
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<'late'>((resolve) => {
     timer = setTimeout(() => resolve('late'), ms);
-    timer.unref?.();
+    if (!keepAlive) timer.unref?.();
   });
   try {
     const found = await Promise.race([probe, late]);
