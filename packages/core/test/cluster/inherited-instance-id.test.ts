@@ -1,6 +1,7 @@
-import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api';
+import { diag } from '@opentelemetry/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type MetricsHandle, setupMetrics } from '../../src/index.js';
+import { captureDiagMessages } from '../support/diag-messages.js';
 import { scratch } from './support/scratch.js';
 
 /**
@@ -8,18 +9,6 @@ import { scratch } from './support/scratch.js';
  * inherited by every process a cluster forks: with OTLP their cumulative series overwrite each other,
  * with `processLabel` they are summed under one label. setupMetrics keeps it, and says so once.
  */
-class Messages implements DiagLogger {
-  readonly seen: string[] = [];
-  private keep = (message: string) => {
-    this.seen.push(message);
-  };
-  error = this.keep;
-  warn = this.keep;
-  info = () => {};
-  debug = () => {};
-  verbose = () => {};
-}
-
 const { handles, directory } = scratch('genai-metrics-instance-id-');
 const inherited = (m: string) => m.includes('service.instance.id comes from OTEL_RESOURCE_ATTRIBUTES');
 
@@ -38,8 +27,7 @@ const otlp = { exporter: 'otlp', otlp: { url: 'http://127.0.0.1:9/v1/metrics' } 
 
 describe('setupMetrics({ cluster }) with a service.instance.id every process inherits', () => {
   it('says nothing when the id is drawn per process or set in code', async () => {
-    const messages = new Messages();
-    diag.setLogger(messages, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+    const messages = captureDiagMessages();
     await setup({ ...otlp, cluster: { directory: await directory() } });
     await setup({
       ...otlp,
@@ -49,30 +37,28 @@ describe('setupMetrics({ cluster }) with a service.instance.id every process inh
     vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', 'service.instance.id=pod-1');
     // Prometheus without processLabel: the id labels no series (the scrape merges every process).
     await setup({ prometheus: { server: false }, cluster: { directory: await directory() } });
-    expect(messages.seen.filter(inherited)).toEqual([]);
+    expect(messages.filter(inherited)).toEqual([]);
   });
 
   it('warns once with OTLP', async () => {
-    const messages = new Messages();
-    diag.setLogger(messages, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+    const messages = captureDiagMessages();
     vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', 'service.instance.id=pod-1');
     await setup({ ...otlp, cluster: { directory: await directory() } });
     await setup({ ...otlp, cluster: { directory: await directory() } });
-    const warnings = messages.seen.filter(inherited);
+    const warnings = messages.filter(inherited);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/with exporter 'otlp' their cumulative series overwrite each other/);
     expect(warnings[0]).toMatch(/'resourceAttributes' option/);
   });
 
   it('warns once with processLabel', async () => {
-    const messages = new Messages();
-    diag.setLogger(messages, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+    const messages = captureDiagMessages();
     vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', 'service.instance.id=pod-1');
     await setup({
       prometheus: { server: false },
       cluster: { directory: await directory(), processLabel: true },
     });
-    const warnings = messages.seen.filter(inherited);
+    const warnings = messages.filter(inherited);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/summed under that one label/);
   });

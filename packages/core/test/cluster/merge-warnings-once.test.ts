@@ -1,6 +1,7 @@
-import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api';
+import { diag } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type MetricsHandle, setupMetrics } from '../../src/index.js';
+import { captureDiagMessages } from '../support/diag-messages.js';
 import { scratch } from './support/scratch.js';
 
 /**
@@ -11,18 +12,6 @@ import { scratch } from './support/scratch.js';
  */
 const { handles, directory } = scratch('genai-metrics-merge-warnings-');
 const DURATION = 'gen_ai.client.operation.duration';
-
-class Messages implements DiagLogger {
-  readonly seen: string[] = [];
-  private keep = (message: string) => {
-    this.seen.push(message);
-  };
-  error = this.keep;
-  warn = this.keep;
-  info = () => {};
-  debug = () => {};
-  verbose = () => {};
-}
 
 afterEach(() => {
   diag.disable();
@@ -43,8 +32,7 @@ async function member(dir: string, boundaries: number[], costUnit: string): Prom
 
 describe('merge warnings of a cluster scrape', () => {
   it('are logged once however many scrapes', async () => {
-    const messages = new Messages();
-    diag.setLogger(messages, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+    const messages = captureDiagMessages();
     const dir = await directory();
     const serving = await member(dir, [0.5, 1, 2], 'USD');
     await member(dir, [0.5, 5], 'EUR');
@@ -52,7 +40,7 @@ describe('merge warnings of a cluster scrape', () => {
       const text = await (await serving.metricsResponse()).text();
       expect(text).toContain('gen_ai_client_operation_duration_count');
     }
-    const about = (pattern: RegExp) => messages.seen.filter((m) => pattern.test(m));
+    const about = (pattern: RegExp) => messages.filter((m) => pattern.test(m));
     expect(about(/'gen_ai\.client\.operation\.duration' has other bucket boundaries/)).toHaveLength(1);
     expect(about(/'app\.cost' has a different type, unit or temporality/)).toHaveLength(1);
   });
