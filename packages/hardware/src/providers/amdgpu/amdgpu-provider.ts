@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { pathOption } from '../../sanitize.js';
-import { type DrmCard, drmSignature, listDrmCards } from '../../sysfs/drm.js';
+import { Discovered } from '../../sysfs/discovered.js';
+import { drmSignature, listDrmCards } from '../../sysfs/drm.js';
 import { readHwmon } from '../../sysfs/hwmon.js';
 import { readNumber, readText } from '../../sysfs/read.js';
 import type { ClockSample, DeviceInfo, DeviceSample, HardwareProvider } from '../../types.js';
@@ -18,18 +19,11 @@ export interface AmdGpuProviderOptions {
  */
 export function createAmdGpuProvider(options: AmdGpuProviderOptions = {}): HardwareProvider {
   const root = pathOption('sysfsRoot', options.sysfsRoot) ?? '/sys';
-  let cards: Array<{ card: DrmCard; info: DeviceInfo }> | undefined;
-  let seen: string | undefined;
-
-  /** The cards, discovered again whenever a card name now points at another device, or one came or went. */
-  async function current() {
-    const signature = await drmSignature(root);
-    if (cards === undefined || signature !== seen) {
-      seen = signature;
-      cards = await discover();
-    }
-    return cards;
-  }
+  // The cards, discovered again whenever a card name now points at another device, or one came or went.
+  const cards = new Discovered(
+    () => drmSignature(root),
+    () => discover(),
+  );
 
   async function discover() {
     const found = (await listDrmCards(root)).filter(
@@ -54,11 +48,11 @@ export function createAmdGpuProvider(options: AmdGpuProviderOptions = {}): Hardw
   return {
     name: 'amdgpu',
     async probe() {
-      cards = undefined;
-      return (await current()).map((c) => c.info);
+      cards.forget();
+      return (await cards.current()).map((c) => c.info);
     },
     async sample() {
-      return Promise.all((await current()).map(({ card, info }) => sampleCard(card.deviceDir, info)));
+      return Promise.all((await cards.current()).map(({ card, info }) => sampleCard(card.deviceDir, info)));
     },
     close() {},
   };

@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import { pathOption } from '../../sanitize.js';
+import { Discovered } from '../../sysfs/discovered.js';
 import { type DrmCard, drmSignature, listDrmCards } from '../../sysfs/drm.js';
 import { readHwmon } from '../../sysfs/hwmon.js';
 import { readNumber } from '../../sysfs/read.js';
@@ -19,18 +20,11 @@ export interface IntelGpuProviderOptions {
  */
 export function createIntelGpuProvider(options: IntelGpuProviderOptions = {}): HardwareProvider {
   const root = pathOption('sysfsRoot', options.sysfsRoot) ?? '/sys';
-  let cards: Array<{ card: DrmCard; info: DeviceInfo }> | undefined;
-  let seen: string | undefined;
-
-  /** The cards, discovered again whenever a card name now points at another device, or one came or went. */
-  async function current() {
-    const signature = await drmSignature(root);
-    if (cards === undefined || signature !== seen) {
-      seen = signature;
-      cards = await discover();
-    }
-    return cards;
-  }
+  // The cards, discovered again whenever a card name now points at another device, or one came or went.
+  const cards = new Discovered(
+    () => drmSignature(root),
+    () => discover(),
+  );
 
   async function discover() {
     const found = (await listDrmCards(root)).filter(
@@ -52,11 +46,11 @@ export function createIntelGpuProvider(options: IntelGpuProviderOptions = {}): H
   return {
     name: 'intel-gpu',
     async probe() {
-      cards = undefined;
-      return (await current()).map((c) => c.info);
+      cards.forget();
+      return (await cards.current()).map((c) => c.info);
     },
     async sample() {
-      return Promise.all((await current()).map(({ card, info }) => sampleCard(card, info)));
+      return Promise.all((await cards.current()).map(({ card, info }) => sampleCard(card, info)));
     },
     close() {},
   };

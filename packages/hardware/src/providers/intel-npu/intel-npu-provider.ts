@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { pathOption } from '../../sanitize.js';
+import { Discovered } from '../../sysfs/discovered.js';
 import { deviceSignature, linkName, listDir, readNumber } from '../../sysfs/read.js';
 import type { DeviceInfo, DeviceSample, HardwareProvider } from '../../types.js';
 
@@ -26,18 +27,11 @@ export function createIntelNpuProvider(options: IntelNpuProviderOptions = {}): H
   const root = pathOption('sysfsRoot', options.sysfsRoot) ?? '/sys';
   const now = options.nowMicros ?? (() => Number(process.hrtime.bigint() / 1000n));
   const previous = new Map<string, Previous>();
-  let devices: Array<{ dir: string; info: DeviceInfo }> | undefined;
-  let seen: string | undefined;
-
-  /** The NPUs, discovered again whenever an accel name now points at another device, or one came or went. */
-  async function current() {
-    const signature = await deviceSignature(join(root, 'class', 'accel'), ACCEL);
-    if (devices === undefined || signature !== seen) {
-      seen = signature;
-      devices = await discover();
-    }
-    return devices;
-  }
+  // The NPUs, discovered again whenever an accel name now points at another device, or one came or went.
+  const devices = new Discovered(
+    () => deviceSignature(join(root, 'class', 'accel'), ACCEL),
+    () => discover(),
+  );
 
   async function discover() {
     const accel = join(root, 'class', 'accel');
@@ -89,11 +83,11 @@ export function createIntelNpuProvider(options: IntelNpuProviderOptions = {}): H
   return {
     name: 'intel-npu',
     async probe() {
-      devices = undefined;
-      return (await current()).map((d) => d.info);
+      devices.forget();
+      return (await devices.current()).map((d) => d.info);
     },
     async sample() {
-      return Promise.all((await current()).map((d) => sampleOne(d.dir, d.info)));
+      return Promise.all((await devices.current()).map((d) => sampleOne(d.dir, d.info)));
     },
     close() {
       previous.clear();
