@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { until } from '@genai-metrics/testkit';
+import { isRunning, until } from '@genai-metrics/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setupMetrics } from '../../src/index.js';
 import { type RunningApp, samples, startApp, stopApp } from './support/cluster-app.js';
@@ -20,15 +20,6 @@ afterEach(async () => {
   running = undefined;
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('a node:cluster primary stopped by SIGTERM', () => {
   it('keeps what its workers recorded', { timeout: 180_000 }, async () => {
@@ -49,7 +40,7 @@ describe('a node:cluster primary stopped by SIGTERM', () => {
     }
     running.app.process.kill('SIGTERM');
     await running.app.exited();
-    await until(() => workerPids.every((pid) => !alive(pid)), 'the workers ending', 60_000);
+    await until(() => workerPids.every((pid) => !isRunning(pid)), 'the workers ending', 60_000);
     const reader = await setupMetrics({
       serviceName: 'cluster-test',
       prometheus: { server: false },

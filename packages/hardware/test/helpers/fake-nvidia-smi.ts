@@ -40,14 +40,7 @@ export function useFakeNvidiaSmi() {
   };
 }
 
-export function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isRunning } from '@genai-metrics/testkit';
 
 /** The lines "<pid> <word>" a fake nvidia-smi appended to `log`, one per start (none before the first). */
 export function readStartLog(log: string): Array<[number, string]> {

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '@genai-metrics/testkit';
+import { freePort, isRunning } from '@genai-metrics/testkit';
 import { PM2_ENTRY, samples, waitForApp } from './cluster-app.js';
 
 const execFileAsync = promisify(execFile);
@@ -125,7 +125,7 @@ export class Pm2 {
     // fails (a loaded machine, a timeout) the daemon we started is killed by pid before PM2_HOME goes.
     const daemonPid = Number((await readFile(join(this.home, 'pm2.pid'), 'utf8').catch(() => '')).trim());
     await this.cli('kill').catch(() => undefined);
-    if (daemonPid > 0 && alive(daemonPid)) {
+    if (daemonPid > 0 && isRunning(daemonPid)) {
       process.kill(daemonPid, 'SIGKILL'); // its cluster workers exit when their primary's channel closes
     }
     await rm(this.home, { recursive: true, force: true });
@@ -136,15 +136,6 @@ export class Pm2 {
         await rm(join(base, name), { recursive: true, force: true });
       }
     }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
