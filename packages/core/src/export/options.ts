@@ -8,7 +8,14 @@ import type { PriceTable } from '../operation/prices.js';
 import { type Env, processEnv } from '../runtime/env.js';
 import { MAX_TIMER_MS } from '../runtime/max-timer.js';
 import type { GenAiViewsOptions } from '../view/gen-ai-views.js';
-import { checkOtlpHeadersEnv, checkOtlpTimeoutEnv, checkOtlpUrl, validHeaders } from './otlp-request.js';
+import {
+  checkOtlpHeadersEnv,
+  checkOtlpTimeoutEnv,
+  checkOtlpUrl,
+  type OtlpCompression,
+  otlpCompressionFromEnv,
+  validHeaders,
+} from './otlp-request.js';
 import { metricsPath } from './request-path.js';
 
 export type ExporterName = 'prometheus' | 'otlp' | 'console' | 'none';
@@ -138,6 +145,8 @@ export interface ResolvedOtlp {
   timeoutMillis: number | undefined;
   /** The option, else OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, else `delta` when serverless; undefined: the exporter's default (cumulative). */
   temporality: TemporalityPreference | undefined;
+  /** OTEL_EXPORTER_OTLP_(METRICS_)COMPRESSION as read here (otlp-request.ts); undefined: not set. */
+  compression: OtlpCompression | undefined;
 }
 
 export interface ResolvedConfig {
@@ -292,9 +301,11 @@ function resolveOtlp(o: OtlpOptions, env: Env, serverless: boolean, exports: boo
   else if (serverless) temporality = 'delta';
   // The variables are shared with other signals' exporters: checked only where ours will read them.
   checkOtlpUrl(protocol, o.url, exports ? env : {});
+  let compression: OtlpCompression | undefined;
   if (exports) {
     checkOtlpTimeoutEnv(env);
     checkOtlpHeadersEnv(env, o.headers);
+    compression = otlpCompressionFromEnv(env);
   }
   if (o.timeoutMillis !== undefined && !(Number.isSafeInteger(o.timeoutMillis) && o.timeoutMillis > 0)) {
     throw new RangeError(
@@ -307,6 +318,7 @@ function resolveOtlp(o: OtlpOptions, env: Env, serverless: boolean, exports: boo
     headers: validHeaders(o.headers),
     timeoutMillis: o.timeoutMillis,
     temporality,
+    compression,
   };
 }
 

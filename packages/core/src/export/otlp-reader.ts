@@ -13,19 +13,21 @@ import { splitTooLarge } from './split-too-large.js';
 /**
  * The OTLP exporter for the chosen protocol, loaded on demand so that the packages of the other
  * protocols are never imported. Endpoint, headers and timeout are read by the exporter itself from the
- * standard OTEL_EXPORTER_OTLP_* variables; the temporality is resolved in options.ts and passed in.
+ * standard OTEL_EXPORTER_OTLP_* variables; the temporality and the compression are resolved in options.ts
+ * and passed in.
  */
 export async function createOtlpReader(
   config: ResolvedConfig,
   metricProducers: MetricProducer[] | undefined,
   instanceId?: LazyInstanceId,
 ): Promise<MetricReader> {
-  const { protocol, url, headers, timeoutMillis, temporality } = config.otlp;
+  const { protocol, url, headers, timeoutMillis, temporality, compression } = config.otlp;
   const { AggregationTemporalityPreference } = await import('@opentelemetry/exporter-metrics-otlp-http');
   const exporterConfig: Record<string, unknown> = {};
   if (url !== undefined) exporterConfig.url = url;
   if (headers !== undefined) exporterConfig.headers = headers;
   if (timeoutMillis !== undefined) exporterConfig.timeoutMillis = timeoutMillis;
+  if (compression !== undefined) exporterConfig.compression = compression;
   if (temporality !== undefined) {
     const map: Record<TemporalityPreference, number> = {
       cumulative: AggregationTemporalityPreference.CUMULATIVE,

@@ -191,3 +191,24 @@ export function checkOtlpTimeoutEnv(env: Env): void {
     }
   }
 }
+
+export type OtlpCompression = 'gzip' | 'none';
+const COMPRESSIONS: readonly OtlpCompression[] = ['gzip', 'none'];
+
+/**
+ * The OTLP exporters' compression variables, the metrics one first. The exporters compare them
+ * case-sensitively: `GZIP` (as other SDKs' docs and many manifests write it) or a typo sent every export
+ * uncompressed, with a diag warning alone — to a collector or gateway that may bill or limit by size.
+ * Read here without regard to case and handed to the exporter as its `compression` option; anything
+ * but gzip or none is refused.
+ */
+export function otlpCompressionFromEnv(env: Env): OtlpCompression | undefined {
+  for (const name of ['OTEL_EXPORTER_OTLP_METRICS_COMPRESSION', 'OTEL_EXPORTER_OTLP_COMPRESSION'] as const) {
+    const raw = env[name]?.trim();
+    if (!raw) continue;
+    const value = raw.toLowerCase();
+    if ((COMPRESSIONS as readonly string[]).includes(value)) return value as OtlpCompression;
+    throw new RangeError(`${PREFIX}: ${name} is ${quoteValue(raw)}; valid values: 'gzip', 'none'`);
+  }
+  return undefined;
+}

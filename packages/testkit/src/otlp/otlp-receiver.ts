@@ -33,6 +33,8 @@ export interface ReceivedExport {
   /** Whether the receiver answered success. Failed ones are decoded too but were not "delivered". */
   accepted: boolean;
   points: OtlpPoint[];
+  /** OTLP/HTTP: the request's Content-Encoding (`gzip` when the exporter compressed it); gRPC: undefined. */
+  contentEncoding?: string;
 }
 
 /**
@@ -167,8 +169,13 @@ export class OtlpReceiver {
     if (g) g.forceShutdown();
   }
 
-  private record(encoding: OtlpEncoding, request: Record<string, unknown>, accepted: boolean): void {
-    this.exports.push({ encoding, accepted, points: pointsOf(request) });
+  private record(
+    encoding: OtlpEncoding,
+    request: Record<string, unknown>,
+    accepted: boolean,
+    contentEncoding?: string,
+  ): void {
+    this.exports.push({ encoding, accepted, points: pointsOf(request), contentEncoding });
     for (const w of this.waiters.splice(0)) w();
   }
 
@@ -217,7 +224,7 @@ export class OtlpReceiver {
     }
     const request = json ? decodeJsonRequest(body.toString('utf8')) : decodeProtobufRequest(body);
     const accepted = await this.decide();
-    this.record(json ? 'json' : 'protobuf', request, accepted);
+    this.record(json ? 'json' : 'protobuf', request, accepted, req.headers['content-encoding']);
     if (!accepted) {
       const { behaviour } = this;
       const status = behaviour.mode === 'fail' ? (behaviour.status ?? 500) : 500;
