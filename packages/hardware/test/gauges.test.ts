@@ -341,6 +341,24 @@ describe('hw.* gauges', () => {
     ).toThrow(/the 'fake' provider's fixture could not be read \(ENOENT/);
   });
 
+  it('detectAccelerators() that rejects on a bad fake fixture first closes the providers it kept', async () => {
+    let closed = 0;
+    const found: HardwareProvider = {
+      name: 'app-gpu',
+      probe: async () => [{ id: 'a0', type: 'gpu', provider: 'app-gpu' }],
+      sample: async () => [],
+      close() {
+        closed++;
+      },
+    };
+    process.env.GENAI_METRICS_FAKE_HARDWARE = join(tmpdir(), 'genai-metrics-no-such-fixture.json');
+    cleanups.push(() => delete process.env.GENAI_METRICS_FAKE_HARDWARE);
+    await expect(detectAccelerators({ providers: [found, 'fake'] })).rejects.toThrow(
+      /the 'fake' provider's fixture could not be read/,
+    );
+    expect(closed).toBe(1);
+  });
+
   it('bad options fail fast at setup with a message saying what to change', () => {
     expect(() => registerHardwareMetrics({ providers: ['cuda' as never] })).toThrow(
       /unknown provider "cuda"; use one of nvml/,

@@ -100,8 +100,13 @@ export async function selectProviders(
     try {
       provider = typeof choice === 'string' ? createProvider(choice, options) : choice;
     } catch (error) {
-      // A named provider with bad options (e.g. `fake` without a fixture) is a setup error: say so.
-      if (choice === 'fake') throw error;
+      // A named provider with bad options (e.g. `fake` without a fixture) is a setup error: say so —
+      // after releasing the providers already kept (an NVML library loaded, a reader's child), which
+      // nobody else would close once detection rejects.
+      if (choice === 'fake') {
+        await closeProviders(providers);
+        throw error;
+      }
       warnOnce(typeof choice === 'string' ? choice : 'provider', 'cannot be created; skipping it', error);
       continue;
     }
