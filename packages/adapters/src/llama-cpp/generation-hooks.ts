@@ -65,7 +65,8 @@ const CHAT_SESSION: MethodSpec[] = [
     operation: GEN_AI_OPERATION.chat,
     optionsArg: 1,
     sequenceOf: publicSequence,
-    stopReason: metaStop,
+    // { completion, stopReason }: at the top level like promptWithMeta's, not under `metadata`.
+    stopReason: (r) => read(r, 'stopReason'),
     zeroMaxTokensPreloads: true,
   },
 ];

@@ -66,4 +66,23 @@ describe('instrumentLlamaCpp: LlamaChat.loadChatAndCompleteUserMessage used dire
     expect(m.count(SERVER_DURATION)).toBe(1);
     expect(m.sum('llm.requests.active')).toBe(0);
   });
+
+  // completePromptWithMeta returns its stop reason at the top level ({ completion, stopReason }), not
+  // under `metadata` as LlamaChat and LlamaCompletion do: read from there, every completePrompt was `other`.
+  it("records completePrompt's own stop reason, as prompt's", async () => {
+    const session = new LlamaChatSession({ contextSequence: (await f.context()).getSequence() });
+    await f.harness.collect();
+    const cut = await session.completePromptWithMeta('Hel', { maxTokens: 3 });
+    const trigger = await session.completePromptWithMeta('Hel', {
+      maxTokens: 12,
+      grammar: await f.llama.createGrammar({ grammar: 'root ::= "abcd"' }),
+      customStopTriggers: ['c'],
+    });
+    expect(cut.stopReason).toBe('maxTokens');
+    expect(trigger.stopReason).toBe('customStopTrigger');
+    const m = await f.harness.collect();
+    expect(m.sum(STOPS, { 'llm.stop.reason': 'max_tokens' })).toBe(1);
+    expect(m.sum(STOPS, { 'llm.stop.reason': 'custom_stop_trigger' })).toBe(1);
+    expect(m.sum(STOPS)).toBe(2);
+  });
 });
