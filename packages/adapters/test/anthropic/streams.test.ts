@@ -248,6 +248,28 @@ describe.each(SDKS)('anthropic v$major: streams', ({ Anthropic }) => {
     await harness.shutdown();
   });
 
+  it('messages.stream(): a break or abort() once the answer is complete (at message_delta) → completed, never left in flight', async () => {
+    // The helper aborts its request when the caller leaves it; the SDK's iterator it still reads then
+    // never settles (its done() hangs too), so the call used to stay in flight, unrecorded, forever.
+    const { harness, client } = setup();
+    server().enqueue({ chunks: 3, chunkDelayMs: 20 }, { chunks: 3, chunkDelayMs: 20 });
+    const broken = client.messages.stream({ model: 'helper-break', max_tokens: 64, messages });
+    for await (const e of broken) if (e.type === 'message_delta') break;
+    const aborted = client.messages.stream({ model: 'helper-abort', max_tokens: 64, messages });
+    aborted.on('streamEvent', (e: { type: string }) => {
+      if (e.type === 'message_delta') aborted.abort();
+    });
+    const m = await h.collectWhenIdle(harness);
+    for (const model of ['helper-break', 'helper-abort']) {
+      const at = { 'gen_ai.request.model': model };
+      expect(m.points(h.DURATION, at).map((p) => p.attributes['error.type'])).toEqual([undefined]);
+      expect(h.stopCounts(m, at)).toEqual({ eog: 1 });
+      expect(h.tokenSums(m, at)).toEqual({ input: 7, output: 3, count: 2 });
+    }
+    expect(m.sum(h.ACTIVE)).toBe(0);
+    await harness.shutdown();
+  });
+
   it('caller break → cancelled (caller_stop); AbortSignal mid-stream and abort before iterating → cancelled (abort)', async () => {
     const { harness, client } = setup();
     server().enqueue({ chunks: 50, chunkDelayMs: 5 }, { chunks: 30, chunkDelayMs: 10 }, { chunks: 3 });

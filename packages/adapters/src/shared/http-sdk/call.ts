@@ -146,7 +146,8 @@ export class HttpCall extends GuardedOperation implements Abandonable {
     super.abandon(complete);
   }
 
-  private answerComplete(): boolean {
+  /** The reader says the streamed answer is complete (its stop reason arrived); never throws. */
+  answerComplete(): boolean {
     try {
       return this.reader.complete === true;
     } catch {

@@ -41,6 +41,7 @@ export function observeStream(stream: StreamLike, call: HttpCall): void {
     // turn a connection error into `cancelled`.
     const onAbort = () => {
       if (!iterating) call.cancel(signal.reason, 'abort');
+      else if (call.answerComplete()) settleCompleteAbort(call, signal);
     };
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
@@ -54,6 +55,19 @@ export function observeStream(stream: StreamLike, call: HttpCall): void {
     abandoned.forget(token);
     return observeIterator(inner.call(this), call, signal);
   };
+}
+
+/**
+ * An abort while the stream is read, once its answer is complete: Anthropic's `MessageStream` aborts
+ * its request when the caller breaks out of it or calls `abort()` at `message_delta`, and the SDK's
+ * iterator, which the helper is still reading, then never settles (the helper's `done()` hangs too),
+ * so nothing would ever end the call: it stayed in flight forever, its usage unrecorded. The answer
+ * was whole, so the call completes — a task later, so that an error the iterator throws at once
+ * (the SDKs abort their request after an error too) still fails it first.
+ */
+function settleCompleteAbort(call: HttpCall, signal: AbortSignal): void {
+  const timer = setTimeout(() => call.stopped(signal.reason, 'abort'), 0);
+  (timer as { unref?: () => void }).unref?.();
 }
 
 /**
