@@ -8,6 +8,7 @@ import { instrumentOpenAI } from '../../src/openai/index.js';
 import { collectWhenIdle, DURATION, metricsPipeline, TTFC } from '../shared/harness.js';
 import { useServer } from '../shared/lifecycle.js';
 import { asClientClass } from '../shared/sdks.js';
+import { toLocal } from '../shared/to-local.js';
 import { SDKS } from './sdks.js';
 
 const AZURE = [
@@ -18,17 +19,6 @@ const AZURE = [
 ];
 
 const messages = [{ role: 'user', content: 'hi' }];
-
-/** Sends the client's requests to the local server whatever host its URL names (the SDK's own option). */
-function toLocal(baseURL: string) {
-  const local = new URL(baseURL);
-  return (url: string | URL | Request, init?: RequestInit) => {
-    const to = new URL(String(url instanceof Request ? url.url : url));
-    to.protocol = local.protocol;
-    to.host = local.host;
-    return fetch(to, init);
-  };
-}
 
 /**
  * The SDK's AzureOpenAI client speaks Azure OpenAI's API (deployments in the path, api-version in the

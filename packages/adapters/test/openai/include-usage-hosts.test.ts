@@ -8,6 +8,7 @@ import { instrumentOpenAI } from '../../src/openai/index.js';
 import { collectWhenIdle, metricsPipeline, tokenSums } from '../shared/harness.js';
 import { useServer } from '../shared/lifecycle.js';
 import { asClientClass } from '../shared/sdks.js';
+import { toLocal } from '../shared/to-local.js';
 import { SDKS } from './sdks.js';
 
 /**
@@ -23,18 +24,12 @@ describe.each(SDKS)('openai v$major: includeUsage and hosts that refuse stream_o
 
   it('a streamed Mistral call is sent as written and its usage is still read', async () => {
     const { harness, metrics } = metricsPipeline();
-    const local = new URL(server().baseURL);
     const client = instrumentOpenAI(
       new OpenAI({
         apiKey: 'test',
         baseURL: 'https://api.mistral.ai/v1',
         maxRetries: 0,
-        fetch: (url: string | URL | Request, init?: RequestInit) => {
-          const to = new URL(String(url instanceof Request ? url.url : url));
-          to.protocol = local.protocol;
-          to.host = local.host;
-          return fetch(to, init);
-        },
+        fetch: toLocal(server().baseURL),
       }),
       { metrics, includeUsage: true },
     );
@@ -64,18 +59,12 @@ describe.each(SDKS)('openai v$major: includeUsage and hosts that refuse stream_o
 
   it('the server decides, not the name the app records it under (providerName)', async () => {
     const { harness, metrics } = metricsPipeline();
-    const local = new URL(server().baseURL);
     const client = instrumentOpenAI(
       new OpenAI({
         apiKey: 'test',
         baseURL: 'https://api.mistral.ai/v1',
         maxRetries: 0,
-        fetch: (url: string | URL | Request, init?: RequestInit) => {
-          const to = new URL(String(url instanceof Request ? url.url : url));
-          to.protocol = local.protocol;
-          to.host = local.host;
-          return fetch(to, init);
-        },
+        fetch: toLocal(server().baseURL),
       }),
       { metrics, includeUsage: true, providerName: 'mistral' },
     );
@@ -100,19 +89,13 @@ describe.each(SDKS)('openai v$major: includeUsage and Azure AI model inference',
 
   it('a streamed call to a serverless deployment or a Foundry /models endpoint gets no stream_options', async () => {
     const { harness, metrics } = metricsPipeline();
-    const local = new URL(server().baseURL);
     const at = (baseURL: string) =>
       instrumentOpenAI(
         new OpenAI({
           apiKey: 'test',
           baseURL,
           maxRetries: 0,
-          fetch: (url: string | URL | Request, init?: RequestInit) => {
-            const to = new URL(String(url instanceof Request ? url.url : url));
-            to.protocol = local.protocol;
-            to.host = local.host;
-            return fetch(to, init);
-          },
+          fetch: toLocal(server().baseURL),
         }),
         { metrics, includeUsage: true },
       );
